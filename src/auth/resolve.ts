@@ -1,0 +1,80 @@
+import type { AuthenticationRef } from "../api/schema/trigger.ts";
+import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
+import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
+import type { AuthSources } from "./sources.ts";
+
+export class AuthResolutionError extends Error {}
+
+export interface AuthContext {
+  /** Namespace of the ScaledObject/ScaledJob. */
+  namespace: string;
+  /** Where ClusterTriggerAuthentication secrets and config maps live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
+  clusterObjectNamespace: string;
+  /** Environment of the scale target's container, for `spec.env` entries. */
+  containerEnv: Readonly<Record<string, string>>;
+}
+
+/**
+ * Resolves the parameters a (Cluster)TriggerAuthentication gives a trigger, in KEDA's order —
+ * env, then configMapTargetRef, then secretTargetRef — later sources overwriting earlier ones.
+ * Errors name the object and key, never a value.
+ */
+export async function resolveAuthParams(
+  reference: AuthenticationRef | undefined,
+  sources: AuthSources,
+  context: AuthContext,
+): Promise<Record<string, string>> {
+  if (reference === undefined) return {};
+  const cluster = reference.kind === "ClusterTriggerAuthentication";
+  const object = cluster
+    ? await sources.clusterTriggerAuthentication(reference.name)
+    : await sources.triggerAuthentication(context.namespace, reference.name);
+  const label = `${reference.kind} "${reference.name}"`;
+  if (object === undefined) {
+    throw new AuthResolutionError(
+      `${label} not found${cluster ? "" : ` in namespace "${context.namespace}"`}; create it or fix authenticationRef.name`,
+    );
+  }
+  const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
+  return resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+}
+
+async function resolveSpec(
+  spec: TriggerAuthenticationSpec,
+  label: string,
+  namespace: string,
+  sources: AuthSources,
+  containerEnv: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
+  const unsupported = UNSUPPORTED_AUTH_SOURCES.filter((source) => spec[source] !== undefined);
+  if (unsupported.length > 0) {
+    throw new AuthResolutionError(`${label}: ${unsupported.join(", ")} ${unsupported.length === 1 ? "is" : "are"} not supported by Tidal`);
+  }
+  const params: Record<string, string> = {};
+  for (const entry of spec.env ?? []) {
+    const value = containerEnv[entry.name];
+    if (value === undefined) {
+      throw new AuthResolutionError(`${label}: env "${entry.name}" (parameter ${entry.parameter}) is not set on the scale target`);
+    }
+    params[entry.parameter] = value;
+  }
+  for (const [kind, references, read] of [
+    ["ConfigMap", spec.configMapTargetRef, sources.configMap.bind(sources)],
+    ["Secret", spec.secretTargetRef, sources.secret.bind(sources)],
+  ] as const) {
+    for (const reference of references ?? []) {
+      const values = await read(namespace, reference.name);
+      if (values === undefined) {
+        throw new AuthResolutionError(`${label}: ${kind} "${reference.name}" not found in namespace "${namespace}"`);
+      }
+      const value = values[reference.key];
+      if (value === undefined) {
+        throw new AuthResolutionError(
+          `${label}: ${kind} "${reference.name}" has no key "${reference.key}" (parameter ${reference.parameter})`,
+        );
+      }
+      params[reference.parameter] = value;
+    }
+  }
+  return params;
+}

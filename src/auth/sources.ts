@@ -1,0 +1,25 @@
+import type {
+  ClusterTriggerAuthentication,
+  TriggerAuthentication,
+} from "../api/schema/trigger-authentication.ts";
+
+/**
+ * Where authentication data comes from: documents loaded from files when standalone, the
+ * Kubernetes API in the operator. Secrets and ConfigMaps are returned decoded (`data` base64
+ * decoded, merged with `stringData`).
+ */
+export interface AuthSources {
+  triggerAuthentication(namespace: string, name: string): Promise<TriggerAuthentication | undefined>;
+  clusterTriggerAuthentication(name: string): Promise<ClusterTriggerAuthentication | undefined>;
+  secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+/** Decodes a Secret document or object: base64 `data` plus plain `stringData` (which wins). */
+export function decodeSecret(secret: { data?: Record<string, string>; stringData?: Record<string, string> }) {
+  const values: Record<string, string> = {};
+  for (const [key, encoded] of Object.entries(secret.data ?? {})) {
+    values[key] = Buffer.from(encoded, "base64").toString("utf8");
+  }
+  return { ...values, ...secret.stringData };
+}

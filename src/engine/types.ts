@@ -1,0 +1,143 @@
+/**
+ * The engine's contract: plain data in, plain data out. Nothing here does I/O or reads a clock;
+ * every instant is a number of milliseconds since the epoch passed in by the caller.
+ */
+import type { HpaBehavior } from "../api/schema/hpa-behavior.ts";
+
+export type MetricTargetType = "AverageValue" | "Value";
+
+/** What one trigger asks of the HPA: KEDA's external metric spec for that trigger. */
+export interface TriggerMetricSpec {
+  /** Index of the trigger in `spec.triggers`. */
+  index: number;
+  /** The trigger's `name`, or "" when unnamed. */
+  name: string;
+  /** The trigger's `type`, e.g. `redis`. */
+  type: string;
+  /** KEDA's metric name, e.g. `s0-redis-jobs`. */
+  metricName: string;
+  targetType: MetricTargetType;
+  /** Target value (averageValue or value of the HPA metric). */
+  target: number;
+  /** Activation threshold: the trigger is active when its value is strictly greater. */
+  activationTarget: number;
+}
+
+/** One trigger's reading in one evaluation. Exactly one of `value` and `error` is set. */
+export interface TriggerSample {
+  metricName: string;
+  value?: number;
+  /** Whether the scaler reports the trigger active (absent: value > activationTarget). */
+  active?: boolean;
+  error?: string;
+}
+
+/** Per-metric failure bookkeeping, as KEDA keeps it in `status.health`. */
+export interface MetricHealth {
+  numberOfFailures: number;
+  status: "Happy" | "Failing";
+}
+
+export interface TimestampedRecommendation {
+  at: number;
+  replicas: number;
+}
+
+export interface ScaleEvent {
+  at: number;
+  replicaChange: number;
+}
+
+/** The HPA controller's memory for one HPA (it lives in the controller, not in the HPA object). */
+export interface HpaState {
+  recommendations: TimestampedRecommendation[];
+  scaleUpEvents: ScaleEvent[];
+  scaleDownEvents: ScaleEvent[];
+}
+
+/** Everything the engine remembers about a ScaledObject between evaluations. Serializable as JSON. */
+export interface ScaledObjectState {
+  /** When the object was first seen (creationTimestamp), for initialCooldownPeriod. */
+  createdAt: number;
+  lastActiveTime?: number;
+  health: Record<string, MetricHealth>;
+  hpa: HpaState;
+}
+
+/** The HPA KEDA would create for a ScaledObject, as far as the replica math needs it. */
+export interface HpaModel {
+  minReplicas: number;
+  maxReplicas: number;
+  /** `spec.behavior` of the HPA, undefined when KEDA leaves it nil. */
+  behavior?: HpaBehavior;
+  metrics: { metricName: string; targetType: MetricTargetType; target: number }[];
+}
+
+/** Why a rule changed or held the replica count; the trace names the one that bounded the result. */
+export type DecisionRule =
+  | "paused"
+  | "paused-replicas"
+  | "paused-scale-in"
+  | "paused-scale-out"
+  | "force-activation"
+  | "activation"
+  | "deactivation"
+  | "cooldown"
+  | "initial-cooldown"
+  | "idle"
+  | "min"
+  | "max"
+  | "fallback"
+  | "formula"
+  | "metric"
+  | "tolerance"
+  | "metric-error"
+  | "stabilization"
+  | "scale-up-limit"
+  | "scale-down-limit"
+  | "hpa-disabled"
+  | "unchanged";
+
+export interface DecisionStep {
+  rule: DecisionRule;
+  detail: string;
+  from?: number;
+  to?: number;
+}
+
+export interface TriggerTrace {
+  index: number;
+  name: string;
+  type: string;
+  metricName: string;
+  value: number | null;
+  error?: string;
+  targetType: MetricTargetType;
+  target: number;
+  activationTarget: number;
+  active: boolean;
+  /** The value handed to the HPA after fallback (null when the HPA would get an error). */
+  hpaValue: number | null;
+  /** Replicas this metric alone asks for. */
+  proposal: number | null;
+  fallback: boolean;
+}
+
+export interface DecisionTrace {
+  kind: "ScaledObject" | "ScaledJob";
+  namespace: string;
+  name: string;
+  at: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  active: boolean;
+  fallback: boolean;
+  paused: boolean;
+  triggers: TriggerTrace[];
+  formula?: { expression: string; value: number | null; target: number; activationTarget: number; error?: string };
+  steps: DecisionStep[];
+  /** The rule that decided the final count. */
+  boundedBy: DecisionRule;
+  /** One line a person reads first. */
+  summary: string;
+}

@@ -1,0 +1,228 @@
+/**
+ * Declarative scaler parameters with KEDA's lookup rules: each parameter names the sources it may
+ * come from, in order — trigger metadata, the TriggerAuthentication's parameters, or the target's
+ * environment through `<name>FromEnv` — and the first non-blank value wins. One declaration yields
+ * the typed values, the validation messages and the generated documentation.
+ */
+
+export type ParamSource = "metadata" | "auth" | "env";
+
+interface ParamBase<T> {
+  kind: "string" | "int" | "float" | "bool" | "enum" | "list" | "map" | "duration";
+  /** Alternative keys, tried after the main key in each source. */
+  aliases?: readonly string[];
+  /** Sources in lookup order. Default: metadata only. */
+  sources?: readonly ParamSource[];
+  /** Value used when no source has one. A parameter without a default and not optional is required. */
+  default?: T;
+  optional?: boolean;
+  /** The value is a credential: it is never printed, and error texts containing it are redacted. */
+  secret?: boolean;
+  /** Enum members, for kind "enum". */
+  values?: readonly string[];
+  /** Present means the parameter is rejected with this message. */
+  deprecated?: string;
+  description: string;
+  /** Phantom field carrying the parsed type. */
+  readonly __type?: T;
+}
+
+export type Param<T> = ParamBase<T>;
+export type ParamSchema = Record<string, Param<unknown>>;
+
+type Options<T> = Omit<ParamBase<T>, "kind" | "__type" | "values">;
+
+/** Builders for parameter declarations. The parsed type follows from the builder and its options. */
+export const param = {
+  string: <O extends Options<string>>(options: O) => ({ kind: "string", ...options }) as Param<Value<string, O>>,
+  int: <O extends Options<number>>(options: O) => ({ kind: "int", ...options }) as Param<Value<number, O>>,
+  float: <O extends Options<number>>(options: O) => ({ kind: "float", ...options }) as Param<Value<number, O>>,
+  bool: <O extends Options<boolean>>(options: O) => ({ kind: "bool", ...options }) as Param<Value<boolean, O>>,
+  /** A duration: Go syntax (`30s`, `1m30s`, `500ms`) or a bare integer of milliseconds, as KEDA reads it. */
+  duration: <O extends Options<number>>(options: O) =>
+    ({ kind: "duration", ...options }) as Param<Value<number, O>>,
+  list: <O extends Options<string[]>>(options: O) => ({ kind: "list", ...options }) as Param<Value<string[], O>>,
+  map: <O extends Options<Record<string, string>>>(options: O) =>
+    ({ kind: "map", ...options }) as Param<Value<Record<string, string>, O>>,
+  enum: <const V extends readonly string[], O extends Options<V[number]>>(values: V, options: O) =>
+    ({ kind: "enum", values, ...options }) as Param<Value<V[number], O>>,
+};
+
+type Value<T, O> = O extends { default: unknown } ? T : O extends { optional: true } ? T | undefined : T;
+
+export type ParsedParams<S extends ParamSchema> = {
+  [K in keyof S]: S[K] extends Param<infer T> ? T : never;
+};
+
+export interface ParamInputs {
+  metadata: Readonly<Record<string, string>>;
+  authParams: Readonly<Record<string, string>>;
+  resolvedEnv: Readonly<Record<string, string>>;
+}
+
+export interface ParamProblem {
+  /** The metadata key (or auth parameter) the problem is about. */
+  key: string;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export interface ParseResult<S extends ParamSchema> {
+  values: ParsedParams<S>;
+  /** Values of secret parameters that were found, for redaction. */
+  secrets: string[];
+  problems: ParamProblem[];
+  /** Which keys were present in any source (after aliases), for cross-field checks. */
+  present: Set<keyof S & string>;
+}
+
+const SOURCE_LABEL: Record<ParamSource, string> = {
+  metadata: "trigger metadata",
+  auth: "authentication parameters",
+  env: "the target's environment (…FromEnv)",
+};
+
+/** Looks a parameter up in its sources, in order; returns the first non-blank value and where it came from. */
+function lookup(
+  name: string,
+  declaration: Param<unknown>,
+  inputs: ParamInputs,
+  problems: ParamProblem[],
+): { raw: string; source: ParamSource } | undefined {
+  const keys = [name, ...(declaration.aliases ?? [])];
+  for (const source of declaration.sources ?? ["metadata"]) {
+    for (const key of keys) {
+      if (source === "metadata") {
+        const raw = inputs.metadata[key]?.trim();
+        if (raw) return { raw, source };
+      } else if (source === "auth") {
+        const raw = inputs.authParams[key]?.trim();
+        if (raw) return { raw, source };
+      } else {
+        const envName = inputs.metadata[`${key}FromEnv`]?.trim();
+        if (!envName) continue;
+        const raw = inputs.resolvedEnv[envName]?.trim();
+        if (raw) return { raw, source };
+        problems.push({
+          key: `${key}FromEnv`,
+          message: `environment variable "${envName}" named by ${key}FromEnv is not set on the target`,
+          severity: "error",
+        });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Parses every declared parameter from the trigger's inputs. Never throws; problems are returned. */
+export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInputs): ParseResult<S> {
+  const values: Record<string, unknown> = {};
+  const problems: ParamProblem[] = [];
+  const secrets: string[] = [];
+  const present = new Set<string>();
+  for (const [name, declaration] of Object.entries(schema)) {
+    const found = lookup(name, declaration, inputs, problems);
+    if (found === undefined) {
+      if (declaration.default !== undefined) values[name] = declaration.default;
+      else if (!declaration.optional) {
+        const where = (declaration.sources ?? ["metadata"]).map((source) => SOURCE_LABEL[source]).join(" or ");
+        problems.push({ key: name, message: `missing required parameter "${name}" (looked in ${where})`, severity: "error" });
+      }
+      continue;
+    }
+    present.add(name);
+    if (declaration.deprecated) {
+      problems.push({ key: name, message: declaration.deprecated, severity: "error" });
+      continue;
+    }
+    if (declaration.secret) secrets.push(found.raw);
+    const converted = convert(found.raw, declaration);
+    if (typeof converted === "object" && converted !== null && "invalid" in converted) {
+      const shown = declaration.secret ? "" : ` "${found.raw}"`;
+      problems.push({ key: name, message: `parameter "${name}" value${shown} ${converted.invalid}`, severity: "error" });
+      continue;
+    }
+    values[name] = converted;
+  }
+  return { values: values as ParsedParams<S>, secrets, problems, present: present as Set<keyof S & string> };
+}
+
+type Conversion = unknown | { invalid: string };
+
+function convert(raw: string, declaration: Param<unknown>): Conversion {
+  switch (declaration.kind) {
+    case "string":
+      return raw;
+    case "int": {
+      if (!/^[+-]?\d+$/.test(raw)) return { invalid: "must be an integer" };
+      return Number.parseInt(raw, 10);
+    }
+    case "float": {
+      const value = Number(raw);
+      if (raw === "" || !Number.isFinite(value)) return { invalid: "must be a number" };
+      return value;
+    }
+    case "bool": {
+      const value = parseGoBool(raw);
+      return value === undefined ? { invalid: "must be true or false" } : value;
+    }
+    case "enum": {
+      const values = declaration.values ?? [];
+      return values.includes(raw) ? raw : { invalid: `must be one of ${values.join(", ")}` };
+    }
+    case "list":
+      return raw
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "");
+    case "map": {
+      const entries: Record<string, string> = {};
+      for (const pair of raw.split(",")) {
+        if (pair.trim() === "") continue;
+        const separator = pair.indexOf("=");
+        if (separator <= 0) return { invalid: "must be a list of key=value pairs separated by commas" };
+        entries[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim();
+      }
+      return entries;
+    }
+    case "duration": {
+      const milliseconds = parseDuration(raw);
+      return milliseconds === undefined ? { invalid: "must be a duration such as 500ms, 3s or 1m, or milliseconds" } : milliseconds;
+    }
+  }
+}
+
+/** Go's strconv.ParseBool. */
+export function parseGoBool(raw: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(raw)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(raw)) return false;
+  return undefined;
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration string or an integer number of milliseconds, in milliseconds. */
+export function parseDuration(raw: string): number | undefined {
+  if (/^\d+$/.test(raw)) return Number.parseInt(raw, 10);
+  const pattern = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (const match of raw.matchAll(pattern)) {
+    total += Number(match[1]) * (DURATION_UNITS[match[2] as string] ?? 0);
+    consumed += match[0].length;
+  }
+  return consumed === raw.length && consumed > 0 ? total : undefined;
+}
+
+/** Every metadata key a schema understands, including `<name>FromEnv` where env is a source. */
+export function knownMetadataKeys(schema: ParamSchema): Set<string> {
+  const keys = new Set<string>();
+  for (const [name, declaration] of Object.entries(schema)) {
+    const sources = declaration.sources ?? ["metadata"];
+    for (const key of [name, ...(declaration.aliases ?? [])]) {
+      if (sources.includes("metadata")) keys.add(key);
+      if (sources.includes("env")) keys.add(`${key}FromEnv`);
+    }
+  }
+  return keys;
+}

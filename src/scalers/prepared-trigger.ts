@@ -1,0 +1,181 @@
+import type { ScaleTrigger } from "../api/schema/trigger.ts";
+import type { MetricTargetType, TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
+import { messageOf } from "../util/errors.ts";
+import { createRedactor } from "../util/redact.ts";
+import { metricNameWithIndex } from "./metric-name.ts";
+import { knownMetadataKeys, parseParams, type ParamProblem } from "./params.ts";
+import { findScaler } from "./registry.ts";
+import type { Measurement, Scaler, ScalerContext, ScalerDefinition } from "./types.ts";
+
+export interface TriggerInputs {
+  authParams: Readonly<Record<string, string>>;
+  resolvedEnv: Readonly<Record<string, string>>;
+}
+
+export interface TriggerOwner {
+  kind: "ScaledObject" | "ScaledJob";
+  namespace: string;
+  name: string;
+}
+
+/** A trigger whose parameters were parsed: ready to validate, simulate, or connect. */
+export interface PreparedTrigger {
+  index: number;
+  /** The trigger's `name`, or "". */
+  name: string;
+  type: string;
+  definition: ScalerDefinition | undefined;
+  params: Record<string, unknown>;
+  /** Undefined when the parameters have errors. */
+  metricSpec: TriggerMetricSpec | undefined;
+  problems: ParamProblem[];
+  /** Removes this trigger's secrets from a text. */
+  redact: (text: string) => string;
+}
+
+/** Closest known key by edit distance, for did-you-mean hints. */
+function suggestion(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Parses one trigger against its scaler's declaration. Never throws: problems are in the result. */
+export function prepareTrigger(
+  trigger: ScaleTrigger,
+  index: number,
+  inputs: TriggerInputs,
+  options: { asMetricSource: boolean },
+): PreparedTrigger {
+  const definition = findScaler(trigger.type);
+  const base = { index, name: trigger.name ?? "", type: trigger.type, definition };
+  if (definition === undefined) {
+    return {
+      ...base,
+      params: {},
+      metricSpec: undefined,
+      problems: [{ key: "type", message: `trigger type "${trigger.type}" is not supported`, severity: "error" }],
+      redact: createRedactor(Object.values(inputs.authParams)),
+    };
+  }
+  const parsed = parseParams(definition.params, { metadata: trigger.metadata, ...inputs });
+  const problems = [...parsed.problems];
+  const known = knownMetadataKeys(definition.params);
+  for (const key of Object.keys(trigger.metadata)) {
+    if (known.has(key)) continue;
+    const declared = definition.params[key];
+    const hint = declared
+      ? `parameter "${key}" cannot be set in trigger metadata; set it through a TriggerAuthentication${declared.sources?.includes("env") ? ` or ${key}FromEnv` : ""}`
+      : `unknown parameter "${key}" for trigger type "${definition.type}"${didYouMean(key, known)}`;
+    problems.push({ key, message: hint, severity: "warning" });
+  }
+  const metricType: MetricTargetType = trigger.metricType === "Value" ? "Value" : "AverageValue";
+  if (trigger.metricType === "Utilization") {
+    problems.push({
+      key: "metricType",
+      message: `metricType Utilization is only valid for cpu and memory triggers; use AverageValue or Value`,
+      severity: "error",
+    });
+  } else if (definition.metricTypes && !definition.metricTypes.includes(metricType)) {
+    problems.push({ key: "metricType", message: `metricType ${metricType} is not supported by ${trigger.type}`, severity: "error" });
+  }
+  const context = { asMetricSource: options.asMetricSource, triggerType: trigger.type, triggerIndex: index };
+  if (!problems.some((problem) => problem.severity === "error")) {
+    problems.push(...(definition.validate?.(parsed.values, context) ?? []));
+  }
+  const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
+  let metricSpec: TriggerMetricSpec | undefined;
+  if (!problems.some((problem) => problem.severity === "error")) {
+    const metric = definition.metric(parsed.values, context);
+    metricSpec = {
+      index,
+      name: trigger.name ?? "",
+      type: trigger.type,
+      metricName: metricNameWithIndex(index, metric.name),
+      targetType: metricType,
+      target: metric.target,
+      activationTarget: metric.activationTarget,
+    };
+  }
+  return { ...base, params: parsed.values, metricSpec, problems, redact };
+}
+
+function didYouMean(key: string, known: Set<string>): string {
+  const best = suggestion(key, known);
+  return best ? `; did you mean "${best}"?` : "";
+}
+
+/** A connected trigger that measures with a deadline and reports failures as redacted values. */
+export interface TriggerMeasurer {
+  readonly prepared: PreparedTrigger;
+  readonly scaler: Scaler;
+  measure(): Promise<TriggerSample & { latencyMs: number }>;
+  close(): Promise<void>;
+}
+
+/** KEDA's GenerateMetricInMili: NaN, infinities and negative values become 0. */
+export function sanitizeMetricValue(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+export function connectTrigger(
+  prepared: PreparedTrigger,
+  context: Omit<ScalerContext, "triggerIndex" | "triggerName" | "triggerType">,
+  now: () => number = performance.now.bind(performance),
+): TriggerMeasurer {
+  const { definition, metricSpec } = prepared;
+  if (definition === undefined || metricSpec === undefined) {
+    throw new Error(`trigger ${prepared.index} has invalid parameters and cannot be connected`);
+  }
+  const scaler = definition.connect(prepared.params, {
+    ...context,
+    triggerIndex: prepared.index,
+    triggerName: prepared.name,
+    triggerType: prepared.type,
+  });
+  return {
+    prepared,
+    scaler,
+    async measure() {
+      const started = now();
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`no answer within ${context.timeoutMs} ms`));
+        }, context.timeoutMs);
+      });
+      try {
+        const measurement: Measurement = await Promise.race([scaler.measure(controller.signal), deadline]);
+        const value = sanitizeMetricValue(measurement.value);
+        return { metricName: metricSpec.metricName, value, active: measurement.active, latencyMs: now() - started };
+      } catch (error) {
+        return { metricName: metricSpec.metricName, error: prepared.redact(messageOf(error)), latencyMs: now() - started };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => scaler.close().catch(() => undefined),
+  };
+}

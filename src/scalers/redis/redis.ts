@@ -1,0 +1,46 @@
+import { param } from "../params.ts";
+import type { ScalerDefinition } from "../types.ts";
+import { acquireRedis, redisConnectionParams, redisConnectionProblems } from "./connection.ts";
+
+// KEDA reads the length of whatever the key holds: list, set, sorted set or hash; a missing key is 0.
+const LENGTH_SCRIPT = `
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'zset' then return redis.call('ZCARD', KEYS[1])
+elseif kind == 'set' then return redis.call('SCARD', KEYS[1])
+elseif kind == 'hash' then return redis.call('HLEN', KEYS[1])
+elseif kind == 'list' or kind == 'none' then return redis.call('LLEN', KEYS[1])
+else return redis.error_reply('key "' .. KEYS[1] .. '" holds a ' .. kind .. ', not a list, set, sorted set or hash') end
+`;
+
+const params = {
+  ...redisConnectionParams,
+  listName: param.string({ description: "key of the list (or set, sorted set, hash) to measure" }),
+  listLength: param.int({ default: 5, description: "target number of items per replica" }),
+  activationListLength: param.int({ default: 0, description: "active when the length is greater than this" }),
+};
+
+export const redisScaler: ScalerDefinition<typeof params> = {
+  type: "redis",
+  description: "Length of a Redis list (or set, sorted set, hash).",
+  params,
+  validate: (values) => [
+    ...redisConnectionProblems(values),
+    ...(values.listLength <= 0 ? [{ key: "listLength", message: "listLength must be greater than 0", severity: "error" as const }] : []),
+  ],
+  metric: (values) => ({
+    name: `redis-${values.listName}`,
+    target: values.listLength,
+    activationTarget: values.activationListLength,
+  }),
+  connect(values, context) {
+    const lease = acquireRedis(values, context);
+    return {
+      async measure() {
+        const client = await lease.client;
+        const length = Number(await client.eval(LENGTH_SCRIPT, 1, values.listName));
+        return { value: length, active: length > values.activationListLength };
+      },
+      close: () => lease.release(),
+    };
+  },
+};

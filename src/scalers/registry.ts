@@ -1,0 +1,26 @@
+import { redisScaler } from "./redis/redis.ts";
+import type { ScalerDefinition } from "./types.ts";
+
+/** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
+const definitions: readonly ScalerDefinition[] = [redisScaler];
+
+const byType = new Map<string, ScalerDefinition>();
+for (const definition of definitions) {
+  for (const type of [definition.type, ...(definition.aliases ?? [])]) {
+    if (byType.has(type)) throw new Error(`scaler type "${type}" is registered twice`);
+    byType.set(type, definition);
+  }
+}
+
+export function findScaler(type: string): ScalerDefinition | undefined {
+  return byType.get(type);
+}
+
+export function allScalers(): readonly ScalerDefinition[] {
+  return definitions;
+}
+
+/** Every trigger type Tidal accepts, including aliases. */
+export function supportedTriggerTypes(): string[] {
+  return [...byType.keys()].sort();
+}

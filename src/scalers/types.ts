@@ -1,0 +1,65 @@
+import type { MetricTargetType } from "../engine/types.ts";
+import type { ConnectionPool } from "./connection-pool.ts";
+import type { ParamProblem, ParamSchema, ParsedParams } from "./params.ts";
+
+/** What a scaler is given besides its parameters. */
+export interface ScalerContext {
+  triggerIndex: number;
+  /** The trigger's `name`, or "". */
+  triggerName: string;
+  triggerType: string;
+  /** The object the trigger belongs to. */
+  scalableObject: { kind: "ScaledObject" | "ScaledJob"; namespace: string; name: string };
+  /** The trigger's `metricType` (default AverageValue). */
+  metricType: MetricTargetType;
+  /** True when the trigger feeds a scalingModifiers formula: its own target becomes optional. */
+  asMetricSource: boolean;
+  /** Deadline of one measurement in milliseconds (KEDA_HTTP_DEFAULT_TIMEOUT, default 3000). */
+  timeoutMs: number;
+  /** Shared connections: triggers that use the same server and credentials share one client. */
+  pool: ConnectionPool;
+}
+
+/** One reading of an event source. */
+export interface Measurement {
+  value: number;
+  /** Whether the source is active (usually value > activation threshold; some scalers differ). */
+  active: boolean;
+}
+
+/** A connected scaler for one trigger. */
+export interface Scaler {
+  /** Reads the source once. Must honour `signal` (abort means the deadline passed). */
+  measure(signal: AbortSignal): Promise<Measurement>;
+  /**
+   * Optional push path: calls `wake` whenever the source may have changed, so the scheduler
+   * evaluates at once instead of waiting for the next poll. Returns a function that stops it.
+   */
+  watch?(wake: () => void, onError: (error: Error) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The metric this trigger exposes: KEDA's name (without the `s<i>-` prefix) and its targets. */
+export interface ScalerMetric {
+  /** Name part after `s<index>-`, before normalization, e.g. `redis-jobs`. */
+  name: string;
+  target: number;
+  activationTarget: number;
+}
+
+/** A scaler type: its parameters, its metric, and how to connect. Registered in registry.ts. */
+export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
+  /** KEDA's trigger `type`. */
+  type: string;
+  /** Other trigger types served by the same definition (e.g. redis-cluster). */
+  aliases?: readonly string[];
+  /** One line for `docs/scalers.md`. */
+  description: string;
+  /** Types of metric targets allowed; default AverageValue and Value. */
+  metricTypes?: readonly MetricTargetType[];
+  params: S;
+  /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
+  validate?(params: ParsedParams<S>, context: Pick<ScalerContext, "asMetricSource" | "triggerType">): ParamProblem[];
+  metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
+  connect(params: ParsedParams<S>, context: ScalerContext): Scaler;
+}

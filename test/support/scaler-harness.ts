@@ -1,0 +1,45 @@
+import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
+import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../src/scalers/prepared-trigger.ts";
+
+export interface TriggerUnderTest {
+  type: string;
+  name?: string;
+  metadata: Record<string, string>;
+  metricType?: "AverageValue" | "Value";
+  authParams?: Record<string, string>;
+  resolvedEnv?: Record<string, string>;
+  index?: number;
+  timeoutMs?: number;
+  pool?: ConnectionPool;
+}
+
+/**
+ * Prepares and connects one trigger through the same path the runtimes use. Throws when the
+ * parameters have errors, listing them. Close the returned measurer (or register it for cleanup).
+ */
+export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
+  const index = trigger.index ?? 0;
+  const prepared = prepareTrigger(
+    {
+      type: trigger.type,
+      name: trigger.name ?? "",
+      useCachedMetrics: false,
+      metadata: trigger.metadata,
+      ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
+    },
+    index,
+    { authParams: trigger.authParams ?? {}, resolvedEnv: trigger.resolvedEnv ?? {} },
+    { asMetricSource: false },
+  );
+  const errors = prepared.problems.filter((problem) => problem.severity === "error");
+  if (errors.length > 0) {
+    throw new Error(`invalid trigger: ${errors.map((problem) => `${problem.key}: ${problem.message}`).join("; ")}`);
+  }
+  return connectTrigger(prepared, {
+    scalableObject: { kind: "ScaledObject", namespace: "default", name: "test" },
+    metricType: trigger.metricType ?? "AverageValue",
+    asMetricSource: false,
+    timeoutMs: trigger.timeoutMs ?? 3000,
+    pool: trigger.pool ?? new ConnectionPool(),
+  });
+}
