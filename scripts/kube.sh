@@ -28,7 +28,7 @@ hpa_sync_period=${TIDAL_KUBE_HPA_SYNC_PERIOD:-2s}
 node_name=kwok-node-0
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
-usage() { sed -n '6,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk '/^# Usage:/ {on = 1} on && !/^#/ {exit} on {sub(/^# ?/, ""); print}' "$0"; }
 log() { echo "kube: $*" >&2; }
 die() { echo "kube: $*" >&2; exit 1; }
 

@@ -58,6 +58,11 @@ export interface ParamInputs {
   metadata: Readonly<Record<string, string>>;
   authParams: Readonly<Record<string, string>>;
   resolvedEnv: Readonly<Record<string, string>>;
+  /**
+   * Sources whose values cannot be known yet (validating files without the cluster's secrets):
+   * a parameter that may come from one of them is not reported missing.
+   */
+  unresolved?: ReadonlySet<ParamSource>;
 }
 
 export interface ParamProblem {
@@ -74,6 +79,8 @@ export interface ParseResult<S extends ParamSchema> {
   problems: ParamProblem[];
   /** Which keys were present in any source (after aliases), for cross-field checks. */
   present: Set<keyof S & string>;
+  /** Parameters left unset because their only possible sources are unresolved. */
+  unknown: Set<keyof S & string>;
 }
 
 const SOURCE_LABEL: Record<ParamSource, string> = {
@@ -103,6 +110,7 @@ function lookup(
         if (!envName) continue;
         const raw = inputs.resolvedEnv[envName]?.trim();
         if (raw) return { raw, source };
+        if (inputs.unresolved?.has("env")) continue;
         problems.push({
           key: `${key}FromEnv`,
           message: `environment variable "${envName}" named by ${key}FromEnv is not set on the target`,
@@ -120,12 +128,15 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
   const problems: ParamProblem[] = [];
   const secrets: string[] = [];
   const present = new Set<string>();
+  const unknown = new Set<string>();
   for (const [name, declaration] of Object.entries(schema)) {
     const found = lookup(name, declaration, inputs, problems);
     if (found === undefined) {
+      const sources = declaration.sources ?? ["metadata"];
       if (declaration.default !== undefined) values[name] = declaration.default;
+      else if (sources.some((source) => inputs.unresolved?.has(source))) unknown.add(name);
       else if (!declaration.optional) {
-        const where = (declaration.sources ?? ["metadata"]).map((source) => SOURCE_LABEL[source]).join(" or ");
+        const where = sources.map((source) => SOURCE_LABEL[source]).join(" or ");
         problems.push({ key: name, message: `missing required parameter "${name}" (looked in ${where})`, severity: "error" });
       }
       continue;
@@ -144,7 +155,13 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
     }
     values[name] = converted;
   }
-  return { values: values as ParsedParams<S>, secrets, problems, present: present as Set<keyof S & string> };
+  return {
+    values: values as ParsedParams<S>,
+    secrets,
+    problems,
+    present: present as Set<keyof S & string>,
+    unknown: unknown as Set<keyof S & string>,
+  };
 }
 
 type Conversion = unknown | { invalid: string };

@@ -10,6 +10,8 @@ import type { Measurement, Scaler, ScalerContext, ScalerDefinition } from "./typ
 export interface TriggerInputs {
   authParams: Readonly<Record<string, string>>;
   resolvedEnv: Readonly<Record<string, string>>;
+  /** Sources that cannot be resolved now (see ParamInputs.unresolved). */
+  unresolved?: ReadonlySet<"auth" | "env">;
 }
 
 export interface TriggerOwner {
@@ -100,12 +102,14 @@ export function prepareTrigger(
     problems.push({ key: "metricType", message: `metricType ${metricType} is not supported by ${trigger.type}`, severity: "error" });
   }
   const context = { asMetricSource: options.asMetricSource, triggerType: trigger.type, triggerIndex: index };
-  if (!problems.some((problem) => problem.severity === "error")) {
+  // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
+  const complete = parsed.unknown.size === 0;
+  if (complete && !problems.some((problem) => problem.severity === "error")) {
     problems.push(...(definition.validate?.(parsed.values, context) ?? []));
   }
   const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
   let metricSpec: TriggerMetricSpec | undefined;
-  if (!problems.some((problem) => problem.severity === "error")) {
+  if (complete && !problems.some((problem) => problem.severity === "error")) {
     const metric = definition.metric(parsed.values, context);
     metricSpec = {
       index,

@@ -1,0 +1,80 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { TidalError } from "../util/errors.ts";
+
+/** Where a finding is: file, 1-based document index, the object it is about, the field path. */
+export interface Problem {
+  file: string;
+  doc: number;
+  kind: string;
+  name: string;
+  path: string;
+  message: string;
+  severity: "error" | "warning";
+}
+
+/** One YAML/JSON document from a file, as parsed, with its position. */
+export interface SourceDocument {
+  file: string;
+  doc: number;
+  value: unknown;
+}
+
+const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
+
+/** Expands files and folders (recursively, .yaml/.yml/.json) in a stable order. */
+export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (info === undefined) throw new TidalError("TIDAL_E_NOT_FOUND", `${path}: no such file or folder`);
+    if (info.isDirectory()) {
+      const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+      const nested = entries
+        .filter((entry) => !entry.name.startsWith(".") && entry.name !== "node_modules")
+        .filter((entry) => entry.isDirectory() || MANIFEST_EXTENSIONS.has(extname(entry.name)))
+        .map((entry) => join(path, entry.name));
+      files.push(...(await expandPaths(nested)));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+/** Parses every document of a multi-document YAML text. Syntax errors become problems, not throws. */
+export function parseManifests(file: string, text: string): { documents: SourceDocument[]; problems: Problem[] } {
+  const documents: SourceDocument[] = [];
+  const problems: Problem[] = [];
+  let doc = 0;
+  for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true })) {
+    doc += 1;
+    if (parsed.errors.length > 0) {
+      for (const error of parsed.errors) {
+        const position = error.linePos?.[0];
+        const where = position ? `line ${position.line}, column ${position.col}: ` : "";
+        const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
+        problems.push({ file, doc, kind: "", name: "", path: "", message: `${where}${message}`, severity: "error" });
+      }
+      continue;
+    }
+    const value: unknown = parsed.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue;
+    documents.push({ file, doc, value });
+  }
+  return { documents, problems };
+}
+
+/** Reads and parses all manifests under the given paths. */
+export async function loadManifests(paths: readonly string[]): Promise<{ documents: SourceDocument[]; problems: Problem[] }> {
+  const documents: SourceDocument[] = [];
+  const problems: Problem[] = [];
+  for (const file of await expandPaths(paths)) {
+    const text = await readFile(file, "utf8");
+    const parsed = parseManifests(file, text);
+    documents.push(...parsed.documents);
+    problems.push(...parsed.problems);
+  }
+  return { documents, problems };
+}
