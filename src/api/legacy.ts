@@ -8,12 +8,6 @@ export const API_VERSION = "keda.sh/v1alpha1";
 
 type Json = Record<string, unknown>;
 
-export interface Conversion {
-  document: Json;
-  /** One line per change, e.g. `spec.scaleTargetRef.deploymentName → spec.scaleTargetRef.name`. */
-  notes: string[];
-}
-
 function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -37,7 +31,12 @@ const RENAMED_KEYS: Record<string, Record<string, string>> = {
   "azure-servicebus": { queueLength: "messageCount" },
 };
 
-function convertTrigger(trigger: Json, path: string, notes: string[]): Json {
+/** Cross-document facts a conversion needs: TriggerAuthentications whose `apiHost` becomes `host`. */
+interface LegacyContext {
+  rabbitmqApiAuthentications: Set<string>;
+}
+
+function convertTrigger(trigger: Json, path: string, notes: string[], context: LegacyContext): Json {
   const type = String(trigger.type ?? "");
   const metadata: Record<string, string> = isObject(trigger.metadata) ? { ...(trigger.metadata as Record<string, string>) } : {};
   if (type === "rabbitmq" && "includeUnacked" in metadata) {
@@ -45,6 +44,7 @@ function convertTrigger(trigger: Json, path: string, notes: string[]): Json {
     delete metadata.includeUnacked;
     if (viaApi) {
       if (metadata.apiHost !== undefined) metadata.host = metadata.apiHost;
+      if (isObject(trigger.authenticationRef)) context.rabbitmqApiAuthentications.add(String(trigger.authenticationRef.name));
       metadata.protocol = "http";
       notes.push(`${path}.metadata: includeUnacked "true" → protocol "http" with host from apiHost (counts ready + unacked)`);
     } else {
@@ -70,7 +70,7 @@ function convertTrigger(trigger: Json, path: string, notes: string[]): Json {
   return converted;
 }
 
-function convertScaledObject(document: Json, notes: string[]): Json {
+function convertScaledObject(document: Json, notes: string[], context: LegacyContext): Json {
   const spec = isObject(document.spec) ? document.spec : {};
   const metadata: Json = isObject(document.metadata) ? { ...document.metadata } : {};
   if (isObject(metadata.labels) && "deploymentName" in metadata.labels) {
@@ -80,7 +80,7 @@ function convertScaledObject(document: Json, notes: string[]): Json {
     notes.push("metadata.labels.deploymentName is no longer needed and was removed");
   }
   const triggers = Array.isArray(spec.triggers)
-    ? spec.triggers.map((trigger, index) => (isObject(trigger) ? convertTrigger(trigger, `spec.triggers[${index}]`, notes) : trigger))
+    ? spec.triggers.map((trigger, index) => (isObject(trigger) ? convertTrigger(trigger, `spec.triggers[${index}]`, notes, context) : trigger))
     : spec.triggers;
   const target = isObject(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
   const common: Json = {};
@@ -117,9 +117,39 @@ export function isLegacyDocument(value: unknown): boolean {
   return isObject(value) && value.apiVersion === LEGACY_API_VERSION;
 }
 
-/** Converts a KEDA 1.x ScaledObject or TriggerAuthentication to its keda.sh/v1alpha1 form. */
-export function convertLegacy(document: Json): Conversion {
-  const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];
-  if (document.kind === "ScaledObject") return { document: convertScaledObject(document, notes), notes };
-  return { document: { ...document, apiVersion: API_VERSION }, notes };
+function convertTriggerAuthentication(document: Json, notes: string[], context: LegacyContext): Json {
+  const name = isObject(document.metadata) ? String(document.metadata.name) : "";
+  const spec = isObject(document.spec) ? { ...document.spec } : {};
+  if (context.rabbitmqApiAuthentications.has(name)) {
+    for (const key of ["secretTargetRef", "env"] as const) {
+      const entries = spec[key];
+      if (!Array.isArray(entries) || !entries.some((entry) => isObject(entry) && entry.parameter === "apiHost")) continue;
+      spec[key] = entries
+        .filter((entry) => !(isObject(entry) && entry.parameter === "host"))
+        .map((entry) => (isObject(entry) && entry.parameter === "apiHost" ? { ...entry, parameter: "host" } : entry));
+      notes.push(`spec.${key}: parameter apiHost → host (a rabbitmq trigger used includeUnacked)`);
+    }
+  }
+  return { ...document, apiVersion: API_VERSION, spec };
+}
+
+/**
+ * Converts the KEDA 1.x documents among `documents` (others are returned unchanged, with no
+ * notes). A ScaledObject becomes a ScaledObject or ScaledJob; a TriggerAuthentication keeps its
+ * shape, with rabbitmq's `apiHost` parameter renamed where its triggers moved to `host`.
+ */
+export function convertLegacyDocuments(documents: readonly unknown[]): { value: unknown; notes: string[] }[] {
+  const context: LegacyContext = { rabbitmqApiAuthentications: new Set() };
+  const converted = documents.map((value) => {
+    if (!isLegacyDocument(value) || (value as Json).kind !== "ScaledObject") return undefined;
+    const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];
+    return { value: convertScaledObject(value as Json, notes, context) as unknown, notes };
+  });
+  return documents.map((value, index) => {
+    const done = converted[index];
+    if (done) return done;
+    if (!isLegacyDocument(value)) return { value, notes: [] };
+    const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];
+    return { value: convertTriggerAuthentication(value as Json, notes, context), notes };
+  });
 }

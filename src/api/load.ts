@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { TidalError } from "../util/errors.ts";
+import { LineCounter, parseAllDocuments } from "yaml";
+import { UsageError } from "../util/errors.ts";
 
 /** Where a finding is: file, 1-based document index, the object it is about, the field path. */
 export interface Problem {
@@ -28,7 +28,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
-    if (info === undefined) throw new TidalError("TIDAL_E_NOT_FOUND", `${path}: no such file or folder`);
+    if (info === undefined) throw new UsageError(`${path}: no such file or folder`);
     if (info.isDirectory()) {
       const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
       const nested = entries
@@ -48,11 +48,12 @@ export function parseManifests(file: string, text: string): { documents: SourceD
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
   let doc = 0;
-  for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true })) {
+  const lineCounter = new LineCounter();
+  for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter })) {
     doc += 1;
     if (parsed.errors.length > 0) {
       for (const error of parsed.errors) {
-        const position = error.linePos?.[0];
+        const position = lineCounter.linePos(error.pos[0]);
         const where = position ? `line ${position.line}, column ${position.col}: ` : "";
         const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
         problems.push({ file, doc, kind: "", name: "", path: "", message: `${where}${message}`, severity: "error" });

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { TidalError, messageOf } from "../util/errors.ts";
+import { migrateCommand } from "./migrate.ts";
+import { validateCommand } from "./validate.ts";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
     .exitOverride();
+  program.addCommand(validateCommand());
+  program.addCommand(migrateCommand());
   program.addHelpText(
     "after",
     `

@@ -1,0 +1,47 @@
+import { Command } from "commander";
+import type { Problem } from "../api/load.ts";
+import { validateManifests } from "../api/validate.ts";
+import { filenameOption, outputOption } from "./options.ts";
+
+/** `FILE:DOC KIND/NAME: FIELD.PATH: message`, with `warning:` before warnings. */
+export function formatProblem(problem: Problem): string {
+  const object = problem.kind ? ` ${problem.kind}/${problem.name || "<unnamed>"}:` : "";
+  const path = problem.path ? ` ${problem.path}:` : "";
+  const severity = problem.severity === "warning" ? " warning:" : "";
+  return `${problem.file}:${problem.doc}${object}${path}${severity} ${problem.message}`;
+}
+
+export function validateCommand(): Command {
+  return new Command("validate")
+    .description("check ScaledObject, ScaledJob and (Cluster)TriggerAuthentication manifests as KEDA would")
+    .addOption(filenameOption())
+    .option("--strict", "treat unknown trigger metadata keys as errors")
+    .addOption(outputOption(["text", "json"], "text"))
+    .addHelpText(
+      "after",
+      `
+Documents of other kinds are skipped. KEDA 1.x (keda.k8s.io) documents are read as their keda.sh form.
+Exit code 0 when everything is valid (warnings allowed), 1 when there is an error.
+
+Examples:
+  tidal validate -f deploy/scaledobject.yaml
+  tidal validate -f manifests/ --strict --output json`,
+    )
+    .action(async (options: { filename: string[]; strict?: boolean; output: string }) => {
+      const { set, problems } = await validateManifests(options.filename, { strict: options.strict ?? false });
+      const errors = problems.filter((problem) => problem.severity === "error").length;
+      if (options.output === "json") {
+        process.stdout.write(`${JSON.stringify(problems.map(({ file, doc, kind, name, path, message, severity }) => ({ file, doc, kind, name, path, message, severity })), null, 2)}\n`);
+      } else {
+        for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
+        const checked = set.scaledObjects.length + set.scaledJobs.length + set.triggerAuthentications.length + set.clusterTriggerAuthentications.length;
+        const warnings = problems.length - errors;
+        const summary =
+          errors === 0
+            ? `${checked} resource${checked === 1 ? "" : "s"} valid${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}`
+            : `${errors} error${errors === 1 ? "" : "s"}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`;
+        process.stderr.write(`${summary}\n`);
+      }
+      process.exitCode = errors > 0 ? 1 : 0;
+    });
+}
