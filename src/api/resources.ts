@@ -3,6 +3,8 @@ import { convertLegacyDocuments } from "./legacy.ts";
 import type { Problem, SourceDocument } from "./load.ts";
 import { describeIssues } from "./issues.ts";
 import { configMap, secret, type ConfigMap, type Secret } from "./schema/core.ts";
+import { httpScaledObject, type HttpScaledObject } from "./schema/http-scaled-object.ts";
+import { processPool, type ProcessPool } from "./schema/process-pool.ts";
 import { scaledJob, type ScaledJob } from "./schema/scaled-job.ts";
 import { scaledObject, type ScaledObject } from "./schema/scaled-object.ts";
 import {
@@ -28,6 +30,8 @@ export interface ManifestSet {
   clusterTriggerAuthentications: Loaded<ClusterTriggerAuthentication>[];
   secrets: Loaded<Secret>[];
   configMaps: Loaded<ConfigMap>[];
+  processPools: Loaded<ProcessPool>[];
+  httpScaledObjects: Loaded<HttpScaledObject>[];
 }
 
 type Collection = keyof ManifestSet;
@@ -48,6 +52,8 @@ const KINDS = new Map<string, KindEntry>([
   ],
   ["v1 Secret", { schema: secret, collection: "secrets" }],
   ["v1 ConfigMap", { schema: configMap, collection: "configMaps" }],
+  ["tidal.dev/v1alpha1 ProcessPool", { schema: processPool, collection: "processPools" }],
+  ["http.keda.sh/v1alpha1 HTTPScaledObject", { schema: httpScaledObject, collection: "httpScaledObjects" }],
 ]);
 
 export const DEFAULT_NAMESPACE = "default";
@@ -60,6 +66,8 @@ export function emptyManifestSet(): ManifestSet {
     clusterTriggerAuthentications: [],
     secrets: [],
     configMaps: [],
+    processPools: [],
+    httpScaledObjects: [],
   };
 }
 

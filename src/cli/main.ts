@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { TidalError, messageOf } from "../util/errors.ts";
 import { migrateCommand } from "./migrate.ts";
+import { probeCommand } from "./probe.ts";
 import { validateCommand } from "./validate.ts";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(validateCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(probeCommand());
   program.addHelpText(
     "after",
     `

@@ -1,0 +1,148 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Labels KEDA puts on every per-trigger metric. */
+export interface ScalerLabels {
+  namespace: string;
+  metric: string;
+  scaledObject: string;
+  scaler: string;
+  triggerIndex: string;
+  type: "scaledobject" | "scaledjob";
+}
+
+const SCALER_LABELS = ["namespace", "metric", "scaledObject", "scaler", "triggerIndex", "type"] as const;
+
+/**
+ * The Prometheus metrics Tidal exposes: KEDA's names and labels (so KEDA dashboards and alerts work
+ * unchanged) plus Tidal's own under `tidal_`.
+ */
+export class TidalMetrics {
+  readonly registry = new Registry();
+  readonly scalerValue = new Gauge({
+    name: "keda_scaler_metrics_value",
+    help: "The current value for each scaler's metric that would be used by the HPA in computing the target average.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly scalerLatency = new Gauge({
+    name: "keda_scaler_metrics_latency_seconds",
+    help: "The latency of retrieving current metric from each scaler, in seconds.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly scalerActive = new Gauge({
+    name: "keda_scaler_active",
+    help: "Indicates whether a scaler is active (1), or not (0).",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly scalerErrors = new Counter({
+    name: "keda_scaler_detail_errors_total",
+    help: "The total number of errors encountered for each scaler.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly scaledObjectErrors = new Counter({
+    name: "keda_scaled_object_errors_total",
+    help: "The number of errors that have occurred for each ScaledObject.",
+    labelNames: ["namespace", "scaledObject"],
+    registers: [this.registry],
+  });
+  readonly scaledJobErrors = new Counter({
+    name: "keda_scaled_job_errors_total",
+    help: "Number of scaled job errors.",
+    labelNames: ["namespace", "scaledJob"],
+    registers: [this.registry],
+  });
+  readonly scaledObjectPaused = new Gauge({
+    name: "keda_scaled_object_paused",
+    help: "Indicates whether a ScaledObject is paused (1), or not (0).",
+    labelNames: ["namespace", "scaledObject"],
+    registers: [this.registry],
+  });
+  readonly triggersRegistered = new Gauge({
+    name: "keda_trigger_registered_total",
+    help: "Total number of triggers per trigger type registered.",
+    labelNames: ["type"],
+    registers: [this.registry],
+  });
+  readonly resourcesRegistered = new Gauge({
+    name: "keda_resource_registered_total",
+    help: "Total number of KEDA custom resources per namespace for each custom resource type (CRD) registered.",
+    labelNames: ["type", "namespace"],
+    registers: [this.registry],
+  });
+  readonly scaleLoopLatency = new Gauge({
+    name: "keda_internal_scale_loop_latency_seconds",
+    help: "Total deviation (in seconds) between the expected execution time and the actual execution time for the scaling loop.",
+    labelNames: ["namespace", "type", "resource"],
+    registers: [this.registry],
+  });
+  readonly desiredReplicas = new Gauge({
+    name: "tidal_desired_replicas",
+    help: "Replicas Tidal last decided for a ScaledObject or running jobs for a ScaledJob.",
+    labelNames: ["namespace", "kind", "name"],
+    registers: [this.registry],
+  });
+  readonly currentReplicas = new Gauge({
+    name: "tidal_current_replicas",
+    help: "Replicas the scale target had at the last evaluation.",
+    labelNames: ["namespace", "kind", "name"],
+    registers: [this.registry],
+  });
+  readonly schedulingLag = new Histogram({
+    name: "tidal_scheduling_lag_seconds",
+    help: "How late evaluations start against their planned time.",
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly workerRestarts = new Counter({
+    name: "tidal_worker_restarts_total",
+    help: "Restarts of crashed local worker processes.",
+    labelNames: ["namespace", "pool"],
+    registers: [this.registry],
+  });
+
+  constructor(version: string) {
+    new Gauge({
+      name: "tidal_build_info",
+      help: "Tidal's version and runtime; always 1.",
+      labelNames: ["version", "node_version"],
+      registers: [this.registry],
+    }).set({ version, node_version: process.version }, 1);
+  }
+
+  /** Label sets written per object, so a deleted object's series can be removed. */
+  readonly #seriesByObject = new Map<string, Map<string, ScalerLabels>>();
+
+  /** Records one trigger's reading, as KEDA does after each measurement. */
+  recordTrigger(labels: ScalerLabels, reading: { value?: number; active: boolean; latencySeconds: number; failed: boolean }): void {
+    const objectKey = `${labels.type}/${labels.namespace}/${labels.scaledObject}`;
+    let series = this.#seriesByObject.get(objectKey);
+    if (series === undefined) {
+      series = new Map();
+      this.#seriesByObject.set(objectKey, series);
+    }
+    if (!series.has(labels.metric + labels.triggerIndex)) {
+      series.set(labels.metric + labels.triggerIndex, labels);
+      this.scalerErrors.inc(labels, 0);
+    }
+    if (reading.value !== undefined) this.scalerValue.set(labels, reading.value);
+    this.scalerActive.set(labels, reading.active ? 1 : 0);
+    this.scalerLatency.set(labels, reading.latencySeconds);
+    if (reading.failed) this.scalerErrors.inc(labels);
+  }
+
+  /** Forgets every per-trigger series of an object (it was deleted or reloaded). */
+  forgetObject(type: ScalerLabels["type"], namespace: string, name: string): void {
+    const objectKey = `${type}/${namespace}/${name}`;
+    for (const labels of this.#seriesByObject.get(objectKey)?.values() ?? []) {
+      for (const metric of [this.scalerValue, this.scalerLatency, this.scalerActive, this.scalerErrors]) metric.remove(labels);
+    }
+    this.#seriesByObject.delete(objectKey);
+  }
+
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,56 @@
+import type { ManifestSet } from "../../api/resources.ts";
+import type { ScaledJob } from "../../api/schema/scaled-job.ts";
+import type { ScaledObject } from "../../api/schema/scaled-object.ts";
+import type { ScaleTrigger } from "../../api/schema/trigger.ts";
+import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
+import { manifestAuthSources } from "../../auth/manifest-sources.ts";
+import { resolveAuthParams } from "../../auth/resolve.ts";
+import type { TriggerInputs } from "../../scalers/prepared-trigger.ts";
+
+export const PROCESS_POOL_API_VERSION = "tidal.dev/v1alpha1";
+
+/** The ProcessPool a ScaledObject scales, when it names one. */
+export function processPoolOf(object: ScaledObject, set: ManifestSet) {
+  const ref = object.spec.scaleTargetRef;
+  if (ref.kind !== "ProcessPool") return undefined;
+  return set.processPools.find(
+    (pool) => pool.object.metadata.name === ref.name && pool.object.metadata.namespace === object.metadata.namespace,
+  );
+}
+
+/** The container whose environment `...FromEnv` reads, as KEDA picks it. */
+function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): ContainerEnvSpec | undefined {
+  if (object.kind === "ScaledJob") {
+    const containers = object.spec.jobTargetRef.template.spec.containers as (ContainerEnvSpec & { name?: string })[];
+    return containers.find((container) => container.name === object.spec.envSourceContainerName) ?? containers[0];
+  }
+  return processPoolOf(object, set)?.object.spec;
+}
+
+/**
+ * The environment of a trigger's target when Tidal runs without Kubernetes: Tidal's own
+ * environment (workers inherit it) overlaid with the ProcessPool's or job container's `env`.
+ */
+export async function targetEnvironment(object: ScaledObject | ScaledJob, set: ManifestSet): Promise<Record<string, string>> {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const container = envSource(object, set);
+  if (container === undefined) return inherited;
+  const declared = await resolveContainerEnv(container, object.metadata.namespace ?? "default", manifestAuthSources(set));
+  return { ...inherited, ...declared };
+}
+
+/** Authentication parameters and environment for one trigger, from the loaded files. */
+export async function standaloneTriggerInputs(
+  object: ScaledObject | ScaledJob,
+  trigger: ScaleTrigger,
+  set: ManifestSet,
+  resolvedEnv: Record<string, string>,
+): Promise<TriggerInputs> {
+  const namespace = object.metadata.namespace ?? "default";
+  const authParams = await resolveAuthParams(trigger.authenticationRef, manifestAuthSources(set), {
+    namespace,
+    clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? "default",
+    containerEnv: resolvedEnv,
+  });
+  return { authParams, resolvedEnv };
+}
