@@ -1,0 +1,73 @@
+/**
+ * Addresses and credentials of the integration test servers, as `scripts/services.sh env` prints
+ * them and test/support/services-setup.ts puts them into process.env. Each is read when used, so
+ * importing this module never fails; a missing variable throws an error that says what to run.
+ */
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(
+      `${name} is not set: start the test servers with \`scripts/services.sh start\` and run the test ` +
+        `through vitest's integration project (or \`eval "$(scripts/services.sh env)"\`)`,
+    );
+  }
+  return value;
+}
+
+export const services = {
+  /** postgresql://tidal:tidal@127.0.0.1:5432/tidal */
+  get postgresUrl(): string {
+    return required("TIDAL_TEST_POSTGRES_URL");
+  },
+  /** mysql://tidal:tidal@127.0.0.1:3306/tidal (MariaDB) */
+  get mysqlUrl(): string {
+    return required("TIDAL_TEST_MYSQL_URL");
+  },
+  /** redis://127.0.0.1:6379, no auth */
+  get redisUrl(): string {
+    return required("TIDAL_TEST_REDIS_URL");
+  },
+  /** amqp://tidal:tidal@127.0.0.1:5672/ */
+  get rabbitmqUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_URL");
+  },
+  /** http://tidal:tidal@127.0.0.1:15672 */
+  get rabbitmqManagementUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_MANAGEMENT_URL");
+  },
+  /** nats://127.0.0.1:4222 */
+  get natsUrl(): string {
+    return required("TIDAL_TEST_NATS_URL");
+  },
+  /** 127.0.0.1:8222, the monitoring endpoint (host:port, as KEDA's natsServerMonitoringEndpoint) */
+  get natsMonitoring(): string {
+    return required("TIDAL_TEST_NATS_MONITORING");
+  },
+  /** mqtt://127.0.0.1:1883, anonymous */
+  get mqttUrl(): string {
+    return required("TIDAL_TEST_MQTT_URL");
+  },
+  /** http://127.0.0.1:9090 */
+  get prometheusUrl(): string {
+    return required("TIDAL_TEST_PROMETHEUS_URL");
+  },
+  /** PLAINTEXT brokers, e.g. ["127.0.0.1:9092"] */
+  get kafkaBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_BROKERS").split(",");
+  },
+  /** SASL_SSL brokers (SASL PLAIN and SCRAM-SHA-512), e.g. ["127.0.0.1:9093"] */
+  get kafkaSaslSslBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_SASL_SSL_BROKERS").split(",");
+  },
+  get kafkaUsername(): string {
+    return required("TIDAL_TEST_KAFKA_USERNAME");
+  },
+  get kafkaPassword(): string {
+    return required("TIDAL_TEST_KAFKA_PASSWORD");
+  },
+  /** Absolute path of the PEM CA certificate that signed the SASL_SSL listener's certificate */
+  get kafkaCaFile(): string {
+    return required("TIDAL_TEST_KAFKA_CA_FILE");
+  },
+};
