@@ -73,6 +73,13 @@ export interface HpaModel {
   metrics: { metricName: string; targetType: MetricTargetType; target: number }[];
 }
 
+/** One External metric as the HPA reads it from KEDA's metrics server: a value, or an error. */
+export interface HpaMetricReading {
+  metricName: string;
+  value?: number;
+  error?: string;
+}
+
 /** Why a rule changed or held the replica count; the trace names the one that bounded the result. */
 export type DecisionRule =
   | "paused"
@@ -96,6 +103,7 @@ export type DecisionRule =
   | "scale-up-limit"
   | "scale-down-limit"
   | "hpa-disabled"
+  | "job-strategy"
   | "unchanged";
 
 export interface DecisionStep {
@@ -134,7 +142,13 @@ export interface DecisionTrace {
   fallback: boolean;
   paused: boolean;
   triggers: TriggerTrace[];
-  formula?: { expression: string; value: number | null; target: number; activationTarget: number; error?: string };
+  formula?: {
+    expression: string;
+    value: number | null;
+    target: number;
+    activationTarget: number;
+    error?: string;
+  };
   steps: DecisionStep[];
   /** The rule that decided the final count. */
   boundedBy: DecisionRule;

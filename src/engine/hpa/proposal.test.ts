@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { MetricTargetType } from "../types.ts";
+import { tolerancesFor } from "./behavior.ts";
+import { proposeReplicas } from "./proposal.ts";
+
+const DEFAULT_TOLERANCES = { scaleUp: 0.1, scaleDown: 0.1 };
+
+function propose(
+  targetType: MetricTargetType,
+  value: number,
+  target: number,
+  counts: { specReplicas: number; statusReplicas?: number; readyPods?: number },
+  tolerances = DEFAULT_TOLERANCES,
+) {
+  return proposeReplicas(
+    { metricName: "m", targetType, target },
+    { metricName: "m", value },
+    {
+      specReplicas: counts.specReplicas,
+      statusReplicas: counts.statusReplicas ?? counts.specReplicas,
+      readyPods: counts.readyPods ?? counts.specReplicas,
+    },
+    tolerances,
+  );
+}
+
+describe("proposeReplicas: AverageValue (value / (target × status replicas))", () => {
+  it.each([
+    // value, target, replicas, expected, within tolerance
+    [25, 10, 1, 3, false],
+    [11, 10, 1, 1, true], // ratio exactly 1.1: inside the band
+    [11.1, 10, 1, 2, false], // ratio 1.11: outside, ceil(1.11) = 2
+    [9, 10, 1, 1, true], // ratio exactly 0.9
+    [18, 10, 3, 2, false], // ratio 0.6: ceil(1.8) = 2
+    [33, 10, 3, 3, true], // ratio 1.1 with 3 replicas
+    [34, 10, 3, 4, false],
+    [0, 10, 3, 0, false],
+    [0.0004, 1, 1, 0, false], // rounds to 0 milli before the ratio
+    [5, 10, 0, 1, false], // no pods: the ratio is infinite, ceil(0.5) = 1
+  ])("value %d target %d at %d replicas → %d", (value, target, replicas, expected, within) => {
+    const proposal = propose("AverageValue", value, target, { specReplicas: replicas });
+    expect(proposal.replicas).toBe(expected);
+    expect(proposal.withinTolerance).toBe(within);
+  });
+
+  it("keeps status.replicas, not spec.replicas, inside the tolerance band", () => {
+    // 21 / (10 × 2 status replicas) = 1.05: the controller returns statusReplicas (2) although spec says 4.
+    const proposal = propose("AverageValue", 21, 10, { specReplicas: 4, statusReplicas: 2 });
+    expect(proposal.replicas).toBe(2);
+  });
+
+  it("explains the arithmetic", () => {
+    expect(propose("AverageValue", 25, 10, { specReplicas: 1 }).detail).toBe("ceil(25 / 10) = 3");
+    expect(propose("AverageValue", 11, 10, { specReplicas: 1 }).detail).toBe(
+      "11 / (10 × 1) = 1.1 is within tolerance [0.9, 1.1]: keep 1",
+    );
+  });
+});
+
+describe("proposeReplicas: Value (value / target × ready pods)", () => {
+  it.each([
+    // value, target, spec, ready, expected
+    [30, 10, 2, 2, 6],
+    [10.5, 10, 2, 2, 2], // ratio 1.05: keep spec replicas
+    [20, 10, 3, 1, 2], // only one ready pod: ceil(2 × 1)
+    [25, 10, 0, 0, 3], // spec 0: ceil(ratio)
+    [5, 10, 4, 4, 2],
+  ])("value %d target %d spec %d ready %d → %d", (value, target, spec, ready, expected) => {
+    expect(propose("Value", value, target, { specReplicas: spec, readyPods: ready }).replicas).toBe(expected);
+  });
+});
+
+describe("proposeReplicas: tolerances", () => {
+  it.each([
+    // scaleUp tolerance, scaleDown tolerance, value (target 10, 1 replica), expected
+    ["0.05", undefined, 10.6, 2], // 1.06 > 1.05
+    ["0.05", undefined, 10.5, 1], // 1.05 is the edge
+    ["50m", undefined, 10.6, 2],
+    [undefined, "0.5", 5, 1], // 0.5 is the lower edge with scaleDown tolerance 0.5
+    [undefined, "0.5", 4.9, 1], // ceil(0.49) = 1 anyway, but outside the band
+    [0.2, undefined, 11.5, 1], // numbers are accepted too
+  ] as const)("scaleUp %j scaleDown %j value %d → %d", (up, down, value, expected) => {
+    const tolerances = tolerancesFor(
+      {
+        scaleUp: up === undefined ? {} : { tolerance: up },
+        scaleDown: down === undefined ? {} : { tolerance: down },
+      },
+      0.1,
+    );
+    expect(propose("AverageValue", value, 10, { specReplicas: 1 }, tolerances).replicas).toBe(expected);
+  });
+
+  it("falls back to the controller tolerance per direction", () => {
+    expect(tolerancesFor({ scaleDown: { tolerance: "0.3" } }, 0.15)).toEqual({
+      scaleUp: 0.15,
+      scaleDown: 0.3,
+    });
+    expect(tolerancesFor(undefined, 0.1)).toEqual({ scaleUp: 0.1, scaleDown: 0.1 });
+  });
+});
+
+describe("proposeReplicas: failures", () => {
+  it.each([
+    [undefined, "no value for metric m"],
+    [{ metricName: "m", error: "connection refused" }, "connection refused"],
+  ])("reading %j → error %j", (reading, error) => {
+    const proposal = proposeReplicas(
+      { metricName: "m", targetType: "AverageValue", target: 10 },
+      reading,
+      { specReplicas: 1, statusReplicas: 1, readyPods: 1 },
+      DEFAULT_TOLERANCES,
+    );
+    expect(proposal.replicas).toBeNull();
+    expect(proposal.error).toBe(error);
+  });
+
+  it("rejects a target that is not positive", () => {
+    expect(propose("AverageValue", 5, 0, { specReplicas: 1 }).error).toContain("not a positive number");
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The replicas one External metric asks for (replica_calculator.go). Values travel as milli-quantities
+ * between KEDA and the HPA, so both sides of every ratio are rounded to thousandths first.
+ */
+import type { HpaMetricReading, HpaModel } from "../types.ts";
+import { formatNumber } from "../format.ts";
+import { type Tolerances, isWithinTolerance } from "./behavior.ts";
+
+export interface ReplicaCounts {
+  /** `scale.spec.replicas`: what the HPA treats as the current count. */
+  specReplicas: number;
+  /** `scale.status.replicas`: pods that exist, ready or not. */
+  statusReplicas: number;
+  /** Running and Ready pods. */
+  readyPods: number;
+}
+
+export interface MetricProposal {
+  metricName: string;
+  targetType: HpaModel["metrics"][number]["targetType"];
+  target: number;
+  value: number | null;
+  error?: string;
+  /** Replicas this metric alone asks for; null when the metric could not be read. */
+  replicas: number | null;
+  withinTolerance: boolean;
+  detail: string;
+}
+
+const toMilli = (value: number) => Math.round(value * 1000);
+
+export function proposeReplicas(
+  metric: HpaModel["metrics"][number],
+  reading: HpaMetricReading | undefined,
+  counts: ReplicaCounts,
+  tolerances: Tolerances,
+): MetricProposal {
+  const base = { metricName: metric.metricName, targetType: metric.targetType, target: metric.target };
+  const failed = (error: string): MetricProposal => ({
+    ...base,
+    value: reading?.value ?? null,
+    error,
+    replicas: null,
+    withinTolerance: false,
+    detail: error,
+  });
+  if (!reading) return failed(`no value for metric ${metric.metricName}`);
+  if (reading.error !== undefined || reading.value === undefined) return failed(reading.error ?? "no value");
+  if (!(metric.target > 0)) return failed(`target ${formatNumber(metric.target)} is not a positive number`);
+
+  const value = reading.value;
+  const usage = toMilli(value);
+  const target = toMilli(metric.target);
+  const band = `[${formatNumber(1 - tolerances.scaleDown)}, ${formatNumber(1 + tolerances.scaleUp)}]`;
+  const shown = { value: formatNumber(value), target: formatNumber(metric.target) };
+  const propose = (replicas: number, withinTolerance: boolean, detail: string): MetricProposal => ({
+    ...base,
+    value,
+    replicas,
+    withinTolerance,
+    detail,
+  });
+
+  if (metric.targetType === "AverageValue") {
+    const current = counts.statusReplicas;
+    const ratio = usage / (target * current);
+    if (isWithinTolerance(ratio, tolerances)) {
+      const detail = `${shown.value} / (${shown.target} × ${current}) = ${formatNumber(ratio)} is within tolerance ${band}: keep ${current}`;
+      return propose(current, true, detail);
+    }
+    const replicas = Math.ceil(usage / target);
+    return propose(replicas, false, `ceil(${shown.value} / ${shown.target}) = ${replicas}`);
+  }
+
+  const ratio = usage / target;
+  const current = counts.specReplicas;
+  if (current === 0) {
+    const replicas = Math.ceil(ratio);
+    return propose(replicas, false, `ceil(${shown.value} / ${shown.target}) = ${replicas}`);
+  }
+  if (isWithinTolerance(ratio, tolerances)) {
+    const detail = `${shown.value} / ${shown.target} = ${formatNumber(ratio)} is within tolerance ${band}: keep ${current}`;
+    return propose(current, true, detail);
+  }
+  const replicas = Math.ceil(ratio * counts.readyPods);
+  const detail = `ceil(${shown.value} / ${shown.target} × ${counts.readyPods} ready) = ${replicas}`;
+  return propose(replicas, false, detail);
+}

@@ -1,0 +1,119 @@
+/** DecisionTrace: why a count was chosen, as data (JSON) and as text a person reads at once. */
+import { formatNumber } from "./format.ts";
+import type { MetricProposal } from "./hpa/proposal.ts";
+import type { CompositeReading, TriggersReading } from "./triggers.ts";
+import type { DecisionRule, DecisionStep, DecisionTrace, TriggerTrace } from "./types.ts";
+
+export type TraceParts = Omit<DecisionTrace, "summary">;
+
+export function buildTrace(parts: TraceParts): DecisionTrace {
+  return { ...parts, summary: summarize(parts) };
+}
+
+function summarize(parts: TraceParts): string {
+  const { currentReplicas: from, desiredReplicas: to, steps, boundedBy } = parts;
+  const counts = from === to ? `${to} replicas, unchanged` : `${from} → ${to} replicas`;
+  const deciding = [...steps].reverse().find((step) => step.rule === boundedBy);
+  return deciding ? `${counts}; ${boundedBy}: ${deciding.detail}` : `${counts}; ${boundedBy}`;
+}
+
+export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
+  return reading.triggers.map(({ spec, value, error, active, fallback, served }) => ({
+    index: spec.index,
+    name: spec.name,
+    type: spec.type,
+    metricName: spec.metricName,
+    value,
+    ...(error === undefined ? {} : { error }),
+    targetType: spec.targetType,
+    target: spec.target,
+    activationTarget: spec.activationTarget,
+    active,
+    hpaValue: served.value ?? null,
+    proposal: null,
+    fallback,
+  }));
+}
+
+export function traceFormula(composite: CompositeReading): DecisionTrace["formula"] {
+  const { expression, value, target, activationTarget, error } = composite;
+  return { expression, value, target, activationTarget, ...(error === undefined ? {} : { error }) };
+}
+
+/** Fills in what each trigger's metric alone asked of the HPA. */
+export function withProposals(
+  triggers: readonly TriggerTrace[],
+  proposals: readonly MetricProposal[],
+): TriggerTrace[] {
+  return triggers.map((trigger) => {
+    const proposal = proposals.find((candidate) => candidate.metricName === trigger.metricName);
+    return proposal ? { ...trigger, proposal: proposal.replicas } : trigger;
+  });
+}
+
+/** The rule that decided: the last step that changed the count, else the last step. */
+export function decidingRule(steps: readonly DecisionStep[]): DecisionRule {
+  const changing = [...steps].reverse().find((step) => step.from !== step.to);
+  return (changing ?? steps.at(-1))?.rule ?? "unchanged";
+}
+
+export function renderTrace(trace: DecisionTrace): string {
+  const state = trace.paused ? "paused" : trace.active ? "active" : "inactive";
+  const lines = [
+    `${trace.kind} ${trace.namespace}/${trace.name}: ${trace.currentReplicas} → ${trace.desiredReplicas} replicas (${state}${trace.fallback ? ", fallback" : ""})`,
+  ];
+  if (trace.triggers.length > 0) {
+    lines.push("  triggers", ...table(trace.triggers.map(triggerColumns), "    "));
+  }
+  if (trace.formula) {
+    const { expression, value, target, activationTarget, error } = trace.formula;
+    const result = error === undefined ? formatNumber(value ?? NaN) : `error: ${error}`;
+    lines.push(
+      `  formula  ${expression} = ${result}  target ${formatNumber(target)}  activation >${formatNumber(activationTarget)}`,
+    );
+  }
+  lines.push(
+    "  steps",
+    ...table(
+      trace.steps.map((step) => [step.rule, `${step.from ?? "?"} → ${step.to ?? "?"}`, step.detail]),
+      "    ",
+    ),
+    `  bounded by: ${trace.boundedBy}`,
+  );
+  return lines.join("\n");
+}
+
+function triggerColumns(trigger: TriggerTrace): string[] {
+  const reading =
+    trigger.error === undefined ? `value ${formatNumber(trigger.value ?? NaN)}` : `error: ${trigger.error}`;
+  const fallback = trigger.fallback ? `fallback → serves ${formatNumber(trigger.hpaValue ?? NaN)}` : "";
+  return [
+    trigger.metricName,
+    trigger.type,
+    reading,
+    `target ${formatNumber(trigger.target)} (${trigger.targetType})`,
+    `activation >${formatNumber(trigger.activationTarget)}`,
+    trigger.active ? "active" : "inactive",
+    fallback,
+    trigger.proposal === null ? "" : `→ ${trigger.proposal}`,
+  ];
+}
+
+/** Rows of cells as aligned columns (two spaces apart), dropping columns empty in every row. */
+function table(rows: string[][], indent: string): string[] {
+  const columnCount = Math.max(0, ...rows.map((row) => row.length));
+  const columns = Array.from({ length: columnCount }, (_, index) => index).filter((index) =>
+    rows.some((row) => (row[index] ?? "") !== ""),
+  );
+  const widths = columns.map((index) => Math.max(...rows.map((row) => (row[index] ?? "").length)));
+  return rows.map(
+    (row) =>
+      indent +
+      columns
+        .map((index, position) =>
+          (row[index] ?? "").padEnd(position === columns.length - 1 ? 0 : (widths[position] ?? 0)),
+        )
+        .join("  ")
+        .trimEnd(),
+  );
+}
