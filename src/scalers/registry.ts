@@ -1,8 +1,9 @@
+import { kafkaScaler } from "./kafka/kafka.ts";
 import { redisScaler } from "./redis/redis.ts";
 import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
-const definitions: readonly ScalerDefinition[] = [redisScaler];
+const definitions: readonly ScalerDefinition[] = [kafkaScaler, redisScaler];
 
 const byType = new Map<string, ScalerDefinition>();
 for (const definition of definitions) {

@@ -1,0 +1,137 @@
+import { Admin, type SASLOptions } from "@platformatic/kafka";
+import { poolKey } from "../connection-pool.ts";
+import { tlsOptions } from "../shared/tls.ts";
+import type { ScalerContext } from "../types.ts";
+import type { PartitionOffsets } from "./lag.ts";
+import type { KafkaParams } from "./params.ts";
+
+const SASL_MECHANISMS = {
+  plaintext: "PLAIN",
+  scram_sha256: "SCRAM-SHA-256",
+  scram_sha512: "SCRAM-SHA-512",
+} as const;
+
+function saslOptions(values: KafkaParams): SASLOptions | undefined {
+  if (values.sasl !== "plaintext" && values.sasl !== "scram_sha256" && values.sasl !== "scram_sha512")
+    return undefined;
+  return {
+    mechanism: SASL_MECHANISMS[values.sasl],
+    username: values.username ?? "",
+    password: values.password ?? "",
+  };
+}
+
+/** A shared admin client for the brokers and credentials of these parameters. */
+export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
+  const tls = values.tls === "enable" ? tlsOptions(values) : undefined;
+  const sasl = saslOptions(values);
+  const key = poolKey(
+    "kafka",
+    values.bootstrapServers.join(","),
+    values.sasl,
+    values.username,
+    values.password,
+    values.tls,
+    values.ca,
+    values.cert,
+    values.key,
+    values.keyPassword,
+    values.unsafeSsl,
+  );
+  return context.pool.acquire(
+    key,
+    async () =>
+      new Admin({
+        clientId: "tidal",
+        bootstrapBrokers: values.bootstrapServers,
+        connectTimeout: context.timeoutMs,
+        timeout: context.timeoutMs,
+        // One quick retry for transient broker errors; the measurement deadline bounds the rest.
+        retries: 1,
+        retryDelay: 100,
+        ...(tls ? { tls } : {}),
+        ...(sasl ? { sasl } : {}),
+      }),
+    (admin) => admin.close(),
+  );
+}
+
+/** The topics to measure: the configured one, or every topic the group has committed offsets for. */
+async function topicsOf(admin: Admin, group: string, topic: string | undefined): Promise<string[]> {
+  if (topic) return [topic];
+  const [committed] = await admin.listConsumerGroupOffsets({ groups: [group] });
+  return (committed?.topics ?? []).map((entry) => entry.name);
+}
+
+/**
+ * Committed and latest offsets of every measured partition. `partitionLimitation` (only with a
+ * topic, as in KEDA) keeps the listed partitions; a topic left without partitions is an error.
+ * Partitions the broker returns no latest offset for are left out, as KEDA does.
+ */
+export async function readPartitionOffsets(
+  admin: Admin,
+  query: { group: string; topic: string | undefined; partitionLimitation: readonly number[] | undefined },
+): Promise<PartitionOffsets[]> {
+  const topics = await topicsOf(admin, query.group, query.topic);
+  if (topics.length === 0) return [];
+  const metadata = await admin.metadata({ topics });
+  const requested = topics.map((name) => {
+    const count = metadata.topics.get(name)?.partitionsCount ?? 0;
+    const all = Array.from({ length: count }, (_, partition) => partition);
+    const limitation = query.topic ? query.partitionLimitation : undefined;
+    const partitionIndexes = limitation ? all.filter((partition) => limitation.includes(partition)) : all;
+    if (partitionIndexes.length === 0) throw new Error(`topic "${name}" has no partition to measure`);
+    return { name, partitionIndexes };
+  });
+  const [committedGroups, latestTopics] = await Promise.all([
+    admin.listConsumerGroupOffsets({ groups: [{ groupId: query.group, topics: requested }] }),
+    admin.listOffsets({
+      topics: requested.map(({ name, partitionIndexes }) => ({
+        name,
+        partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+      })),
+    }),
+  ]);
+  const committed = new Map<string, bigint>();
+  for (const topic of committedGroups[0]?.topics ?? []) {
+    for (const partition of topic.partitions) {
+      committed.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
+    }
+  }
+  return latestTopics.flatMap((topic) =>
+    topic.partitions.map((partition) => {
+      const committedOffset = committed.get(`${topic.name}/${partition.partitionIndex}`);
+      if (committedOffset === undefined) {
+        throw new Error(
+          `no committed offset entry for topic "${topic.name}" partition ${partition.partitionIndex}`,
+        );
+      }
+      return {
+        topic: topic.name,
+        partition: partition.partitionIndex,
+        committed: Number(committedOffset),
+        latest: Number(partition.offset),
+      };
+    }),
+  );
+}
+
+/**
+ * The client nests causes (MultipleErrors → NetworkError → AuthenticationError → ProtocolError);
+ * this flattens them into one line that ends with the root cause and the broker's own message.
+ */
+export function describeKafkaError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const serverMessage = (error as { serverErrorMessage?: unknown }).serverErrorMessage;
+  const own =
+    error.message.replace(/\.$/, "") +
+    (typeof serverMessage === "string" && serverMessage ? ` (${serverMessage})` : "");
+  const nested = [
+    ...(error.cause === undefined ? [] : [error.cause]),
+    ...((error as { errors?: unknown[] }).errors ?? []),
+  ];
+  const details = [...new Set(nested.map(describeKafkaError))];
+  if (details.length === 0) return own;
+  const joined = details.join("; ");
+  return joined.startsWith(own) ? joined : `${own}: ${joined}`;
+}

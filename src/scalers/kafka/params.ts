@@ -1,0 +1,116 @@
+import { param, type ParamProblem, type ParsedParams } from "../params.ts";
+import { certAndKeyProblems, tlsAuthParams } from "../shared/tls.ts";
+import { parsePartitionLimitation } from "./lag.ts";
+
+/** KEDA's `kafka` trigger parameters: names, sources and defaults as KEDA reads them. */
+export const kafkaParams = {
+  bootstrapServers: param.list({
+    sources: ["metadata", "env"],
+    description: "comma-separated host:port brokers",
+  }),
+  consumerGroup: param.string({
+    sources: ["metadata", "env"],
+    description: "consumer group whose lag is measured",
+  }),
+  topic: param.string({
+    sources: ["metadata", "env"],
+    optional: true,
+    description: "topic; empty means every topic the group has committed offsets for",
+  }),
+  partitionLimitation: param.string({
+    optional: true,
+    description: "partitions to measure, e.g. 1,2,5-7 (only with a topic)",
+  }),
+  lagThreshold: param.int({ default: 10, description: "target lag per replica" }),
+  activationLagThreshold: param.int({
+    default: 0,
+    description: "active when the total lag is greater than this",
+  }),
+  offsetResetPolicy: param.enum(["latest", "earliest"], {
+    default: "latest",
+    description: "where the consumers start when the group has no valid offset",
+  }),
+  allowIdleConsumers: param.bool({ default: false, description: "allow more replicas than partitions" }),
+  excludePersistentLag: param.bool({
+    default: false,
+    description: "ignore the lag of partitions whose committed offset did not move since the last poll",
+  }),
+  scaleToZeroOnInvalidOffset: param.bool({
+    default: false,
+    description: "count partitions without a committed offset as lag 0 instead of 1 (or the whole log)",
+  }),
+  limitToPartitionsWithLag: param.bool({
+    default: false,
+    description: "cap replicas at the number of partitions that have lag",
+  }),
+  ensureEvenDistributionOfPartitions: param.bool({
+    default: false,
+    description: "round the replica count up to a factor of the partition count",
+  }),
+  // Tidal's client negotiates API versions with the broker, so the version is checked but not needed.
+  version: param.string({
+    optional: true,
+    description: "Kafka protocol version (accepted for compatibility)",
+  }),
+  sasl: param.enum(["none", "plaintext", "scram_sha256", "scram_sha512", "oauthbearer", "gssapi"], {
+    sources: ["metadata", "auth"],
+    default: "none",
+    description: "SASL mechanism",
+  }),
+  username: param.string({ sources: ["auth"], optional: true, description: "SASL user name" }),
+  password: param.string({ sources: ["auth"], optional: true, secret: true, description: "SASL password" }),
+  ...tlsAuthParams,
+  tls: param.enum(["enable", "disable"], {
+    sources: ["metadata", "auth"],
+    default: "disable",
+    description: "enable to connect with TLS",
+  }),
+};
+
+export type KafkaParams = ParsedParams<typeof kafkaParams>;
+
+/** KEDA's cross-parameter rules for the kafka trigger. */
+export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  const add = (key: string, message: string) => problems.push({ key, message, severity: "error" });
+  if (values.lagThreshold <= 0) add("lagThreshold", "lagThreshold must be greater than 0");
+  if (values.activationLagThreshold < 0)
+    add("activationLagThreshold", "activationLagThreshold must be 0 or more");
+  if (values.partitionLimitation !== undefined) {
+    const parsed = parsePartitionLimitation(values.partitionLimitation);
+    if (typeof parsed === "string") add("partitionLimitation", parsed);
+  }
+  if (values.allowIdleConsumers && values.limitToPartitionsWithLag) {
+    add("limitToPartitionsWithLag", "allowIdleConsumers and limitToPartitionsWithLag cannot be set together");
+  }
+  if (values.limitToPartitionsWithLag && values.ensureEvenDistributionOfPartitions) {
+    add(
+      "ensureEvenDistributionOfPartitions",
+      "limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set together",
+    );
+  }
+  if (!values.topic) {
+    if (values.limitToPartitionsWithLag)
+      add("topic", "topic must be set when using limitToPartitionsWithLag");
+    if (values.ensureEvenDistributionOfPartitions) {
+      add("topic", "topic must be set when using ensureEvenDistributionOfPartitions");
+    }
+  }
+  if (values.version !== undefined && !/^\d+\.\d+\.\d+(\.\d+)?$/.test(values.version)) {
+    add("version", `version "${values.version}" is not a Kafka version such as 1.0.0 or 0.10.2.0`);
+  }
+  if (values.tls === "enable") problems.push(...certAndKeyProblems(values));
+  if (values.sasl === "plaintext" || values.sasl === "scram_sha256" || values.sasl === "scram_sha512") {
+    if (!values.username)
+      add("username", `sasl ${values.sasl} needs a username from the TriggerAuthentication`);
+    if (!values.password)
+      add("password", `sasl ${values.sasl} needs a password from the TriggerAuthentication`);
+  }
+  if (values.sasl === "oauthbearer" || values.sasl === "gssapi") {
+    add(
+      "sasl",
+      `sasl ${values.sasl} is not supported by Tidal yet; use plaintext, scram_sha256 or scram_sha512`,
+    );
+  }
+  return problems;
+}

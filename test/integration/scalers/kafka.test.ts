@@ -1,0 +1,261 @@
+import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { kafkaTopic, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { services } from "../../support/services.ts";
+
+const WRONG_PASSWORD = "wrong-kafka-password-93d2";
+
+let admin: Admin;
+let producer: Producer<string, string, string, string>;
+
+beforeAll(() => {
+  admin = new Admin({ clientId: "tidal-kafka-test", bootstrapBrokers: services.kafkaBrokers });
+  producer = new Producer({
+    clientId: "tidal-kafka-test",
+    bootstrapBrokers: services.kafkaBrokers,
+    serializers: stringSerializers,
+    // Idempotent, so a retried send right after the topic was created cannot duplicate messages.
+    idempotent: true,
+  });
+});
+
+afterAll(async () => {
+  await producer.close();
+  await admin.close();
+});
+
+/** Writes `count` messages to each listed partition: { 0: 5, 1: 3 }. */
+async function produce(topic: string, counts: Record<number, number>): Promise<void> {
+  const messages = Object.entries(counts).flatMap(([partition, count]) =>
+    Array.from({ length: count }, (_, index) => ({
+      topic,
+      partition: Number(partition),
+      value: `message ${index}`,
+    })),
+  );
+  await producer.send({ messages });
+}
+
+/** Commits offsets for a consumer group (created on first commit); the cleanup deletes the group. */
+async function commit(cleanup: Cleanup, group: string, offsets: Record<string, Record<number, number>>) {
+  await admin.alterConsumerGroupOffsets({
+    groupId: group,
+    topics: Object.entries(offsets).map(([name, partitions]) => ({
+      name,
+      partitionOffsets: Object.entries(partitions).map(([partition, offset]) => ({
+        partition: Number(partition),
+        offset: BigInt(offset),
+      })),
+    })),
+  });
+  cleanup.add(() => admin.deleteGroups({ groups: [group] }).catch(() => undefined));
+}
+
+function measurer(cleanup: Cleanup, metadata: Record<string, string>, extra: Partial<TriggerUnderTest> = {}) {
+  const trigger = connectTestTrigger({ type: "kafka", metadata, timeoutMs: 10_000, ...extra });
+  cleanup.add(() => trigger.close());
+  return trigger;
+}
+
+async function valueOf(trigger: TriggerMeasurer) {
+  const sample = await trigger.measure();
+  if (sample.error !== undefined) throw new Error(sample.error);
+  return { value: sample.value, active: sample.active };
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/**
+ * A topic of three partitions with 5, 3 and 2 messages, and a group that committed 2 on
+ * partition 0 and 3 on partition 1 and nothing on partition 2: lag 3, 0 and "invalid".
+ */
+async function laggingGroup(cleanup: Cleanup) {
+  const topic = await kafkaTopic(cleanup, "kafka-lag", 3);
+  const group = uniqueName("kafka-group");
+  await produce(topic, { 0: 5, 1: 3, 2: 2 });
+  await commit(cleanup, group, { [topic]: { 0: 2, 1: 3 } });
+  return { topic, group, brokers: services.kafkaBrokers.join(",") };
+}
+
+describe("kafka scaler over PLAINTEXT", () => {
+  const cleanup = useCleanup();
+
+  it("sums the lag per partition, with the activation boundary", async () => {
+    const { topic, group, brokers } = await laggingGroup(cleanup);
+    const metadata = { bootstrapServers: brokers, consumerGroup: group, topic, lagThreshold: "100" };
+    const trigger = measurer(cleanup, { ...metadata, activationLagThreshold: "4" });
+    expect(trigger.prepared.metricSpec).toMatchObject({ metricName: `s0-kafka-${topic}`, target: 100 });
+    // 3 + 0 + 1 (no committed offset, policy latest)
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: false });
+    await produce(topic, { 1: 1 });
+    expect(await valueOf(trigger)).toEqual({ value: 5, active: true });
+  });
+
+  it("applies the offset reset policy and scaleToZeroOnInvalidOffset to partitions without a commit", async () => {
+    const { topic, group, brokers } = await laggingGroup(cleanup);
+    const metadata = { bootstrapServers: brokers, consumerGroup: group, topic, lagThreshold: "100" };
+    expect(await valueOf(measurer(cleanup, { ...metadata, offsetResetPolicy: "earliest" }))).toMatchObject({
+      value: 5,
+    });
+    expect(
+      await valueOf(measurer(cleanup, { ...metadata, scaleToZeroOnInvalidOffset: "true" })),
+    ).toMatchObject({
+      value: 3,
+    });
+    // A group that never committed: every partition counts 1 with policy latest.
+    const fresh = measurer(cleanup, { ...metadata, consumerGroup: uniqueName("kafka-no-commits") });
+    expect(await valueOf(fresh)).toEqual({ value: 3, active: true });
+  });
+
+  it("caps the lag so replicas never exceed partitions, unless idle consumers are allowed", async () => {
+    const { topic, group, brokers } = await laggingGroup(cleanup);
+    const metadata = { bootstrapServers: brokers, consumerGroup: group, topic, lagThreshold: "1" };
+    expect(await valueOf(measurer(cleanup, metadata))).toMatchObject({ value: 3 });
+    expect(await valueOf(measurer(cleanup, { ...metadata, allowIdleConsumers: "true" }))).toMatchObject({
+      value: 4,
+    });
+    // Partitions 0 and 2 have lag: two replicas at most.
+    expect(await valueOf(measurer(cleanup, { ...metadata, limitToPartitionsWithLag: "true" }))).toMatchObject(
+      {
+        value: 2,
+      },
+    );
+    expect(await valueOf(measurer(cleanup, { ...metadata, partitionLimitation: "0" }))).toMatchObject({
+      value: 1,
+    });
+    const partitionZero = measurer(cleanup, { ...metadata, partitionLimitation: "0", lagThreshold: "10" });
+    expect(await valueOf(partitionZero)).toMatchObject({ value: 3 });
+  });
+
+  it("measures every topic the group committed when no topic is given", async () => {
+    const { topic, group, brokers } = await laggingGroup(cleanup);
+    const other = await kafkaTopic(cleanup, "kafka-other", 1);
+    await produce(other, { 0: 10 });
+    await commit(cleanup, group, { [other]: { 0: 4 } });
+    const trigger = measurer(cleanup, {
+      bootstrapServers: brokers,
+      consumerGroup: group,
+      lagThreshold: "100",
+      partitionLimitation: "0", // ignored without a topic, as in KEDA
+    });
+    expect(trigger.prepared.metricSpec?.metricName).toBe(`s0-kafka-${group}-topics`);
+    // Topic partitions 0..2 (3 + 0 + 1) and the other topic's 6.
+    expect(await valueOf(trigger)).toEqual({ value: 10, active: true });
+    expect(topic).not.toBe(other);
+  });
+
+  it("excludes persistent lag from the value after the first poll but stays active", async () => {
+    const { topic, group, brokers } = await laggingGroup(cleanup);
+    const trigger = measurer(cleanup, {
+      bootstrapServers: brokers,
+      consumerGroup: group,
+      topic,
+      lagThreshold: "100",
+      excludePersistentLag: "true",
+    });
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    // Nothing committed since: partitions 0 and 1 are stuck; partition 2 has no offset and still counts 1.
+    expect(await valueOf(trigger)).toEqual({ value: 1, active: true });
+    await commit(cleanup, group, { [topic]: { 0: 4 } });
+    expect(await valueOf(trigger)).toEqual({ value: 2, active: true });
+  });
+
+  it("reports a missing topic and an unreachable broker clearly", async () => {
+    const missingTopic = measurer(cleanup, {
+      bootstrapServers: services.kafkaBrokers.join(","),
+      consumerGroup: "g",
+      topic: uniqueName("kafka-missing"),
+    });
+    expect((await missingTopic.measure()).error).toMatch(
+      /^cannot read the lag of consumer group "g" on topic "tidal-kafka-missing-[^"]+" from 127\.0\.0\.1:\d+: Unknown topic/,
+    );
+    const port = await closedPort();
+    const unreachable = measurer(cleanup, {
+      bootstrapServers: `127.0.0.1:${port}`,
+      consumerGroup: "g",
+      topic: "t",
+    });
+    expect((await unreachable.measure()).error).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+  });
+});
+
+describe("kafka scaler over SASL_SSL", () => {
+  const cleanup = useCleanup();
+  const ca = () => readFileSync(services.kafkaCaFile, "utf8");
+  const brokers = () => services.kafkaSaslSslBrokers.join(",");
+  const credentials = () => ({ username: services.kafkaUsername, password: services.kafkaPassword });
+
+  it.each(["plaintext", "scram_sha512"])(
+    "reads the lag with sasl %s and TLS verified by the CA",
+    async (sasl) => {
+      const { topic, group } = await laggingGroup(cleanup);
+      // The way Azure Event Hubs' Kafka endpoint is configured: sasl and tls in the trigger metadata.
+      const trigger = measurer(
+        cleanup,
+        {
+          bootstrapServers: brokers(),
+          consumerGroup: group,
+          topic,
+          lagThreshold: "100",
+          sasl,
+          tls: "enable",
+        },
+        { authParams: { ...credentials(), ca: ca() } },
+      );
+      expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    },
+  );
+
+  it("takes sasl and tls from the TriggerAuthentication too", async () => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: brokers(), consumerGroup: group, topic, lagThreshold: "100" },
+      { authParams: { ...credentials(), ca: ca(), sasl: "scram_sha512", tls: "enable" } },
+    );
+    expect(await valueOf(trigger)).toMatchObject({ value: 4 });
+  });
+
+  it("gives a clear error for a wrong password, without the password", async () => {
+    for (const sasl of ["plaintext", "scram_sha512"]) {
+      const trigger = measurer(
+        cleanup,
+        { bootstrapServers: brokers(), consumerGroup: "g", topic: "t", sasl, tls: "enable" },
+        { authParams: { username: services.kafkaUsername, password: WRONG_PASSWORD, ca: ca() } },
+      );
+      const sample = await trigger.measure();
+      expect(sample.error).toContain("SASL authentication failed");
+      expect(sample.error).not.toContain(WRONG_PASSWORD);
+    }
+  });
+
+  it("rejects the broker's certificate without the CA, and accepts it with unsafeSsl", async () => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const metadata = {
+      bootstrapServers: brokers(),
+      consumerGroup: group,
+      topic,
+      sasl: "plaintext",
+      tls: "enable",
+    };
+    const unverified = measurer(cleanup, metadata, { authParams: credentials() });
+    expect((await unverified.measure()).error).toMatch(/certificate/);
+    const unsafe = measurer(
+      cleanup,
+      { ...metadata, lagThreshold: "100", unsafeSsl: "true" },
+      { authParams: credentials() },
+    );
+    expect(await valueOf(unsafe)).toMatchObject({ value: 4 });
+  });
+});
