@@ -33,6 +33,21 @@ export interface PreparedTrigger {
   problems: ParamProblem[];
   /** Removes this trigger's secrets from a text. */
   redact: (text: string) => string;
+  /** The metadata with `<key>FromEnv` entries resolved (see ScalerContext.resolvedMetadata). */
+  resolvedMetadata: Readonly<Record<string, string>>;
+}
+
+/** The metadata with each `<key>FromEnv` entry holding its variable's value; unset variables are left out. */
+function resolveMetadata(
+  metadata: Readonly<Record<string, string>>,
+  resolvedEnv: Readonly<Record<string, string>>,
+) {
+  const resolved: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!key.endsWith("FromEnv")) resolved[key] = value;
+    else if (resolvedEnv[value]) resolved[key] = resolvedEnv[value];
+  }
+  return resolved;
 }
 
 /** Closest known key by edit distance, for did-you-mean hints. */
@@ -70,13 +85,21 @@ export function prepareTrigger(
   options: { asMetricSource: boolean },
 ): PreparedTrigger {
   const definition = findScaler(trigger.type);
-  const base = { index, name: trigger.name ?? "", type: trigger.type, definition };
+  const base = {
+    index,
+    name: trigger.name ?? "",
+    type: trigger.type,
+    definition,
+    resolvedMetadata: resolveMetadata(trigger.metadata, inputs.resolvedEnv),
+  };
   if (definition === undefined) {
     return {
       ...base,
       params: {},
       metricSpec: undefined,
-      problems: [{ key: "type", message: `trigger type "${trigger.type}" is not supported`, severity: "error" }],
+      problems: [
+        { key: "type", message: `trigger type "${trigger.type}" is not supported`, severity: "error" },
+      ],
       redact: createRedactor(Object.values(inputs.authParams)),
     };
   }
@@ -86,6 +109,7 @@ export function prepareTrigger(
   for (const key of Object.keys(trigger.metadata)) {
     if (known.has(key)) continue;
     const declared = definition.params[key];
+    if (!declared && definition.passesMetadataThrough) continue;
     const hint = declared
       ? `parameter "${key}" cannot be set in trigger metadata; set it through a TriggerAuthentication${declared.sources?.includes("env") ? ` or ${key}FromEnv` : ""}`
       : `unknown parameter "${key}" for trigger type "${definition.type}"${didYouMean(key, known)}`;
@@ -99,7 +123,11 @@ export function prepareTrigger(
       severity: "error",
     });
   } else if (definition.metricTypes && !definition.metricTypes.includes(metricType)) {
-    problems.push({ key: "metricType", message: `metricType ${metricType} is not supported by ${trigger.type}`, severity: "error" });
+    problems.push({
+      key: "metricType",
+      message: `metricType ${metricType} is not supported by ${trigger.type}`,
+      severity: "error",
+    });
   }
   const context = { asMetricSource: options.asMetricSource, triggerType: trigger.type, triggerIndex: index };
   // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
@@ -134,6 +162,12 @@ export interface TriggerMeasurer {
   readonly prepared: PreparedTrigger;
   readonly scaler: Scaler;
   measure(): Promise<TriggerSample & { latencyMs: number }>;
+  /**
+   * The trigger's metric as the source declares it: for scalers with `describe()` (external
+   * scalers) the source is asked, within the deadline, and later samples carry that metric name;
+   * for the others it is `prepared.metricSpec`. Throws a redacted error when the source fails.
+   */
+  describe(): Promise<TriggerMetricSpec>;
   close(): Promise<void>;
 }
 
@@ -144,11 +178,11 @@ export function sanitizeMetricValue(value: number): number {
 
 export function connectTrigger(
   prepared: PreparedTrigger,
-  context: Omit<ScalerContext, "triggerIndex" | "triggerName" | "triggerType">,
+  context: Omit<ScalerContext, "triggerIndex" | "triggerName" | "triggerType" | "resolvedMetadata">,
   now: () => number = performance.now.bind(performance),
 ): TriggerMeasurer {
-  const { definition, metricSpec } = prepared;
-  if (definition === undefined || metricSpec === undefined) {
+  const { definition, metricSpec: preparedSpec } = prepared;
+  if (definition === undefined || preparedSpec === undefined) {
     throw new Error(`trigger ${prepared.index} has invalid parameters and cannot be connected`);
   }
   const scaler = definition.connect(prepared.params, {
@@ -156,28 +190,73 @@ export function connectTrigger(
     triggerIndex: prepared.index,
     triggerName: prepared.name,
     triggerType: prepared.type,
+    resolvedMetadata: prepared.resolvedMetadata,
   });
+  const timeoutMs = scaler.timeoutMs ?? context.timeoutMs;
+  let metricSpec = preparedSpec;
+  let described = scaler.describe === undefined;
+
+  /** Runs `work` with an abort signal, failing when the deadline passes first. */
+  async function withinDeadline<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([work(controller.signal), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function describeSource(signal: AbortSignal): Promise<TriggerMetricSpec> {
+    if (scaler.describe === undefined) return metricSpec;
+    const { name, target, activationTarget } = await scaler.describe(signal);
+    metricSpec = {
+      ...metricSpec,
+      metricName: metricNameWithIndex(prepared.index, name),
+      target,
+      activationTarget,
+    };
+    described = true;
+    return metricSpec;
+  }
+
   return {
     prepared,
     scaler,
     async measure() {
       const started = now();
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new Error(`no answer within ${context.timeoutMs} ms`));
-        }, context.timeoutMs);
-      });
       try {
-        const measurement: Measurement = await Promise.race([scaler.measure(controller.signal), deadline]);
+        const measurement: Measurement = await withinDeadline(async (signal) => {
+          if (!described) await describeSource(signal);
+          return scaler.measure(signal);
+        });
         const value = sanitizeMetricValue(measurement.value);
-        return { metricName: metricSpec.metricName, value, active: measurement.active, latencyMs: now() - started };
+        return {
+          metricName: metricSpec.metricName,
+          value,
+          active: measurement.active,
+          latencyMs: now() - started,
+        };
       } catch (error) {
-        return { metricName: metricSpec.metricName, error: prepared.redact(messageOf(error)), latencyMs: now() - started };
-      } finally {
-        clearTimeout(timer);
+        return {
+          metricName: metricSpec.metricName,
+          error: prepared.redact(messageOf(error)),
+          latencyMs: now() - started,
+        };
+      }
+    },
+    async describe() {
+      try {
+        return await withinDeadline(describeSource);
+      } catch (error) {
+        // eslint-disable-next-line preserve-caught-error -- a cause would carry the unredacted message
+        throw new Error(prepared.redact(messageOf(error)));
       }
     },
     close: () => scaler.close().catch(() => undefined),

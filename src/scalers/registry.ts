@@ -1,9 +1,21 @@
+import { cronScaler } from "./cron/cron.ts";
+import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
+import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
+import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { redisScaler } from "./redis/redis.ts";
 import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
-const definitions: readonly ScalerDefinition[] = [kafkaScaler, redisScaler];
+const definitions: readonly ScalerDefinition[] = [
+  cronScaler,
+  externalScaler,
+  externalPushScaler,
+  kafkaScaler,
+  metricsApiScaler,
+  prometheusScaler,
+  redisScaler,
+];
 
 const byType = new Map<string, ScalerDefinition>();
 for (const definition of definitions) {

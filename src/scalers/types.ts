@@ -18,6 +18,12 @@ export interface ScalerContext {
   timeoutMs: number;
   /** Shared connections: triggers that use the same server and credentials share one client. */
   pool: ConnectionPool;
+  /**
+   * The trigger's metadata with each `<key>FromEnv` entry holding the resolved value instead of the
+   * variable's name (entries whose variable is unset are left out): what KEDA sends to external
+   * scalers as `scalerMetadata`.
+   */
+  resolvedMetadata: Readonly<Record<string, string>>;
 }
 
 /** One reading of an event source. */
@@ -31,6 +37,17 @@ export interface Measurement {
 export interface Scaler {
   /** Reads the source once. Must honour `signal` (abort means the deadline passed). */
   measure(signal: AbortSignal): Promise<Measurement>;
+  /**
+   * Deadline of one measurement in milliseconds when the trigger sets its own (e.g. a `timeout`
+   * parameter); default the context's `timeoutMs`.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * For scalers whose metric only the source knows (external scalers answer GetMetricSpec): asks
+   * the source for its metric name and target. The answer replaces the placeholder that
+   * `metric()` gave at preparation (see `ScalerDefinition.metricFromSource`).
+   */
+  describe?(signal: AbortSignal): Promise<ScalerMetric>;
   /**
    * Optional push path: calls `wake` whenever the source may have changed, so the scheduler
    * evaluates at once instead of waiting for the next poll. Returns a function that stops it.
@@ -59,7 +76,20 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   metricTypes?: readonly MetricTargetType[];
   params: S;
   /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
-  validate?(params: ParsedParams<S>, context: Pick<ScalerContext, "asMetricSource" | "triggerType">): ParamProblem[];
+  validate?(
+    params: ParsedParams<S>,
+    context: Pick<ScalerContext, "asMetricSource" | "triggerType">,
+  ): ParamProblem[];
   metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
+  /**
+   * True when the metric name and target come from the source: `metric()` then returns a
+   * placeholder, and the connected scaler's `describe()` the real metric.
+   */
+  metricFromSource?: boolean;
+  /**
+   * True when the scaler hands its whole metadata on (external scalers): metadata keys it does not
+   * declare are then expected, not warned about.
+   */
+  passesMetadataThrough?: boolean;
   connect(params: ParsedParams<S>, context: ScalerContext): Scaler;
 }

@@ -1,0 +1,102 @@
+import http from "node:http";
+import https from "node:https";
+import type { ConnectionOptions } from "node:tls";
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+/** A keep-alive HTTP(S) client for one trigger's API calls. */
+export interface HttpGetClient {
+  /** GETs `url`, following redirects, until `signal` aborts (the measurement's deadline). */
+  get(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse>;
+  close(): void;
+}
+
+/** Whether `text` is an absolute http or https URL. */
+export function isHttpUrl(text: string): boolean {
+  const protocol = URL.parse(text)?.protocol;
+  return protocol === "http:" || protocol === "https:";
+}
+
+const MAX_REDIRECTS = 10;
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Like Go's http.Client that KEDA's HTTP scalers use: redirects followed (the Authorization header
+ * is dropped when a redirect leaves the origin), credentials in the URL sent as basic
+ * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
+ * set `Scaler.timeoutMs`.
+ */
+export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGetClient {
+  const agents = {
+    "http:": new http.Agent({ keepAlive: true }),
+    "https:": new https.Agent({ keepAlive: true, ...options.tls }),
+  };
+  return {
+    async get(url, headers, signal) {
+      let current = url;
+      let currentHeaders = headers;
+      for (let redirects = 0; ; redirects += 1) {
+        const response = await getOnce(current, currentHeaders, agents, signal).catch((error: unknown) => {
+          throw signal.aborted
+            ? error
+            : new Error(`cannot reach ${current.origin}: ${(error as Error).message}`);
+        });
+        if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
+          return { status: response.status, body: response.body };
+        }
+        const next = new URL(response.location, current);
+        if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
+        current = next;
+      }
+    },
+    close() {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    },
+  };
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== "authorization"),
+  );
+}
+
+function getOnce(
+  url: URL,
+  headers: Record<string, string>,
+  agents: { "http:": http.Agent; "https:": https.Agent },
+  signal: AbortSignal,
+): Promise<HttpResponse & { location: string | undefined }> {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
+  }
+  const transport = url.protocol === "https:" ? https : http;
+  const agent = agents[url.protocol];
+  return new Promise((resolve, reject) => {
+    const request = transport.request(url, { method: "GET", headers, agent, signal }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES)
+          request.destroy(new Error(`response is larger than ${MAX_BODY_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on("error", reject);
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          location: response.headers.location,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}

@@ -1,0 +1,215 @@
+import type { ServerResponse } from "node:http";
+import { describe, expect, it } from "vitest";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { closedPort, startHttpServer, type RecordedRequest } from "./http-test-server.ts";
+
+const API_KEY = "metrics-api-key-93b1c7";
+const PASSWORD = "metrics-api-password-44d0";
+
+/** What the test's API serves; the tests change it between measurements. */
+interface ApiState {
+  depth: number;
+  memory: string;
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string) {
+  response.writeHead(status, { "content-type": contentType }).end(body);
+}
+
+/** A real HTTP API on 127.0.0.1 serving the state as JSON, YAML and Prometheus text, some paths behind auth. */
+async function startApi(cleanup: Cleanup, state: ApiState) {
+  return startHttpServer(cleanup, (request: RecordedRequest, response) => {
+    const json = JSON.stringify({
+      stats: { queue: { depth: state.depth }, memory: state.memory, name: "worker" },
+      queues: [
+        { name: "orders", depth: state.depth },
+        { name: "mails", depth: 2 },
+      ],
+    });
+    const basic = `Basic ${Buffer.from(`tidal:${PASSWORD}`).toString("base64")}`;
+    switch (request.url.pathname) {
+      case "/json":
+        return send(response, 200, "application/json", json);
+      case "/yaml":
+        return send(
+          response,
+          200,
+          "application/yaml",
+          `stats:\n  queue:\n    depth: ${state.depth}\n  memory: ${state.memory}\n`,
+        );
+      case "/metrics":
+        return send(
+          response,
+          200,
+          "text/plain; version=0.0.4",
+          `# TYPE jobs gauge\njobs{state="queued"} ${state.depth}\njobs{state="running"} 3\n`,
+        );
+      case "/header-key":
+        return request.headers["x-api-key"] === API_KEY
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "no key");
+      case "/query-key":
+        return request.url.searchParams.get("key") === API_KEY
+          ? send(response, 200, "application/json", json)
+          : send(response, 403, "text/plain", "bad key");
+      case "/basic":
+        return request.headers.authorization === basic
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "who are you");
+      case "/broken":
+        return send(response, 500, "text/plain", "database unavailable");
+      default:
+        return send(response, 404, "text/plain", "not found");
+    }
+  });
+}
+
+function measurer(cleanup: Cleanup, metadata: Record<string, string>, extra: Partial<TriggerUnderTest> = {}) {
+  const trigger = connectTestTrigger({
+    type: "metrics-api",
+    metadata: { targetValue: "5", ...metadata },
+    ...extra,
+  });
+  cleanup.add(() => trigger.close());
+  return trigger;
+}
+
+describe("metrics-api scaler against a real HTTP server", () => {
+  const cleanup = useCleanup();
+
+  it("reads a JSON value, following changes between polls", async () => {
+    const state = { depth: 12, memory: "1" };
+    const api = await startApi(cleanup, state);
+    const trigger = measurer(cleanup, { url: `${api.baseUrl}/json`, valueLocation: "stats.queue.depth" });
+    expect(await trigger.measure()).toMatchObject({
+      metricName: "s0-metric-api-stats-queue-depth",
+      value: 12,
+      active: true,
+    });
+    state.depth = 0;
+    expect(await trigger.measure()).toMatchObject({ value: 0, active: false });
+  });
+
+  it("reads quantities, array elements and queries", async () => {
+    const api = await startApi(cleanup, { depth: 9, memory: "1500m" });
+    const url = `${api.baseUrl}/json`;
+    expect(await measurer(cleanup, { url, valueLocation: "stats.memory" }).measure()).toMatchObject({
+      value: 1.5,
+    });
+    expect(await measurer(cleanup, { url, valueLocation: "queues.1.depth" }).measure()).toMatchObject({
+      value: 2,
+    });
+    expect(await measurer(cleanup, { url, valueLocation: "queues.#" }).measure()).toMatchObject({ value: 2 });
+    expect(
+      await measurer(cleanup, { url, valueLocation: 'queues.#(name=="orders").depth' }).measure(),
+    ).toMatchObject({
+      value: 9,
+    });
+  });
+
+  it("is inactive when the value equals activationTargetValue", async () => {
+    const state = { depth: 4, memory: "1" };
+    const api = await startApi(cleanup, state);
+    const trigger = measurer(cleanup, {
+      url: `${api.baseUrl}/json`,
+      valueLocation: "stats.queue.depth",
+      activationTargetValue: "4",
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 4, active: false });
+    state.depth = 5;
+    expect(await trigger.measure()).toMatchObject({ value: 5, active: true });
+  });
+
+  it("reads YAML and Prometheus text", async () => {
+    const api = await startApi(cleanup, { depth: 7, memory: "250m" });
+    const yaml = measurer(cleanup, {
+      url: `${api.baseUrl}/yaml`,
+      valueLocation: "stats.memory",
+      format: "yaml",
+    });
+    expect(await yaml.measure()).toMatchObject({ value: 0.25 });
+    const text = measurer(cleanup, {
+      url: `${api.baseUrl}/metrics`,
+      valueLocation: 'jobs{state="queued"}',
+      format: "prometheus",
+    });
+    expect(await text.measure()).toMatchObject({
+      metricName: 's0-metric-api-jobs{state="queued"}',
+      value: 7,
+    });
+  });
+
+  it("sends the API key in a header or in the query, from authentication parameters", async () => {
+    const api = await startApi(cleanup, { depth: 6, memory: "1" });
+    const header = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/header-key`, valueLocation: "stats.queue.depth", authMode: "apiKey" },
+      { authParams: { apiKey: API_KEY } },
+    );
+    expect(await header.measure()).toMatchObject({ value: 6 });
+    const query = measurer(
+      cleanup,
+      {
+        url: `${api.baseUrl}/query-key`,
+        valueLocation: "stats.queue.depth",
+        authMode: "apiKey",
+        method: "query",
+        keyParamName: "key",
+      },
+      { authParams: { apiKey: API_KEY } },
+    );
+    expect(await query.measure()).toMatchObject({ value: 6 });
+    expect(api.requests.at(-1)?.url.searchParams.get("key")).toBe(API_KEY);
+  });
+
+  it("authenticates with basic credentials and keeps a wrong password out of the error", async () => {
+    const api = await startApi(cleanup, { depth: 3, memory: "1" });
+    const metadata = { url: `${api.baseUrl}/basic`, valueLocation: "stats.queue.depth", authModes: "basic" };
+    const good = measurer(cleanup, metadata, { authParams: { username: "tidal", password: PASSWORD } });
+    expect(await good.measure()).toMatchObject({ value: 3 });
+    const bad = measurer(cleanup, metadata, {
+      authParams: { username: "tidal", password: `${PASSWORD}-wrong` },
+    });
+    const error = (await bad.measure()).error ?? "";
+    expect(error).toBe(`${api.baseUrl}/basic: api returned 401: who are you`);
+    expect(error).not.toContain(PASSWORD);
+  });
+
+  it("reports non-200 answers, missing values and unreachable servers", async () => {
+    const api = await startApi(cleanup, { depth: 1, memory: "lots" });
+    const broken = measurer(cleanup, { url: `${api.baseUrl}/broken`, valueLocation: "a" });
+    expect((await broken.measure()).error).toBe(
+      `${api.baseUrl}/broken: api returned 500: database unavailable`,
+    );
+    const missing = measurer(cleanup, { url: `${api.baseUrl}/json`, valueLocation: "stats.nothing" });
+    expect((await missing.measure()).error).toBe(
+      "valueLocation must point to value of type number or a string representing a Quantity got: 'Null'",
+    );
+    const notQuantity = measurer(cleanup, { url: `${api.baseUrl}/json`, valueLocation: "stats.memory" });
+    expect((await notQuantity.measure()).error).toMatch(/got: 'lots'/);
+    const notYaml = measurer(cleanup, {
+      url: `${api.baseUrl}/metrics`,
+      valueLocation: "jobs",
+      format: "yaml",
+    });
+    expect((await notYaml.measure()).error).toBe("key 'jobs' not found in path 'jobs'");
+    const port = await closedPort();
+    const down = measurer(cleanup, { url: `http://127.0.0.1:${port}/json`, valueLocation: "a" });
+    expect((await down.measure()).error).toBe(
+      `cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
+  it("refuses a malformed URL before connecting", () => {
+    expect(() => measurer(cleanup, { url: "127.0.0.1/json", valueLocation: "a" })).toThrow(
+      /url "127.0.0.1\/json" is not an http or https URL/,
+    );
+  });
+
+  it("stops at the timeout parameter", async () => {
+    const api = await startHttpServer(cleanup, () => undefined); // never answers
+    const trigger = measurer(cleanup, { url: `${api.baseUrl}/json`, valueLocation: "a", timeout: "250ms" });
+    expect((await trigger.measure()).error).toBe("no answer within 250 ms");
+  });
+});

@@ -1,0 +1,191 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { eventually, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { services } from "../../support/services.ts";
+import { closedPort, startHttpServer } from "./http-test-server.ts";
+
+const TOKEN = "prometheus-token-5f2a91";
+
+function measurer(cleanup: Cleanup, metadata: Record<string, string>, extra: Partial<TriggerUnderTest> = {}) {
+  const trigger = connectTestTrigger({
+    type: "prometheus",
+    metadata: { threshold: "10", ...metadata },
+    ...extra,
+  });
+  cleanup.add(() => trigger.close());
+  return trigger;
+}
+
+/** An authenticating proxy in front of the real Prometheus: it checks the bearer token, then forwards. */
+async function bearerProxy(cleanup: Cleanup, delayMs = 0) {
+  return startHttpServer(cleanup, async (request, response) => {
+    if (request.headers.authorization !== `Bearer ${TOKEN}`) {
+      response.writeHead(401, { "content-type": "text/plain" }).end("unauthorized");
+      return;
+    }
+    await sleep(delayMs);
+    const upstream = await fetch(
+      new URL(`${request.url.pathname}${request.url.search}`, services.prometheusUrl),
+    );
+    response.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+  });
+}
+
+describe("prometheus scaler against the real Prometheus", () => {
+  const cleanup = useCleanup();
+
+  it("reads the value of an instant query", async () => {
+    const trigger = measurer(cleanup, { serverAddress: services.prometheusUrl, query: "vector(42)" });
+    expect(await trigger.measure()).toMatchObject({ metricName: "s0-prometheus", value: 42, active: true });
+  });
+
+  it("reads data Prometheus scraped from itself", async () => {
+    const trigger = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query: 'count(up{job="prometheus"} == 1) * 3',
+      ignoreNullValues: "false",
+    });
+    const sample = await eventually("the self-scrape to be queryable", async () => {
+      const reading = await trigger.measure();
+      return reading.value === undefined ? undefined : reading;
+    });
+    expect(sample).toMatchObject({ value: 3, active: true });
+  });
+
+  it("reads a scalar result", async () => {
+    const trigger = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query: "scalar(vector(7.5))",
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 7.5 });
+  });
+
+  it("is inactive when the value equals activationThreshold and active above it", async () => {
+    const at = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query: "vector(5)",
+      activationThreshold: "5",
+    });
+    const above = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query: "vector(5.5)",
+      activationThreshold: "5",
+    });
+    expect(await at.measure()).toMatchObject({ value: 5, active: false });
+    expect(await above.measure()).toMatchObject({ value: 5.5, active: true });
+  });
+
+  it("reads an empty result as 0, or fails when ignoreNullValues is false", async () => {
+    const query = "tidal_metric_that_does_not_exist";
+    const lenient = measurer(cleanup, { serverAddress: services.prometheusUrl, query });
+    expect(await lenient.measure()).toMatchObject({ value: 0, active: false });
+    const strict = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query,
+      ignoreNullValues: "false",
+    });
+    expect((await strict.measure()).error).toBe(
+      `prometheus query ${query} returned no value (set ignoreNullValues to read this as 0)`,
+    );
+  });
+
+  it("reads NaN as 0, or fails when ignoreNullValues is false", async () => {
+    const lenient = measurer(cleanup, { serverAddress: services.prometheusUrl, query: "vector(NaN)" });
+    expect(await lenient.measure()).toMatchObject({ value: 0, active: false });
+    const strict = measurer(cleanup, {
+      serverAddress: services.prometheusUrl,
+      query: "vector(NaN)",
+      ignoreNullValues: "f",
+    });
+    expect((await strict.measure()).error).toMatch(/returned NaN/);
+  });
+
+  it("fails when the query returns more than one series", async () => {
+    const query = 'vector(1) or label_replace(vector(2), "copy", "yes", "", "")';
+    const trigger = measurer(cleanup, { serverAddress: services.prometheusUrl, query });
+    expect((await trigger.measure()).error).toMatch(/returned 2 series; it must return one/);
+  });
+
+  it("reports Prometheus' own error for a bad query", async () => {
+    const trigger = measurer(cleanup, { serverAddress: services.prometheusUrl, query: "sum(" });
+    expect((await trigger.measure()).error).toMatch(
+      /^prometheus query api returned HTTP 400: bad_data: invalid parameter "query"/,
+    );
+  });
+
+  it("fails clearly for a wrong path, an unreachable server and a malformed address", async () => {
+    const wrongPath = measurer(cleanup, {
+      serverAddress: `${services.prometheusUrl}/not-prometheus`,
+      query: "vector(1)",
+    });
+    expect((await wrongPath.measure()).error).toMatch(/^prometheus query api returned HTTP 404/);
+    const port = await closedPort();
+    const down = measurer(cleanup, { serverAddress: `http://127.0.0.1:${port}`, query: "vector(1)" });
+    expect((await down.measure()).error).toBe(
+      `cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect(() => measurer(cleanup, { serverAddress: "prometheus 9090", query: "vector(1)" })).toThrow(
+      /serverAddress "prometheus 9090" is not a URL/,
+    );
+  });
+
+  it("authenticates with a bearer token from authentication parameters", async () => {
+    const proxy = await bearerProxy(cleanup);
+    const trigger = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(8)", authModes: "bearer" },
+      { authParams: { bearerToken: TOKEN } },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 8, active: true });
+
+    const wrong = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(8)", authModes: "bearer" },
+      { authParams: { bearerToken: `${TOKEN}-wrong` } },
+    );
+    const error = (await wrong.measure()).error ?? "";
+    expect(error).toBe("prometheus query api returned HTTP 401: unauthorized");
+    expect(error).not.toContain(TOKEN);
+  });
+
+  it("sends namespace, query parameters, custom headers and basic credentials", async () => {
+    const server = await startHttpServer(cleanup, (_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ status: "success", data: { resultType: "vector", result: [] } }));
+    });
+    const trigger = measurer(
+      cleanup,
+      {
+        serverAddress: server.baseUrl,
+        query: "sum(rate(x[1m]))",
+        namespace: "team-a",
+        queryParameters: "dedup=true",
+        customHeaders: "X-Scope-OrgID=tenant-1",
+        authModes: "basic",
+      },
+      { authParams: { username: "tidal", password: "secret-pw" } },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 0 });
+    const [request] = server.requests;
+    expect(request?.url.pathname).toBe("/api/v1/query");
+    expect(Object.fromEntries(request?.url.searchParams ?? [])).toMatchObject({
+      query: "sum(rate(x[1m]))",
+      namespace: "team-a",
+      dedup: "true",
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
+    expect(request?.headers["x-scope-orgid"]).toBe("tenant-1");
+    expect(request?.headers.authorization).toBe(`Basic ${Buffer.from("tidal:secret-pw").toString("base64")}`);
+  });
+
+  it("honours the timeout parameter, shorter or longer than the global one", async () => {
+    const proxy = await bearerProxy(cleanup, 1_200);
+    const metadata = { serverAddress: proxy.baseUrl, query: "vector(2)", authModes: "bearer" };
+    const authParams = { bearerToken: TOKEN };
+    const short = measurer(cleanup, { ...metadata, timeout: "300ms" }, { authParams });
+    expect((await short.measure()).error).toBe("no answer within 300 ms");
+    const long = measurer(cleanup, { ...metadata, timeout: "3000" }, { authParams, timeoutMs: 500 });
+    expect(await long.measure()).toMatchObject({ value: 2 });
+  });
+});
