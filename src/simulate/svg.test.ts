@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import type { SimulationStep } from "./simulate.ts";
+import { renderSvg } from "./svg.ts";
+
+function step(t: number, replicas: number, queue: number | null): SimulationStep {
+  return {
+    t,
+    kind: "direct",
+    replicas,
+    desired: replicas,
+    active: replicas > 0,
+    fallback: false,
+    rule: "metric",
+    reason: "",
+    metrics: { queue },
+  };
+}
+
+const STEPS = [step(0, 0, 0), step(30, 1, 45), step(60, 5, null), step(90, 5, 45)];
+
+describe("renderSvg", () => {
+  const svg = renderSvg(
+    { steps: STEPS },
+    { metricColumns: ["queue"], durationSeconds: 120, title: "orders <direct>" },
+  );
+
+  it("is one self-contained svg element", () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.endsWith("</svg>")).toBe(true);
+    expect(svg).not.toMatch(/href|<script|url\(/);
+  });
+
+  it("escapes the title and labels the legend", () => {
+    expect(svg).toContain("orders &lt;direct&gt;");
+    expect(svg).toContain(">replicas</text>");
+    expect(svg).toContain(">queue (gaps: failing)</text>");
+  });
+
+  it("draws replicas as a step line over the whole time axis", () => {
+    // x: 64 + t / 120 × 824; replicas axis 0–5 over 336 px from y=392 up.
+    const replicaPath = svg.match(/<path d="([^"]+)" fill="none" stroke="#1f4e99"/)?.[1];
+    expect(replicaPath).toBe("M64 392 H270 V324.8 H476 V56 H682 V56 H888");
+  });
+
+  it("leaves a gap where the metric fails", () => {
+    const metricPath = svg.match(/<path d="([^"]+)" fill="none" stroke="#d9730d"/)?.[1];
+    expect(metricPath?.match(/M/g)).toHaveLength(2);
+  });
+
+  it("labels time ticks in seconds", () => {
+    expect(svg).toContain(">time (s)</text>");
+    expect(svg).toMatch(/>100<\/text>/);
+  });
+});
