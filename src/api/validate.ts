@@ -24,7 +24,7 @@ export interface ValidationResult {
 const RESOURCE_TRIGGERS = new Set(["cpu", "memory"]);
 const MAX_NAME_LENGTH = 63;
 
-type ProblemSink = (path: string, message: string, severity?: "error" | "warning") => void;
+export type ProblemSink = (path: string, message: string, severity?: "error" | "warning") => void;
 
 function sinkFor(loaded: Loaded<{ kind: string; metadata: { name: string } }>, problems: Problem[]): ProblemSink {
   return (path, message, severity = "error") =>
@@ -174,12 +174,12 @@ function checkReplicaBounds(
   }
 }
 
-async function validateScaledObject(loaded: Loaded<ScaledObject>, set: ManifestSet, problems: Problem[], strict: boolean) {
-  const report = sinkFor(loaded, problems);
-  const { spec } = loaded.object;
+/** KEDA's semantic checks of a ScaledObject beyond its schema (the webhook's and reconcile's). */
+export function checkScaledObject(object: ScaledObject, report: ProblemSink): void {
+  const { spec } = object;
   checkReplicaBounds(spec, report);
-  if (hpaNameOf(loaded.object).length > MAX_NAME_LENGTH) {
-    report("spec.advanced.horizontalPodAutoscalerConfig.name", `the HPA name "${hpaNameOf(loaded.object)}" is longer than 63 characters`);
+  if (hpaNameOf(object).length > MAX_NAME_LENGTH) {
+    report("spec.advanced.horizontalPodAutoscalerConfig.name", `the HPA name "${hpaNameOf(object)}" is longer than 63 characters`);
   }
   checkTriggerList(spec.triggers, report, "ScaledObject");
   for (const [index, trigger] of spec.triggers.entries()) {
@@ -187,21 +187,19 @@ async function validateScaledObject(loaded: Loaded<ScaledObject>, set: ManifestS
       report(`spec.triggers[${index}].metricType`, "metricType Utilization is only valid for cpu and memory triggers");
     }
   }
-  if (spec.fallback && !usesFormula(loaded.object) && spec.triggers.every((trigger) => RESOURCE_TRIGGERS.has(trigger.type))) {
+  if (spec.fallback && !usesFormula(object) && spec.triggers.every((trigger) => RESOURCE_TRIGGERS.has(trigger.type))) {
     report("spec.fallback", "fallback needs at least one trigger that is not cpu or memory");
   }
-  checkScalingModifiers(loaded.object, report);
-  const annotations = parseControlAnnotations(loaded.object.metadata.annotations);
+  checkScalingModifiers(object, report);
+  const annotations = parseControlAnnotations(object.metadata.annotations);
   if (annotations.pausedReplicas && "error" in annotations.pausedReplicas) {
     report("metadata.annotations", annotations.pausedReplicas.error);
   }
-  const prepared = await prepareTriggersForValidation(loaded.object, set, report, usesFormula(loaded.object));
-  reportTriggerProblems(prepared, report, strict);
 }
 
-async function validateScaledJob(loaded: Loaded<ScaledJob>, set: ManifestSet, problems: Problem[], strict: boolean) {
-  const report = sinkFor(loaded, problems);
-  const { spec } = loaded.object;
+/** KEDA's semantic checks of a ScaledJob beyond its schema. */
+export function checkScaledJob(object: ScaledJob, report: ProblemSink): void {
+  const { spec } = object;
   checkReplicaBounds(spec, report);
   checkTriggerList(spec.triggers, report, "ScaledJob");
   const strategy = spec.scalingStrategy;
@@ -213,6 +211,18 @@ async function validateScaledJob(loaded: Loaded<ScaledJob>, set: ManifestSet, pr
     );
   }
   if (spec.rolloutStrategy !== undefined) report("spec.rolloutStrategy", "rolloutStrategy is deprecated; use rollout.strategy", "warning");
+}
+
+async function validateScaledObject(loaded: Loaded<ScaledObject>, set: ManifestSet, problems: Problem[], strict: boolean) {
+  const report = sinkFor(loaded, problems);
+  checkScaledObject(loaded.object, report);
+  const prepared = await prepareTriggersForValidation(loaded.object, set, report, usesFormula(loaded.object));
+  reportTriggerProblems(prepared, report, strict);
+}
+
+async function validateScaledJob(loaded: Loaded<ScaledJob>, set: ManifestSet, problems: Problem[], strict: boolean) {
+  const report = sinkFor(loaded, problems);
+  checkScaledJob(loaded.object, report);
   const prepared = await prepareTriggersForValidation(loaded.object, set, report, false);
   reportTriggerProblems(prepared, report, strict);
 }

@@ -1,20 +1,19 @@
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
 import { TidalError, messageOf } from "../util/errors.ts";
+import { packageVersion } from "../util/version.ts";
+import { explainCommand } from "./explain.ts";
+import { runCommand } from "./run.ts";
 import { migrateCommand } from "./migrate.ts";
 import { probeCommand } from "./probe.ts";
 import { validateCommand } from "./validate.ts";
 
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
 
 export function buildProgram(): Command {
   const program = new Command("tidal")
     .description(
       "Event-driven autoscaling with KEDA's ScaledObject/ScaledJob YAML: standalone on one machine or as a Kubernetes operator.",
     )
-    .version(packageJson.version, "-v, --version", "print the version and exit")
+    .version(packageVersion(), "-v, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for a command")
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
@@ -22,6 +21,8 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(migrateCommand());
   program.addCommand(probeCommand());
+  program.addCommand(runCommand());
+  program.addCommand(explainCommand());
   program.addHelpText(
     "after",
     `

@@ -1,0 +1,174 @@
+import { Command, Option } from "commander";
+import { watch, type FSWatcher } from "node:fs";
+import { resolve } from "node:path";
+import { validateManifests } from "../api/validate.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { TidalMetrics } from "../observability/metrics.ts";
+import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
+import { renderLiveView } from "../runtime/standalone/live-view.ts";
+import { standaloneProblems, StandaloneRunner } from "../runtime/standalone/runner.ts";
+import { createStatusServer, listen } from "../runtime/standalone/status-server.ts";
+import { StateStore } from "../runtime/state-store.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
+import { TidalError, messageOf } from "../util/errors.ts";
+import { packageVersion } from "../util/version.ts";
+import { filenameOption } from "./options.ts";
+import { useColor } from "./table.ts";
+import { formatProblem } from "./validate.ts";
+
+interface RunOptions {
+  filename: string[];
+  port: string;
+  stateDir: string;
+  timeout: string;
+  logFormat?: "json" | "text";
+  watch: boolean;
+}
+
+function portNumber(value: string, option: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, { exitCode: 2 });
+  }
+  return port;
+}
+
+async function loadValid(paths: readonly string[]) {
+  const { set, problems } = await validateManifests(paths);
+  const all = [...problems, ...standaloneProblems(set)];
+  const errors = all.filter((problem) => problem.severity === "error");
+  return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
+}
+
+/** Reloads when any of the files changes, debounced; returns a function that stops watching. */
+function watchFiles(paths: readonly string[], onChange: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const watchers: FSWatcher[] = paths.map((path) =>
+    watch(path, { recursive: true }, () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 300);
+    }),
+  );
+  return () => {
+    clearTimeout(timer);
+    for (const watcher of watchers) watcher.close();
+  };
+}
+
+export function runCommand(): Command {
+  return new Command("run")
+    .description("scale local ProcessPools with ScaledObject YAML, without Kubernetes")
+    .addOption(filenameOption())
+    .addOption(new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default("9090"))
+    .addOption(new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"))
+    .addOption(new Option("--timeout <ms>", "deadline of each measurement in milliseconds").default(process.env.KEDA_HTTP_DEFAULT_TIMEOUT ?? "3000"))
+    .addOption(new Option("--log-format <format>", "log format (default: a live table on a terminal, JSON lines otherwise)").choices(["json", "text"]))
+    .option("--no-watch", "do not reload when the files change")
+    .addHelpText(
+      "after",
+      `
+Everything in the files is validated first (same messages as tidal validate). Workers are stopped
+gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriodSeconds).
+
+Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs,
+/api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
+
+Example:
+  tidal run -f examples/redis-worker/`,
+    )
+    .action(async (options: RunOptions) => {
+      const port = portNumber(options.port, "--port");
+      const timeoutMs = Number(options.timeout);
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+        throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
+      }
+      const initial = await loadValid(options.filename);
+      if (initial.errors.length > 0) {
+        throw new TidalError("TIDAL_E_INVALID", `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`);
+      }
+      const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
+      const logger = createLogger({
+        format: options.logFormat ?? "json",
+        level: process.env.TIDAL_LOG_LEVEL === "debug" ? "debug" : "info",
+        write: interactive ? () => {} : (line) => process.stdout.write(line),
+      });
+      for (const warning of initial.warnings) logger.warn(formatProblem(warning));
+      const metrics = new TidalMetrics(packageVersion());
+      const events = new EventLog();
+      const recentEvents: RuntimeEvent[] = [];
+      events.onEvent((event) => {
+        recentEvents.push(event);
+        if (recentEvents.length > 50) recentEvents.shift();
+        const fields = { kind: event.kind, namespace: event.namespace, name: event.name, reason: event.reason };
+        if (event.type === "Warning") logger.warn(event.message, fields);
+        else logger.info(event.message, fields);
+      });
+      const scheduler = new Scheduler({
+        onRun: (_key, lagMs) => metrics.schedulingLag.observe(lagMs / 1000),
+        onError: (key, error) => logger.error("evaluation failed", { object: key, error: messageOf(error) }),
+      });
+      const runner = new StandaloneRunner({
+        scheduler,
+        store: new StateStore(resolve(options.stateDir)),
+        metrics,
+        events,
+        logger,
+        timeoutMs,
+      });
+      const server = createStatusServer(runner, metrics);
+      let boundPort: number;
+      try {
+        boundPort = await listen(server, port);
+      } catch (error) {
+        throw new TidalError("TIDAL_E_PORT", `cannot listen on 127.0.0.1:${port} (${messageOf(error)}); pass --port with a free port, or 0`);
+      }
+      await runner.apply(initial.set);
+      logger.info("tidal run started", { statusApi: `http://127.0.0.1:${boundPort}`, scaledObjects: initial.set.scaledObjects.length });
+      const stopWatching = options.watch ? watchFiles(options.filename, () => void reload(logger)) : () => {};
+      async function reload(log: Logger): Promise<void> {
+        try {
+          const next = await loadValid(options.filename);
+          if (next.errors.length > 0) {
+            for (const problem of next.errors) log.error(`reload rejected: ${formatProblem(problem)}`);
+            return;
+          }
+          await runner.apply(next.set);
+          log.info("reloaded", { scaledObjects: next.set.scaledObjects.length });
+        } catch (error) {
+          log.error("reload failed", { error: messageOf(error) });
+        }
+      }
+      const view = interactive ? startLiveView(runner, recentEvents, boundPort) : () => {};
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          process.off("SIGINT", onInt);
+          process.off("SIGTERM", onTerm);
+          logger.info("stopping: workers get SIGTERM, then SIGKILL after their grace period", { signal });
+          done();
+        };
+        const onInt = () => stop("SIGINT");
+        const onTerm = () => stop("SIGTERM");
+        process.on("SIGINT", onInt);
+        process.on("SIGTERM", onTerm);
+      });
+      view();
+      stopWatching();
+      scheduler.stop();
+      await runner.stop();
+      await new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      logger.info("stopped");
+      process.exitCode = 0;
+    });
+}
+
+function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: number): () => void {
+  const color = useColor(process.stdout);
+  const header = `tidal run · status http://127.0.0.1:${port} · Ctrl-C to stop`;
+  const draw = () => {
+    process.stdout.write(`\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`);
+  };
+  draw();
+  const timer = setInterval(draw, 1000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,57 @@
+import type { ScaleTarget } from "../../targets/types.ts";
+import type { ResolvedResource } from "./discovery.ts";
+import { resourcePath, type KubeApi } from "./kube-api.ts";
+
+interface Scale {
+  spec?: { replicas?: number };
+  status?: { replicas?: number; selector?: string };
+}
+
+interface PodList {
+  items: { status?: { phase?: string; conditions?: { type: string; status: string }[] }; metadata?: { deletionTimestamp?: string } }[];
+}
+
+/** A Kubernetes workload scaled through its /scale subresource (Deployment, StatefulSet, any scalable CR). */
+export class KubernetesScaleTarget implements ScaleTarget {
+  readonly #api: KubeApi;
+  readonly #resource: ResolvedResource;
+  readonly #namespace: string;
+  readonly #name: string;
+
+  constructor(api: KubeApi, resource: ResolvedResource, namespace: string, name: string) {
+    this.#api = api;
+    this.#resource = resource;
+    this.#namespace = namespace;
+    this.#name = name;
+  }
+
+  #path(): string {
+    return resourcePath(this.#resource.apiVersion, this.#resource.resource, this.#namespace, this.#name, "scale");
+  }
+
+  async getReplicas(): Promise<number> {
+    const scale = await this.#api.get<Scale>(this.#path());
+    return scale.spec?.replicas ?? 0;
+  }
+
+  async setReplicas(replicas: number): Promise<void> {
+    await this.#api.patch(this.#path(), { spec: { replicas } });
+  }
+
+  /** status.replicas of the scale, and the Running and Ready pods its selector matches. */
+  async observedReplicas(): Promise<{ existing: number; ready: number }> {
+    const scale = await this.#api.get<Scale>(this.#path());
+    const existing = scale.status?.replicas ?? 0;
+    if (!scale.status?.selector) return { existing, ready: existing };
+    const pods = await this.#api.get<PodList>(
+      `${resourcePath("v1", "pods", this.#namespace)}?labelSelector=${encodeURIComponent(scale.status.selector)}`,
+    );
+    const ready = pods.items.filter(
+      (pod) =>
+        pod.metadata?.deletionTimestamp === undefined &&
+        pod.status?.phase === "Running" &&
+        pod.status.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True"),
+    ).length;
+    return { existing, ready };
+  }
+}

@@ -1,0 +1,508 @@
+import { describeIssues } from "../../api/issues.ts";
+import type { Condition } from "../../api/schema/primitives.ts";
+import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
+import { checkScaledObject } from "../../api/validate.ts";
+import type { AuthSources } from "../../auth/sources.ts";
+import { parseControlAnnotations } from "../../engine/annotations.ts";
+import { fallbackCondition, pausedCondition, readyCondition } from "../../engine/conditions.ts";
+import { decideDirect, hpaName, initialState, kedaPoll, serveMetrics } from "../../engine/decide.ts";
+import { COMPOSITE_METRIC_NAME } from "../../engine/scaling-modifiers.ts";
+import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { TidalMetrics } from "../../observability/metrics.ts";
+import type { ConnectionPool } from "../../scalers/connection-pool.ts";
+import type { TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import type { Scheduler } from "../../scheduler/scheduler.ts";
+import { messageOf } from "../../util/errors.ts";
+import { stableJson } from "../../util/stable-json.ts";
+import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
+import type { Discovery, ResolvedResource } from "./discovery.ts";
+import { desiredHpa, hpaUpToDate, SCALED_OBJECT_LABEL, type HorizontalPodAutoscaler } from "./hpa.ts";
+import type { Informer } from "./informer.ts";
+import { isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
+import type { KubeEventRecorder } from "./kube-events.ts";
+import { KubernetesScaleTarget } from "./scale-target.ts";
+import { envContainer, prepareClusterTriggers } from "./triggers.ts";
+
+export const FINALIZER = "finalizer.keda.sh";
+export const DIRECT_MODE_ANNOTATION = "autoscaling.tidal.dev/mode";
+const TRANSFER_HPA_ANNOTATION = "scaledobject.keda.sh/transfer-hpa-ownership";
+const SO_API = "keda.sh/v1alpha1";
+
+/** A ScaledObject as the API returns it (metadata Tidal needs, spec unchecked until parsed). */
+export interface RawScaledObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: unknown;
+  status?: ScaledObject["status"];
+}
+
+interface ScaleLoopRuntime {
+  object: ScaledObject;
+  uid: string;
+  fingerprint: string;
+  resolved: ResolvedResource;
+  target: KubernetesScaleTarget;
+  mode: "hpa" | "direct";
+  measurers: TriggerMeasurer[];
+  specs: TriggerMetricSpec[];
+  state: ScaledObjectState;
+  lastSamples?: TimedSample[];
+  replicas: number;
+  /** A trigger failed: re-resolve secrets and reconnect before the next poll, as KEDA does. */
+  stale: boolean;
+  lastStatus?: string;
+}
+
+export interface ScaledObjectOperatorOptions {
+  api: KubeApi;
+  informer: Informer<RawScaledObject>;
+  authSources: AuthSources;
+  discovery: Discovery;
+  scheduler: Scheduler;
+  pool: ConnectionPool;
+  metrics: TidalMetrics;
+  events: KubeEventRecorder;
+  logger: Logger;
+  version: string;
+  clusterObjectNamespace: string;
+  timeoutMs: number;
+  isLeader: () => boolean;
+  now?: () => number;
+}
+
+export type MetricLookup = { items: { value: number; timestamp: Date }[] } | { error: { status: number; message: string } };
+
+/**
+ * Reconciles ScaledObjects the way KEDA's operator does: finalizer, pause annotations, target
+ * resolution through /scale, the owned HPA (`keda-hpa-<name>`), status and events; runs each
+ * object's scale loop (activation 0 ↔ 1, cooldown) and answers the external metrics API.
+ * Every replica keeps runtimes so it can answer metrics; only the leader writes.
+ */
+export class ScaledObjectOperator {
+  readonly #options: ScaledObjectOperatorOptions;
+  readonly #runtimes = new Map<string, ScaleLoopRuntime>();
+  readonly #now: () => number;
+
+  constructor(options: ScaledObjectOperatorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  static key(namespace: string, name: string): string {
+    return `${namespace}/${name}`;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const raw = this.#options.informer.get(name, namespace);
+    if (raw === undefined) {
+      await this.#drop(key);
+      return;
+    }
+    const leader = this.#options.isLeader();
+    if (raw.metadata.deletionTimestamp) {
+      if (leader) await this.#finalize(raw);
+      await this.#drop(key);
+      return;
+    }
+    if (leader && (await this.#ensureFinalizerAndLabel(raw))) return;
+    this.#options.events.track({ kind: "ScaledObject", namespace, name, apiVersion: SO_API, ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}) });
+    const parsed = scaledObject.safeParse({ ...raw, apiVersion: SO_API, kind: "ScaledObject", status: undefined });
+    if (!parsed.success) {
+      const problems = describeIssues(scaledObject, raw, parsed.error.issues).map((problem) => `${problem.path}: ${problem.message}`);
+      await this.#checkFailed(key, raw, problems.join("; "));
+      return;
+    }
+    const object = parsed.data;
+    const problems: string[] = [];
+    checkScaledObject(object, (path, message, severity) => {
+      if (severity !== "warning") problems.push(`${path}: ${message}`);
+    });
+    if (problems.length > 0) {
+      await this.#checkFailed(key, raw, problems.join("; "));
+      return;
+    }
+    const annotations = parseControlAnnotations(object.metadata.annotations);
+    if (annotations.paused || annotations.pausedReplicas) {
+      await this.#pause(key, raw, object, annotations.pausedReplicas && "replicas" in annotations.pausedReplicas ? annotations.pausedReplicas.replicas : undefined);
+      return;
+    }
+    const runtime = await this.#runtimeFor(key, raw, object);
+    if (runtime === undefined) return;
+    if (leader) {
+      await this.#ensureHpa(raw, runtime);
+      await this.#markReady(raw, runtime);
+    }
+  }
+
+  /** Builds (or keeps) the scale loop runtime; reports why when the object cannot be scaled. */
+  async #runtimeFor(key: string, raw: RawScaledObject, object: ScaledObject): Promise<ScaleLoopRuntime | undefined> {
+    const { api, discovery } = this.#options;
+    const namespace = object.metadata.namespace ?? "default";
+    const ref = object.spec.scaleTargetRef;
+    let resolved: ResolvedResource;
+    try {
+      resolved = await discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
+    } catch (error) {
+      await this.#checkFailed(key, raw, `ScaledObject doesn't have correct scaleTargetRef specification: ${messageOf(error)}`);
+      return undefined;
+    }
+    const target = new KubernetesScaleTarget(api, resolved, namespace, ref.name);
+    let replicas: number;
+    let workload: unknown;
+    try {
+      replicas = await target.getReplicas();
+      workload = await api.get(resourcePath(resolved.apiVersion, resolved.resource, namespace, ref.name));
+    } catch (error) {
+      const message = isNotFound(error) ? `${resolved.kind} "${ref.name}" not found in namespace "${namespace}"` : messageOf(error);
+      await this.#checkFailed(key, raw, `failed to get the scale target: ${message}`);
+      return undefined;
+    }
+    const mode = object.metadata.annotations?.[DIRECT_MODE_ANNOTATION] === "direct" ? "direct" : "hpa";
+    const fingerprint = stableJson({ spec: raw.spec, annotations: raw.metadata.annotations, uid: raw.metadata.uid, workload: (workload as RawScaledObject).metadata?.uid });
+    const existing = this.#runtimes.get(key);
+    if (existing && existing.fingerprint === fingerprint) {
+      existing.object = object;
+      return existing;
+    }
+    const prepared = await prepareClusterTriggers(object, envContainer(workload as never, ref.envSourceContainerName), this.#options.authSources, {
+      clusterObjectNamespace: this.#options.clusterObjectNamespace,
+      pool: this.#options.pool,
+      timeoutMs: this.#options.timeoutMs,
+    });
+    if (!prepared.ok) {
+      await this.#checkFailed(key, raw, prepared.problems.join("; "));
+      return undefined;
+    }
+    if (existing) await Promise.all(existing.measurers.map((measurer) => measurer.close()));
+    const runtime: ScaleLoopRuntime = {
+      object,
+      uid: raw.metadata.uid ?? "",
+      fingerprint,
+      resolved,
+      target,
+      mode,
+      measurers: prepared.measurers,
+      specs: prepared.specs,
+      state: existing?.state ?? this.#stateFromStatus(raw),
+      replicas,
+      stale: false,
+    };
+    this.#runtimes.set(key, runtime);
+    this.#options.scheduler.add({
+      key: `scaledobject.${key}`,
+      intervalMs: object.spec.pollingInterval * 1000,
+      run: () => this.poll(key),
+    });
+    return runtime;
+  }
+
+  /** What KEDA remembers in status survives an operator restart: lastActiveTime and health. */
+  #stateFromStatus(raw: RawScaledObject): ScaledObjectState {
+    const created = Date.parse(raw.metadata.creationTimestamp ?? "") || this.#now();
+    const state = initialState(created);
+    const lastActive = Date.parse(raw.status?.lastActiveTime ?? "");
+    if (Number.isFinite(lastActive)) state.lastActiveTime = lastActive;
+    for (const [metric, health] of Object.entries(raw.status?.health ?? {})) {
+      state.health[metric] = { numberOfFailures: health.numberOfFailures ?? 0, status: health.status ?? "Happy" };
+    }
+    return state;
+  }
+
+  /** One poll of KEDA's scale loop (leader only). */
+  async poll(key: string): Promise<void> {
+    const runtime = this.#runtimes.get(key);
+    if (runtime === undefined || !this.#options.isLeader()) return;
+    if (runtime.stale) {
+      runtime.fingerprint = "";
+      await this.reconcile(key);
+      return;
+    }
+    const { object } = runtime;
+    const namespace = object.metadata.namespace ?? "default";
+    const samples = await measureAll(runtime.measurers);
+    recordReadings(this.#options.metrics, { kind: "ScaledObject", namespace, name: object.metadata.name }, runtime.specs, samples);
+    const current = await runtime.target.getReplicas();
+    const readyPods = object.spec.fallback ? (await runtime.target.observedReplicas()).ready : current;
+    const input = { scaledObject: object, metricSpecs: runtime.specs, samples, currentReplicas: current, readyPods, now: this.#now(), state: runtime.state };
+    const direct = runtime.mode === "direct" ? decideDirect(input) : undefined;
+    const poll = direct?.poll ?? kedaPoll(input);
+    const desired = direct ? direct.desiredReplicas : (poll.scaleTo ?? current);
+    if (desired !== current) await this.#scale(runtime, current, desired, direct?.trace.summary);
+    runtime.state = direct?.state ?? poll.state;
+    runtime.lastSamples = samples;
+    runtime.replicas = desired;
+    runtime.stale = poll.isError;
+    const ref = { namespace, name: object.metadata.name };
+    this.#options.metrics.desiredReplicas.set({ ...ref, kind: "ScaledObject" }, desired);
+    this.#options.metrics.currentReplicas.set({ ...ref, kind: "ScaledObject" }, current);
+    if (poll.isError) this.#options.metrics.scaledObjectErrors.inc({ namespace, scaledObject: object.metadata.name });
+    const status: Record<string, unknown> = {
+      conditions: poll.conditions,
+      ...(poll.lastActiveTime === undefined ? {} : { lastActiveTime: new Date(poll.lastActiveTime).toISOString() }),
+      triggersActivity: Object.fromEntries(poll.triggers.map((trigger) => [trigger.metricName, { isActive: trigger.active }])),
+      ...(object.spec.fallback ? { health: poll.health } : {}),
+    };
+    const text = stableJson(status);
+    if (text !== runtime.lastStatus) {
+      await this.#patchStatus(namespace, object.metadata.name, { ...status, conditions: this.#mergeConditions(key, poll.conditions) });
+      runtime.lastStatus = text;
+    }
+  }
+
+  async #scale(runtime: ScaleLoopRuntime, from: number, to: number, reason: string | undefined): Promise<void> {
+    const { object, resolved } = runtime;
+    const ref = { kind: "ScaledObject", namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
+    const where = `${resolved.kind} ${ref.namespace}/${object.spec.scaleTargetRef.name}`;
+    try {
+      await runtime.target.setReplicas(to);
+    } catch (error) {
+      const failure = from === 0 ? "KEDAScaleTargetActivationFailed" : "KEDAScaleTargetDeactivationFailed";
+      this.#options.events.record(ref, "Warning", failure, `Failed to scale ${where} from ${from} to ${to}: ${messageOf(error)}`);
+      throw error;
+    }
+    if (from === 0) this.#options.events.record(ref, "Normal", "KEDAScaleTargetActivated", `Scaled ${where} from ${from} to ${to}`);
+    else if (reason !== undefined && to !== 0) this.#options.events.record(ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${reason}`);
+    else this.#options.events.record(ref, "Normal", "KEDAScaleTargetDeactivated", `Deactivated ${where} from ${from} to ${to}`);
+  }
+
+  /** Conditions from a poll, keeping any other condition types the object already has. */
+  #mergeConditions(key: string, conditions: readonly Condition[]): Condition[] {
+    const [namespace, name] = key.split("/") as [string, string];
+    const existing = this.#options.informer.get(name, namespace)?.status?.conditions ?? [];
+    const types = new Set(conditions.map((condition) => condition.type));
+    return [...conditions, ...existing.filter((condition) => !types.has(condition.type))];
+  }
+
+  async #ensureFinalizerAndLabel(raw: RawScaledObject): Promise<boolean> {
+    const finalizers = raw.metadata.finalizers ?? [];
+    const hasLabel = raw.metadata.labels?.[SCALED_OBJECT_LABEL] === raw.metadata.name;
+    if (finalizers.includes(FINALIZER) && hasLabel) return false;
+    await this.#options.api.patch(this.#path(raw), {
+      metadata: {
+        resourceVersion: raw.metadata.resourceVersion,
+        finalizers: finalizers.includes(FINALIZER) ? finalizers : [...finalizers, FINALIZER],
+        labels: { ...raw.metadata.labels, [SCALED_OBJECT_LABEL]: raw.metadata.name },
+      },
+    });
+    // The update comes back through the watch and is reconciled then.
+    return true;
+  }
+
+  async #finalize(raw: RawScaledObject): Promise<void> {
+    const finalizers = raw.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return;
+    const namespace = raw.metadata.namespace ?? "default";
+    const parsed = scaledObject.safeParse({ ...raw, apiVersion: SO_API, kind: "ScaledObject", status: undefined });
+    const original = raw.status?.originalReplicaCount;
+    if (parsed.success && parsed.data.spec.advanced?.restoreToOriginalReplicaCount && original !== undefined) {
+      const ref = parsed.data.spec.scaleTargetRef;
+      try {
+        const resolved = await this.#options.discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
+        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(original);
+      } catch (error) {
+        this.#options.logger.warn("could not restore the original replica count", { scaledObject: raw.metadata.name, error: messageOf(error) });
+      }
+    }
+    if (parsed.success) await this.#deleteHpa(namespace, hpaName(parsed.data), raw.metadata.uid);
+    await this.#options.api.patch(this.#path(raw), {
+      metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER) },
+    });
+    this.#options.events.record({ kind: "ScaledObject", namespace, name: raw.metadata.name }, "Normal", "ScaledObjectDeleted", "ScaledObject was deleted");
+  }
+
+  async #pause(key: string, raw: RawScaledObject, object: ScaledObject, replicas: number | undefined): Promise<void> {
+    await this.#drop(key);
+    if (!this.#options.isLeader()) return;
+    const namespace = object.metadata.namespace ?? "default";
+    await this.#deleteHpa(namespace, hpaName(object), raw.metadata.uid);
+    if (replicas !== undefined) {
+      const ref = object.spec.scaleTargetRef;
+      try {
+        const resolved = await this.#options.discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
+        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(replicas);
+      } catch (error) {
+        await this.#checkFailed(key, raw, `failed to scale the paused target to ${replicas}: ${messageOf(error)}`);
+        return;
+      }
+    }
+    const wasPaused = raw.status?.conditions?.some((condition) => condition.type === "Paused" && condition.status === "True");
+    await this.#patchStatus(namespace, object.metadata.name, {
+      conditions: this.#mergeConditions(key, [pausedCondition("ScaledObject", true)]),
+      pausedReplicaCount: replicas ?? null,
+    });
+    if (!wasPaused) this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectPaused", "ScaledObject is paused");
+  }
+
+  async #checkFailed(key: string, raw: RawScaledObject, message: string): Promise<void> {
+    await this.#drop(key);
+    if (!this.#options.isLeader()) return;
+    const namespace = raw.metadata.namespace ?? "default";
+    const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
+    if (ready?.status === "False" && ready.message === message) return;
+    await this.#patchStatus(namespace, raw.metadata.name, {
+      conditions: this.#mergeConditions(key, [
+        readyCondition.checkFailed("ScaledObject", message),
+        { type: "Active", status: "Unknown", reason: "UnknownState", message: "ScaledObject check failed" },
+      ]),
+    });
+    this.#options.events.record({ kind: "ScaledObject", namespace, name: raw.metadata.name }, "Warning", "ScaledObjectCheckFailed", message);
+  }
+
+  async #markReady(raw: RawScaledObject, runtime: ScaleLoopRuntime): Promise<void> {
+    const { object } = runtime;
+    const namespace = object.metadata.namespace ?? "default";
+    const key = ScaledObjectOperator.key(namespace, object.metadata.name);
+    const status = raw.status ?? {};
+    const conditions = status.conditions ?? [];
+    const ready = conditions.find((condition) => condition.type === "Ready");
+    const paused = conditions.find((condition) => condition.type === "Paused");
+    const wanted: Record<string, unknown> = {
+      scaleTargetKind: `${runtime.resolved.apiVersion}.${runtime.resolved.kind}`,
+      scaleTargetGVKR: { group: runtime.resolved.group, version: runtime.resolved.version, kind: runtime.resolved.kind, resource: runtime.resolved.resource },
+      originalReplicaCount: status.originalReplicaCount ?? runtime.replicas,
+      externalMetricNames: runtime.specs.map((spec) => spec.metricName),
+      hpaName: runtime.mode === "hpa" ? hpaName(object) : null,
+      triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
+      authenticationsTypes: [...new Set(object.spec.triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])))].join(","),
+      ...(object.spec.advanced?.scalingModifiers?.formula ? { compositeScalerName: COMPOSITE_METRIC_NAME } : {}),
+      pausedReplicaCount: null,
+    };
+    const newConditions: Condition[] = [];
+    if (ready?.status !== "True") newConditions.push(readyCondition.ok("ScaledObject"));
+    if (paused === undefined || paused.status === "True") {
+      newConditions.push(paused?.status === "True" ? { type: "Paused", status: "False", reason: "ScaledObjectUnpaused", message: "pause annotation removed for ScaledObject" } : pausedCondition("ScaledObject", false));
+    }
+    if (!conditions.some((condition) => condition.type === "Active")) newConditions.push({ type: "Active", status: "Unknown" });
+    if (!object.spec.fallback || !conditions.some((condition) => condition.type === "Fallback")) newConditions.push(fallbackCondition(false));
+    const current = stableJson(Object.fromEntries(Object.keys(wanted).map((field) => [field, (status as Record<string, unknown>)[field] ?? null])));
+    if (current === stableJson(wanted) && newConditions.length === 0) return;
+    await this.#patchStatus(namespace, object.metadata.name, { ...wanted, ...(newConditions.length > 0 ? { conditions: this.#mergeConditions(key, newConditions) } : {}) });
+    if (ready?.status !== "True") {
+      this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling");
+    }
+    if (paused?.status === "True") {
+      this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectUnpaused", "ScaledObject was unpaused");
+    }
+  }
+
+  async #ensureHpa(raw: RawScaledObject, runtime: ScaleLoopRuntime): Promise<void> {
+    const { api, version } = this.#options;
+    const { object } = runtime;
+    const namespace = object.metadata.namespace ?? "default";
+    const previousName = raw.status?.hpaName;
+    const name = hpaName(object);
+    if (previousName && previousName !== name) await this.#deleteHpa(namespace, previousName, raw.metadata.uid);
+    if (runtime.mode === "direct") {
+      await this.#deleteHpa(namespace, name, raw.metadata.uid);
+      return;
+    }
+    const desired = desiredHpa({ ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } }, runtime.specs, runtime.resolved, version);
+    const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
+    let live: HorizontalPodAutoscaler | undefined;
+    try {
+      live = await api.get<HorizontalPodAutoscaler>(path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (live === undefined) {
+      await api.create(resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace), desired);
+      return;
+    }
+    const ownedByUs = live.metadata.ownerReferences?.some((owner) => owner.uid === raw.metadata.uid);
+    if (!ownedByUs && object.metadata.annotations?.[TRANSFER_HPA_ANNOTATION] !== "true") {
+      throw new Error(`HPA "${name}" already exists and is not owned by this ScaledObject; delete it or set the ${TRANSFER_HPA_ANNOTATION} annotation`);
+    }
+    if (ownedByUs && hpaUpToDate(live, desired)) return;
+    await api.replace(path, { ...desired, metadata: { ...desired.metadata, resourceVersion: live.metadata.resourceVersion } });
+  }
+
+  async #deleteHpa(namespace: string, name: string, ownerUid: string | undefined): Promise<void> {
+    const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
+    try {
+      const live = await this.#options.api.get<HorizontalPodAutoscaler>(path);
+      if (!live.metadata.ownerReferences?.some((owner) => owner.uid === ownerUid)) return;
+      await this.#options.api.delete(path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  async #patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+    await this.#options.api.patch(resourcePath(SO_API, "scaledobjects", namespace, name, "status"), { status });
+  }
+
+  #path(raw: RawScaledObject): string {
+    return resourcePath(SO_API, "scaledobjects", raw.metadata.namespace ?? "default", raw.metadata.name);
+  }
+
+  async #drop(key: string): Promise<void> {
+    const runtime = this.#runtimes.get(key);
+    this.#options.scheduler.remove(`scaledobject.${key}`);
+    if (runtime === undefined) return;
+    this.#runtimes.delete(key);
+    await Promise.all(runtime.measurers.map((measurer) => measurer.close()));
+    const [namespace, name] = key.split("/") as [string, string];
+    this.#options.metrics.forgetObject("scaledobject", namespace, name);
+  }
+
+  /**
+   * The value of one external metric for the HPA: live from the scaler, or the last poll's
+   * reading when the trigger sets useCachedMetrics; fallback and the formula applied as KEDA does.
+   */
+  async lookupMetric(namespace: string, metricName: string, selector: Record<string, string>): Promise<MetricLookup> {
+    const name = selector[SCALED_OBJECT_LABEL];
+    if (!name) return { error: { status: 400, message: "scaledObject name is not specified" } };
+    const runtime = this.#runtimes.get(ScaledObjectOperator.key(namespace, name));
+    if (runtime === undefined) return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
+    const wanted = metricName.toLowerCase();
+    const composite = wanted === COMPOSITE_METRIC_NAME;
+    const indexes = runtime.specs.flatMap((spec, index) => (composite || spec.metricName.toLowerCase() === wanted ? [index] : []));
+    if (indexes.length === 0) return { error: { status: 404, message: `no matching metrics found for ${metricName}` } };
+    const samples = await Promise.all(
+      runtime.specs.map(async (spec, index) => {
+        const cached = runtime.lastSamples?.[index];
+        if (!indexes.includes(index)) return cached ?? { metricName: spec.metricName, error: "not read", latencyMs: 0 };
+        const trigger = runtime.object.spec.triggers[spec.index];
+        if (trigger?.useCachedMetrics && cached) return cached;
+        return (runtime.measurers[index] as TriggerMeasurer).measure();
+      }),
+    );
+    const served = serveMetrics({
+      scaledObject: runtime.object,
+      metricSpecs: runtime.specs,
+      samples,
+      currentReplicas: runtime.replicas,
+      readyPods: runtime.replicas,
+      now: this.#now(),
+      state: runtime.state,
+    });
+    const reading = served.hpaMetricValues.find((metric) => metric.metricName.toLowerCase() === wanted);
+    if (reading?.value === undefined) {
+      return { error: { status: 500, message: `metric:${metricName} encountered error${reading?.error ? `: ${reading.error}` : ""}` } };
+    }
+    return { items: [{ value: reading.value, timestamp: new Date(this.#now()) }] };
+  }
+
+  /** Snapshot for tests and debugging: keys with a running scale loop. */
+  activeKeys(): string[] {
+    return [...this.#runtimes.keys()];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#runtimes.keys()].map((key) => this.#drop(key)));
+  }
+}

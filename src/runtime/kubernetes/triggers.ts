@@ -1,0 +1,77 @@
+import type { ScaledJob } from "../../api/schema/scaled-job.ts";
+import type { ScaledObject } from "../../api/schema/scaled-object.ts";
+import { usesFormula } from "../../api/validate.ts";
+import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
+import { resolveAuthParams } from "../../auth/resolve.ts";
+import type { AuthSources } from "../../auth/sources.ts";
+import type { TriggerMetricSpec } from "../../engine/types.ts";
+import type { ConnectionPool } from "../../scalers/connection-pool.ts";
+import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import { messageOf } from "../../util/errors.ts";
+
+/** Connected triggers of one object, or the reasons they could not be prepared. */
+export type PreparedTriggers =
+  | { ok: true; measurers: TriggerMeasurer[]; specs: TriggerMetricSpec[] }
+  | { ok: false; problems: string[] };
+
+interface PodTemplateHolder {
+  spec?: { template?: { spec?: { containers?: (ContainerEnvSpec & { name?: string })[] } } };
+}
+
+/** The container whose environment `...FromEnv` reads: envSourceContainerName, else the first. */
+export function envContainer(holder: PodTemplateHolder | undefined, containerName: string | undefined): ContainerEnvSpec | undefined {
+  const containers = holder?.spec?.template?.spec?.containers ?? [];
+  return containers.find((container) => container.name === containerName) ?? containers[0];
+}
+
+/**
+ * Resolves authentication and environment from the cluster and connects every trigger of an
+ * object. Any problem (missing secret, invalid parameter) fails the whole object, as KEDA's
+ * reconcile does, with messages naming the trigger and the cause.
+ */
+export async function prepareClusterTriggers(
+  object: ScaledObject | ScaledJob,
+  container: ContainerEnvSpec | undefined,
+  sources: AuthSources,
+  options: { clusterObjectNamespace: string; pool: ConnectionPool; timeoutMs: number },
+): Promise<PreparedTriggers> {
+  const namespace = object.metadata.namespace ?? "default";
+  let containerEnv: Record<string, string> = {};
+  try {
+    if (container) containerEnv = await resolveContainerEnv(container, namespace, sources);
+  } catch (error) {
+    return { ok: false, problems: [`environment of the scale target: ${messageOf(error)}`] };
+  }
+  const asMetricSource = object.kind === "ScaledObject" && usesFormula(object);
+  const problems: string[] = [];
+  const prepared = [];
+  for (const [index, trigger] of object.spec.triggers.entries()) {
+    const label = `trigger ${trigger.name || index} (${trigger.type})`;
+    let authParams: Record<string, string>;
+    try {
+      authParams = await resolveAuthParams(trigger.authenticationRef, sources, {
+        namespace,
+        clusterObjectNamespace: options.clusterObjectNamespace,
+        containerEnv,
+      });
+    } catch (error) {
+      problems.push(`${label}: ${messageOf(error)}`);
+      continue;
+    }
+    const one = prepareTrigger(trigger, index, { authParams, resolvedEnv: containerEnv }, { asMetricSource });
+    const errors = one.problems.filter((problem) => problem.severity === "error");
+    if (errors.length > 0) problems.push(...errors.map((problem) => `${label}: ${problem.key}: ${problem.message}`));
+    else prepared.push(one);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const measurers = prepared.map((one) =>
+    connectTrigger(one, {
+      scalableObject: { kind: object.kind, namespace, name: object.metadata.name },
+      metricType: one.metricSpec?.targetType ?? "AverageValue",
+      asMetricSource,
+      timeoutMs: options.timeoutMs,
+      pool: options.pool,
+    }),
+  );
+  return { ok: true, measurers, specs: measurers.map((measurer) => measurer.prepared.metricSpec as TriggerMetricSpec) };
+}

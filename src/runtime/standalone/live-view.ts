@@ -1,0 +1,46 @@
+import { formatNumber, renderTable, type Cell } from "../../cli/table.ts";
+import type { RuntimeEvent } from "../events.ts";
+import type { ObjectSnapshot } from "../snapshot.ts";
+
+const MAX_EVENTS = 8;
+
+function triggerSummary(snapshot: ObjectSnapshot): string {
+  return snapshot.triggers
+    .map((trigger) => {
+      const name = trigger.name || trigger.metricName;
+      if (trigger.error) return `${name}: error`;
+      return `${name} ${trigger.value === null ? "-" : formatNumber(trigger.value)}/${formatNumber(trigger.target)}`;
+    })
+    .join(", ");
+}
+
+function yesNo(value: boolean, style: "green" | "yellow"): Cell {
+  return value ? { text: "yes", style } : { text: "no", style: "dim" };
+}
+
+/** The terminal screen of `tidal run`: objects, replicas, trigger values and the latest events. */
+export function renderLiveView(
+  objects: readonly ObjectSnapshot[],
+  jobs: readonly ObjectSnapshot[],
+  events: readonly RuntimeEvent[],
+  header: string,
+  color: boolean,
+): string {
+  const rows = [...objects.map((object) => ({ kind: "ScaledObject", object })), ...jobs.map((object) => ({ kind: "ScaledJob", object }))].map(
+    ({ kind, object }): Cell[] => [
+      `${kind}/${object.name}`,
+      `${object.target.kind}/${object.target.name}`,
+      object.replicas === object.desiredReplicas ? String(object.replicas) : `${object.replicas} → ${object.desiredReplicas}`,
+      yesNo(object.ready, "green"),
+      yesNo(object.active, "green"),
+      yesNo(object.fallback, "yellow"),
+      object.triggers.some((trigger) => trigger.error) ? { text: triggerSummary(object), style: "red" } : triggerSummary(object),
+    ],
+  );
+  const table = renderTable(["OBJECT", "TARGET", "REPLICAS", "READY", "ACTIVE", "FALLBACK", "TRIGGERS (value/target)"], rows, color);
+  const recent = events.slice(-MAX_EVENTS).map((event) => {
+    const line = `${event.at.slice(11, 19)}  ${event.kind}/${event.name}  ${event.reason}: ${event.message}`;
+    return color && event.type === "Warning" ? `\u001b[33m${line}\u001b[39m` : line;
+  });
+  return `${header}\n\n${table}\n${recent.length > 0 ? `recent events\n${recent.join("\n")}\n` : ""}`;
+}
