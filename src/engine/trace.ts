@@ -11,10 +11,18 @@ export function buildTrace(parts: TraceParts): DecisionTrace {
 }
 
 function summarize(parts: TraceParts): string {
-  const { currentReplicas: from, desiredReplicas: to, steps, boundedBy } = parts;
-  const counts = from === to ? `${to} replicas, unchanged` : `${from} → ${to} replicas`;
+  const { steps, boundedBy } = parts;
   const deciding = [...steps].reverse().find((step) => step.rule === boundedBy);
-  return deciding ? `${counts}; ${boundedBy}: ${deciding.detail}` : `${counts}; ${boundedBy}`;
+  return deciding
+    ? `${describeCounts(parts)}; ${boundedBy}: ${deciding.detail}`
+    : `${describeCounts(parts)}; ${boundedBy}`;
+}
+
+/** "1 → 3 replicas", "3 replicas, unchanged", or for a ScaledJob "2 running, create 4 jobs". */
+function describeCounts({ kind, currentReplicas: from, desiredReplicas: to }: TraceParts): string {
+  if (kind === "ScaledJob")
+    return `${from} running, ${to > from ? `create ${to - from} jobs` : "create no jobs"}`;
+  return from === to ? `${to} replicas, unchanged` : `${from} → ${to} replicas`;
 }
 
 export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
@@ -59,8 +67,12 @@ export function decidingRule(steps: readonly DecisionStep[]): DecisionRule {
 
 export function renderTrace(trace: DecisionTrace): string {
   const state = trace.paused ? "paused" : trace.active ? "active" : "inactive";
+  const counts =
+    trace.kind === "ScaledJob"
+      ? describeCounts(trace)
+      : `${trace.currentReplicas} → ${trace.desiredReplicas} replicas`;
   const lines = [
-    `${trace.kind} ${trace.namespace}/${trace.name}: ${trace.currentReplicas} → ${trace.desiredReplicas} replicas (${state}${trace.fallback ? ", fallback" : ""})`,
+    `${trace.kind} ${trace.namespace}/${trace.name}: ${counts} (${state}${trace.fallback ? ", fallback" : ""})`,
   ];
   if (trace.triggers.length > 0) {
     lines.push("  triggers", ...table(trace.triggers.map(triggerColumns), "    "));
@@ -75,7 +87,11 @@ export function renderTrace(trace: DecisionTrace): string {
   lines.push(
     "  steps",
     ...table(
-      trace.steps.map((step) => [step.rule, `${step.from ?? "?"} → ${step.to ?? "?"}`, step.detail]),
+      trace.steps.map((step) => [
+        step.rule,
+        step.from === undefined || step.to === undefined ? "" : `${step.from} → ${step.to}`,
+        step.detail,
+      ]),
       "    ",
     ),
     `  bounded by: ${trace.boundedBy}`,

@@ -145,10 +145,12 @@ function readComposite(
   }
   try {
     const formula = compileFormula(modifiers.formula, [...variables.values()]);
+    // The formula sees what the scalers serve (thousandths, negatives as 0); a failing trigger is nil.
     const values = Object.fromEntries(
       triggers.flatMap((trigger) => {
         const name = variables.get(trigger.spec.metricName);
-        return name === undefined ? [] : [[name, trigger.value]];
+        const value = trigger.error === undefined ? (trigger.served.value ?? null) : null;
+        return name === undefined ? [] : [[name, value]];
       }),
     );
     const value = formula.evaluate(values);

@@ -2,7 +2,8 @@
  * simulateWorkload: the autoscaler in a closed loop with a queue. Items arrive at a piecewise-constant
  * rate; every ready replica drains `serviceRatePerReplica` items per second; a replica becomes ready
  * `startupDelaySeconds` after it is requested; scale-in removes replicas at once, not-yet-ready ones
- * first. The first trigger reads the queue length; other triggers read 0.
+ * first. The first trigger reads the queue length; other triggers read 0. Evaluations run at the
+ * start of the tick their instant falls in; each step's `metrics` holds the queue as `backlog`.
  *
  * The queue is a fluid: per tick, arrivals and departures are amounts, not items. Waits are read off
  * the cumulative arrival and departure curves (FIFO): the items arriving in a tick are represented by
