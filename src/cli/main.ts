@@ -3,6 +3,7 @@ import { TidalError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
 import { explainCommand } from "./explain.ts";
 import { runCommand } from "./run.ts";
+import { simulateCommand } from "./simulate.ts";
 import { migrateCommand } from "./migrate.ts";
 import { probeCommand } from "./probe.ts";
 import { validateCommand } from "./validate.ts";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(runCommand());
   program.addCommand(explainCommand());
+  program.addCommand(simulateCommand());
   program.addHelpText(
     "after",
     `

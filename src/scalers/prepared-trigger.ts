@@ -1,11 +1,12 @@
 import type { ScaleTrigger } from "../api/schema/trigger.ts";
 import type { MetricTargetType, TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
 import { messageOf } from "../util/errors.ts";
+import { didYouMean } from "../util/did-you-mean.ts";
 import { createRedactor } from "../util/redact.ts";
 import { metricNameWithIndex } from "./metric-name.ts";
 import { knownMetadataKeys, parseParams, type ParamProblem } from "./params.ts";
 import { findScaler } from "./registry.ts";
-import type { Measurement, Scaler, ScalerContext, ScalerDefinition } from "./types.ts";
+import type { Measurement, Scaler, ScalerContext, ScalerDefinition, ScalerMetric } from "./types.ts";
 
 export interface TriggerInputs {
   authParams: Readonly<Record<string, string>>;
@@ -48,33 +49,6 @@ function resolveMetadata(
     else if (resolvedEnv[value]) resolved[key] = resolvedEnv[value];
   }
   return resolved;
-}
-
-/** Closest known key by edit distance, for did-you-mean hints. */
-function suggestion(key: string, known: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /** Parses one trigger against its scaler's declaration. Never throws: problems are in the result. */
@@ -137,9 +111,11 @@ export function prepareTrigger(
   }
   const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
   let metricSpec: TriggerMetricSpec | undefined;
-  if (complete && !problems.some((problem) => problem.severity === "error")) {
-    const metric = definition.metric(parsed.values, context);
-    metricSpec = {
+  if (!problems.some((problem) => problem.severity === "error")) {
+    // The metric reads names and targets from metadata, so it is known even when credentials are
+    // not (validating or simulating files without the cluster's secrets).
+    const metric = complete ? definition.metric(parsed.values, context) : tryMetric(definition, parsed.values, context);
+    metricSpec = metric && {
       index,
       name: trigger.name ?? "",
       type: trigger.type,
@@ -152,9 +128,22 @@ export function prepareTrigger(
   return { ...base, params: parsed.values, metricSpec, problems, redact };
 }
 
-function didYouMean(key: string, known: Set<string>): string {
-  const best = suggestion(key, known);
-  return best ? `; did you mean "${best}"?` : "";
+/**
+ * The metric of a trigger whose unresolved parameters may be missing: undefined when the metric
+ * itself depends on one of them (its name would name nothing, or its target would not be a number).
+ */
+function tryMetric(
+  definition: ScalerDefinition,
+  values: Record<string, unknown>,
+  context: { asMetricSource: boolean; triggerType: string; triggerIndex: number },
+): ScalerMetric | undefined {
+  try {
+    const metric = definition.metric(values, context);
+    const complete = !metric.name.includes("undefined") && Number.isFinite(metric.target) && Number.isFinite(metric.activationTarget);
+    return complete ? metric : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A connected trigger that measures with a deadline and reports failures as redacted values. */
