@@ -1,0 +1,29 @@
+/** How a process ended, or why it never started. */
+export interface ProcessExit {
+  /** The exit code; null when a signal ended the process or it never started. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Why the process could not be started, e.g. "command not found: foo". */
+  error?: string;
+  at: Date;
+  /** How long the process ran; absent when it never started. */
+  ranForMs?: number;
+}
+
+/** "0.04 s", "0.1 s", "1.5 s", "90 s": two decimals below a second, one above. */
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number(seconds.toFixed(seconds < 1 ? 2 : 1))} s`;
+}
+
+/** "exited with code 1 after 0.1 s", "killed by SIGKILL after 3 s", "command not found: foo". */
+export function describeExit(exit: ProcessExit): string {
+  if (exit.error !== undefined) return exit.error;
+  const how = exit.signal === null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
+  return exit.ranForMs === undefined ? how : `${how} after ${formatSeconds(exit.ranForMs)}`;
+}
+
+/** The message of a `BackOff` event, in the words of the kubelet's "Back-off restarting failed container". */
+export function backOffMessage(subject: string, exit: ProcessExit, delayMs: number): string {
+  return `Back-off restarting failed ${subject}: ${describeExit(exit)}; next start in ${formatSeconds(delayMs)}`;
+}
