@@ -3,6 +3,7 @@ import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
+import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import type { ScalerDefinition } from "./types.ts";
 
@@ -14,6 +15,7 @@ const definitions: readonly ScalerDefinition[] = [
   kafkaScaler,
   metricsApiScaler,
   prometheusScaler,
+  rabbitMqScaler,
   redisScaler,
 ];
 

@@ -1,0 +1,78 @@
+import { poolKey } from "../connection-pool.ts";
+import { goQueryEscape } from "../metric-name.ts";
+import { createHttpGetClient } from "../shared/http-get.ts";
+import { tlsOptions } from "../shared/tls.ts";
+import type { Scaler, ScalerContext, ScalerDefinition } from "../types.ts";
+import { AmqpQueueInspector, amqpTarget } from "./amqp.ts";
+import { managementRequest, readQueue } from "./management-api.ts";
+import { rabbitMqParams, type RabbitMqParams } from "./params.ts";
+import { measurementFor } from "./queue-reading.ts";
+import { resolveTrigger, type RabbitMqTrigger } from "./trigger.ts";
+
+function triggerOf(values: RabbitMqParams): RabbitMqTrigger {
+  const resolved = resolveTrigger(values);
+  if ("problems" in resolved) throw new Error(resolved.problems.map((problem) => problem.message).join("; "));
+  return resolved.trigger;
+}
+
+/** Like KEDA: unsafeSsl always applies; the CA and client certificate only with tls=enable. */
+function tlsFor(values: RabbitMqParams) {
+  return values.tls === "enable" ? tlsOptions(values) : { rejectUnauthorized: !values.unsafeSsl };
+}
+
+function connectHttp(values: RabbitMqParams, trigger: RabbitMqTrigger): Scaler {
+  const request = managementRequest(values.host, values);
+  const client = createHttpGetClient({ tls: tlsFor(values) });
+  return {
+    // KEDA's `timeout` replaces the global HTTP timeout for this trigger.
+    timeoutMs: values.timeout,
+    async measure(signal) {
+      const reading = await readQueue(client, request, values, signal);
+      return measurementFor(trigger.mode, reading, values.activationValue);
+    },
+    close: async () => client.close(),
+  };
+}
+
+function connectAmqp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: ScalerContext): Scaler {
+  const tls = tlsFor(values);
+  const target = amqpTarget(values.host, values, tls, context.timeoutMs);
+  const { ca, cert, key: privateKey, keyPassword, unsafeSsl } = values;
+  const key = poolKey("rabbitmq", target.url, values.tls, ca, cert, privateKey, keyPassword, unsafeSsl);
+  const lease = context.pool.acquire(
+    key,
+    async () => new AmqpQueueInspector(target),
+    (inspector) => inspector.close(),
+  );
+  return {
+    async measure() {
+      const inspector = await lease.client;
+      const messages = await inspector.messageCount(values.queueName);
+      return measurementFor(
+        trigger.mode,
+        { messages, publishRate: 0, deliverGetRate: 0 },
+        values.activationValue,
+      );
+    },
+    close: () => lease.release(),
+  };
+}
+
+export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
+  type: "rabbitmq",
+  description: "Messages, publish or delivery rates of a RabbitMQ queue, over AMQP or the management API.",
+  params: rabbitMqParams,
+  validate: (values) => {
+    const resolved = resolveTrigger(values);
+    return "problems" in resolved ? resolved.problems : [];
+  },
+  metric: (values) => ({
+    name: `rabbitmq-${goQueryEscape(values.queueName)}`,
+    target: triggerOf(values).value,
+    activationTarget: values.activationValue,
+  }),
+  connect(values, context) {
+    const trigger = triggerOf(values);
+    return trigger.protocol === "http" ? connectHttp(values, trigger) : connectAmqp(values, trigger, context);
+  },
+};

@@ -1,0 +1,101 @@
+import type { ParamProblem } from "../params.ts";
+import { certAndKeyProblems } from "../shared/tls.ts";
+import type { RabbitMqMode, RabbitMqParams } from "./params.ts";
+
+export type RabbitMqProtocol = "amqp" | "http";
+
+/** What a valid trigger resolves to: the protocol to speak, the mode to measure and its target. */
+export interface RabbitMqTrigger {
+  protocol: RabbitMqProtocol;
+  mode: RabbitMqMode;
+  value: number;
+}
+
+const DEFAULT_QUEUE_LENGTH = 20;
+
+/** The protocol for `auto` follows the host URL's scheme, as KEDA does. */
+export function resolveProtocol(
+  params: Pick<RabbitMqParams, "protocol" | "host">,
+): RabbitMqProtocol | ParamProblem {
+  if (!URL.canParse(params.host)) return problem("host", "host is not a valid URL");
+  if (params.protocol !== "auto") return params.protocol;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(params.host)?.[1]?.toLowerCase();
+  if (scheme === "amqp" || scheme === "amqps") return "amqp";
+  if (scheme === "http" || scheme === "https") return "http";
+  return problem(
+    "host",
+    scheme
+      ? `unknown host URL scheme "${scheme}"; use amqp, amqps, http or https, or set protocol`
+      : "host must be a URL starting with amqp://, amqps://, http:// or https://",
+  );
+}
+
+/**
+ * Resolves mode and value with KEDA's rules: nothing set means QueueLength 20; the deprecated
+ * `queueLength` means QueueLength mode and excludes mode/value; otherwise mode and value go
+ * together. Like KEDA, a value of 0 counts as not set.
+ */
+export function resolveModeAndValue(params: {
+  mode?: RabbitMqMode | undefined;
+  value?: number | undefined;
+  queueLength?: number | undefined;
+}): { mode: RabbitMqMode; value: number } | ParamProblem {
+  const value = params.value || undefined;
+  const queueLength = params.queueLength || undefined;
+  if (queueLength === undefined && params.mode === undefined && value === undefined) {
+    return { mode: "QueueLength", value: DEFAULT_QUEUE_LENGTH };
+  }
+  if (queueLength !== undefined) {
+    if (params.mode !== undefined || value !== undefined) {
+      return problem(
+        "queueLength",
+        "queueLength is deprecated and cannot be combined with mode and value; use mode and value",
+      );
+    }
+    return { mode: "QueueLength", value: queueLength };
+  }
+  if (params.mode === undefined) return problem("mode", "mode must be specified when value is set");
+  if (value === undefined) return problem("value", "value must be specified (and not 0) when mode is set");
+  return { mode: params.mode, value };
+}
+
+/** Every cross-parameter rule of KEDA's RabbitMQ scaler; returns the resolved trigger when valid. */
+export function resolveTrigger(
+  params: RabbitMqParams,
+): { trigger: RabbitMqTrigger } | { problems: ParamProblem[] } {
+  const problems: ParamProblem[] = [...certAndKeyProblems(params)];
+  if (params.pageSize < 1) problems.push(problem("pageSize", "pageSize must be 1 or greater"));
+  if (Boolean(params.username) !== Boolean(params.password)) {
+    problems.push(
+      problem(params.username ? "password" : "username", "username and password must be given together"),
+    );
+  }
+  const protocol = resolveProtocol(params);
+  const modeAndValue = resolveModeAndValue(params);
+  if (isProblem(protocol)) problems.push(protocol);
+  if (isProblem(modeAndValue)) problems.push(modeAndValue);
+  if (isProblem(protocol) || isProblem(modeAndValue)) return { problems };
+
+  if (protocol === "amqp") {
+    if (params.useRegex) problems.push(problem("useRegex", "useRegex needs the http protocol"));
+    if (params.excludeUnacknowledged) {
+      problems.push(problem("excludeUnacknowledged", "excludeUnacknowledged needs the http protocol"));
+    }
+    if (modeAndValue.mode !== "QueueLength") {
+      problems.push(
+        problem("mode", `mode ${modeAndValue.mode} needs the http protocol (the management API)`),
+      );
+    }
+    if (params.timeout !== undefined)
+      problems.push(problem("timeout", "timeout applies to the http protocol only"));
+  }
+  return problems.length > 0 ? { problems } : { trigger: { protocol, ...modeAndValue } };
+}
+
+function problem(key: string, message: string): ParamProblem {
+  return { key, message, severity: "error" };
+}
+
+function isProblem<T>(result: T | ParamProblem): result is ParamProblem {
+  return typeof result === "object" && result !== null && "severity" in result;
+}

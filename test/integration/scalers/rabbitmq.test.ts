@@ -1,0 +1,374 @@
+import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
+import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { eventually, rabbitmqQueue, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { services } from "../../support/services.ts";
+
+const WRONG_PASSWORD = "not-the-password-7c1f";
+
+/** The AMQP and management base URLs without credentials, and the test credentials. */
+function endpoints() {
+  const amqp = new URL(services.rabbitmqUrl);
+  const management = new URL(services.rabbitmqManagementUrl);
+  return {
+    amqpBase: `amqp://${amqp.host}`,
+    managementBase: `http://${management.host}`,
+    username: decodeURIComponent(amqp.username),
+    password: decodeURIComponent(amqp.password),
+  };
+}
+
+const { amqpBase, managementBase, username, password } = endpoints();
+const amqpWithCredentials = (vhostPath = "/") =>
+  `amqp://${username}:${password}@${new URL(amqpBase).host}${vhostPath}`;
+const httpWithCredentials = (path = "/") =>
+  `http://${username}:${password}@${new URL(managementBase).host}${path}`;
+
+async function managementApi(method: string, path: string, body?: unknown): Promise<Response> {
+  const response = await fetch(`${managementBase}/api${path}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`,
+      "content-type": "application/json",
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok && response.status !== 404) throw new Error(`${method} ${path}: ${response.status}`);
+  return response;
+}
+
+/** An AMQP connection for the test itself (publishing, consuming), closed by the cleanup. */
+async function testChannel(
+  cleanup: Cleanup,
+  vhost = "/",
+): Promise<{ model: ChannelModel; channel: ConfirmChannel }> {
+  const model = await connect(amqpWithCredentials(`/${encodeURIComponent(vhost)}`));
+  cleanup.add(() => model.close().catch(() => undefined));
+  return { model, channel: await model.createConfirmChannel() };
+}
+
+async function publish(channel: ConfirmChannel, queue: string, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) channel.sendToQueue(queue, Buffer.from(`message ${index}`));
+  await channel.waitForConfirms();
+}
+
+/** A vhost the tidal user may use; deleted (with its queues) by the cleanup. */
+async function testVhost(cleanup: Cleanup): Promise<string> {
+  const vhost = uniqueName("rabbitmq-vhost");
+  await managementApi("PUT", `/vhosts/${encodeURIComponent(vhost)}`, {});
+  cleanup.add(() => managementApi("DELETE", `/vhosts/${encodeURIComponent(vhost)}`));
+  await managementApi("PUT", `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(username)}`, {
+    configure: ".*",
+    write: ".*",
+    read: ".*",
+  });
+  return vhost;
+}
+
+function measurer(cleanup: Cleanup, metadata: Record<string, string>, extra: Partial<TriggerUnderTest> = {}) {
+  const trigger = connectTestTrigger({ type: "rabbitmq", metadata, ...extra });
+  cleanup.add(() => trigger.close());
+  return trigger;
+}
+
+/** Measures until the management API's statistics (refreshed every few seconds) show `expected`. */
+async function measureUntil(trigger: TriggerMeasurer, expected: (value: number) => boolean, what: string) {
+  return eventually(what, async () => {
+    const sample = await trigger.measure();
+    return sample.value !== undefined && expected(sample.value) ? sample : undefined;
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe("rabbitmq scaler over AMQP", () => {
+  const cleanup = useCleanup();
+
+  it("reads the queue length, inactive at the activation value and active above it", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-amqp");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 5);
+    const trigger = measurer(cleanup, {
+      host: amqpWithCredentials(),
+      queueName: queue,
+      mode: "QueueLength",
+      value: "10",
+      activationValue: "5",
+    });
+    expect(trigger.prepared.metricSpec).toMatchObject({ metricName: `s0-rabbitmq-${queue}`, target: 10 });
+    expect(await trigger.measure()).toMatchObject({ value: 5, active: false });
+    await publish(channel, queue, 1);
+    expect(await trigger.measure()).toMatchObject({ value: 6, active: true });
+  });
+
+  it("takes credentials from authentication parameters and the vhost from the URL or vhostName", async () => {
+    const vhost = await testVhost(cleanup);
+    const { channel } = await testChannel(cleanup, vhost);
+    const queue = uniqueName("rabbitmq-vhost-queue");
+    await channel.assertQueue(queue, { durable: false });
+    await publish(channel, queue, 3);
+    const authParams = { username, password };
+    const inPath = measurer(
+      cleanup,
+      { host: `${amqpBase}/${encodeURIComponent(vhost)}`, queueName: queue },
+      { authParams },
+    );
+    expect(await inPath.measure()).toMatchObject({ value: 3, active: true });
+    const overridden = measurer(
+      cleanup,
+      { host: `${amqpBase}/`, queueName: queue, vhostName: vhost },
+      { authParams },
+    );
+    expect(await overridden.measure()).toMatchObject({ value: 3 });
+    // The default vhost has no such queue.
+    const defaultVhost = measurer(cleanup, { host: `${amqpBase}/`, queueName: queue }, { authParams });
+    expect((await defaultVhost.measure()).error).toMatch(/NOT_FOUND - no queue/);
+  });
+
+  it("reports a missing queue without breaking the shared connection for other triggers", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-shared");
+    const pool = new ConnectionPool();
+    const missing = measurer(
+      cleanup,
+      { host: amqpWithCredentials(), queueName: `${queue}-missing` },
+      { pool },
+    );
+    const present = measurer(cleanup, { host: amqpWithCredentials(), queueName: queue }, { pool });
+    expect(pool.size).toBe(1);
+    const failed = await missing.measure();
+    expect(failed.error).toContain(`cannot read queue "${queue}-missing"`);
+    expect(failed.error).toContain("404");
+    expect(await present.measure()).toMatchObject({ value: 0, active: false });
+    expect((await missing.measure()).error).toContain("NOT_FOUND");
+  });
+
+  it("reconnects when the server closes the connection", async () => {
+    const vhost = await testVhost(cleanup);
+    const { channel } = await testChannel(cleanup, vhost);
+    const queue = uniqueName("rabbitmq-reconnect");
+    await channel.assertQueue(queue, { durable: false });
+    await publish(channel, queue, 2);
+    const trigger = measurer(cleanup, {
+      host: amqpWithCredentials(`/${encodeURIComponent(vhost)}`),
+      queueName: queue,
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 2 });
+    // The scaler's connection is the one named "tidal" on this test's own vhost.
+    const scalerConnections = async () => {
+      const response = await managementApi("GET", `/vhosts/${encodeURIComponent(vhost)}/connections`);
+      const connections = (await response.json()) as {
+        name: string;
+        client_properties?: { connection_name?: string };
+      }[];
+      return connections.filter((connection) => connection.client_properties?.connection_name === "tidal");
+    };
+    const [first] = await eventually("the scaler's connection to be listed", async () => {
+      const found = await scalerConnections();
+      return found.length === 1 ? found : undefined;
+    });
+    const closed = await managementApi("DELETE", `/connections/${encodeURIComponent(first?.name ?? "")}`);
+    expect(closed.status).toBe(204);
+    await publish(channel, queue, 1);
+    const sample = await eventually("a reading after the reconnect", async () => {
+      const reading = await trigger.measure();
+      return reading.value === 3 ? reading : undefined;
+    });
+    expect(sample).toMatchObject({ value: 3, active: true });
+    const [second] = await eventually("the new connection to be listed", async () => {
+      const found = await scalerConnections();
+      return found.length === 1 && found[0]?.name !== first?.name ? found : undefined;
+    });
+    expect(second?.name).not.toBe(first?.name);
+  });
+
+  it("gives a clear error for a wrong password, without the password", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-badauth");
+    const trigger = measurer(
+      cleanup,
+      { host: `${amqpBase}/`, queueName: queue },
+      { authParams: { username, password: WRONG_PASSWORD } },
+    );
+    const sample = await trigger.measure();
+    expect(sample.error).toMatch(
+      /cannot connect to RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+\/: .*ACCESS.REFUSED/,
+    );
+    expect(sample.error).not.toContain(WRONG_PASSWORD);
+  });
+
+  it("gives a clear error for an unreachable host", async () => {
+    const port = await closedPort();
+    const trigger = measurer(cleanup, {
+      host: `amqp://${username}:${WRONG_PASSWORD}@127.0.0.1:${port}/`,
+      queueName: "q",
+    });
+    const sample = await trigger.measure();
+    expect(sample.error).toContain(`cannot connect to RabbitMQ at amqp://127.0.0.1:${port}/`);
+    expect(sample.error).toContain("ECONNREFUSED");
+    expect(sample.error).not.toContain(WRONG_PASSWORD);
+  });
+
+  it("rejects a malformed host and HTTP-only modes before connecting", () => {
+    expect(() => measurer(cleanup, { host: "127.0.0.1:5672", queueName: "q" })).toThrow(/host/);
+    expect(() => measurer(cleanup, { host: "amqp//broken", queueName: "q" })).toThrow(
+      /host is not a valid URL/,
+    );
+    expect(() =>
+      measurer(cleanup, { host: amqpWithCredentials(), queueName: "q", mode: "MessageRate", value: "1" }),
+    ).toThrow(/needs the http protocol/);
+  });
+});
+
+describe("rabbitmq scaler over the management API", () => {
+  const cleanup = useCleanup();
+
+  it("reads the queue length with the activation boundary", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-http");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 4);
+    const trigger = measurer(cleanup, {
+      host: httpWithCredentials(),
+      queueName: queue,
+      mode: "QueueLength",
+      value: "2",
+      activationValue: "4",
+    });
+    expect(await measureUntil(trigger, (value) => value === 4, "4 messages")).toMatchObject({
+      active: false,
+    });
+    await publish(channel, queue, 1);
+    expect(await measureUntil(trigger, (value) => value === 5, "5 messages")).toMatchObject({ active: true });
+  });
+
+  it("reads the publish rate in MessageRate mode", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-rate");
+    const { channel } = await testChannel(cleanup);
+    const trigger = measurer(cleanup, {
+      host: httpWithCredentials(),
+      queueName: queue,
+      mode: "MessageRate",
+      value: "100",
+    });
+    let publishing = true;
+    const publisher = (async () => {
+      while (publishing) {
+        await publish(channel, queue, 5);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    publisher.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    try {
+      const sample = await measureUntil(trigger, (value) => value > 0, "a publish rate");
+      expect(sample.active).toBe(true);
+      expect(sample.value).toBeLessThan(1000);
+    } finally {
+      publishing = false;
+      await publisher;
+    }
+  });
+
+  it("uses the vhost from the URL path or vhostName, and credentials from authentication", async () => {
+    const vhost = await testVhost(cleanup);
+    const { channel } = await testChannel(cleanup, vhost);
+    const queue = uniqueName("rabbitmq-http-vhost");
+    await channel.assertQueue(queue, { durable: false });
+    await publish(channel, queue, 3);
+    const authParams = { username, password };
+    const inPath = measurer(
+      cleanup,
+      { host: `${managementBase}/${encodeURIComponent(vhost)}`, queueName: queue },
+      { authParams },
+    );
+    await measureUntil(inPath, (value) => value === 3, "3 messages via the URL's vhost");
+    // username/password from authentication override the (wrong) ones in the URL.
+    const overridden = measurer(
+      cleanup,
+      {
+        host: `http://nobody:${WRONG_PASSWORD}@${new URL(managementBase).host}/`,
+        queueName: queue,
+        vhostName: vhost,
+      },
+      { authParams },
+    );
+    expect(await overridden.measure()).toMatchObject({ value: 3, active: true });
+  });
+
+  it("combines the queues a regex matches with sum, avg and max", async () => {
+    const base = uniqueName("rabbitmq-regex");
+    const { channel } = await testChannel(cleanup);
+    const counts = [1, 2, 6];
+    for (const [index, count] of counts.entries()) {
+      const queue = `${base}-${index}`;
+      await channel.assertQueue(queue, { durable: false });
+      cleanup.add(() => managementApi("DELETE", `/queues/%2F/${encodeURIComponent(queue)}`));
+      await publish(channel, queue, count);
+    }
+    const regex = `^${base}-\\d$`;
+    const triggerFor = (operation: string) =>
+      measurer(cleanup, { host: httpWithCredentials(), queueName: regex, useRegex: "true", operation });
+    await measureUntil(triggerFor("sum"), (value) => value === 9, "the sum of 1+2+6");
+    expect(await triggerFor("avg").measure()).toMatchObject({ value: 3 });
+    expect(await triggerFor("max").measure()).toMatchObject({ value: 6 });
+    const tooSmallPage = measurer(cleanup, {
+      host: httpWithCredentials(),
+      queueName: regex,
+      useRegex: "true",
+      pageSize: "2",
+    });
+    expect((await tooSmallPage.measure()).error).toContain("more queues than one page holds");
+    expect(triggerFor("sum").prepared.metricSpec?.metricName).toBe(`s0-rabbitmq--5E${base}--5Cd-24`);
+  });
+
+  it("counts only ready messages with excludeUnacknowledged", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-unacked");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 5);
+    // Take two messages without acknowledging them; they stay unacknowledged while the channel lives.
+    for (let index = 0; index < 2; index += 1)
+      expect(await channel.get(queue, { noAck: false })).not.toBe(false);
+    const all = measurer(cleanup, { host: httpWithCredentials(), queueName: queue });
+    const ready = measurer(cleanup, {
+      host: httpWithCredentials(),
+      queueName: queue,
+      excludeUnacknowledged: "true",
+    });
+    await measureUntil(ready, (value) => value === 3, "3 ready messages");
+    expect(await all.measure()).toMatchObject({ value: 5 });
+  });
+
+  it("gives clear errors for a wrong password, a missing queue and an unreachable server", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-http-errors");
+    const wrongPassword = measurer(
+      cleanup,
+      { host: `${managementBase}/`, queueName: queue },
+      { authParams: { username, password: WRONG_PASSWORD } },
+    );
+    const denied = await wrongPassword.measure();
+    expect(denied.error).toMatch(/^authentication failed: management API answered 401/);
+    expect(denied.error).not.toContain(WRONG_PASSWORD);
+
+    const missing = measurer(cleanup, { host: httpWithCredentials(), queueName: `${queue}-missing` });
+    const notFound = await missing.measure();
+    expect(notFound.error).toContain(`queue or vhost not found: management API answered 404`);
+    expect(notFound.error).toContain(`${queue}-missing`);
+
+    const port = await closedPort();
+    const unreachable = measurer(cleanup, {
+      host: `http://${username}:${WRONG_PASSWORD}@127.0.0.1:${port}/`,
+      queueName: queue,
+      timeout: "2s",
+    });
+    const refused = await unreachable.measure();
+    expect(refused.error).toContain(`cannot reach the management API at http://127.0.0.1:${port}`);
+    expect(refused.error).not.toContain(WRONG_PASSWORD);
+  });
+});
