@@ -19,6 +19,7 @@ import { formatProblem } from "./validate.ts";
 interface RunOptions {
   filename: string[];
   port: string;
+  httpPort: string;
   stateDir: string;
   timeout: string;
   logFormat?: "json" | "text";
@@ -60,6 +61,7 @@ export function runCommand(): Command {
     .description("scale local ProcessPools with ScaledObject YAML, without Kubernetes")
     .addOption(filenameOption())
     .addOption(new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default("9090"))
+    .addOption(new Option("--http-port <port>", "HTTP proxy port for HTTPScaledObjects on 127.0.0.1 (0 picks a free one)").default("8080"))
     .addOption(new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"))
     .addOption(new Option("--timeout <ms>", "deadline of each measurement in milliseconds").default(process.env.KEDA_HTTP_DEFAULT_TIMEOUT ?? "3000"))
     .addOption(new Option("--log-format <format>", "log format (default: a live table on a terminal, JSON lines otherwise)").choices(["json", "text"]))
@@ -70,14 +72,17 @@ export function runCommand(): Command {
 Everything in the files is validated first (same messages as tidal validate). Workers are stopped
 gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriodSeconds).
 
-Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs,
+Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
 /api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
+HTTPScaledObjects are served by an HTTP proxy on --http-port that holds requests while their
+ProcessPool scales from zero.
 
 Example:
   tidal run -f examples/redis-worker/`,
     )
     .action(async (options: RunOptions) => {
       const port = portNumber(options.port, "--port");
+      const httpPort = portNumber(options.httpPort, "--http-port");
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
         throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
@@ -114,6 +119,7 @@ Example:
         events,
         logger,
         timeoutMs,
+        httpPort,
       });
       const server = createStatusServer(runner, metrics);
       let boundPort: number;
@@ -122,8 +128,20 @@ Example:
       } catch (error) {
         throw new TidalError("TIDAL_E_PORT", `cannot listen on 127.0.0.1:${port} (${messageOf(error)}); pass --port with a free port, or 0`);
       }
-      await runner.apply(initial.set);
-      logger.info("tidal run started", { statusApi: `http://127.0.0.1:${boundPort}`, scaledObjects: initial.set.scaledObjects.length });
+      try {
+        await runner.apply(initial.set);
+      } catch (error) {
+        await runner.stop();
+        server.close();
+        throw new TidalError("TIDAL_E_START", `could not start: ${messageOf(error)}`);
+      }
+      logger.info("tidal run started", {
+        statusApi: `http://127.0.0.1:${boundPort}`,
+        ...(runner.httpProxyPort === undefined ? {} : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
+        scaledObjects: initial.set.scaledObjects.length,
+        scaledJobs: initial.set.scaledJobs.length,
+        httpScaledObjects: initial.set.httpScaledObjects.length,
+      });
       const stopWatching = options.watch ? watchFiles(options.filename, () => void reload(logger)) : () => {};
       async function reload(log: Logger): Promise<void> {
         try {
@@ -164,7 +182,8 @@ Example:
 
 function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: number): () => void {
   const color = useColor(process.stdout);
-  const header = `tidal run · status http://127.0.0.1:${port} · Ctrl-C to stop`;
+  const proxy = runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
+  const header = `tidal run · status http://127.0.0.1:${port}${proxy} · Ctrl-C to stop`;
   const draw = () => {
     process.stdout.write(`\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`);
   };

@@ -12,6 +12,8 @@ export interface StatusSource {
   /** The last decision trace of a ScaledObject (namespace optional when the name is unique). */
   trace(name: string, namespace?: string): DecisionTrace | undefined | "ambiguous";
   events(kind: string, name: string, namespace?: string): RuntimeEvent[];
+  /** ProcessPools and their workers (state, restarts, last exit). */
+  processPools(): unknown[];
 }
 
 function send(response: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
@@ -44,6 +46,7 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
     }
     if (path === "/api/v1/scaledobjects") return send(response, 200, filter(source.scaledObjects(), namespace));
     if (path === "/api/v1/scaledjobs") return send(response, 200, filter(source.scaledJobs(), namespace));
+    if (path === "/api/v1/processpools") return send(response, 200, source.processPools());
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
     if (match) {
       const [, collection, rawName, view] = match as unknown as [string, string, string, string | undefined];
@@ -64,7 +67,7 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
     }
     send(response, 404, {
       error: `no route for ${path}`,
-      routes: ["/healthz", "/metrics", "/api/v1/scaledobjects", "/api/v1/scaledjobs", "/api/v1/scaledobjects/NAME/explain"],
+      routes: ["/healthz", "/metrics", "/api/v1/scaledobjects", "/api/v1/scaledjobs", "/api/v1/processpools", "/api/v1/scaledobjects/NAME/explain"],
     });
   }
 }

@@ -1,0 +1,125 @@
+import type { ScaledJob } from "../api/schema/scaled-job.ts";
+import { decideScaledJob } from "../engine/scaled-job.ts";
+import type { DecisionTrace, TriggerMetricSpec } from "../engine/types.ts";
+import type { TidalMetrics } from "../observability/metrics.ts";
+import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
+import { messageOf } from "../util/errors.ts";
+import type { EventRecorder, ObjectRef } from "./events.ts";
+import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
+import { conditionIs, type ObjectSnapshot } from "./snapshot.ts";
+
+/** Where a ScaledJob's jobs run: local processes, or batch/v1 Jobs. */
+export interface JobTarget {
+  /** KEDA's counts: running = not Complete/Failed; pending = running with no pod Running or Succeeded. */
+  counts(): Promise<{ running: number; pending: number }>;
+  createJobs(count: number): Promise<string[]>;
+  /** Deletes finished jobs beyond the history limits. */
+  cleanupHistory?(): Promise<void>;
+}
+
+export interface JobLoopOptions {
+  object: ScaledJob;
+  triggers: readonly TriggerMeasurer[];
+  target: JobTarget;
+  targetRef: { kind: string; name: string };
+  now: () => number;
+  metrics: TidalMetrics;
+  events: EventRecorder;
+}
+
+/** One ScaledJob: every poll reads the triggers, asks the engine how many jobs to create, creates them. */
+export class JobLoop {
+  readonly ref: ObjectRef & { kind: "ScaledJob" };
+  readonly #options: JobLoopOptions;
+  readonly #specs: TriggerMetricSpec[];
+  #samples: TimedSample[] = [];
+  #trace: DecisionTrace | undefined;
+  #lastActiveTime: number | undefined;
+  #lastEvaluation: number | undefined;
+  #running = 0;
+  #active = false;
+  #conditions: ObjectSnapshot["conditions"] = [
+    { type: "Ready", status: "Unknown" },
+    { type: "Active", status: "Unknown" },
+    { type: "Paused", status: "False" },
+  ];
+
+  constructor(options: JobLoopOptions) {
+    this.#options = options;
+    const { metadata } = options.object;
+    this.ref = { kind: "ScaledJob", namespace: metadata.namespace ?? "default", name: metadata.name };
+    this.#specs = options.triggers.map((trigger) => trigger.prepared.metricSpec as TriggerMetricSpec);
+  }
+
+  get intervalMs(): number {
+    return this.#options.object.spec.pollingInterval * 1000;
+  }
+
+  async evaluate(): Promise<DecisionTrace> {
+    const { target, metrics, events, object } = this.#options;
+    const samples = await measureAll(this.#options.triggers);
+    this.#samples = samples;
+    recordReadings(metrics, this.ref, this.#specs, samples);
+    const { running, pending } = await target.counts();
+    const decision = decideScaledJob({ scaledJob: object, metricSpecs: this.#specs, samples, runningJobs: running, pendingJobs: pending, now: this.#options.now() });
+    if (decision.jobsToCreate > 0) {
+      try {
+        const names = await target.createJobs(decision.jobsToCreate);
+        events.record(this.ref, "Normal", "KEDAJobsCreated", `Created ${names.length} jobs`);
+      } catch (error) {
+        events.record(this.ref, "Warning", "KEDAJobCreateFailed", `Failed to create jobs: ${messageOf(error)}`);
+      }
+    }
+    if (decision.active !== this.#active) {
+      events.record(this.ref, "Normal", decision.active ? "ScaledJobActive" : "ScaledJobInactive", decision.active ? "ScaledJob is active" : "ScaledJob is inactive");
+    }
+    await target.cleanupHistory?.();
+    this.#active = decision.active;
+    this.#running = running + decision.jobsToCreate;
+    this.#conditions = decision.conditions;
+    if (decision.lastActiveTime !== undefined) this.#lastActiveTime = decision.lastActiveTime;
+    this.#lastEvaluation = this.#options.now();
+    this.#trace = decision.trace;
+    metrics.desiredReplicas.set({ namespace: this.ref.namespace, kind: "ScaledJob", name: this.ref.name }, this.#running);
+    if (decision.isError) metrics.scaledJobErrors.inc({ namespace: this.ref.namespace, scaledJob: this.ref.name });
+    return decision.trace;
+  }
+
+  lastTrace(): DecisionTrace | undefined {
+    return this.#trace;
+  }
+
+  snapshot(): ObjectSnapshot {
+    return {
+      name: this.ref.name,
+      namespace: this.ref.namespace,
+      target: this.#options.targetRef,
+      replicas: this.#running,
+      desiredReplicas: this.#running,
+      readyReplicas: this.#running,
+      ready: conditionIs(this.#conditions, "Ready", "True"),
+      active: this.#active,
+      fallback: false,
+      paused: conditionIs(this.#conditions, "Paused", "True"),
+      lastActiveTime: this.#lastActiveTime === undefined ? null : new Date(this.#lastActiveTime).toISOString(),
+      lastEvaluationTime: this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
+      conditions: this.#conditions,
+      triggers: this.#specs.map((spec, index) => {
+        const sample = this.#samples[index];
+        return {
+          name: spec.name,
+          type: spec.type,
+          metricName: spec.metricName,
+          value: sample?.value ?? null,
+          target: spec.target,
+          active: sample !== undefined && sample.error === undefined && (sample.active ?? (sample.value ?? 0) > spec.activationTarget),
+          error: sample?.error ?? null,
+        };
+      }),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#options.triggers.map((trigger) => trigger.close()));
+  }
+}
