@@ -2,9 +2,14 @@ import { cronScaler } from "./cron/cron.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
+import { mqttScaler } from "./mqtt/mqtt.ts";
+import { mysqlScaler } from "./mysql/mysql.ts";
+import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
+import { redisStreamsScaler } from "./redis/streams.ts";
 import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
@@ -14,9 +19,14 @@ const definitions: readonly ScalerDefinition[] = [
   externalPushScaler,
   kafkaScaler,
   metricsApiScaler,
+  mqttScaler,
+  mysqlScaler,
+  natsJetStreamScaler,
+  postgresqlScaler,
   prometheusScaler,
   rabbitMqScaler,
   redisScaler,
+  redisStreamsScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

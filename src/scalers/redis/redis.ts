@@ -25,7 +25,9 @@ export const redisScaler: ScalerDefinition<typeof params> = {
   params,
   validate: (values) => [
     ...redisConnectionProblems(values),
-    ...(values.listLength <= 0 ? [{ key: "listLength", message: "listLength must be greater than 0", severity: "error" as const }] : []),
+    ...(values.listLength <= 0
+      ? [{ key: "listLength", message: "listLength must be greater than 0", severity: "error" as const }]
+      : []),
   ],
   metric: (values) => ({
     name: `redis-${values.listName}`,
@@ -36,8 +38,10 @@ export const redisScaler: ScalerDefinition<typeof params> = {
     const lease = acquireRedis(values, context);
     return {
       async measure() {
-        const client = await lease.client;
-        const length = Number(await client.eval(LENGTH_SCRIPT, 1, values.listName));
+        const connection = await lease.client;
+        const length = Number(
+          await connection.run((client) => client.eval(LENGTH_SCRIPT, 1, values.listName)),
+        );
         return { value: length, active: length > values.activationListLength };
       },
       close: () => lease.release(),

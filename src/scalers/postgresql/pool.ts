@@ -1,0 +1,82 @@
+import pg from "pg";
+import { messageOf } from "../../util/errors.ts";
+import { sslOptions, type PostgresTarget } from "./target.ts";
+
+/**
+ * A node-postgres pool (at most 2 connections) that runs one query with a deadline: the server
+ * cancels it after `statement_timeout`, and an aborted measurement closes its connection. With
+ * sslmode prefer or allow it tries TLS first and stays in plain text once the server says it has
+ * no TLS, as libpq does.
+ */
+export class PostgresPool {
+  readonly #target: PostgresTarget;
+  readonly #timeoutMs: number;
+  #pool: pg.Pool | undefined;
+  #useTls: boolean;
+
+  constructor(target: PostgresTarget, timeoutMs: number) {
+    this.#target = target;
+    this.#timeoutMs = timeoutMs;
+    this.#useTls = target.tls.mode !== "disable";
+  }
+
+  async query(text: string, signal: AbortSignal): Promise<unknown[][]> {
+    const client = await this.#connect();
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      client.release(new Error("measurement deadline passed"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const result = await client.query<unknown[]>({ text, rowMode: "array" });
+      return result.rows;
+    } catch (error) {
+      throw new Error(`query failed: ${messageOf(error)}`, { cause: error });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      if (!aborted) client.release();
+    }
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    const pool = this.#currentPool();
+    try {
+      return await pool.connect();
+    } catch (error) {
+      const optional = this.#target.tls.mode === "prefer" || this.#target.tls.mode === "allow";
+      if (this.#useTls && optional && /does not support SSL/i.test(messageOf(error))) {
+        this.#useTls = false;
+        this.#pool = undefined;
+        void pool.end().catch(() => undefined);
+        return this.#connect();
+      }
+      throw new Error(`cannot connect to PostgreSQL at ${this.#target.endpoint}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #currentPool(): pg.Pool {
+    if (this.#pool) return this.#pool;
+    const pool = new pg.Pool({
+      ...this.#target.config,
+      ssl: this.#useTls ? sslOptions(this.#target.tls) : false,
+      max: 2,
+      connectionTimeoutMillis: this.#timeoutMs,
+      statement_timeout: this.#timeoutMs,
+      // Polls come every few seconds; keep the connections between them.
+      idleTimeoutMillis: 300_000,
+      allowExitOnIdle: true,
+    });
+    // An idle connection that breaks is dropped by the pool; without a listener the process would exit.
+    pool.on("error", () => undefined);
+    this.#pool = pool;
+    return pool;
+  }
+
+  async end(): Promise<void> {
+    await this.#pool?.end();
+    this.#pool = undefined;
+  }
+}

@@ -1,0 +1,191 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
+import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { closedPort } from "../../support/closed-port.ts";
+import { postgresSchema, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { services } from "../../support/services.ts";
+
+const server = new URL(services.postgresUrl);
+const user = decodeURIComponent(server.username);
+const password = decodeURIComponent(server.password);
+const database = server.pathname.slice(1);
+const WRONG_PASSWORD = "wrong-postgres-password-41c7";
+
+let client: pg.Client;
+beforeAll(async () => {
+  client = new pg.Client({ connectionString: services.postgresUrl });
+  await client.connect();
+});
+afterAll(() => client.end());
+
+function measurer(cleanup: Cleanup, trigger: Omit<TriggerUnderTest, "type">): TriggerMeasurer {
+  const connected = connectTestTrigger({ type: "postgresql", ...trigger });
+  cleanup.add(() => connected.close());
+  return connected;
+}
+
+/** A jobs table in a schema of its own with `count` queued rows; returns the qualified table name. */
+async function jobsTable(cleanup: Cleanup, count: number): Promise<string> {
+  const table = `${await postgresSchema(cleanup, "postgresql-scaler")}.jobs`;
+  await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, state text NOT NULL)`);
+  await client.query(`INSERT INTO ${table} (state) SELECT 'queued' FROM generate_series(1, $1)`, [count]);
+  return table;
+}
+
+describe("postgresql scaler", () => {
+  const cleanup = useCleanup();
+
+  it("reads the query's value through a postgresql:// URL, inactive at the activation value", async () => {
+    const table = await jobsTable(cleanup, 3);
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: `SELECT count(*) FROM ${table} WHERE state = 'queued'`,
+        targetQueryValue: "2",
+        activationTargetQueryValue: "3",
+      },
+      authParams: { connection: services.postgresUrl },
+    });
+    expect(await trigger.measure()).toMatchObject({ metricName: "s0-postgresql", value: 3, active: false });
+    await client.query(`INSERT INTO ${table} (state) VALUES ('queued')`);
+    expect(await trigger.measure()).toMatchObject({ value: 4, active: true });
+  });
+
+  it("reads a fractional value", async () => {
+    const table = await jobsTable(cleanup, 3);
+    const trigger = measurer(cleanup, {
+      metadata: { query: `SELECT count(*) / 2.0 FROM ${table}`, targetQueryValue: "1" },
+      authParams: { connection: services.postgresUrl },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 1.5 });
+  });
+
+  it("connects with a libpq key=value string from the target's environment", async () => {
+    const table = await jobsTable(cleanup, 2);
+    const connection = `host=${server.hostname} port=${server.port} user=${user} password='${password}' dbname=${database} sslmode=disable`;
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: `SELECT count(*) FROM ${table}`,
+        targetQueryValue: "1",
+        connectionFromEnv: "PG_CONNECTION",
+      },
+      resolvedEnv: { PG_CONNECTION: connection },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 2 });
+  });
+
+  it("connects with separate settings and the password from authentication (sslmode prefer falls back to plain text)", async () => {
+    const table = await jobsTable(cleanup, 5);
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: `SELECT count(*) FROM ${table}`,
+        targetQueryValue: "1",
+        host: server.hostname,
+        port: server.port,
+        userName: user,
+        dbName: database,
+        sslmode: "prefer",
+      },
+      authParams: { password },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 5 });
+  });
+
+  it("explains a query without rows, a value that is not a number, and NULL", async () => {
+    const table = await jobsTable(cleanup, 1);
+    const cases: [string, string][] = [
+      [`SELECT id FROM ${table} WHERE false`, "query returned no rows"],
+      [`SELECT state FROM ${table}`, 'query returned "queued" in the first column, not a number'],
+      ["SELECT NULL", "query returned NULL in the first column; wrap it in COALESCE(..., 0)"],
+      [
+        "SELECT count(*) FROM no_such_table_here",
+        'query failed: relation "no_such_table_here" does not exist',
+      ],
+    ];
+    for (const [query, error] of cases) {
+      const trigger = measurer(cleanup, {
+        metadata: { query, targetQueryValue: "1" },
+        authParams: { connection: services.postgresUrl },
+      });
+      expect((await trigger.measure()).error, query).toBe(error);
+    }
+  });
+
+  it("gives up on a slow query at the deadline and measures again afterwards", async () => {
+    const trigger = measurer(cleanup, {
+      metadata: { query: "SELECT CASE WHEN pg_sleep(5) IS NULL THEN 1 END", targetQueryValue: "1" },
+      authParams: { connection: services.postgresUrl },
+      timeoutMs: 1000,
+    });
+    const slow = await trigger.measure();
+    // The server cancels the statement at the same moment (statement_timeout is the deadline).
+    expect(slow.error).toMatch(
+      /^(no answer within 1000 ms|query failed: canceling statement due to statement timeout)$/,
+    );
+    expect(slow.latencyMs).toBeLessThan(2000);
+
+    const fast = measurer(cleanup, {
+      metadata: { query: "SELECT 7", targetQueryValue: "1" },
+      authParams: { connection: services.postgresUrl },
+      timeoutMs: 1000,
+    });
+    expect(await fast.measure()).toMatchObject({ value: 7 });
+  });
+
+  it("names a wrong password without showing it", async () => {
+    const url = new URL(services.postgresUrl);
+    url.password = WRONG_PASSWORD;
+    const trigger = measurer(cleanup, {
+      metadata: { query: "SELECT 1", targetQueryValue: "1" },
+      authParams: { connection: url.toString() },
+    });
+    const sample = await trigger.measure();
+    expect(sample.error).toBe(
+      `cannot connect to PostgreSQL at ${server.hostname}:${server.port}: password authentication failed for user "${user}"`,
+    );
+    expect(sample.error).not.toContain(WRONG_PASSWORD);
+  });
+
+  it("reports an unreachable server within the deadline", async () => {
+    const port = await closedPort();
+    const trigger = measurer(cleanup, {
+      metadata: { query: "SELECT 1", targetQueryValue: "1" },
+      authParams: { connection: `postgresql://${user}:${password}@127.0.0.1:${port}/${database}` },
+      timeoutMs: 2000,
+    });
+    const sample = await trigger.measure();
+    expect(sample.error).toBe(
+      `cannot connect to PostgreSQL at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect(sample.latencyMs).toBeLessThan(2000);
+  });
+
+  it("rejects a malformed connection before connecting, without showing it", () => {
+    expect(() =>
+      connectTestTrigger({
+        type: "postgresql",
+        metadata: { query: "SELECT 1", targetQueryValue: "1" },
+        authParams: {
+          connection: `postgresql://${user}:${WRONG_PASSWORD}@${server.hostname}:notaport/${database}`,
+        },
+      }),
+    ).toThrow(
+      /^invalid trigger: connection: the connection string is invalid: not a valid postgresql:\/\/ URL$/,
+    );
+  });
+
+  it("shares one pool between triggers on the same server and credentials", async () => {
+    const table = await jobsTable(cleanup, 2);
+    const pool = new ConnectionPool();
+    const triggers = [1, 2].map(() =>
+      measurer(cleanup, {
+        metadata: { query: `SELECT count(*) FROM ${table}`, targetQueryValue: "1" },
+        authParams: { connection: services.postgresUrl },
+        pool,
+      }),
+    );
+    for (const trigger of triggers) expect(await trigger.measure()).toMatchObject({ value: 2 });
+    expect(pool.size).toBe(1);
+  });
+});

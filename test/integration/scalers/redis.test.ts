@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { closedPort } from "../../support/closed-port.ts";
+import { redisKeyPrefix, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { services } from "../../support/services.ts";
+
+const address = new URL(services.redisUrl).host;
+let redis: Redis;
+
+beforeAll(() => {
+  redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 2 });
+});
+afterAll(() => redis.disconnect());
+
+function measurer(cleanup: Cleanup, trigger: Omit<TriggerUnderTest, "type">): TriggerMeasurer {
+  const connected = connectTestTrigger({ type: "redis", ...trigger });
+  cleanup.add(() => connected.close());
+  return connected;
+}
+
+describe("redis scaler", () => {
+  const cleanup = useCleanup();
+
+  it("reads the list length, inactive at the activation length and active above it", async () => {
+    const key = `${redisKeyPrefix(cleanup, "redis-list")}jobs`;
+    await redis.rpush(key, "a", "b", "c");
+    const trigger = measurer(cleanup, { metadata: { address, listName: key, activationListLength: "3" } });
+
+    expect(await trigger.measure()).toMatchObject({
+      metricName: `s0-redis-${key.replace(":", "-")}`,
+      value: 3,
+      active: false,
+    });
+    await redis.rpush(key, "d");
+    expect(await trigger.measure()).toMatchObject({ value: 4, active: true });
+  });
+
+  it("measures sets, sorted sets and hashes by their size", async () => {
+    const prefix = redisKeyPrefix(cleanup, "redis-kinds");
+    await redis.sadd(`${prefix}set`, "a", "b");
+    await redis.zadd(`${prefix}zset`, 1, "a", 2, "b", 3, "c");
+    await redis.hset(`${prefix}hash`, { a: "1", b: "2", c: "3", d: "4" });
+    for (const [name, size] of [
+      ["set", 2],
+      ["zset", 3],
+      ["hash", 4],
+    ] as const) {
+      const trigger = measurer(cleanup, { metadata: { address, listName: `${prefix}${name}` } });
+      expect(await trigger.measure(), name).toMatchObject({ value: size, active: true });
+    }
+  });
+
+  it("reads a missing key as 0, inactive", async () => {
+    const trigger = measurer(cleanup, {
+      metadata: { address, listName: `${redisKeyPrefix(cleanup, "redis-missing")}none` },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 0, active: false });
+  });
+
+  it("explains a key that holds a string", async () => {
+    const key = `${redisKeyPrefix(cleanup, "redis-string")}text`;
+    await redis.set(key, "hello");
+    const sample = await measurer(cleanup, { metadata: { address, listName: key } }).measure();
+    expect(sample.error).toContain(`key "${key}" holds a string, not a list, set, sorted set or hash`);
+  });
+
+  it("reads the database given by databaseIndex", async () => {
+    const key = `${uniqueName("redis-db")}:jobs`;
+    const database3 = new Redis(services.redisUrl, { db: 3, maxRetriesPerRequest: 2 });
+    cleanup.add(async () => {
+      await database3.del(key);
+      database3.disconnect();
+    });
+    await database3.rpush(key, "a", "b");
+
+    const inDatabase3 = measurer(cleanup, { metadata: { address, listName: key, databaseIndex: "3" } });
+    const inDatabase0 = measurer(cleanup, { metadata: { address, listName: key } });
+    expect(await inDatabase3.measure()).toMatchObject({ value: 2 });
+    expect(await inDatabase0.measure()).toMatchObject({ value: 0 });
+  });
+
+  it("takes host and port from the target's environment", async () => {
+    const key = `${redisKeyPrefix(cleanup, "redis-env")}jobs`;
+    await redis.rpush(key, "a");
+    const [host = "", port = ""] = address.split(":");
+    const trigger = measurer(cleanup, {
+      metadata: { hostFromEnv: "REDIS_HOST", portFromEnv: "REDIS_PORT", listName: key },
+      resolvedEnv: { REDIS_HOST: host, REDIS_PORT: port },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 1 });
+  });
+
+  it("connects with a password from authentication to a server without one, as Redis and KEDA allow", async () => {
+    // Redis accepts any password for a user that has none (HELLO/AUTH with a user name), and
+    // go-redis in KEDA authenticates that way too: the trigger works.
+    const key = `${redisKeyPrefix(cleanup, "redis-nopass")}jobs`;
+    await redis.rpush(key, "a", "b");
+    const trigger = measurer(cleanup, {
+      metadata: { address, listName: key },
+      authParams: { password: "unneeded-5d1e" },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 2 });
+  });
+
+  it("authenticates an ACL user from authentication, and names a wrong password without showing it", async () => {
+    const prefix = redisKeyPrefix(cleanup, "redis-acl");
+    const user = uniqueName("redis-user");
+    const password = randomBytes(12).toString("hex");
+    await redis.call("ACL", "SETUSER", user, "on", `>${password}`, `~${prefix}*`, "+@all");
+    cleanup.add(() => redis.call("ACL", "DELUSER", user));
+    await redis.rpush(`${prefix}jobs`, "a", "b", "c");
+
+    const allowed = measurer(cleanup, {
+      metadata: { address, listName: `${prefix}jobs` },
+      authParams: { username: user, password },
+    });
+    expect(await allowed.measure()).toMatchObject({ value: 3 });
+
+    const wrongPassword = `wrong-${password}`;
+    const denied = measurer(cleanup, {
+      metadata: { address, listName: `${prefix}jobs` },
+      authParams: { username: user, password: wrongPassword },
+    });
+    const sample = await denied.measure();
+    expect(sample.error).toMatch(/WRONGPASS/);
+    expect(sample.error).not.toContain(wrongPassword);
+  });
+
+  it("reports an unreachable server within the deadline, naming the refused connection", async () => {
+    const port = await closedPort();
+    const trigger = measurer(cleanup, {
+      metadata: { address: `127.0.0.1:${port}`, listName: "jobs" },
+      timeoutMs: 2000,
+    });
+    const sample = await trigger.measure();
+    expect(sample.error).toBe(
+      `connection to Redis at 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect(sample.latencyMs).toBeLessThan(2000);
+  });
+});
