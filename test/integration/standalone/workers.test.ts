@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
+import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
+import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
+
+describe("tidal run supervising workers", () => {
+  const cleanup = useCleanup();
+
+  it("backs off a worker that crashes at start and reports it in status and events", async () => {
+    const file = writeManifests([
+      processPool("crashing", "crash.js", { args: ["3"] }),
+      redisScaledObject("crashing", "crashing", uniqueName("unused"), { minReplicaCount: 1 }),
+    ]);
+    const run = await TidalRun.start([file]);
+    cleanup.add(() => run.stop());
+    const pool = await eventually("a backed-off worker", async () => {
+      const current = await run.pool("crashing");
+      const worker = current.workers[0];
+      return worker?.state === "backoff" && worker.restarts >= 1 && current;
+    }, { timeoutMs: 20_000 });
+    expect(pool.workers[0]?.lastExit?.code).toBe(3);
+    expect(pool.events.some((event) => event.reason === "BackOff" && /exited with code 3/.test(event.message))).toBe(true);
+    // Each restart waits twice as long as the one before (1 s, 2 s, 4 s…): never a tight loop.
+    const delays = await eventually("three back-offs", () => {
+      const found = run.logs
+        .filter((line) => line.reason === "BackOff")
+        .map((line) => Number(/next start in (\d+(?:\.\d+)?) s/.exec(line.msg)?.[1]));
+      return found.length >= 3 && found;
+    }, { timeoutMs: 30_000 });
+    expect(delays.slice(0, 3)).toEqual([1, 2, 4]);
+  });
+
+  it("kills a worker that ignores SIGTERM after its grace period, and leaves no process behind", async () => {
+    const file = writeManifests([
+      processPool("stubborn", "ignore-sigterm.js", { terminationGracePeriodSeconds: 1 }),
+      processPool("grandparent", "spawn-grandchild.js"),
+      redisScaledObject("stubborn", "stubborn", uniqueName("unused"), { minReplicaCount: 2 }),
+      redisScaledObject("grandparent", "grandparent", uniqueName("unused"), { minReplicaCount: 1 }),
+    ]);
+    const run = await TidalRun.start([file]);
+    const stubborn = await eventually("2 stubborn workers", async () => {
+      const pool = await run.pool("stubborn");
+      return pool.workers.filter((worker) => worker.state === "ready").length === 2 && pool;
+    });
+    const parent = await eventually("the grandparent worker", async () => {
+      const pool = await run.pool("grandparent");
+      return pool.workers[0]?.state === "ready" && pool;
+    });
+    await eventually("the grandchild to start", () => run.logs.some((line) => /grandchild/.test(line.msg)));
+    const grandchild = Number(/grandchild (\d+)/.exec(run.logs.find((line) => /grandchild/.test(line.msg))?.msg ?? "")?.[1]);
+    const pids = [...stubborn.workers, ...parent.workers].map((worker) => worker.pid as number);
+    expect(Number.isInteger(grandchild)).toBe(true);
+    expect([...pids, grandchild].every(isProcessRunning)).toBe(true);
+
+    expect(await run.stop("SIGTERM")).toBe(0);
+    expect(run.logs.some((line) => line.reason === "Killing" && /1 s after SIGTERM/.test(line.msg))).toBe(true);
+    expect([...pids, grandchild].filter(isProcessRunning)).toEqual([]);
+  });
+});
