@@ -5,6 +5,7 @@ import { explainCommand } from "./explain.ts";
 import { runCommand } from "./run.ts";
 import { simulateCommand } from "./simulate.ts";
 import { migrateCommand } from "./migrate.ts";
+import { operatorCommand } from "./operator.ts";
 import { probeCommand } from "./probe.ts";
 import { validateCommand } from "./validate.ts";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(explainCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(operatorCommand());
   program.addHelpText(
     "after",
     `

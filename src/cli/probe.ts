@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
-import { validateManifests } from "../api/validate.ts";
+import { loadManifests } from "../api/load.ts";
+import { readResources } from "../api/resources.ts";
 import { probe, type ProbeResult } from "../runtime/probe.ts";
 import { TidalError } from "../util/errors.ts";
 import { filenameOption, outputOption } from "./options.ts";
@@ -42,8 +43,11 @@ Example:
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
         throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
       }
-      const { set, problems } = await validateManifests(options.filename);
-      const errors = problems.filter((problem) => problem.severity === "error");
+      // Only files that cannot be read as resources stop the probe: a trigger with bad parameters is
+      // reported in its own row, and the other triggers are still measured.
+      const loaded = await loadManifests(options.filename);
+      const { set, problems } = readResources(loaded.documents);
+      const errors = [...loaded.problems, ...problems].filter((problem) => problem.severity === "error");
       if (errors.length > 0) {
         throw new TidalError("TIDAL_E_INVALID", `${errors.map(formatProblem).join("\n")}\nfix these first (see tidal validate)`);
       }

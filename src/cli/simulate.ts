@@ -59,6 +59,18 @@ async function loadScaledObject(file: string, name: string | undefined) {
   return { object, metricSpecs };
 }
 
+/** Runs `work`, naming `file` in a trace error (a column that matches no trigger). */
+function inFile<T>(file: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof TidalError && !error.message.startsWith(`${file}:`)) {
+      throw new TidalError(error.code, `${file}: ${error.message}`, { exitCode: error.exitCode });
+    }
+    throw error;
+  }
+}
+
 function stepRows(steps: readonly SimulationStep[]) {
   return steps.map((step) => [
     formatNumber(step.t),
@@ -106,7 +118,9 @@ Examples:
       if (options.metrics !== undefined) {
         const trace = parseMetricTrace(options.metrics, await readText(options.metrics));
         duration = numberOption(options.duration, "--duration", 1) ?? (trace.rows.at(-1)?.t ?? 0) + tail;
-        const result = simulate({ scaledObject: object, metricSpecs, trace, mode: options.mode, initialReplicas, durationSeconds: duration });
+        const result = inFile(options.metrics, () =>
+          simulate({ scaledObject: object, metricSpecs, trace, mode: options.mode, initialReplicas, durationSeconds: duration }),
+        );
         ({ steps } = result);
         summary = { ...result.summary };
         columns = trace.columns;

@@ -20,6 +20,8 @@ export interface JobTarget {
 export interface JobLoopOptions {
   object: ScaledJob;
   triggers: readonly TriggerMeasurer[];
+  /** Each trigger's metric, as its measurer described it. */
+  specs: readonly TriggerMetricSpec[];
   target: JobTarget;
   targetRef: { kind: string; name: string };
   now: () => number;
@@ -48,7 +50,7 @@ export class JobLoop {
     this.#options = options;
     const { metadata } = options.object;
     this.ref = { kind: "ScaledJob", namespace: metadata.namespace ?? "default", name: metadata.name };
-    this.#specs = options.triggers.map((trigger) => trigger.prepared.metricSpec as TriggerMetricSpec);
+    this.#specs = [...options.specs];
   }
 
   get intervalMs(): number {

@@ -21,6 +21,8 @@ export interface PersistedScaleState {
 export interface ScaleLoopOptions {
   object: ScaledObject;
   triggers: readonly TriggerMeasurer[];
+  /** Each trigger's metric, as its measurer described it (external scalers ask their source). */
+  specs: readonly TriggerMetricSpec[];
   target: ScaleTarget;
   targetRef: { kind: string; name: string };
   persisted: PersistedScaleState;
@@ -56,7 +58,7 @@ export class ScaleLoop {
     this.#persisted = options.persisted;
     const { metadata } = options.object;
     this.ref = { kind: "ScaledObject", namespace: metadata.namespace ?? "default", name: metadata.name };
-    this.#specs = options.triggers.map((trigger) => trigger.prepared.metricSpec as TriggerMetricSpec);
+    this.#specs = [...options.specs];
     this.#snapshot = {
       replicas: options.persisted.replicas,
       desiredReplicas: options.persisted.replicas,

@@ -73,5 +73,14 @@ export async function prepareClusterTriggers(
       pool: options.pool,
     }),
   );
-  return { ok: true, measurers, specs: measurers.map((measurer) => measurer.prepared.metricSpec as TriggerMetricSpec) };
+  // External scalers name their metric only when asked; KEDA's reconcile fails until they answer.
+  const described = await Promise.allSettled(measurers.map((measurer) => measurer.describe()));
+  const failures = described.flatMap((result, index) =>
+    result.status === "rejected" ? [`trigger ${measurers[index]?.prepared.name || index}: cannot get its metric spec: ${messageOf(result.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    await Promise.all(measurers.map((measurer) => measurer.close()));
+    return { ok: false, problems: failures };
+  }
+  return { ok: true, measurers, specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value) };
 }

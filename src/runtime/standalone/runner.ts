@@ -6,7 +6,7 @@ import type { ScaledObject } from "../../api/schema/scaled-object.ts";
 import { usesFormula } from "../../api/validate.ts";
 import { resolveContainerEnv } from "../../auth/container-env.ts";
 import { manifestAuthSources } from "../../auth/manifest-sources.ts";
-import type { DecisionTrace } from "../../engine/types.ts";
+import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
@@ -288,7 +288,7 @@ export class StandaloneRunner implements StatusSource {
       const previous = running?.loop.persisted() ?? persisted.get(scalable.key);
       if (running) await this.#stopObject(scalable.key, running);
       const state = previous ?? freshScaleState(this.#createdAt(scalable.object.metadata.creationTimestamp), await pool.target.getReplicas());
-      this.#startObject(scalable, pool, state, fingerprint);
+      await this.#startObject(scalable, pool, state, fingerprint);
     }
     for (const [key, running] of this.#objects) {
       if (!wanted.has(key)) await this.#stopObject(key, running);
@@ -300,9 +300,13 @@ export class StandaloneRunner implements StatusSource {
     return Number.isFinite(created) ? created : this.#now();
   }
 
-  #connect(object: ScaledObject | ScaledJob, triggers: PreparedTrigger[]) {
+  /**
+   * Connects an object's triggers and learns their metrics. External scalers are asked for theirs;
+   * one that cannot answer yet keeps its placeholder and is asked again at its first measurement.
+   */
+  async #connect(object: ScaledObject | ScaledJob, triggers: PreparedTrigger[]) {
     const asMetricSource = object.kind === "ScaledObject" && usesFormula(object);
-    return triggers.map((prepared) =>
+    const measurers = triggers.map((prepared) =>
       connectTrigger(prepared, {
         scalableObject: { kind: object.kind, namespace: object.metadata.namespace ?? "default", name: object.metadata.name },
         metricType: prepared.metricSpec?.targetType ?? "AverageValue",
@@ -311,6 +315,15 @@ export class StandaloneRunner implements StatusSource {
         pool: this.#pool,
       }),
     );
+    const specs = await Promise.all(
+      measurers.map((measurer) =>
+        measurer.describe().catch((error: unknown) => {
+          this.#options.logger.warn("trigger metric not described yet", { object: object.metadata.name, trigger: measurer.prepared.index, error: messageOf(error) });
+          return measurer.prepared.metricSpec as TriggerMetricSpec;
+        }),
+      ),
+    );
+    return { measurers, specs };
   }
 
   /** Schedules a loop and wires its push triggers to wake it; returns what stops the push triggers. */
@@ -336,11 +349,12 @@ export class StandaloneRunner implements StatusSource {
     );
   }
 
-  #startObject(scalable: Scalable, pool: RunningPool, persisted: PersistedScaleState, fingerprint: string): void {
-    const triggers = this.#connect(scalable.object, scalable.triggers);
+  async #startObject(scalable: Scalable, pool: RunningPool, persisted: PersistedScaleState, fingerprint: string): Promise<void> {
+    const { measurers: triggers, specs } = await this.#connect(scalable.object, scalable.triggers);
     const loop = new ScaleLoop({
       object: scalable.object,
       triggers,
+      specs,
       target: pool.target,
       targetRef: { kind: "ProcessPool", name: pool.ref.name },
       persisted,
@@ -373,20 +387,20 @@ export class StandaloneRunner implements StatusSource {
       const running = this.#jobs.get(key);
       if (running?.fingerprint === fingerprint) continue;
       if (running) await this.#stopJob(key, running);
-      this.#startJob(key, loaded, inputs, environment, fingerprint);
+      await this.#startJob(key, loaded, inputs, environment, fingerprint);
     }
     for (const [key, running] of this.#jobs) {
       if (!wanted.has(key)) await this.#stopJob(key, running);
     }
   }
 
-  #startJob(
+  async #startJob(
     key: string,
     loaded: Loaded<ScaledJob>,
     inputs: { authParams: Record<string, string>; resolvedEnv: Record<string, string> }[],
     environment: Record<string, string>,
     fingerprint: string,
-  ): void {
+  ): Promise<void> {
     const object = loaded.object;
     const ref = { kind: "ScaledJob", namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
     const runner = new JobRunner({
@@ -400,13 +414,14 @@ export class StandaloneRunner implements StatusSource {
     const logger = this.#options.logger.child({ scaledJob: object.metadata.name });
     runner.onEvent((event) => this.#options.events.record(ref, event.type, event.reason, event.message));
     runner.onOutput((line, source) => logger.info(line, { job: source.job, stream: source.stream }));
-    const triggers = this.#connect(
+    const { measurers: triggers, specs } = await this.#connect(
       object,
       object.spec.triggers.map((trigger, index) => prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource: false })),
     );
     const loop = new JobLoop({
       object,
       triggers,
+      specs,
       target: { counts: async () => runner.counts(), createJobs: async (count) => runner.createJobs(count) },
       targetRef: { kind: "Job", name: object.metadata.name },
       now: this.#now,

@@ -1,0 +1,206 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "../../observability/logger.ts";
+import { TidalMetrics } from "../../observability/metrics.ts";
+import { ConnectionPool } from "../../scalers/connection-pool.ts";
+import { Scheduler } from "../../scheduler/scheduler.ts";
+import { messageOf } from "../../util/errors.ts";
+import { packageVersion } from "../../util/version.ts";
+import {
+  createExternalMetricsServer,
+  ensureLocalApiService,
+  readFrontProxyTrust,
+  removeLocalApiService,
+  selfSignedServingCert,
+  type ExternalMetricsServer,
+  type TlsCredentials,
+} from "../metrics-api/index.ts";
+import { listen } from "../standalone/status-server.ts";
+import { clusterAuthSources } from "./cluster-auth-sources.ts";
+import { Discovery } from "./discovery.ts";
+import { Informer } from "./informer.ts";
+import { KubeApi, loadKubeConfig } from "./kube-api.ts";
+import { KubeEventRecorder } from "./kube-events.ts";
+import { LeaderElector } from "./leader-election.ts";
+import { ScaledJobOperator, type RawScaledJob } from "./scaled-job-operator.ts";
+import { ScaledObjectOperator, type RawScaledObject } from "./scaled-object-operator.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface OperatorOptions {
+  kubeconfig?: string;
+  /** Watch one namespace; all when absent (WATCH_NAMESPACE). */
+  namespace?: string;
+  leaderElect: boolean;
+  /** Namespace of the leader-election Lease. */
+  leaseNamespace: string;
+  /** Out of cluster: register an APIService that reaches the metrics server on loopback. */
+  local: boolean;
+  /** Port of the external metrics API (HTTPS). */
+  metricsServerPort: number;
+  /** Address of the Prometheus /metrics and health endpoints, host:port. */
+  metricsBindAddress: string;
+  /** Folder with tls.crt and tls.key for the metrics API; a self-signed pair when absent. */
+  certDir?: string;
+  /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
+  clusterObjectNamespace: string;
+  timeoutMs: number;
+  resyncMs?: number;
+  logger: Logger;
+}
+
+export interface RunningOperator {
+  metricsServerPort: number;
+  metricsPort: number;
+  stop(): Promise<void>;
+}
+
+type Named = { metadata: { name: string; namespace?: string } };
+
+const KEDA_API = "keda.sh/v1alpha1";
+
+async function servingCredentials(certDir: string | undefined): Promise<TlsCredentials> {
+  if (certDir === undefined) return selfSignedServingCert();
+  return { cert: await readFile(join(certDir, "tls.crt"), "utf8"), key: await readFile(join(certDir, "tls.key"), "utf8") };
+}
+
+/**
+ * `tidal operator`: informers for KEDA's four CRDs, work queues that reconcile ScaledObjects and
+ * ScaledJobs, their scale loops on one scheduler, the external metrics API the HPA reads, Prometheus
+ * metrics, and (optionally) leader election so only one replica writes.
+ */
+export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const { logger } = options;
+  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  const api = new KubeApi(kubeConfig);
+  const metrics = new TidalMetrics(packageVersion());
+  const events = new KubeEventRecorder(api, logger);
+  const scheduler = new Scheduler({
+    onRun: (_key, lagMs) => metrics.schedulingLag.observe(lagMs / 1000),
+    onError: (key, error) => logger.error("scale loop failed", { object: key, error: messageOf(error) }),
+  });
+  const watch = (plural: string, namespaced: boolean) =>
+    new Informer<Named & RawScaledObject>(kubeConfig, api, { apiVersion: KEDA_API, plural, ...(namespaced && options.namespace ? { namespace: options.namespace } : {}) }, logger);
+  const informers = {
+    scaledObjects: watch("scaledobjects", true),
+    scaledJobs: watch("scaledjobs", true) as unknown as Informer<RawScaledJob>,
+    triggerAuthentications: watch("triggerauthentications", true),
+    clusterTriggerAuthentications: watch("clustertriggerauthentications", false),
+  };
+  let elector: LeaderElector | undefined;
+  const isLeader = () => elector === undefined || elector.leading;
+  const pool = new ConnectionPool();
+  const shared = {
+    api,
+    authSources: clusterAuthSources(api, informers),
+    scheduler,
+    pool,
+    metrics,
+    events,
+    logger,
+    version: packageVersion(),
+    clusterObjectNamespace: options.clusterObjectNamespace,
+    timeoutMs: options.timeoutMs,
+    isLeader,
+  };
+  const scaledObjects = new ScaledObjectOperator({ ...shared, informer: informers.scaledObjects, discovery: new Discovery(api) });
+  const scaledJobs = new ScaledJobOperator({ ...shared, informer: informers.scaledJobs });
+  const onError = (kind: string) => (key: string, error: unknown, retryInMs: number) =>
+    logger.warn("reconcile failed; retrying", { kind, object: key, error: messageOf(error), retryInMs });
+  const objectQueue = new WorkQueue((key) => scaledObjects.reconcile(key), { onError: onError("ScaledObject") });
+  const jobQueue = new WorkQueue((key) => scaledJobs.reconcile(key), { onError: onError("ScaledJob") });
+  const keyOf = (object: Named) => `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
+  const enqueueAll = () => {
+    for (const object of informers.scaledObjects.list()) objectQueue.add(keyOf(object));
+    for (const object of informers.scaledJobs.list()) jobQueue.add(keyOf(object as Named));
+  };
+  for (const verb of ["add", "update", "delete"] as const) {
+    informers.scaledObjects.on(verb, (object) => objectQueue.add(keyOf(object)));
+    informers.scaledJobs.on(verb, (object) => jobQueue.add(keyOf(object as Named)));
+    // A changed authentication object can change any trigger that references it.
+    informers.triggerAuthentications.on(verb, enqueueAll);
+    informers.clusterTriggerAuthentications.on(verb, enqueueAll);
+  }
+  await Promise.all(Object.values(informers).map((informer) => informer.start()));
+  const resync = setInterval(enqueueAll, options.resyncMs ?? 5 * 60_000);
+  resync.unref();
+
+  if (options.leaderElect) {
+    elector = new LeaderElector(
+      api,
+      {
+        namespace: options.leaseNamespace,
+        name: "tidal-operator",
+        identity: `${hostname()}_${process.pid}`,
+        onStartedLeading: enqueueAll,
+        onStoppedLeading: () => {
+          logger.error("lost the leader lease; exiting so a fresh process starts as a standby");
+          process.exit(1);
+        },
+      },
+      logger,
+    );
+    elector.start();
+  }
+  enqueueAll();
+
+  const metricsServer: ExternalMetricsServer = createExternalMetricsServer({
+    lookup: (query) => scaledObjects.lookupMetric(query.namespace, query.metricName, query.labelSelector),
+    tls: await servingCredentials(options.certDir),
+    clientAuth: await readFrontProxyTrust(kubeConfig),
+    logger,
+  });
+  const metricsServerPort = (await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")).port;
+  if (options.local) await ensureLocalApiService(kubeConfig, { port: metricsServerPort, logger });
+  const monitoring = createMonitoringServer(metrics);
+  const [host, port] = splitAddress(options.metricsBindAddress);
+  const metricsPort = await listen(monitoring, port, host);
+  logger.info("tidal operator started", {
+    externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
+    metrics: `http://${host}:${metricsPort}/metrics`,
+    namespace: options.namespace ?? "(all)",
+    leaderElection: options.leaderElect,
+  });
+
+  return {
+    metricsServerPort,
+    metricsPort,
+    async stop() {
+      clearInterval(resync);
+      objectQueue.stop();
+      jobQueue.stop();
+      scheduler.stop();
+      await elector?.stop();
+      await Promise.all(Object.values(informers).map((informer) => informer.stop()));
+      await scaledObjects.stop();
+      await scaledJobs.stop();
+      if (options.local) await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
+      await metricsServer.close();
+      await new Promise<void>((resolve) => monitoring.close(() => resolve()));
+      api.close();
+    },
+  };
+}
+
+function splitAddress(address: string): [string, number] {
+  const separator = address.lastIndexOf(":");
+  const host = separator > 0 ? address.slice(0, separator) : "0.0.0.0";
+  return [host || "0.0.0.0", Number(address.slice(separator + 1))];
+}
+
+/** Prometheus metrics and health checks for kubelet probes. */
+function createMonitoringServer(metrics: TidalMetrics): Server {
+  return createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    if (path === "/healthz" || path === "/readyz") {
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (path !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return;
+    }
+    void metrics.text().then(({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body));
+  });
+}

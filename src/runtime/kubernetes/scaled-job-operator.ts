@@ -1,0 +1,203 @@
+import { describeIssues } from "../../api/issues.ts";
+import type { Condition } from "../../api/schema/primitives.ts";
+import { scaledJob, type ScaledJob } from "../../api/schema/scaled-job.ts";
+import { checkScaledJob } from "../../api/validate.ts";
+import type { AuthSources } from "../../auth/sources.ts";
+import { parseControlAnnotations } from "../../engine/annotations.ts";
+import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { TidalMetrics } from "../../observability/metrics.ts";
+import type { ConnectionPool } from "../../scalers/connection-pool.ts";
+import type { Scheduler } from "../../scheduler/scheduler.ts";
+import { stableJson } from "../../util/stable-json.ts";
+import { JobLoop } from "../job-loop.ts";
+import type { Informer } from "./informer.ts";
+import { resourcePath, type KubeApi } from "./kube-api.ts";
+import type { KubeEventRecorder } from "./kube-events.ts";
+import { KubernetesJobTarget } from "./job-target.ts";
+import { FINALIZER, type RawScaledObject } from "./scaled-object-operator.ts";
+import { envContainer, prepareClusterTriggers } from "./triggers.ts";
+
+const SJ_API = "keda.sh/v1alpha1";
+
+/** A ScaledJob as the API returns it. */
+export type RawScaledJob = Omit<RawScaledObject, "status"> & { status?: ScaledJob["status"] };
+
+export interface ScaledJobOperatorOptions {
+  api: KubeApi;
+  informer: Informer<RawScaledJob>;
+  authSources: AuthSources;
+  scheduler: Scheduler;
+  pool: ConnectionPool;
+  metrics: TidalMetrics;
+  events: KubeEventRecorder;
+  logger: Logger;
+  version: string;
+  clusterObjectNamespace: string;
+  timeoutMs: number;
+  isLeader: () => boolean;
+  now?: () => number;
+}
+
+interface JobRuntime {
+  fingerprint: string;
+  loop: JobLoop;
+  lastStatus?: string;
+}
+
+/**
+ * Reconciles ScaledJobs as KEDA does: finalizer, validation, triggers resolved from the cluster,
+ * and a job loop per object that creates batch/v1 Jobs (leader only) and keeps status current.
+ */
+export class ScaledJobOperator {
+  readonly #options: ScaledJobOperatorOptions;
+  readonly #runtimes = new Map<string, JobRuntime>();
+
+  constructor(options: ScaledJobOperatorOptions) {
+    this.#options = options;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const raw = this.#options.informer.get(name, namespace);
+    const leader = this.#options.isLeader();
+    if (raw === undefined || raw.metadata.deletionTimestamp) {
+      if (raw && leader) await this.#removeFinalizer(raw);
+      await this.#drop(key);
+      return;
+    }
+    if (leader && !(raw.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await this.#options.api.patch(this.#path(raw), {
+        metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: [...(raw.metadata.finalizers ?? []), FINALIZER] },
+      });
+      return;
+    }
+    this.#options.events.track({ kind: "ScaledJob", namespace, name, apiVersion: SJ_API, ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}) });
+    const parsed = scaledJob.safeParse({ ...raw, apiVersion: SJ_API, kind: "ScaledJob", status: undefined });
+    if (!parsed.success) {
+      await this.#checkFailed(key, raw, describeIssues(scaledJob, raw, parsed.error.issues).map((problem) => `${problem.path}: ${problem.message}`).join("; "));
+      return;
+    }
+    const object = parsed.data as ScaledJob & { metadata: { uid?: string; generation?: number } };
+    const problems: string[] = [];
+    checkScaledJob(object, (path, message, severity) => {
+      if (severity !== "warning") problems.push(`${path}: ${message}`);
+    });
+    if (problems.length > 0) {
+      await this.#checkFailed(key, raw, problems.join("; "));
+      return;
+    }
+    if (parseControlAnnotations(object.metadata.annotations).paused) {
+      await this.#drop(key);
+      if (leader) await this.#setConditions(raw, [pausedCondition("ScaledJob", true)]);
+      return;
+    }
+    const fingerprint = stableJson({ spec: raw.spec, annotations: raw.metadata.annotations, generation: raw.metadata.generation });
+    if (this.#runtimes.get(key)?.fingerprint !== fingerprint) {
+      const container = envContainer({ spec: { template: object.spec.jobTargetRef.template as never } }, object.spec.envSourceContainerName);
+      const prepared = await prepareClusterTriggers(object, container, this.#options.authSources, {
+        clusterObjectNamespace: this.#options.clusterObjectNamespace,
+        pool: this.#options.pool,
+        timeoutMs: this.#options.timeoutMs,
+      });
+      if (!prepared.ok) {
+        await this.#checkFailed(key, raw, prepared.problems.join("; "));
+        return;
+      }
+      await this.#drop(key);
+      const loop = new JobLoop({
+        object,
+        triggers: prepared.measurers,
+        specs: prepared.specs,
+        target: new KubernetesJobTarget(this.#options.api, { ...object, metadata: { ...object.metadata, uid: raw.metadata.uid, generation: raw.metadata.generation } }, this.#options.version),
+        targetRef: { kind: "Job", name },
+        now: this.#options.now ?? Date.now,
+        metrics: this.#options.metrics,
+        events: this.#options.events,
+      });
+      this.#runtimes.set(key, { fingerprint, loop });
+      this.#options.scheduler.add({ key: `scaledjob.${key}`, intervalMs: loop.intervalMs, run: () => this.poll(key) });
+    }
+    if (leader) {
+      const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
+      const status = {
+        triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
+        authenticationsTypes: [...new Set(object.spec.triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])))].join(","),
+      };
+      if (ready?.status !== "True" || raw.status?.triggersTypes !== status.triggersTypes) {
+        await this.#patchStatus(raw, { ...status, conditions: this.#merge(raw, [readyCondition.ok("ScaledJob"), pausedCondition("ScaledJob", false)]) });
+        if (ready?.status !== "True") this.#options.events.record({ kind: "ScaledJob", namespace, name }, "Normal", "ScaledJobReady", "ScaledJob is ready for scaling");
+      }
+    }
+  }
+
+  async poll(key: string): Promise<void> {
+    const runtime = this.#runtimes.get(key);
+    if (runtime === undefined || !this.#options.isLeader()) return;
+    await runtime.loop.evaluate();
+    const snapshot = runtime.loop.snapshot();
+    const [namespace, name] = key.split("/") as [string, string];
+    const raw = this.#options.informer.get(name, namespace);
+    if (raw === undefined) return;
+    const status = {
+      conditions: this.#merge(raw, snapshot.conditions),
+      ...(snapshot.lastActiveTime ? { lastActiveTime: snapshot.lastActiveTime } : {}),
+      externalMetricNames: snapshot.triggers.map((trigger) => trigger.metricName),
+    };
+    const text = stableJson(status);
+    if (text === runtime.lastStatus) return;
+    await this.#patchStatus(raw, status);
+    runtime.lastStatus = text;
+  }
+
+  #merge(raw: RawScaledJob, conditions: readonly Condition[]): Condition[] {
+    const types = new Set(conditions.map((condition) => condition.type));
+    return [...conditions, ...(raw.status?.conditions ?? []).filter((condition) => !types.has(condition.type))];
+  }
+
+  async #setConditions(raw: RawScaledJob, conditions: Condition[]): Promise<void> {
+    const merged = this.#merge(raw, conditions);
+    if (stableJson(merged) === stableJson(raw.status?.conditions ?? [])) return;
+    await this.#patchStatus(raw, { conditions: merged });
+  }
+
+  async #checkFailed(key: string, raw: RawScaledJob, message: string): Promise<void> {
+    await this.#drop(key);
+    if (!this.#options.isLeader()) return;
+    const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
+    if (ready?.status === "False" && ready.message === message) return;
+    await this.#setConditions(raw, [readyCondition.checkFailed("ScaledJob", message)]);
+    this.#options.events.record({ kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name }, "Warning", "ScaledJobCheckFailed", message);
+  }
+
+  async #removeFinalizer(raw: RawScaledJob): Promise<void> {
+    const finalizers = raw.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return;
+    await this.#options.api.patch(this.#path(raw), {
+      metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER) },
+    });
+    this.#options.events.record({ kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name }, "Normal", "ScaledJobDeleted", "ScaledJob was deleted");
+  }
+
+  async #patchStatus(raw: RawScaledJob, status: Record<string, unknown>): Promise<void> {
+    await this.#options.api.patch(`${this.#path(raw)}/status`, { status });
+  }
+
+  #path(raw: RawScaledJob): string {
+    return resourcePath(SJ_API, "scaledjobs", raw.metadata.namespace ?? "default", raw.metadata.name);
+  }
+
+  async #drop(key: string): Promise<void> {
+    const runtime = this.#runtimes.get(key);
+    this.#options.scheduler.remove(`scaledjob.${key}`);
+    if (runtime === undefined) return;
+    this.#runtimes.delete(key);
+    await runtime.loop.close();
+    const [namespace, name] = key.split("/") as [string, string];
+    this.#options.metrics.forgetObject("scaledjob", namespace, name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#runtimes.keys()].map((key) => this.#drop(key)));
+  }
+}
