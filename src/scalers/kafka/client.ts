@@ -3,7 +3,7 @@ import { poolKey } from "../connection-pool.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerContext } from "../types.ts";
 import type { PartitionOffsets } from "./lag.ts";
-import type { KafkaParams } from "./params.ts";
+import { kafkaSecurity, type KafkaParams } from "./params.ts";
 
 const SASL_MECHANISMS = {
   plaintext: "PLAIN",
@@ -12,10 +12,10 @@ const SASL_MECHANISMS = {
 } as const;
 
 function saslOptions(values: KafkaParams): SASLOptions | undefined {
-  if (values.sasl !== "plaintext" && values.sasl !== "scram_sha256" && values.sasl !== "scram_sha512")
-    return undefined;
+  const { sasl } = kafkaSecurity(values);
+  if (sasl !== "plaintext" && sasl !== "scram_sha256" && sasl !== "scram_sha512") return undefined;
   return {
-    mechanism: SASL_MECHANISMS[values.sasl],
+    mechanism: SASL_MECHANISMS[sasl],
     username: values.username ?? "",
     password: values.password ?? "",
   };
@@ -23,15 +23,16 @@ function saslOptions(values: KafkaParams): SASLOptions | undefined {
 
 /** A shared admin client for the brokers and credentials of these parameters. */
 export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
-  const tls = values.tls === "enable" ? tlsOptions(values) : undefined;
+  const security = kafkaSecurity(values);
+  const tls = security.tls === "enable" ? tlsOptions(values) : undefined;
   const sasl = saslOptions(values);
   const key = poolKey(
     "kafka",
     values.bootstrapServers.join(","),
-    values.sasl,
+    security.sasl,
     values.username,
     values.password,
-    values.tls,
+    security.tls,
     values.ca,
     values.cert,
     values.key,

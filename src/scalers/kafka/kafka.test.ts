@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prepareTrigger } from "../prepared-trigger.ts";
 import { describeKafkaError } from "./client.ts";
+import { kafkaSecurity, type KafkaParams } from "./params.ts";
 
 function prepare(
   metadata: Record<string, string>,
@@ -36,10 +37,23 @@ describe("kafka trigger", () => {
       bootstrapServers: ["b1:9092", "b2:9092"],
       offsetResetPolicy: "latest",
       allowIdleConsumers: false,
-      sasl: "none",
-      tls: "disable",
     });
+    expect(kafkaSecurity(prepared.params as KafkaParams)).toEqual({ sasl: "none", tls: "disable" });
     expect(prepared.metricSpec).toMatchObject({ target: 50, activationTarget: 5 });
+  });
+
+  it("reads KEDA 1.x's authMode when sasl and tls are not set", () => {
+    const security = (authParams: Record<string, string>) =>
+      kafkaSecurity(prepare(base, { authParams: { username: "u", password: "p", ...authParams } }).params as KafkaParams);
+    expect(security({ authMode: "sasl_ssl_plain" })).toEqual({ sasl: "plaintext", tls: "enable" });
+    expect(security({ authMode: "sasl_plaintext" })).toEqual({ sasl: "plaintext", tls: "disable" });
+    expect(security({ authMode: "sasl_scram_sha512" })).toEqual({ sasl: "scram_sha512", tls: "disable" });
+    expect(security({ authMode: "sasl_ssl" })).toEqual({ sasl: "none", tls: "enable" });
+    expect(security({ authMode: "sasl_ssl_plain", sasl: "scram_sha256" })).toEqual({ sasl: "scram_sha256", tls: "disable" });
+    expect(errorsOf(prepare(base, { authParams: { authMode: "sasl_ssl_plain" } }))).toEqual([
+      expect.stringContaining("needs a username"),
+      expect.stringContaining("needs a password"),
+    ]);
   });
 
   it("requires bootstrapServers and consumerGroup, from metadata or the environment", () => {

@@ -3,6 +3,8 @@ import { certAndKeyProblems, tlsAuthParams } from "../shared/tls.ts";
 import { parsePartitionLimitation } from "./lag.ts";
 
 /** KEDA's `kafka` trigger parameters: names, sources and defaults as KEDA reads them. */
+const LEGACY_AUTH_MODES = ["none", "sasl_plaintext", "sasl_scram_sha256", "sasl_scram_sha512", "sasl_ssl", "sasl_ssl_plain"] as const;
+
 export const kafkaParams = {
   bootstrapServers: param.list({
     sources: ["metadata", "env"],
@@ -54,20 +56,46 @@ export const kafkaParams = {
   }),
   sasl: param.enum(["none", "plaintext", "scram_sha256", "scram_sha512", "oauthbearer", "gssapi"], {
     sources: ["metadata", "auth"],
-    default: "none",
-    description: "SASL mechanism",
+    optional: true,
+    description: "SASL mechanism (default none)",
+  }),
+  authMode: param.enum(LEGACY_AUTH_MODES, {
+    sources: ["auth", "metadata"],
+    optional: true,
+    description: "KEDA 1.x's combined SASL/TLS setting, still read when sasl and tls are not set",
   }),
   username: param.string({ sources: ["auth"], optional: true, description: "SASL user name" }),
   password: param.string({ sources: ["auth"], optional: true, secret: true, description: "SASL password" }),
   ...tlsAuthParams,
   tls: param.enum(["enable", "disable"], {
     sources: ["metadata", "auth"],
-    default: "disable",
-    description: "enable to connect with TLS",
+    optional: true,
+    description: "enable to connect with TLS (default disable)",
   }),
 };
 
 export type KafkaParams = ParsedParams<typeof kafkaParams>;
+
+type Sasl = "none" | "plaintext" | "scram_sha256" | "scram_sha512" | "oauthbearer" | "gssapi";
+
+/**
+ * KEDA 1.x spelled SASL and TLS as one `authMode` (the seed articles' Event Hubs example keeps it
+ * in a Secret): sasl_ssl_plain is SASL PLAIN over TLS, sasl_ssl is TLS with a client certificate.
+ */
+const LEGACY_SECURITY: Record<(typeof LEGACY_AUTH_MODES)[number], { sasl: Sasl; tls: "enable" | "disable" }> = {
+  none: { sasl: "none", tls: "disable" },
+  sasl_plaintext: { sasl: "plaintext", tls: "disable" },
+  sasl_scram_sha256: { sasl: "scram_sha256", tls: "disable" },
+  sasl_scram_sha512: { sasl: "scram_sha512", tls: "disable" },
+  sasl_ssl: { sasl: "none", tls: "enable" },
+  sasl_ssl_plain: { sasl: "plaintext", tls: "enable" },
+};
+
+/** The SASL mechanism and TLS setting in effect: `sasl`/`tls`, else KEDA 1.x's `authMode`. */
+export function kafkaSecurity(values: KafkaParams): { sasl: Sasl; tls: "enable" | "disable" } {
+  const legacy = values.sasl === undefined && values.tls === undefined && values.authMode ? LEGACY_SECURITY[values.authMode] : undefined;
+  return { sasl: values.sasl ?? legacy?.sasl ?? "none", tls: values.tls ?? legacy?.tls ?? "disable" };
+}
 
 /** KEDA's cross-parameter rules for the kafka trigger. */
 export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
@@ -99,18 +127,14 @@ export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
   if (values.version !== undefined && !/^\d+\.\d+\.\d+(\.\d+)?$/.test(values.version)) {
     add("version", `version "${values.version}" is not a Kafka version such as 1.0.0 or 0.10.2.0`);
   }
-  if (values.tls === "enable") problems.push(...certAndKeyProblems(values));
-  if (values.sasl === "plaintext" || values.sasl === "scram_sha256" || values.sasl === "scram_sha512") {
-    if (!values.username)
-      add("username", `sasl ${values.sasl} needs a username from the TriggerAuthentication`);
-    if (!values.password)
-      add("password", `sasl ${values.sasl} needs a password from the TriggerAuthentication`);
+  const { sasl, tls } = kafkaSecurity(values);
+  if (tls === "enable") problems.push(...certAndKeyProblems(values));
+  if (sasl === "plaintext" || sasl === "scram_sha256" || sasl === "scram_sha512") {
+    if (!values.username) add("username", `sasl ${sasl} needs a username from the TriggerAuthentication`);
+    if (!values.password) add("password", `sasl ${sasl} needs a password from the TriggerAuthentication`);
   }
-  if (values.sasl === "oauthbearer" || values.sasl === "gssapi") {
-    add(
-      "sasl",
-      `sasl ${values.sasl} is not supported by Tidal yet; use plaintext, scram_sha256 or scram_sha512`,
-    );
+  if (sasl === "oauthbearer" || sasl === "gssapi") {
+    add("sasl", `sasl ${sasl} is not supported by Tidal yet; use plaintext, scram_sha256 or scram_sha512`);
   }
   return problems;
 }
