@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["./test/support/kube-setup.ts"],
+          globalSetup: ["./test/support/services-setup.ts", "./test/support/kube-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
