@@ -6,10 +6,16 @@ import { parseManifests } from "../api/load.ts";
 import { TidalError, UsageError } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function migrateCommand(): Command {
   return new Command("migrate")
     .description("print the keda.sh/v1alpha1 form of KEDA 1.x (keda.k8s.io/v1alpha1) documents")
-    .requiredOption("-f, --filename <file>", "manifest file with KEDA 1.x documents")
+    .requiredOption("-f, --filename <file>", "manifest file with KEDA 1.x documents (- reads standard input)")
     .addHelpText(
       "after",
       `
@@ -17,10 +23,11 @@ Every document is printed; KEDA 1.x ScaledObjects become ScaledObjects (or Scale
 scaleType: job) and TriggerAuthentications move to keda.sh. What changed is listed on stderr.
 
 Example:
-  tidal migrate -f keda-v1.yaml > keda-v2.yaml`,
+  tidal migrate -f keda-v1.yaml > keda-v2.yaml
+  kubectl get scaledobjects.keda.k8s.io -A -o yaml | tidal migrate -f -`,
     )
     .action(async (options: { filename: string }) => {
-      const text = await readFile(options.filename, "utf8").catch(() => {
+      const text = options.filename === "-" ? await readStdin() : await readFile(options.filename, "utf8").catch(() => {
         throw new UsageError(`${options.filename}: cannot read the file`);
       });
       const { documents, problems } = parseManifests(options.filename, text);
