@@ -12,6 +12,11 @@ interface Lease {
   };
 }
 
+/** A Kubernetes MicroTime (RFC 3339 with exactly six fractional digits), as Lease times require. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
 export interface LeaderElectionOptions {
   namespace: string;
   name: string;
@@ -91,7 +96,7 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<void> {
     const { name, namespace, identity, leaseDurationSeconds } = this.#options;
-    const now = new Date().toISOString();
+    const now = microTime(new Date());
     let lease: Lease | undefined;
     try {
       lease = await this.#api.get<Lease>(this.#path(name));
