@@ -1,3 +1,4 @@
+import { messageOf } from "../../util/errors.ts";
 import { apiPrefix, type KubeApi } from "./kube-api.ts";
 
 /** A scale target as KEDA records it in `status.scaleTargetGVKR`. */
@@ -41,7 +42,7 @@ export class Discovery {
     try {
       list = await this.#resources(apiVersion);
     } catch (error) {
-      throw new Error(`apiVersion ${apiVersion} is not served by this cluster (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`apiVersion ${apiVersion} is not served by this cluster (${messageOf(error)})`, { cause: error });
     }
     const main = list.resources.find((resource) => !resource.name.includes("/") && resource.kind.toLowerCase() === kind.toLowerCase());
     if (main === undefined) throw new Error(`kind ${kind} is not served by ${apiVersion}`);

@@ -106,7 +106,7 @@ export function hpaUpToDate(live: HorizontalPodAutoscaler, desired: HorizontalPo
   const { behavior: liveBehavior, ...liveSpec } = live.spec;
   const { behavior: desiredBehavior, ...desiredSpec } = desired.spec;
   return (
-    JSON.stringify(liveSpec) === JSON.stringify(desiredSpec) &&
+    stableJson(liveSpec) === stableJson(desiredSpec) &&
     (desiredBehavior === undefined || behaviorCovers(liveBehavior, desiredBehavior)) &&
     subset(desired.metadata.labels, live.metadata.labels) &&
     subset(desired.metadata.annotations, live.metadata.annotations)
