@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { scaledObject } from "../api/schema/scaled-object.ts";
+import type { TriggerMetricSpec } from "../engine/types.ts";
+import { TidalMetrics } from "../observability/metrics.ts";
+import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
+import type { ScaleTarget } from "../targets/types.ts";
+import { EventLog } from "./events.ts";
+import { freshScaleState, ScaleLoop, type PersistedScaleState } from "./scale-loop.ts";
+
+const spec: TriggerMetricSpec = { index: 0, name: "", type: "redis", metricName: "s0-redis-jobs", targetType: "AverageValue", target: 10, activationTarget: 0 };
+
+/** A target that does what it is told (an in-memory stand-in for a ProcessPool). */
+class MemoryTarget implements ScaleTarget {
+  replicas = 0;
+  refuse = false;
+  async getReplicas() {
+    return this.replicas;
+  }
+  async setReplicas(replicas: number) {
+    if (this.refuse) throw new Error("pool is shutting down");
+    this.replicas = replicas;
+  }
+  async observedReplicas() {
+    return { existing: this.replicas, ready: this.replicas };
+  }
+}
+
+function setup(readings: (number | string)[]) {
+  const object = scaledObject.parse({
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledObject",
+    metadata: { name: "orders", namespace: "shop" },
+    spec: { scaleTargetRef: { kind: "ProcessPool", name: "workers" }, cooldownPeriod: 60, triggers: [{ type: "redis", metadata: {} }] },
+  });
+  let now = Date.UTC(2026, 0, 1);
+  const measurer = {
+    prepared: { index: 0, metricSpec: spec },
+    scaler: {},
+    measure: async () => {
+      const reading = readings.shift() ?? 0;
+      return typeof reading === "string"
+        ? { metricName: spec.metricName, error: reading, latencyMs: 1 }
+        : { metricName: spec.metricName, value: reading, latencyMs: 1 };
+    },
+    close: async () => {},
+  } as unknown as TriggerMeasurer;
+  const target = new MemoryTarget();
+  const events = new EventLog();
+  const saved: PersistedScaleState[] = [];
+  const metrics = new TidalMetrics("test");
+  const loop = new ScaleLoop({
+    object,
+    triggers: [measurer],
+    specs: [spec],
+    target,
+    targetRef: { kind: "ProcessPool", name: "workers" },
+    persisted: freshScaleState(now, 0),
+    now: () => now,
+    metrics,
+    events,
+    persist: async (state) => void saved.push(state),
+  });
+  return { loop, target, events, saved, metrics, advance: (seconds: number) => (now += seconds * 1000) };
+}
+
+describe("ScaleLoop", () => {
+  it("activates from zero, follows the HPA math, and reports it in events, snapshot and metrics", async () => {
+    const { loop, target, events, saved, metrics, advance } = setup([45, 45, 45]);
+    await loop.evaluate();
+    expect(target.replicas).toBe(1);
+    advance(1);
+    await loop.evaluate();
+    expect(target.replicas).toBe(4);
+    advance(1);
+    await loop.evaluate();
+    expect(target.replicas).toBe(5);
+    const reasons = events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" }).map((event) => event.reason);
+    expect(reasons).toEqual(["KEDAScaleTargetActivated", "SuccessfulRescale", "SuccessfulRescale"]);
+    expect(saved.at(-1)?.replicas).toBe(5);
+    const snapshot = loop.snapshot();
+    expect(snapshot).toMatchObject({ name: "orders", replicas: 4, desiredReplicas: 5, active: true, ready: true });
+    expect(snapshot.triggers).toEqual([{ name: "", type: "redis", metricName: "s0-redis-jobs", value: 45, target: 10, active: true, error: null }]);
+    expect(loop.lastTrace()?.desiredReplicas).toBe(5);
+    expect((await metrics.text()).body).toContain('keda_scaler_metrics_value{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="redisScaler",triggerIndex="0",type="scaledobject"} 45');
+  });
+
+  it("reports a failing trigger once, and its recovery", async () => {
+    const { loop, events } = setup(["connection refused", "connection refused", 0]);
+    await loop.evaluate();
+    await loop.evaluate();
+    await loop.evaluate();
+    const reasons = events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" }).map((event) => event.reason);
+    expect(reasons).toEqual(["KEDAScalerFailed", "KEDAScalerRecovered"]);
+  });
+
+  it("keeps the current count when the target refuses to scale", async () => {
+    const { loop, target, events, saved } = setup([45]);
+    target.refuse = true;
+    await loop.evaluate();
+    expect(target.replicas).toBe(0);
+    expect(saved.at(-1)?.replicas).toBe(0);
+    expect(events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })[0]?.reason).toBe("KEDAScaleTargetActivationFailed");
+  });
+});
