@@ -11,6 +11,7 @@ export async function generatedFiles(): Promise<Record<string, string>> {
     const crd = customResourceDefinition(definition);
     const name = (crd.metadata as { name: string }).name;
     files[`deploy/crds/${name}.yaml`] = HEADER + stringify(crd, { lineWidth: 0 });
+    files[`deploy/helm/tidal/crds/${name}.yaml`] = files[`deploy/crds/${name}.yaml`] as string;
   }
   files["docs/scalers.md"] = scalerReference();
   return files;
