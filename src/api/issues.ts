@@ -14,7 +14,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 37)}...` : value}" (a string)`;
+  if (typeof value === "string")
+    return `"${value.length > 40 ? `${value.slice(0, 37)}...` : value}" (a string)`;
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
   return `${String(value)} (a ${typeof value})`;
@@ -45,12 +46,22 @@ export function fieldsAt(schema: z.ZodType, path: readonly PropertyKey[]): strin
   let current: unknown = schema;
   const unwrap = () => {
     for (;;) {
-      const def = (current as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown } } })._zod?.def;
-      if (def?.type === "optional" || def?.type === "default" || def?.type === "nullable" || def?.type === "prefault") {
+      const def = (
+        current as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown } } } | undefined
+      )?._zod?.def;
+      if (
+        def?.type === "optional" ||
+        def?.type === "default" ||
+        def?.type === "nullable" ||
+        def?.type === "prefault"
+      ) {
         current = def.innerType;
       } else if (def?.type === "pipe") {
         current = def.in;
-      } else return def as { type?: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } | undefined;
+      } else
+        return def as
+          | { type?: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown }
+          | undefined;
     }
   };
   for (const part of path) {
@@ -70,7 +81,11 @@ export interface FieldProblem {
 }
 
 /** Turns zod issues into messages naming the field, what was expected and what was written. */
-export function describeIssues(schema: z.ZodType, input: unknown, issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
+export function describeIssues(
+  schema: z.ZodType,
+  input: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of issues) {
     const written = valueAt(input, issue.path);
@@ -90,7 +105,11 @@ export function describeIssues(schema: z.ZodType, input: unknown, issues: readon
           break;
         }
         const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-        const quotedNumber = typeof written === "string" && issue.expected === "number" && written.trim() !== "" && Number.isFinite(Number(written));
+        const quotedNumber =
+          typeof written === "string" &&
+          issue.expected === "number" &&
+          written.trim() !== "" &&
+          Number.isFinite(Number(written));
         problems.push({
           path,
           message: `expected ${expected}, got ${describe(written)}${quotedNumber ? "; write it without quotes" : ""}`,
@@ -98,13 +117,26 @@ export function describeIssues(schema: z.ZodType, input: unknown, issues: readon
         break;
       }
       case "too_small":
-        if (issue.origin === "array") problems.push({ path, message: `must have at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}` });
+        if (issue.origin === "array")
+          problems.push({
+            path,
+            message: `must have at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}`,
+          });
         else if (issue.origin === "string") problems.push({ path, message: "must not be empty" });
-        else problems.push({ path, message: `must be ${issue.inclusive ? "≥" : ">"} ${issue.minimum} (got ${String(written)})` });
+        else
+          problems.push({
+            path,
+            message: `must be ${issue.inclusive ? "≥" : ">"} ${issue.minimum} (got ${String(written)})`,
+          });
         break;
       case "too_big":
-        if (issue.origin === "string") problems.push({ path, message: `must be at most ${issue.maximum} characters` });
-        else problems.push({ path, message: `must be ${issue.inclusive ? "≤" : "<"} ${issue.maximum} (got ${String(written)})` });
+        if (issue.origin === "string")
+          problems.push({ path, message: `must be at most ${issue.maximum} characters` });
+        else
+          problems.push({
+            path,
+            message: `must be ${issue.inclusive ? "≤" : "<"} ${issue.maximum} (got ${String(written)})`,
+          });
         break;
       case "invalid_value":
         problems.push({

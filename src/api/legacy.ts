@@ -34,19 +34,26 @@ const RENAMED_KEYS: Record<string, Record<string, string>> = {
 /** Cross-document facts a conversion needs: TriggerAuthentications whose `apiHost` becomes `host`. */
 interface LegacyContext {
   rabbitmqApiAuthentications: Set<string>;
+  /** TriggerAuthentications used by kafka triggers, whose KEDA 1.x `authMode` KEDA 2.x ignores. */
+  kafkaAuthentications: Set<string>;
 }
 
 function convertTrigger(trigger: Json, path: string, notes: string[], context: LegacyContext): Json {
   const type = String(trigger.type ?? "");
-  const metadata: Record<string, string> = isObject(trigger.metadata) ? { ...(trigger.metadata as Record<string, string>) } : {};
+  const metadata: Record<string, string> = isObject(trigger.metadata)
+    ? { ...(trigger.metadata as Record<string, string>) }
+    : {};
   if (type === "rabbitmq" && "includeUnacked" in metadata) {
     const viaApi = String(metadata.includeUnacked).toLowerCase() === "true";
     delete metadata.includeUnacked;
     if (viaApi) {
       if (metadata.apiHost !== undefined) metadata.host = metadata.apiHost;
-      if (isObject(trigger.authenticationRef)) context.rabbitmqApiAuthentications.add(String(trigger.authenticationRef.name));
+      if (isObject(trigger.authenticationRef))
+        context.rabbitmqApiAuthentications.add(String(trigger.authenticationRef.name));
       metadata.protocol = "http";
-      notes.push(`${path}.metadata: includeUnacked "true" → protocol "http" with host from apiHost (counts ready + unacked)`);
+      notes.push(
+        `${path}.metadata: includeUnacked "true" → protocol "http" with host from apiHost (counts ready + unacked)`,
+      );
     } else {
       metadata.protocol = "amqp";
       notes.push(`${path}.metadata: includeUnacked "false" → protocol "amqp"`);
@@ -63,10 +70,15 @@ function convertTrigger(trigger: Json, path: string, notes: string[], context: L
     if (metadata[key] === undefined) continue;
     metadata[`${key}FromEnv`] = metadata[key];
     delete metadata[key];
-    notes.push(`${path}.metadata.${key} named an environment variable in KEDA 1.x → ${path}.metadata.${key}FromEnv`);
+    notes.push(
+      `${path}.metadata.${key} named an environment variable in KEDA 1.x → ${path}.metadata.${key}FromEnv`,
+    );
   }
+  if (type === "kafka" && isObject(trigger.authenticationRef))
+    context.kafkaAuthentications.add(String(trigger.authenticationRef.name));
   const converted: Json = { ...trigger, metadata };
-  if (isObject(trigger.authenticationRef)) converted.authenticationRef = { name: trigger.authenticationRef.name };
+  if (isObject(trigger.authenticationRef))
+    converted.authenticationRef = { name: trigger.authenticationRef.name };
   return converted;
 }
 
@@ -80,14 +92,19 @@ function convertScaledObject(document: Json, notes: string[], context: LegacyCon
     notes.push("metadata.labels.deploymentName is no longer needed and was removed");
   }
   const triggers = Array.isArray(spec.triggers)
-    ? spec.triggers.map((trigger, index) => (isObject(trigger) ? convertTrigger(trigger, `spec.triggers[${index}]`, notes, context) : trigger))
+    ? spec.triggers.map((trigger, index) =>
+        isObject(trigger) ? convertTrigger(trigger, `spec.triggers[${index}]`, notes, context) : trigger,
+      )
     : spec.triggers;
   const target = isObject(spec.scaleTargetRef) ? spec.scaleTargetRef : {};
   const common: Json = {};
-  for (const key of ["pollingInterval", "maxReplicaCount"]) if (spec[key] !== undefined) common[key] = spec[key];
+  for (const key of ["pollingInterval", "maxReplicaCount"])
+    if (spec[key] !== undefined) common[key] = spec[key];
 
   if (spec.scaleType === "job") {
-    notes.push("spec.scaleType job → kind ScaledJob (cooldownPeriod and minReplicaCount do not apply to jobs)");
+    notes.push(
+      "spec.scaleType job → kind ScaledJob (cooldownPeriod and minReplicaCount do not apply to jobs)",
+    );
     const jobSpec: Json = { jobTargetRef: spec.jobTargetRef, ...common };
     if (target.containerName !== undefined) {
       jobSpec.envSourceContainerName = target.containerName;
@@ -106,9 +123,11 @@ function convertScaledObject(document: Json, notes: string[], context: LegacyCon
     notes.push("spec.scaleTargetRef.containerName → spec.scaleTargetRef.envSourceContainerName");
   }
   const objectSpec: Json = { scaleTargetRef, ...common };
-  for (const key of ["cooldownPeriod", "minReplicaCount"]) if (spec[key] !== undefined) objectSpec[key] = spec[key];
+  for (const key of ["cooldownPeriod", "minReplicaCount"])
+    if (spec[key] !== undefined) objectSpec[key] = spec[key];
   objectSpec.triggers = triggers;
-  if (spec.scaleType !== undefined) notes.push(`spec.scaleType ${String(spec.scaleType)} is implied by kind ScaledObject and was removed`);
+  if (spec.scaleType !== undefined)
+    notes.push(`spec.scaleType ${String(spec.scaleType)} is implied by kind ScaledObject and was removed`);
   return { apiVersion: API_VERSION, kind: "ScaledObject", metadata, spec: objectSpec };
 }
 
@@ -123,11 +142,33 @@ function convertTriggerAuthentication(document: Json, notes: string[], context: 
   if (context.rabbitmqApiAuthentications.has(name)) {
     for (const key of ["secretTargetRef", "env"] as const) {
       const entries = spec[key];
-      if (!Array.isArray(entries) || !entries.some((entry) => isObject(entry) && entry.parameter === "apiHost")) continue;
+      if (
+        !Array.isArray(entries) ||
+        !entries.some((entry) => isObject(entry) && entry.parameter === "apiHost")
+      )
+        continue;
       spec[key] = entries
         .filter((entry) => !(isObject(entry) && entry.parameter === "host"))
-        .map((entry) => (isObject(entry) && entry.parameter === "apiHost" ? { ...entry, parameter: "host" } : entry));
+        .map((entry) =>
+          isObject(entry) && entry.parameter === "apiHost" ? { ...entry, parameter: "host" } : entry,
+        );
       notes.push(`spec.${key}: parameter apiHost → host (a rabbitmq trigger used includeUnacked)`);
+    }
+  }
+  if (context.kafkaAuthentications.has(name)) {
+    for (const key of ["secretTargetRef", "env"] as const) {
+      const entries = spec[key];
+      if (
+        !Array.isArray(entries) ||
+        !entries.some((entry) => isObject(entry) && entry.parameter === "authMode")
+      )
+        continue;
+      // The value usually sits in a Secret, so it cannot be rewritten here: say what to do instead.
+      notes.push(
+        `spec.${key}: parameter authMode (kafka, KEDA 1.x) is ignored by KEDA 2.x (Tidal still reads it); ` +
+          `for KEDA 2.x replace it with sasl (plaintext, scram_sha256, scram_sha512) and tls (enable): ` +
+          `sasl_plaintext → sasl plaintext, sasl_ssl_plain → sasl plaintext + tls enable`,
+      );
     }
   }
   return { ...document, apiVersion: API_VERSION, spec };
@@ -139,7 +180,7 @@ function convertTriggerAuthentication(document: Json, notes: string[], context: 
  * shape, with rabbitmq's `apiHost` parameter renamed where its triggers moved to `host`.
  */
 export function convertLegacyDocuments(documents: readonly unknown[]): { value: unknown; notes: string[] }[] {
-  const context: LegacyContext = { rabbitmqApiAuthentications: new Set() };
+  const context: LegacyContext = { rabbitmqApiAuthentications: new Set(), kafkaAuthentications: new Set() };
   const converted = documents.map((value) => {
     if (!isLegacyDocument(value) || (value as Json).kind !== "ScaledObject") return undefined;
     const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];

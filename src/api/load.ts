@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
-import { UsageError } from "../util/errors.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 
 /** Where a finding is: file, 1-based document index, the object it is about, the field path. */
 export interface Problem {
@@ -30,7 +30,9 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     const info = await stat(path).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${path}: no such file or folder`);
     if (info.isDirectory()) {
-      const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+      const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) =>
+        a.name.localeCompare(b.name),
+      );
       const nested = entries
         .filter((entry) => !entry.name.startsWith(".") && entry.name !== "node_modules")
         .filter((entry) => entry.isDirectory() || MANIFEST_EXTENSIONS.has(extname(entry.name)))
@@ -44,7 +46,10 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
 }
 
 /** Parses every document of a multi-document YAML text. Syntax errors become problems, not throws. */
-export function parseManifests(file: string, text: string): { documents: SourceDocument[]; problems: Problem[] } {
+export function parseManifests(
+  file: string,
+  text: string,
+): { documents: SourceDocument[]; problems: Problem[] } {
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
   let doc = 0;
@@ -55,12 +60,36 @@ export function parseManifests(file: string, text: string): { documents: SourceD
       for (const error of parsed.errors) {
         const position = lineCounter.linePos(error.pos[0]);
         const where = position ? `line ${position.line}, column ${position.col}: ` : "";
-        const message = error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-        problems.push({ file, doc, kind: "", name: "", path: "", message: `${where}${message}`, severity: "error" });
+        const message =
+          error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
+        problems.push({
+          file,
+          doc,
+          kind: "",
+          name: "",
+          path: "",
+          message: `${where}${message}`,
+          severity: "error",
+        });
       }
       continue;
     }
-    const value: unknown = parsed.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = parsed.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Too many aliases (an "entity expansion" document) and similar: a finding, not a crash.
+      problems.push({
+        file,
+        doc,
+        kind: "",
+        name: "",
+        path: "",
+        message: `cannot read the document: ${messageOf(error)}`,
+        severity: "error",
+      });
+      continue;
+    }
     if (value === null || value === undefined) continue;
     documents.push({ file, doc, value });
   }
@@ -68,11 +97,15 @@ export function parseManifests(file: string, text: string): { documents: SourceD
 }
 
 /** Reads and parses all manifests under the given paths. */
-export async function loadManifests(paths: readonly string[]): Promise<{ documents: SourceDocument[]; problems: Problem[] }> {
+export async function loadManifests(
+  paths: readonly string[],
+): Promise<{ documents: SourceDocument[]; problems: Problem[] }> {
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
   for (const file of await expandPaths(paths)) {
-    const text = await readFile(file, "utf8");
+    const text = await readFile(file, "utf8").catch((error: unknown) => {
+      throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
+    });
     const parsed = parseManifests(file, text);
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);

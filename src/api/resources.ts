@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { convertLegacyDocuments } from "./legacy.ts";
+import { didYouMean } from "../util/did-you-mean.ts";
+import { API_VERSION, convertLegacyDocuments } from "./legacy.ts";
 import type { Problem, SourceDocument } from "./load.ts";
 import { describeIssues } from "./issues.ts";
 import { configMap, secret, type ConfigMap, type Secret } from "./schema/core.ts";
@@ -45,7 +46,10 @@ interface KindEntry {
 const KINDS = new Map<string, KindEntry>([
   ["keda.sh/v1alpha1 ScaledObject", { schema: scaledObject, collection: "scaledObjects" }],
   ["keda.sh/v1alpha1 ScaledJob", { schema: scaledJob, collection: "scaledJobs" }],
-  ["keda.sh/v1alpha1 TriggerAuthentication", { schema: triggerAuthentication, collection: "triggerAuthentications" }],
+  [
+    "keda.sh/v1alpha1 TriggerAuthentication",
+    { schema: triggerAuthentication, collection: "triggerAuthentications" },
+  ],
   [
     "keda.sh/v1alpha1 ClusterTriggerAuthentication",
     { schema: clusterTriggerAuthentication, collection: "clusterTriggerAuthentications" },
@@ -77,8 +81,32 @@ function nameOf(value: Record<string, unknown>): string {
   return "";
 }
 
+const KEDA_GROUP = "keda.sh";
+const KEDA_KINDS = ["ScaledObject", "ScaledJob", "TriggerAuthentication", "ClusterTriggerAuthentication"];
+
+/**
+ * Documents of other kinds are skipped, but a keda.sh document Tidal does not read is a typo that
+ * would otherwise be silently ignored (as `kubectl apply` would reject it).
+ */
+function kedaKindProblem(value: Record<string, unknown>): { path: string; message: string } | undefined {
+  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
+  if (!apiVersion.startsWith(`${KEDA_GROUP}/`)) return undefined;
+  const kind = value.kind;
+  if (typeof kind !== "string" || kind === "") return { path: "kind", message: "required field is missing" };
+  if (!KEDA_KINDS.includes(kind)) {
+    return {
+      path: "kind",
+      message: `unknown kind "${kind}" in ${apiVersion}${didYouMean(kind, KEDA_KINDS)}`,
+    };
+  }
+  return { path: "apiVersion", message: `${kind} is served as ${API_VERSION}, not ${apiVersion}` };
+}
+
 /** Sorts documents into typed resources; schema violations become problems naming the field. */
-export function readResources(documents: readonly SourceDocument[]): { set: ManifestSet; problems: Problem[] } {
+export function readResources(documents: readonly SourceDocument[]): {
+  set: ManifestSet;
+  problems: Problem[];
+} {
   const set = emptyManifestSet();
   const problems: Problem[] = [];
   const conversions = convertLegacyDocuments(documents.map((document) => document.value));
@@ -87,9 +115,14 @@ export function readResources(documents: readonly SourceDocument[]): { set: Mani
     if (converted === null || typeof converted !== "object" || Array.isArray(converted)) continue;
     const value = converted as Record<string, unknown>;
     const entry = KINDS.get(`${String(value.apiVersion)} ${String(value.kind)}`);
-    if (entry === undefined) continue;
-    const kind = String(value.kind);
+    const kind = String(value.kind ?? "");
     const name = nameOf(value);
+    if (entry === undefined) {
+      const problem = kedaKindProblem(value);
+      if (problem)
+        problems.push({ file: document.file, doc: document.doc, kind, name, severity: "error", ...problem });
+      continue;
+    }
     const parsed = entry.schema.safeParse(value);
     if (!parsed.success) {
       for (const problem of describeIssues(entry.schema, value, parsed.error.issues)) {
@@ -99,7 +132,12 @@ export function readResources(documents: readonly SourceDocument[]): { set: Mani
     }
     const object = parsed.data as { metadata: { namespace?: string } };
     object.metadata.namespace ??= DEFAULT_NAMESPACE;
-    (set[entry.collection] as Loaded<unknown>[]).push({ file: document.file, doc: document.doc, object, conversionNotes });
+    (set[entry.collection] as Loaded<unknown>[]).push({
+      file: document.file,
+      doc: document.doc,
+      object,
+      conversionNotes,
+    });
   }
   return { set, problems };
 }

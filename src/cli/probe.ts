@@ -15,8 +15,14 @@ function rowOf(result: ProbeResult): Cell[] {
     result.type,
     result.metricName ?? "-",
     result.value === null ? "-" : { text: formatNumber(result.value), style: "bold" },
-    result.target === null ? "-" : `${formatNumber(result.target)}${result.targetType === "Value" ? " (value)" : ""}`,
-    result.active === null ? "-" : result.active ? { text: "yes", style: "green" } : { text: "no", style: "dim" },
+    result.target === null
+      ? "-"
+      : `${formatNumber(result.target)}${result.targetType === "Value" ? " (value)" : ""}`,
+    result.active === null
+      ? "-"
+      : result.active
+        ? { text: "yes", style: "green" }
+        : { text: "no", style: "dim" },
     result.latencyMs === null ? "-" : `${result.latencyMs} ms`,
     failed ? { text: result.error ?? "", style: "red" } : "",
   ];
@@ -41,7 +47,11 @@ Example:
     .action(async (options: { filename: string[]; output: string; timeout: string }) => {
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
+        throw new TidalError(
+          "TIDAL_E_USAGE",
+          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
+          { exitCode: 2 },
+        );
       }
       // Only files that cannot be read as resources stop the probe: a trigger with bad parameters is
       // reported in its own row, and the other triggers are still measured.
@@ -49,26 +59,41 @@ Example:
       const { set, problems } = readResources(loaded.documents);
       const errors = [...loaded.problems, ...problems].filter((problem) => problem.severity === "error");
       if (errors.length > 0) {
-        throw new TidalError("TIDAL_E_INVALID", `${errors.map(formatProblem).join("\n")}\nfix these first (see tidal validate)`);
+        throw new TidalError(
+          "TIDAL_E_INVALID",
+          `${errors.map(formatProblem).join("\n")}\nfix these first (see tidal validate)`,
+        );
       }
       const results = await probe(set, { timeoutMs });
       if (options.output === "json") {
-        const rows = results.map(({ scaledObject, trigger, type, metricName, value, target, active, error, latencyMs }) => ({
-          scaledObject,
-          trigger,
-          type,
-          metricName,
-          value,
-          target,
-          active,
-          error,
-          latencyMs,
-        }));
+        const rows = results.map(
+          ({ scaledObject, trigger, type, metricName, value, target, active, error, latencyMs }) => ({
+            scaledObject,
+            trigger,
+            type,
+            metricName,
+            value,
+            target,
+            active,
+            error,
+            latencyMs,
+          }),
+        );
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       } else if (results.length === 0) {
         process.stderr.write("no ScaledObject or ScaledJob found in the given files\n");
       } else {
-        const headers = ["OBJECT", "TRIGGER", "TYPE", "METRIC", "VALUE", "TARGET", "ACTIVE", "LATENCY", "ERROR"];
+        const headers = [
+          "OBJECT",
+          "TRIGGER",
+          "TYPE",
+          "METRIC",
+          "VALUE",
+          "TARGET",
+          "ACTIVE",
+          "LATENCY",
+          "ERROR",
+        ];
         process.stdout.write(renderTable(headers, results.map(rowOf), useColor(process.stdout)));
       }
       process.exitCode = results.some((result) => result.error !== null) ? 1 : 0;

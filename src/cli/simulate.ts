@@ -27,7 +27,8 @@ interface SimulateOptions {
 function numberOption(value: string | undefined, option: string, minimum: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < minimum) throw new UsageError(`${option} must be a number ≥ ${minimum}, got "${value}"`);
+  if (!Number.isFinite(parsed) || parsed < minimum)
+    throw new UsageError(`${option} must be a number ≥ ${minimum}, got "${value}"`);
   return parsed;
 }
 
@@ -42,17 +43,30 @@ async function loadScaledObject(file: string, name: string | undefined) {
   const { set, problems } = await validateManifests([file]);
   const errors = problems.filter((problem) => problem.severity === "error");
   if (errors.length > 0) throw new TidalError("TIDAL_E_INVALID", errors.map(formatProblem).join("\n"));
-  const candidates = set.scaledObjects.filter((loaded) => name === undefined || loaded.object.metadata.name === name);
-  if (candidates.length === 0) throw new UsageError(`${file}: no ScaledObject${name ? ` named "${name}"` : ""} in the file`);
+  const candidates = set.scaledObjects.filter(
+    (loaded) => name === undefined || loaded.object.metadata.name === name,
+  );
+  if (candidates.length === 0)
+    throw new UsageError(`${file}: no ScaledObject${name ? ` named "${name}"` : ""} in the file`);
   if (candidates.length > 1) {
-    throw new UsageError(`${file} has ${candidates.length} ScaledObjects; pick one with --name (${candidates.map((loaded) => loaded.object.metadata.name).join(", ")})`);
+    throw new UsageError(
+      `${file} has ${candidates.length} ScaledObjects; pick one with --name (${candidates.map((loaded) => loaded.object.metadata.name).join(", ")})`,
+    );
   }
   const object = (candidates[0] as { object: ScaledObject }).object;
   const asMetricSource = usesFormula(object);
   const metricSpecs = object.spec.triggers.map((trigger, index): TriggerMetricSpec => {
-    const prepared = prepareTrigger(trigger, index, { authParams: {}, resolvedEnv: {}, unresolved: new Set(["auth", "env"]) }, { asMetricSource });
+    const prepared = prepareTrigger(
+      trigger,
+      index,
+      { authParams: {}, resolvedEnv: {}, unresolved: new Set(["auth", "env"]) },
+      { asMetricSource },
+    );
     if (prepared.metricSpec === undefined) {
-      throw new TidalError("TIDAL_E_SIMULATE", `trigger ${trigger.name || index} (${trigger.type}): its metric depends on parameters that are not in the file`);
+      throw new TidalError(
+        "TIDAL_E_SIMULATE",
+        `trigger ${trigger.name || index} (${trigger.type}): its metric depends on parameters that are not in the file`,
+      );
     }
     return prepared.metricSpec;
   });
@@ -87,14 +101,37 @@ export function simulateCommand(): Command {
     .description("replay a metric trace (or a workload) through the scaling engine on a virtual clock")
     .requiredOption("-f, --filename <file>", "file with the ScaledObject to simulate")
     .option("--name <name>", "the ScaledObject to simulate when the file has several")
-    .option("--metrics <trace.csv>", "metric trace: header t,NAME... (NAME a trigger name or s0, s1, …); a cell `error` fails that trigger")
-    .option("--workload <arrivals.csv>", "closed loop: arrivals t,rate (items/s); the queue feeds the first trigger")
+    .option(
+      "--metrics <trace.csv>",
+      "metric trace: header t,NAME... (NAME a trigger name or s0, s1, …); a cell `error` fails that trigger",
+    )
+    .option(
+      "--workload <arrivals.csv>",
+      "closed loop: arrivals t,rate (items/s); the queue feeds the first trigger",
+    )
     .option("--service-rate <items/s>", "items per second one ready replica drains (with --workload)")
-    .addOption(new Option("--startup-delay <seconds>", "seconds from requesting a replica until it serves (with --workload)").default("0"))
+    .addOption(
+      new Option(
+        "--startup-delay <seconds>",
+        "seconds from requesting a replica until it serves (with --workload)",
+      ).default("0"),
+    )
     .option("--initial-replicas <n>", "replicas at t=0 (default: minReplicaCount)")
-    .addOption(new Option("--mode <mode>", "hpa: KEDA every pollingInterval and an HPA sync every 15 s; direct: both at each poll").choices(["hpa", "direct"]).default("hpa"))
-    .option("--duration <seconds>", "simulated time (default: last row + cooldownPeriod + 2 × pollingInterval)")
-    .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "hpa: KEDA every pollingInterval and an HPA sync every 15 s; direct: both at each poll",
+      )
+        .choices(["hpa", "direct"])
+        .default("hpa"),
+    )
+    .option(
+      "--duration <seconds>",
+      "simulated time (default: last row + cooldownPeriod + 2 × pollingInterval)",
+    )
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"),
+    )
     .option("--plot <out.svg>", "write an SVG chart of replicas and metrics over time")
     .addHelpText(
       "after",
@@ -108,8 +145,10 @@ Examples:
         throw new UsageError("give exactly one of --metrics TRACE.csv or --workload ARRIVALS.csv");
       }
       const { object, metricSpecs } = await loadScaledObject(options.filename, options.name);
-      const initialReplicas = numberOption(options.initialReplicas, "--initial-replicas", 0) ?? object.spec.minReplicaCount;
-      if (!Number.isInteger(initialReplicas)) throw new UsageError("--initial-replicas must be a whole number");
+      const initialReplicas =
+        numberOption(options.initialReplicas, "--initial-replicas", 0) ?? object.spec.minReplicaCount;
+      if (!Number.isInteger(initialReplicas))
+        throw new UsageError("--initial-replicas must be a whole number");
       const tail = object.spec.cooldownPeriod + 2 * object.spec.pollingInterval;
       let steps: SimulationStep[];
       let summary: Record<string, number>;
@@ -119,15 +158,26 @@ Examples:
         const trace = parseMetricTrace(options.metrics, await readText(options.metrics));
         duration = numberOption(options.duration, "--duration", 1) ?? (trace.rows.at(-1)?.t ?? 0) + tail;
         const result = inFile(options.metrics, () =>
-          simulate({ scaledObject: object, metricSpecs, trace, mode: options.mode, initialReplicas, durationSeconds: duration }),
+          simulate({
+            scaledObject: object,
+            metricSpecs,
+            trace,
+            mode: options.mode,
+            initialReplicas,
+            durationSeconds: duration,
+          }),
         );
         ({ steps } = result);
         summary = { ...result.summary };
         columns = trace.columns;
       } else {
         const serviceRate = numberOption(options.serviceRate, "--service-rate", 0);
-        if (serviceRate === undefined || serviceRate <= 0) throw new UsageError("--workload needs --service-rate greater than 0");
-        const arrivals = parseArrivals(options.workload as string, await readText(options.workload as string));
+        if (serviceRate === undefined || serviceRate <= 0)
+          throw new UsageError("--workload needs --service-rate greater than 0");
+        const arrivals = parseArrivals(
+          options.workload as string,
+          await readText(options.workload as string),
+        );
         duration = numberOption(options.duration, "--duration", 1) ?? (arrivals.at(-1)?.t ?? 0) + tail;
         const result = simulateWorkload({
           scaledObject: object,
@@ -144,16 +194,39 @@ Examples:
         columns = Object.keys(steps[0]?.metrics ?? {});
       }
       if (options.plot) {
-        const svg = renderSvg({ steps }, { metricColumns: columns, durationSeconds: duration, title: `ScaledObject ${object.metadata.name} (${options.mode} mode)` });
+        const svg = renderSvg(
+          { steps },
+          {
+            metricColumns: columns,
+            durationSeconds: duration,
+            title: `ScaledObject ${object.metadata.name} (${options.mode} mode)`,
+          },
+        );
         await writeFile(options.plot, svg);
       }
       if (options.output === "json") {
-        const json = { steps: steps.map(({ t, replicas, desired, active, fallback, reason }) => ({ t, replicas, desired, active, fallback, reason })), summary };
+        const json = {
+          steps: steps.map(({ t, replicas, desired, active, fallback, reason }) => ({
+            t,
+            replicas,
+            desired,
+            active,
+            fallback,
+            reason,
+          })),
+          summary,
+        };
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         return;
       }
-      process.stdout.write(renderTable(["T", "REPLICAS", "DESIRED", "ACTIVE", "FALLBACK", "REASON"], stepRows(steps), false));
-      process.stdout.write(`\n${Object.entries(summary).map(([key, value]) => `${key}: ${formatNumber(value)}`).join("\n")}\n`);
+      process.stdout.write(
+        renderTable(["T", "REPLICAS", "DESIRED", "ACTIVE", "FALLBACK", "REASON"], stepRows(steps), false),
+      );
+      process.stdout.write(
+        `\n${Object.entries(summary)
+          .map(([key, value]) => `${key}: ${formatNumber(value)}`)
+          .join("\n")}\n`,
+      );
       if (options.plot) process.stderr.write(`wrote ${options.plot}\n`);
     });
 }

@@ -34,14 +34,18 @@ type Options<T> = Omit<ParamBase<T>, "kind" | "__type" | "values">;
 
 /** Builders for parameter declarations. The parsed type follows from the builder and its options. */
 export const param = {
-  string: <O extends Options<string>>(options: O) => ({ kind: "string", ...options }) as Param<Value<string, O>>,
+  string: <O extends Options<string>>(options: O) =>
+    ({ kind: "string", ...options }) as Param<Value<string, O>>,
   int: <O extends Options<number>>(options: O) => ({ kind: "int", ...options }) as Param<Value<number, O>>,
-  float: <O extends Options<number>>(options: O) => ({ kind: "float", ...options }) as Param<Value<number, O>>,
-  bool: <O extends Options<boolean>>(options: O) => ({ kind: "bool", ...options }) as Param<Value<boolean, O>>,
+  float: <O extends Options<number>>(options: O) =>
+    ({ kind: "float", ...options }) as Param<Value<number, O>>,
+  bool: <O extends Options<boolean>>(options: O) =>
+    ({ kind: "bool", ...options }) as Param<Value<boolean, O>>,
   /** A duration: Go syntax (`30s`, `1m30s`, `500ms`) or a bare integer of milliseconds, as KEDA reads it. */
   duration: <O extends Options<number>>(options: O) =>
     ({ kind: "duration", ...options }) as Param<Value<number, O>>,
-  list: <O extends Options<string[]>>(options: O) => ({ kind: "list", ...options }) as Param<Value<string[], O>>,
+  list: <O extends Options<string[]>>(options: O) =>
+    ({ kind: "list", ...options }) as Param<Value<string[], O>>,
   map: <O extends Options<Record<string, string>>>(options: O) =>
     ({ kind: "map", ...options }) as Param<Value<Record<string, string>, O>>,
   enum: <const V extends readonly string[], O extends Options<V[number]>>(values: V, options: O) =>
@@ -76,6 +80,12 @@ export interface ParseResult<S extends ParamSchema> {
   values: ParsedParams<S>;
   /** Values of secret parameters that were found, for redaction. */
   secrets: string[];
+  /**
+   * Values of free-form parameters (string, list, map) taken from the authentication parameters,
+   * which usually come from a Secret: hosts, URLs and user names can carry credentials, so
+   * messages quoting them are redacted too. Enum, boolean and number values are not included.
+   */
+  fromAuthentication: string[];
   problems: ParamProblem[];
   /** Which keys were present in any source (after aliases), for cross-field checks. */
   present: Set<keyof S & string>;
@@ -122,11 +132,25 @@ function lookup(
   return undefined;
 }
 
+/**
+ * Whether an unresolved source may hold the parameter: any authentication parameter may, but the
+ * environment only through a `<key>FromEnv` entry in the metadata, which is known.
+ */
+function couldComeFromUnresolved(name: string, declaration: Param<unknown>, inputs: ParamInputs): boolean {
+  const keys = [name, ...(declaration.aliases ?? [])];
+  return (declaration.sources ?? ["metadata"]).some((source) => {
+    if (!inputs.unresolved?.has(source)) return false;
+    if (source !== "env") return true;
+    return keys.some((key) => Boolean(inputs.metadata[`${key}FromEnv`]?.trim()));
+  });
+}
+
 /** Parses every declared parameter from the trigger's inputs. Never throws; problems are returned. */
 export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInputs): ParseResult<S> {
   const values: Record<string, unknown> = {};
   const problems: ParamProblem[] = [];
   const secrets: string[] = [];
+  const fromAuthentication: string[] = [];
   const present = new Set<string>();
   const unknown = new Set<string>();
   for (const [name, declaration] of Object.entries(schema)) {
@@ -134,10 +158,14 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
     if (found === undefined) {
       const sources = declaration.sources ?? ["metadata"];
       if (declaration.default !== undefined) values[name] = declaration.default;
-      else if (sources.some((source) => inputs.unresolved?.has(source))) unknown.add(name);
+      else if (couldComeFromUnresolved(name, declaration, inputs)) unknown.add(name);
       else if (!declaration.optional) {
         const where = sources.map((source) => SOURCE_LABEL[source]).join(" or ");
-        problems.push({ key: name, message: `missing required parameter "${name}" (looked in ${where})`, severity: "error" });
+        problems.push({
+          key: name,
+          message: `missing required parameter "${name}" (looked in ${where})`,
+          severity: "error",
+        });
       }
       continue;
     }
@@ -147,10 +175,17 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
       continue;
     }
     if (declaration.secret) secrets.push(found.raw);
+    else if (found.source === "auth" && FREE_FORM.has(declaration.kind)) {
+      fromAuthentication.push(found.raw, ...found.raw.split(",").map((item) => item.trim()));
+    }
     const converted = convert(found.raw, declaration);
     if (typeof converted === "object" && converted !== null && "invalid" in converted) {
       const shown = declaration.secret ? "" : ` "${found.raw}"`;
-      problems.push({ key: name, message: `parameter "${name}" value${shown} ${converted.invalid}`, severity: "error" });
+      problems.push({
+        key: name,
+        message: `parameter "${name}" value${shown} ${converted.invalid}`,
+        severity: "error",
+      });
       continue;
     }
     values[name] = converted;
@@ -158,11 +193,14 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
   return {
     values: values as ParsedParams<S>,
     secrets,
+    fromAuthentication,
     problems,
     present: present as Set<keyof S & string>,
     unknown: unknown as Set<keyof S & string>,
   };
 }
+
+const FREE_FORM = new Set<Param<unknown>["kind"]>(["string", "list", "map"]);
 
 type Conversion = unknown | { invalid: string };
 
@@ -204,7 +242,9 @@ function convert(raw: string, declaration: Param<unknown>): Conversion {
     }
     case "duration": {
       const milliseconds = parseDuration(raw);
-      return milliseconds === undefined ? { invalid: "must be a duration such as 500ms, 3s or 1m, or milliseconds" } : milliseconds;
+      return milliseconds === undefined
+        ? { invalid: "must be a duration such as 500ms, 3s or 1m, or milliseconds" }
+        : milliseconds;
     }
   }
 }
@@ -216,7 +256,15 @@ export function parseGoBool(raw: string): boolean | undefined {
   return undefined;
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** A Go duration string or an integer number of milliseconds, in milliseconds. */
 export function parseDuration(raw: string): number | undefined {

@@ -114,7 +114,9 @@ export function prepareTrigger(
   if (!problems.some((problem) => problem.severity === "error")) {
     // The metric reads names and targets from metadata, so it is known even when credentials are
     // not (validating or simulating files without the cluster's secrets).
-    const metric = complete ? definition.metric(parsed.values, context) : tryMetric(definition, parsed.values, context);
+    const metric = complete
+      ? definition.metric(parsed.values, context)
+      : tryMetric(definition, parsed.values, context);
     metricSpec = metric && {
       index,
       name: trigger.name ?? "",
@@ -125,7 +127,12 @@ export function prepareTrigger(
       activationTarget: metric.activationTarget,
     };
   }
-  return { ...base, params: parsed.values, metricSpec, problems, redact };
+  // Checks may quote a parameter's value, and values from authentication usually come from a
+  // Secret: messages leave here with secrets and free-form authentication values redacted. (Not
+  // every authentication value: masking "enable" would garble "enableTLS".)
+  const redactProblem = createRedactor([...parsed.secrets, ...parsed.fromAuthentication]);
+  const redacted = problems.map((problem) => ({ ...problem, message: redactProblem(problem.message) }));
+  return { ...base, params: parsed.values, metricSpec, problems: redacted, redact };
 }
 
 /**
@@ -139,7 +146,10 @@ function tryMetric(
 ): ScalerMetric | undefined {
   try {
     const metric = definition.metric(values, context);
-    const complete = !metric.name.includes("undefined") && Number.isFinite(metric.target) && Number.isFinite(metric.activationTarget);
+    const complete =
+      !metric.name.includes("undefined") &&
+      Number.isFinite(metric.target) &&
+      Number.isFinite(metric.activationTarget);
     return complete ? metric : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,143 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TidalError } from "../util/errors.ts";
+import { expandPaths, loadManifests, parseManifests } from "./load.ts";
+
+describe("parseManifests", () => {
+  it("reads every document of a multi-document text with its 1-based index; empty documents are skipped but counted", () => {
+    const text = "a: 1\n---\n---\n# only a comment\n---\nb: [1, 2]\n";
+    const { documents, problems } = parseManifests("f.yaml", text);
+    expect(problems).toEqual([]);
+    expect(documents).toEqual([
+      { file: "f.yaml", doc: 1, value: { a: 1 } },
+      { file: "f.yaml", doc: 4, value: { b: [1, 2] } },
+    ]);
+  });
+
+  it("reads JSON, which is YAML", () => {
+    expect(
+      parseManifests("f.json", '{"kind": "ScaledObject", "spec": {"x": [1]}}').documents[0]?.value,
+    ).toEqual({
+      kind: "ScaledObject",
+      spec: { x: [1] },
+    });
+  });
+
+  it("reports a syntax error as a problem with document, line and column, and keeps reading the other documents", () => {
+    const text = "a: 1\n---\nmetadata:\n  name: [x\n---\nc: 3\n";
+    const { documents, problems } = parseManifests("bad.yaml", text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      file: "bad.yaml",
+      doc: 2,
+      kind: "",
+      name: "",
+      path: "",
+      severity: "error",
+    });
+    expect(problems[0]?.message).toMatch(/^line \d+, column \d+: /);
+    expect(documents.map((document) => document.doc)).toEqual([1, 3]);
+  });
+
+  it("reports duplicate keys, which YAML forbids", () => {
+    const { problems } = parseManifests("dup.yaml", "kind: A\nkind: B\n");
+    expect(problems[0]?.message).toBe("line 2, column 1: Map keys must be unique");
+  });
+
+  it("reports a document that expands into too many aliases instead of crashing", () => {
+    const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let level = 1; level <= 4; level += 1) {
+      lines.push(
+        `b${level}: &b${level} [${Array.from({ length: 10 }, () => `*${level === 1 ? "a" : `b${level - 1}`}`).join(", ")}]`,
+      );
+    }
+    const { documents, problems } = parseManifests("bomb.yaml", `${lines.join("\n")}\n`);
+    expect(documents).toEqual([]);
+    expect(problems).toEqual([
+      {
+        file: "bomb.yaml",
+        doc: 1,
+        kind: "",
+        name: "",
+        path: "",
+        message: "cannot read the document: Excessive alias count indicates a resource exhaustion attack",
+        severity: "error",
+      },
+    ]);
+  });
+});
+
+describe("expandPaths and loadManifests", () => {
+  function tree(): string {
+    const root = mkdtempSync(join(tmpdir(), "tidal-load-"));
+    mkdirSync(join(root, "nested"));
+    mkdirSync(join(root, ".hidden"));
+    mkdirSync(join(root, "node_modules"));
+    writeFileSync(join(root, "b.yaml"), "b: 1\n");
+    writeFileSync(join(root, "a.yml"), "a: 1\n---\na: 2\n");
+    writeFileSync(join(root, "c.json"), '{"c": 1}');
+    writeFileSync(join(root, "notes.txt"), "not a manifest");
+    writeFileSync(join(root, "nested", "d.yaml"), "d: 1\n");
+    writeFileSync(join(root, ".hidden", "e.yaml"), "e: 1\n");
+    writeFileSync(join(root, "node_modules", "f.yaml"), "f: 1\n");
+    return root;
+  }
+
+  it("expands folders recursively to .yaml/.yml/.json files in name order, skipping hidden folders and node_modules", async () => {
+    const root = tree();
+    expect(await expandPaths([root])).toEqual([
+      join(root, "a.yml"),
+      join(root, "b.yaml"),
+      join(root, "c.json"),
+      join(root, "nested", "d.yaml"),
+    ]);
+  });
+
+  it("takes a file given by name whatever its extension", async () => {
+    const root = tree();
+    expect(await expandPaths([join(root, "notes.txt")])).toEqual([join(root, "notes.txt")]);
+  });
+
+  it("a path that does not exist is a usage error naming it", async () => {
+    const missing = join(tmpdir(), "tidal-no-such-folder-4f1c");
+    await expect(expandPaths([missing])).rejects.toThrow(`${missing}: no such file or folder`);
+    await expect(expandPaths([missing])).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it("loads all documents of all files", async () => {
+    const root = tree();
+    const { documents, problems } = await loadManifests([root]);
+    expect(problems).toEqual([]);
+    expect(
+      documents.map((document) => [document.file.slice(root.length + 1), document.doc, document.value]),
+    ).toEqual([
+      ["a.yml", 1, { a: 1 }],
+      ["a.yml", 2, { a: 2 }],
+      ["b.yaml", 1, { b: 1 }],
+      ["c.json", 1, { c: 1 }],
+      [join("nested", "d.yaml"), 1, { d: 1 }],
+    ]);
+  });
+
+  it("a file that cannot be read is a finding naming the file and the cause, not a crash", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tidal-load-"));
+    const socketPath = join(root, "listening.yaml");
+    // A Unix socket exists (stat works) but cannot be read as a file.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const error = await loadManifests([socketPath]).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(TidalError);
+      expect((error as TidalError).exitCode).toBe(1);
+      expect((error as TidalError).message.startsWith(`${socketPath}: cannot read the file (`)).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -1,0 +1,343 @@
+import { describe, expect, it } from "vitest";
+import type { SourceDocument } from "./load.ts";
+import { readResources } from "./resources.ts";
+import { validateManifests, validateSet } from "./validate.ts";
+
+const API = "keda.sh/v1alpha1";
+const redis = (name: string, extra: Record<string, string> = {}) => ({
+  type: "redis",
+  name,
+  metadata: { address: "r:6379", listName: name || "q", ...extra },
+});
+
+function scaledObject(name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) {
+  return {
+    apiVersion: API,
+    kind: "ScaledObject",
+    metadata: { name, ...metadata },
+    spec: { scaleTargetRef: { name }, triggers: [redis("")], ...spec },
+  };
+}
+
+function scaledJob(name: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: API,
+    kind: "ScaledJob",
+    metadata: { name },
+    spec: {
+      jobTargetRef: { template: { spec: { containers: [{ name: "c", image: "busybox" }] } } },
+      triggers: [redis("")],
+      ...spec,
+    },
+  };
+}
+
+/** Validates in-memory documents; returns `KIND/NAME PATH: [warning: ]message` per problem. */
+async function check(values: unknown[], options: { strict?: boolean } = {}): Promise<string[]> {
+  const documents: SourceDocument[] = values.map((value, index) => ({
+    file: "m.yaml",
+    doc: index + 1,
+    value,
+  }));
+  const { set, problems: structural } = readResources(documents);
+  expect(structural).toEqual([]);
+  const problems = await validateSet(set, options);
+  return problems.map(
+    (problem) =>
+      `${problem.kind}/${problem.name} ${problem.path}: ${problem.severity === "warning" ? "warning: " : ""}${problem.message}`,
+  );
+}
+
+describe("validateSet: replica bounds", () => {
+  it("minReplicaCount must not exceed maxReplicaCount", async () => {
+    expect(await check([scaledObject("a", { minReplicaCount: 5, maxReplicaCount: 2 })])).toEqual([
+      "ScaledObject/a spec.minReplicaCount: minReplicaCount (5) must be less than or equal to maxReplicaCount (2)",
+    ]);
+    expect(await check([scaledObject("a", { minReplicaCount: 2, maxReplicaCount: 2 })])).toEqual([]);
+  });
+
+  it("idleReplicaCount must be below minReplicaCount; only 0 works in KEDA (a warning)", async () => {
+    expect(await check([scaledObject("a", { idleReplicaCount: 1, minReplicaCount: 1 })])).toEqual([
+      "ScaledObject/a spec.idleReplicaCount: idleReplicaCount (1) must be less than minReplicaCount (1)",
+    ]);
+    expect(await check([scaledObject("a", { idleReplicaCount: 0 })])).toEqual([
+      "ScaledObject/a spec.idleReplicaCount: idleReplicaCount (0) must be less than minReplicaCount (0)",
+    ]);
+    expect(await check([scaledObject("a", { idleReplicaCount: 1, minReplicaCount: 2 })])).toEqual([
+      "ScaledObject/a spec.idleReplicaCount: warning: only 0 is supported for idleReplicaCount, as in KEDA",
+    ]);
+    expect(await check([scaledObject("a", { idleReplicaCount: 0, minReplicaCount: 1 })])).toEqual([]);
+  });
+
+  it("applies to ScaledJobs too", async () => {
+    expect(await check([scaledJob("j", { minReplicaCount: 3, maxReplicaCount: 1 })])).toEqual([
+      "ScaledJob/j spec.minReplicaCount: minReplicaCount (3) must be less than or equal to maxReplicaCount (1)",
+    ]);
+  });
+});
+
+describe("validateSet: triggers", () => {
+  it("trigger names must be unique", async () => {
+    expect(
+      await check([scaledObject("a", { triggers: [redis("jobs"), redis("other"), redis("jobs")] })]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[2].name: duplicate trigger name "jobs" (also spec.triggers[0].name); names must be unique',
+    ]);
+  });
+
+  it("an unknown trigger type is an error saying it is not supported", async () => {
+    expect(
+      await check([
+        scaledObject("a", { triggers: [{ type: "azure-servicebus", metadata: { queueName: "q" } }] }),
+      ]),
+    ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "azure-servicebus" is not supported']);
+  });
+
+  it("unknown metadata keys are warnings with a did-you-mean, errors with strict", async () => {
+    const object = scaledObject("a", { triggers: [redis("", { listLenght: "5" })] });
+    const message =
+      'spec.triggers[0].metadata.listLenght: unknown parameter "listLenght" for trigger type "redis"; did you mean "listLength"?';
+    expect(await check([object])).toEqual([
+      `ScaledObject/a ${message.replace(": unknown", ": warning: unknown")}`,
+    ]);
+    expect(await check([object], { strict: true })).toEqual([`ScaledObject/a ${message}`]);
+  });
+
+  it("parameter errors name the metadata key", async () => {
+    expect(await check([scaledObject("a", { triggers: [redis("", { listLength: "five" })] })])).toEqual([
+      'ScaledObject/a spec.triggers[0].metadata.listLength: parameter "listLength" value "five" must be an integer',
+    ]);
+  });
+
+  it("a required parameter that no source can supply is reported, even with the environment unknown", async () => {
+    expect(
+      await check([scaledObject("a", { triggers: [{ type: "kafka", metadata: { topic: "t" } }] })]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[0].metadata.bootstrapServers: missing required parameter "bootstrapServers" (looked in trigger metadata or the target\'s environment (…FromEnv))',
+      'ScaledObject/a spec.triggers[0].metadata.consumerGroup: missing required parameter "consumerGroup" (looked in trigger metadata or the target\'s environment (…FromEnv))',
+    ]);
+    // …FromEnv entries are trusted: the target's environment is not in the files.
+    expect(
+      await check([
+        scaledObject("a", {
+          triggers: [
+            {
+              type: "kafka",
+              metadata: { topic: "t", bootstrapServersFromEnv: "B", consumerGroupFromEnv: "G" },
+            },
+          ],
+        }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("runs a scaler's cross-parameter checks even when optional parameters could come from the environment", async () => {
+    const trigger = {
+      type: "rabbitmq",
+      metadata: { queueName: "q", host: "amqp://h:5672/", protocol: "amqp", mode: "MessageRate", value: "5" },
+    };
+    expect(await check([scaledObject("a", { triggers: [trigger] })])).toEqual([
+      "ScaledObject/a spec.triggers[0].metadata.mode: mode MessageRate needs the http protocol (the management API)",
+    ]);
+  });
+
+  it("metricType Utilization is only for cpu and memory; ScaledJobs take no metricType", async () => {
+    const utilization = await check([
+      scaledObject("a", { triggers: [{ ...redis(""), metricType: "Utilization" }] }),
+    ]);
+    expect(utilization).toContain(
+      "ScaledObject/a spec.triggers[0].metricType: metricType Utilization is only valid for cpu and memory triggers",
+    );
+    expect(await check([scaledJob("j", { triggers: [{ ...redis(""), metricType: "Value" }] })])).toEqual([
+      "ScaledJob/j spec.triggers[0].metricType: metricType is not supported for ScaledJob triggers; remove it",
+    ]);
+  });
+
+  it("useCachedMetrics is refused for cron and ignored (warning) for ScaledJobs", async () => {
+    const cron = {
+      type: "cron",
+      useCachedMetrics: true,
+      metadata: { timezone: "UTC", start: "0 6 * * *", end: "0 7 * * *", desiredReplicas: "2" },
+    };
+    expect(await check([scaledObject("a", { triggers: [cron] })])).toEqual([
+      "ScaledObject/a spec.triggers[0].useCachedMetrics: useCachedMetrics is not supported for cron triggers",
+    ]);
+    expect(await check([scaledJob("j", { triggers: [{ ...redis(""), useCachedMetrics: true }] })])).toEqual([
+      "ScaledJob/j spec.triggers[0].useCachedMetrics: warning: useCachedMetrics is ignored for ScaledJob",
+    ]);
+  });
+});
+
+describe("validateSet: scalingModifiers", () => {
+  const modifiers = (scalingModifiers: Record<string, unknown>, triggers = [redis("a"), redis("b")]) =>
+    scaledObject("so", { advanced: { scalingModifiers }, triggers });
+
+  it("accepts a formula over named triggers", async () => {
+    expect(await check([modifiers({ formula: "a + b", target: "5" })])).toEqual([]);
+  });
+
+  it("a formula naming an unknown trigger is an error listing the named triggers", async () => {
+    expect(await check([modifiers({ formula: "a + nope", target: "5" })])).toEqual([
+      'ScaledObject/so spec.advanced.scalingModifiers.formula: formula names trigger "nope" which is not a named trigger of this ScaledObject; named triggers: a, b',
+    ]);
+  });
+
+  it("a formula with a syntax error says where", async () => {
+    const [problem] = await check([modifiers({ formula: "a + (b", target: "5" })]);
+    expect(problem).toMatch(/^ScaledObject\/so spec\.advanced\.scalingModifiers\.formula: .*column \d+/);
+  });
+
+  it("target is required, must be a number greater than 0, and whole when fallback is set", async () => {
+    expect(await check([modifiers({ formula: "a" })])).toEqual([
+      "ScaledObject/so spec.advanced.scalingModifiers.target: target is required with a formula",
+    ]);
+    expect(await check([modifiers({ formula: "a", target: "0" })])).toEqual([
+      'ScaledObject/so spec.advanced.scalingModifiers.target: target must be a number greater than 0, got "0"',
+    ]);
+    expect(await check([modifiers({ formula: "a", target: "x" })])).toEqual([
+      'ScaledObject/so spec.advanced.scalingModifiers.target: target must be a number greater than 0, got "x"',
+    ]);
+    const withFallback = { ...modifiers({ formula: "a", target: "2.5" }) };
+    (withFallback.spec as Record<string, unknown>).fallback = { failureThreshold: 3, replicas: 2 };
+    expect(await check([withFallback])).toEqual([
+      "ScaledObject/so spec.advanced.scalingModifiers.target: with fallback configured, target must be a whole number (KEDA's fallback needs an integer target)",
+    ]);
+  });
+
+  it("scalingModifiers without a formula, and fallback behavior scalingModifiers without one, are errors", async () => {
+    expect(await check([modifiers({ target: "5" })])).toEqual([
+      "ScaledObject/so spec.advanced.scalingModifiers.formula: formula is required when scalingModifiers is set",
+    ]);
+    const object = scaledObject("so", {
+      fallback: { failureThreshold: 3, replicas: 2, behavior: "scalingModifiers" },
+    });
+    expect(await check([object])).toEqual([
+      "ScaledObject/so spec.fallback.behavior: behavior scalingModifiers needs spec.advanced.scalingModifiers.formula",
+    ]);
+  });
+});
+
+describe("validateSet: objects together", () => {
+  it("two ScaledObjects may not scale the same target or own the same HPA", async () => {
+    const first = scaledObject("a", {});
+    const second = scaledObject("b", { scaleTargetRef: { name: "a" } });
+    const third = scaledObject("c", { advanced: { horizontalPodAutoscalerConfig: { name: "keda-hpa-a" } } });
+    expect(await check([first, second, third])).toEqual([
+      'ScaledObject/b spec.scaleTargetRef: ScaledObject "a" already scales Deployment "a"',
+      'ScaledObject/c metadata.name: ScaledObject "a" already owns HPA "keda-hpa-a"',
+    ]);
+    // Other namespaces are other targets.
+    expect(
+      await check([first, scaledObject("b", { scaleTargetRef: { name: "a" } }, { namespace: "other" })]),
+    ).toEqual([]);
+  });
+
+  it("the HPA name must fit in 63 characters", async () => {
+    const name = "x".repeat(60);
+    expect(await check([scaledObject(name, {})])).toEqual([
+      `ScaledObject/${name} spec.advanced.horizontalPodAutoscalerConfig.name: the HPA name "keda-hpa-${name}" is longer than 63 characters`,
+    ]);
+  });
+
+  it("an invalid paused-replicas annotation is an error", async () => {
+    const problems = await check([
+      scaledObject("a", {}, { annotations: { "autoscaling.keda.sh/paused-replicas": "many" } }),
+    ]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^ScaledObject\/a metadata\.annotations: .*many/);
+  });
+});
+
+describe("validateSet: authentication", () => {
+  const auth = (name: string, spec: Record<string, unknown>, kind = "TriggerAuthentication") => ({
+    apiVersion: API,
+    kind,
+    metadata: { name },
+    spec,
+  });
+
+  it("a reference to an authentication not in the files is a warning: its parameters were not checked", async () => {
+    const object = scaledObject("a", {
+      triggers: [
+        { type: "rabbitmq", metadata: { queueName: "q" }, authenticationRef: { name: "elsewhere" } },
+      ],
+    });
+    expect(await check([object])).toEqual([
+      'ScaledObject/a spec.triggers[0].authenticationRef.name: warning: TriggerAuthentication "elsewhere" is not in the given files; its parameters were not checked',
+    ]);
+  });
+
+  it("resolves parameters from a TriggerAuthentication and Secret in the files", async () => {
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { host: "amqp://u:p@h:5672/" },
+    };
+    const object = scaledObject("a", {
+      triggers: [{ type: "rabbitmq", metadata: { queueName: "q" }, authenticationRef: { name: "ta" } }],
+    });
+    expect(
+      await check([
+        secret,
+        auth("ta", { secretTargetRef: [{ parameter: "host", name: "s", key: "host" }] }),
+        object,
+      ]),
+    ).toEqual([]);
+  });
+
+  it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
+    expect(
+      await check([
+        auth("v", { hashiCorpVault: { address: "https://vault" } }),
+        auth("f", { filePath: "/etc/creds" }),
+        auth("p", { podIdentity: { provider: "aws" } }),
+        auth("n", { podIdentity: { provider: "none" } }),
+        auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
+      ]),
+    ).toEqual([
+      "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
+      "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
+      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "aws" is not supported by Tidal',
+    ]);
+  });
+
+  it("never quotes a Secret's value, even when a scaler's check would", async () => {
+    const canary = "canary-Xq7-secret-validate";
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { address: canary, host: `amqp://u:${canary}@h:notaport/` },
+    };
+    const ta = auth("ta", {
+      secretTargetRef: [
+        { parameter: "address", name: "s", key: "address" },
+        { parameter: "host", name: "s", key: "host" },
+      ],
+    });
+    const object = scaledObject("a", {
+      triggers: [
+        { type: "redis", metadata: { listName: "q" }, authenticationRef: { name: "ta" } },
+        { type: "rabbitmq", metadata: { queueName: "q" }, authenticationRef: { name: "ta" } },
+      ],
+    });
+    const problems = await check([secret, ta, object]);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join("\n")).not.toContain(canary);
+  });
+});
+
+describe("validateManifests", () => {
+  it("reads files and folders, sorts problems by file and document, and keeps YAML errors", async () => {
+    const { set, problems } = await validateManifests(["test/fixtures/manifests/seeds"]);
+    expect(set.scaledObjects.map((loaded) => loaded.object.metadata.name).sort()).toEqual([
+      "kafka-scaledobject",
+      "keda-service-bus-function",
+      "mysql-scaledobject",
+      "rabbitmq-consumer",
+    ]);
+    const files = problems.map((problem) => problem.file);
+    expect(files).toEqual([...files].sort());
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it, vi } from "vitest";
+import { expectNoStackTrace, runTidal } from "../../test/cli/tidal-cli.ts";
+import { packageVersion } from "../util/version.ts";
+
+// Each test spawns `tidal` (a second or more per process on a busy machine): a generous budget, no timing assertions.
+vi.setConfig({ testTimeout: 120_000 });
+
+/** Each subcommand and options its --help must mention. */
+const SUBCOMMANDS: Record<string, string[]> = {
+  validate: ["--filename", "--strict", "--output", "Exit code"],
+  migrate: ["--filename", "keda.sh/v1alpha1"],
+  probe: ["--filename", "--output", "--timeout"],
+  run: ["--filename", "--port", "--state-dir"],
+  explain: ["<name>", "--server", "--output"],
+  simulate: [
+    "--filename",
+    "--metrics",
+    "--workload",
+    "--service-rate",
+    "--startup-delay",
+    "--initial-replicas",
+    "--mode",
+    "--duration",
+    "--output",
+    "--plot",
+  ],
+};
+
+describe("tidal (command line)", () => {
+  it("--help lists every command and the exit codes; no arguments prints the same help", async () => {
+    const [help, bare] = await Promise.all([runTidal(["--help"]), runTidal([])]);
+    expect(help.code).toBe(0);
+    for (const command of Object.keys(SUBCOMMANDS))
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    expect(help.stdout).toContain(
+      "Exit codes: 0 success, 1 a finding (invalid input, failed check), 2 usage error.",
+    );
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(help.stdout);
+  });
+
+  it("every subcommand's --help exits 0 and mentions its options", async () => {
+    const results = await Promise.all(
+      Object.keys(SUBCOMMANDS).map((command) => runTidal([command, "--help"])),
+    );
+    for (const [index, [command, mentions]] of Object.entries(SUBCOMMANDS).entries()) {
+      const result = results[index]!;
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toMatch(new RegExp(`^Usage: tidal ${command} `));
+      for (const mention of mentions)
+        expect(result.stdout, `${command} --help mentions ${mention}`).toContain(mention);
+    }
+  });
+
+  it("--version and -v print the package version", async () => {
+    const [long, short] = await Promise.all([runTidal(["--version"]), runTidal(["-v"])]);
+    expect(long).toEqual({ code: 0, stdout: `${packageVersion()}\n`, stderr: "" });
+    expect(short.stdout).toBe(`${packageVersion()}\n`);
+    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("an unknown command exits 2 with a message, a suggestion for a near miss, and no stack trace", async () => {
+    const [bogus, nearMiss] = await Promise.all([runTidal(["bogus"]), runTidal(["valdate", "-f", "x.yaml"])]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("error: unknown command 'bogus'");
+    expect(bogus.stderr).toContain("(run with --help for usage)");
+    expectNoStackTrace(bogus);
+    expect(nearMiss.code).toBe(2);
+    expect(nearMiss.stderr).toContain("Did you mean validate?");
+  });
+
+  it("a missing required option, an unknown option or a bad choice exits 2 naming it", async () => {
+    const [validate, simulate, unknown, choice, argument] = await Promise.all([
+      runTidal(["validate"]),
+      runTidal(["simulate", "--metrics", "trace.csv"]),
+      runTidal(["validate", "-f", "x.yaml", "--bogus"]),
+      runTidal(["validate", "-f", "x.yaml", "--output", "xml"]),
+      runTidal(["explain"]),
+    ]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain("error: required option '-f, --filename <path...>' not specified");
+    expect(simulate.code).toBe(2);
+    expect(simulate.stderr).toContain("error: required option '-f, --filename <file>' not specified");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown option '--bogus'");
+    expect(choice.code).toBe(2);
+    expect(choice.stderr).toContain(
+      "error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are text, json.",
+    );
+    expect(argument.code).toBe(2);
+    expect(argument.stderr).toContain("error: missing required argument 'name'");
+    for (const result of [validate, simulate, unknown, choice, argument]) expectNoStackTrace(result);
+  });
+
+  it("a file that does not exist is a usage error naming it", async () => {
+    const result = await runTidal(["validate", "-f", "test/fixtures/manifests/no-such-file.yaml"]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expect(result.stderr).toBe("tidal: test/fixtures/manifests/no-such-file.yaml: no such file or folder\n");
+  });
+});

@@ -1,0 +1,114 @@
+import { Command, CommanderError } from "commander";
+import { stripVTControlCharacters } from "node:util";
+import { describe, expect, it } from "vitest";
+import { main } from "./main.ts";
+import { filenameOption, nonNegativeInteger, outputOption } from "./options.ts";
+import { formatNumber, renderTable, useColor } from "./table.ts";
+
+/** A throwaway command with the shared options, parsed without exiting the process. */
+function parse(argv: string[]) {
+  let seen: Record<string, unknown> = {};
+  const command = new Command("t")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
+    .addOption(filenameOption())
+    .addOption(outputOption(["text", "json"], "text"))
+    .option("--count <n>", "a count", nonNegativeInteger("--count"))
+    .action((options: Record<string, unknown>) => {
+      seen = options;
+    });
+  command.parse(argv, { from: "user" });
+  return seen;
+}
+
+describe("shared options", () => {
+  it("-f takes several paths, --output defaults and is limited to its choices", () => {
+    expect(parse(["-f", "a.yaml", "b/", "--count", "3"])).toEqual({
+      filename: ["a.yaml", "b/"],
+      output: "text",
+      count: 3,
+    });
+    expect(() => parse(["-f", "a.yaml", "-o", "xml"])).toThrow(CommanderError);
+    expect(() => parse([])).toThrow("required option '-f, --filename <path...>' not specified");
+  });
+
+  it("nonNegativeInteger refuses anything but a whole number, as a usage error naming the option", () => {
+    expect(nonNegativeInteger("--count")("0")).toBe(0);
+    for (const bad of ["-1", "1.5", "x", ""])
+      expect(() => nonNegativeInteger("--count")(bad)).toThrow(
+        `--count must be a whole number ≥ 0, got "${bad}"`,
+      );
+    try {
+      parse(["-f", "a", "--count", "two"]);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(CommanderError);
+      expect((error as CommanderError).code).toBe("commander.invalidArgument");
+    }
+  });
+});
+
+describe("table output", () => {
+  it("aligns columns to the widest cell, trims the last column, and adds no colour when off", () => {
+    const text = renderTable(
+      ["NAME", "VALUE", "NOTE"],
+      [
+        ["a", "10", ""],
+        ["longer-name", { text: "2", style: "bold" }, "ok"],
+      ],
+      false,
+    );
+    expect(text).toBe("NAME         VALUE  NOTE\na            10\nlonger-name  2      ok\n");
+  });
+
+  it("styles cells only when colour is on", () => {
+    // node:util styleText also checks the terminal; FORCE_COLOR stands in for one.
+    const saved = process.env.FORCE_COLOR;
+    process.env.FORCE_COLOR = "1";
+    try {
+      const text = renderTable(["A"], [[{ text: "x", style: "red" }]], true);
+      expect(text).toContain("\u001b[");
+      expect(stripVTControlCharacters(text)).toBe("A\nx\n");
+      expect(renderTable(["A"], [[{ text: "x", style: "red" }]], false)).toBe("A\nx\n");
+    } finally {
+      if (saved === undefined) delete process.env.FORCE_COLOR;
+      else process.env.FORCE_COLOR = saved;
+    }
+  });
+
+  it("formats numbers: integers as is, others with up to 3 decimals", () => {
+    expect([3, 2.5, 1 / 3, 0.1 + 0.2, 1e21].map(formatNumber)).toEqual(["3", "2.5", "0.333", "0.3", "1e+21"]);
+  });
+
+  it("colours a terminal unless NO_COLOR is set; FORCE_COLOR forces it", () => {
+    const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+    try {
+      delete process.env.NO_COLOR;
+      delete process.env.FORCE_COLOR;
+      expect(useColor({ isTTY: true } as NodeJS.WriteStream)).toBe(true);
+      expect(useColor({ isTTY: false } as NodeJS.WriteStream)).toBe(false);
+      process.env.NO_COLOR = "1";
+      expect(useColor({ isTTY: true } as NodeJS.WriteStream)).toBe(false);
+      delete process.env.NO_COLOR;
+      process.env.FORCE_COLOR = "1";
+      expect(useColor({ isTTY: false } as NodeJS.WriteStream)).toBe(true);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+});
+
+describe("main", () => {
+  it("returns 2 for usage errors without throwing", async () => {
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      expect(await main(["no-such-command"])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+});
