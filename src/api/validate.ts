@@ -154,7 +154,8 @@ function checkScalingModifiers(object: ScaledObject, report: ProblemSink): void 
   try {
     compileFormula(modifiers.formula, names);
   } catch (error) {
-    report(`${path}.formula`, messageOf(error));
+    // The path already names the formula.
+    report(`${path}.formula`, messageOf(error).replace(/^formula: /, ""));
   }
 }
 

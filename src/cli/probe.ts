@@ -11,7 +11,7 @@ function rowOf(result: ProbeResult): Cell[] {
   const failed = result.error !== null;
   return [
     `${result.kind}/${result.scaledObject}`,
-    result.trigger,
+    String(result.trigger),
     result.type,
     result.metricName ?? "-",
     result.value === null ? "-" : { text: formatNumber(result.value), style: "bold" },

@@ -275,7 +275,7 @@ describe("tidal simulate: bad input", () => {
         metrics("bad-not-a-number.csv"),
         `bad-not-a-number.csv: line 3, column "queue": "lots" is not a number`,
       ],
-      [metrics("bad-cell-count.csv"), "bad-cell-count.csv: line 3: 1 cells, but the header has 2 columns"],
+      [metrics("bad-cell-count.csv"), "bad-cell-count.csv: line 3: 1 cell, but the header has 2 columns"],
       [
         metrics("bad-time-order.csv"),
         "bad-time-order.csv: line 4: t must increase from row to row (5 after 10)",

@@ -13,7 +13,7 @@ export interface ProbeResult {
   scaledObject: string;
   namespace: string;
   /** The trigger's name, or its index when it has none. */
-  trigger: string;
+  trigger: string | number;
   type: string;
   metricName: string | null;
   value: number | null;
@@ -37,7 +37,7 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
   return Promise.all(
     object.spec.triggers.map(async (trigger, index): Promise<ProbeResult> => {
       const empty = { metricName: null, value: null, target: null, targetType: null, active: null, latencyMs: null };
-      const label = trigger.name || String(index);
+      const label = trigger.name || index;
       const fail = (error: string): ProbeResult => ({ ...base, ...empty, trigger: label, type: trigger.type, error });
       if (environmentError) return fail(environmentError);
       let inputs;

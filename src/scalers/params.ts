@@ -120,7 +120,8 @@ function lookup(
         if (!envName) continue;
         const raw = inputs.resolvedEnv[envName]?.trim();
         if (raw) return { raw, source };
-        if (inputs.unresolved?.has("env")) continue;
+        // An optional parameter whose variable is unset is simply not set, as in KEDA.
+        if (inputs.unresolved?.has("env") || declaration.optional || declaration.default !== undefined) continue;
         problems.push({
           key: `${key}FromEnv`,
           message: `environment variable "${envName}" named by ${key}FromEnv is not set on the target`,

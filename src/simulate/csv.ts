@@ -20,7 +20,7 @@ function records(file: string, text: string): { header: string[]; rows: { line: 
   const rows = content.map(({ line, text: row }) => {
     const cells = row.split(",").map((cell) => cell.trim());
     if (cells.length !== header.length) {
-      throw invalid(file, `line ${line}: ${cells.length} cells, but the header has ${header.length} columns`);
+      throw invalid(file, `line ${line}: ${cells.length} ${cells.length === 1 ? "cell" : "cells"}, but the header has ${header.length} columns`);
     }
     return { line, cells };
   });
