@@ -188,8 +188,12 @@ export function checkScaledObject(object: ScaledObject, report: ProblemSink): vo
       report(`spec.triggers[${index}].metricType`, "metricType Utilization is only valid for cpu and memory triggers");
     }
   }
-  if (spec.fallback && !usesFormula(object) && spec.triggers.every((trigger) => RESOURCE_TRIGGERS.has(trigger.type))) {
+  const onlyResources = spec.triggers.every((trigger) => RESOURCE_TRIGGERS.has(trigger.type));
+  if (spec.fallback && !usesFormula(object) && onlyResources) {
     report("spec.fallback", "fallback needs at least one trigger that is not cpu or memory");
+  }
+  if (onlyResources && spec.minReplicaCount === 0) {
+    report("spec.minReplicaCount", "a ScaledObject whose triggers are all cpu or memory cannot scale to zero: set minReplicaCount to 1 or more");
   }
   checkScalingModifiers(object, report);
   const annotations = parseControlAnnotations(object.metadata.annotations);

@@ -62,6 +62,9 @@ async function loadScaledObject(file: string, name: string | undefined) {
       { authParams: {}, resolvedEnv: {}, unresolved: new Set(["auth", "env"]) },
       { asMetricSource },
     );
+    if (prepared.resource) {
+      throw new TidalError("TIDAL_E_SIMULATE", `trigger ${trigger.name || index} (${trigger.type}): cpu and memory are measured by the HPA and cannot be replayed from a metric trace`);
+    }
     if (prepared.metricSpec === undefined) {
       throw new TidalError(
         "TIDAL_E_SIMULATE",

@@ -47,6 +47,11 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
         return fail(messageOf(error));
       }
       const prepared = prepareTrigger(trigger, index, inputs, { asMetricSource });
+      if (prepared.resource) {
+        // The HPA reads cpu and memory from metrics.k8s.io; there is nothing for Tidal to read.
+        const { name, targetType, value } = prepared.resource;
+        return { ...base, ...empty, trigger: label, type: trigger.type, metricName: name, target: Number.parseFloat(value), targetType, error: null };
+      }
       const errors = prepared.problems.filter((problem) => problem.severity === "error");
       if (errors.length > 0 || prepared.metricSpec === undefined) {
         return fail(errors.map((problem) => `${problem.key}: ${problem.message}`).join("; "));

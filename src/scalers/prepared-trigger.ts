@@ -29,13 +29,24 @@ export interface PreparedTrigger {
   type: string;
   definition: ScalerDefinition | undefined;
   params: Record<string, unknown>;
-  /** Undefined when the parameters have errors. */
+  /** Undefined when the parameters have errors, and for cpu/memory triggers. */
   metricSpec: TriggerMetricSpec | undefined;
+  /** For cpu/memory triggers: the HPA Resource metric they become. */
+  resource?: ResourceMetric;
   problems: ParamProblem[];
   /** Removes this trigger's secrets from a text. */
   redact: (text: string) => string;
   /** The metadata with `<key>FromEnv` entries resolved (see ScalerContext.resolvedMetadata). */
   resolvedMetadata: Readonly<Record<string, string>>;
+}
+
+/** A cpu or memory trigger as an HPA Resource (or ContainerResource) metric. */
+export interface ResourceMetric {
+  name: "cpu" | "memory";
+  targetType: "Utilization" | "AverageValue";
+  /** A percentage for Utilization, a quantity for AverageValue. */
+  value: string;
+  containerName?: string;
 }
 
 /** The metadata with each `<key>FromEnv` entry holding its variable's value; unset variables are left out. */
@@ -90,7 +101,15 @@ export function prepareTrigger(
     problems.push({ key, message: hint, severity: "warning" });
   }
   const metricType: MetricTargetType = trigger.metricType === "Value" ? "Value" : "AverageValue";
-  if (trigger.metricType === "Utilization") {
+  if (definition.resourceMetric) {
+    if (trigger.metricType !== "Utilization" && trigger.metricType !== "AverageValue") {
+      problems.push({
+        key: "metricType",
+        message: `${trigger.type} triggers need the trigger's metricType: Utilization or AverageValue, as in KEDA 2.18+`,
+        severity: "error",
+      });
+    }
+  } else if (trigger.metricType === "Utilization") {
     problems.push({
       key: "metricType",
       message: `metricType Utilization is only valid for cpu and memory triggers; use AverageValue or Value`,
@@ -103,7 +122,12 @@ export function prepareTrigger(
       severity: "error",
     });
   }
-  const context = { asMetricSource: options.asMetricSource, triggerType: trigger.type, triggerIndex: index };
+  const context = {
+    asMetricSource: options.asMetricSource,
+    triggerType: trigger.type,
+    triggerIndex: index,
+    ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
+  };
   // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
   const complete = parsed.unknown.size === 0;
   if (complete && !problems.some((problem) => problem.severity === "error")) {
@@ -111,7 +135,16 @@ export function prepareTrigger(
   }
   const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
   let metricSpec: TriggerMetricSpec | undefined;
-  if (!problems.some((problem) => problem.severity === "error")) {
+  let resource: ResourceMetric | undefined;
+  if (definition.resourceMetric && !problems.some((problem) => problem.severity === "error")) {
+    const values = parsed.values as { value: string; containerName?: string };
+    resource = {
+      name: trigger.type as ResourceMetric["name"],
+      targetType: trigger.metricType as ResourceMetric["targetType"],
+      value: values.value,
+      ...(values.containerName ? { containerName: values.containerName } : {}),
+    };
+  } else if (!problems.some((problem) => problem.severity === "error")) {
     // The metric reads names and targets from metadata, so it is known even when credentials are
     // not (validating or simulating files without the cluster's secrets).
     const metric = complete
@@ -132,7 +165,7 @@ export function prepareTrigger(
   // every authentication value: masking "enable" would garble "enableTLS".)
   const redactProblem = createRedactor([...parsed.secrets, ...parsed.fromAuthentication]);
   const redacted = problems.map((problem) => ({ ...problem, message: redactProblem(problem.message) }));
-  return { ...base, params: parsed.values, metricSpec, problems: redacted, redact };
+  return { ...base, params: parsed.values, metricSpec, ...(resource ? { resource } : {}), problems: redacted, redact };
 }
 
 /**

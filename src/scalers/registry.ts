@@ -1,4 +1,5 @@
 import { cronScaler } from "./cron/cron.ts";
+import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
@@ -14,10 +15,12 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  cpuScaler,
   cronScaler,
   externalScaler,
   externalPushScaler,
   kafkaScaler,
+  memoryScaler,
   metricsApiScaler,
   mqttScaler,
   mysqlScaler,

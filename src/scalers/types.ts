@@ -73,12 +73,17 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   /** One line for `docs/scalers.md`. */
   description: string;
   /** Types of metric targets allowed; default AverageValue and Value. */
-  metricTypes?: readonly MetricTargetType[];
+  metricTypes?: readonly (MetricTargetType | "Utilization")[];
+  /**
+   * cpu and memory: the HPA measures them (metrics.k8s.io); the trigger becomes a Resource metric
+   * of the HPA (`PreparedTrigger.resource`) and is never connected.
+   */
+  resourceMetric?: boolean;
   params: S;
   /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
   validate?(
     params: ParsedParams<S>,
-    context: Pick<ScalerContext, "asMetricSource" | "triggerType">,
+    context: Pick<ScalerContext, "asMetricSource" | "triggerType"> & { metricType?: string },
   ): ParamProblem[];
   metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
   /**

@@ -109,6 +109,34 @@ describe("tidal operator on the real control plane", () => {
     expect(events).toContain("KEDAScaleTargetDeactivated");
   });
 
+  it("turns cpu and memory triggers into HPA Resource metrics after the External ones", async () => {
+    await apply(deployment("mixed", 1));
+    await apply(
+      scaledObject("mixed", {
+        scaleTargetRef: { name: "mixed" },
+        minReplicaCount: 1,
+        triggers: [
+          { type: "cpu", metricType: "Utilization", metadata: { value: "60" } },
+          { type: "memory", metricType: "AverageValue", metadata: { value: "256Mi", containerName: "main" } },
+          redisTrigger(uniqueName("mixed")),
+        ],
+      }),
+    );
+    const hpa = await eventually("the HPA", () => kubectlJson<{ spec: { metrics: { type: string }[] } }>(["-n", namespace, "get", "hpa", "keda-hpa-mixed"]));
+    expect(hpa.spec.metrics.map((metric) => metric.type)).toEqual(["External", "Resource", "ContainerResource"]);
+    expect(hpa.spec.metrics[1]).toEqual({ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } });
+    expect(hpa.spec.metrics[2]).toEqual({
+      type: "ContainerResource",
+      containerResource: { name: "memory", container: "main", target: { type: "AverageValue", averageValue: "256Mi" } },
+    });
+    const status = await eventually("Ready", async () => {
+      const object = await kubectlJson<{ status?: { resourceMetricNames?: string[]; externalMetricNames?: string[] } }>(["-n", namespace, "get", "scaledobject", "mixed"]);
+      return object.status?.resourceMetricNames && object.status;
+    });
+    expect(status.resourceMetricNames).toEqual(["cpu", "memory"]);
+    expect(status.externalMetricNames).toHaveLength(1);
+  });
+
   it("reports an invalid ScaledObject as Ready=False with the validation message", async () => {
     await apply(deployment("invalid-target", 1));
     await apply(scaledObject("invalid", { scaleTargetRef: { name: "invalid-target" }, minReplicaCount: 5, maxReplicaCount: 2, triggers: [redisTrigger("unused")] }));

@@ -1,6 +1,7 @@
 import type { ScaledObject } from "../../api/schema/scaled-object.ts";
 import { buildHpaModel, hpaName } from "../../engine/decide.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
+import type { ResourceMetric } from "../../scalers/prepared-trigger.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import { formatQuantity } from "../metrics-api/quantity.ts";
 import type { ResolvedResource } from "./discovery.ts";
@@ -43,6 +44,7 @@ export function desiredHpa(
   metricSpecs: readonly TriggerMetricSpec[],
   target: ResolvedResource,
   version: string,
+  resources: readonly ResourceMetric[] = [],
 ): HorizontalPodAutoscaler {
   const model = buildHpaModel(object, metricSpecs);
   const name = hpaName(object);
@@ -54,7 +56,7 @@ export function desiredHpa(
       .filter(Boolean),
   );
   const ownLabels = Object.fromEntries(Object.entries(object.metadata.labels ?? {}).filter(([key]) => !excluded.has(key)));
-  const metrics = model.metrics.map((metric) => ({
+  const external = model.metrics.map((metric) => ({
     type: "External",
     external: {
       metric: { name: metric.metricName, selector: { matchLabels: { [SCALED_OBJECT_LABEL]: object.metadata.name } } },
@@ -64,6 +66,8 @@ export function desiredHpa(
           : { type: "AverageValue", averageValue: formatQuantity(metric.target) },
     },
   }));
+  // KEDA sorts the HPA's metrics by type: External before (Container)Resource.
+  const metrics: Record<string, unknown>[] = [...external, ...resources.map(resourceMetricSpec)];
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
@@ -97,6 +101,17 @@ export function desiredHpa(
       ...(model.behavior ? { behavior: model.behavior as Record<string, unknown> } : {}),
     },
   };
+}
+
+/** A cpu/memory trigger as an HPA Resource or ContainerResource metric. */
+function resourceMetricSpec(resource: ResourceMetric): Record<string, unknown> {
+  const target =
+    resource.targetType === "Utilization"
+      ? { type: "Utilization", averageUtilization: Number(resource.value) }
+      : { type: "AverageValue", averageValue: resource.value };
+  return resource.containerName
+    ? { type: "ContainerResource", containerResource: { name: resource.name, container: resource.containerName, target } }
+    : { type: "Resource", resource: { name: resource.name, target } };
 }
 
 /** True when the live HPA already matches what Tidal wants (spec, and labels/annotations as a subset). */

@@ -100,8 +100,9 @@ export class ScaledJobOperator {
         pool: this.#options.pool,
         timeoutMs: this.#options.timeoutMs,
       });
-      if (!prepared.ok) {
-        await this.#checkFailed(key, raw, prepared.problems.join("; "));
+      if (!prepared.ok || prepared.resources.length > 0) {
+        const problems = prepared.ok ? ["cpu and memory triggers are not supported for ScaledJob"] : prepared.problems;
+        await this.#checkFailed(key, raw, problems.join("; "));
         return;
       }
       await this.#drop(key);

@@ -11,7 +11,7 @@ import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
-import type { TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { messageOf } from "../../util/errors.ts";
 import { stableJson } from "../../util/stable-json.ts";
@@ -58,6 +58,7 @@ interface ScaleLoopRuntime {
   mode: "hpa" | "direct";
   measurers: TriggerMeasurer[];
   specs: TriggerMetricSpec[];
+  resources: ResourceMetric[];
   state: ScaledObjectState;
   lastSamples?: TimedSample[];
   replicas: number;
@@ -197,6 +198,7 @@ export class ScaledObjectOperator {
       mode,
       measurers: prepared.measurers,
       specs: prepared.specs,
+      resources: prepared.resources,
       state: existing?.state ?? this.#stateFromStatus(raw),
       replicas,
       stale: false,
@@ -375,6 +377,7 @@ export class ScaledObjectOperator {
       scaleTargetGVKR: { group: runtime.resolved.group, version: runtime.resolved.version, kind: runtime.resolved.kind, resource: runtime.resolved.resource },
       originalReplicaCount: status.originalReplicaCount ?? runtime.replicas,
       externalMetricNames: runtime.specs.map((spec) => spec.metricName),
+      ...(runtime.resources.length > 0 ? { resourceMetricNames: runtime.resources.map((resource) => resource.name) } : {}),
       hpaName: runtime.mode === "hpa" ? hpaName(object) : null,
       triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
       authenticationsTypes: [...new Set(object.spec.triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])))].join(","),
@@ -410,7 +413,7 @@ export class ScaledObjectOperator {
       await this.#deleteHpa(namespace, name, raw.metadata.uid);
       return;
     }
-    const desired = desiredHpa({ ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } }, runtime.specs, runtime.resolved, version);
+    const desired = desiredHpa({ ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } }, runtime.specs, runtime.resolved, version, runtime.resources);
     const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
     let live: HorizontalPodAutoscaler | undefined;
     try {

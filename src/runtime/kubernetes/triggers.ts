@@ -6,12 +6,12 @@ import { resolveAuthParams } from "../../auth/resolve.ts";
 import type { AuthSources } from "../../auth/sources.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
-import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import { connectTrigger, prepareTrigger, type ResourceMetric, type TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
 import { messageOf } from "../../util/errors.ts";
 
 /** Connected triggers of one object, or the reasons they could not be prepared. */
 export type PreparedTriggers =
-  | { ok: true; measurers: TriggerMeasurer[]; specs: TriggerMetricSpec[] }
+  | { ok: true; measurers: TriggerMeasurer[]; specs: TriggerMetricSpec[]; resources: ResourceMetric[] }
   | { ok: false; problems: string[] };
 
 interface PodTemplateHolder {
@@ -64,7 +64,9 @@ export async function prepareClusterTriggers(
     else prepared.push(one);
   }
   if (problems.length > 0) return { ok: false, problems };
-  const measurers = prepared.map((one) =>
+  // cpu and memory become Resource metrics the HPA reads itself; nothing to connect.
+  const resources = prepared.flatMap((one) => (one.resource ? [one.resource] : []));
+  const measurers = prepared.filter((one) => one.resource === undefined).map((one) =>
     connectTrigger(one, {
       scalableObject: { kind: object.kind, namespace, name: object.metadata.name },
       metricType: one.metricSpec?.targetType ?? "AverageValue",
@@ -82,5 +84,5 @@ export async function prepareClusterTriggers(
     await Promise.all(measurers.map((measurer) => measurer.close()));
     return { ok: false, problems: failures };
   }
-  return { ok: true, measurers, specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value) };
+  return { ok: true, measurers, specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value), resources };
 }

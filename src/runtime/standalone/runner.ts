@@ -73,9 +73,23 @@ interface RunningJob {
 const keyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
   `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
 
-/** Problems that only `tidal run` has: targets it cannot scale without Kubernetes. */
+/** Problems that only `tidal run` has: targets and triggers that need Kubernetes. */
 export function standaloneProblems(set: ManifestSet): Problem[] {
   const problems: Problem[] = [];
+  for (const loaded of [...set.scaledObjects, ...set.scaledJobs]) {
+    for (const [index, trigger] of loaded.object.spec.triggers.entries()) {
+      if (trigger.type !== "cpu" && trigger.type !== "memory") continue;
+      problems.push({
+        file: loaded.file,
+        doc: loaded.doc,
+        kind: loaded.object.kind,
+        name: loaded.object.metadata.name,
+        path: `spec.triggers[${index}].type`,
+        message: `${trigger.type} triggers are measured by the Kubernetes HPA (metrics.k8s.io); tidal run cannot use them`,
+        severity: "error",
+      });
+    }
+  }
   for (const loaded of set.scaledObjects) {
     const { metadata, spec } = loaded.object;
     const ref = spec.scaleTargetRef;
