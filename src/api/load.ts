@@ -54,6 +54,8 @@ export function parseManifests(
   const problems: Problem[] = [];
   let doc = 0;
   const lineCounter = new LineCounter();
+  const documentProblem = (message: string) =>
+    problems.push({ file, doc, kind: "", name: "", path: "", message, severity: "error" });
   for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter })) {
     doc += 1;
     if (parsed.errors.length > 0) {
@@ -62,15 +64,7 @@ export function parseManifests(
         const where = position ? `line ${position.line}, column ${position.col}: ` : "";
         const message =
           error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-        problems.push({
-          file,
-          doc,
-          kind: "",
-          name: "",
-          path: "",
-          message: `${where}${message}`,
-          severity: "error",
-        });
+        documentProblem(`${where}${message}`);
       }
       continue;
     }
@@ -79,15 +73,7 @@ export function parseManifests(
       value = parsed.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Too many aliases (an "entity expansion" document) and similar: a finding, not a crash.
-      problems.push({
-        file,
-        doc,
-        kind: "",
-        name: "",
-        path: "",
-        message: `cannot read the document: ${messageOf(error)}`,
-        severity: "error",
-      });
+      documentProblem(`cannot read the document: ${messageOf(error)}`);
       continue;
     }
     if (value === null || value === undefined) continue;

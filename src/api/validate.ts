@@ -2,6 +2,7 @@ import { manifestAuthSources } from "../auth/manifest-sources.ts";
 import { resolveAuthParams } from "../auth/resolve.ts";
 import { parseControlAnnotations } from "../engine/annotations.ts";
 import { compileFormula } from "../engine/formula/compile.ts";
+import { hpaName } from "../engine/hpa-model.ts";
 import { prepareTrigger, type PreparedTrigger } from "../scalers/prepared-trigger.ts";
 import { messageOf } from "../util/errors.ts";
 import { loadManifests, type Problem } from "./load.ts";
@@ -39,10 +40,6 @@ function sinkFor(loaded: Loaded<{ kind: string; metadata: { name: string } }>, p
     });
 }
 
-/** The HPA name KEDA gives a ScaledObject. */
-export function hpaNameOf(object: ScaledObject): string {
-  return object.spec.advanced?.horizontalPodAutoscalerConfig?.name ?? `keda-hpa-${object.metadata.name}`;
-}
 
 /** Whether a ScaledObject combines its triggers with a scalingModifiers formula. */
 export function usesFormula(object: ScaledObject): boolean {
@@ -179,8 +176,8 @@ function checkReplicaBounds(
 export function checkScaledObject(object: ScaledObject, report: ProblemSink): void {
   const { spec } = object;
   checkReplicaBounds(spec, report);
-  if (hpaNameOf(object).length > MAX_NAME_LENGTH) {
-    report("spec.advanced.horizontalPodAutoscalerConfig.name", `the HPA name "${hpaNameOf(object)}" is longer than 63 characters`);
+  if (hpaName(object).length > MAX_NAME_LENGTH) {
+    report("spec.advanced.horizontalPodAutoscalerConfig.name", `the HPA name "${hpaName(object)}" is longer than 63 characters`);
   }
   checkTriggerList(spec.triggers, report, "ScaledObject");
   for (const [index, trigger] of spec.triggers.entries()) {
@@ -259,14 +256,14 @@ function checkConflicts(set: ManifestSet, problems: Problem[]): void {
     const { metadata, spec } = loaded.object;
     const ref = spec.scaleTargetRef;
     const target = `${metadata.namespace}/${ref.apiVersion ?? "apps/v1"}/${ref.kind ?? "Deployment"}/${ref.name}`;
-    const hpa = `${metadata.namespace}/${hpaNameOf(loaded.object)}`;
+    const hpa = `${metadata.namespace}/${hpaName(loaded.object)}`;
     const report = sinkFor(loaded, problems);
     const sameTarget = targets.get(target);
     if (sameTarget) {
       report("spec.scaleTargetRef", `ScaledObject "${sameTarget.object.metadata.name}" already scales ${ref.kind ?? "Deployment"} "${ref.name}"`);
     } else targets.set(target, loaded);
     const sameHpa = hpas.get(hpa);
-    if (sameHpa) report("metadata.name", `ScaledObject "${sameHpa.object.metadata.name}" already owns HPA "${hpaNameOf(loaded.object)}"`);
+    if (sameHpa) report("metadata.name", `ScaledObject "${sameHpa.object.metadata.name}" already owns HPA "${hpaName(loaded.object)}"`);
     else hpas.set(hpa, loaded);
   }
 }

@@ -6,7 +6,7 @@ import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
 import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
-import { conditionIs, type ObjectSnapshot } from "./snapshot.ts";
+import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 
 /** Where a ScaledJob's jobs run: local processes, or batch/v1 Jobs. */
 export interface JobTarget {
@@ -106,18 +106,7 @@ export class JobLoop {
       lastActiveTime: this.#lastActiveTime === undefined ? null : new Date(this.#lastActiveTime).toISOString(),
       lastEvaluationTime: this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
       conditions: this.#conditions,
-      triggers: this.#specs.map((spec, index) => {
-        const sample = this.#samples[index];
-        return {
-          name: spec.name,
-          type: spec.type,
-          metricName: spec.metricName,
-          value: sample?.value ?? null,
-          target: spec.target,
-          active: sample !== undefined && sample.error === undefined && (sample.active ?? (sample.value ?? 0) > spec.activationTarget),
-          error: sample?.error ?? null,
-        };
-      }),
+      triggers: triggerSnapshots(this.#specs, this.#samples),
     };
   }
 

@@ -5,6 +5,7 @@ import { usesFormula } from "../api/validate.ts";
 import { ConnectionPool } from "../scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger } from "../scalers/prepared-trigger.ts";
 import { messageOf } from "../util/errors.ts";
+import { sampleActive } from "./readings.ts";
 import { standaloneTriggerInputs, targetEnvironment } from "./standalone/trigger-inputs.ts";
 
 /** One trigger's reading, as `tidal probe` reports it. */
@@ -74,7 +75,7 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
           value: sample.value ?? null,
           target: spec.target,
           targetType: spec.targetType,
-          active: sample.error === undefined ? (sample.active ?? (sample.value ?? 0) > spec.activationTarget) : null,
+          active: sample.error === undefined ? sampleActive(spec, sample) : null,
           error: sample.error ?? null,
           latencyMs: Math.round(sample.latencyMs),
         };

@@ -10,6 +10,12 @@ export function measureAll(measurers: readonly TriggerMeasurer[]): Promise<Timed
   return Promise.all(measurers.map((measurer) => measurer.measure()));
 }
 
+/** Whether a reading counts as active: the scaler's own answer, else value > activation threshold. */
+export function sampleActive(spec: TriggerMetricSpec, sample: TriggerSample | undefined): boolean {
+  if (sample === undefined || sample.error !== undefined) return false;
+  return sample.active ?? (sample.value ?? 0) > spec.activationTarget;
+}
+
 /** Writes KEDA's per-trigger metrics for one evaluation. */
 export function recordReadings(
   metrics: TidalMetrics,
@@ -32,7 +38,7 @@ export function recordReadings(
       },
       {
         ...(sample.value === undefined ? {} : { value: sample.value }),
-        active: !failed && (sample.active ?? (sample.value ?? 0) > spec.activationTarget),
+        active: sampleActive(spec, sample),
         latencySeconds: sample.latencyMs / 1000,
         failed,
       },

@@ -7,7 +7,7 @@ import type { ScaleTarget } from "../targets/types.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
 import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
-import { conditionIs, type ObjectSnapshot } from "./snapshot.ts";
+import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 
 /** What a scale loop keeps across restarts (in --state-dir). */
 export interface PersistedScaleState {
@@ -179,18 +179,7 @@ export class ScaleLoop {
       ready: conditionIs(this.#snapshot.conditions, "Ready", "True"),
       lastActiveTime: engine.lastActiveTime === undefined ? null : new Date(engine.lastActiveTime).toISOString(),
       lastEvaluationTime: this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
-      triggers: this.#specs.map((spec, index) => {
-        const sample = this.#samples[index];
-        return {
-          name: spec.name,
-          type: spec.type,
-          metricName: spec.metricName,
-          value: sample?.value ?? null,
-          target: spec.target,
-          active: sample !== undefined && sample.error === undefined && (sample.active ?? (sample.value ?? 0) > spec.activationTarget),
-          error: sample?.error ?? null,
-        };
-      }),
+      triggers: triggerSnapshots(this.#specs, this.#samples),
     };
   }
 

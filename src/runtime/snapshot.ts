@@ -1,4 +1,6 @@
 import type { Condition } from "../api/schema/primitives.ts";
+import type { TriggerMetricSpec } from "../engine/types.ts";
+import { sampleActive, type TimedSample } from "./readings.ts";
 
 /** One trigger in the status API. */
 export interface TriggerSnapshot {
@@ -33,4 +35,20 @@ export interface ObjectSnapshot {
 
 export function conditionIs(conditions: readonly Condition[], type: string, status: Condition["status"]): boolean {
   return conditions.some((condition) => condition.type === type && condition.status === status);
+}
+
+/** The triggers of a snapshot from the last evaluation's readings. */
+export function triggerSnapshots(specs: readonly TriggerMetricSpec[], samples: readonly TimedSample[]): TriggerSnapshot[] {
+  return specs.map((spec, index) => {
+    const sample = samples[index];
+    return {
+      name: spec.name,
+      type: spec.type,
+      metricName: spec.metricName,
+      value: sample?.value ?? null,
+      target: spec.target,
+      active: sampleActive(spec, sample),
+      error: sample?.error ?? null,
+    };
+  });
 }

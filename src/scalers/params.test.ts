@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { parseGoBool } from "../engine/go-parse.ts";
 import {
   knownMetadataKeys,
   param,
   parseDuration,
-  parseGoBool,
   parseParams,
   type ParamInputs,
   type ParamSchema,

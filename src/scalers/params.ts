@@ -1,3 +1,5 @@
+import { parseGoBool } from "../engine/go-parse.ts";
+
 /**
  * Declarative scaler parameters with KEDA's lookup rules: each parameter names the sources it may
  * come from, in order — trigger metadata, the TriggerAuthentication's parameters, or the target's
@@ -250,12 +252,6 @@ function convert(raw: string, declaration: Param<unknown>): Conversion {
   }
 }
 
-/** Go's strconv.ParseBool. */
-export function parseGoBool(raw: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(raw)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(raw)) return false;
-  return undefined;
-}
 
 const DURATION_UNITS: Record<string, number> = {
   ns: 1e-6,

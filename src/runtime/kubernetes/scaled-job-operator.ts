@@ -2,18 +2,13 @@ import { describeIssues } from "../../api/issues.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledJob, type ScaledJob } from "../../api/schema/scaled-job.ts";
 import { checkScaledJob } from "../../api/validate.ts";
-import type { AuthSources } from "../../auth/sources.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
-import type { Logger } from "../../observability/logger.ts";
-import type { TidalMetrics } from "../../observability/metrics.ts";
-import type { ConnectionPool } from "../../scalers/connection-pool.ts";
-import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import { JobLoop } from "../job-loop.ts";
 import type { Informer } from "./informer.ts";
-import { resourcePath, type KubeApi } from "./kube-api.ts";
-import type { KubeEventRecorder } from "./kube-events.ts";
+import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
+import { resourcePath } from "./kube-api.ts";
 import { KubernetesJobTarget } from "./job-target.ts";
 import { FINALIZER, type RawScaledObject } from "./scaled-object-operator.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
@@ -23,20 +18,8 @@ const SJ_API = "keda.sh/v1alpha1";
 /** A ScaledJob as the API returns it. */
 export type RawScaledJob = Omit<RawScaledObject, "status"> & { status?: ScaledJob["status"] };
 
-export interface ScaledJobOperatorOptions {
-  api: KubeApi;
+export interface ScaledJobOperatorOptions extends ReconcilerDependencies {
   informer: Informer<RawScaledJob>;
-  authSources: AuthSources;
-  scheduler: Scheduler;
-  pool: ConnectionPool;
-  metrics: TidalMetrics;
-  events: KubeEventRecorder;
-  logger: Logger;
-  version: string;
-  clusterObjectNamespace: string;
-  timeoutMs: number;
-  isLeader: () => boolean;
-  now?: () => number;
 }
 
 interface JobRuntime {

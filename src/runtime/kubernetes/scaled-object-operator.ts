@@ -2,25 +2,21 @@ import { describeIssues } from "../../api/issues.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { checkScaledObject } from "../../api/validate.ts";
-import type { AuthSources } from "../../auth/sources.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { fallbackCondition, pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { decideDirect, hpaName, initialState, kedaPoll, serveMetrics } from "../../engine/decide.ts";
 import { COMPOSITE_METRIC_NAME } from "../../engine/scaling-modifiers.ts";
 import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
-import type { Logger } from "../../observability/logger.ts";
-import type { TidalMetrics } from "../../observability/metrics.ts";
-import type { ConnectionPool } from "../../scalers/connection-pool.ts";
 import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
-import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { messageOf } from "../../util/errors.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
 import { desiredHpa, hpaUpToDate, SCALED_OBJECT_LABEL, type HorizontalPodAutoscaler } from "./hpa.ts";
+import type { LookupResult } from "../metrics-api/index.ts";
 import type { Informer } from "./informer.ts";
-import { isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
-import type { KubeEventRecorder } from "./kube-events.ts";
+import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
+import { isNotFound, resourcePath } from "./kube-api.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
 
@@ -67,24 +63,10 @@ interface ScaleLoopRuntime {
   lastStatus?: string;
 }
 
-export interface ScaledObjectOperatorOptions {
-  api: KubeApi;
+export interface ScaledObjectOperatorOptions extends ReconcilerDependencies {
   informer: Informer<RawScaledObject>;
-  authSources: AuthSources;
   discovery: Discovery;
-  scheduler: Scheduler;
-  pool: ConnectionPool;
-  metrics: TidalMetrics;
-  events: KubeEventRecorder;
-  logger: Logger;
-  version: string;
-  clusterObjectNamespace: string;
-  timeoutMs: number;
-  isLeader: () => boolean;
-  now?: () => number;
 }
-
-export type MetricLookup = { items: { value: number; timestamp: Date }[] } | { error: { status: number; message: string } };
 
 /**
  * Reconciles ScaledObjects the way KEDA's operator does: finalizer, pause annotations, target
@@ -466,7 +448,7 @@ export class ScaledObjectOperator {
    * The value of one external metric for the HPA: live from the scaler, or the last poll's
    * reading when the trigger sets useCachedMetrics; fallback and the formula applied as KEDA does.
    */
-  async lookupMetric(namespace: string, metricName: string, selector: Record<string, string>): Promise<MetricLookup> {
+  async lookupMetric(namespace: string, metricName: string, selector: Record<string, string>): Promise<LookupResult> {
     const name = selector[SCALED_OBJECT_LABEL];
     if (!name) return { error: { status: 400, message: "scaledObject name is not specified" } };
     const runtime = this.#runtimes.get(ScaledObjectOperator.key(namespace, name));

@@ -1,0 +1,27 @@
+import type { AuthSources } from "../../auth/sources.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { TidalMetrics } from "../../observability/metrics.ts";
+import type { ConnectionPool } from "../../scalers/connection-pool.ts";
+import type { Scheduler } from "../../scheduler/scheduler.ts";
+import type { KubeApi } from "./kube-api.ts";
+import type { KubeEventRecorder } from "./kube-events.ts";
+
+/** What the ScaledObject and ScaledJob reconcilers share, wired once by the operator. */
+export interface ReconcilerDependencies {
+  api: KubeApi;
+  authSources: AuthSources;
+  scheduler: Scheduler;
+  pool: ConnectionPool;
+  metrics: TidalMetrics;
+  events: KubeEventRecorder;
+  logger: Logger;
+  /** Tidal's version, for the app.kubernetes.io/version label. */
+  version: string;
+  /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
+  clusterObjectNamespace: string;
+  /** Deadline of one measurement. */
+  timeoutMs: number;
+  /** Only the leader writes; every replica reads. */
+  isLeader: () => boolean;
+  now?: () => number;
+}
