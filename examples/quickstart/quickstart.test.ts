@@ -21,7 +21,9 @@ describe("examples/quickstart", () => {
     const second = await fetch(`${run.httpProxyUrl}/again`);
     expect(second.headers.get("x-keda-http-cold-start")).toBe("false");
     expect(await second.text()).toContain("GET /again");
-    await eventually("the activation event", () => run.logs.some((line) => line.reason === "KEDAScaleTargetActivated"));
+    await eventually("the activation event", () =>
+      run.logs.some((line) => line.reason === "KEDAScaleTargetActivated"),
+    );
     expect(await run.stop()).toBe(0);
   });
 });

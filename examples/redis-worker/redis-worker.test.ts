@@ -13,13 +13,18 @@ describe("examples/redis-worker", () => {
   it("scales workers up for a backlog and they drain the list", async () => {
     const list = uniqueName("jobs");
     cleanup.add(() => redis.del(list));
-    const variant = exampleVariant("redis-worker", { "value: jobs": `value: ${list}`, "listName: jobs": `listName: ${list}` });
+    const variant = exampleVariant("redis-worker", {
+      "value: jobs": `value: ${list}`,
+      "listName: jobs": `listName: ${list}`,
+    });
     cleanup.add(variant.remove);
     const run = await TidalRun.start([variant.file]);
     cleanup.add(() => run.stop());
 
     await redis.rpush(list, ...Array.from({ length: 45 }, (_, index) => `job-${index}`));
-    await eventually("more than one worker", async () => (await run.object("redis-worker")).replicas > 1, { timeoutMs: 20_000 });
+    await eventually("more than one worker", async () => (await run.object("redis-worker")).replicas > 1, {
+      timeoutMs: 20_000,
+    });
     await eventually("the list drained", async () => (await redis.llen(list)) === 0, { timeoutMs: 30_000 });
     const done = run.logs.filter((line) => /^worker \d+ done: job-/.test(line.msg));
     expect(done.length).toBe(45);

@@ -31,7 +31,11 @@ const common = {
   min: { name: "Min", type: "integer", jsonPath: ".spec.minReplicaCount" } as PrinterColumn,
   max: { name: "Max", type: "integer", jsonPath: ".spec.maxReplicaCount" } as PrinterColumn,
   triggers: { name: "Triggers", type: "string", jsonPath: ".status.triggersTypes" } as PrinterColumn,
-  authentications: { name: "Authentications", type: "string", jsonPath: ".status.authenticationsTypes" } as PrinterColumn,
+  authentications: {
+    name: "Authentications",
+    type: "string",
+    jsonPath: ".status.authenticationsTypes",
+  } as PrinterColumn,
   age: { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" } as PrinterColumn,
 };
 const authColumns = (extra: PrinterColumn[]): PrinterColumn[] => [
@@ -115,8 +119,17 @@ function structural(node: unknown): unknown {
   const output: Schema = {};
   for (const [key, value] of Object.entries(input)) {
     if (key === "$schema" || key === "default" || key === "propertyNames" || key === "id") continue;
-    if (key === "additionalProperties" && (value === false || (input.properties !== undefined && typeof value === "object"))) continue;
-    if (key === "additionalProperties" && typeof value === "object" && value !== null && Object.keys(value).length === 0) {
+    if (
+      key === "additionalProperties" &&
+      (value === false || (input.properties !== undefined && typeof value === "object"))
+    )
+      continue;
+    if (
+      key === "additionalProperties" &&
+      typeof value === "object" &&
+      value !== null &&
+      Object.keys(value).length === 0
+    ) {
       output["x-kubernetes-preserve-unknown-fields"] = true;
       continue;
     }
@@ -138,7 +151,12 @@ function structural(node: unknown): unknown {
 }
 
 function openApiSchema(schema: z.ZodType): Schema {
-  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", reused: "inline", unrepresentable: "any" }) as Schema;
+  const json = z.toJSONSchema(schema, {
+    target: "openapi-3.0",
+    io: "input",
+    reused: "inline",
+    unrepresentable: "any",
+  }) as Schema;
   const result = structural(json) as Schema;
   const properties = result.properties as Schema;
   properties.apiVersion = { type: "string" };

@@ -27,7 +27,10 @@ const MAX_NAME_LENGTH = 63;
 
 export type ProblemSink = (path: string, message: string, severity?: "error" | "warning") => void;
 
-function sinkFor(loaded: Loaded<{ kind: string; metadata: { name: string } }>, problems: Problem[]): ProblemSink {
+function sinkFor(
+  loaded: Loaded<{ kind: string; metadata: { name: string } }>,
+  problems: Problem[],
+): ProblemSink {
   return (path, message, severity = "error") =>
     problems.push({
       file: loaded.file,
@@ -39,7 +42,6 @@ function sinkFor(loaded: Loaded<{ kind: string; metadata: { name: string } }>, p
       severity,
     });
 }
-
 
 /** Whether a ScaledObject combines its triggers with a scalingModifiers formula. */
 export function usesFormula(object: ScaledObject): boolean {
@@ -89,38 +91,64 @@ async function prepareTriggersForValidation(
         }
       }
     }
-    prepared.push(prepareTrigger(trigger, index, { authParams, resolvedEnv: {}, unresolved }, { asMetricSource }));
+    prepared.push(
+      prepareTrigger(trigger, index, { authParams, resolvedEnv: {}, unresolved }, { asMetricSource }),
+    );
   }
   return prepared;
 }
 
-function reportTriggerProblems(prepared: readonly PreparedTrigger[], report: ProblemSink, strict: boolean): void {
+function reportTriggerProblems(
+  prepared: readonly PreparedTrigger[],
+  report: ProblemSink,
+  strict: boolean,
+): void {
   for (const trigger of prepared) {
     for (const problem of trigger.problems) {
       const base = `spec.triggers[${trigger.index}]`;
-      const path = problem.key === "type" || problem.key === "metricType" ? `${base}.${problem.key}` : `${base}.metadata.${problem.key}`;
+      const path =
+        problem.key === "type" || problem.key === "metricType"
+          ? `${base}.${problem.key}`
+          : `${base}.metadata.${problem.key}`;
       report(path, problem.message, strict ? "error" : problem.severity);
     }
   }
 }
 
-function checkTriggerList(triggers: readonly ScaleTrigger[], report: ProblemSink, kind: "ScaledObject" | "ScaledJob"): void {
+function checkTriggerList(
+  triggers: readonly ScaleTrigger[],
+  report: ProblemSink,
+  kind: "ScaledObject" | "ScaledJob",
+): void {
   const seen = new Map<string, number>();
   for (const [index, trigger] of triggers.entries()) {
     if (trigger.name) {
       const first = seen.get(trigger.name);
       if (first !== undefined) {
-        report(`spec.triggers[${index}].name`, `duplicate trigger name "${trigger.name}" (also spec.triggers[${first}].name); names must be unique`);
+        report(
+          `spec.triggers[${index}].name`,
+          `duplicate trigger name "${trigger.name}" (also spec.triggers[${first}].name); names must be unique`,
+        );
       } else seen.set(trigger.name, index);
     }
     if (trigger.useCachedMetrics && ["cpu", "memory", "cron"].includes(trigger.type)) {
-      report(`spec.triggers[${index}].useCachedMetrics`, `useCachedMetrics is not supported for ${trigger.type} triggers`);
+      report(
+        `spec.triggers[${index}].useCachedMetrics`,
+        `useCachedMetrics is not supported for ${trigger.type} triggers`,
+      );
     }
     if (kind === "ScaledJob" && trigger.metricType !== undefined) {
-      report(`spec.triggers[${index}].metricType`, "metricType is not supported for ScaledJob triggers; remove it");
+      report(
+        `spec.triggers[${index}].metricType`,
+        "metricType is not supported for ScaledJob triggers; remove it",
+      );
     }
     if (kind === "ScaledJob" && trigger.useCachedMetrics) {
-      report(`spec.triggers[${index}].useCachedMetrics`, "useCachedMetrics is ignored for ScaledJob", "warning");
+      report(
+        `spec.triggers[${index}].useCachedMetrics`,
+        "useCachedMetrics is ignored for ScaledJob",
+        "warning",
+      );
     }
   }
 }
@@ -129,25 +157,40 @@ function checkScalingModifiers(object: ScaledObject, report: ProblemSink): void 
   const modifiers = object.spec.advanced?.scalingModifiers;
   const fallback = object.spec.fallback;
   if (fallback?.behavior === "scalingModifiers" && !modifiers?.formula) {
-    report("spec.fallback.behavior", "behavior scalingModifiers needs spec.advanced.scalingModifiers.formula");
+    report(
+      "spec.fallback.behavior",
+      "behavior scalingModifiers needs spec.advanced.scalingModifiers.formula",
+    );
   }
   if (modifiers === undefined) return;
   const path = "spec.advanced.scalingModifiers";
   if (!modifiers.formula) {
-    if (Object.keys(modifiers).length > 0) report(`${path}.formula`, "formula is required when scalingModifiers is set");
+    if (Object.keys(modifiers).length > 0)
+      report(`${path}.formula`, "formula is required when scalingModifiers is set");
     return;
   }
   const target = Number(modifiers.target);
-  if (modifiers.target === undefined || modifiers.target.trim() === "") report(`${path}.target`, "target is required with a formula");
-  else if (!Number.isFinite(target) || target <= 0) report(`${path}.target`, `target must be a number greater than 0, got "${modifiers.target}"`);
+  if (modifiers.target === undefined || modifiers.target.trim() === "")
+    report(`${path}.target`, "target is required with a formula");
+  else if (!Number.isFinite(target) || target <= 0)
+    report(`${path}.target`, `target must be a number greater than 0, got "${modifiers.target}"`);
   else if (fallback !== undefined && !Number.isInteger(target)) {
-    report(`${path}.target`, "with fallback configured, target must be a whole number (KEDA's fallback needs an integer target)");
+    report(
+      `${path}.target`,
+      "with fallback configured, target must be a whole number (KEDA's fallback needs an integer target)",
+    );
   }
   if (modifiers.activationTarget !== undefined && !Number.isFinite(Number(modifiers.activationTarget))) {
-    report(`${path}.activationTarget`, `activationTarget must be a number, got "${modifiers.activationTarget}"`);
+    report(
+      `${path}.activationTarget`,
+      `activationTarget must be a number, got "${modifiers.activationTarget}"`,
+    );
   }
-  if (modifiers.metricType === "Utilization") report(`${path}.metricType`, "metricType must be AverageValue or Value");
-  const names = object.spec.triggers.filter((trigger) => trigger.name && !RESOURCE_TRIGGERS.has(trigger.type)).map((trigger) => trigger.name);
+  if (modifiers.metricType === "Utilization")
+    report(`${path}.metricType`, "metricType must be AverageValue or Value");
+  const names = object.spec.triggers
+    .filter((trigger) => trigger.name && !RESOURCE_TRIGGERS.has(trigger.type))
+    .map((trigger) => trigger.name);
   try {
     compileFormula(modifiers.formula, names);
   } catch (error) {
@@ -161,11 +204,17 @@ function checkReplicaBounds(
   report: ProblemSink,
 ): void {
   if (spec.minReplicaCount > spec.maxReplicaCount) {
-    report("spec.minReplicaCount", `minReplicaCount (${spec.minReplicaCount}) must be less than or equal to maxReplicaCount (${spec.maxReplicaCount})`);
+    report(
+      "spec.minReplicaCount",
+      `minReplicaCount (${spec.minReplicaCount}) must be less than or equal to maxReplicaCount (${spec.maxReplicaCount})`,
+    );
   }
   if (spec.idleReplicaCount !== undefined) {
     if (spec.idleReplicaCount >= spec.minReplicaCount) {
-      report("spec.idleReplicaCount", `idleReplicaCount (${spec.idleReplicaCount}) must be less than minReplicaCount (${spec.minReplicaCount})`);
+      report(
+        "spec.idleReplicaCount",
+        `idleReplicaCount (${spec.idleReplicaCount}) must be less than minReplicaCount (${spec.minReplicaCount})`,
+      );
     } else if (spec.idleReplicaCount > 0) {
       report("spec.idleReplicaCount", "only 0 is supported for idleReplicaCount, as in KEDA", "warning");
     }
@@ -177,12 +226,18 @@ export function checkScaledObject(object: ScaledObject, report: ProblemSink): vo
   const { spec } = object;
   checkReplicaBounds(spec, report);
   if (hpaName(object).length > MAX_NAME_LENGTH) {
-    report("spec.advanced.horizontalPodAutoscalerConfig.name", `the HPA name "${hpaName(object)}" is longer than 63 characters`);
+    report(
+      "spec.advanced.horizontalPodAutoscalerConfig.name",
+      `the HPA name "${hpaName(object)}" is longer than 63 characters`,
+    );
   }
   checkTriggerList(spec.triggers, report, "ScaledObject");
   for (const [index, trigger] of spec.triggers.entries()) {
     if (trigger.metricType === "Utilization" && !RESOURCE_TRIGGERS.has(trigger.type)) {
-      report(`spec.triggers[${index}].metricType`, "metricType Utilization is only valid for cpu and memory triggers");
+      report(
+        `spec.triggers[${index}].metricType`,
+        "metricType Utilization is only valid for cpu and memory triggers",
+      );
     }
   }
   const onlyResources = spec.triggers.every((trigger) => RESOURCE_TRIGGERS.has(trigger.type));
@@ -190,7 +245,10 @@ export function checkScaledObject(object: ScaledObject, report: ProblemSink): vo
     report("spec.fallback", "fallback needs at least one trigger that is not cpu or memory");
   }
   if (onlyResources && spec.minReplicaCount === 0) {
-    report("spec.minReplicaCount", "a ScaledObject whose triggers are all cpu or memory cannot scale to zero: set minReplicaCount to 1 or more");
+    report(
+      "spec.minReplicaCount",
+      "a ScaledObject whose triggers are all cpu or memory cannot scale to zero: set minReplicaCount to 1 or more",
+    );
   }
   checkScalingModifiers(object, report);
   const annotations = parseControlAnnotations(object.metadata.annotations);
@@ -205,24 +263,38 @@ export function checkScaledJob(object: ScaledJob, report: ProblemSink): void {
   checkReplicaBounds(spec, report);
   checkTriggerList(spec.triggers, report, "ScaledJob");
   const strategy = spec.scalingStrategy;
-  if (strategy.customScalingRunningJobPercentage !== undefined && !Number.isFinite(Number(strategy.customScalingRunningJobPercentage))) {
+  if (
+    strategy.customScalingRunningJobPercentage !== undefined &&
+    !Number.isFinite(Number(strategy.customScalingRunningJobPercentage))
+  ) {
     report(
       "spec.scalingStrategy.customScalingRunningJobPercentage",
       `must be a number such as "0.5", got "${strategy.customScalingRunningJobPercentage}" (KEDA then falls back to the default strategy)`,
       "warning",
     );
   }
-  if (spec.rolloutStrategy !== undefined) report("spec.rolloutStrategy", "rolloutStrategy is deprecated; use rollout.strategy", "warning");
+  if (spec.rolloutStrategy !== undefined)
+    report("spec.rolloutStrategy", "rolloutStrategy is deprecated; use rollout.strategy", "warning");
 }
 
-async function validateScaledObject(loaded: Loaded<ScaledObject>, set: ManifestSet, problems: Problem[], strict: boolean) {
+async function validateScaledObject(
+  loaded: Loaded<ScaledObject>,
+  set: ManifestSet,
+  problems: Problem[],
+  strict: boolean,
+) {
   const report = sinkFor(loaded, problems);
   checkScaledObject(loaded.object, report);
   const prepared = await prepareTriggersForValidation(loaded.object, set, report, usesFormula(loaded.object));
   reportTriggerProblems(prepared, report, strict);
 }
 
-async function validateScaledJob(loaded: Loaded<ScaledJob>, set: ManifestSet, problems: Problem[], strict: boolean) {
+async function validateScaledJob(
+  loaded: Loaded<ScaledJob>,
+  set: ManifestSet,
+  problems: Problem[],
+  strict: boolean,
+) {
   const report = sinkFor(loaded, problems);
   checkScaledJob(loaded.object, report);
   const prepared = await prepareTriggersForValidation(loaded.object, set, report, false);
@@ -236,7 +308,10 @@ function validateAuthentication(
   const report = sinkFor(loaded, problems);
   for (const source of UNSUPPORTED_AUTH_SOURCES) {
     if (loaded.object.spec[source] !== undefined) {
-      report(`spec.${source}`, `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`);
+      report(
+        `spec.${source}`,
+        `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
+      );
     }
   }
   if (loaded.object.kind === "TriggerAuthentication" && loaded.object.spec.filePath !== undefined) {
@@ -244,7 +319,10 @@ function validateAuthentication(
   }
   const identity = loaded.object.spec.podIdentity as { provider?: string } | undefined;
   if (identity?.provider !== undefined && identity.provider !== "none") {
-    report("spec.podIdentity.provider", `pod identity provider "${identity.provider}" is not supported by Tidal`);
+    report(
+      "spec.podIdentity.provider",
+      `pod identity provider "${identity.provider}" is not supported by Tidal`,
+    );
   }
 }
 
@@ -260,10 +338,17 @@ function checkConflicts(set: ManifestSet, problems: Problem[]): void {
     const report = sinkFor(loaded, problems);
     const sameTarget = targets.get(target);
     if (sameTarget) {
-      report("spec.scaleTargetRef", `ScaledObject "${sameTarget.object.metadata.name}" already scales ${ref.kind ?? "Deployment"} "${ref.name}"`);
+      report(
+        "spec.scaleTargetRef",
+        `ScaledObject "${sameTarget.object.metadata.name}" already scales ${ref.kind ?? "Deployment"} "${ref.name}"`,
+      );
     } else targets.set(target, loaded);
     const sameHpa = hpas.get(hpa);
-    if (sameHpa) report("metadata.name", `ScaledObject "${sameHpa.object.metadata.name}" already owns HPA "${hpaName(loaded.object)}"`);
+    if (sameHpa)
+      report(
+        "metadata.name",
+        `ScaledObject "${sameHpa.object.metadata.name}" already owns HPA "${hpaName(loaded.object)}"`,
+      );
     else hpas.set(hpa, loaded);
   }
 }
@@ -271,8 +356,10 @@ function checkConflicts(set: ManifestSet, problems: Problem[]): void {
 /** Checks a parsed manifest set: structure was checked on read; this adds KEDA's semantic rules. */
 export async function validateSet(set: ManifestSet, options: ValidationOptions = {}): Promise<Problem[]> {
   const problems: Problem[] = [];
-  for (const loaded of set.scaledObjects) await validateScaledObject(loaded, set, problems, options.strict ?? false);
-  for (const loaded of set.scaledJobs) await validateScaledJob(loaded, set, problems, options.strict ?? false);
+  for (const loaded of set.scaledObjects)
+    await validateScaledObject(loaded, set, problems, options.strict ?? false);
+  for (const loaded of set.scaledJobs)
+    await validateScaledJob(loaded, set, problems, options.strict ?? false);
   for (const loaded of [...set.triggerAuthentications, ...set.clusterTriggerAuthentications]) {
     validateAuthentication(loaded as never, problems);
   }
@@ -281,7 +368,10 @@ export async function validateSet(set: ManifestSet, options: ValidationOptions =
 }
 
 /** Loads files or folders and validates everything in them. */
-export async function validateManifests(paths: readonly string[], options: ValidationOptions = {}): Promise<ValidationResult> {
+export async function validateManifests(
+  paths: readonly string[],
+  options: ValidationOptions = {},
+): Promise<ValidationResult> {
   const loaded = await loadManifests(paths);
   const { set, problems } = readResources(loaded.documents);
   const semantic = await validateSet(set, options);

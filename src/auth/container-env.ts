@@ -46,7 +46,9 @@ export async function resolveContainerEnv(
       : await sources.configMap(namespace, reference.name);
     if (values === undefined) {
       if (reference.optional) continue;
-      throw new EnvResolutionError(`envFrom: ${kind} "${reference.name}" not found in namespace "${namespace}"`);
+      throw new EnvResolutionError(
+        `envFrom: ${kind} "${reference.name}" not found in namespace "${namespace}"`,
+      );
     }
     for (const [key, value] of Object.entries(values)) resolved[`${source.prefix ?? ""}${key}`] = value;
   }

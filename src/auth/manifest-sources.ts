@@ -9,7 +9,9 @@ export function manifestAuthSources(set: ManifestSet): AuthSources {
     name: string,
   ) =>
     items.find(
-      (item) => item.object.metadata.name === name && (namespace === undefined || item.object.metadata.namespace === namespace),
+      (item) =>
+        item.object.metadata.name === name &&
+        (namespace === undefined || item.object.metadata.namespace === namespace),
     )?.object;
   return {
     triggerAuthentication: async (namespace, name) => find(set.triggerAuthentications, namespace, name),

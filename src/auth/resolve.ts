@@ -48,13 +48,17 @@ async function resolveSpec(
 ): Promise<Record<string, string>> {
   const unsupported = UNSUPPORTED_AUTH_SOURCES.filter((source) => spec[source] !== undefined);
   if (unsupported.length > 0) {
-    throw new AuthResolutionError(`${label}: ${unsupported.join(", ")} ${unsupported.length === 1 ? "is" : "are"} not supported by Tidal`);
+    throw new AuthResolutionError(
+      `${label}: ${unsupported.join(", ")} ${unsupported.length === 1 ? "is" : "are"} not supported by Tidal`,
+    );
   }
   const params: Record<string, string> = {};
   for (const entry of spec.env ?? []) {
     const value = containerEnv[entry.name];
     if (value === undefined) {
-      throw new AuthResolutionError(`${label}: env "${entry.name}" (parameter ${entry.parameter}) is not set on the scale target`);
+      throw new AuthResolutionError(
+        `${label}: env "${entry.name}" (parameter ${entry.parameter}) is not set on the scale target`,
+      );
     }
     params[entry.parameter] = value;
   }
@@ -65,7 +69,9 @@ async function resolveSpec(
     for (const reference of references ?? []) {
       const values = await read(namespace, reference.name);
       if (values === undefined) {
-        throw new AuthResolutionError(`${label}: ${kind} "${reference.name}" not found in namespace "${namespace}"`);
+        throw new AuthResolutionError(
+          `${label}: ${kind} "${reference.name}" not found in namespace "${namespace}"`,
+        );
       }
       const value = values[reference.key];
       if (value === undefined) {

@@ -25,9 +25,16 @@ Example:
       try {
         base = new URL(options.server);
       } catch {
-        throw new TidalError("TIDAL_E_USAGE", `--server must be a URL such as ${DEFAULT_SERVER}, got "${options.server}"`, { exitCode: 2 });
+        throw new TidalError(
+          "TIDAL_E_USAGE",
+          `--server must be a URL such as ${DEFAULT_SERVER}, got "${options.server}"`,
+          { exitCode: 2 },
+        );
       }
-      const url = new URL(`api/v1/scaledobjects/${encodeURIComponent(name)}/explain`, base.href.endsWith("/") ? base : `${base.href}/`);
+      const url = new URL(
+        `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`,
+        base.href.endsWith("/") ? base : `${base.href}/`,
+      );
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
       let response: Response;
       try {
@@ -39,7 +46,10 @@ Example:
         );
       }
       const body = (await response.json().catch(() => ({}))) as DecisionTrace & { error?: string };
-      if (!response.ok) throw new TidalError("TIDAL_E_EXPLAIN", body.error ?? `status API answered ${response.status}`);
-      process.stdout.write(options.output === "json" ? `${JSON.stringify(body, null, 2)}\n` : `${renderTrace(body)}\n`);
+      if (!response.ok)
+        throw new TidalError("TIDAL_E_EXPLAIN", body.error ?? `status API answered ${response.status}`);
+      process.stdout.write(
+        options.output === "json" ? `${JSON.stringify(body, null, 2)}\n` : `${renderTrace(body)}\n`,
+      );
     });
 }

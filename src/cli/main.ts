@@ -9,7 +9,6 @@ import { operatorCommand } from "./operator.ts";
 import { probeCommand } from "./probe.ts";
 import { validateCommand } from "./validate.ts";
 
-
 export function buildProgram(): Command {
   const program = new Command("tidal")
     .description(

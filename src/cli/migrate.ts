@@ -27,9 +27,12 @@ Example:
   kubectl get scaledobjects.keda.k8s.io -A -o yaml | tidal migrate -f -`,
     )
     .action(async (options: { filename: string }) => {
-      const text = options.filename === "-" ? await readStdin() : await readFile(options.filename, "utf8").catch(() => {
-        throw new UsageError(`${options.filename}: cannot read the file`);
-      });
+      const text =
+        options.filename === "-"
+          ? await readStdin()
+          : await readFile(options.filename, "utf8").catch(() => {
+              throw new UsageError(`${options.filename}: cannot read the file`);
+            });
       const { documents, problems } = parseManifests(options.filename, text);
       if (problems.length > 0) {
         throw new TidalError("TIDAL_E_INVALID_YAML", problems.map(formatProblem).join("\n"));
@@ -45,6 +48,10 @@ Example:
         const label = `${options.filename}:${documents[index]!.doc} ${value.kind}/${value.metadata?.name ?? ""}`;
         for (const note of conversion.notes) process.stderr.write(`${label}: ${note}\n`);
       }
-      process.stderr.write(migrated === 0 ? "nothing to migrate: no keda.k8s.io/v1alpha1 documents\n" : `migrated ${migrated} document${migrated === 1 ? "" : "s"}\n`);
+      process.stderr.write(
+        migrated === 0
+          ? "nothing to migrate: no keda.k8s.io/v1alpha1 documents\n"
+          : `migrated ${migrated} document${migrated === 1 ? "" : "s"}\n`,
+      );
     });
 }

@@ -19,7 +19,9 @@ interface OperatorCommandOptions {
 function port(value: string, option: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, { exitCode: 2 });
+    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, {
+      exitCode: 2,
+    });
   }
   return parsed;
 }
@@ -27,15 +29,46 @@ function port(value: string, option: string): number {
 export function operatorCommand(): Command {
   return new Command("operator")
     .description("run as a Kubernetes operator and external metrics server, a drop-in for KEDA")
-    .option("--kubeconfig <file>", "kubeconfig to use (default: in-cluster, then $KUBECONFIG or ~/.kube/config)")
-    .addOption(new Option("--namespace <namespace>", "watch only this namespace (default: all)").env("WATCH_NAMESPACE"))
+    .option(
+      "--kubeconfig <file>",
+      "kubeconfig to use (default: in-cluster, then $KUBECONFIG or ~/.kube/config)",
+    )
+    .addOption(
+      new Option("--namespace <namespace>", "watch only this namespace (default: all)").env(
+        "WATCH_NAMESPACE",
+      ),
+    )
     .option("--leader-elect", "elect a leader on a coordination.k8s.io Lease so only one replica acts")
-    .addOption(new Option("--lease-namespace <namespace>", "namespace of the leader Lease (default: POD_NAMESPACE, else --namespace, else default)"))
-    .option("--local", "run outside the cluster: register an APIService that reaches the metrics server on loopback")
-    .addOption(new Option("--metrics-server-port <port>", "HTTPS port of the external.metrics.k8s.io API").default("6443"))
-    .addOption(new Option("--metrics-bind-address <address>", "address of Prometheus /metrics and health checks").default(":8080"))
-    .option("--cert-dir <dir>", "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)")
-    .addOption(new Option("--timeout <ms>", "deadline of each measurement in milliseconds").env("KEDA_HTTP_DEFAULT_TIMEOUT").default("3000"))
+    .addOption(
+      new Option(
+        "--lease-namespace <namespace>",
+        "namespace of the leader Lease (default: POD_NAMESPACE, else --namespace, else default)",
+      ),
+    )
+    .option(
+      "--local",
+      "run outside the cluster: register an APIService that reaches the metrics server on loopback",
+    )
+    .addOption(
+      new Option("--metrics-server-port <port>", "HTTPS port of the external.metrics.k8s.io API").default(
+        "6443",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--metrics-bind-address <address>",
+        "address of Prometheus /metrics and health checks",
+      ).default(":8080"),
+    )
+    .option(
+      "--cert-dir <dir>",
+      "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
+    )
+    .addOption(
+      new Option("--timeout <ms>", "deadline of each measurement in milliseconds")
+        .env("KEDA_HTTP_DEFAULT_TIMEOUT")
+        .default("3000"),
+    )
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
     .addHelpText(
       "after",
@@ -53,9 +86,16 @@ Examples:
       const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
+        throw new TidalError(
+          "TIDAL_E_USAGE",
+          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
+          { exitCode: 2 },
+        );
       }
-      const metricsBindAddress = options.local && options.metricsBindAddress === ":8080" ? "127.0.0.1:8080" : options.metricsBindAddress;
+      const metricsBindAddress =
+        options.local && options.metricsBindAddress === ":8080"
+          ? "127.0.0.1:8080"
+          : options.metricsBindAddress;
       port(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
       let operator;
       try {
@@ -63,12 +103,14 @@ Examples:
           ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
           ...(options.namespace ? { namespace: options.namespace } : {}),
           leaderElect: options.leaderElect ?? false,
-          leaseNamespace: options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
+          leaseNamespace:
+            options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
           local: options.local ?? false,
           metricsServerPort: port(options.metricsServerPort, "--metrics-server-port"),
           metricsBindAddress,
           ...(options.certDir ? { certDir: options.certDir } : {}),
-          clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
+          clusterObjectNamespace:
+            process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
           timeoutMs,
           logger,
         });

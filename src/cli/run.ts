@@ -29,7 +29,9 @@ interface RunOptions {
 function portNumber(value: string, option: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, { exitCode: 2 });
+    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, {
+      exitCode: 2,
+    });
   }
   return port;
 }
@@ -60,11 +62,31 @@ export function runCommand(): Command {
   return new Command("run")
     .description("scale local ProcessPools with ScaledObject YAML, without Kubernetes")
     .addOption(filenameOption())
-    .addOption(new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default("9090"))
-    .addOption(new Option("--http-port <port>", "HTTP proxy port for HTTPScaledObjects on 127.0.0.1 (0 picks a free one)").default("8080"))
-    .addOption(new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"))
-    .addOption(new Option("--timeout <ms>", "deadline of each measurement in milliseconds").default(process.env.KEDA_HTTP_DEFAULT_TIMEOUT ?? "3000"))
-    .addOption(new Option("--log-format <format>", "log format (default: a live table on a terminal, JSON lines otherwise)").choices(["json", "text"]))
+    .addOption(
+      new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default(
+        "9090",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--http-port <port>",
+        "HTTP proxy port for HTTPScaledObjects on 127.0.0.1 (0 picks a free one)",
+      ).default("8080"),
+    )
+    .addOption(
+      new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"),
+    )
+    .addOption(
+      new Option("--timeout <ms>", "deadline of each measurement in milliseconds").default(
+        process.env.KEDA_HTTP_DEFAULT_TIMEOUT ?? "3000",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log format (default: a live table on a terminal, JSON lines otherwise)",
+      ).choices(["json", "text"]),
+    )
     .option("--no-watch", "do not reload when the files change")
     .addHelpText(
       "after",
@@ -85,11 +107,18 @@ Example:
       const httpPort = portNumber(options.httpPort, "--http-port");
       const timeoutMs = Number(options.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError("TIDAL_E_USAGE", `--timeout must be a positive number of milliseconds, got "${options.timeout}"`, { exitCode: 2 });
+        throw new TidalError(
+          "TIDAL_E_USAGE",
+          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
+          { exitCode: 2 },
+        );
       }
       const initial = await loadValid(options.filename);
       if (initial.errors.length > 0) {
-        throw new TidalError("TIDAL_E_INVALID", `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`);
+        throw new TidalError(
+          "TIDAL_E_INVALID",
+          `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`,
+        );
       }
       const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
       const logger = createLogger({
@@ -104,7 +133,12 @@ Example:
       events.onEvent((event) => {
         recentEvents.push(event);
         if (recentEvents.length > 50) recentEvents.shift();
-        const fields = { kind: event.kind, namespace: event.namespace, name: event.name, reason: event.reason };
+        const fields = {
+          kind: event.kind,
+          namespace: event.namespace,
+          name: event.name,
+          reason: event.reason,
+        };
         if (event.type === "Warning") logger.warn(event.message, fields);
         else logger.info(event.message, fields);
       });
@@ -126,7 +160,10 @@ Example:
       try {
         boundPort = await listen(server, port);
       } catch (error) {
-        throw new TidalError("TIDAL_E_PORT", `cannot listen on 127.0.0.1:${port} (${messageOf(error)}); pass --port with a free port, or 0`);
+        throw new TidalError(
+          "TIDAL_E_PORT",
+          `cannot listen on 127.0.0.1:${port} (${messageOf(error)}); pass --port with a free port, or 0`,
+        );
       }
       try {
         await runner.apply(initial.set);
@@ -137,7 +174,9 @@ Example:
       }
       logger.info("tidal run started", {
         statusApi: `http://127.0.0.1:${boundPort}`,
-        ...(runner.httpProxyPort === undefined ? {} : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
+        ...(runner.httpProxyPort === undefined
+          ? {}
+          : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
         scaledObjects: initial.set.scaledObjects.length,
         scaledJobs: initial.set.scaledJobs.length,
         httpScaledObjects: initial.set.httpScaledObjects.length,
@@ -182,10 +221,13 @@ Example:
 
 function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: number): () => void {
   const color = useColor(process.stdout);
-  const proxy = runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
+  const proxy =
+    runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
   const header = `tidal run · status http://127.0.0.1:${port}${proxy} · Ctrl-C to stop`;
   const draw = () => {
-    process.stdout.write(`\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`);
+    process.stdout.write(
+      `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`,
+    );
   };
   draw();
   const timer = setInterval(draw, 1000);

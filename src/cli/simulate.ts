@@ -63,7 +63,10 @@ async function loadScaledObject(file: string, name: string | undefined) {
       { asMetricSource },
     );
     if (prepared.resource) {
-      throw new TidalError("TIDAL_E_SIMULATE", `trigger ${trigger.name || index} (${trigger.type}): cpu and memory are measured by the HPA and cannot be replayed from a metric trace`);
+      throw new TidalError(
+        "TIDAL_E_SIMULATE",
+        `trigger ${trigger.name || index} (${trigger.type}): cpu and memory are measured by the HPA and cannot be replayed from a metric trace`,
+      );
     }
     if (prepared.metricSpec === undefined) {
       throw new TidalError(

@@ -28,13 +28,33 @@ Examples:
   tidal validate -f manifests/ --strict --output json`,
     )
     .action(async (options: { filename: string[]; strict?: boolean; output: string }) => {
-      const { set, problems } = await validateManifests(options.filename, { strict: options.strict ?? false });
+      const { set, problems } = await validateManifests(options.filename, {
+        strict: options.strict ?? false,
+      });
       const errors = problems.filter((problem) => problem.severity === "error").length;
       if (options.output === "json") {
-        process.stdout.write(`${JSON.stringify(problems.map(({ file, doc, kind, name, path, message, severity }) => ({ file, doc, kind, name, path, message, severity })), null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            problems.map(({ file, doc, kind, name, path, message, severity }) => ({
+              file,
+              doc,
+              kind,
+              name,
+              path,
+              message,
+              severity,
+            })),
+            null,
+            2,
+          )}\n`,
+        );
       } else {
         for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
-        const checked = set.scaledObjects.length + set.scaledJobs.length + set.triggerAuthentications.length + set.clusterTriggerAuthentications.length;
+        const checked =
+          set.scaledObjects.length +
+          set.scaledJobs.length +
+          set.triggerAuthentications.length +
+          set.clusterTriggerAuthentications.length;
         const warnings = problems.length - errors;
         const summary =
           errors === 0

@@ -36,7 +36,10 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
       return;
     }
     const pairs = Object.entries(record)
-      .map(([key, value]) => `${key}=${typeof value === "string" && !/\s/.test(value) ? value : JSON.stringify(value)}`)
+      .map(
+        ([key, value]) =>
+          `${key}=${typeof value === "string" && !/\s/.test(value) ? value : JSON.stringify(value)}`,
+      )
       .join(" ");
     write(`${now().toISOString()} ${level.padEnd(5)} ${message}${pairs ? ` ${pairs}` : ""}\n`);
   };

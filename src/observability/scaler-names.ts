@@ -21,5 +21,8 @@ const KEDA_SCALER_TYPE_NAMES: Record<string, string> = {
 /** The `scaler` label KEDA gives a trigger: its name, or the scaler's type name. */
 export function scalerLabel(trigger: { name: string; type: string }): string {
   if (trigger.name) return trigger.name;
-  return KEDA_SCALER_TYPE_NAMES[trigger.type] ?? `${trigger.type.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())}Scaler`;
+  return (
+    KEDA_SCALER_TYPE_NAMES[trigger.type] ??
+    `${trigger.type.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())}Scaler`
+  );
 }

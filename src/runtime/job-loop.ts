@@ -63,17 +63,34 @@ export class JobLoop {
     this.#samples = samples;
     recordReadings(metrics, this.ref, this.#specs, samples);
     const { running, pending } = await target.counts();
-    const decision = decideScaledJob({ scaledJob: object, metricSpecs: this.#specs, samples, runningJobs: running, pendingJobs: pending, now: this.#options.now() });
+    const decision = decideScaledJob({
+      scaledJob: object,
+      metricSpecs: this.#specs,
+      samples,
+      runningJobs: running,
+      pendingJobs: pending,
+      now: this.#options.now(),
+    });
     if (decision.jobsToCreate > 0) {
       try {
         const names = await target.createJobs(decision.jobsToCreate);
         events.record(this.ref, "Normal", "KEDAJobsCreated", `Created ${names.length} jobs`);
       } catch (error) {
-        events.record(this.ref, "Warning", "KEDAJobCreateFailed", `Failed to create jobs: ${messageOf(error)}`);
+        events.record(
+          this.ref,
+          "Warning",
+          "KEDAJobCreateFailed",
+          `Failed to create jobs: ${messageOf(error)}`,
+        );
       }
     }
     if (decision.active !== this.#active) {
-      events.record(this.ref, "Normal", decision.active ? "ScaledJobActive" : "ScaledJobInactive", decision.active ? "ScaledJob is active" : "ScaledJob is inactive");
+      events.record(
+        this.ref,
+        "Normal",
+        decision.active ? "ScaledJobActive" : "ScaledJobInactive",
+        decision.active ? "ScaledJob is active" : "ScaledJob is inactive",
+      );
     }
     await target.cleanupHistory?.();
     this.#active = decision.active;
@@ -82,8 +99,12 @@ export class JobLoop {
     if (decision.lastActiveTime !== undefined) this.#lastActiveTime = decision.lastActiveTime;
     this.#lastEvaluation = this.#options.now();
     this.#trace = decision.trace;
-    metrics.desiredReplicas.set({ namespace: this.ref.namespace, kind: "ScaledJob", name: this.ref.name }, this.#running);
-    if (decision.isError) metrics.scaledJobErrors.inc({ namespace: this.ref.namespace, scaledJob: this.ref.name });
+    metrics.desiredReplicas.set(
+      { namespace: this.ref.namespace, kind: "ScaledJob", name: this.ref.name },
+      this.#running,
+    );
+    if (decision.isError)
+      metrics.scaledJobErrors.inc({ namespace: this.ref.namespace, scaledJob: this.ref.name });
     return decision.trace;
   }
 
@@ -103,8 +124,10 @@ export class JobLoop {
       active: this.#active,
       fallback: false,
       paused: conditionIs(this.#conditions, "Paused", "True"),
-      lastActiveTime: this.#lastActiveTime === undefined ? null : new Date(this.#lastActiveTime).toISOString(),
-      lastEvaluationTime: this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
+      lastActiveTime:
+        this.#lastActiveTime === undefined ? null : new Date(this.#lastActiveTime).toISOString(),
+      lastEvaluationTime:
+        this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
       conditions: this.#conditions,
       triggers: triggerSnapshots(this.#specs, this.#samples),
     };

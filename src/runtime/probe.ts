@@ -25,8 +25,17 @@ export interface ProbeResult {
   latencyMs: number | null;
 }
 
-async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, pool: ConnectionPool, timeoutMs: number) {
-  const base = { kind: object.kind, scaledObject: object.metadata.name, namespace: object.metadata.namespace ?? "default" };
+async function probeObject(
+  object: ScaledObject | ScaledJob,
+  set: ManifestSet,
+  pool: ConnectionPool,
+  timeoutMs: number,
+) {
+  const base = {
+    kind: object.kind,
+    scaledObject: object.metadata.name,
+    namespace: object.metadata.namespace ?? "default",
+  };
   const asMetricSource = object.kind === "ScaledObject" && usesFormula(object);
   let environment: Record<string, string> = {};
   let environmentError: string | undefined;
@@ -37,9 +46,22 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
   }
   return Promise.all(
     object.spec.triggers.map(async (trigger, index): Promise<ProbeResult> => {
-      const empty = { metricName: null, value: null, target: null, targetType: null, active: null, latencyMs: null };
+      const empty = {
+        metricName: null,
+        value: null,
+        target: null,
+        targetType: null,
+        active: null,
+        latencyMs: null,
+      };
       const label = trigger.name || index;
-      const fail = (error: string): ProbeResult => ({ ...base, ...empty, trigger: label, type: trigger.type, error });
+      const fail = (error: string): ProbeResult => ({
+        ...base,
+        ...empty,
+        trigger: label,
+        type: trigger.type,
+        error,
+      });
       if (environmentError) return fail(environmentError);
       let inputs;
       try {
@@ -51,7 +73,16 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
       if (prepared.resource) {
         // The HPA reads cpu and memory from metrics.k8s.io; there is nothing for Tidal to read.
         const { name, targetType, value } = prepared.resource;
-        return { ...base, ...empty, trigger: label, type: trigger.type, metricName: name, target: Number.parseFloat(value), targetType, error: null };
+        return {
+          ...base,
+          ...empty,
+          trigger: label,
+          type: trigger.type,
+          metricName: name,
+          target: Number.parseFloat(value),
+          targetType,
+          error: null,
+        };
       }
       const errors = prepared.problems.filter((problem) => problem.severity === "error");
       if (errors.length > 0 || prepared.metricSpec === undefined) {
@@ -90,6 +121,8 @@ async function probeObject(object: ScaledObject | ScaledJob, set: ManifestSet, p
 export async function probe(set: ManifestSet, options: { timeoutMs: number }): Promise<ProbeResult[]> {
   const pool = new ConnectionPool();
   const objects = [...set.scaledObjects, ...set.scaledJobs].map((loaded) => loaded.object);
-  const results = await Promise.all(objects.map((object) => probeObject(object, set, pool, options.timeoutMs)));
+  const results = await Promise.all(
+    objects.map((object) => probeObject(object, set, pool, options.timeoutMs)),
+  );
   return results.flat();
 }

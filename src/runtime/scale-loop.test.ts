@@ -7,7 +7,15 @@ import type { ScaleTarget } from "../targets/types.ts";
 import { EventLog } from "./events.ts";
 import { freshScaleState, ScaleLoop, type PersistedScaleState } from "./scale-loop.ts";
 
-const spec: TriggerMetricSpec = { index: 0, name: "", type: "redis", metricName: "s0-redis-jobs", targetType: "AverageValue", target: 10, activationTarget: 0 };
+const spec: TriggerMetricSpec = {
+  index: 0,
+  name: "",
+  type: "redis",
+  metricName: "s0-redis-jobs",
+  targetType: "AverageValue",
+  target: 10,
+  activationTarget: 0,
+};
 
 /** A target that does what it is told (an in-memory stand-in for a ProcessPool). */
 class MemoryTarget implements ScaleTarget {
@@ -30,7 +38,11 @@ function setup(readings: (number | string)[]) {
     apiVersion: "keda.sh/v1alpha1",
     kind: "ScaledObject",
     metadata: { name: "orders", namespace: "shop" },
-    spec: { scaleTargetRef: { kind: "ProcessPool", name: "workers" }, cooldownPeriod: 60, triggers: [{ type: "redis", metadata: {} }] },
+    spec: {
+      scaleTargetRef: { kind: "ProcessPool", name: "workers" },
+      cooldownPeriod: 60,
+      triggers: [{ type: "redis", metadata: {} }],
+    },
   });
   let now = Date.UTC(2026, 0, 1);
   const measurer = {
@@ -74,14 +86,34 @@ describe("ScaleLoop", () => {
     advance(1);
     await loop.evaluate();
     expect(target.replicas).toBe(5);
-    const reasons = events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" }).map((event) => event.reason);
+    const reasons = events
+      .recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })
+      .map((event) => event.reason);
     expect(reasons).toEqual(["KEDAScaleTargetActivated", "SuccessfulRescale", "SuccessfulRescale"]);
     expect(saved.at(-1)?.replicas).toBe(5);
     const snapshot = loop.snapshot();
-    expect(snapshot).toMatchObject({ name: "orders", replicas: 4, desiredReplicas: 5, active: true, ready: true });
-    expect(snapshot.triggers).toEqual([{ name: "", type: "redis", metricName: "s0-redis-jobs", value: 45, target: 10, active: true, error: null }]);
+    expect(snapshot).toMatchObject({
+      name: "orders",
+      replicas: 4,
+      desiredReplicas: 5,
+      active: true,
+      ready: true,
+    });
+    expect(snapshot.triggers).toEqual([
+      {
+        name: "",
+        type: "redis",
+        metricName: "s0-redis-jobs",
+        value: 45,
+        target: 10,
+        active: true,
+        error: null,
+      },
+    ]);
     expect(loop.lastTrace()?.desiredReplicas).toBe(5);
-    expect((await metrics.text()).body).toContain('keda_scaler_metrics_value{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="redisScaler",triggerIndex="0",type="scaledobject"} 45');
+    expect((await metrics.text()).body).toContain(
+      'keda_scaler_metrics_value{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="redisScaler",triggerIndex="0",type="scaledobject"} 45',
+    );
   });
 
   it("reports a failing trigger once, and its recovery", async () => {
@@ -89,7 +121,9 @@ describe("ScaleLoop", () => {
     await loop.evaluate();
     await loop.evaluate();
     await loop.evaluate();
-    const reasons = events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" }).map((event) => event.reason);
+    const reasons = events
+      .recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })
+      .map((event) => event.reason);
     expect(reasons).toEqual(["KEDAScalerFailed", "KEDAScalerRecovered"]);
   });
 
@@ -99,6 +133,8 @@ describe("ScaleLoop", () => {
     await loop.evaluate();
     expect(target.replicas).toBe(0);
     expect(saved.at(-1)?.replicas).toBe(0);
-    expect(events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })[0]?.reason).toBe("KEDAScaleTargetActivationFailed");
+    expect(events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })[0]?.reason).toBe(
+      "KEDAScaleTargetActivationFailed",
+    );
   });
 });

@@ -49,7 +49,10 @@ export class ScaleLoop {
   #trace: DecisionTrace | undefined;
   #samples: TimedSample[] = [];
   #lastEvaluation: number | undefined;
-  #snapshot: Pick<ObjectSnapshot, "replicas" | "desiredReplicas" | "readyReplicas" | "conditions" | "active" | "fallback" | "paused">;
+  #snapshot: Pick<
+    ObjectSnapshot,
+    "replicas" | "desiredReplicas" | "readyReplicas" | "conditions" | "active" | "fallback" | "paused"
+  >;
   /** Trigger errors already reported, so a failing source yields one event, not one per poll. */
   readonly #reportedErrors = new Map<string, string>();
 
@@ -121,8 +124,12 @@ export class ScaleLoop {
     const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
     metrics.desiredReplicas.set(labels, desired);
     metrics.currentReplicas.set(labels, current);
-    metrics.scaledObjectPaused.set({ namespace: this.ref.namespace, scaledObject: this.ref.name }, decision.poll.paused ? 1 : 0);
-    if (decision.poll.isError) metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
+    metrics.scaledObjectPaused.set(
+      { namespace: this.ref.namespace, scaledObject: this.ref.name },
+      decision.poll.paused ? 1 : 0,
+    );
+    if (decision.poll.isError)
+      metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
     return decision.trace;
   }
 
@@ -132,14 +139,33 @@ export class ScaleLoop {
     try {
       await target.setReplicas(to);
     } catch (error) {
-      events.record(this.ref, "Warning", "KEDAScaleTargetActivationFailed", `Failed to scale ${targetRef.kind} ${targetRef.name} to ${to}: ${messageOf(error)}`);
+      events.record(
+        this.ref,
+        "Warning",
+        "KEDAScaleTargetActivationFailed",
+        `Failed to scale ${targetRef.kind} ${targetRef.name} to ${to}: ${messageOf(error)}`,
+      );
       return false;
     }
     const where = `${targetRef.kind} ${this.ref.namespace}/${targetRef.name}`;
     if (from === 0) {
-      events.record(this.ref, "Normal", "KEDAScaleTargetActivated", `Scaled ${where} from ${from} to ${to}, triggered by ${activeTriggers(trace)}`);
-    } else if (to === 0 || (this.#options.object.spec.idleReplicaCount !== undefined && to === this.#options.object.spec.idleReplicaCount)) {
-      events.record(this.ref, "Normal", "KEDAScaleTargetDeactivated", `Deactivated ${where} from ${from} to ${to}`);
+      events.record(
+        this.ref,
+        "Normal",
+        "KEDAScaleTargetActivated",
+        `Scaled ${where} from ${from} to ${to}, triggered by ${activeTriggers(trace)}`,
+      );
+    } else if (
+      to === 0 ||
+      (this.#options.object.spec.idleReplicaCount !== undefined &&
+        to === this.#options.object.spec.idleReplicaCount)
+    ) {
+      events.record(
+        this.ref,
+        "Normal",
+        "KEDAScaleTargetDeactivated",
+        `Deactivated ${where} from ${from} to ${to}`,
+      );
     } else {
       events.record(this.ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${trace.summary}`);
     }
@@ -152,10 +178,20 @@ export class ScaleLoop {
       if (spec === undefined) continue;
       const previous = this.#reportedErrors.get(spec.metricName);
       if (sample.error !== undefined && sample.error !== previous) {
-        this.#options.events.record(this.ref, "Warning", "KEDAScalerFailed", `trigger ${spec.name || spec.index} (${spec.type}): ${sample.error}`);
+        this.#options.events.record(
+          this.ref,
+          "Warning",
+          "KEDAScalerFailed",
+          `trigger ${spec.name || spec.index} (${spec.type}): ${sample.error}`,
+        );
         this.#reportedErrors.set(spec.metricName, sample.error);
       } else if (sample.error === undefined && previous !== undefined) {
-        this.#options.events.record(this.ref, "Normal", "KEDAScalerRecovered", `trigger ${spec.name || spec.index} (${spec.type}) reads again`);
+        this.#options.events.record(
+          this.ref,
+          "Normal",
+          "KEDAScalerRecovered",
+          `trigger ${spec.name || spec.index} (${spec.type}) reads again`,
+        );
         this.#reportedErrors.delete(spec.metricName);
       }
     }
@@ -177,8 +213,10 @@ export class ScaleLoop {
       target: this.#options.targetRef,
       ...this.#snapshot,
       ready: conditionIs(this.#snapshot.conditions, "Ready", "True"),
-      lastActiveTime: engine.lastActiveTime === undefined ? null : new Date(engine.lastActiveTime).toISOString(),
-      lastEvaluationTime: this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
+      lastActiveTime:
+        engine.lastActiveTime === undefined ? null : new Date(engine.lastActiveTime).toISOString(),
+      lastEvaluationTime:
+        this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
       triggers: triggerSnapshots(this.#specs, this.#samples),
     };
   }

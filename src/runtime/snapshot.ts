@@ -33,12 +33,19 @@ export interface ObjectSnapshot {
   triggers: TriggerSnapshot[];
 }
 
-export function conditionIs(conditions: readonly Condition[], type: string, status: Condition["status"]): boolean {
+export function conditionIs(
+  conditions: readonly Condition[],
+  type: string,
+  status: Condition["status"],
+): boolean {
   return conditions.some((condition) => condition.type === type && condition.status === status);
 }
 
 /** The triggers of a snapshot from the last evaluation's readings. */
-export function triggerSnapshots(specs: readonly TriggerMetricSpec[], samples: readonly TimedSample[]): TriggerSnapshot[] {
+export function triggerSnapshots(
+  specs: readonly TriggerMetricSpec[],
+  samples: readonly TimedSample[],
+): TriggerSnapshot[] {
   return specs.map((spec, index) => {
     const sample = samples[index];
     return {

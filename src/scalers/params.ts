@@ -123,7 +123,8 @@ function lookup(
         const raw = inputs.resolvedEnv[envName]?.trim();
         if (raw) return { raw, source };
         // An optional parameter whose variable is unset is simply not set, as in KEDA.
-        if (inputs.unresolved?.has("env") || declaration.optional || declaration.default !== undefined) continue;
+        if (inputs.unresolved?.has("env") || declaration.optional || declaration.default !== undefined)
+          continue;
         problems.push({
           key: `${key}FromEnv`,
           message: `environment variable "${envName}" named by ${key}FromEnv is not set on the target`,
@@ -251,7 +252,6 @@ function convert(raw: string, declaration: Param<unknown>): Conversion {
     }
   }
 }
-
 
 const DURATION_UNITS: Record<string, number> = {
   ns: 1e-6,

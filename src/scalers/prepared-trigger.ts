@@ -165,7 +165,14 @@ export function prepareTrigger(
   // every authentication value: masking "enable" would garble "enableTLS".)
   const redactProblem = createRedactor([...parsed.secrets, ...parsed.fromAuthentication]);
   const redacted = problems.map((problem) => ({ ...problem, message: redactProblem(problem.message) }));
-  return { ...base, params: parsed.values, metricSpec, ...(resource ? { resource } : {}), problems: redacted, redact };
+  return {
+    ...base,
+    params: parsed.values,
+    metricSpec,
+    ...(resource ? { resource } : {}),
+    problems: redacted,
+    redact,
+  };
 }
 
 /**

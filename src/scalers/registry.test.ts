@@ -136,63 +136,64 @@ describe("registry", () => {
 });
 
 // cpu and memory are HPA Resource metrics, not external metrics: src/scalers/resource/resource.test.ts.
-describe.each(allScalers().filter((definition) => !definition.resourceMetric).map((definition) => [definition.type, definition] as const))(
-  "scaler contract: %s",
-  (type, definition) => {
-    const example = MINIMAL[type];
+describe.each(
+  allScalers()
+    .filter((definition) => !definition.resourceMetric)
+    .map((definition) => [definition.type, definition] as const),
+)("scaler contract: %s", (type, definition) => {
+  const example = MINIMAL[type];
 
-    it("has a minimal example in this test (add one to MINIMAL when registering a scaler)", () => {
-      expect(
-        example,
-        `add a minimal valid trigger for "${type}" to MINIMAL in src/scalers/registry.test.ts`,
-      ).toBeDefined();
-    });
+  it("has a minimal example in this test (add one to MINIMAL when registering a scaler)", () => {
+    expect(
+      example,
+      `add a minimal valid trigger for "${type}" to MINIMAL in src/scalers/registry.test.ts`,
+    ).toBeDefined();
+  });
 
-    it("accepts its minimal metadata and names its metric after its type (or KEDA's prefix), with s<i>- in front", () => {
-      if (!example) return;
-      const prepared = prepare(type, 3, example.metadata, example.authParams);
-      expect(prepared.problems).toEqual([]);
-      const metric = definition.metric(prepared.params as never, { triggerType: type, triggerIndex: 3 });
-      expect(metric.name.startsWith(METRIC_PREFIX[type] ?? type)).toBe(true);
-      expect(Number.isFinite(metric.target)).toBe(true);
-      expect(Number.isFinite(metric.activationTarget)).toBe(true);
-      expect(prepared.metricSpec).toMatchObject({
-        index: 3,
-        type,
-        metricName: metricNameWithIndex(3, metric.name),
-        target: metric.target,
-        activationTarget: metric.activationTarget,
-        targetType: "AverageValue",
-      });
-      expect(prepared.metricSpec?.metricName.startsWith(`s3-${METRIC_PREFIX[type] ?? type}`)).toBe(true);
-      const documented = DOCUMENTED_NAMES[type];
-      if (documented) expect(prepared.metricSpec?.metricName).toBe(`s3-${documented}`);
-      // The index is the trigger's position: the same trigger at index 0 is s0-.
-      expect(prepare(type, 0, example.metadata, example.authParams).metricSpec?.metricName).toBe(
-        metricNameWithIndex(0, metric.name),
-      );
+  it("accepts its minimal metadata and names its metric after its type (or KEDA's prefix), with s<i>- in front", () => {
+    if (!example) return;
+    const prepared = prepare(type, 3, example.metadata, example.authParams);
+    expect(prepared.problems).toEqual([]);
+    const metric = definition.metric(prepared.params as never, { triggerType: type, triggerIndex: 3 });
+    expect(metric.name.startsWith(METRIC_PREFIX[type] ?? type)).toBe(true);
+    expect(Number.isFinite(metric.target)).toBe(true);
+    expect(Number.isFinite(metric.activationTarget)).toBe(true);
+    expect(prepared.metricSpec).toMatchObject({
+      index: 3,
+      type,
+      metricName: metricNameWithIndex(3, metric.name),
+      target: metric.target,
+      activationTarget: metric.activationTarget,
+      targetType: "AverageValue",
     });
+    expect(prepared.metricSpec?.metricName.startsWith(`s3-${METRIC_PREFIX[type] ?? type}`)).toBe(true);
+    const documented = DOCUMENTED_NAMES[type];
+    if (documented) expect(prepared.metricSpec?.metricName).toBe(`s3-${documented}`);
+    // The index is the trigger's position: the same trigger at index 0 is s0-.
+    expect(prepare(type, 0, example.metadata, example.authParams).metricSpec?.metricName).toBe(
+      metricNameWithIndex(0, metric.name),
+    );
+  });
 
-    it("warns about an unknown metadata key with a did-you-mean (unless it passes metadata through)", () => {
-      if (!example) return;
-      const known = knownMetadataKeys(definition.params);
-      const key = Object.keys(example.metadata).find((candidate) => known.has(candidate)) as string;
-      const misspelt = typo(key, known);
-      const prepared = prepare(type, 0, { ...example.metadata, [misspelt]: "1" }, example.authParams);
-      const warnings = prepared.problems.filter((problem) => problem.key === misspelt);
-      if (definition.passesMetadataThrough) {
-        expect(warnings).toEqual([]);
-        return;
-      }
-      expect(warnings).toEqual([
-        {
-          key: misspelt,
-          message: `unknown parameter "${misspelt}" for trigger type "${type}"; did you mean "${key}"?`,
-          severity: "warning",
-        },
-      ]);
-      // A warning does not make the trigger invalid.
-      expect(prepared.metricSpec).toBeDefined();
-    });
-  },
-);
+  it("warns about an unknown metadata key with a did-you-mean (unless it passes metadata through)", () => {
+    if (!example) return;
+    const known = knownMetadataKeys(definition.params);
+    const key = Object.keys(example.metadata).find((candidate) => known.has(candidate)) as string;
+    const misspelt = typo(key, known);
+    const prepared = prepare(type, 0, { ...example.metadata, [misspelt]: "1" }, example.authParams);
+    const warnings = prepared.problems.filter((problem) => problem.key === misspelt);
+    if (definition.passesMetadataThrough) {
+      expect(warnings).toEqual([]);
+      return;
+    }
+    expect(warnings).toEqual([
+      {
+        key: misspelt,
+        message: `unknown parameter "${misspelt}" for trigger type "${type}"; did you mean "${key}"?`,
+        severity: "warning",
+      },
+    ]);
+    // A warning does not make the trigger invalid.
+    expect(prepared.metricSpec).toBeDefined();
+  });
+});

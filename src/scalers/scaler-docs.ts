@@ -14,8 +14,15 @@ export function scalerReference(): string {
     const rows = Object.entries(definition.params).map(([name, param]) => {
       const names = [name, ...(param.aliases ?? [])].map((key) => `\`${key}\``).join(", ");
       const sources = (param.sources ?? ["metadata"]).map((source) => SOURCE_NAMES[source]).join(", ");
-      const kind = param.kind === "enum" ? (param.values ?? []).map((value) => `\`${value}\``).join(" \\| ") : param.kind;
-      const notes = [param.description, param.secret ? "(secret)" : "", param.deprecated ? `Deprecated: ${param.deprecated}` : ""];
+      const kind =
+        param.kind === "enum"
+          ? (param.values ?? []).map((value) => `\`${value}\``).join(" \\| ")
+          : param.kind;
+      const notes = [
+        param.description,
+        param.secret ? "(secret)" : "",
+        param.deprecated ? `Deprecated: ${param.deprecated}` : "",
+      ];
       return `| ${names} | ${kind} | ${defaultOf(param)} | ${sources} | ${notes.filter(Boolean).join(" ")} |`;
     });
     const types = [definition.type, ...(definition.aliases ?? [])].map((type) => `\`${type}\``).join(", ");

@@ -43,7 +43,9 @@ describe("grid helpers", () => {
   });
 
   it("gives each key a stable phase within the interval", () => {
-    expect(phaseOf("scaledobject.default.orders", 30_000)).toBe(phaseOf("scaledobject.default.orders", 30_000));
+    expect(phaseOf("scaledobject.default.orders", 30_000)).toBe(
+      phaseOf("scaledobject.default.orders", 30_000),
+    );
     const phases = new Set(Array.from({ length: 200 }, (_, index) => phaseOf(`so-${index}`, 30_000)));
     expect(phases.size).toBeGreaterThan(190);
   });
@@ -68,12 +70,17 @@ describe("Scheduler", () => {
     const scheduler = new Scheduler({ clock, maxConcurrent: 10_000 });
     const times: number[] = [];
     for (let index = 0; index < 1000; index += 1) {
-      scheduler.add({ key: `so-${index}`, intervalMs: 30_000, run: async () => void times.push(clock.now()) });
+      scheduler.add({
+        key: `so-${index}`,
+        intervalMs: 30_000,
+        run: async () => void times.push(clock.now()),
+      });
     }
     await clock.advanceTo(clock.time + 65_000);
     const secondCycle = times.filter((at) => at >= 1_000_000 + 32_000 && at < 1_000_000 + 62_000);
     const perSecond = new Map<number, number>();
-    for (const at of secondCycle) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
+    for (const at of secondCycle)
+      perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
     expect(Math.max(...perSecond.values())).toBeLessThan(100);
   });
 

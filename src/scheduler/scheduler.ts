@@ -91,7 +91,14 @@ export class Scheduler {
     const now = this.#clock.now();
     const phase = phaseOf(task.key, task.intervalMs);
     const spread = Math.min(task.intervalMs, this.#firstRunSpreadMs);
-    const entry: Entry = { task, phase, plannedAt: now + (phase % Math.max(spread, 1)), running: false, rerun: false, removed: false };
+    const entry: Entry = {
+      task,
+      phase,
+      plannedAt: now + (phase % Math.max(spread, 1)),
+      running: false,
+      rerun: false,
+      removed: false,
+    };
     this.#entries.set(task.key, entry);
     this.#push(entry);
     this.#arm();
@@ -141,7 +148,10 @@ export class Scheduler {
     if (first === undefined || first.plannedAt >= this.#timerAt) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerAt = first.plannedAt;
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, first.plannedAt - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(
+      () => this.#tick(),
+      Math.max(0, first.plannedAt - this.#clock.now()),
+    );
   }
 
   #tick(): void {
@@ -233,7 +243,10 @@ export class Scheduler {
       const left = 2 * index + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && (heap[right] as Entry).plannedAt < (heap[left] as Entry).plannedAt ? right : left;
+      const child =
+        right < heap.length && (heap[right] as Entry).plannedAt < (heap[left] as Entry).plannedAt
+          ? right
+          : left;
       if ((heap[child] as Entry).plannedAt >= entry.plannedAt) break;
       heap[index] = heap[child] as Entry;
       index = child;

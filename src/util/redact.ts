@@ -6,7 +6,9 @@ const MASK = "***";
  * part of any URL with credentials. Used where scaler errors are created, so no secret leaves.
  */
 export function createRedactor(secrets: readonly string[]): (text: string) => string {
-  const values = [...new Set(secrets.filter((secret) => secret.length >= 3))].sort((a, b) => b.length - a.length);
+  const values = [...new Set(secrets.filter((secret) => secret.length >= 3))].sort(
+    (a, b) => b.length - a.length,
+  );
   const variants = values.flatMap((value) => {
     const encoded = encodeURIComponent(value);
     return encoded === value ? [value] : [value, encoded];

@@ -4,6 +4,8 @@ let cached: string | undefined;
 
 /** Tidal's version, from package.json. */
 export function packageVersion(): string {
-  cached ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  cached ??= (
+    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+  ).version;
   return cached;
 }

@@ -21,13 +21,23 @@ describe("local control plane", () => {
   });
 
   it("runs a Deployment's two pods to Running on the kwok node", async () => {
-    await kubectl(["-n", namespace, "create", "deployment", "web", "--image=example.invalid/web", "--replicas=2"]);
+    await kubectl([
+      "-n",
+      namespace,
+      "create",
+      "deployment",
+      "web",
+      "--image=example.invalid/web",
+      "--replicas=2",
+    ]);
     const running = await eventually("2 running, ready pods", async () => {
       const pods = await kubectlJson<PodList>(["-n", namespace, "get", "pods", "-l", "app=web"]);
       const ready = pods.items.filter(
         (pod) =>
           pod.status.phase === "Running" &&
-          pod.status.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True"),
+          pod.status.conditions?.some(
+            (condition) => condition.type === "Ready" && condition.status === "True",
+          ),
       );
       return ready.length === 2 && ready.length;
     });
@@ -49,7 +59,10 @@ describe("local control plane", () => {
             {
               type: "External",
               external: {
-                metric: { name: "s0-unserved", selector: { matchLabels: { "scaledobject.keda.sh/name": "web" } } },
+                metric: {
+                  name: "s0-unserved",
+                  selector: { matchLabels: { "scaledobject.keda.sh/name": "web" } },
+                },
                 target: { type: "AverageValue", averageValue: "10" },
               },
             },

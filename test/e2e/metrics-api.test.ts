@@ -236,11 +236,10 @@ describe("external metrics API served through the real aggregation layer", () =>
     );
     const replicasOf = async () =>
       (await kubectlJson<Deployment>(["-n", namespace, "get", "deployment", "web"])).spec.replicas;
-    await eventually(
-      "the Deployment scaled to 5 by the HPA",
-      async () => (await replicasOf()) === 5,
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    await eventually("the Deployment scaled to 5 by the HPA", async () => (await replicasOf()) === 5, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
     timings["HPA scale 1→5"] = Date.now() - started;
     const hpa = await kubectlJson<Hpa>(["-n", namespace, "get", "hpa", "web"]);
     const active = hpa.status?.conditions?.find((condition) => condition.type === "ScalingActive");
@@ -251,7 +250,10 @@ describe("external metrics API served through the real aggregation layer", () =>
 
     value = 15;
     const changed = Date.now();
-    await eventually("the Deployment scaled down to 2", async () => (await replicasOf()) === 2, { timeoutMs: 120_000, intervalMs: 250 });
+    await eventually("the Deployment scaled down to 2", async () => (await replicasOf()) === 2, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
     timings["HPA scale 5→2"] = Date.now() - changed;
   });
 

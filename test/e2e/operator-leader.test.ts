@@ -31,12 +31,16 @@ describe("leader election", () => {
   });
 
   const replicasOf = async () =>
-    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", "elected"])).spec.replicas;
-  const holder = async () => (await kubectlJson<Lease>(["-n", namespace, "get", "lease", "tidal-operator"])).spec.holderIdentity ?? "";
-  const leaderLogged = (operator: TidalOperator) => operator.logs.some((line) => line.msg === "leader election: became leader");
+    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", "elected"]))
+      .spec.replicas;
+  const holder = async () =>
+    (await kubectlJson<Lease>(["-n", namespace, "get", "lease", "tidal-operator"])).spec.holderIdentity ?? "";
+  const leaderLogged = (operator: TidalOperator) =>
+    operator.logs.some((line) => line.msg === "leader election: became leader");
 
   it("lets exactly one operator act, and the standby takes over when the leader dies", async () => {
-    for (let index = 0; index < 2; index += 1) operators.push(await TidalOperator.start({ local: false, leaderElect: true, namespace }));
+    for (let index = 0; index < 2; index += 1)
+      operators.push(await TidalOperator.start({ local: false, leaderElect: true, namespace }));
     const list = uniqueName("elected");
     cleanup.add(() => redis.del(list));
     await kubectl(
@@ -49,7 +53,10 @@ describe("leader election", () => {
           spec: {
             replicas: 0,
             selector: { matchLabels: { app: "elected" } },
-            template: { metadata: { labels: { app: "elected" } }, spec: { containers: [{ name: "main", image: "example.invalid/w" }] } },
+            template: {
+              metadata: { labels: { app: "elected" } },
+              spec: { containers: [{ name: "main", image: "example.invalid/w" }] },
+            },
           },
         },
         {
@@ -60,7 +67,9 @@ describe("leader election", () => {
             scaleTargetRef: { name: "elected" },
             pollingInterval: 1,
             cooldownPeriod: 600,
-            triggers: [{ type: "redis", metadata: { address: "127.0.0.1:6379", listName: list, listLength: "10" } }],
+            triggers: [
+              { type: "redis", metadata: { address: "127.0.0.1:6379", listName: list, listLength: "10" } },
+            ],
           },
         },
       ]
@@ -75,15 +84,23 @@ describe("leader election", () => {
     expect(leaderIdentity.endsWith(`_${leader.child.pid}`)).toBe(true);
 
     await redis.rpush(list, ...Array.from({ length: 25 }, (_, index) => `item-${index}`));
-    await eventually("3 replicas set by the leader", async () => (await replicasOf()) === 3, { timeoutMs: 30_000 });
+    await eventually("3 replicas set by the leader", async () => (await replicasOf()) === 3, {
+      timeoutMs: 30_000,
+    });
     expect(leaderLogged(standby)).toBe(false);
 
     expect(await leader.stop("SIGKILL")).toBe(null);
     // The lease lasts 10 s and the standby retries every 2 s: it must lead within 15 s.
-    await eventually("the standby to take the lease", async () => (await holder()).endsWith(`_${standby.child.pid}`), { timeoutMs: 15_000, intervalMs: 250 });
+    await eventually(
+      "the standby to take the lease",
+      async () => (await holder()).endsWith(`_${standby.child.pid}`),
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
     expect(leaderLogged(standby)).toBe(true);
     await redis.rpush(list, ...Array.from({ length: 20 }, (_, index) => `more-${index}`));
-    await eventually("the new leader to scale to 5", async () => (await replicasOf()) === 5, { timeoutMs: 30_000 });
+    await eventually("the new leader to scale to 5", async () => (await replicasOf()) === 5, {
+      timeoutMs: 30_000,
+    });
     const lease = await kubectlJson<Lease>(["-n", namespace, "get", "lease", "tidal-operator"]);
     expect(lease.spec.leaseTransitions).toBe(1);
   });

@@ -19,7 +19,10 @@ function deployment(name: string) {
     spec: {
       replicas: 0,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "example.invalid/worker" }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "main", image: "example.invalid/worker" }] },
+      },
     },
   };
 }
@@ -34,7 +37,9 @@ function scaledObject(name: string, list: string) {
       pollingInterval: 1,
       cooldownPeriod: 5,
       maxReplicaCount: 5,
-      triggers: [{ type: "redis", metadata: { address: "127.0.0.1:6379", listName: list, listLength: "10" } }],
+      triggers: [
+        { type: "redis", metadata: { address: "127.0.0.1:6379", listName: list, listLength: "10" } },
+      ],
     },
   };
 }
@@ -59,13 +64,29 @@ describe("the operator across crashes and API server restarts", () => {
 
   const apply = (object: unknown) => kubectl(["-n", namespace, "apply", "-f", "-"], JSON.stringify(object));
   const replicasOf = async (name: string) =>
-    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", name])).spec.replicas;
+    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", name])).spec
+      .replicas;
   const lastActiveTime = async (name: string) =>
-    (await kubectlJson<{ status?: { lastActiveTime?: string } }>(["-n", namespace, "get", "scaledobject", name])).status?.lastActiveTime;
+    (
+      await kubectlJson<{ status?: { lastActiveTime?: string } }>([
+        "-n",
+        namespace,
+        "get",
+        "scaledobject",
+        name,
+      ])
+    ).status?.lastActiveTime;
   const isReady = async (name: string) =>
-    (await kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>(["-n", namespace, "get", "scaledobject", name])).status?.conditions?.some(
-      (condition) => condition.type === "Ready" && condition.status === "True",
-    ) ?? false;
+    (
+      await kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+        "-n",
+        namespace,
+        "get",
+        "scaledobject",
+        name,
+      ])
+    ).status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True") ??
+    false;
 
   it("changes no replica count after being killed with SIGKILL while scaled out and restarted", async () => {
     const list = uniqueName("killed");
@@ -80,11 +101,17 @@ describe("the operator across crashes and API server restarts", () => {
     const beforeRestart = await lastActiveTime("survivor");
     operator = await TidalOperator.start();
     // The new process polls (lastActiveTime moves on) and the HPA keeps reading through it.
-    await eventually("a poll by the restarted operator", async () => (await lastActiveTime("survivor")) !== beforeRestart, { timeoutMs: 30_000 });
+    await eventually(
+      "a poll by the restarted operator",
+      async () => (await lastActiveTime("survivor")) !== beforeRestart,
+      { timeoutMs: 30_000 },
+    );
     const seen = new Set<number>();
     for (let poll = 0; poll < 5; poll += 1) {
       const at = await lastActiveTime("survivor");
-      await eventually("the next poll", async () => (await lastActiveTime("survivor")) !== at, { timeoutMs: 30_000 });
+      await eventually("the next poll", async () => (await lastActiveTime("survivor")) !== at, {
+        timeoutMs: 30_000,
+      });
       seen.add(await replicasOf("survivor"));
     }
     expect([...seen]).toEqual([5]);
@@ -93,23 +120,31 @@ describe("the operator across crashes and API server restarts", () => {
   it("loses no watch when the kube-apiserver restarts", async () => {
     const pid = Number(readFileSync(`${root}/.tidal/kube/pids/kube-apiserver`, "utf8"));
     process.kill(-pid, "SIGTERM");
-    await eventually("the API server to stop", async () => {
-      try {
-        await kubectl(["get", "--raw", "/readyz", "--request-timeout=2s"]);
-        return false;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      "the API server to stop",
+      async () => {
+        try {
+          await kubectl(["get", "--raw", "/readyz", "--request-timeout=2s"]);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
     await promisify(execFile)("scripts/kube.sh", ["up"], { cwd: root });
 
     const list = uniqueName("after-restart");
     cleanup.add(() => redis.del(list));
     await apply(deployment("late"));
     await apply(scaledObject("late", list));
-    await eventually("a ScaledObject created after the restart to become Ready", () => isReady("late"), { timeoutMs: 90_000 });
+    await eventually("a ScaledObject created after the restart to become Ready", () => isReady("late"), {
+      timeoutMs: 90_000,
+    });
     await redis.rpush(list, "one");
-    await eventually("its Deployment activated", async () => (await replicasOf("late")) === 1, { timeoutMs: 30_000 });
+    await eventually("its Deployment activated", async () => (await replicasOf("late")) === 1, {
+      timeoutMs: 30_000,
+    });
     expect(operator.child.exitCode).toBe(null);
   });
 });

@@ -21,7 +21,10 @@ function workload(kind: "Deployment" | "StatefulSet", name: string, replicas: nu
       replicas,
       ...(kind === "StatefulSet" ? { serviceName: name } : {}),
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: name, image: `example.invalid/${name}` }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: name, image: `example.invalid/${name}` }] },
+      },
     },
   };
 }
@@ -49,19 +52,20 @@ describe("the seed articles' examples on the operator", () => {
   });
 
   const apply = (documents: unknown[]) =>
-    kubectl(["-n", namespace, "apply", "-f", "-"], documents.map((document) => JSON.stringify(document)).join("\n"));
+    kubectl(
+      ["-n", namespace, "apply", "-f", "-"],
+      documents.map((document) => JSON.stringify(document)).join("\n"),
+    );
   const replicasOf = async (kind: string, name: string) =>
     (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", kind, name])).spec.replicas;
   const ready = (name: string) =>
     eventually(`ScaledObject ${name} Ready=True`, async () => {
-      const object = await kubectlJson<{ status?: { conditions?: { type: string; status: string; message?: string }[] } }>([
-        "-n",
-        namespace,
-        "get",
-        "scaledobject",
-        name,
-      ]);
-      return object.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True");
+      const object = await kubectlJson<{
+        status?: { conditions?: { type: string; status: string; message?: string }[] };
+      }>(["-n", namespace, "get", "scaledobject", name]);
+      return object.status?.conditions?.some(
+        (condition) => condition.type === "Ready" && condition.status === "True",
+      );
     });
 
   it("scales a StatefulSet on a MariaDB query (connectionString from a Secret)", async () => {
@@ -70,12 +74,20 @@ describe("the seed articles' examples on the operator", () => {
     await connection.query("CREATE TABLE test (id INT PRIMARY KEY AUTO_INCREMENT)");
     await apply([
       workload("StatefulSet", "mysql", 1),
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "mysql-secrets" }, type: "Opaque", data: { mysql_conn_str: base64(`tidal:tidal@tcp(127.0.0.1:3306)/${database.name}`) } },
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "mysql-secrets" },
+        type: "Opaque",
+        data: { mysql_conn_str: base64(`tidal:tidal@tcp(127.0.0.1:3306)/${database.name}`) },
+      },
       {
         apiVersion: "keda.sh/v1alpha1",
         kind: "TriggerAuthentication",
         metadata: { name: "keda-trigger-auth-mysql-secret" },
-        spec: { secretTargetRef: [{ parameter: "connectionString", name: "mysql-secrets", key: "mysql_conn_str" }] },
+        spec: {
+          secretTargetRef: [{ parameter: "connectionString", name: "mysql-secrets", key: "mysql_conn_str" }],
+        },
       },
       {
         apiVersion: "keda.sh/v1alpha1",
@@ -84,17 +96,35 @@ describe("the seed articles' examples on the operator", () => {
         spec: {
           scaleTargetRef: { kind: "statefulset", name: "mysql" },
           pollingInterval: 1,
-          triggers: [{ type: "mysql", metadata: { queryValue: "4", query: "SELECT COUNT(*) FROM test;" }, authenticationRef: { name: "keda-trigger-auth-mysql-secret" } }],
+          triggers: [
+            {
+              type: "mysql",
+              metadata: { queryValue: "4", query: "SELECT COUNT(*) FROM test;" },
+              authenticationRef: { name: "keda-trigger-auth-mysql-secret" },
+            },
+          ],
         },
       },
     ]);
     await ready("mysql-scaledobject");
-    await eventually("the idle StatefulSet scaled to 0", async () => (await replicasOf("statefulset", "mysql")) === 0, { timeoutMs: 30_000 });
+    await eventually(
+      "the idle StatefulSet scaled to 0",
+      async () => (await replicasOf("statefulset", "mysql")) === 0,
+      { timeoutMs: 30_000 },
+    );
     await connection.query("INSERT INTO test () VALUES " + Array.from({ length: 10 }, () => "()").join(","));
     await connection.end();
     // ceil(10 rows / queryValue 4) = 3
-    await eventually("3 replicas", async () => (await replicasOf("statefulset", "mysql")) === 3, { timeoutMs: 90_000 });
-    const status = await kubectlJson<{ status: { scaleTargetKind: string } }>(["-n", namespace, "get", "scaledobject", "mysql-scaledobject"]);
+    await eventually("3 replicas", async () => (await replicasOf("statefulset", "mysql")) === 3, {
+      timeoutMs: 90_000,
+    });
+    const status = await kubectlJson<{ status: { scaleTargetKind: string } }>([
+      "-n",
+      namespace,
+      "get",
+      "scaledobject",
+      "mysql-scaledobject",
+    ]);
     expect(status.status.scaleTargetKind).toBe("apps/v1.StatefulSet");
   });
 
@@ -102,12 +132,19 @@ describe("the seed articles' examples on the operator", () => {
     const queue = await rabbitmqQueue(cleanup, "hello");
     await apply([
       workload("Deployment", "rabbitmq-consumer", 0),
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "rabbitmq-consumer-secret" }, data: { RabbitMqHost: base64(services.rabbitmqUrl) } },
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "rabbitmq-consumer-secret" },
+        data: { RabbitMqHost: base64(services.rabbitmqUrl) },
+      },
       {
         apiVersion: "keda.sh/v1alpha1",
         kind: "TriggerAuthentication",
         metadata: { name: "rabbitmq-consumer-trigger" },
-        spec: { secretTargetRef: [{ parameter: "host", name: "rabbitmq-consumer-secret", key: "RabbitMqHost" }] },
+        spec: {
+          secretTargetRef: [{ parameter: "host", name: "rabbitmq-consumer-secret", key: "RabbitMqHost" }],
+        },
       },
       {
         apiVersion: "keda.sh/v1alpha1",
@@ -118,7 +155,13 @@ describe("the seed articles' examples on the operator", () => {
           pollingInterval: 1,
           cooldownPeriod: 30,
           maxReplicaCount: 30,
-          triggers: [{ type: "rabbitmq", metadata: { queueName: queue, queueLength: "5" }, authenticationRef: { name: "rabbitmq-consumer-trigger" } }],
+          triggers: [
+            {
+              type: "rabbitmq",
+              metadata: { queueName: queue, queueLength: "5" },
+              authenticationRef: { name: "rabbitmq-consumer-trigger" },
+            },
+          ],
         },
       },
     ]);
@@ -129,20 +172,30 @@ describe("the seed articles' examples on the operator", () => {
     await channel.close();
     await connection.close();
     // ceil(12 messages / queueLength 5) = 3
-    await eventually("3 replicas", async () => (await replicasOf("deployment", "rabbitmq-consumer")) === 3, { timeoutMs: 90_000 });
+    await eventually("3 replicas", async () => (await replicasOf("deployment", "rabbitmq-consumer")) === 3, {
+      timeoutMs: 90_000,
+    });
   });
 
   it("scales a Kafka consumer over SASL_SSL from the KEDA 1.x example after tidal migrate", async () => {
     const topic = await kafkaTopic(cleanup, "orders", 3);
     const group = uniqueName("consumers");
     const admin = new Admin({ clientId: "tidal-e2e", bootstrapBrokers: services.kafkaBrokers });
-    const producer = new Producer({ clientId: "tidal-e2e", bootstrapBrokers: services.kafkaBrokers, serializers: stringSerializers, idempotent: true });
+    const producer = new Producer({
+      clientId: "tidal-e2e",
+      bootstrapBrokers: services.kafkaBrokers,
+      serializers: stringSerializers,
+      idempotent: true,
+    });
     cleanup.add(async () => {
       await producer.close();
       await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
       await admin.close();
     });
-    const legacy = readFileSync(new URL("../fixtures/manifests/kafka-eventhubs-v1.yaml", import.meta.url), "utf8")
+    const legacy = readFileSync(
+      new URL("../fixtures/manifests/kafka-eventhubs-v1.yaml", import.meta.url),
+      "utf8",
+    )
       .replaceAll("<TOPIC>", topic)
       .replaceAll("<GROUP>", group)
       .replaceAll("<BROKERS>", services.kafkaSaslSslBrokers.join(","))
@@ -150,7 +203,9 @@ describe("the seed articles' examples on the operator", () => {
       .replaceAll("<PASSWORD_BASE64>", base64(services.kafkaPassword))
       .replaceAll("<CA_BASE64>", base64(readFileSync(services.kafkaCaFile, "utf8")));
     const { stdout } = await runWithInput(["bin/tidal.js", "migrate", "-f", "-"], legacy);
-    const documents = parseAllDocuments(stdout).map((document) => document.toJS() as { apiVersion: string; kind: string });
+    const documents = parseAllDocuments(stdout).map(
+      (document) => document.toJS() as { apiVersion: string; kind: string },
+    );
     expect(documents.map((document) => `${document.apiVersion} ${document.kind}`)).toEqual([
       "v1 Secret",
       "keda.sh/v1alpha1 ScaledObject",
@@ -161,14 +216,18 @@ describe("the seed articles' examples on the operator", () => {
     await apply(documents);
     await ready("kafka-scaledobject");
     await producer.send({
-      messages: [0, 1, 2].flatMap((partition) => Array.from({ length: 10 }, (_, index) => ({ topic, partition, value: `order ${index}` }))),
+      messages: [0, 1, 2].flatMap((partition) =>
+        Array.from({ length: 10 }, (_, index) => ({ topic, partition, value: `order ${index}` })),
+      ),
     });
     await admin.alterConsumerGroupOffsets({
       groupId: group,
       topics: [{ name: topic, partitionOffsets: [0, 1, 2].map((partition) => ({ partition, offset: 0n })) }],
     });
     // Lag 30 over lagThreshold 10 → 3 replicas, which is also the partition count.
-    await eventually("3 replicas", async () => (await replicasOf("deployment", "kafka-consumer")) === 3, { timeoutMs: 90_000 });
+    await eventually("3 replicas", async () => (await replicasOf("deployment", "kafka-consumer")) === 3, {
+      timeoutMs: 90_000,
+    });
   });
 });
 

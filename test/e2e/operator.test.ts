@@ -13,7 +13,13 @@ interface Condition {
 }
 interface ScaledObjectStatus {
   metadata: { finalizers?: string[]; labels?: Record<string, string> };
-  status?: { conditions?: Condition[]; hpaName?: string; externalMetricNames?: string[]; originalReplicaCount?: number; scaleTargetKind?: string };
+  status?: {
+    conditions?: Condition[];
+    hpaName?: string;
+    externalMetricNames?: string[];
+    originalReplicaCount?: number;
+    scaleTargetKind?: string;
+  };
 }
 
 const redisTrigger = (listName: string, listLength = "10") => ({
@@ -29,7 +35,10 @@ function deployment(name: string, replicas: number) {
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "example.invalid/worker" }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "main", image: "example.invalid/worker" }] },
+      },
     },
   };
 }
@@ -58,9 +67,12 @@ describe("tidal operator on the real control plane", () => {
 
   const apply = (object: unknown) => kubectl(["-n", namespace, "apply", "-f", "-"], JSON.stringify(object));
   const replicasOf = async (name: string) =>
-    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", name])).spec.replicas;
-  const statusOf = (name: string) => kubectlJson<ScaledObjectStatus>(["-n", namespace, "get", "scaledobject", name]);
-  const condition = async (name: string, type: string) => (await statusOf(name)).status?.conditions?.find((candidate) => candidate.type === type);
+    (await kubectlJson<{ spec: { replicas: number } }>(["-n", namespace, "get", "deployment", name])).spec
+      .replicas;
+  const statusOf = (name: string) =>
+    kubectlJson<ScaledObjectStatus>(["-n", namespace, "get", "scaledobject", name]);
+  const condition = async (name: string, type: string) =>
+    (await statusOf(name)).status?.conditions?.find((candidate) => candidate.type === type);
 
   it("activates a Deployment from 0, lets the real HPA scale it to 5 through the metrics API, and returns to 0", async () => {
     const list = uniqueName("backlog");
@@ -72,39 +84,88 @@ describe("tidal operator on the real control plane", () => {
         pollingInterval: 1,
         cooldownPeriod: 5,
         maxReplicaCount: 5,
-        advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
+        advanced: {
+          horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } },
+        },
         triggers: [redisTrigger(list)],
       }),
     );
-    const ready = await eventually("Ready=True", async () => (await condition("worker", "Ready"))?.status === "True" && statusOf("worker"));
+    const ready = await eventually(
+      "Ready=True",
+      async () => (await condition("worker", "Ready"))?.status === "True" && statusOf("worker"),
+    );
     expect(ready.metadata.finalizers).toContain("finalizer.keda.sh");
     expect(ready.metadata.labels?.["scaledobject.keda.sh/name"]).toBe("worker");
     expect(ready.status?.hpaName).toBe("keda-hpa-worker");
     expect(ready.status?.scaleTargetKind).toBe("apps/v1.Deployment");
     expect(ready.status?.externalMetricNames).toEqual([`s0-redis-${list}`]);
-    const hpa = await kubectlJson<{ spec: { minReplicas: number; maxReplicas: number; metrics: unknown[] } }>(["-n", namespace, "get", "hpa", "keda-hpa-worker"]);
+    const hpa = await kubectlJson<{ spec: { minReplicas: number; maxReplicas: number; metrics: unknown[] } }>(
+      ["-n", namespace, "get", "hpa", "keda-hpa-worker"],
+    );
     expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 5 });
     expect(hpa.spec.metrics).toEqual([
       {
         type: "External",
         external: {
-          metric: { name: `s0-redis-${list}`, selector: { matchLabels: { "scaledobject.keda.sh/name": "worker" } } },
+          metric: {
+            name: `s0-redis-${list}`,
+            selector: { matchLabels: { "scaledobject.keda.sh/name": "worker" } },
+          },
           target: { type: "AverageValue", averageValue: "10" },
         },
       },
     ]);
 
     await redis.rpush(list, ...Array.from({ length: 45 }, (_, index) => `item-${index}`));
-    await eventually("the operator to activate the Deployment", async () => (await replicasOf("worker")) >= 1, { timeoutMs: 30_000 });
-    await eventually("the HPA to scale to 5 from our external metric", async () => (await replicasOf("worker")) === 5, { timeoutMs: 90_000 });
+    await eventually(
+      "the operator to activate the Deployment",
+      async () => (await replicasOf("worker")) >= 1,
+      { timeoutMs: 30_000 },
+    );
+    await eventually(
+      "the HPA to scale to 5 from our external metric",
+      async () => (await replicasOf("worker")) === 5,
+      { timeoutMs: 90_000 },
+    );
     const table = await kubectl(["-n", namespace, "get", "scaledobject", "worker"]);
     const [header, row] = table.trim().split("\n") as [string, string];
-    expect(header.split(/\s+/)).toEqual(["NAME", "SCALETARGETKIND", "SCALETARGETNAME", "MIN", "MAX", "READY", "ACTIVE", "FALLBACK", "PAUSED", "TRIGGERS", "AUTHENTICATIONS", "AGE"]);
-    expect(row.split(/\s+/).slice(0, 8)).toEqual(["worker", "apps/v1.Deployment", "worker", "5", "True", "True", "False", "False"]);
+    expect(header.split(/\s+/)).toEqual([
+      "NAME",
+      "SCALETARGETKIND",
+      "SCALETARGETNAME",
+      "MIN",
+      "MAX",
+      "READY",
+      "ACTIVE",
+      "FALLBACK",
+      "PAUSED",
+      "TRIGGERS",
+      "AUTHENTICATIONS",
+      "AGE",
+    ]);
+    expect(row.split(/\s+/).slice(0, 8)).toEqual([
+      "worker",
+      "apps/v1.Deployment",
+      "worker",
+      "5",
+      "True",
+      "True",
+      "False",
+      "False",
+    ]);
 
     await redis.del(list);
-    await eventually("back to 0 after the cooldown", async () => (await replicasOf("worker")) === 0, { timeoutMs: 90_000 });
-    const events = await kubectl(["-n", namespace, "get", "events", "--field-selector", "involvedObject.name=worker,involvedObject.kind=ScaledObject"]);
+    await eventually("back to 0 after the cooldown", async () => (await replicasOf("worker")) === 0, {
+      timeoutMs: 90_000,
+    });
+    const events = await kubectl([
+      "-n",
+      namespace,
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=worker,involvedObject.kind=ScaledObject",
+    ]);
     expect(events).toContain("KEDAScaleTargetActivated");
     expect(events).toContain("KEDAScaleTargetDeactivated");
   });
@@ -122,15 +183,36 @@ describe("tidal operator on the real control plane", () => {
         ],
       }),
     );
-    const hpa = await eventually("the HPA", () => kubectlJson<{ spec: { metrics: { type: string }[] } }>(["-n", namespace, "get", "hpa", "keda-hpa-mixed"]));
-    expect(hpa.spec.metrics.map((metric) => metric.type)).toEqual(["External", "Resource", "ContainerResource"]);
-    expect(hpa.spec.metrics[1]).toEqual({ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } });
+    const hpa = await eventually("the HPA", () =>
+      kubectlJson<{ spec: { metrics: { type: string }[] } }>([
+        "-n",
+        namespace,
+        "get",
+        "hpa",
+        "keda-hpa-mixed",
+      ]),
+    );
+    expect(hpa.spec.metrics.map((metric) => metric.type)).toEqual([
+      "External",
+      "Resource",
+      "ContainerResource",
+    ]);
+    expect(hpa.spec.metrics[1]).toEqual({
+      type: "Resource",
+      resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } },
+    });
     expect(hpa.spec.metrics[2]).toEqual({
       type: "ContainerResource",
-      containerResource: { name: "memory", container: "main", target: { type: "AverageValue", averageValue: "256Mi" } },
+      containerResource: {
+        name: "memory",
+        container: "main",
+        target: { type: "AverageValue", averageValue: "256Mi" },
+      },
     });
     const status = await eventually("Ready", async () => {
-      const object = await kubectlJson<{ status?: { resourceMetricNames?: string[]; externalMetricNames?: string[] } }>(["-n", namespace, "get", "scaledobject", "mixed"]);
+      const object = await kubectlJson<{
+        status?: { resourceMetricNames?: string[]; externalMetricNames?: string[] };
+      }>(["-n", namespace, "get", "scaledobject", "mixed"]);
       return object.status?.resourceMetricNames && object.status;
     });
     expect(status.resourceMetricNames).toEqual(["cpu", "memory"]);
@@ -139,7 +221,14 @@ describe("tidal operator on the real control plane", () => {
 
   it("reports an invalid ScaledObject as Ready=False with the validation message", async () => {
     await apply(deployment("invalid-target", 1));
-    await apply(scaledObject("invalid", { scaleTargetRef: { name: "invalid-target" }, minReplicaCount: 5, maxReplicaCount: 2, triggers: [redisTrigger("unused")] }));
+    await apply(
+      scaledObject("invalid", {
+        scaleTargetRef: { name: "invalid-target" },
+        minReplicaCount: 5,
+        maxReplicaCount: 2,
+        triggers: [redisTrigger("unused")],
+      }),
+    );
     const ready = await eventually("Ready=False", async () => {
       const found = await condition("invalid", "Ready");
       return found?.status === "False" && found;
@@ -183,13 +272,22 @@ describe("tidal operator on the real control plane", () => {
     await apply(
       scaledObject(
         "direct",
-        { scaleTargetRef: { name: "direct" }, pollingInterval: 1, maxReplicaCount: 10, triggers: [redisTrigger(list)] },
+        {
+          scaleTargetRef: { name: "direct" },
+          pollingInterval: 1,
+          maxReplicaCount: 10,
+          triggers: [redisTrigger(list)],
+        },
         { "autoscaling.tidal.dev/mode": "direct" },
       ),
     );
     await eventually("Ready=True", async () => (await condition("direct", "Ready"))?.status === "True");
     await redis.rpush(list, ...Array.from({ length: 45 }, (_, index) => `item-${index}`));
-    await eventually("5 replicas from the engine's own HPA math", async () => (await replicasOf("direct")) === 5, { timeoutMs: 30_000 });
+    await eventually(
+      "5 replicas from the engine's own HPA math",
+      async () => (await replicasOf("direct")) === 5,
+      { timeoutMs: 30_000 },
+    );
     await expect(kubectl(["-n", namespace, "get", "hpa", "keda-hpa-direct"])).rejects.toThrow(/NotFound/);
   });
 
@@ -205,16 +303,34 @@ describe("tidal operator on the real control plane", () => {
         pollingInterval: 1,
         maxReplicaCount: 10,
         successfulJobsHistoryLimit: 1,
-        jobTargetRef: { template: { spec: { containers: [{ name: "main", image: "example.invalid/job" }], restartPolicy: "Never" } } },
+        jobTargetRef: {
+          template: {
+            spec: { containers: [{ name: "main", image: "example.invalid/job" }], restartPolicy: "Never" },
+          },
+        },
         triggers: [redisTrigger(list, "5")],
       },
     });
     interface JobList {
-      items: { metadata: { name: string; labels: Record<string, string>; ownerReferences: { kind: string; name: string }[] }; status?: { succeeded?: number } }[];
+      items: {
+        metadata: {
+          name: string;
+          labels: Record<string, string>;
+          ownerReferences: { kind: string; name: string }[];
+        };
+        status?: { succeeded?: number };
+      }[];
     }
     // ceil(12 / 5) = 3 jobs on the first poll.
     const jobs = await eventually("3 jobs", async () => {
-      const list = await kubectlJson<JobList>(["-n", namespace, "get", "jobs", "-l", "scaledjob.keda.sh/name=batch"]);
+      const list = await kubectlJson<JobList>([
+        "-n",
+        namespace,
+        "get",
+        "jobs",
+        "-l",
+        "scaledjob.keda.sh/name=batch",
+      ]);
       return list.items.length >= 3 && list;
     });
     await redis.del(list);
@@ -222,13 +338,32 @@ describe("tidal operator on the real control plane", () => {
     expect(job?.metadata.labels["app.kubernetes.io/managed-by"]).toBe("keda-operator");
     expect(job?.metadata.ownerReferences[0]).toMatchObject({ kind: "ScaledJob", name: "batch" });
     expect(job?.metadata.name.startsWith("batch-")).toBe(true);
-    await eventually("finished jobs pruned to the history limit of 1", async () => {
-      const list = await kubectlJson<JobList>(["-n", namespace, "get", "jobs", "-l", "scaledjob.keda.sh/name=batch"]);
-      return list.items.length === 1 && list.items.every((item) => (item.status?.succeeded ?? 0) >= 1);
-    }, { timeoutMs: 60_000 });
+    await eventually(
+      "finished jobs pruned to the history limit of 1",
+      async () => {
+        const list = await kubectlJson<JobList>([
+          "-n",
+          namespace,
+          "get",
+          "jobs",
+          "-l",
+          "scaledjob.keda.sh/name=batch",
+        ]);
+        return list.items.length === 1 && list.items.every((item) => (item.status?.succeeded ?? 0) >= 1);
+      },
+      { timeoutMs: 60_000 },
+    );
     const ready = await eventually("ScaledJob Ready", async () => {
-      const status = await kubectlJson<{ status?: { conditions?: Condition[] } }>(["-n", namespace, "get", "scaledjob", "batch"]);
-      return status.status?.conditions?.find((candidate) => candidate.type === "Ready" && candidate.status === "True");
+      const status = await kubectlJson<{ status?: { conditions?: Condition[] } }>([
+        "-n",
+        namespace,
+        "get",
+        "scaledjob",
+        "batch",
+      ]);
+      return status.status?.conditions?.find(
+        (candidate) => candidate.type === "Ready" && candidate.status === "True",
+      );
     });
     expect(ready.reason).toBe("ScaledJobReady");
   });

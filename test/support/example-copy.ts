@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
  * tests never share data), written beside the original so relative commands still resolve.
  * Returns its path and a function that removes it.
  */
-export function exampleVariant(example: string, replacements: Record<string, string>): { file: string; remove: () => void } {
+export function exampleVariant(
+  example: string,
+  replacements: Record<string, string>,
+): { file: string; remove: () => void } {
   const original = fileURLToPath(new URL(`../../examples/${example}/tidal.yaml`, import.meta.url));
   let text = readFileSync(original, "utf8");
   for (const [from, to] of Object.entries(replacements)) text = text.split(from).join(to);

@@ -33,7 +33,9 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
   );
   const errors = prepared.problems.filter((problem) => problem.severity === "error");
   if (errors.length > 0) {
-    throw new Error(`invalid trigger: ${errors.map((problem) => `${problem.key}: ${problem.message}`).join("; ")}`);
+    throw new Error(
+      `invalid trigger: ${errors.map((problem) => `${problem.key}: ${problem.message}`).join("; ")}`,
+    );
   }
   return connectTrigger(prepared, {
     scalableObject: { kind: "ScaledObject", namespace: "default", name: "test" },

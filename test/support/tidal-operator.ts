@@ -6,14 +6,27 @@ const kubeconfig = fileURLToPath(new URL("../../.tidal/kube/admin.kubeconfig", i
 /** `tidal operator` against the local control plane, as a child process. */
 export class TidalOperator extends TidalProcess {
   private constructor(args: string[]) {
-    super(["operator", "--kubeconfig", kubeconfig, "--metrics-server-port", "0", "--metrics-bind-address", "127.0.0.1:0", "--log-format", "json", ...args]);
+    super([
+      "operator",
+      "--kubeconfig",
+      kubeconfig,
+      "--metrics-server-port",
+      "0",
+      "--metrics-bind-address",
+      "127.0.0.1:0",
+      "--log-format",
+      "json",
+      ...args,
+    ]);
   }
 
   /**
    * Starts an operator. `--local` (the default here) serves the external metrics API through an
    * APIService on loopback; only one such operator may run at a time.
    */
-  static async start(options: { local?: boolean; leaderElect?: boolean; namespace?: string } = {}): Promise<TidalOperator> {
+  static async start(
+    options: { local?: boolean; leaderElect?: boolean; namespace?: string } = {},
+  ): Promise<TidalOperator> {
     const args = [
       ...(options.local === false ? [] : ["--local"]),
       ...(options.leaderElect ? ["--leader-elect", "--lease-namespace", options.namespace ?? "default"] : []),

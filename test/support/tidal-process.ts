@@ -46,7 +46,10 @@ export class TidalProcess {
   /** Waits for a log line with this message; fails early, with the output, if the process exits. */
   async waitForLog(message: string, timeoutMs = 30_000): Promise<LogLine> {
     return Promise.race([
-      eventually(`log "${message}"`, () => this.logs.find((line) => line.msg === message), { timeoutMs, intervalMs: 50 }),
+      eventually(`log "${message}"`, () => this.logs.find((line) => line.msg === message), {
+        timeoutMs,
+        intervalMs: 50,
+      }),
       this.exited.then((code) => {
         throw new Error(`tidal exited with ${code} before logging "${message}":\n${this.output}`);
       }),

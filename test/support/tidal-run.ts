@@ -15,12 +15,34 @@ export class TidalRun extends TidalProcess {
   httpProxyUrl: string | undefined;
 
   private constructor(paths: string[], stateDir: string, env: Record<string, string>) {
-    super(["run", "--port", "0", "--http-port", "0", "--state-dir", stateDir, "--log-format", "json", "-f", ...paths], env);
+    super(
+      [
+        "run",
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--state-dir",
+        stateDir,
+        "--log-format",
+        "json",
+        "-f",
+        ...paths,
+      ],
+      env,
+    );
     this.stateDir = stateDir;
   }
 
-  static async start(paths: string[], options: { stateDir?: string; env?: Record<string, string> } = {}): Promise<TidalRun> {
-    const run = new TidalRun(paths, options.stateDir ?? mkdtempSync(join(tmpdir(), "tidal-state-")), options.env ?? {});
+  static async start(
+    paths: string[],
+    options: { stateDir?: string; env?: Record<string, string> } = {},
+  ): Promise<TidalRun> {
+    const run = new TidalRun(
+      paths,
+      options.stateDir ?? mkdtempSync(join(tmpdir(), "tidal-state-")),
+      options.env ?? {},
+    );
     const started = await run.waitForLog("tidal run started");
     run.statusUrl = String(started.statusApi);
     run.httpProxyUrl = typeof started.httpProxy === "string" ? started.httpProxy : undefined;
@@ -36,23 +58,41 @@ export class TidalRun extends TidalProcess {
 
   /** The snapshot of one ScaledObject (or ScaledJob) from the status API. */
   async object(name: string, collection: "scaledobjects" | "scaledjobs" = "scaledobjects") {
-    const all = await this.get<{ name: string; replicas: number; desiredReplicas: number; active: boolean; lastEvaluationTime: string | null; conditions: { type: string; status: string; reason?: string }[]; triggers: { value: number | null; error: string | null }[] }[]>(
-      `/api/v1/${collection}`,
-    );
+    const all = await this.get<
+      {
+        name: string;
+        replicas: number;
+        desiredReplicas: number;
+        active: boolean;
+        lastEvaluationTime: string | null;
+        conditions: { type: string; status: string; reason?: string }[];
+        triggers: { value: number | null; error: string | null }[];
+      }[]
+    >(`/api/v1/${collection}`);
     const found = all.find((object) => object.name === name);
     if (found === undefined) throw new Error(`${collection} has no ${name}`);
     return found;
   }
 
   async pool(name: string) {
-    const pools = await this.get<{ name: string; replicas: number; workers: { index: number; pid?: number; state: string; restarts: number; lastExit?: { code: number | null } }[]; events: { reason: string; message: string }[] }[]>(
-      "/api/v1/processpools",
-    );
+    const pools = await this.get<
+      {
+        name: string;
+        replicas: number;
+        workers: {
+          index: number;
+          pid?: number;
+          state: string;
+          restarts: number;
+          lastExit?: { code: number | null };
+        }[];
+        events: { reason: string; message: string }[];
+      }[]
+    >("/api/v1/processpools");
     const found = pools.find((pool) => pool.name === name);
     if (found === undefined) throw new Error(`no ProcessPool ${name}`);
     return found;
   }
-
 }
 
 export { isProcessRunning } from "../../src/targets/shared/process-table.ts";

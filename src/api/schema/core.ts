@@ -14,7 +14,9 @@ export const secret = z
     data: z
       .record(
         z.string(),
-        z.string().regex(BASE64, { message: "must be base64-encoded; put plain text under stringData instead" }),
+        z
+          .string()
+          .regex(BASE64, { message: "must be base64-encoded; put plain text under stringData instead" }),
       )
       .optional(),
     stringData: z.record(z.string(), z.string()).optional(),

@@ -19,13 +19,19 @@ export const httpScaledObjectSpec = z
         portName: z.string().optional(),
       })
       .strict(),
-    replicas: z.object({ min: int32(0).optional(), max: int32(1).optional() }).strict().optional(),
+    replicas: z
+      .object({ min: int32(0).optional(), max: int32(1).optional() })
+      .strict()
+      .optional(),
     targetPendingRequests: int32(1).optional(),
     scaledownPeriod: int32(0).default(300),
     initialCooldownPeriod: int32(0).optional(),
     scalingMetric: z
       .object({
-        concurrency: z.object({ targetValue: int32(1).default(100) }).strict().optional(),
+        concurrency: z
+          .object({ targetValue: int32(1).default(100) })
+          .strict()
+          .optional(),
         requestRate: z
           .object({
             targetValue: int32(1).default(100),

@@ -8,8 +8,14 @@ export const envVar = z
     value: z.string().optional(),
     valueFrom: z
       .object({
-        secretKeyRef: z.object({ name: z.string(), key: z.string(), optional: z.boolean().optional() }).strict().optional(),
-        configMapKeyRef: z.object({ name: z.string(), key: z.string(), optional: z.boolean().optional() }).strict().optional(),
+        secretKeyRef: z
+          .object({ name: z.string(), key: z.string(), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
+        configMapKeyRef: z
+          .object({ name: z.string(), key: z.string(), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -11,9 +11,7 @@ export const container = preserved(
       command: z.array(z.string()).optional(),
       args: z.array(z.string()).optional(),
       env: z
-        .array(
-          preserved(z.object({ name: z.string(), value: z.string().optional() }).loose()),
-        )
+        .array(preserved(z.object({ name: z.string(), value: z.string().optional() }).loose()))
         .optional(),
       workingDir: z.string().optional(),
     })

@@ -1,4 +1,7 @@
-import type { ClusterTriggerAuthentication, TriggerAuthentication } from "../../api/schema/trigger-authentication.ts";
+import type {
+  ClusterTriggerAuthentication,
+  TriggerAuthentication,
+} from "../../api/schema/trigger-authentication.ts";
 import { triggerAuthenticationSpec } from "../../api/schema/trigger-authentication.ts";
 import { decodeSecret, type AuthSources } from "../../auth/sources.ts";
 import type { Informer } from "./informer.ts";
@@ -11,7 +14,9 @@ function parseAuthentication<T>(raw: Raw | undefined, kind: string): T | undefin
   if (raw === undefined) return undefined;
   const parsed = triggerAuthenticationSpec.safeParse(raw.spec ?? {});
   if (!parsed.success) {
-    throw new Error(`${kind} "${raw.metadata?.name}" is invalid: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+    throw new Error(
+      `${kind} "${raw.metadata?.name}" is invalid: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`,
+    );
   }
   return { apiVersion: "keda.sh/v1alpha1", kind, metadata: raw.metadata, spec: parsed.data } as T;
 }
@@ -22,7 +27,10 @@ function parseAuthentication<T>(raw: Raw | undefined, kind: string): T | undefin
  */
 export function clusterAuthSources(
   api: KubeApi,
-  informers: { triggerAuthentications: Informer<Raw & { metadata: { name: string } }>; clusterTriggerAuthentications: Informer<Raw & { metadata: { name: string } }> },
+  informers: {
+    triggerAuthentications: Informer<Raw & { metadata: { name: string } }>;
+    clusterTriggerAuthentications: Informer<Raw & { metadata: { name: string } }>;
+  },
 ): AuthSources {
   const read = async <T>(path: string): Promise<T | undefined> => {
     try {
@@ -34,9 +42,15 @@ export function clusterAuthSources(
   };
   return {
     triggerAuthentication: async (namespace, name) =>
-      parseAuthentication<TriggerAuthentication>(informers.triggerAuthentications.get(name, namespace), "TriggerAuthentication"),
+      parseAuthentication<TriggerAuthentication>(
+        informers.triggerAuthentications.get(name, namespace),
+        "TriggerAuthentication",
+      ),
     clusterTriggerAuthentication: async (name) =>
-      parseAuthentication<ClusterTriggerAuthentication>(informers.clusterTriggerAuthentications.get(name), "ClusterTriggerAuthentication"),
+      parseAuthentication<ClusterTriggerAuthentication>(
+        informers.clusterTriggerAuthentications.get(name),
+        "ClusterTriggerAuthentication",
+      ),
     secret: async (namespace, name) => {
       const secret = await read<{ data?: Record<string, string>; stringData?: Record<string, string> }>(
         resourcePath("v1", "secrets", namespace, name),
@@ -44,7 +58,9 @@ export function clusterAuthSources(
       return secret === undefined ? undefined : decodeSecret(secret);
     },
     configMap: async (namespace, name) => {
-      const configMap = await read<{ data?: Record<string, string> }>(resourcePath("v1", "configmaps", namespace, name));
+      const configMap = await read<{ data?: Record<string, string> }>(
+        resourcePath("v1", "configmaps", namespace, name),
+      );
       return configMap === undefined ? undefined : { ...configMap.data };
     },
   };

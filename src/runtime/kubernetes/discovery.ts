@@ -42,14 +42,20 @@ export class Discovery {
     try {
       list = await this.#resources(apiVersion);
     } catch (error) {
-      throw new Error(`apiVersion ${apiVersion} is not served by this cluster (${messageOf(error)})`, { cause: error });
+      throw new Error(`apiVersion ${apiVersion} is not served by this cluster (${messageOf(error)})`, {
+        cause: error,
+      });
     }
-    const main = list.resources.find((resource) => !resource.name.includes("/") && resource.kind.toLowerCase() === kind.toLowerCase());
+    const main = list.resources.find(
+      (resource) => !resource.name.includes("/") && resource.kind.toLowerCase() === kind.toLowerCase(),
+    );
     if (main === undefined) throw new Error(`kind ${kind} is not served by ${apiVersion}`);
     if (!list.resources.some((resource) => resource.name === `${main.name}/scale`)) {
       throw new Error(`${main.kind} (${apiVersion}) has no /scale subresource, so it cannot be scaled`);
     }
-    const [group, version] = apiVersion.includes("/") ? (apiVersion.split("/") as [string, string]) : ["", apiVersion];
+    const [group, version] = apiVersion.includes("/")
+      ? (apiVersion.split("/") as [string, string])
+      : ["", apiVersion];
     return { group, version, kind: main.kind, resource: main.name, apiVersion };
   }
 

@@ -3,10 +3,32 @@ import { scaledObject } from "../../api/schema/scaled-object.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
 import { desiredHpa, hpaUpToDate, type HorizontalPodAutoscaler } from "./hpa.ts";
 
-const target = { group: "apps", version: "v1", kind: "Deployment", resource: "deployments", apiVersion: "apps/v1" };
+const target = {
+  group: "apps",
+  version: "v1",
+  kind: "Deployment",
+  resource: "deployments",
+  apiVersion: "apps/v1",
+};
 const specs: TriggerMetricSpec[] = [
-  { index: 0, name: "", type: "redis", metricName: "s0-redis-jobs", targetType: "AverageValue", target: 10, activationTarget: 0 },
-  { index: 1, name: "rate", type: "prometheus", metricName: "s1-prometheus", targetType: "Value", target: 0.5, activationTarget: 0 },
+  {
+    index: 0,
+    name: "",
+    type: "redis",
+    metricName: "s0-redis-jobs",
+    targetType: "AverageValue",
+    target: 10,
+    activationTarget: 0,
+  },
+  {
+    index: 1,
+    name: "rate",
+    type: "prometheus",
+    metricName: "s1-prometheus",
+    targetType: "Value",
+    target: 0.5,
+    activationTarget: 0,
+  },
 ];
 
 function object(extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}) {
@@ -17,7 +39,13 @@ function object(extra: Record<string, unknown> = {}, annotations: Record<string,
       metadata: { name: "orders", namespace: "shop", labels: { team: "a", secret: "x" }, annotations },
       spec: { scaleTargetRef: { name: "worker" }, triggers: [{ type: "redis", metadata: {} }], ...extra },
     }),
-    metadata: { name: "orders", namespace: "shop", labels: { team: "a", secret: "x" }, annotations, uid: "uid-1" },
+    metadata: {
+      name: "orders",
+      namespace: "shop",
+      labels: { team: "a", secret: "x" },
+      annotations,
+      uid: "uid-1",
+    },
   };
 }
 
@@ -31,20 +59,35 @@ describe("desiredHpa", () => {
       "app.kubernetes.io/managed-by": "keda-operator",
       team: "a",
     });
-    expect(hpa.metadata.ownerReferences[0]).toMatchObject({ kind: "ScaledObject", name: "orders", uid: "uid-1", controller: true });
-    expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "worker" }, minReplicas: 1, maxReplicas: 7 });
+    expect(hpa.metadata.ownerReferences[0]).toMatchObject({
+      kind: "ScaledObject",
+      name: "orders",
+      uid: "uid-1",
+      controller: true,
+    });
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "worker" },
+      minReplicas: 1,
+      maxReplicas: 7,
+    });
     expect(hpa.spec.metrics).toEqual([
       {
         type: "External",
         external: {
-          metric: { name: "s0-redis-jobs", selector: { matchLabels: { "scaledobject.keda.sh/name": "orders" } } },
+          metric: {
+            name: "s0-redis-jobs",
+            selector: { matchLabels: { "scaledobject.keda.sh/name": "orders" } },
+          },
           target: { type: "AverageValue", averageValue: "10" },
         },
       },
       {
         type: "External",
         external: {
-          metric: { name: "s1-prometheus", selector: { matchLabels: { "scaledobject.keda.sh/name": "orders" } } },
+          metric: {
+            name: "s1-prometheus",
+            selector: { matchLabels: { "scaledobject.keda.sh/name": "orders" } },
+          },
           target: { type: "Value", value: "500m" },
         },
       },
@@ -57,9 +100,15 @@ describe("desiredHpa", () => {
       object(
         {
           minReplicaCount: 2,
-          advanced: { horizontalPodAutoscalerConfig: { name: "custom" }, scalingModifiers: { formula: "a + b", target: "4" } },
+          advanced: {
+            horizontalPodAutoscalerConfig: { name: "custom" },
+            scalingModifiers: { formula: "a + b", target: "4" },
+          },
         },
-        { "scaledobject.keda.sh/hpa-excluded-labels": "secret", "autoscaling.keda.sh/paused-scale-in": "true" },
+        {
+          "scaledobject.keda.sh/hpa-excluded-labels": "secret",
+          "autoscaling.keda.sh/paused-scale-in": "true",
+        },
       ),
       specs,
       target,
@@ -69,14 +118,20 @@ describe("desiredHpa", () => {
     expect(hpa.metadata.labels.secret).toBeUndefined();
     expect(hpa.spec.minReplicas).toBe(2);
     expect(hpa.spec.metrics).toHaveLength(1);
-    expect(hpa.spec.metrics[0]).toMatchObject({ external: { metric: { name: "composite-metric" }, target: { averageValue: "4" } } });
+    expect(hpa.spec.metrics[0]).toMatchObject({
+      external: { metric: { name: "composite-metric" }, target: { averageValue: "4" } },
+    });
     expect(hpa.spec.behavior).toEqual({ scaleDown: { selectPolicy: "Disabled" } });
   });
 });
 
 describe("hpaUpToDate", () => {
   const desired = desiredHpa(
-    object({ advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } } }),
+    object({
+      advanced: {
+        horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } },
+      },
+    }),
     specs,
     target,
     "0.1.0",
@@ -84,10 +139,23 @@ describe("hpaUpToDate", () => {
   const live = (): HorizontalPodAutoscaler => {
     const copy = structuredClone(desired);
     // The API server reorders keys and fills behavior defaults; neither is a difference.
-    copy.spec = { maxReplicas: copy.spec.maxReplicas, minReplicas: copy.spec.minReplicas, metrics: copy.spec.metrics, scaleTargetRef: copy.spec.scaleTargetRef };
+    copy.spec = {
+      maxReplicas: copy.spec.maxReplicas,
+      minReplicas: copy.spec.minReplicas,
+      metrics: copy.spec.metrics,
+      scaleTargetRef: copy.spec.scaleTargetRef,
+    };
     copy.spec.behavior = {
-      scaleDown: { stabilizationWindowSeconds: 0, selectPolicy: "Max", policies: [{ type: "Percent", value: 100, periodSeconds: 15 }] },
-      scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: "Max", policies: [{ type: "Pods", value: 4, periodSeconds: 15 }] },
+      scaleDown: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: "Max",
+        policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+      },
+      scaleUp: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: "Max",
+        policies: [{ type: "Pods", value: 4, periodSeconds: 15 }],
+      },
     };
     copy.metadata.labels = { ...copy.metadata.labels, extra: "kept" };
     return copy;
@@ -105,7 +173,9 @@ describe("hpaUpToDate", () => {
     delete unlabelled.metadata.labels["app.kubernetes.io/part-of"];
     expect(hpaUpToDate(unlabelled, desired)).toBe(false);
     const behavior = live();
-    (behavior.spec.behavior as { scaleDown: { stabilizationWindowSeconds: number } }).scaleDown.stabilizationWindowSeconds = 300;
+    (
+      behavior.spec.behavior as { scaleDown: { stabilizationWindowSeconds: number } }
+    ).scaleDown.stabilizationWindowSeconds = 300;
     expect(hpaUpToDate(behavior, desired)).toBe(false);
   });
 });

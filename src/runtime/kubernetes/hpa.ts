@@ -55,11 +55,16 @@ export function desiredHpa(
       .map((label) => label.trim())
       .filter(Boolean),
   );
-  const ownLabels = Object.fromEntries(Object.entries(object.metadata.labels ?? {}).filter(([key]) => !excluded.has(key)));
+  const ownLabels = Object.fromEntries(
+    Object.entries(object.metadata.labels ?? {}).filter(([key]) => !excluded.has(key)),
+  );
   const external = model.metrics.map((metric) => ({
     type: "External",
     external: {
-      metric: { name: metric.metricName, selector: { matchLabels: { [SCALED_OBJECT_LABEL]: object.metadata.name } } },
+      metric: {
+        name: metric.metricName,
+        selector: { matchLabels: { [SCALED_OBJECT_LABEL]: object.metadata.name } },
+      },
       target:
         metric.targetType === "Value"
           ? { type: "Value", value: formatQuantity(metric.target) }
@@ -94,7 +99,11 @@ export function desiredHpa(
       ],
     },
     spec: {
-      scaleTargetRef: { apiVersion: target.apiVersion, kind: target.kind, name: object.spec.scaleTargetRef.name },
+      scaleTargetRef: {
+        apiVersion: target.apiVersion,
+        kind: target.kind,
+        name: object.spec.scaleTargetRef.name,
+      },
       minReplicas: model.minReplicas,
       maxReplicas: model.maxReplicas,
       metrics,
@@ -110,7 +119,10 @@ function resourceMetricSpec(resource: ResourceMetric): Record<string, unknown> {
       ? { type: "Utilization", averageUtilization: Number(resource.value) }
       : { type: "AverageValue", averageValue: resource.value };
   return resource.containerName
-    ? { type: "ContainerResource", containerResource: { name: resource.name, container: resource.containerName, target } }
+    ? {
+        type: "ContainerResource",
+        containerResource: { name: resource.name, container: resource.containerName, target },
+      }
     : { type: "Resource", resource: { name: resource.name, target } };
 }
 
@@ -130,10 +142,17 @@ export function hpaUpToDate(live: HorizontalPodAutoscaler, desired: HorizontalPo
 
 /** The API server fills behavior defaults, so the live behavior matches when it contains ours. */
 function behaviorCovers(live: unknown, wanted: unknown): boolean {
-  if (wanted === null || typeof wanted !== "object") return live === wanted || String(live) === String(wanted);
+  if (wanted === null || typeof wanted !== "object")
+    return live === wanted || String(live) === String(wanted);
   if (Array.isArray(wanted)) {
-    return Array.isArray(live) && live.length === wanted.length && wanted.every((item, index) => behaviorCovers(live[index], item));
+    return (
+      Array.isArray(live) &&
+      live.length === wanted.length &&
+      wanted.every((item, index) => behaviorCovers(live[index], item))
+    );
   }
   if (live === null || typeof live !== "object") return false;
-  return Object.entries(wanted).every(([key, value]) => behaviorCovers((live as Record<string, unknown>)[key], value));
+  return Object.entries(wanted).every(([key, value]) =>
+    behaviorCovers((live as Record<string, unknown>)[key], value),
+  );
 }

@@ -1,4 +1,9 @@
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  makeInformer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
 import type { Logger } from "../../observability/logger.ts";
 import { resourcePath, type KubeApi } from "./kube-api.ts";
 

@@ -23,12 +23,19 @@ interface Pod {
 }
 
 const finished = (job: Job, type: "Complete" | "Failed") =>
-  job.status?.conditions?.some((condition) => condition.type === type && condition.status === "True") ?? false;
+  job.status?.conditions?.some((condition) => condition.type === type && condition.status === "True") ??
+  false;
 
 /** When a finished job finished: completionTime, else its Failed condition's time. */
 function finishedAt(job: Job): number {
-  const failed = job.status?.conditions?.find((condition) => condition.type === "Failed" && condition.status === "True");
-  return Date.parse(job.status?.completionTime ?? failed?.lastTransitionTime ?? job.metadata.creationTimestamp ?? "") || 0;
+  const failed = job.status?.conditions?.find(
+    (condition) => condition.type === "Failed" && condition.status === "True",
+  );
+  return (
+    Date.parse(
+      job.status?.completionTime ?? failed?.lastTransitionTime ?? job.metadata.creationTimestamp ?? "",
+    ) || 0
+  );
 }
 
 /**
@@ -41,7 +48,11 @@ export class KubernetesJobTarget implements JobTarget {
   readonly #object: ScaledJob & { metadata: { uid?: string; generation?: number } };
   readonly #version: string;
 
-  constructor(api: KubeApi, object: ScaledJob & { metadata: { uid?: string; generation?: number } }, version: string) {
+  constructor(
+    api: KubeApi,
+    object: ScaledJob & { metadata: { uid?: string; generation?: number } },
+    version: string,
+  ) {
     this.#api = api;
     this.#object = object;
     this.#version = version;
@@ -56,21 +67,36 @@ export class KubernetesJobTarget implements JobTarget {
   }
 
   async #jobs(): Promise<Job[]> {
-    const list = await this.#api.get<{ items: Job[] }>(`${resourcePath("batch/v1", "jobs", this.#namespace)}?labelSelector=${this.#selector}`);
+    const list = await this.#api.get<{ items: Job[] }>(
+      `${resourcePath("batch/v1", "jobs", this.#namespace)}?labelSelector=${this.#selector}`,
+    );
     return list.items;
   }
 
   async counts(): Promise<{ running: number; pending: number }> {
-    const running = (await this.#jobs()).filter((job) => !finished(job, "Complete") && !finished(job, "Failed"));
+    const running = (await this.#jobs()).filter(
+      (job) => !finished(job, "Complete") && !finished(job, "Failed"),
+    );
     if (running.length === 0) return { running: 0, pending: 0 };
-    const pods = await this.#api.get<{ items: Pod[] }>(`${resourcePath("v1", "pods", this.#namespace)}?labelSelector=${this.#selector}`);
+    const pods = await this.#api.get<{ items: Pod[] }>(
+      `${resourcePath("v1", "pods", this.#namespace)}?labelSelector=${this.#selector}`,
+    );
     const conditions = this.#object.spec.scalingStrategy.pendingPodConditions ?? [];
     const started = (pod: Pod) =>
       conditions.length > 0
-        ? conditions.every((type) => pod.status?.conditions?.some((condition) => condition.type === type && condition.status === "True"))
+        ? conditions.every((type) =>
+            pod.status?.conditions?.some(
+              (condition) => condition.type === type && condition.status === "True",
+            ),
+          )
         : pod.status?.phase === "Running" || pod.status?.phase === "Succeeded";
     const pending = running.filter(
-      (job) => !pods.items.some((pod) => (pod.metadata.labels?.["batch.kubernetes.io/job-name"] ?? pod.metadata.labels?.["job-name"]) === job.metadata.name && started(pod)),
+      (job) =>
+        !pods.items.some(
+          (pod) =>
+            (pod.metadata.labels?.["batch.kubernetes.io/job-name"] ?? pod.metadata.labels?.["job-name"]) ===
+              job.metadata.name && started(pod),
+        ),
     );
     return { running: running.length, pending: pending.length };
   }
@@ -78,7 +104,10 @@ export class KubernetesJobTarget implements JobTarget {
   async createJobs(count: number): Promise<string[]> {
     const names: string[] = [];
     for (let index = 0; index < count; index += 1) {
-      const job = await this.#api.create<Job>(resourcePath("batch/v1", "jobs", this.#namespace), this.#jobManifest());
+      const job = await this.#api.create<Job>(
+        resourcePath("batch/v1", "jobs", this.#namespace),
+        this.#jobManifest(),
+      );
       names.push(job.metadata.name);
     }
     return names;
@@ -86,7 +115,9 @@ export class KubernetesJobTarget implements JobTarget {
 
   #jobManifest(): Record<string, unknown> {
     const { metadata, spec } = this.#object;
-    const excluded = new Set((metadata.annotations?.[EXCLUDED_LABELS_ANNOTATION] ?? "").split(",").map((label) => label.trim()));
+    const excluded = new Set(
+      (metadata.annotations?.[EXCLUDED_LABELS_ANNOTATION] ?? "").split(",").map((label) => label.trim()),
+    );
     const labels = {
       ...Object.fromEntries(Object.entries(metadata.labels ?? {}).filter(([key]) => !excluded.has(key))),
       "app.kubernetes.io/name": metadata.name,
@@ -95,7 +126,10 @@ export class KubernetesJobTarget implements JobTarget {
       "app.kubernetes.io/managed-by": "keda-operator",
       [SCALED_JOB_LABEL]: metadata.name,
     };
-    const template = spec.jobTargetRef.template as { metadata?: { labels?: Record<string, string> }; spec: { restartPolicy?: string } };
+    const template = spec.jobTargetRef.template as {
+      metadata?: { labels?: Record<string, string> };
+      spec: { restartPolicy?: string };
+    };
     return {
       apiVersion: "batch/v1",
       kind: "Job",
@@ -105,14 +139,24 @@ export class KubernetesJobTarget implements JobTarget {
         labels,
         annotations: { ...metadata.annotations, [GENERATION_ANNOTATION]: String(metadata.generation ?? 1) },
         ownerReferences: [
-          { apiVersion: "keda.sh/v1alpha1", kind: "ScaledJob", name: metadata.name, uid: metadata.uid, controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: "keda.sh/v1alpha1",
+            kind: "ScaledJob",
+            name: metadata.name,
+            uid: metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: {
         ...spec.jobTargetRef,
         template: {
           ...template,
-          metadata: { ...template.metadata, labels: { ...template.metadata?.labels, [SCALED_JOB_LABEL]: metadata.name } },
+          metadata: {
+            ...template.metadata,
+            labels: { ...template.metadata?.labels, [SCALED_JOB_LABEL]: metadata.name },
+          },
           spec: { ...template.spec, restartPolicy: template.spec.restartPolicy || "OnFailure" },
         },
       },
@@ -122,7 +166,10 @@ export class KubernetesJobTarget implements JobTarget {
   async cleanupHistory(): Promise<void> {
     const jobs = await this.#jobs();
     const { successfulJobsHistoryLimit, failedJobsHistoryLimit } = this.#object.spec;
-    for (const [type, limit] of [["Complete", successfulJobsHistoryLimit], ["Failed", failedJobsHistoryLimit]] as const) {
+    for (const [type, limit] of [
+      ["Complete", successfulJobsHistoryLimit],
+      ["Failed", failedJobsHistoryLimit],
+    ] as const) {
       const done = jobs.filter((job) => finished(job, type)).sort((a, b) => finishedAt(a) - finishedAt(b));
       for (const job of done.slice(0, Math.max(0, done.length - limit))) {
         await this.#api.delete(resourcePath("batch/v1", "jobs", this.#namespace, job.metadata.name), {

@@ -16,7 +16,8 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (error: unknown) => error instanceof KubeApiError && error.status === 404;
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409;
-export const isAlreadyExists = (error: unknown) => error instanceof KubeApiError && error.reason === "AlreadyExists";
+export const isAlreadyExists = (error: unknown) =>
+  error instanceof KubeApiError && error.reason === "AlreadyExists";
 
 export type PatchType = "merge" | "json" | "strategic";
 
@@ -70,7 +71,12 @@ export class KubeApi {
     return this.request<T>("DELETE", path, body);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<T> {
     if (this.#tlsOptions === undefined) {
       const options: RequestOptions = {};
       await this.config.applyToHTTPSOptions(options);
@@ -89,7 +95,9 @@ export class KubeApi {
           headers: {
             ...(this.#tlsOptions?.headers as Record<string, string> | undefined),
             accept: "application/json",
-            ...(payload === undefined ? {} : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
+            ...(payload === undefined
+              ? {}
+              : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
           },
         },
         (response) => {
@@ -133,7 +141,13 @@ export function apiPrefix(apiVersion: string): string {
 }
 
 /** The path of a namespaced resource collection or object. */
-export function resourcePath(apiVersion: string, plural: string, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  apiVersion: string,
+  plural: string,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   let path = apiPrefix(apiVersion);
   if (namespace !== undefined) path += `/namespaces/${encodeURIComponent(namespace)}`;
   path += `/${plural}`;

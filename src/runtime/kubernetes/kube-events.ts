@@ -26,16 +26,27 @@ export class KubeEventRecorder implements EventRecorder {
 
   /** Remembers an object's apiVersion and uid so its events link to it. */
   track(object: Involved): void {
-    this.#uids.set(`${object.kind}/${object.namespace}/${object.name}`, { apiVersion: object.apiVersion, ...(object.uid ? { uid: object.uid } : {}) });
+    this.#uids.set(`${object.kind}/${object.namespace}/${object.name}`, {
+      apiVersion: object.apiVersion,
+      ...(object.uid ? { uid: object.uid } : {}),
+    });
   }
 
   record(object: ObjectRef, type: "Normal" | "Warning", reason: string, message: string): void {
     void this.#write(object, type, reason, message).catch((error: unknown) =>
-      this.#logger.warn("could not record event", { reason, error: error instanceof Error ? error.message : String(error) }),
+      this.#logger.warn("could not record event", {
+        reason,
+        error: error instanceof Error ? error.message : String(error),
+      }),
     );
   }
 
-  async #write(object: ObjectRef, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+  async #write(
+    object: ObjectRef,
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const key = `${object.kind}/${object.namespace}/${object.name}/${reason}/${message}`;
     const now = new Date();
     const recent = this.#recent.get(key);
@@ -43,10 +54,15 @@ export class KubeEventRecorder implements EventRecorder {
     if (recent && now.getTime() - recent.at < 10 * 60_000) {
       recent.count += 1;
       recent.at = now.getTime();
-      await this.#api.patch(`${path}/${recent.name}`, { count: recent.count, lastTimestamp: now.toISOString() });
+      await this.#api.patch(`${path}/${recent.name}`, {
+        count: recent.count,
+        lastTimestamp: now.toISOString(),
+      });
       return;
     }
-    const involved = this.#uids.get(`${object.kind}/${object.namespace}/${object.name}`) ?? { apiVersion: "keda.sh/v1alpha1" };
+    const involved = this.#uids.get(`${object.kind}/${object.namespace}/${object.name}`) ?? {
+      apiVersion: "keda.sh/v1alpha1",
+    };
     const name = `${object.name}.${randomBytes(8).toString("hex")}`;
     await this.#api.create(path, {
       apiVersion: "v1",

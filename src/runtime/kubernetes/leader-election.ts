@@ -67,7 +67,10 @@ export class LeaderElector {
     try {
       const lease = await this.#api.get<Lease>(this.#path(this.#options.name));
       if (lease.spec.holderIdentity === this.#options.identity) {
-        await this.#api.replace(this.#path(this.#options.name), { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
+        await this.#api.replace(this.#path(this.#options.name), {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 },
+        });
       }
     } catch {
       // The lease expires on its own.
@@ -83,15 +86,22 @@ export class LeaderElector {
     try {
       await this.#tryAcquireOrRenew();
     } catch (error) {
-      this.#logger.warn("leader election: lease update failed", { error: error instanceof Error ? error.message : String(error) });
+      this.#logger.warn("leader election: lease update failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
     if (this.#leading && Date.now() - this.#lastRenewed > this.#options.leaseDurationSeconds * 1000) {
       this.#leading = false;
-      this.#logger.warn("leader election: could not renew the lease in time; stopping", { identity: this.#options.identity });
+      this.#logger.warn("leader election: could not renew the lease in time; stopping", {
+        identity: this.#options.identity,
+      });
       this.#options.onStoppedLeading();
     }
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#tick(), this.#leading ? this.#options.renewIntervalMs : this.#options.retryIntervalMs);
+    this.#timer = setTimeout(
+      () => void this.#tick(),
+      this.#leading ? this.#options.renewIntervalMs : this.#options.retryIntervalMs,
+    );
   }
 
   async #tryAcquireOrRenew(): Promise<void> {
@@ -109,7 +119,13 @@ export class LeaderElector {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
           metadata: { name, namespace },
-          spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
         });
         this.#becameLeader();
       } catch (error) {
@@ -130,7 +146,12 @@ export class LeaderElector {
       ...(takingOver ? { acquireTime: now, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
-      await this.#api.replace(this.#path(name), { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: lease.metadata, spec });
+      await this.#api.replace(this.#path(name), {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: lease.metadata,
+        spec,
+      });
     } catch (error) {
       if (isConflict(error)) return;
       throw error;

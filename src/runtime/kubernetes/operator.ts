@@ -62,7 +62,10 @@ const KEDA_API = "keda.sh/v1alpha1";
 
 async function servingCredentials(certDir: string | undefined): Promise<TlsCredentials> {
   if (certDir === undefined) return selfSignedServingCert();
-  return { cert: await readFile(join(certDir, "tls.crt"), "utf8"), key: await readFile(join(certDir, "tls.key"), "utf8") };
+  return {
+    cert: await readFile(join(certDir, "tls.crt"), "utf8"),
+    key: await readFile(join(certDir, "tls.key"), "utf8"),
+  };
 }
 
 /**
@@ -81,7 +84,16 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     onError: (key, error) => logger.error("scale loop failed", { object: key, error: messageOf(error) }),
   });
   const watch = (plural: string, namespaced: boolean) =>
-    new Informer<Named & RawScaledObject>(kubeConfig, api, { apiVersion: KEDA_API, plural, ...(namespaced && options.namespace ? { namespace: options.namespace } : {}) }, logger);
+    new Informer<Named & RawScaledObject>(
+      kubeConfig,
+      api,
+      {
+        apiVersion: KEDA_API,
+        plural,
+        ...(namespaced && options.namespace ? { namespace: options.namespace } : {}),
+      },
+      logger,
+    );
   const informers = {
     scaledObjects: watch("scaledobjects", true),
     scaledJobs: watch("scaledjobs", true) as unknown as Informer<RawScaledJob>,
@@ -104,11 +116,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     timeoutMs: options.timeoutMs,
     isLeader,
   };
-  const scaledObjects = new ScaledObjectOperator({ ...shared, informer: informers.scaledObjects, discovery: new Discovery(api) });
+  const scaledObjects = new ScaledObjectOperator({
+    ...shared,
+    informer: informers.scaledObjects,
+    discovery: new Discovery(api),
+  });
   const scaledJobs = new ScaledJobOperator({ ...shared, informer: informers.scaledJobs });
   const onError = (kind: string) => (key: string, error: unknown, retryInMs: number) =>
     logger.warn("reconcile failed; retrying", { kind, object: key, error: messageOf(error), retryInMs });
-  const objectQueue = new WorkQueue((key) => scaledObjects.reconcile(key), { onError: onError("ScaledObject") });
+  const objectQueue = new WorkQueue((key) => scaledObjects.reconcile(key), {
+    onError: onError("ScaledObject"),
+  });
   const jobQueue = new WorkQueue((key) => scaledJobs.reconcile(key), { onError: onError("ScaledJob") });
   const keyOf = (object: Named) => `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
   const enqueueAll = () => {
@@ -151,7 +169,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     clientAuth: await readFrontProxyTrust(kubeConfig),
     logger,
   });
-  const metricsServerPort = (await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")).port;
+  const metricsServerPort = (
+    await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")
+  ).port;
   if (options.local) await ensureLocalApiService(kubeConfig, { port: metricsServerPort, logger });
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
@@ -175,7 +195,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       await Promise.all(Object.values(informers).map((informer) => informer.stop()));
       await scaledObjects.stop();
       await scaledJobs.stop();
-      if (options.local) await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
+      if (options.local)
+        await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
       await metricsServer.close();
       await new Promise<void>((resolve) => monitoring.close(() => resolve()));
       api.close();
@@ -201,6 +222,8 @@ function createMonitoringServer(metrics: TidalMetrics): Server {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
     }
-    void metrics.text().then(({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body));
+    void metrics
+      .text()
+      .then(({ contentType, body }) => response.writeHead(200, { "content-type": contentType }).end(body));
   });
 }

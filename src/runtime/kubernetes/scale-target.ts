@@ -8,7 +8,10 @@ interface Scale {
 }
 
 interface PodList {
-  items: { status?: { phase?: string; conditions?: { type: string; status: string }[] }; metadata?: { deletionTimestamp?: string } }[];
+  items: {
+    status?: { phase?: string; conditions?: { type: string; status: string }[] };
+    metadata?: { deletionTimestamp?: string };
+  }[];
 }
 
 /** A Kubernetes workload scaled through its /scale subresource (Deployment, StatefulSet, any scalable CR). */
@@ -26,7 +29,13 @@ export class KubernetesScaleTarget implements ScaleTarget {
   }
 
   #path(): string {
-    return resourcePath(this.#resource.apiVersion, this.#resource.resource, this.#namespace, this.#name, "scale");
+    return resourcePath(
+      this.#resource.apiVersion,
+      this.#resource.resource,
+      this.#namespace,
+      this.#name,
+      "scale",
+    );
   }
 
   async getReplicas(): Promise<number> {

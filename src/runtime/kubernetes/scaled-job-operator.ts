@@ -51,14 +51,29 @@ export class ScaledJobOperator {
     }
     if (leader && !(raw.metadata.finalizers ?? []).includes(FINALIZER)) {
       await this.#options.api.patch(this.#path(raw), {
-        metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: [...(raw.metadata.finalizers ?? []), FINALIZER] },
+        metadata: {
+          resourceVersion: raw.metadata.resourceVersion,
+          finalizers: [...(raw.metadata.finalizers ?? []), FINALIZER],
+        },
       });
       return;
     }
-    this.#options.events.track({ kind: "ScaledJob", namespace, name, apiVersion: SJ_API, ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}) });
+    this.#options.events.track({
+      kind: "ScaledJob",
+      namespace,
+      name,
+      apiVersion: SJ_API,
+      ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
+    });
     const parsed = scaledJob.safeParse({ ...raw, apiVersion: SJ_API, kind: "ScaledJob", status: undefined });
     if (!parsed.success) {
-      await this.#checkFailed(key, raw, describeIssues(scaledJob, raw, parsed.error.issues).map((problem) => `${problem.path}: ${problem.message}`).join("; "));
+      await this.#checkFailed(
+        key,
+        raw,
+        describeIssues(scaledJob, raw, parsed.error.issues)
+          .map((problem) => `${problem.path}: ${problem.message}`)
+          .join("; "),
+      );
       return;
     }
     const object = parsed.data as ScaledJob & { metadata: { uid?: string; generation?: number } };
@@ -75,16 +90,25 @@ export class ScaledJobOperator {
       if (leader) await this.#setConditions(raw, [pausedCondition("ScaledJob", true)]);
       return;
     }
-    const fingerprint = stableJson({ spec: raw.spec, annotations: raw.metadata.annotations, generation: raw.metadata.generation });
+    const fingerprint = stableJson({
+      spec: raw.spec,
+      annotations: raw.metadata.annotations,
+      generation: raw.metadata.generation,
+    });
     if (this.#runtimes.get(key)?.fingerprint !== fingerprint) {
-      const container = envContainer({ spec: { template: object.spec.jobTargetRef.template as never } }, object.spec.envSourceContainerName);
+      const container = envContainer(
+        { spec: { template: object.spec.jobTargetRef.template as never } },
+        object.spec.envSourceContainerName,
+      );
       const prepared = await prepareClusterTriggers(object, container, this.#options.authSources, {
         clusterObjectNamespace: this.#options.clusterObjectNamespace,
         pool: this.#options.pool,
         timeoutMs: this.#options.timeoutMs,
       });
       if (!prepared.ok || prepared.resources.length > 0) {
-        const problems = prepared.ok ? ["cpu and memory triggers are not supported for ScaledJob"] : prepared.problems;
+        const problems = prepared.ok
+          ? ["cpu and memory triggers are not supported for ScaledJob"]
+          : prepared.problems;
         await this.#checkFailed(key, raw, problems.join("; "));
         return;
       }
@@ -93,24 +117,50 @@ export class ScaledJobOperator {
         object,
         triggers: prepared.measurers,
         specs: prepared.specs,
-        target: new KubernetesJobTarget(this.#options.api, { ...object, metadata: { ...object.metadata, uid: raw.metadata.uid, generation: raw.metadata.generation } }, this.#options.version),
+        target: new KubernetesJobTarget(
+          this.#options.api,
+          {
+            ...object,
+            metadata: { ...object.metadata, uid: raw.metadata.uid, generation: raw.metadata.generation },
+          },
+          this.#options.version,
+        ),
         targetRef: { kind: "Job", name },
         now: this.#options.now ?? Date.now,
         metrics: this.#options.metrics,
         events: this.#options.events,
       });
       this.#runtimes.set(key, { fingerprint, loop });
-      this.#options.scheduler.add({ key: `scaledjob.${key}`, intervalMs: loop.intervalMs, run: () => this.poll(key) });
+      this.#options.scheduler.add({
+        key: `scaledjob.${key}`,
+        intervalMs: loop.intervalMs,
+        run: () => this.poll(key),
+      });
     }
     if (leader) {
       const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
       const status = {
         triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
-        authenticationsTypes: [...new Set(object.spec.triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])))].join(","),
+        authenticationsTypes: [
+          ...new Set(
+            object.spec.triggers.flatMap((trigger) =>
+              trigger.authenticationRef ? [trigger.authenticationRef.name] : [],
+            ),
+          ),
+        ].join(","),
       };
       if (ready?.status !== "True" || raw.status?.triggersTypes !== status.triggersTypes) {
-        await this.#patchStatus(raw, { ...status, conditions: this.#merge(raw, [readyCondition.ok("ScaledJob"), pausedCondition("ScaledJob", false)]) });
-        if (ready?.status !== "True") this.#options.events.record({ kind: "ScaledJob", namespace, name }, "Normal", "ScaledJobReady", "ScaledJob is ready for scaling");
+        await this.#patchStatus(raw, {
+          ...status,
+          conditions: this.#merge(raw, [readyCondition.ok("ScaledJob"), pausedCondition("ScaledJob", false)]),
+        });
+        if (ready?.status !== "True")
+          this.#options.events.record(
+            { kind: "ScaledJob", namespace, name },
+            "Normal",
+            "ScaledJobReady",
+            "ScaledJob is ready for scaling",
+          );
       }
     }
   }
@@ -136,7 +186,10 @@ export class ScaledJobOperator {
 
   #merge(raw: RawScaledJob, conditions: readonly Condition[]): Condition[] {
     const types = new Set(conditions.map((condition) => condition.type));
-    return [...conditions, ...(raw.status?.conditions ?? []).filter((condition) => !types.has(condition.type))];
+    return [
+      ...conditions,
+      ...(raw.status?.conditions ?? []).filter((condition) => !types.has(condition.type)),
+    ];
   }
 
   async #setConditions(raw: RawScaledJob, conditions: Condition[]): Promise<void> {
@@ -151,16 +204,29 @@ export class ScaledJobOperator {
     const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
     if (ready?.status === "False" && ready.message === message) return;
     await this.#setConditions(raw, [readyCondition.checkFailed("ScaledJob", message)]);
-    this.#options.events.record({ kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name }, "Warning", "ScaledJobCheckFailed", message);
+    this.#options.events.record(
+      { kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name },
+      "Warning",
+      "ScaledJobCheckFailed",
+      message,
+    );
   }
 
   async #removeFinalizer(raw: RawScaledJob): Promise<void> {
     const finalizers = raw.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     await this.#options.api.patch(this.#path(raw), {
-      metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER) },
+      metadata: {
+        resourceVersion: raw.metadata.resourceVersion,
+        finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER),
+      },
     });
-    this.#options.events.record({ kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name }, "Normal", "ScaledJobDeleted", "ScaledJob was deleted");
+    this.#options.events.record(
+      { kind: "ScaledJob", namespace: raw.metadata.namespace ?? "default", name: raw.metadata.name },
+      "Normal",
+      "ScaledJobDeleted",
+      "ScaledJob was deleted",
+    );
   }
 
   async #patchStatus(raw: RawScaledJob, status: Record<string, unknown>): Promise<void> {

@@ -102,10 +102,23 @@ export class ScaledObjectOperator {
       return;
     }
     if (leader && (await this.#ensureFinalizerAndLabel(raw))) return;
-    this.#options.events.track({ kind: "ScaledObject", namespace, name, apiVersion: SO_API, ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}) });
-    const parsed = scaledObject.safeParse({ ...raw, apiVersion: SO_API, kind: "ScaledObject", status: undefined });
+    this.#options.events.track({
+      kind: "ScaledObject",
+      namespace,
+      name,
+      apiVersion: SO_API,
+      ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
+    });
+    const parsed = scaledObject.safeParse({
+      ...raw,
+      apiVersion: SO_API,
+      kind: "ScaledObject",
+      status: undefined,
+    });
     if (!parsed.success) {
-      const problems = describeIssues(scaledObject, raw, parsed.error.issues).map((problem) => `${problem.path}: ${problem.message}`);
+      const problems = describeIssues(scaledObject, raw, parsed.error.issues).map(
+        (problem) => `${problem.path}: ${problem.message}`,
+      );
       await this.#checkFailed(key, raw, problems.join("; "));
       return;
     }
@@ -120,7 +133,14 @@ export class ScaledObjectOperator {
     }
     const annotations = parseControlAnnotations(object.metadata.annotations);
     if (annotations.paused || annotations.pausedReplicas) {
-      await this.#pause(key, raw, object, annotations.pausedReplicas && "replicas" in annotations.pausedReplicas ? annotations.pausedReplicas.replicas : undefined);
+      await this.#pause(
+        key,
+        raw,
+        object,
+        annotations.pausedReplicas && "replicas" in annotations.pausedReplicas
+          ? annotations.pausedReplicas.replicas
+          : undefined,
+      );
       return;
     }
     const runtime = await this.#runtimeFor(key, raw, object);
@@ -132,7 +152,11 @@ export class ScaledObjectOperator {
   }
 
   /** Builds (or keeps) the scale loop runtime; reports why when the object cannot be scaled. */
-  async #runtimeFor(key: string, raw: RawScaledObject, object: ScaledObject): Promise<ScaleLoopRuntime | undefined> {
+  async #runtimeFor(
+    key: string,
+    raw: RawScaledObject,
+    object: ScaledObject,
+  ): Promise<ScaleLoopRuntime | undefined> {
     const { api, discovery } = this.#options;
     const namespace = object.metadata.namespace ?? "default";
     const ref = object.spec.scaleTargetRef;
@@ -140,7 +164,11 @@ export class ScaledObjectOperator {
     try {
       resolved = await discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
     } catch (error) {
-      await this.#checkFailed(key, raw, `ScaledObject doesn't have correct scaleTargetRef specification: ${messageOf(error)}`);
+      await this.#checkFailed(
+        key,
+        raw,
+        `ScaledObject doesn't have correct scaleTargetRef specification: ${messageOf(error)}`,
+      );
       return undefined;
     }
     const target = new KubernetesScaleTarget(api, resolved, namespace, ref.name);
@@ -150,22 +178,34 @@ export class ScaledObjectOperator {
       replicas = await target.getReplicas();
       workload = await api.get(resourcePath(resolved.apiVersion, resolved.resource, namespace, ref.name));
     } catch (error) {
-      const message = isNotFound(error) ? `${resolved.kind} "${ref.name}" not found in namespace "${namespace}"` : messageOf(error);
+      const message = isNotFound(error)
+        ? `${resolved.kind} "${ref.name}" not found in namespace "${namespace}"`
+        : messageOf(error);
       await this.#checkFailed(key, raw, `failed to get the scale target: ${message}`);
       return undefined;
     }
     const mode = object.metadata.annotations?.[DIRECT_MODE_ANNOTATION] === "direct" ? "direct" : "hpa";
-    const fingerprint = stableJson({ spec: raw.spec, annotations: raw.metadata.annotations, uid: raw.metadata.uid, workload: (workload as RawScaledObject).metadata?.uid });
+    const fingerprint = stableJson({
+      spec: raw.spec,
+      annotations: raw.metadata.annotations,
+      uid: raw.metadata.uid,
+      workload: (workload as RawScaledObject).metadata?.uid,
+    });
     const existing = this.#runtimes.get(key);
     if (existing && existing.fingerprint === fingerprint) {
       existing.object = object;
       return existing;
     }
-    const prepared = await prepareClusterTriggers(object, envContainer(workload as never, ref.envSourceContainerName), this.#options.authSources, {
-      clusterObjectNamespace: this.#options.clusterObjectNamespace,
-      pool: this.#options.pool,
-      timeoutMs: this.#options.timeoutMs,
-    });
+    const prepared = await prepareClusterTriggers(
+      object,
+      envContainer(workload as never, ref.envSourceContainerName),
+      this.#options.authSources,
+      {
+        clusterObjectNamespace: this.#options.clusterObjectNamespace,
+        pool: this.#options.pool,
+        timeoutMs: this.#options.timeoutMs,
+      },
+    );
     if (!prepared.ok) {
       await this.#checkFailed(key, raw, prepared.problems.join("; "));
       return undefined;
@@ -201,7 +241,10 @@ export class ScaledObjectOperator {
     const lastActive = Date.parse(raw.status?.lastActiveTime ?? "");
     if (Number.isFinite(lastActive)) state.lastActiveTime = lastActive;
     for (const [metric, health] of Object.entries(raw.status?.health ?? {})) {
-      state.health[metric] = { numberOfFailures: health.numberOfFailures ?? 0, status: health.status ?? "Happy" };
+      state.health[metric] = {
+        numberOfFailures: health.numberOfFailures ?? 0,
+        status: health.status ?? "Happy",
+      };
     }
     return state;
   }
@@ -218,10 +261,23 @@ export class ScaledObjectOperator {
     const { object } = runtime;
     const namespace = object.metadata.namespace ?? "default";
     const samples = await measureAll(runtime.measurers);
-    recordReadings(this.#options.metrics, { kind: "ScaledObject", namespace, name: object.metadata.name }, runtime.specs, samples);
+    recordReadings(
+      this.#options.metrics,
+      { kind: "ScaledObject", namespace, name: object.metadata.name },
+      runtime.specs,
+      samples,
+    );
     const current = await runtime.target.getReplicas();
     const readyPods = object.spec.fallback ? (await runtime.target.observedReplicas()).ready : current;
-    const input = { scaledObject: object, metricSpecs: runtime.specs, samples, currentReplicas: current, readyPods, now: this.#now(), state: runtime.state };
+    const input = {
+      scaledObject: object,
+      metricSpecs: runtime.specs,
+      samples,
+      currentReplicas: current,
+      readyPods,
+      now: this.#now(),
+      state: runtime.state,
+    };
     const direct = runtime.mode === "direct" ? decideDirect(input) : undefined;
     const poll = direct?.poll ?? kedaPoll(input);
     const desired = direct ? direct.desiredReplicas : (poll.scaleTo ?? current);
@@ -233,34 +289,69 @@ export class ScaledObjectOperator {
     const ref = { namespace, name: object.metadata.name };
     this.#options.metrics.desiredReplicas.set({ ...ref, kind: "ScaledObject" }, desired);
     this.#options.metrics.currentReplicas.set({ ...ref, kind: "ScaledObject" }, current);
-    if (poll.isError) this.#options.metrics.scaledObjectErrors.inc({ namespace, scaledObject: object.metadata.name });
+    if (poll.isError)
+      this.#options.metrics.scaledObjectErrors.inc({ namespace, scaledObject: object.metadata.name });
     const status: Record<string, unknown> = {
       conditions: poll.conditions,
-      ...(poll.lastActiveTime === undefined ? {} : { lastActiveTime: new Date(poll.lastActiveTime).toISOString() }),
-      triggersActivity: Object.fromEntries(poll.triggers.map((trigger) => [trigger.metricName, { isActive: trigger.active }])),
+      ...(poll.lastActiveTime === undefined
+        ? {}
+        : { lastActiveTime: new Date(poll.lastActiveTime).toISOString() }),
+      triggersActivity: Object.fromEntries(
+        poll.triggers.map((trigger) => [trigger.metricName, { isActive: trigger.active }]),
+      ),
       ...(object.spec.fallback ? { health: poll.health } : {}),
     };
     const text = stableJson(status);
     if (text !== runtime.lastStatus) {
-      await this.#patchStatus(namespace, object.metadata.name, { ...status, conditions: this.#mergeConditions(key, poll.conditions) });
+      await this.#patchStatus(namespace, object.metadata.name, {
+        ...status,
+        conditions: this.#mergeConditions(key, poll.conditions),
+      });
       runtime.lastStatus = text;
     }
   }
 
-  async #scale(runtime: ScaleLoopRuntime, from: number, to: number, reason: string | undefined): Promise<void> {
+  async #scale(
+    runtime: ScaleLoopRuntime,
+    from: number,
+    to: number,
+    reason: string | undefined,
+  ): Promise<void> {
     const { object, resolved } = runtime;
-    const ref = { kind: "ScaledObject", namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
+    const ref = {
+      kind: "ScaledObject",
+      namespace: object.metadata.namespace ?? "default",
+      name: object.metadata.name,
+    };
     const where = `${resolved.kind} ${ref.namespace}/${object.spec.scaleTargetRef.name}`;
     try {
       await runtime.target.setReplicas(to);
     } catch (error) {
       const failure = from === 0 ? "KEDAScaleTargetActivationFailed" : "KEDAScaleTargetDeactivationFailed";
-      this.#options.events.record(ref, "Warning", failure, `Failed to scale ${where} from ${from} to ${to}: ${messageOf(error)}`);
+      this.#options.events.record(
+        ref,
+        "Warning",
+        failure,
+        `Failed to scale ${where} from ${from} to ${to}: ${messageOf(error)}`,
+      );
       throw error;
     }
-    if (from === 0) this.#options.events.record(ref, "Normal", "KEDAScaleTargetActivated", `Scaled ${where} from ${from} to ${to}`);
-    else if (reason !== undefined && to !== 0) this.#options.events.record(ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${reason}`);
-    else this.#options.events.record(ref, "Normal", "KEDAScaleTargetDeactivated", `Deactivated ${where} from ${from} to ${to}`);
+    if (from === 0)
+      this.#options.events.record(
+        ref,
+        "Normal",
+        "KEDAScaleTargetActivated",
+        `Scaled ${where} from ${from} to ${to}`,
+      );
+    else if (reason !== undefined && to !== 0)
+      this.#options.events.record(ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${reason}`);
+    else
+      this.#options.events.record(
+        ref,
+        "Normal",
+        "KEDAScaleTargetDeactivated",
+        `Deactivated ${where} from ${from} to ${to}`,
+      );
   }
 
   /** Conditions from a poll, keeping any other condition types the object already has. */
@@ -290,25 +381,55 @@ export class ScaledObjectOperator {
     const finalizers = raw.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return;
     const namespace = raw.metadata.namespace ?? "default";
-    const parsed = scaledObject.safeParse({ ...raw, apiVersion: SO_API, kind: "ScaledObject", status: undefined });
+    const parsed = scaledObject.safeParse({
+      ...raw,
+      apiVersion: SO_API,
+      kind: "ScaledObject",
+      status: undefined,
+    });
     const original = raw.status?.originalReplicaCount;
-    if (parsed.success && parsed.data.spec.advanced?.restoreToOriginalReplicaCount && original !== undefined) {
+    if (
+      parsed.success &&
+      parsed.data.spec.advanced?.restoreToOriginalReplicaCount &&
+      original !== undefined
+    ) {
       const ref = parsed.data.spec.scaleTargetRef;
       try {
-        const resolved = await this.#options.discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
-        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(original);
+        const resolved = await this.#options.discovery.resolveScalable(
+          ref.apiVersion ?? "apps/v1",
+          ref.kind ?? "Deployment",
+        );
+        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(
+          original,
+        );
       } catch (error) {
-        this.#options.logger.warn("could not restore the original replica count", { scaledObject: raw.metadata.name, error: messageOf(error) });
+        this.#options.logger.warn("could not restore the original replica count", {
+          scaledObject: raw.metadata.name,
+          error: messageOf(error),
+        });
       }
     }
     if (parsed.success) await this.#deleteHpa(namespace, hpaName(parsed.data), raw.metadata.uid);
     await this.#options.api.patch(this.#path(raw), {
-      metadata: { resourceVersion: raw.metadata.resourceVersion, finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER) },
+      metadata: {
+        resourceVersion: raw.metadata.resourceVersion,
+        finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER),
+      },
     });
-    this.#options.events.record({ kind: "ScaledObject", namespace, name: raw.metadata.name }, "Normal", "ScaledObjectDeleted", "ScaledObject was deleted");
+    this.#options.events.record(
+      { kind: "ScaledObject", namespace, name: raw.metadata.name },
+      "Normal",
+      "ScaledObjectDeleted",
+      "ScaledObject was deleted",
+    );
   }
 
-  async #pause(key: string, raw: RawScaledObject, object: ScaledObject, replicas: number | undefined): Promise<void> {
+  async #pause(
+    key: string,
+    raw: RawScaledObject,
+    object: ScaledObject,
+    replicas: number | undefined,
+  ): Promise<void> {
     await this.#drop(key);
     if (!this.#options.isLeader()) return;
     const namespace = object.metadata.namespace ?? "default";
@@ -316,19 +437,36 @@ export class ScaledObjectOperator {
     if (replicas !== undefined) {
       const ref = object.spec.scaleTargetRef;
       try {
-        const resolved = await this.#options.discovery.resolveScalable(ref.apiVersion ?? "apps/v1", ref.kind ?? "Deployment");
-        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(replicas);
+        const resolved = await this.#options.discovery.resolveScalable(
+          ref.apiVersion ?? "apps/v1",
+          ref.kind ?? "Deployment",
+        );
+        await new KubernetesScaleTarget(this.#options.api, resolved, namespace, ref.name).setReplicas(
+          replicas,
+        );
       } catch (error) {
-        await this.#checkFailed(key, raw, `failed to scale the paused target to ${replicas}: ${messageOf(error)}`);
+        await this.#checkFailed(
+          key,
+          raw,
+          `failed to scale the paused target to ${replicas}: ${messageOf(error)}`,
+        );
         return;
       }
     }
-    const wasPaused = raw.status?.conditions?.some((condition) => condition.type === "Paused" && condition.status === "True");
+    const wasPaused = raw.status?.conditions?.some(
+      (condition) => condition.type === "Paused" && condition.status === "True",
+    );
     await this.#patchStatus(namespace, object.metadata.name, {
       conditions: this.#mergeConditions(key, [pausedCondition("ScaledObject", true)]),
       pausedReplicaCount: replicas ?? null,
     });
-    if (!wasPaused) this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectPaused", "ScaledObject is paused");
+    if (!wasPaused)
+      this.#options.events.record(
+        { kind: "ScaledObject", namespace, name: object.metadata.name },
+        "Normal",
+        "ScaledObjectPaused",
+        "ScaledObject is paused",
+      );
   }
 
   async #checkFailed(key: string, raw: RawScaledObject, message: string): Promise<void> {
@@ -343,7 +481,12 @@ export class ScaledObjectOperator {
         { type: "Active", status: "Unknown", reason: "UnknownState", message: "ScaledObject check failed" },
       ]),
     });
-    this.#options.events.record({ kind: "ScaledObject", namespace, name: raw.metadata.name }, "Warning", "ScaledObjectCheckFailed", message);
+    this.#options.events.record(
+      { kind: "ScaledObject", namespace, name: raw.metadata.name },
+      "Warning",
+      "ScaledObjectCheckFailed",
+      message,
+    );
   }
 
   async #markReady(raw: RawScaledObject, runtime: ScaleLoopRuntime): Promise<void> {
@@ -356,31 +499,74 @@ export class ScaledObjectOperator {
     const paused = conditions.find((condition) => condition.type === "Paused");
     const wanted: Record<string, unknown> = {
       scaleTargetKind: `${runtime.resolved.apiVersion}.${runtime.resolved.kind}`,
-      scaleTargetGVKR: { group: runtime.resolved.group, version: runtime.resolved.version, kind: runtime.resolved.kind, resource: runtime.resolved.resource },
+      scaleTargetGVKR: {
+        group: runtime.resolved.group,
+        version: runtime.resolved.version,
+        kind: runtime.resolved.kind,
+        resource: runtime.resolved.resource,
+      },
       originalReplicaCount: status.originalReplicaCount ?? runtime.replicas,
       externalMetricNames: runtime.specs.map((spec) => spec.metricName),
-      ...(runtime.resources.length > 0 ? { resourceMetricNames: runtime.resources.map((resource) => resource.name) } : {}),
+      ...(runtime.resources.length > 0
+        ? { resourceMetricNames: runtime.resources.map((resource) => resource.name) }
+        : {}),
       hpaName: runtime.mode === "hpa" ? hpaName(object) : null,
       triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
-      authenticationsTypes: [...new Set(object.spec.triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])))].join(","),
-      ...(object.spec.advanced?.scalingModifiers?.formula ? { compositeScalerName: COMPOSITE_METRIC_NAME } : {}),
+      authenticationsTypes: [
+        ...new Set(
+          object.spec.triggers.flatMap((trigger) =>
+            trigger.authenticationRef ? [trigger.authenticationRef.name] : [],
+          ),
+        ),
+      ].join(","),
+      ...(object.spec.advanced?.scalingModifiers?.formula
+        ? { compositeScalerName: COMPOSITE_METRIC_NAME }
+        : {}),
       pausedReplicaCount: null,
     };
     const newConditions: Condition[] = [];
     if (ready?.status !== "True") newConditions.push(readyCondition.ok("ScaledObject"));
     if (paused === undefined || paused.status === "True") {
-      newConditions.push(paused?.status === "True" ? { type: "Paused", status: "False", reason: "ScaledObjectUnpaused", message: "pause annotation removed for ScaledObject" } : pausedCondition("ScaledObject", false));
+      newConditions.push(
+        paused?.status === "True"
+          ? {
+              type: "Paused",
+              status: "False",
+              reason: "ScaledObjectUnpaused",
+              message: "pause annotation removed for ScaledObject",
+            }
+          : pausedCondition("ScaledObject", false),
+      );
     }
-    if (!conditions.some((condition) => condition.type === "Active")) newConditions.push({ type: "Active", status: "Unknown" });
-    if (!object.spec.fallback || !conditions.some((condition) => condition.type === "Fallback")) newConditions.push(fallbackCondition(false));
-    const current = stableJson(Object.fromEntries(Object.keys(wanted).map((field) => [field, (status as Record<string, unknown>)[field] ?? null])));
+    if (!conditions.some((condition) => condition.type === "Active"))
+      newConditions.push({ type: "Active", status: "Unknown" });
+    if (!object.spec.fallback || !conditions.some((condition) => condition.type === "Fallback"))
+      newConditions.push(fallbackCondition(false));
+    const current = stableJson(
+      Object.fromEntries(
+        Object.keys(wanted).map((field) => [field, (status as Record<string, unknown>)[field] ?? null]),
+      ),
+    );
     if (current === stableJson(wanted) && newConditions.length === 0) return;
-    await this.#patchStatus(namespace, object.metadata.name, { ...wanted, ...(newConditions.length > 0 ? { conditions: this.#mergeConditions(key, newConditions) } : {}) });
+    await this.#patchStatus(namespace, object.metadata.name, {
+      ...wanted,
+      ...(newConditions.length > 0 ? { conditions: this.#mergeConditions(key, newConditions) } : {}),
+    });
     if (ready?.status !== "True") {
-      this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling");
+      this.#options.events.record(
+        { kind: "ScaledObject", namespace, name: object.metadata.name },
+        "Normal",
+        "ScaledObjectReady",
+        "ScaledObject is ready for scaling",
+      );
     }
     if (paused?.status === "True") {
-      this.#options.events.record({ kind: "ScaledObject", namespace, name: object.metadata.name }, "Normal", "ScaledObjectUnpaused", "ScaledObject was unpaused");
+      this.#options.events.record(
+        { kind: "ScaledObject", namespace, name: object.metadata.name },
+        "Normal",
+        "ScaledObjectUnpaused",
+        "ScaledObject was unpaused",
+      );
     }
   }
 
@@ -390,12 +576,19 @@ export class ScaledObjectOperator {
     const namespace = object.metadata.namespace ?? "default";
     const previousName = raw.status?.hpaName;
     const name = hpaName(object);
-    if (previousName && previousName !== name) await this.#deleteHpa(namespace, previousName, raw.metadata.uid);
+    if (previousName && previousName !== name)
+      await this.#deleteHpa(namespace, previousName, raw.metadata.uid);
     if (runtime.mode === "direct") {
       await this.#deleteHpa(namespace, name, raw.metadata.uid);
       return;
     }
-    const desired = desiredHpa({ ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } }, runtime.specs, runtime.resolved, version, runtime.resources);
+    const desired = desiredHpa(
+      { ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } },
+      runtime.specs,
+      runtime.resolved,
+      version,
+      runtime.resources,
+    );
     const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
     let live: HorizontalPodAutoscaler | undefined;
     try {
@@ -409,10 +602,15 @@ export class ScaledObjectOperator {
     }
     const ownedByUs = live.metadata.ownerReferences?.some((owner) => owner.uid === raw.metadata.uid);
     if (!ownedByUs && object.metadata.annotations?.[TRANSFER_HPA_ANNOTATION] !== "true") {
-      throw new Error(`HPA "${name}" already exists and is not owned by this ScaledObject; delete it or set the ${TRANSFER_HPA_ANNOTATION} annotation`);
+      throw new Error(
+        `HPA "${name}" already exists and is not owned by this ScaledObject; delete it or set the ${TRANSFER_HPA_ANNOTATION} annotation`,
+      );
     }
     if (ownedByUs && hpaUpToDate(live, desired)) return;
-    await api.replace(path, { ...desired, metadata: { ...desired.metadata, resourceVersion: live.metadata.resourceVersion } });
+    await api.replace(path, {
+      ...desired,
+      metadata: { ...desired.metadata, resourceVersion: live.metadata.resourceVersion },
+    });
   }
 
   async #deleteHpa(namespace: string, name: string, ownerUid: string | undefined): Promise<void> {
@@ -427,7 +625,9 @@ export class ScaledObjectOperator {
   }
 
   async #patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
-    await this.#options.api.patch(resourcePath(SO_API, "scaledobjects", namespace, name, "status"), { status });
+    await this.#options.api.patch(resourcePath(SO_API, "scaledobjects", namespace, name, "status"), {
+      status,
+    });
   }
 
   #path(raw: RawScaledObject): string {
@@ -448,19 +648,28 @@ export class ScaledObjectOperator {
    * The value of one external metric for the HPA: live from the scaler, or the last poll's
    * reading when the trigger sets useCachedMetrics; fallback and the formula applied as KEDA does.
    */
-  async lookupMetric(namespace: string, metricName: string, selector: Record<string, string>): Promise<LookupResult> {
+  async lookupMetric(
+    namespace: string,
+    metricName: string,
+    selector: Record<string, string>,
+  ): Promise<LookupResult> {
     const name = selector[SCALED_OBJECT_LABEL];
     if (!name) return { error: { status: 400, message: "scaledObject name is not specified" } };
     const runtime = this.#runtimes.get(ScaledObjectOperator.key(namespace, name));
-    if (runtime === undefined) return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
+    if (runtime === undefined)
+      return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
     const wanted = metricName.toLowerCase();
     const composite = wanted === COMPOSITE_METRIC_NAME;
-    const indexes = runtime.specs.flatMap((spec, index) => (composite || spec.metricName.toLowerCase() === wanted ? [index] : []));
-    if (indexes.length === 0) return { error: { status: 404, message: `no matching metrics found for ${metricName}` } };
+    const indexes = runtime.specs.flatMap((spec, index) =>
+      composite || spec.metricName.toLowerCase() === wanted ? [index] : [],
+    );
+    if (indexes.length === 0)
+      return { error: { status: 404, message: `no matching metrics found for ${metricName}` } };
     const samples = await Promise.all(
       runtime.specs.map(async (spec, index) => {
         const cached = runtime.lastSamples?.[index];
-        if (!indexes.includes(index)) return cached ?? { metricName: spec.metricName, error: "not read", latencyMs: 0 };
+        if (!indexes.includes(index))
+          return cached ?? { metricName: spec.metricName, error: "not read", latencyMs: 0 };
         const trigger = runtime.object.spec.triggers[spec.index];
         if (trigger?.useCachedMetrics && cached) return cached;
         return (runtime.measurers[index] as TriggerMeasurer).measure();
@@ -477,7 +686,12 @@ export class ScaledObjectOperator {
     });
     const reading = served.hpaMetricValues.find((metric) => metric.metricName.toLowerCase() === wanted);
     if (reading?.value === undefined) {
-      return { error: { status: 500, message: `metric:${metricName} encountered error${reading?.error ? `: ${reading.error}` : ""}` } };
+      return {
+        error: {
+          status: 500,
+          message: `metric:${metricName} encountered error${reading?.error ? `: ${reading.error}` : ""}`,
+        },
+      };
     }
     return { items: [{ value: reading.value, timestamp: new Date(this.#now()) }] };
   }

@@ -6,7 +6,12 @@ import { resolveAuthParams } from "../../auth/resolve.ts";
 import type { AuthSources } from "../../auth/sources.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
-import { connectTrigger, prepareTrigger, type ResourceMetric, type TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import {
+  connectTrigger,
+  prepareTrigger,
+  type ResourceMetric,
+  type TriggerMeasurer,
+} from "../../scalers/prepared-trigger.ts";
 import { messageOf } from "../../util/errors.ts";
 
 /** Connected triggers of one object, or the reasons they could not be prepared. */
@@ -19,7 +24,10 @@ interface PodTemplateHolder {
 }
 
 /** The container whose environment `...FromEnv` reads: envSourceContainerName, else the first. */
-export function envContainer(holder: PodTemplateHolder | undefined, containerName: string | undefined): ContainerEnvSpec | undefined {
+export function envContainer(
+  holder: PodTemplateHolder | undefined,
+  containerName: string | undefined,
+): ContainerEnvSpec | undefined {
   const containers = holder?.spec?.template?.spec?.containers ?? [];
   return containers.find((container) => container.name === containerName) ?? containers[0];
 }
@@ -60,29 +68,41 @@ export async function prepareClusterTriggers(
     }
     const one = prepareTrigger(trigger, index, { authParams, resolvedEnv: containerEnv }, { asMetricSource });
     const errors = one.problems.filter((problem) => problem.severity === "error");
-    if (errors.length > 0) problems.push(...errors.map((problem) => `${label}: ${problem.key}: ${problem.message}`));
+    if (errors.length > 0)
+      problems.push(...errors.map((problem) => `${label}: ${problem.key}: ${problem.message}`));
     else prepared.push(one);
   }
   if (problems.length > 0) return { ok: false, problems };
   // cpu and memory become Resource metrics the HPA reads itself; nothing to connect.
   const resources = prepared.flatMap((one) => (one.resource ? [one.resource] : []));
-  const measurers = prepared.filter((one) => one.resource === undefined).map((one) =>
-    connectTrigger(one, {
-      scalableObject: { kind: object.kind, namespace, name: object.metadata.name },
-      metricType: one.metricSpec?.targetType ?? "AverageValue",
-      asMetricSource,
-      timeoutMs: options.timeoutMs,
-      pool: options.pool,
-    }),
-  );
+  const measurers = prepared
+    .filter((one) => one.resource === undefined)
+    .map((one) =>
+      connectTrigger(one, {
+        scalableObject: { kind: object.kind, namespace, name: object.metadata.name },
+        metricType: one.metricSpec?.targetType ?? "AverageValue",
+        asMetricSource,
+        timeoutMs: options.timeoutMs,
+        pool: options.pool,
+      }),
+    );
   // External scalers name their metric only when asked; KEDA's reconcile fails until they answer.
   const described = await Promise.allSettled(measurers.map((measurer) => measurer.describe()));
   const failures = described.flatMap((result, index) =>
-    result.status === "rejected" ? [`trigger ${measurers[index]?.prepared.name || index}: cannot get its metric spec: ${messageOf(result.reason)}`] : [],
+    result.status === "rejected"
+      ? [
+          `trigger ${measurers[index]?.prepared.name || index}: cannot get its metric spec: ${messageOf(result.reason)}`,
+        ]
+      : [],
   );
   if (failures.length > 0) {
     await Promise.all(measurers.map((measurer) => measurer.close()));
     return { ok: false, problems: failures };
   }
-  return { ok: true, measurers, specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value), resources };
+  return {
+    ok: true,
+    measurers,
+    specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value),
+    resources,
+  };
 }

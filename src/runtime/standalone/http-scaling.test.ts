@@ -3,7 +3,12 @@ import { httpScaledObject } from "../../api/schema/http-scaled-object.ts";
 import { httpScalingMetric, httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 
 const parse = (spec: Record<string, unknown>) =>
-  httpScaledObject.parse({ apiVersion: "http.keda.sh/v1alpha1", kind: "HTTPScaledObject", metadata: { name: "web", namespace: "apps" }, spec: { scaleTargetRef: { name: "web-pool" }, ...spec } });
+  httpScaledObject.parse({
+    apiVersion: "http.keda.sh/v1alpha1",
+    kind: "HTTPScaledObject",
+    metadata: { name: "web", namespace: "apps" },
+    spec: { scaleTargetRef: { name: "web-pool" }, ...spec },
+  });
 
 describe("HTTPScaledObject scaling", () => {
   it("becomes the ScaledObject the add-on would create: min/max, cooldown from scaledownPeriod", () => {
@@ -14,13 +19,23 @@ describe("HTTPScaledObject scaling", () => {
       maxReplicaCount: 4,
       cooldownPeriod: 45,
     });
-    expect(scaledObjectForHttp(parse({})).spec).toMatchObject({ minReplicaCount: 0, maxReplicaCount: 100, cooldownPeriod: 300 });
+    expect(scaledObjectForHttp(parse({})).spec).toMatchObject({
+      minReplicaCount: 0,
+      maxReplicaCount: 100,
+      cooldownPeriod: 300,
+    });
   });
 
   it("scales on concurrency by default (target 100) or on the request rate when asked", () => {
     expect(httpScalingMetric(parse({}))).toEqual({ metric: "concurrency", target: 100 });
-    expect(httpScalingMetric(parse({ targetPendingRequests: 7 }))).toEqual({ metric: "concurrency", target: 7 });
-    expect(httpScalingMetric(parse({ scalingMetric: { requestRate: { targetValue: 25 } } }))).toEqual({ metric: "requestRate", target: 25 });
+    expect(httpScalingMetric(parse({ targetPendingRequests: 7 }))).toEqual({
+      metric: "concurrency",
+      target: 7,
+    });
+    expect(httpScalingMetric(parse({ scalingMetric: { requestRate: { targetValue: 25 } } }))).toEqual({
+      metric: "requestRate",
+      target: 25,
+    });
   });
 
   it("reads the route's meter and wakes on demand", async () => {
@@ -33,11 +48,18 @@ describe("HTTPScaledObject scaling", () => {
         return () => {};
       },
     });
-    expect(trigger.metricSpec).toMatchObject({ metricName: "s0-http-web", target: 5, targetType: "AverageValue" });
+    expect(trigger.metricSpec).toMatchObject({
+      metricName: "s0-http-web",
+      target: 5,
+      targetType: "AverageValue",
+    });
     const scaler = trigger.definition?.connect({}, {} as never);
     expect(await scaler?.measure(new AbortController().signal)).toEqual({ value: 12, active: true });
     let woken = 0;
-    scaler?.watch?.(() => (woken += 1), () => {});
+    scaler?.watch?.(
+      () => (woken += 1),
+      () => {},
+    );
     expect(wakes).toEqual(["apps/web"]);
     expect(woken).toBe(1);
   });

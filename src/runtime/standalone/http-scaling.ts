@@ -9,10 +9,17 @@ import { metricNameWithIndex } from "../../scalers/metric-name.ts";
 const DEFAULT_TARGET = 100;
 
 /** Which proxy metric scales an HTTPScaledObject, and its target per replica. */
-export function httpScalingMetric(object: HttpScaledObject): { metric: "concurrency" | "requestRate"; target: number } {
+export function httpScalingMetric(object: HttpScaledObject): {
+  metric: "concurrency" | "requestRate";
+  target: number;
+} {
   const { scalingMetric, targetPendingRequests } = object.spec;
-  if (scalingMetric?.requestRate) return { metric: "requestRate", target: scalingMetric.requestRate.targetValue };
-  return { metric: "concurrency", target: scalingMetric?.concurrency?.targetValue ?? targetPendingRequests ?? DEFAULT_TARGET };
+  if (scalingMetric?.requestRate)
+    return { metric: "requestRate", target: scalingMetric.requestRate.targetValue };
+  return {
+    metric: "concurrency",
+    target: scalingMetric?.concurrency?.targetValue ?? targetPendingRequests ?? DEFAULT_TARGET,
+  };
 }
 
 /**
@@ -26,9 +33,17 @@ export function scaledObjectForHttp(object: HttpScaledObject): ScaledObject {
   return {
     apiVersion: "keda.sh/v1alpha1",
     kind: "ScaledObject",
-    metadata: { name: metadata.name, namespace: metadata.namespace ?? "default", ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}) },
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace ?? "default",
+      ...(metadata.creationTimestamp ? { creationTimestamp: metadata.creationTimestamp } : {}),
+    },
     spec: {
-      scaleTargetRef: { apiVersion: "tidal.dev/v1alpha1", kind: "ProcessPool", name: spec.scaleTargetRef.name },
+      scaleTargetRef: {
+        apiVersion: "tidal.dev/v1alpha1",
+        kind: "ProcessPool",
+        name: spec.scaleTargetRef.name,
+      },
       pollingInterval: 1,
       cooldownPeriod: spec.scaledownPeriod,
       initialCooldownPeriod: spec.initialCooldownPeriod ?? 0,
@@ -51,7 +66,8 @@ export function httpTrigger(object: HttpScaledObject, meter: RouteMeter): Prepar
   const { metric, target } = httpScalingMetric(object);
   const definition: ScalerDefinition = {
     type: "http",
-    description: "In-flight requests or request rate of an HTTPScaledObject's route through Tidal's HTTP proxy.",
+    description:
+      "In-flight requests or request rate of an HTTPScaledObject's route through Tidal's HTTP proxy.",
     params: {},
     metric: () => ({ name: `http-${object.metadata.name}`, target, activationTarget: 0 }),
     connect: () => ({

@@ -26,18 +26,27 @@ export function renderLiveView(
   header: string,
   color: boolean,
 ): string {
-  const rows = [...objects.map((object) => ({ kind: "ScaledObject", object })), ...jobs.map((object) => ({ kind: "ScaledJob", object }))].map(
-    ({ kind, object }): Cell[] => [
-      `${kind}/${object.name}`,
-      `${object.target.kind}/${object.target.name}`,
-      object.replicas === object.desiredReplicas ? String(object.replicas) : `${object.replicas} → ${object.desiredReplicas}`,
-      yesNo(object.ready, "green"),
-      yesNo(object.active, "green"),
-      yesNo(object.fallback, "yellow"),
-      object.triggers.some((trigger) => trigger.error) ? { text: triggerSummary(object), style: "red" } : triggerSummary(object),
-    ],
+  const rows = [
+    ...objects.map((object) => ({ kind: "ScaledObject", object })),
+    ...jobs.map((object) => ({ kind: "ScaledJob", object })),
+  ].map(({ kind, object }): Cell[] => [
+    `${kind}/${object.name}`,
+    `${object.target.kind}/${object.target.name}`,
+    object.replicas === object.desiredReplicas
+      ? String(object.replicas)
+      : `${object.replicas} → ${object.desiredReplicas}`,
+    yesNo(object.ready, "green"),
+    yesNo(object.active, "green"),
+    yesNo(object.fallback, "yellow"),
+    object.triggers.some((trigger) => trigger.error)
+      ? { text: triggerSummary(object), style: "red" }
+      : triggerSummary(object),
+  ]);
+  const table = renderTable(
+    ["OBJECT", "TARGET", "REPLICAS", "READY", "ACTIVE", "FALLBACK", "TRIGGERS (value/target)"],
+    rows,
+    color,
   );
-  const table = renderTable(["OBJECT", "TARGET", "REPLICAS", "READY", "ACTIVE", "FALLBACK", "TRIGGERS (value/target)"], rows, color);
   const recent = events.slice(-MAX_EVENTS).map((event) => {
     const line = `${event.at.slice(11, 19)}  ${event.kind}/${event.name}  ${event.reason}: ${event.message}`;
     return color && event.type === "Warning" ? `\u001b[33m${line}\u001b[39m` : line;

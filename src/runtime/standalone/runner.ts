@@ -10,11 +10,21 @@ import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
-import { connectTrigger, prepareTrigger, type PreparedTrigger, type TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
+import {
+  connectTrigger,
+  prepareTrigger,
+  type PreparedTrigger,
+  type TriggerMeasurer,
+} from "../../scalers/prepared-trigger.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { JobLoop } from "../job-loop.ts";
-import { createHttpProxy, findRouteConflicts, httpScaledObjectRoute, type HttpProxy } from "../../http-proxy/index.ts";
+import {
+  createHttpProxy,
+  findRouteConflicts,
+  httpScaledObjectRoute,
+  type HttpProxy,
+} from "../../http-proxy/index.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
 import { messageOf } from "../../util/errors.ts";
@@ -93,7 +103,13 @@ export function standaloneProblems(set: ManifestSet): Problem[] {
   for (const loaded of set.scaledObjects) {
     const { metadata, spec } = loaded.object;
     const ref = spec.scaleTargetRef;
-    const base = { file: loaded.file, doc: loaded.doc, kind: "ScaledObject", name: metadata.name, severity: "error" as const };
+    const base = {
+      file: loaded.file,
+      doc: loaded.doc,
+      kind: "ScaledObject",
+      name: metadata.name,
+      severity: "error" as const,
+    };
     if (ref.kind !== "ProcessPool") {
       problems.push({
         ...base,
@@ -101,26 +117,54 @@ export function standaloneProblems(set: ManifestSet): Problem[] {
         message: `tidal run scales local ProcessPools (apiVersion tidal.dev/v1alpha1, kind ProcessPool); ${ref.kind ?? "Deployment"} "${ref.name}" needs Kubernetes: use tidal operator`,
       });
     } else if (processPoolOf(loaded.object, set) === undefined) {
-      problems.push({ ...base, path: "spec.scaleTargetRef.name", message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")` });
+      problems.push({
+        ...base,
+        path: "spec.scaleTargetRef.name",
+        message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")`,
+      });
     }
   }
   const scaledPools = new Map<string, string>();
-  for (const loaded of set.scaledObjects) scaledPools.set(`${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`, `ScaledObject "${loaded.object.metadata.name}"`);
+  for (const loaded of set.scaledObjects)
+    scaledPools.set(
+      `${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`,
+      `ScaledObject "${loaded.object.metadata.name}"`,
+    );
   for (const loaded of set.httpScaledObjects) {
     const { metadata, spec } = loaded.object;
-    const base = { file: loaded.file, doc: loaded.doc, kind: "HTTPScaledObject", name: metadata.name, severity: "error" as const };
+    const base = {
+      file: loaded.file,
+      doc: loaded.doc,
+      kind: "HTTPScaledObject",
+      name: metadata.name,
+      severity: "error" as const,
+    };
     const ref = spec.scaleTargetRef;
     const pool = `${metadata.namespace}/${ref.name}`;
     if (ref.kind !== undefined && ref.kind !== "ProcessPool") {
-      problems.push({ ...base, path: "spec.scaleTargetRef.kind", message: `tidal run routes to local ProcessPools; ${ref.kind} "${ref.name}" needs Kubernetes and the KEDA HTTP add-on` });
+      problems.push({
+        ...base,
+        path: "spec.scaleTargetRef.kind",
+        message: `tidal run routes to local ProcessPools; ${ref.kind} "${ref.name}" needs Kubernetes and the KEDA HTTP add-on`,
+      });
     } else if (!set.processPools.some((candidate) => keyOf(candidate.object) === pool)) {
-      problems.push({ ...base, path: "spec.scaleTargetRef.name", message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")` });
+      problems.push({
+        ...base,
+        path: "spec.scaleTargetRef.name",
+        message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")`,
+      });
     } else if (scaledPools.has(pool)) {
-      problems.push({ ...base, path: "spec.scaleTargetRef.name", message: `ProcessPool "${ref.name}" is already scaled by ${scaledPools.get(pool)}` });
+      problems.push({
+        ...base,
+        path: "spec.scaleTargetRef.name",
+        message: `ProcessPool "${ref.name}" is already scaled by ${scaledPools.get(pool)}`,
+      });
     }
     scaledPools.set(pool, `HTTPScaledObject "${metadata.name}"`);
   }
-  for (const conflict of findRouteConflicts(set.httpScaledObjects.map((loaded) => httpScaledObjectRoute(loaded.object)))) {
+  for (const conflict of findRouteConflicts(
+    set.httpScaledObjects.map((loaded) => httpScaledObjectRoute(loaded.object)),
+  )) {
     const [first, ...others] = conflict.routeKeys;
     const loaded = set.httpScaledObjects.find((candidate) => keyOf(candidate.object) === others[0]);
     if (loaded === undefined) continue;
@@ -171,7 +215,11 @@ export class StandaloneRunner implements StatusSource {
       const state = await this.#options.store.load<PersistedScaleState>(scalable.key);
       if (state) persisted.set(scalable.key, state);
     }
-    const httpPools = new Set(set.httpScaledObjects.map((loaded) => `${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`));
+    const httpPools = new Set(
+      set.httpScaledObjects.map(
+        (loaded) => `${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`,
+      ),
+    );
     await this.#applyPools(set, scalables, persisted, httpPools);
     await this.#applyHttpProxy(set);
     await this.#applyScalables(scalables, persisted);
@@ -184,13 +232,17 @@ export class StandaloneRunner implements StatusSource {
     for (const loaded of set.scaledObjects) {
       const object = loaded.object;
       const environment = await targetEnvironment(object, set);
-      const inputs = await Promise.all(object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)));
+      const inputs = await Promise.all(
+        object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)),
+      );
       const asMetricSource = usesFormula(object);
       scalables.push({
         key: `scaledobject.${keyOf(object)}`,
         object,
         poolKey: `${object.metadata.namespace}/${object.spec.scaleTargetRef.name}`,
-        triggers: object.spec.triggers.map((trigger, index) => prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource })),
+        triggers: object.spec.triggers.map((trigger, index) =>
+          prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource }),
+        ),
         inputs,
       });
     }
@@ -207,22 +259,39 @@ export class StandaloneRunner implements StatusSource {
     return scalables;
   }
 
-  async #applyPools(set: ManifestSet, scalables: Scalable[], persisted: Map<string, PersistedScaleState>, httpPools: Set<string>): Promise<void> {
+  async #applyPools(
+    set: ManifestSet,
+    scalables: Scalable[],
+    persisted: Map<string, PersistedScaleState>,
+    httpPools: Set<string>,
+  ): Promise<void> {
     const wanted = new Set<string>();
     for (const loaded of set.processPools) {
       const key = keyOf(loaded.object);
       wanted.add(key);
       // Behind the HTTP proxy a worker is ready only once it accepts connections on $PORT.
-      const spec = httpPools.has(key) ? { ...loaded.object.spec, readiness: "tcp" as const } : loaded.object.spec;
-      const env = await resolveContainerEnv(spec, loaded.object.metadata.namespace ?? "default", manifestAuthSources(set));
+      const spec = httpPools.has(key)
+        ? { ...loaded.object.spec, readiness: "tcp" as const }
+        : loaded.object.spec;
+      const env = await resolveContainerEnv(
+        spec,
+        loaded.object.metadata.namespace ?? "default",
+        manifestAuthSources(set),
+      );
       const fingerprint = stableJson({ spec, env, file: loaded.file });
       const running = this.#pools.get(key);
       if (running?.fingerprint === fingerprint) continue;
       const owner = scalables.find((scalable) => scalable.poolKey === key);
-      const replicas = running ? await running.target.getReplicas() : ((owner && persisted.get(owner.key)?.replicas) ?? spec.replicas);
+      const replicas = running
+        ? await running.target.getReplicas()
+        : ((owner && persisted.get(owner.key)?.replicas) ?? spec.replicas);
       if (running) await running.target.shutdown();
       const target = this.#startPool(loaded, spec, env);
-      this.#pools.set(key, { fingerprint, target, ref: { namespace: loaded.object.metadata.namespace ?? "default", name: loaded.object.metadata.name } });
+      this.#pools.set(key, {
+        fingerprint,
+        target,
+        ref: { namespace: loaded.object.metadata.namespace ?? "default", name: loaded.object.metadata.name },
+      });
       await target.setReplicas(replicas);
     }
     for (const [key, running] of this.#pools) {
@@ -232,14 +301,19 @@ export class StandaloneRunner implements StatusSource {
     }
   }
 
-  #startPool(loaded: Loaded<ProcessPool>, spec: ProcessPool["spec"], env: Record<string, string>): ProcessPoolTarget {
+  #startPool(
+    loaded: Loaded<ProcessPool>,
+    spec: ProcessPool["spec"],
+    env: Record<string, string>,
+  ): ProcessPoolTarget {
     const { metadata } = loaded.object;
     const ref = { kind: "ProcessPool", namespace: metadata.namespace ?? "default", name: metadata.name };
     const target = new ProcessPoolTarget({ name: metadata.name, spec, baseDir: dirname(loaded.file), env });
     const logger = this.#options.logger.child({ pool: metadata.name });
     target.onEvent((event) => {
       this.#options.events.record(ref, event.type, event.reason, event.message);
-      if (event.reason === "BackOff") this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
+      if (event.reason === "BackOff")
+        this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
     });
     target.onOutput((line, source) => logger.info(line, { worker: source.worker, stream: source.stream }));
     return target;
@@ -267,11 +341,18 @@ export class StandaloneRunner implements StatusSource {
     if (routes.length === 0) return;
     const poolOf = (routeKey: string) => {
       const loaded = set.httpScaledObjects.find((candidate) => keyOf(candidate.object) === routeKey);
-      return loaded && this.#pools.get(`${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`)?.target;
+      return (
+        loaded &&
+        this.#pools.get(`${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`)
+          ?.target
+      );
     };
     this.#proxy = createHttpProxy({
       routes,
-      endpoints: (routeKey) => poolOf(routeKey)?.readyEndpoints().map(({ port }) => ({ host: "127.0.0.1", port })) ?? [],
+      endpoints: (routeKey) =>
+        poolOf(routeKey)
+          ?.readyEndpoints()
+          .map(({ port }) => ({ host: "127.0.0.1", port })) ?? [],
       onDemand: (routeKey) => {
         for (const wake of this.#demand.get(routeKey) ?? []) wake();
       },
@@ -296,12 +377,21 @@ export class StandaloneRunner implements StatusSource {
       wanted.add(scalable.key);
       const pool = this.#pools.get(scalable.poolKey);
       if (pool === undefined) continue;
-      const fingerprint = stableJson({ object: scalable.object, inputs: scalable.inputs, pool: pool.fingerprint });
+      const fingerprint = stableJson({
+        object: scalable.object,
+        inputs: scalable.inputs,
+        pool: pool.fingerprint,
+      });
       const running = this.#objects.get(scalable.key);
       if (running?.fingerprint === fingerprint) continue;
       const previous = running?.loop.persisted() ?? persisted.get(scalable.key);
       if (running) await this.#stopObject(scalable.key, running);
-      const state = previous ?? freshScaleState(this.#createdAt(scalable.object.metadata.creationTimestamp), await pool.target.getReplicas());
+      const state =
+        previous ??
+        freshScaleState(
+          this.#createdAt(scalable.object.metadata.creationTimestamp),
+          await pool.target.getReplicas(),
+        );
       await this.#startObject(scalable, pool, state, fingerprint);
     }
     for (const [key, running] of this.#objects) {
@@ -322,7 +412,11 @@ export class StandaloneRunner implements StatusSource {
     const asMetricSource = object.kind === "ScaledObject" && usesFormula(object);
     const measurers = triggers.map((prepared) =>
       connectTrigger(prepared, {
-        scalableObject: { kind: object.kind, namespace: object.metadata.namespace ?? "default", name: object.metadata.name },
+        scalableObject: {
+          kind: object.kind,
+          namespace: object.metadata.namespace ?? "default",
+          name: object.metadata.name,
+        },
         metricType: prepared.metricSpec?.targetType ?? "AverageValue",
         asMetricSource,
         timeoutMs: this.#options.timeoutMs,
@@ -332,7 +426,11 @@ export class StandaloneRunner implements StatusSource {
     const specs = await Promise.all(
       measurers.map((measurer) =>
         measurer.describe().catch((error: unknown) => {
-          this.#options.logger.warn("trigger metric not described yet", { object: object.metadata.name, trigger: measurer.prepared.index, error: messageOf(error) });
+          this.#options.logger.warn("trigger metric not described yet", {
+            object: object.metadata.name,
+            trigger: measurer.prepared.index,
+            error: messageOf(error),
+          });
           return measurer.prepared.metricSpec as TriggerMetricSpec;
         }),
       ),
@@ -341,14 +439,23 @@ export class StandaloneRunner implements StatusSource {
   }
 
   /** Schedules a loop and wires its push triggers to wake it; returns what stops the push triggers. */
-  #schedule(key: string, intervalMs: number, evaluate: () => Promise<DecisionTrace>, triggers: readonly TriggerMeasurer[]): (() => void)[] {
+  #schedule(
+    key: string,
+    intervalMs: number,
+    evaluate: () => Promise<DecisionTrace>,
+    triggers: readonly TriggerMeasurer[],
+  ): (() => void)[] {
     const logger = this.#options.logger.child({ object: key });
     this.#options.scheduler.add({
       key,
       intervalMs,
       run: async () => {
         const trace = await evaluate();
-        logger.debug("evaluated", { replicas: trace.currentReplicas, desired: trace.desiredReplicas, summary: trace.summary });
+        logger.debug("evaluated", {
+          replicas: trace.currentReplicas,
+          desired: trace.desiredReplicas,
+          summary: trace.summary,
+        });
       },
     });
     return triggers.flatMap((trigger) =>
@@ -356,14 +463,23 @@ export class StandaloneRunner implements StatusSource {
         ? [
             trigger.scaler.watch(
               () => this.#options.scheduler.wake(key),
-              (error) => logger.warn("push trigger failed", { trigger: trigger.prepared.index, error: trigger.prepared.redact(messageOf(error)) }),
+              (error) =>
+                logger.warn("push trigger failed", {
+                  trigger: trigger.prepared.index,
+                  error: trigger.prepared.redact(messageOf(error)),
+                }),
             ),
           ]
         : [],
     );
   }
 
-  async #startObject(scalable: Scalable, pool: RunningPool, persisted: PersistedScaleState, fingerprint: string): Promise<void> {
+  async #startObject(
+    scalable: Scalable,
+    pool: RunningPool,
+    persisted: PersistedScaleState,
+    fingerprint: string,
+  ): Promise<void> {
     const { measurers: triggers, specs } = await this.#connect(scalable.object, scalable.triggers);
     const loop = new ScaleLoop({
       object: scalable.object,
@@ -396,7 +512,9 @@ export class StandaloneRunner implements StatusSource {
       const key = `scaledjob.${keyOf(object)}`;
       wanted.add(key);
       const environment = await targetEnvironment(object, set);
-      const inputs = await Promise.all(object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)));
+      const inputs = await Promise.all(
+        object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)),
+      );
       const fingerprint = stableJson({ object, inputs, file: loaded.file });
       const running = this.#jobs.get(key);
       if (running?.fingerprint === fingerprint) continue;
@@ -416,7 +534,11 @@ export class StandaloneRunner implements StatusSource {
     fingerprint: string,
   ): Promise<void> {
     const object = loaded.object;
-    const ref = { kind: "ScaledJob", namespace: object.metadata.namespace ?? "default", name: object.metadata.name };
+    const ref = {
+      kind: "ScaledJob",
+      namespace: object.metadata.namespace ?? "default",
+      name: object.metadata.name,
+    };
     const runner = new JobRunner({
       scaledJobName: object.metadata.name,
       jobSpec: object.spec.jobTargetRef,
@@ -430,7 +552,9 @@ export class StandaloneRunner implements StatusSource {
     runner.onOutput((line, source) => logger.info(line, { job: source.job, stream: source.stream }));
     const { measurers: triggers, specs } = await this.#connect(
       object,
-      object.spec.triggers.map((trigger, index) => prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource: false })),
+      object.spec.triggers.map((trigger, index) =>
+        prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource: false }),
+      ),
     );
     const loop = new JobLoop({
       object,
@@ -474,7 +598,9 @@ export class StandaloneRunner implements StatusSource {
 
   trace(name: string, namespace?: string): DecisionTrace | undefined | "ambiguous" {
     const matches = [...this.#objects.values()].filter(
-      (running) => running.loop.ref.name === name && (namespace === undefined || running.loop.ref.namespace === namespace),
+      (running) =>
+        running.loop.ref.name === name &&
+        (namespace === undefined || running.loop.ref.namespace === namespace),
     );
     if (matches.length > 1) return "ambiguous";
     return matches[0]?.loop.lastTrace();
@@ -483,7 +609,9 @@ export class StandaloneRunner implements StatusSource {
   events(kind: string, name: string, namespace?: string): RuntimeEvent[] {
     const loops = [...this.#objects.values(), ...this.#jobs.values()].map((running) => running.loop.ref);
     const namespaces = namespace ? [namespace] : [...new Set(loops.map((ref) => ref.namespace))];
-    return namespaces.flatMap((candidate) => this.#options.events.recent({ kind, namespace: candidate, name }));
+    return namespaces.flatMap((candidate) =>
+      this.#options.events.recent({ kind, namespace: candidate, name }),
+    );
   }
 
   processPools() {

@@ -14,15 +14,20 @@ export function processPoolOf(object: ScaledObject, set: ManifestSet) {
   const ref = object.spec.scaleTargetRef;
   if (ref.kind !== "ProcessPool") return undefined;
   return set.processPools.find(
-    (pool) => pool.object.metadata.name === ref.name && pool.object.metadata.namespace === object.metadata.namespace,
+    (pool) =>
+      pool.object.metadata.name === ref.name && pool.object.metadata.namespace === object.metadata.namespace,
   );
 }
 
 /** The container whose environment `...FromEnv` reads, as KEDA picks it. */
 function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): ContainerEnvSpec | undefined {
   if (object.kind === "ScaledJob") {
-    const containers = object.spec.jobTargetRef.template.spec.containers as (ContainerEnvSpec & { name?: string })[];
-    return containers.find((container) => container.name === object.spec.envSourceContainerName) ?? containers[0];
+    const containers = object.spec.jobTargetRef.template.spec.containers as (ContainerEnvSpec & {
+      name?: string;
+    })[];
+    return (
+      containers.find((container) => container.name === object.spec.envSourceContainerName) ?? containers[0]
+    );
   }
   return processPoolOf(object, set)?.object.spec;
 }
@@ -31,11 +36,20 @@ function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): Containe
  * The environment of a trigger's target when Tidal runs without Kubernetes: Tidal's own
  * environment (workers inherit it) overlaid with the ProcessPool's or job container's `env`.
  */
-export async function targetEnvironment(object: ScaledObject | ScaledJob, set: ManifestSet): Promise<Record<string, string>> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+export async function targetEnvironment(
+  object: ScaledObject | ScaledJob,
+  set: ManifestSet,
+): Promise<Record<string, string>> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const container = envSource(object, set);
   if (container === undefined) return inherited;
-  const declared = await resolveContainerEnv(container, object.metadata.namespace ?? "default", manifestAuthSources(set));
+  const declared = await resolveContainerEnv(
+    container,
+    object.metadata.namespace ?? "default",
+    manifestAuthSources(set),
+  );
   return { ...inherited, ...declared };
 }
 

@@ -44,12 +44,17 @@ describe("kafka trigger", () => {
 
   it("reads KEDA 1.x's authMode when sasl and tls are not set", () => {
     const security = (authParams: Record<string, string>) =>
-      kafkaSecurity(prepare(base, { authParams: { username: "u", password: "p", ...authParams } }).params as KafkaParams);
+      kafkaSecurity(
+        prepare(base, { authParams: { username: "u", password: "p", ...authParams } }).params as KafkaParams,
+      );
     expect(security({ authMode: "sasl_ssl_plain" })).toEqual({ sasl: "plaintext", tls: "enable" });
     expect(security({ authMode: "sasl_plaintext" })).toEqual({ sasl: "plaintext", tls: "disable" });
     expect(security({ authMode: "sasl_scram_sha512" })).toEqual({ sasl: "scram_sha512", tls: "disable" });
     expect(security({ authMode: "sasl_ssl" })).toEqual({ sasl: "none", tls: "enable" });
-    expect(security({ authMode: "sasl_ssl_plain", sasl: "scram_sha256" })).toEqual({ sasl: "scram_sha256", tls: "disable" });
+    expect(security({ authMode: "sasl_ssl_plain", sasl: "scram_sha256" })).toEqual({
+      sasl: "scram_sha256",
+      tls: "disable",
+    });
     expect(errorsOf(prepare(base, { authParams: { authMode: "sasl_ssl_plain" } }))).toEqual([
       expect.stringContaining("needs a username"),
       expect.stringContaining("needs a password"),

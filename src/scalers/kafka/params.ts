@@ -3,7 +3,14 @@ import { certAndKeyProblems, tlsAuthParams } from "../shared/tls.ts";
 import { parsePartitionLimitation } from "./lag.ts";
 
 /** KEDA's `kafka` trigger parameters: names, sources and defaults as KEDA reads them. */
-const LEGACY_AUTH_MODES = ["none", "sasl_plaintext", "sasl_scram_sha256", "sasl_scram_sha512", "sasl_ssl", "sasl_ssl_plain"] as const;
+const LEGACY_AUTH_MODES = [
+  "none",
+  "sasl_plaintext",
+  "sasl_scram_sha256",
+  "sasl_scram_sha512",
+  "sasl_ssl",
+  "sasl_ssl_plain",
+] as const;
 
 export const kafkaParams = {
   bootstrapServers: param.list({
@@ -82,18 +89,22 @@ type Sasl = "none" | "plaintext" | "scram_sha256" | "scram_sha512" | "oauthbeare
  * KEDA 1.x spelled SASL and TLS as one `authMode` (the seed articles' Event Hubs example keeps it
  * in a Secret): sasl_ssl_plain is SASL PLAIN over TLS, sasl_ssl is TLS with a client certificate.
  */
-const LEGACY_SECURITY: Record<(typeof LEGACY_AUTH_MODES)[number], { sasl: Sasl; tls: "enable" | "disable" }> = {
-  none: { sasl: "none", tls: "disable" },
-  sasl_plaintext: { sasl: "plaintext", tls: "disable" },
-  sasl_scram_sha256: { sasl: "scram_sha256", tls: "disable" },
-  sasl_scram_sha512: { sasl: "scram_sha512", tls: "disable" },
-  sasl_ssl: { sasl: "none", tls: "enable" },
-  sasl_ssl_plain: { sasl: "plaintext", tls: "enable" },
-};
+const LEGACY_SECURITY: Record<(typeof LEGACY_AUTH_MODES)[number], { sasl: Sasl; tls: "enable" | "disable" }> =
+  {
+    none: { sasl: "none", tls: "disable" },
+    sasl_plaintext: { sasl: "plaintext", tls: "disable" },
+    sasl_scram_sha256: { sasl: "scram_sha256", tls: "disable" },
+    sasl_scram_sha512: { sasl: "scram_sha512", tls: "disable" },
+    sasl_ssl: { sasl: "none", tls: "enable" },
+    sasl_ssl_plain: { sasl: "plaintext", tls: "enable" },
+  };
 
 /** The SASL mechanism and TLS setting in effect: `sasl`/`tls`, else KEDA 1.x's `authMode`. */
 export function kafkaSecurity(values: KafkaParams): { sasl: Sasl; tls: "enable" | "disable" } {
-  const legacy = values.sasl === undefined && values.tls === undefined && values.authMode ? LEGACY_SECURITY[values.authMode] : undefined;
+  const legacy =
+    values.sasl === undefined && values.tls === undefined && values.authMode
+      ? LEGACY_SECURITY[values.authMode]
+      : undefined;
   return { sasl: values.sasl ?? legacy?.sasl ?? "none", tls: values.tls ?? legacy?.tls ?? "disable" };
 }
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { prepareTrigger } from "../prepared-trigger.ts";
 
-function prepare(type: string, metadata: Record<string, string>, metricType?: "Utilization" | "AverageValue" | "Value") {
+function prepare(
+  type: string,
+  metadata: Record<string, string>,
+  metricType?: "Utilization" | "AverageValue" | "Value",
+) {
   return prepareTrigger(
     { type, name: "", useCachedMetrics: false, metadata, ...(metricType ? { metricType } : {}) },
     0,
@@ -11,7 +15,9 @@ function prepare(type: string, metadata: Record<string, string>, metricType?: "U
 }
 
 const errors = (prepared: ReturnType<typeof prepare>) =>
-  prepared.problems.filter((problem) => problem.severity === "error").map((problem) => `${problem.key}: ${problem.message}`);
+  prepared.problems
+    .filter((problem) => problem.severity === "error")
+    .map((problem) => `${problem.key}: ${problem.message}`);
 
 describe("cpu and memory triggers", () => {
   it("become HPA Resource metrics with no external metric", () => {
@@ -20,7 +26,12 @@ describe("cpu and memory triggers", () => {
     expect(cpu.metricSpec).toBeUndefined();
     expect(cpu.resource).toEqual({ name: "cpu", targetType: "Utilization", value: "60" });
     const memory = prepare("memory", { value: "256Mi", containerName: "app" }, "AverageValue");
-    expect(memory.resource).toEqual({ name: "memory", targetType: "AverageValue", value: "256Mi", containerName: "app" });
+    expect(memory.resource).toEqual({
+      name: "memory",
+      targetType: "AverageValue",
+      value: "256Mi",
+      containerName: "app",
+    });
   });
 
   it("need the trigger's metricType, Utilization or AverageValue, as KEDA 2.18+ does", () => {

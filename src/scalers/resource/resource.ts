@@ -3,21 +3,39 @@ import { param, type ParamProblem } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 
 const params = {
-  value: param.string({ description: "target: a percentage of the request (Utilization) or a quantity per pod (AverageValue)" }),
-  containerName: param.string({ optional: true, description: "measure only this container (a ContainerResource metric)" }),
+  value: param.string({
+    description: "target: a percentage of the request (Utilization) or a quantity per pod (AverageValue)",
+  }),
+  containerName: param.string({
+    optional: true,
+    description: "measure only this container (a ContainerResource metric)",
+  }),
   type: param.string({
     optional: true,
-    deprecated: "metadata.type was removed in KEDA 2.18; set the trigger's metricType to Utilization or AverageValue",
+    deprecated:
+      "metadata.type was removed in KEDA 2.18; set the trigger's metricType to Utilization or AverageValue",
     description: "removed; use the trigger's metricType",
   }),
 };
 
 function valueProblems(value: string, metricType: string): ParamProblem[] {
   if (metricType === "Utilization" && !/^\d+$/.test(value)) {
-    return [{ key: "value", message: `with metricType Utilization, value must be a whole percentage such as "60", got "${value}"`, severity: "error" }];
+    return [
+      {
+        key: "value",
+        message: `with metricType Utilization, value must be a whole percentage such as "60", got "${value}"`,
+        severity: "error",
+      },
+    ];
   }
   if (metricType === "AverageValue" && parseQuantity(value) === undefined) {
-    return [{ key: "value", message: `with metricType AverageValue, value must be a quantity such as "500m" or "256Mi", got "${value}"`, severity: "error" }];
+    return [
+      {
+        key: "value",
+        message: `with metricType AverageValue, value must be a quantity such as "500m" or "256Mi", got "${value}"`,
+        severity: "error",
+      },
+    ];
   }
   return [];
 }

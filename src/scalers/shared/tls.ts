@@ -9,8 +9,18 @@ export const tlsAuthParams = {
     description: "enable to connect with TLS",
   }),
   ca: param.string({ sources: ["auth"], optional: true, secret: true, description: "CA certificate (PEM)" }),
-  cert: param.string({ sources: ["auth"], optional: true, secret: true, description: "client certificate (PEM)" }),
-  key: param.string({ sources: ["auth"], optional: true, secret: true, description: "client private key (PEM)" }),
+  cert: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description: "client certificate (PEM)",
+  }),
+  key: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description: "client private key (PEM)",
+  }),
   keyPassword: param.string({
     sources: ["auth"],
     optional: true,
@@ -42,5 +52,11 @@ export function tlsOptions(params: TlsParams): ConnectionOptions {
 /** Checks that a client certificate and key come together. */
 export function certAndKeyProblems(params: { cert?: string | undefined; key?: string | undefined }) {
   if (Boolean(params.cert) === Boolean(params.key)) return [];
-  return [{ key: params.cert ? "key" : "cert", message: "cert and key must be given together", severity: "error" as const }];
+  return [
+    {
+      key: params.cert ? "key" : "cert",
+      message: "cert and key must be given together",
+      severity: "error" as const,
+    },
+  ];
 }

@@ -23,7 +23,12 @@ export function processPool(name: string, script: string, spec: Record<string, u
   };
 }
 
-export function redisScaledObject(name: string, pool: string, listName: string, spec: Record<string, unknown> = {}) {
+export function redisScaledObject(
+  name: string,
+  pool: string,
+  listName: string,
+  spec: Record<string, unknown> = {},
+) {
   return {
     apiVersion: "keda.sh/v1alpha1",
     kind: "ScaledObject",

@@ -13,16 +13,24 @@ describe("tidal run with a Redis list", () => {
   it("scales a ProcessPool 0 → N as the HPA math says, then back to 0 after the cooldown", async () => {
     const list = uniqueName("backlog");
     cleanup.add(() => redis.del(list));
-    const file = writeManifests([processPool("workers", "idle.js"), redisScaledObject("backlog", "workers", list)]);
+    const file = writeManifests([
+      processPool("workers", "idle.js"),
+      redisScaledObject("backlog", "workers", list),
+    ]);
     const run = await TidalRun.start([file]);
     cleanup.add(() => run.stop());
 
-    await eventually("a first evaluation at 0 replicas", async () => (await run.object("backlog")).lastEvaluationTime !== null);
+    await eventually(
+      "a first evaluation at 0 replicas",
+      async () => (await run.object("backlog")).lastEvaluationTime !== null,
+    );
     expect((await run.pool("workers")).replicas).toBe(0);
 
     await redis.rpush(list, ...Array.from({ length: 45 }, (_, index) => `item-${index}`));
     // ceil(45 / listLength 10) = 5; without behavior the HPA first caps a step at max(2 × 1, 4) = 4.
-    await eventually("5 replicas", async () => (await run.object("backlog")).replicas === 5, { timeoutMs: 20_000 });
+    await eventually("5 replicas", async () => (await run.object("backlog")).replicas === 5, {
+      timeoutMs: 20_000,
+    });
     const pool = await eventually("5 running workers", async () => {
       const current = await run.pool("workers");
       return current.workers.filter((worker) => worker.state === "ready").length === 5 && current;
@@ -33,7 +41,11 @@ describe("tidal run with a Redis list", () => {
     expect(activated?.msg).toContain("from 0 to 1");
 
     await redis.del(list);
-    await eventually("scale to zero after the 3 s cooldown", async () => (await run.object("backlog")).replicas === 0, { timeoutMs: 20_000 });
+    await eventually(
+      "scale to zero after the 3 s cooldown",
+      async () => (await run.object("backlog")).replicas === 0,
+      { timeoutMs: 20_000 },
+    );
     await eventually("workers gone", () => pids.every((pid) => !isProcessRunning(pid)));
     expect(run.logs.some((line) => line.reason === "KEDAScaleTargetDeactivated")).toBe(true);
     expect(await run.stop()).toBe(0);
@@ -48,7 +60,9 @@ describe("tidal run with a Redis list", () => {
     ]);
     const first = await TidalRun.start([file]);
     await redis.rpush(list, ...Array.from({ length: 25 }, (_, index) => `item-${index}`));
-    await eventually("3 replicas", async () => (await first.object("restart")).replicas === 3, { timeoutMs: 20_000 });
+    await eventually("3 replicas", async () => (await first.object("restart")).replicas === 3, {
+      timeoutMs: 20_000,
+    });
     await redis.del(list);
     await eventually("inactive, cooling down", async () => {
       const object = await first.object("restart");

@@ -13,20 +13,30 @@ describe("tidal run supervising workers", () => {
     ]);
     const run = await TidalRun.start([file]);
     cleanup.add(() => run.stop());
-    const pool = await eventually("a backed-off worker", async () => {
-      const current = await run.pool("crashing");
-      const worker = current.workers[0];
-      return worker?.state === "backoff" && worker.restarts >= 1 && current;
-    }, { timeoutMs: 20_000 });
+    const pool = await eventually(
+      "a backed-off worker",
+      async () => {
+        const current = await run.pool("crashing");
+        const worker = current.workers[0];
+        return worker?.state === "backoff" && worker.restarts >= 1 && current;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(pool.workers[0]?.lastExit?.code).toBe(3);
-    expect(pool.events.some((event) => event.reason === "BackOff" && /exited with code 3/.test(event.message))).toBe(true);
+    expect(
+      pool.events.some((event) => event.reason === "BackOff" && /exited with code 3/.test(event.message)),
+    ).toBe(true);
     // Each restart waits twice as long as the one before (1 s, 2 s, 4 s…): never a tight loop.
-    const delays = await eventually("three back-offs", () => {
-      const found = run.logs
-        .filter((line) => line.reason === "BackOff")
-        .map((line) => Number(/next start in (\d+(?:\.\d+)?) s/.exec(line.msg)?.[1]));
-      return found.length >= 3 && found;
-    }, { timeoutMs: 30_000 });
+    const delays = await eventually(
+      "three back-offs",
+      () => {
+        const found = run.logs
+          .filter((line) => line.reason === "BackOff")
+          .map((line) => Number(/next start in (\d+(?:\.\d+)?) s/.exec(line.msg)?.[1]));
+        return found.length >= 3 && found;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(delays.slice(0, 3)).toEqual([1, 2, 4]);
   });
 
@@ -47,13 +57,17 @@ describe("tidal run supervising workers", () => {
       return pool.workers[0]?.state === "ready" && pool;
     });
     await eventually("the grandchild to start", () => run.logs.some((line) => /grandchild/.test(line.msg)));
-    const grandchild = Number(/grandchild (\d+)/.exec(run.logs.find((line) => /grandchild/.test(line.msg))?.msg ?? "")?.[1]);
+    const grandchild = Number(
+      /grandchild (\d+)/.exec(run.logs.find((line) => /grandchild/.test(line.msg))?.msg ?? "")?.[1],
+    );
     const pids = [...stubborn.workers, ...parent.workers].map((worker) => worker.pid as number);
     expect(Number.isInteger(grandchild)).toBe(true);
     expect([...pids, grandchild].every(isProcessRunning)).toBe(true);
 
     expect(await run.stop("SIGTERM")).toBe(0);
-    expect(run.logs.some((line) => line.reason === "Killing" && /1 s after SIGTERM/.test(line.msg))).toBe(true);
+    expect(run.logs.some((line) => line.reason === "Killing" && /1 s after SIGTERM/.test(line.msg))).toBe(
+      true,
+    );
     expect([...pids, grandchild].filter(isProcessRunning)).toEqual([]);
   });
 });
