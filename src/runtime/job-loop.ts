@@ -7,6 +7,7 @@ import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
 import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
+import { TriggerErrorReporter } from "./trigger-errors.ts";
 
 /** Where a ScaledJob's jobs run: local processes, or batch/v1 Jobs. */
 export interface JobTarget {
@@ -34,6 +35,7 @@ export class JobLoop {
   readonly ref: ObjectRef & { kind: "ScaledJob" };
   readonly #options: JobLoopOptions;
   readonly #specs: TriggerMetricSpec[];
+  readonly #triggerErrors: TriggerErrorReporter;
   #samples: TimedSample[] = [];
   #trace: DecisionTrace | undefined;
   #lastActiveTime: number | undefined;
@@ -51,6 +53,7 @@ export class JobLoop {
     const { metadata } = options.object;
     this.ref = { kind: "ScaledJob", namespace: metadata.namespace ?? "default", name: metadata.name };
     this.#specs = [...options.specs];
+    this.#triggerErrors = new TriggerErrorReporter(this.ref, options.events);
   }
 
   get intervalMs(): number {
@@ -62,6 +65,7 @@ export class JobLoop {
     const samples = await measureAll(this.#options.triggers);
     this.#samples = samples;
     recordReadings(metrics, this.ref, this.#specs, samples);
+    this.#triggerErrors.report(this.#specs, samples);
     const { running, pending } = await target.counts();
     const decision = decideScaledJob({
       scaledJob: object,

@@ -8,6 +8,7 @@ import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
 import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
+import { TriggerErrorReporter } from "./trigger-errors.ts";
 
 /** What a scale loop keeps across restarts (in --state-dir). */
 export interface PersistedScaleState {
@@ -54,7 +55,7 @@ export class ScaleLoop {
     "replicas" | "desiredReplicas" | "readyReplicas" | "conditions" | "active" | "fallback" | "paused"
   >;
   /** Trigger errors already reported, so a failing source yields one event, not one per poll. */
-  readonly #reportedErrors = new Map<string, string>();
+  readonly #triggerErrors: TriggerErrorReporter;
 
   constructor(options: ScaleLoopOptions) {
     this.#options = options;
@@ -62,6 +63,7 @@ export class ScaleLoop {
     const { metadata } = options.object;
     this.ref = { kind: "ScaledObject", namespace: metadata.namespace ?? "default", name: metadata.name };
     this.#specs = [...options.specs];
+    this.#triggerErrors = new TriggerErrorReporter(this.ref, options.events);
     this.#snapshot = {
       replicas: options.persisted.replicas,
       desiredReplicas: options.persisted.replicas,
@@ -93,7 +95,7 @@ export class ScaleLoop {
     const now = this.#options.now();
     this.#samples = samples;
     recordReadings(metrics, this.ref, this.#specs, samples);
-    this.#reportTriggerErrors(samples);
+    this.#triggerErrors.report(this.#specs, samples);
     const current = await target.getReplicas();
     const observed = await target.observedReplicas();
     const decision = decideDirect({
@@ -170,31 +172,6 @@ export class ScaleLoop {
       events.record(this.ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${trace.summary}`);
     }
     return true;
-  }
-
-  #reportTriggerErrors(samples: readonly TimedSample[]): void {
-    for (const [index, sample] of samples.entries()) {
-      const spec = this.#specs[index];
-      if (spec === undefined) continue;
-      const previous = this.#reportedErrors.get(spec.metricName);
-      if (sample.error !== undefined && sample.error !== previous) {
-        this.#options.events.record(
-          this.ref,
-          "Warning",
-          "KEDAScalerFailed",
-          `trigger ${spec.name || spec.index} (${spec.type}): ${sample.error}`,
-        );
-        this.#reportedErrors.set(spec.metricName, sample.error);
-      } else if (sample.error === undefined && previous !== undefined) {
-        this.#options.events.record(
-          this.ref,
-          "Normal",
-          "KEDAScalerRecovered",
-          `trigger ${spec.name || spec.index} (${spec.type}) reads again`,
-        );
-        this.#reportedErrors.delete(spec.metricName);
-      }
-    }
   }
 
   lastTrace(): DecisionTrace | undefined {

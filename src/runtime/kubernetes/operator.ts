@@ -7,6 +7,7 @@ import { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
 import { Scheduler } from "../../scheduler/scheduler.ts";
 import { messageOf } from "../../util/errors.ts";
+import { stableJson } from "../../util/stable-json.ts";
 import { packageVersion } from "../../util/version.ts";
 import {
   createExternalMetricsServer,
@@ -133,9 +134,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     for (const object of informers.scaledObjects.list()) objectQueue.add(keyOf(object));
     for (const object of informers.scaledJobs.list()) jobQueue.add(keyOf(object as Named));
   };
+  const watchReconciled = (informer: Informer<Named & RawScaledObject>, queue: WorkQueue) => {
+    const changes = new ReconcileTrigger();
+    informer.on("add", (object) => changes.changed(object) && queue.add(keyOf(object)));
+    informer.on("update", (object) => changes.changed(object) && queue.add(keyOf(object)));
+    informer.on("delete", (object) => {
+      changes.forget(object);
+      queue.add(keyOf(object));
+    });
+  };
+  watchReconciled(informers.scaledObjects, objectQueue);
+  watchReconciled(informers.scaledJobs as unknown as Informer<Named & RawScaledObject>, jobQueue);
   for (const verb of ["add", "update", "delete"] as const) {
-    informers.scaledObjects.on(verb, (object) => objectQueue.add(keyOf(object)));
-    informers.scaledJobs.on(verb, (object) => jobQueue.add(keyOf(object as Named)));
     // A changed authentication object can change any trigger that references it.
     informers.triggerAuthentications.on(verb, enqueueAll);
     informers.clusterTriggerAuthentications.on(verb, enqueueAll);
@@ -202,6 +212,34 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       api.close();
     },
   };
+}
+
+/**
+ * Tells which watch events need a reconcile: changes of spec (generation), labels, annotations,
+ * finalizers or deletion. Status updates, most of them Tidal's own, do not, as in KEDA's
+ * controller predicates; otherwise each status write would reconcile again.
+ */
+class ReconcileTrigger {
+  readonly #seen = new Map<string, string>();
+
+  changed(object: RawScaledObject): boolean {
+    const { metadata } = object;
+    const key = `${metadata.namespace}/${metadata.name}`;
+    const fingerprint = stableJson([
+      metadata.generation,
+      metadata.labels,
+      metadata.annotations,
+      metadata.finalizers,
+      metadata.deletionTimestamp,
+    ]);
+    if (this.#seen.get(key) === fingerprint) return false;
+    this.#seen.set(key, fingerprint);
+    return true;
+  }
+
+  forget(object: RawScaledObject): void {
+    this.#seen.delete(`${object.metadata.namespace}/${object.metadata.name}`);
+  }
 }
 
 function splitAddress(address: string): [string, number] {

@@ -11,6 +11,7 @@ import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-tri
 import { messageOf } from "../../util/errors.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
+import { TriggerErrorReporter } from "../trigger-errors.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
 import { desiredHpa, hpaUpToDate, SCALED_OBJECT_LABEL, type HorizontalPodAutoscaler } from "./hpa.ts";
 import type { LookupResult } from "../metrics-api/index.ts";
@@ -19,6 +20,7 @@ import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { isNotFound, resourcePath } from "./kube-api.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
+import type { ContainerEnvSpec } from "../../auth/container-env.ts";
 
 export const FINALIZER = "finalizer.keda.sh";
 export const DIRECT_MODE_ANNOTATION = "autoscaling.tidal.dev/mode";
@@ -60,6 +62,9 @@ interface ScaleLoopRuntime {
   replicas: number;
   /** A trigger failed: re-resolve secrets and reconnect before the next poll, as KEDA does. */
   stale: boolean;
+  /** The scale target's container whose env `…FromEnv` reads, for rebuilding triggers. */
+  container: ContainerEnvSpec | undefined;
+  triggerErrors: TriggerErrorReporter;
   lastStatus?: string;
 }
 
@@ -196,16 +201,8 @@ export class ScaledObjectOperator {
       existing.object = object;
       return existing;
     }
-    const prepared = await prepareClusterTriggers(
-      object,
-      envContainer(workload as never, ref.envSourceContainerName),
-      this.#options.authSources,
-      {
-        clusterObjectNamespace: this.#options.clusterObjectNamespace,
-        pool: this.#options.pool,
-        timeoutMs: this.#options.timeoutMs,
-      },
-    );
+    const container = envContainer(workload as never, ref.envSourceContainerName);
+    const prepared = await this.#prepareTriggers(object, container);
     if (!prepared.ok) {
       await this.#checkFailed(key, raw, prepared.problems.join("; "));
       return undefined;
@@ -224,6 +221,13 @@ export class ScaledObjectOperator {
       state: existing?.state ?? this.#stateFromStatus(raw),
       replicas,
       stale: false,
+      container,
+      triggerErrors:
+        existing?.triggerErrors ??
+        new TriggerErrorReporter(
+          { kind: "ScaledObject", namespace, name: object.metadata.name },
+          this.#options.events,
+        ),
     };
     this.#runtimes.set(key, runtime);
     this.#options.scheduler.add({
@@ -232,6 +236,28 @@ export class ScaledObjectOperator {
       run: () => this.poll(key),
     });
     return runtime;
+  }
+
+  #prepareTriggers(object: ScaledObject, container: ContainerEnvSpec | undefined) {
+    return prepareClusterTriggers(object, container, this.#options.authSources, {
+      clusterObjectNamespace: this.#options.clusterObjectNamespace,
+      pool: this.#options.pool,
+      timeoutMs: this.#options.timeoutMs,
+    });
+  }
+
+  /**
+   * After a failed poll KEDA drops the object's scalers and builds them again, re-reading secrets:
+   * a rotated password is picked up. When they cannot be built, the old ones stay (and keep failing).
+   */
+  async #rebuildTriggers(runtime: ScaleLoopRuntime): Promise<void> {
+    const prepared = await this.#prepareTriggers(runtime.object, runtime.container);
+    if (!prepared.ok) return;
+    await Promise.all(runtime.measurers.map((measurer) => measurer.close()));
+    runtime.measurers = prepared.measurers;
+    runtime.specs = prepared.specs;
+    runtime.resources = prepared.resources;
+    runtime.stale = false;
   }
 
   /** What KEDA remembers in status survives an operator restart: lastActiveTime and health. */
@@ -253,11 +279,7 @@ export class ScaledObjectOperator {
   async poll(key: string): Promise<void> {
     const runtime = this.#runtimes.get(key);
     if (runtime === undefined || !this.#options.isLeader()) return;
-    if (runtime.stale) {
-      runtime.fingerprint = "";
-      await this.reconcile(key);
-      return;
-    }
+    if (runtime.stale) await this.#rebuildTriggers(runtime);
     const { object } = runtime;
     const namespace = object.metadata.namespace ?? "default";
     const samples = await measureAll(runtime.measurers);
@@ -267,6 +289,7 @@ export class ScaledObjectOperator {
       runtime.specs,
       samples,
     );
+    runtime.triggerErrors.report(runtime.specs, samples);
     const current = await runtime.target.getReplicas();
     const readyPods = object.spec.fallback ? (await runtime.target.observedReplicas()).ready : current;
     const input = {
@@ -548,6 +571,8 @@ export class ScaledObjectOperator {
       ),
     );
     if (current === stableJson(wanted) && newConditions.length === 0) return;
+    // The poll's status cache no longer matches what the object shows.
+    runtime.lastStatus = undefined;
     await this.#patchStatus(namespace, object.metadata.name, {
       ...wanted,
       ...(newConditions.length > 0 ? { conditions: this.#mergeConditions(key, newConditions) } : {}),
