@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 
 /** Labels KEDA puts on every per-trigger metric. */
 export interface ScalerLabels {
@@ -90,12 +90,24 @@ export class TidalMetrics {
     labelNames: ["namespace", "kind", "name"],
     registers: [this.registry],
   });
-  readonly schedulingLag = new Histogram({
-    name: "tidal_scheduling_lag_seconds",
-    help: "How late evaluations start against their planned time.",
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  /** The same observations as schedulingLag, as quantiles of the last minute (for benchmarks and alerts). */
+  readonly schedulingLagQuantiles = new Summary({
+    name: "tidal_scheduling_lag_quantiles_seconds",
+    help: "How late evaluations start against their planned time: quantiles over the last 60 seconds.",
+    percentiles: [0.5, 0.9, 0.99, 0.999],
+    maxAgeSeconds: 60,
+    ageBuckets: 6,
     registers: [this.registry],
   });
+  readonly schedulingLag = alsoObservedBy(
+    new Histogram({
+      name: "tidal_scheduling_lag_seconds",
+      help: "How late evaluations start against their planned time.",
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    }),
+    this.schedulingLagQuantiles,
+  );
   readonly workerRestarts = new Counter({
     name: "tidal_worker_restarts_total",
     help: "Restarts of crashed local worker processes.",
@@ -142,7 +154,23 @@ export class TidalMetrics {
     this.#seriesByObject.delete(objectKey);
   }
 
-  async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /** The exposition text: every metric, or only those named (cheap with many objects). */
+  async text(names?: readonly string[]): Promise<{ contentType: string; body: string }> {
+    if (names === undefined || names.length === 0) {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    }
+    const known = names.filter((name) => this.registry.getSingleMetric(name) !== undefined);
+    const parts = await Promise.all(known.map((name) => this.registry.getSingleMetricAsString(name)));
+    return { contentType: this.registry.contentType, body: parts.map((part) => `${part}\n`).join("") };
   }
+}
+
+/** A label-less histogram whose observations also go to a summary. */
+function alsoObservedBy(histogram: Histogram, summary: Summary): Histogram {
+  const observe = histogram.observe.bind(histogram) as (value: number) => void;
+  histogram.observe = ((value: number) => {
+    observe(value);
+    summary.observe(value);
+  }) as Histogram["observe"];
+  return histogram;
 }

@@ -16,7 +16,12 @@ export interface StatusSource {
   processPools(): unknown[];
 }
 
-function send(response: ServerResponse, status: number, body: unknown, contentType = "application/json"): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = "application/json",
+): void {
   const text = contentType === "application/json" ? `${JSON.stringify(body, null, 2)}\n` : String(body);
   response.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
   response.end(text);
@@ -26,7 +31,8 @@ function send(response: ServerResponse, status: number, body: unknown, contentTy
 export function createStatusServer(source: StatusSource, metrics: TidalMetrics): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     void handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, { error: error instanceof Error ? error.message : String(error) });
+      if (!response.headersSent)
+        send(response, 500, { error: error instanceof Error ? error.message : String(error) });
       else response.destroy();
     });
   });
@@ -41,10 +47,12 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
     const path = url.pathname.replace(/\/+$/, "") || "/";
     if (path === "/healthz" || path === "/readyz") return send(response, 200, "ok\n", "text/plain");
     if (path === "/metrics") {
-      const { contentType, body } = await metrics.text();
+      // `?name=METRIC` (repeatable) returns only those metrics: cheap with thousands of objects.
+      const { contentType, body } = await metrics.text(url.searchParams.getAll("name"));
       return send(response, 200, body, contentType);
     }
-    if (path === "/api/v1/scaledobjects") return send(response, 200, filter(source.scaledObjects(), namespace));
+    if (path === "/api/v1/scaledobjects")
+      return send(response, 200, filter(source.scaledObjects(), namespace));
     if (path === "/api/v1/scaledjobs") return send(response, 200, filter(source.scaledJobs(), namespace));
     if (path === "/api/v1/processpools") return send(response, 200, source.processPools());
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
@@ -53,10 +61,15 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
       const name = decodeURIComponent(rawName);
       const kind = collection === "scaledobjects" ? "ScaledObject" : "ScaledJob";
       if (view === "explain") {
-        if (kind !== "ScaledObject") return send(response, 404, { error: "explain is available for ScaledObjects" });
+        if (kind !== "ScaledObject")
+          return send(response, 404, { error: "explain is available for ScaledObjects" });
         const trace = source.trace(name, namespace);
-        if (trace === "ambiguous") return send(response, 409, { error: `several ScaledObjects are named "${name}"; add ?namespace=` });
-        if (trace === undefined) return send(response, 404, { error: `no decision yet for ScaledObject "${name}" (unknown, or not evaluated yet)` });
+        if (trace === "ambiguous")
+          return send(response, 409, { error: `several ScaledObjects are named "${name}"; add ?namespace=` });
+        if (trace === undefined)
+          return send(response, 404, {
+            error: `no decision yet for ScaledObject "${name}" (unknown, or not evaluated yet)`,
+          });
         return send(response, 200, trace);
       }
       if (view === "events") return send(response, 200, source.events(kind, name, namespace));
@@ -67,13 +80,22 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
     }
     send(response, 404, {
       error: `no route for ${path}`,
-      routes: ["/healthz", "/metrics", "/api/v1/scaledobjects", "/api/v1/scaledjobs", "/api/v1/processpools", "/api/v1/scaledobjects/NAME/explain"],
+      routes: [
+        "/healthz",
+        "/metrics",
+        "/api/v1/scaledobjects",
+        "/api/v1/scaledjobs",
+        "/api/v1/processpools",
+        "/api/v1/scaledobjects/NAME/explain",
+      ],
     });
   }
 }
 
 function filter(snapshots: ObjectSnapshot[], namespace: string | undefined): ObjectSnapshot[] {
-  return namespace === undefined ? snapshots : snapshots.filter((snapshot) => snapshot.namespace === namespace);
+  return namespace === undefined
+    ? snapshots
+    : snapshots.filter((snapshot) => snapshot.namespace === namespace);
 }
 
 export async function listen(server: Server, port: number, host = "127.0.0.1"): Promise<number> {

@@ -106,3 +106,24 @@ describe("postgresql parameters", () => {
     ]);
   });
 });
+
+describe("postgresql push (tidalPush)", () => {
+  it("needs the channel the producer notifies", () => {
+    expect(errors({ ...query, ...separate, tidalPush: "true" })).toEqual([
+      "tidalPushChannel: tidalPush needs tidalPushChannel: the channel your producer notifies",
+    ]);
+    expect(errors({ ...query, ...separate, tidalPush: "true", tidalPushChannel: "jobs" })).toEqual([]);
+  });
+
+  it("warns about a channel without tidalPush, and leaves KEDA's triggers as they were", () => {
+    const prepared = prepare({ ...query, ...separate, tidalPushChannel: "jobs" });
+    expect(prepared.problems).toEqual([
+      {
+        key: "tidalPushChannel",
+        message: 'tidalPushChannel is used only with tidalPush: "true"',
+        severity: "warning",
+      },
+    ]);
+    expect(prepare({ ...query, ...separate }).params).toMatchObject({ tidalPush: false });
+  });
+});

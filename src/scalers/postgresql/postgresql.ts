@@ -7,6 +7,7 @@ import { targetValueProblems } from "../shared/target-value.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { parseConnection, type ConnectionSettings } from "./connection-string.ts";
 import { PostgresPool } from "./pool.ts";
+import { watchNotifications } from "./push.ts";
 import { postgresTarget } from "./target.ts";
 
 // KEDA's lookup orders: the connection string and the password never come from metadata.
@@ -39,6 +40,17 @@ const params = {
   activationTargetQueryValue: param.float({
     default: 0,
     description: "active when the value is greater than this",
+  }),
+  tidalPush: param.bool({
+    default: false,
+    description:
+      "Tidal's own option, not KEDA's: also evaluate as soon as a notification arrives on tidalPushChannel " +
+      "(LISTEN on a dedicated connection; the producer runs NOTIFY or pg_notify())",
+  }),
+  tidalPushChannel: param.string({
+    optional: true,
+    description:
+      "Tidal's own option: the channel tidalPush listens on, exactly as pg_notify() names it (NOTIFY folds an unquoted name to lower case)",
   }),
 };
 
@@ -81,14 +93,38 @@ function settingsProblems(values: PostgresParams): ParamProblem[] {
   }
 }
 
+function pushProblems(values: PostgresParams): ParamProblem[] {
+  if (values.tidalPush && !values.tidalPushChannel) {
+    return [
+      {
+        key: "tidalPushChannel",
+        message: "tidalPush needs tidalPushChannel: the channel your producer notifies",
+        severity: "error",
+      },
+    ];
+  }
+  if (!values.tidalPush && values.tidalPushChannel) {
+    return [
+      {
+        key: "tidalPushChannel",
+        message: 'tidalPushChannel is used only with tidalPush: "true"',
+        severity: "warning",
+      },
+    ];
+  }
+  return [];
+}
+
 export const postgresqlScaler: ScalerDefinition<typeof params> = {
   type: "postgresql",
-  description: "Result of a PostgreSQL query (first column of the first row).",
+  description:
+    "Result of a PostgreSQL query (first column of the first row); with Tidal's tidalPush, LISTEN/NOTIFY wakes it at once.",
   params,
   validate(values, context) {
     return [
       ...settingsProblems(values),
       ...targetValueProblems("targetQueryValue", values.targetQueryValue, context.asMetricSource),
+      ...pushProblems(values),
     ];
   },
   metric: (values) => ({
@@ -109,6 +145,17 @@ export const postgresqlScaler: ScalerDefinition<typeof params> = {
         const value = firstCellAsNumber(await pool.query(values.query, signal));
         return { value, active: value > values.activationTargetQueryValue };
       },
+      watch:
+        values.tidalPush && values.tidalPushChannel
+          ? (wake, onError) =>
+              watchNotifications({
+                target,
+                channel: values.tidalPushChannel as string,
+                context,
+                wake,
+                onError,
+              })
+          : undefined,
       close: () => lease.release(),
     };
   },

@@ -60,6 +60,11 @@ export const rabbitMqParams = {
     secret: true,
     description: "password, overriding the one in the host URL",
   }),
+  tidalPush: param.bool({
+    default: false,
+    description:
+      "Tidal's own option, not KEDA's, for push triggers: RabbitMQ has no push path (nothing tells of arrivals without consuming them), so it only warns and the trigger polls",
+  }),
   ...tlsAuthParams,
   // KEDA reads `tls` for RabbitMQ from the TriggerAuthentication only.
   tls: param.enum(["enable", "disable"], {

@@ -134,3 +134,30 @@ describe("rabbitmq trigger", () => {
     await withoutTimeout.close();
   });
 });
+
+describe("rabbitmq push (tidalPush)", () => {
+  it("warns that RabbitMQ has no push path and keeps the trigger valid, polling", () => {
+    const prepared = prepare({ host: "amqp://h/", queueName: "orders", tidalPush: "true" });
+    expect(errorsOf(prepared)).toEqual([]);
+    expect(prepared.problems).toEqual([
+      expect.objectContaining({
+        key: "tidalPush",
+        severity: "warning",
+        message: expect.stringMatching(/no push path/),
+      }),
+    ]);
+    const connected = rabbitMqScaler.connect(prepared.params as RabbitMqParams, {
+      triggerIndex: 0,
+      triggerName: "",
+      triggerType: "rabbitmq",
+      scalableObject: { kind: "ScaledObject", namespace: "default", name: "test" },
+      metricType: "AverageValue",
+      asMetricSource: false,
+      timeoutMs: 1000,
+      pool: new ConnectionPool(),
+      resolvedMetadata: {},
+    });
+    expect(connected.watch).toBeUndefined();
+    void connected.close();
+  });
+});

@@ -6,6 +6,7 @@ import type { Scaler, ScalerContext, ScalerDefinition } from "../types.ts";
 import { AmqpQueueInspector, amqpTarget } from "./amqp.ts";
 import { managementRequest, readQueue } from "./management-api.ts";
 import { rabbitMqParams, type RabbitMqParams } from "./params.ts";
+import { pushProblems } from "./push.ts";
 import { measurementFor } from "./queue-reading.ts";
 import { resolveTrigger, type RabbitMqTrigger } from "./trigger.ts";
 
@@ -60,11 +61,12 @@ function connectAmqp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: 
 
 export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
   type: "rabbitmq",
-  description: "Messages, publish or delivery rates of a RabbitMQ queue, over AMQP or the management API.",
+  description:
+    "Messages, publish or delivery rates of a RabbitMQ queue, over AMQP or the management API; polled only (RabbitMQ has no way to push arrivals, see tidalPush).",
   params: rabbitMqParams,
   validate: (values) => {
     const resolved = resolveTrigger(values);
-    return "problems" in resolved ? resolved.problems : [];
+    return [...("problems" in resolved ? resolved.problems : []), ...pushProblems(values)];
   },
   metric: (values) => ({
     name: `rabbitmq-${goQueryEscape(values.queueName)}`,

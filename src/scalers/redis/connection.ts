@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 import { messageOf } from "../../util/errors.ts";
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
@@ -143,8 +143,11 @@ export class RedisConnection {
   }
 }
 
-/** A shared connection for these parameters. Errors surface per command; nothing retries forever. */
-export function acquireRedis(params: RedisConnectionParams, context: ScalerContext) {
+/** ioredis options and a pool key for these parameters (the key hashes the credentials). */
+export function redisClientSettings(
+  params: RedisConnectionParams,
+  context: Pick<ScalerContext, "timeoutMs">,
+) {
   const endpoint = redisEndpoint(params);
   if (isProblem(endpoint)) throw new Error(endpoint.message);
   const useTls = params.enableTLS === true || params.tls === "enable";
@@ -158,24 +161,27 @@ export function acquireRedis(params: RedisConnectionParams, context: ScalerConte
     params.password,
     JSON.stringify(tls),
   );
+  const options: RedisOptions = {
+    host: endpoint.host,
+    port: endpoint.port,
+    db: params.databaseIndex,
+    username: params.username,
+    password: params.password,
+    connectTimeout: context.timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    ...(tls ? { tls } : {}),
+  };
+  return { endpoint, key, options };
+}
+
+/** A shared connection for these parameters. Errors surface per command; nothing retries forever. */
+export function acquireRedis(params: RedisConnectionParams, context: ScalerContext) {
+  const { endpoint, key, options } = redisClientSettings(params, context);
   return context.pool.acquire(
     key,
-    async () =>
-      new RedisConnection(
-        new Redis({
-          host: endpoint.host,
-          port: endpoint.port,
-          db: params.databaseIndex,
-          username: params.username,
-          password: params.password,
-          connectTimeout: context.timeoutMs,
-          maxRetriesPerRequest: 0,
-          enableOfflineQueue: true,
-          retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-          ...(tls ? { tls } : {}),
-        }),
-        endpoint,
-      ),
+    async () => new RedisConnection(new Redis(options), endpoint),
     async (connection) => {
       connection.client.disconnect();
     },

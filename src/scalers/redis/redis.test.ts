@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prepareTrigger } from "../prepared-trigger.ts";
 import { redisEndpoint, type RedisConnectionParams } from "./connection.ts";
+import { missingKeyspaceFlags } from "./push.ts";
 
 function prepare(
   metadata: Record<string, string>,
@@ -161,5 +162,23 @@ describe("redisEndpoint", () => {
     expect(redisEndpoint({ ...connection, host: ["h"], port: ["70000"] })).toMatchObject({
       message: 'port "70000" must be a number from 1 to 65535',
     });
+  });
+});
+
+describe("redis push (tidalPush)", () => {
+  it("is off unless asked for, and a KEDA trigger without it has no push path", () => {
+    expect(prepare({ address: "redis:6379", listName: "jobs" }).params).toMatchObject({ tidalPush: false });
+    expect(prepare({ address: "redis:6379", listName: "jobs", tidalPush: "true" }).params).toMatchObject({
+      tidalPush: true,
+    });
+  });
+
+  it("adds only the keyspace flags that are missing, keeping the others", () => {
+    expect(missingKeyspaceFlags("", "l")).toBe("Kl");
+    expect(missingKeyspaceFlags("Ex", "l")).toBe("Kl");
+    expect(missingKeyspaceFlags("Kl", "l")).toBe("");
+    expect(missingKeyspaceFlags("KA", "z")).toBe("");
+    expect(missingKeyspaceFlags("EA", "h")).toBe("K");
+    expect(missingKeyspaceFlags("Kl", "s")).toBe("s");
   });
 });

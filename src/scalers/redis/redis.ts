@@ -1,6 +1,7 @@
 import { param } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { acquireRedis, redisConnectionParams, redisConnectionProblems } from "./connection.ts";
+import { watchKeyspace } from "./push.ts";
 
 // KEDA reads the length of whatever the key holds: list, set, sorted set or hash; a missing key is 0.
 const LENGTH_SCRIPT = `
@@ -17,11 +18,18 @@ const params = {
   listName: param.string({ description: "key of the list (or set, sorted set, hash) to measure" }),
   listLength: param.int({ default: 5, description: "target number of items per replica" }),
   activationListLength: param.int({ default: 0, description: "active when the length is greater than this" }),
+  tidalPush: param.bool({
+    default: false,
+    description:
+      "Tidal's own option, not KEDA's: also evaluate as soon as the key grows, through Redis keyspace notifications " +
+      "(Tidal turns on notify-keyspace-events K plus the key's type class when it may; otherwise it reports why and keeps polling)",
+  }),
 };
 
 export const redisScaler: ScalerDefinition<typeof params> = {
   type: "redis",
-  description: "Length of a Redis list (or set, sorted set, hash).",
+  description:
+    "Length of a Redis list (or set, sorted set, hash); with Tidal's tidalPush, keyspace notifications wake it at once.",
   params,
   validate: (values) => [
     ...redisConnectionProblems(values),
@@ -44,6 +52,17 @@ export const redisScaler: ScalerDefinition<typeof params> = {
         );
         return { value: length, active: length > values.activationListLength };
       },
+      watch: values.tidalPush
+        ? (wake, onError) =>
+            watchKeyspace({
+              params: values,
+              context,
+              listName: values.listName,
+              commands: lease.client,
+              wake,
+              onError,
+            })
+        : undefined,
       close: () => lease.release(),
     };
   },

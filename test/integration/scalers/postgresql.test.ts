@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
-import { postgresSchema, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import {
+  eventually,
+  postgresSchema,
+  uniqueIdentifier,
+  useCleanup,
+  type Cleanup,
+} from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services } from "../../support/services.ts";
 
@@ -187,5 +193,94 @@ describe("postgresql scaler", () => {
     );
     for (const trigger of triggers) expect(await trigger.measure()).toMatchObject({ value: 2 });
     expect(pool.size).toBe(1);
+  });
+});
+
+describe("postgresql scaler push (tidalPush)", () => {
+  const cleanup = useCleanup();
+
+  it("wakes the trigger when a producer inserts a row and notifies the channel in the same transaction", async () => {
+    const table = await jobsTable(cleanup, 0);
+    const channel = `${uniqueIdentifier("jobs")}_Mixed`;
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: `SELECT count(*) FROM ${table}`,
+        targetQueryValue: "1",
+        tidalPush: "true",
+        tidalPushChannel: channel,
+      },
+      authParams: { connection: services.postgresUrl },
+    });
+    let wakes = 0;
+    const errors: Error[] = [];
+    cleanup.add(
+      trigger.scaler.watch?.(
+        () => (wakes += 1),
+        (error) => errors.push(error),
+      ) ?? (() => {}),
+    );
+
+    // LISTEN may still be on its way: produce until a wake arrives.
+    await eventually("a wake after INSERT + pg_notify", async () => {
+      await client.query("BEGIN");
+      await client.query(`INSERT INTO ${table} (state) VALUES ('queued')`);
+      await client.query("SELECT pg_notify($1, '')", [channel]);
+      await client.query("COMMIT");
+      return wakes > 0;
+    });
+    expect(errors).toEqual([]);
+    expect(await trigger.measure()).toMatchObject({ active: true });
+  });
+
+  it("shares one LISTEN connection between triggers and wakes only those on the notified channel", async () => {
+    const pool = new ConnectionPool();
+    const first = uniqueIdentifier("first");
+    const second = uniqueIdentifier("second");
+    const wakes = new Map([
+      [first, 0],
+      [second, 0],
+    ]);
+    for (const channel of [first, second]) {
+      const trigger = measurer(cleanup, {
+        metadata: { query: "SELECT 1", targetQueryValue: "1", tidalPush: "true", tidalPushChannel: channel },
+        authParams: { connection: services.postgresUrl },
+        pool,
+      });
+      cleanup.add(
+        trigger.scaler.watch?.(
+          () => wakes.set(channel, (wakes.get(channel) ?? 0) + 1),
+          () => {},
+        ) ?? (() => {}),
+      );
+    }
+    await eventually("a wake on the second channel", async () => {
+      await client.query(`NOTIFY ${second}`);
+      return (wakes.get(second) ?? 0) > 0;
+    });
+    expect(wakes.get(first)).toBe(0);
+    const listeners = await client.query<{ count: string }>(
+      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND (query LIKE $1 OR query LIKE $2)",
+      [`%${first}%`, `%${second}%`],
+    );
+    expect(Number(listeners.rows[0]?.count)).toBe(1);
+  });
+
+  it("reports a server it cannot reach through onError", async () => {
+    const port = await closedPort();
+    const trigger = measurer(cleanup, {
+      metadata: { query: "SELECT 1", targetQueryValue: "1", tidalPush: "true", tidalPushChannel: "jobs" },
+      authParams: { connection: `postgresql://tidal:tidal@127.0.0.1:${port}/tidal?sslmode=disable` },
+    });
+    const errors: Error[] = [];
+    cleanup.add(
+      trigger.scaler.watch?.(
+        () => {},
+        (error) => errors.push(error),
+      ) ?? (() => {}),
+    );
+    const error = await eventually("an error from the push path", () => errors[0]);
+    expect(error.message).toMatch(
+      /^push: LISTEN connection to PostgreSQL at 127.0.0.1:\d+ failed .*polling continues$/,
+    );
   });
 });

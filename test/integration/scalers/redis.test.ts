@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
-import { redisKeyPrefix, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { eventually, redisKeyPrefix, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services } from "../../support/services.ts";
 
@@ -140,5 +140,116 @@ describe("redis scaler", () => {
       `connection to Redis at 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
     expect(sample.latencyMs).toBeLessThan(2000);
+  });
+});
+
+describe("redis scaler push (tidalPush)", () => {
+  const cleanup = useCleanup();
+
+  /** Sets notify-keyspace-events for one test and puts the server's value back afterwards. */
+  async function keyspaceEvents(flags: string): Promise<void> {
+    const [, previous = ""] = (await redis.call("CONFIG", "GET", "notify-keyspace-events")) as string[];
+    await redis.call("CONFIG", "SET", "notify-keyspace-events", flags);
+    cleanup.add(() => redis.call("CONFIG", "SET", "notify-keyspace-events", previous));
+  }
+
+  it("turns keyspace notifications on, and a push to the list wakes the trigger", async () => {
+    await keyspaceEvents("");
+    const key = `${redisKeyPrefix(cleanup, "redis-push")}jobs`;
+    const trigger = measurer(cleanup, { metadata: { address, listName: key, tidalPush: "true" } });
+    let wakes = 0;
+    const errors: Error[] = [];
+    cleanup.add(
+      trigger.scaler.watch?.(
+        () => (wakes += 1),
+        (error) => errors.push(error),
+      ) ?? (() => {}),
+    );
+
+    await eventually("notify-keyspace-events to include K and l", async () => {
+      const [, flags = ""] = (await redis.call("CONFIG", "GET", "notify-keyspace-events")) as string[];
+      return flags.includes("K") && flags.includes("l");
+    });
+    // The subscription may still be on its way: push until a wake arrives.
+    await eventually("a wake after RPUSH", async () => {
+      await redis.rpush(key, "job");
+      return wakes > 0;
+    });
+    expect(errors).toEqual([]);
+    expect(await trigger.measure()).toMatchObject({ active: true });
+  });
+
+  it("does not wake on pops", async () => {
+    await keyspaceEvents("Kl");
+    const key = `${redisKeyPrefix(cleanup, "redis-push-pop")}jobs`;
+    const trigger = measurer(cleanup, { metadata: { address, listName: key, tidalPush: "true" } });
+    let wakes = 0;
+    cleanup.add(
+      trigger.scaler.watch?.(
+        () => (wakes += 1),
+        () => {},
+      ) ?? (() => {}),
+    );
+    await eventually("a wake after RPUSH", async () => {
+      await redis.rpush(key, "a", "b", "c", "d", "e", "f");
+      return wakes > 0;
+    });
+    // A marker key on the same connection: once its wake arrived, the pops' events were delivered too.
+    const marker = `${key}:marker`;
+    const markerTrigger = measurer(cleanup, { metadata: { address, listName: marker, tidalPush: "true" } });
+    let markerWakes = 0;
+    cleanup.add(
+      markerTrigger.scaler.watch?.(
+        () => (markerWakes += 1),
+        () => {},
+      ) ?? (() => {}),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150)); // past the wake throttle
+    const before = wakes;
+    await eventually("the marker's wake after the pops", async () => {
+      await redis.lpop(key);
+      await redis.rpush(marker, "x");
+      return markerWakes > 0;
+    });
+    expect(wakes).toBe(before);
+  });
+
+  it("reports why when notifications are off and the user may not turn them on, and keeps measuring", async () => {
+    await keyspaceEvents("");
+    const prefix = redisKeyPrefix(cleanup, "redis-push-acl");
+    const user = uniqueName("redis-push-user");
+    const password = randomBytes(12).toString("hex");
+    await redis.call(
+      "ACL",
+      "SETUSER",
+      user,
+      "on",
+      `>${password}`,
+      `~${prefix}*`,
+      "&*",
+      "+@all",
+      "-config",
+      "+config|get",
+    );
+    cleanup.add(() => redis.call("ACL", "DELUSER", user));
+    await redis.rpush(`${prefix}jobs`, "a", "b");
+
+    const trigger = measurer(cleanup, {
+      metadata: { address, listName: `${prefix}jobs`, tidalPush: "true" },
+      authParams: { username: user, password },
+    });
+    const errors: Error[] = [];
+    cleanup.add(
+      trigger.scaler.watch?.(
+        () => {},
+        (error) => errors.push(error),
+      ) ?? (() => {}),
+    );
+    const error = await eventually("an error from the push path", () => errors[0]);
+    expect(error.message).toMatch(/keyspace notifications are off .* Tidal may not enable them: NOPERM/);
+    expect(error.message).toContain("CONFIG SET notify-keyspace-events Kl");
+    expect(error.message).toContain("keeps polling");
+    expect(error.message).not.toContain(password);
+    expect(await trigger.measure()).toMatchObject({ value: 2 });
   });
 });

@@ -1,0 +1,31 @@
+/** The real servers of scripts/services.sh: started when needed, addresses from its `env`. */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+export interface ServiceUrls {
+  redisUrl: string;
+  postgresUrl: string;
+  rabbitmqUrl: string;
+}
+
+export function ensureServices(root: string, needed: readonly string[]): ServiceUrls {
+  const script = join(root, "scripts/services.sh");
+  const status = spawnSync(script, ["status"], { encoding: "utf8" });
+  const down = needed.filter((name) => !new RegExp(`^${name}\\s+up\\b`, "m").test(status.stdout));
+  if (down.length > 0) {
+    process.stderr.write(`starting test servers (${down.join(", ")} down): scripts/services.sh start\n`);
+    const started = spawnSync(script, ["start"], { stdio: ["ignore", "inherit", "inherit"] });
+    if (started.status !== 0) throw new Error(`scripts/services.sh start failed with ${started.status}`);
+  }
+  const env = spawnSync(script, ["env"], { encoding: "utf8" }).stdout;
+  const value = (name: string) => {
+    const found = new RegExp(`^export ${name}=(.*)$`, "m").exec(env)?.[1];
+    if (!found) throw new Error(`scripts/services.sh env has no ${name}`);
+    return found.replace(/^'(.*)'$/, "$1");
+  };
+  return {
+    redisUrl: value("TIDAL_TEST_REDIS_URL"),
+    postgresUrl: value("TIDAL_TEST_POSTGRES_URL"),
+    rabbitmqUrl: value("TIDAL_TEST_RABBITMQ_URL"),
+  };
+}
