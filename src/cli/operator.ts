@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { startOperator } from "../runtime/kubernetes/operator.ts";
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
@@ -97,6 +96,8 @@ Examples:
           ? "127.0.0.1:8080"
           : options.metricsBindAddress;
       port(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
+      // The Kubernetes client is large: load it only for this command.
+      const { startOperator } = await import("../runtime/kubernetes/operator.ts");
       let operator;
       try {
         operator = await startOperator({

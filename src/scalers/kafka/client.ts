@@ -1,4 +1,4 @@
-import { Admin, type SASLOptions } from "@platformatic/kafka";
+import type { Admin, SASLOptions } from "@platformatic/kafka";
 import { poolKey } from "../connection-pool.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerContext } from "../types.ts";
@@ -41,8 +41,9 @@ export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
   );
   return context.pool.acquire(
     key,
+    // The Kafka client is large: load it only when a kafka trigger connects.
     async () =>
-      new Admin({
+      new (await import("@platformatic/kafka")).Admin({
         clientId: "tidal",
         bootstrapBrokers: values.bootstrapServers,
         connectTimeout: context.timeoutMs,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { messageOf } from "../../util/errors.ts";
 import { topicMatches } from "./gauge.ts";
 
@@ -137,7 +137,7 @@ export interface BrokerOptions {
   timeoutMs: number;
 }
 
-export function openBroker(options: BrokerOptions): BrokerConnection {
+export async function openBroker(options: BrokerOptions): Promise<BrokerConnection> {
   const clientId = `tidal-${randomBytes(6).toString("hex")}`;
   const { ca, cert, key, keyPassword } = options;
   // mqtt.js hands the TLS options on to tls.connect for mqtts:// and wss://, passphrase included.
@@ -156,5 +156,7 @@ export function openBroker(options: BrokerOptions): BrokerConnection {
     ...(keyPassword ? { passphrase: keyPassword } : {}),
     rejectUnauthorized: !options.unsafeSsl,
   };
-  return new BrokerConnection(mqtt.connect(options.brokerUrl, clientOptions), clientId);
+  // mqtt.js is loaded only when an mqtt trigger connects.
+  const { connect } = await import("mqtt");
+  return new BrokerConnection(connect(options.brokerUrl, clientOptions), clientId);
 }

@@ -1,4 +1,4 @@
-import mysql from "mysql2/promise";
+import type { Pool, PoolConnection } from "mysql2/promise";
 import { messageOf } from "../../util/errors.ts";
 
 /** Go driver `tls` values KEDA users can give: TLS off, verified, unverified, or used when offered. */
@@ -21,7 +21,7 @@ export interface MySqlTarget {
 export class MySqlPool {
   readonly #target: MySqlTarget;
   readonly #timeoutMs: number;
-  #pool: mysql.Pool | undefined;
+  #pool: Pool | undefined;
   #useTls: boolean;
 
   constructor(target: MySqlTarget, timeoutMs: number) {
@@ -50,8 +50,8 @@ export class MySqlPool {
     }
   }
 
-  async #connect(): Promise<mysql.PoolConnection> {
-    const pool = this.#currentPool();
+  async #connect(): Promise<PoolConnection> {
+    const pool = await this.#currentPool();
     try {
       return await pool.getConnection();
     } catch (error) {
@@ -73,8 +73,10 @@ export class MySqlPool {
     }
   }
 
-  #currentPool(): mysql.Pool {
-    this.#pool ??= mysql.createPool({
+  async #currentPool(): Promise<Pool> {
+    // mysql2 is loaded only when a mysql trigger connects.
+    const { createPool } = await import("mysql2/promise");
+    this.#pool ??= createPool({
       ...this.#target.server,
       user: this.#target.user,
       password: this.#target.password,
