@@ -6,7 +6,9 @@ import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import { JobLoop } from "../job-loop.ts";
+import { mergeConditions } from "./conditions.ts";
 import type { Informer } from "./informer.ts";
+import { triggerSummary } from "./scaled-object-status.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { resourcePath } from "./kube-api.ts";
 import { KubernetesJobTarget } from "./job-target.ts";
@@ -139,16 +141,7 @@ export class ScaledJobOperator {
     }
     if (leader) {
       const ready = raw.status?.conditions?.find((condition) => condition.type === "Ready");
-      const status = {
-        triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
-        authenticationsTypes: [
-          ...new Set(
-            object.spec.triggers.flatMap((trigger) =>
-              trigger.authenticationRef ? [trigger.authenticationRef.name] : [],
-            ),
-          ),
-        ].join(","),
-      };
+      const status = triggerSummary(object.spec.triggers);
       if (ready?.status !== "True" || raw.status?.triggersTypes !== status.triggersTypes) {
         await this.#patchStatus(raw, {
           ...status,
@@ -185,11 +178,7 @@ export class ScaledJobOperator {
   }
 
   #merge(raw: RawScaledJob, conditions: readonly Condition[]): Condition[] {
-    const types = new Set(conditions.map((condition) => condition.type));
-    return [
-      ...conditions,
-      ...(raw.status?.conditions ?? []).filter((condition) => !types.has(condition.type)),
-    ];
+    return mergeConditions(raw.status?.conditions, conditions);
   }
 
   async #setConditions(raw: RawScaledJob, conditions: Condition[]): Promise<void> {

@@ -3,9 +3,8 @@ import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { checkScaledObject } from "../../api/validate.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
-import { fallbackCondition, pausedCondition, readyCondition } from "../../engine/conditions.ts";
-import { decideDirect, hpaName, initialState, kedaPoll, serveMetrics } from "../../engine/decide.ts";
-import { COMPOSITE_METRIC_NAME } from "../../engine/scaling-modifiers.ts";
+import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
+import { decideDirect, hpaName, kedaPoll } from "../../engine/decide.ts";
 import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
 import { messageOf } from "../../util/errors.ts";
@@ -13,9 +12,13 @@ import { stableJson } from "../../util/stable-json.ts";
 import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
 import { TriggerErrorReporter } from "../trigger-errors.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
-import { desiredHpa, hpaUpToDate, SCALED_OBJECT_LABEL, type HorizontalPodAutoscaler } from "./hpa.ts";
+import { SCALED_OBJECT_LABEL } from "./hpa.ts";
 import type { LookupResult } from "../metrics-api/index.ts";
+import { mergeConditions } from "./conditions.ts";
+import { HpaOwner } from "./hpa-owner.ts";
 import type { Informer } from "./informer.ts";
+import { lookupMetric } from "./metric-lookup.ts";
+import { readyConditionUpdates, readyStatusFields, stateFromStatus } from "./scaled-object-status.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { isNotFound, resourcePath } from "./kube-api.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
@@ -24,7 +27,6 @@ import type { ContainerEnvSpec } from "../../auth/container-env.ts";
 
 export const FINALIZER = "finalizer.keda.sh";
 export const DIRECT_MODE_ANNOTATION = "autoscaling.tidal.dev/mode";
-const TRANSFER_HPA_ANNOTATION = "scaledobject.keda.sh/transfer-hpa-ownership";
 const SO_API = "keda.sh/v1alpha1";
 
 /** A ScaledObject as the API returns it (metadata Tidal needs, spec unchecked until parsed). */
@@ -83,9 +85,11 @@ export class ScaledObjectOperator {
   readonly #options: ScaledObjectOperatorOptions;
   readonly #runtimes = new Map<string, ScaleLoopRuntime>();
   readonly #now: () => number;
+  readonly #hpas: HpaOwner;
 
   constructor(options: ScaledObjectOperatorOptions) {
     this.#options = options;
+    this.#hpas = new HpaOwner(options.api, options.version);
     this.#now = options.now ?? Date.now;
   }
 
@@ -151,7 +155,15 @@ export class ScaledObjectOperator {
     const runtime = await this.#runtimeFor(key, raw, object);
     if (runtime === undefined) return;
     if (leader) {
-      await this.#ensureHpa(raw, runtime);
+      await this.#hpas.ensure({
+        object: runtime.object,
+        uid: raw.metadata.uid,
+        previousName: raw.status?.hpaName,
+        direct: runtime.mode === "direct",
+        specs: runtime.specs,
+        resources: runtime.resources,
+        target: runtime.resolved,
+      });
       await this.#markReady(raw, runtime);
     }
   }
@@ -218,7 +230,7 @@ export class ScaledObjectOperator {
       measurers: prepared.measurers,
       specs: prepared.specs,
       resources: prepared.resources,
-      state: existing?.state ?? this.#stateFromStatus(raw),
+      state: existing?.state ?? stateFromStatus(raw, this.#now()),
       replicas,
       stale: false,
       container,
@@ -258,21 +270,6 @@ export class ScaledObjectOperator {
     runtime.specs = prepared.specs;
     runtime.resources = prepared.resources;
     runtime.stale = false;
-  }
-
-  /** What KEDA remembers in status survives an operator restart: lastActiveTime and health. */
-  #stateFromStatus(raw: RawScaledObject): ScaledObjectState {
-    const created = Date.parse(raw.metadata.creationTimestamp ?? "") || this.#now();
-    const state = initialState(created);
-    const lastActive = Date.parse(raw.status?.lastActiveTime ?? "");
-    if (Number.isFinite(lastActive)) state.lastActiveTime = lastActive;
-    for (const [metric, health] of Object.entries(raw.status?.health ?? {})) {
-      state.health[metric] = {
-        numberOfFailures: health.numberOfFailures ?? 0,
-        status: health.status ?? "Happy",
-      };
-    }
-    return state;
   }
 
   /** One poll of KEDA's scale loop (leader only). */
@@ -380,9 +377,7 @@ export class ScaledObjectOperator {
   /** Conditions from a poll, keeping any other condition types the object already has. */
   #mergeConditions(key: string, conditions: readonly Condition[]): Condition[] {
     const [namespace, name] = key.split("/") as [string, string];
-    const existing = this.#options.informer.get(name, namespace)?.status?.conditions ?? [];
-    const types = new Set(conditions.map((condition) => condition.type));
-    return [...conditions, ...existing.filter((condition) => !types.has(condition.type))];
+    return mergeConditions(this.#options.informer.get(name, namespace)?.status?.conditions, conditions);
   }
 
   async #ensureFinalizerAndLabel(raw: RawScaledObject): Promise<boolean> {
@@ -432,7 +427,7 @@ export class ScaledObjectOperator {
         });
       }
     }
-    if (parsed.success) await this.#deleteHpa(namespace, hpaName(parsed.data), raw.metadata.uid);
+    if (parsed.success) await this.#hpas.delete(namespace, hpaName(parsed.data), raw.metadata.uid);
     await this.#options.api.patch(this.#path(raw), {
       metadata: {
         resourceVersion: raw.metadata.resourceVersion,
@@ -456,7 +451,7 @@ export class ScaledObjectOperator {
     await this.#drop(key);
     if (!this.#options.isLeader()) return;
     const namespace = object.metadata.namespace ?? "default";
-    await this.#deleteHpa(namespace, hpaName(object), raw.metadata.uid);
+    await this.#hpas.delete(namespace, hpaName(object), raw.metadata.uid);
     if (replicas !== undefined) {
       const ref = object.spec.scaleTargetRef;
       try {
@@ -515,138 +510,33 @@ export class ScaledObjectOperator {
   async #markReady(raw: RawScaledObject, runtime: ScaleLoopRuntime): Promise<void> {
     const { object } = runtime;
     const namespace = object.metadata.namespace ?? "default";
-    const key = ScaledObjectOperator.key(namespace, object.metadata.name);
+    const ref = { kind: "ScaledObject", namespace, name: object.metadata.name };
     const status = raw.status ?? {};
     const conditions = status.conditions ?? [];
-    const ready = conditions.find((condition) => condition.type === "Ready");
-    const paused = conditions.find((condition) => condition.type === "Paused");
-    const wanted: Record<string, unknown> = {
-      scaleTargetKind: `${runtime.resolved.apiVersion}.${runtime.resolved.kind}`,
-      scaleTargetGVKR: {
-        group: runtime.resolved.group,
-        version: runtime.resolved.version,
-        kind: runtime.resolved.kind,
-        resource: runtime.resolved.resource,
-      },
+    const wanted = readyStatusFields({
+      object,
+      target: runtime.resolved,
+      specs: runtime.specs,
+      resources: runtime.resources,
+      direct: runtime.mode === "direct",
       originalReplicaCount: status.originalReplicaCount ?? runtime.replicas,
-      externalMetricNames: runtime.specs.map((spec) => spec.metricName),
-      ...(runtime.resources.length > 0
-        ? { resourceMetricNames: runtime.resources.map((resource) => resource.name) }
-        : {}),
-      hpaName: runtime.mode === "hpa" ? hpaName(object) : null,
-      triggersTypes: [...new Set(object.spec.triggers.map((trigger) => trigger.type))].join(","),
-      authenticationsTypes: [
-        ...new Set(
-          object.spec.triggers.flatMap((trigger) =>
-            trigger.authenticationRef ? [trigger.authenticationRef.name] : [],
-          ),
-        ),
-      ].join(","),
-      ...(object.spec.advanced?.scalingModifiers?.formula
-        ? { compositeScalerName: COMPOSITE_METRIC_NAME }
-        : {}),
-      pausedReplicaCount: null,
-    };
-    const newConditions: Condition[] = [];
-    if (ready?.status !== "True") newConditions.push(readyCondition.ok("ScaledObject"));
-    if (paused === undefined || paused.status === "True") {
-      newConditions.push(
-        paused?.status === "True"
-          ? {
-              type: "Paused",
-              status: "False",
-              reason: "ScaledObjectUnpaused",
-              message: "pause annotation removed for ScaledObject",
-            }
-          : pausedCondition("ScaledObject", false),
-      );
-    }
-    if (!conditions.some((condition) => condition.type === "Active"))
-      newConditions.push({ type: "Active", status: "Unknown" });
-    if (!object.spec.fallback || !conditions.some((condition) => condition.type === "Fallback"))
-      newConditions.push(fallbackCondition(false));
-    const current = stableJson(
-      Object.fromEntries(
-        Object.keys(wanted).map((field) => [field, (status as Record<string, unknown>)[field] ?? null]),
-      ),
+    });
+    const updates = readyConditionUpdates(conditions, object.spec.fallback !== undefined);
+    const current = Object.fromEntries(
+      Object.keys(wanted).map((field) => [field, (status as Record<string, unknown>)[field] ?? null]),
     );
-    if (current === stableJson(wanted) && newConditions.length === 0) return;
+    if (stableJson(current) === stableJson(wanted) && updates.length === 0) return;
     // The poll's status cache no longer matches what the object shows.
     runtime.lastStatus = undefined;
     await this.#patchStatus(namespace, object.metadata.name, {
       ...wanted,
-      ...(newConditions.length > 0 ? { conditions: this.#mergeConditions(key, newConditions) } : {}),
+      ...(updates.length > 0 ? { conditions: mergeConditions(conditions, updates) } : {}),
     });
-    if (ready?.status !== "True") {
-      this.#options.events.record(
-        { kind: "ScaledObject", namespace, name: object.metadata.name },
-        "Normal",
-        "ScaledObjectReady",
-        "ScaledObject is ready for scaling",
-      );
-    }
-    if (paused?.status === "True") {
-      this.#options.events.record(
-        { kind: "ScaledObject", namespace, name: object.metadata.name },
-        "Normal",
-        "ScaledObjectUnpaused",
-        "ScaledObject was unpaused",
-      );
-    }
-  }
-
-  async #ensureHpa(raw: RawScaledObject, runtime: ScaleLoopRuntime): Promise<void> {
-    const { api, version } = this.#options;
-    const { object } = runtime;
-    const namespace = object.metadata.namespace ?? "default";
-    const previousName = raw.status?.hpaName;
-    const name = hpaName(object);
-    if (previousName && previousName !== name)
-      await this.#deleteHpa(namespace, previousName, raw.metadata.uid);
-    if (runtime.mode === "direct") {
-      await this.#deleteHpa(namespace, name, raw.metadata.uid);
-      return;
-    }
-    const desired = desiredHpa(
-      { ...object, metadata: { ...object.metadata, uid: raw.metadata.uid } },
-      runtime.specs,
-      runtime.resolved,
-      version,
-      runtime.resources,
-    );
-    const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
-    let live: HorizontalPodAutoscaler | undefined;
-    try {
-      live = await api.get<HorizontalPodAutoscaler>(path);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    if (live === undefined) {
-      await api.create(resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace), desired);
-      return;
-    }
-    const ownedByUs = live.metadata.ownerReferences?.some((owner) => owner.uid === raw.metadata.uid);
-    if (!ownedByUs && object.metadata.annotations?.[TRANSFER_HPA_ANNOTATION] !== "true") {
-      throw new Error(
-        `HPA "${name}" already exists and is not owned by this ScaledObject; delete it or set the ${TRANSFER_HPA_ANNOTATION} annotation`,
-      );
-    }
-    if (ownedByUs && hpaUpToDate(live, desired)) return;
-    await api.replace(path, {
-      ...desired,
-      metadata: { ...desired.metadata, resourceVersion: live.metadata.resourceVersion },
-    });
-  }
-
-  async #deleteHpa(namespace: string, name: string, ownerUid: string | undefined): Promise<void> {
-    const path = resourcePath("autoscaling/v2", "horizontalpodautoscalers", namespace, name);
-    try {
-      const live = await this.#options.api.get<HorizontalPodAutoscaler>(path);
-      if (!live.metadata.ownerReferences?.some((owner) => owner.uid === ownerUid)) return;
-      await this.#options.api.delete(path);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    const was = (type: string) => conditions.find((condition) => condition.type === type)?.status;
+    if (was("Ready") !== "True")
+      this.#options.events.record(ref, "Normal", "ScaledObjectReady", "ScaledObject is ready for scaling");
+    if (was("Paused") === "True")
+      this.#options.events.record(ref, "Normal", "ScaledObjectUnpaused", "ScaledObject was unpaused");
   }
 
   async #patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
@@ -669,10 +559,7 @@ export class ScaledObjectOperator {
     this.#options.metrics.forgetObject("scaledobject", namespace, name);
   }
 
-  /**
-   * The value of one external metric for the HPA: live from the scaler, or the last poll's
-   * reading when the trigger sets useCachedMetrics; fallback and the formula applied as KEDA does.
-   */
+  /** The value of one external metric for the HPA (see metric-lookup.ts). */
   async lookupMetric(
     namespace: string,
     metricName: string,
@@ -681,44 +568,10 @@ export class ScaledObjectOperator {
     const name = selector[SCALED_OBJECT_LABEL];
     if (!name) return { error: { status: 400, message: "scaledObject name is not specified" } };
     const runtime = this.#runtimes.get(ScaledObjectOperator.key(namespace, name));
-    if (runtime === undefined)
+    if (runtime === undefined) {
       return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
-    const wanted = metricName.toLowerCase();
-    const composite = wanted === COMPOSITE_METRIC_NAME;
-    const indexes = runtime.specs.flatMap((spec, index) =>
-      composite || spec.metricName.toLowerCase() === wanted ? [index] : [],
-    );
-    if (indexes.length === 0)
-      return { error: { status: 404, message: `no matching metrics found for ${metricName}` } };
-    const samples = await Promise.all(
-      runtime.specs.map(async (spec, index) => {
-        const cached = runtime.lastSamples?.[index];
-        if (!indexes.includes(index))
-          return cached ?? { metricName: spec.metricName, error: "not read", latencyMs: 0 };
-        const trigger = runtime.object.spec.triggers[spec.index];
-        if (trigger?.useCachedMetrics && cached) return cached;
-        return (runtime.measurers[index] as TriggerMeasurer).measure();
-      }),
-    );
-    const served = serveMetrics({
-      scaledObject: runtime.object,
-      metricSpecs: runtime.specs,
-      samples,
-      currentReplicas: runtime.replicas,
-      readyPods: runtime.replicas,
-      now: this.#now(),
-      state: runtime.state,
-    });
-    const reading = served.hpaMetricValues.find((metric) => metric.metricName.toLowerCase() === wanted);
-    if (reading?.value === undefined) {
-      return {
-        error: {
-          status: 500,
-          message: `metric:${metricName} encountered error${reading?.error ? `: ${reading.error}` : ""}`,
-        },
-      };
     }
-    return { items: [{ value: reading.value, timestamp: new Date(this.#now()) }] };
+    return lookupMetric(runtime, metricName, this.#now());
   }
 
   /** Snapshot for tests and debugging: keys with a running scale loop. */

@@ -1,11 +1,8 @@
 import { dirname } from "node:path";
-import type { Problem } from "../../api/load.ts";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
-import type { ProcessPool } from "../../api/schema/process-pool.ts";
+import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import type { ScaledObject } from "../../api/schema/scaled-object.ts";
 import { usesFormula } from "../../api/validate.ts";
-import { resolveContainerEnv } from "../../auth/container-env.ts";
-import { manifestAuthSources } from "../../auth/manifest-sources.ts";
 import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
@@ -16,26 +13,20 @@ import {
   type PreparedTrigger,
   type TriggerMeasurer,
 } from "../../scalers/prepared-trigger.ts";
-import type { ScaledJob } from "../../api/schema/scaled-job.ts";
-import { JobRunner } from "../../targets/job-runner/job-runner.ts";
-import { JobLoop } from "../job-loop.ts";
-import {
-  createHttpProxy,
-  findRouteConflicts,
-  httpScaledObjectRoute,
-  type HttpProxy,
-} from "../../http-proxy/index.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
-import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
+import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { messageOf } from "../../util/errors.ts";
 import { stableJson } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
+import { JobLoop } from "../job-loop.ts";
 import { freshScaleState, ScaleLoop, type PersistedScaleState } from "../scale-loop.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 import type { StateStore } from "../state-store.ts";
-import type { StatusSource } from "./status-server.ts";
+import { HttpRouting } from "./http-routing.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
-import { processPoolOf, standaloneTriggerInputs, targetEnvironment } from "./trigger-inputs.ts";
+import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
+import type { StatusSource } from "./status-server.ts";
+import { standaloneTriggerInputs, targetEnvironment } from "./trigger-inputs.ts";
 
 export interface RunnerOptions {
   scheduler: Scheduler;
@@ -61,12 +52,6 @@ interface Scalable {
   inputs: unknown;
 }
 
-interface RunningPool {
-  fingerprint: string;
-  target: ProcessPoolTarget;
-  ref: { namespace: string; name: string };
-}
-
 interface RunningObject {
   fingerprint: string;
   loop: ScaleLoop;
@@ -80,107 +65,6 @@ interface RunningJob {
   stopWatching: (() => void)[];
 }
 
-const keyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
-  `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
-
-/** Problems that only `tidal run` has: targets and triggers that need Kubernetes. */
-export function standaloneProblems(set: ManifestSet): Problem[] {
-  const problems: Problem[] = [];
-  for (const loaded of [...set.scaledObjects, ...set.scaledJobs]) {
-    for (const [index, trigger] of loaded.object.spec.triggers.entries()) {
-      if (trigger.type !== "cpu" && trigger.type !== "memory") continue;
-      problems.push({
-        file: loaded.file,
-        doc: loaded.doc,
-        kind: loaded.object.kind,
-        name: loaded.object.metadata.name,
-        path: `spec.triggers[${index}].type`,
-        message: `${trigger.type} triggers are measured by the Kubernetes HPA (metrics.k8s.io); tidal run cannot use them`,
-        severity: "error",
-      });
-    }
-  }
-  for (const loaded of set.scaledObjects) {
-    const { metadata, spec } = loaded.object;
-    const ref = spec.scaleTargetRef;
-    const base = {
-      file: loaded.file,
-      doc: loaded.doc,
-      kind: "ScaledObject",
-      name: metadata.name,
-      severity: "error" as const,
-    };
-    if (ref.kind !== "ProcessPool") {
-      problems.push({
-        ...base,
-        path: "spec.scaleTargetRef",
-        message: `tidal run scales local ProcessPools (apiVersion tidal.dev/v1alpha1, kind ProcessPool); ${ref.kind ?? "Deployment"} "${ref.name}" needs Kubernetes: use tidal operator`,
-      });
-    } else if (processPoolOf(loaded.object, set) === undefined) {
-      problems.push({
-        ...base,
-        path: "spec.scaleTargetRef.name",
-        message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")`,
-      });
-    }
-  }
-  const scaledPools = new Map<string, string>();
-  for (const loaded of set.scaledObjects)
-    scaledPools.set(
-      `${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`,
-      `ScaledObject "${loaded.object.metadata.name}"`,
-    );
-  for (const loaded of set.httpScaledObjects) {
-    const { metadata, spec } = loaded.object;
-    const base = {
-      file: loaded.file,
-      doc: loaded.doc,
-      kind: "HTTPScaledObject",
-      name: metadata.name,
-      severity: "error" as const,
-    };
-    const ref = spec.scaleTargetRef;
-    const pool = `${metadata.namespace}/${ref.name}`;
-    if (ref.kind !== undefined && ref.kind !== "ProcessPool") {
-      problems.push({
-        ...base,
-        path: "spec.scaleTargetRef.kind",
-        message: `tidal run routes to local ProcessPools; ${ref.kind} "${ref.name}" needs Kubernetes and the KEDA HTTP add-on`,
-      });
-    } else if (!set.processPools.some((candidate) => keyOf(candidate.object) === pool)) {
-      problems.push({
-        ...base,
-        path: "spec.scaleTargetRef.name",
-        message: `ProcessPool "${ref.name}" is not defined in the given files (namespace "${metadata.namespace}")`,
-      });
-    } else if (scaledPools.has(pool)) {
-      problems.push({
-        ...base,
-        path: "spec.scaleTargetRef.name",
-        message: `ProcessPool "${ref.name}" is already scaled by ${scaledPools.get(pool)}`,
-      });
-    }
-    scaledPools.set(pool, `HTTPScaledObject "${metadata.name}"`);
-  }
-  for (const conflict of findRouteConflicts(
-    set.httpScaledObjects.map((loaded) => httpScaledObjectRoute(loaded.object)),
-  )) {
-    const [first, ...others] = conflict.routeKeys;
-    const loaded = set.httpScaledObjects.find((candidate) => keyOf(candidate.object) === others[0]);
-    if (loaded === undefined) continue;
-    problems.push({
-      file: loaded.file,
-      doc: loaded.doc,
-      kind: "HTTPScaledObject",
-      name: loaded.object.metadata.name,
-      path: "spec.hosts",
-      message: `host "${conflict.host}" and path "${conflict.pathPrefix}" are also claimed by HTTPScaledObject ${first}, which gets the traffic`,
-      severity: "warning",
-    });
-  }
-  return problems;
-}
-
 /**
  * `tidal run`'s engine room: ProcessPools, one scale loop per ScaledObject (and per
  * HTTPScaledObject, behind the HTTP proxy) and one job loop per ScaledJob, all on the shared
@@ -190,22 +74,22 @@ export function standaloneProblems(set: ManifestSet): Problem[] {
 export class StandaloneRunner implements StatusSource {
   readonly #options: RunnerOptions;
   readonly #pool = new ConnectionPool();
-  readonly #pools = new Map<string, RunningPool>();
+  readonly #pools: ProcessPools;
+  readonly #http: HttpRouting;
   readonly #objects = new Map<string, RunningObject>();
   readonly #jobs = new Map<string, RunningJob>();
-  readonly #demand = new Map<string, Set<() => void>>();
-  #proxy: HttpProxy | undefined;
-  #proxyPort: number | undefined;
   readonly #now: () => number;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#pools = new ProcessPools(options);
+    this.#http = new HttpRouting({ pools: this.#pools, logger: options.logger, port: options.httpPort });
   }
 
   /** Where the HTTP proxy listens, once an HTTPScaledObject started it. */
   get httpProxyPort(): number | undefined {
-    return this.#proxyPort;
+    return this.#http.port;
   }
 
   async apply(set: ManifestSet): Promise<void> {
@@ -220,8 +104,13 @@ export class StandaloneRunner implements StatusSource {
         (loaded) => `${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`,
       ),
     );
-    await this.#applyPools(set, scalables, persisted, httpPools);
-    await this.#applyHttpProxy(set);
+    // A new pool starts with the replicas its scaler last set, so a restart keeps them.
+    const initialReplicas = (poolKey: string) => {
+      const owner = scalables.find((scalable) => scalable.poolKey === poolKey);
+      return owner && persisted.get(owner.key)?.replicas;
+    };
+    await this.#pools.apply(set, initialReplicas, httpPools);
+    await this.#http.apply(set);
     await this.#applyScalables(scalables, persisted);
     await this.#applyScaledJobs(set);
   }
@@ -252,123 +141,11 @@ export class StandaloneRunner implements StatusSource {
         key: `httpscaledobject.${keyOf(loaded.object)}`,
         object,
         poolKey: `${object.metadata.namespace}/${object.spec.scaleTargetRef.name}`,
-        triggers: [httpTrigger(loaded.object, this.#routeMeter())],
+        triggers: [httpTrigger(loaded.object, this.#http)],
         inputs: loaded.object.spec,
       });
     }
     return scalables;
-  }
-
-  async #applyPools(
-    set: ManifestSet,
-    scalables: Scalable[],
-    persisted: Map<string, PersistedScaleState>,
-    httpPools: Set<string>,
-  ): Promise<void> {
-    const wanted = new Set<string>();
-    for (const loaded of set.processPools) {
-      const key = keyOf(loaded.object);
-      wanted.add(key);
-      // Behind the HTTP proxy a worker is ready only once it accepts connections on $PORT.
-      const spec = httpPools.has(key)
-        ? { ...loaded.object.spec, readiness: "tcp" as const }
-        : loaded.object.spec;
-      const env = await resolveContainerEnv(
-        spec,
-        loaded.object.metadata.namespace ?? "default",
-        manifestAuthSources(set),
-      );
-      const fingerprint = stableJson({ spec, env, file: loaded.file });
-      const running = this.#pools.get(key);
-      if (running?.fingerprint === fingerprint) continue;
-      const owner = scalables.find((scalable) => scalable.poolKey === key);
-      const replicas = running
-        ? await running.target.getReplicas()
-        : ((owner && persisted.get(owner.key)?.replicas) ?? spec.replicas);
-      if (running) await running.target.shutdown();
-      const target = this.#startPool(loaded, spec, env);
-      this.#pools.set(key, {
-        fingerprint,
-        target,
-        ref: { namespace: loaded.object.metadata.namespace ?? "default", name: loaded.object.metadata.name },
-      });
-      await target.setReplicas(replicas);
-    }
-    for (const [key, running] of this.#pools) {
-      if (wanted.has(key)) continue;
-      this.#pools.delete(key);
-      await running.target.shutdown();
-    }
-  }
-
-  #startPool(
-    loaded: Loaded<ProcessPool>,
-    spec: ProcessPool["spec"],
-    env: Record<string, string>,
-  ): ProcessPoolTarget {
-    const { metadata } = loaded.object;
-    const ref = { kind: "ProcessPool", namespace: metadata.namespace ?? "default", name: metadata.name };
-    const target = new ProcessPoolTarget({ name: metadata.name, spec, baseDir: dirname(loaded.file), env });
-    const logger = this.#options.logger.child({ pool: metadata.name });
-    target.onEvent((event) => {
-      this.#options.events.record(ref, event.type, event.reason, event.message);
-      if (event.reason === "BackOff")
-        this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
-    });
-    target.onOutput((line, source) => logger.info(line, { worker: source.worker, stream: source.stream }));
-    return target;
-  }
-
-  #routeMeter() {
-    return {
-      metrics: (routeKey: string) => this.#proxy?.metrics(routeKey) ?? { concurrency: 0, requestRate: 0 },
-      onDemand: (routeKey: string, wake: () => void) => {
-        const listeners = this.#demand.get(routeKey) ?? new Set();
-        listeners.add(wake);
-        this.#demand.set(routeKey, listeners);
-        return () => listeners.delete(wake);
-      },
-    };
-  }
-
-  /** Starts the HTTP proxy with the first HTTPScaledObject; later reloads only change its routes. */
-  async #applyHttpProxy(set: ManifestSet): Promise<void> {
-    const routes = set.httpScaledObjects.map((loaded) => httpScaledObjectRoute(loaded.object));
-    if (this.#proxy) {
-      this.#proxy.updateRoutes(routes);
-      return;
-    }
-    if (routes.length === 0) return;
-    const poolOf = (routeKey: string) => {
-      const loaded = set.httpScaledObjects.find((candidate) => keyOf(candidate.object) === routeKey);
-      return (
-        loaded &&
-        this.#pools.get(`${loaded.object.metadata.namespace}/${loaded.object.spec.scaleTargetRef.name}`)
-          ?.target
-      );
-    };
-    this.#proxy = createHttpProxy({
-      routes,
-      endpoints: (routeKey) =>
-        poolOf(routeKey)
-          ?.readyEndpoints()
-          .map(({ port }) => ({ host: "127.0.0.1", port })) ?? [],
-      onDemand: (routeKey) => {
-        for (const wake of this.#demand.get(routeKey) ?? []) wake();
-      },
-      waitForEndpoints: async (routeKey, signal) => {
-        while (!signal.aborted) {
-          const pool = poolOf(routeKey);
-          if (pool && (await pool.whenReady(250))) return;
-          if (!pool) await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      },
-      // Local workers may be slow to answer; the add-on's current default is five minutes.
-      responseHeaderTimeoutMs: 300_000,
-      logger: this.#options.logger.child({ component: "http-proxy" }),
-    });
-    this.#proxyPort = (await this.#proxy.listen(this.#options.httpPort)).port;
-    this.#options.logger.info("HTTP proxy listening", { url: `http://127.0.0.1:${this.#proxyPort}` });
   }
 
   async #applyScalables(scalables: Scalable[], persisted: Map<string, PersistedScaleState>): Promise<void> {
@@ -583,9 +360,8 @@ export class StandaloneRunner implements StatusSource {
   async stop(): Promise<void> {
     for (const [key, running] of this.#objects) await this.#stopObject(key, running);
     await Promise.all([...this.#jobs].map(([key, running]) => this.#stopJob(key, running)));
-    await this.#proxy?.close();
-    await Promise.all([...this.#pools.values()].map((pool) => pool.target.shutdown()));
-    this.#pools.clear();
+    await this.#http.close();
+    await this.#pools.shutdown();
   }
 
   scaledObjects(): ObjectSnapshot[] {
@@ -615,16 +391,6 @@ export class StandaloneRunner implements StatusSource {
   }
 
   processPools() {
-    return [...this.#pools.values()].map((pool) => ({
-      ...pool.ref,
-      replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
-      workers: pool.target.workers(),
-      events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),
-    }));
-  }
-
-  /** Local job records of every ScaledJob. */
-  jobRecords() {
-    return [...this.#jobs.values()].map((running) => ({ ...running.loop.ref, jobs: running.runner.jobs() }));
+    return this.#pools.snapshots();
   }
 }

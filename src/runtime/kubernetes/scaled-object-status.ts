@@ -1,0 +1,94 @@
+import type { Condition } from "../../api/schema/primitives.ts";
+import type { ScaledObject } from "../../api/schema/scaled-object.ts";
+import type { ScaleTrigger } from "../../api/schema/trigger.ts";
+import { fallbackCondition, pausedCondition, readyCondition } from "../../engine/conditions.ts";
+import { hpaName, initialState } from "../../engine/decide.ts";
+import { COMPOSITE_METRIC_NAME } from "../../engine/scaling-modifiers.ts";
+import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
+import type { ResourceMetric } from "../../scalers/prepared-trigger.ts";
+import type { ResolvedResource } from "./discovery.ts";
+
+/** KEDA's `triggersTypes` and `authenticationsTypes` (the latter lists authenticationRef names). */
+export function triggerSummary(triggers: readonly ScaleTrigger[]): {
+  triggersTypes: string;
+  authenticationsTypes: string;
+} {
+  const unique = (values: string[]) => [...new Set(values)].join(",");
+  return {
+    triggersTypes: unique(triggers.map((trigger) => trigger.type)),
+    authenticationsTypes: unique(
+      triggers.flatMap((trigger) => (trigger.authenticationRef ? [trigger.authenticationRef.name] : [])),
+    ),
+  };
+}
+
+/** The status fields a successful ScaledObject reconcile writes (nulls remove a field). */
+export function readyStatusFields(options: {
+  object: ScaledObject;
+  target: ResolvedResource;
+  specs: readonly TriggerMetricSpec[];
+  resources: readonly ResourceMetric[];
+  direct: boolean;
+  originalReplicaCount: number;
+}): Record<string, unknown> {
+  const { object, target, specs, resources } = options;
+  return {
+    scaleTargetKind: `${target.apiVersion}.${target.kind}`,
+    scaleTargetGVKR: {
+      group: target.group,
+      version: target.version,
+      kind: target.kind,
+      resource: target.resource,
+    },
+    originalReplicaCount: options.originalReplicaCount,
+    externalMetricNames: specs.map((spec) => spec.metricName),
+    ...(resources.length > 0 ? { resourceMetricNames: resources.map((resource) => resource.name) } : {}),
+    hpaName: options.direct ? null : hpaName(object),
+    ...triggerSummary(object.spec.triggers),
+    ...(object.spec.advanced?.scalingModifiers?.formula
+      ? { compositeScalerName: COMPOSITE_METRIC_NAME }
+      : {}),
+    pausedReplicaCount: null,
+  };
+}
+
+/**
+ * The conditions a successful reconcile sets, given the current ones: Ready=True, Paused=False
+ * (reason ScaledObjectUnpaused when it was paused), and KEDA's initial Active and Fallback.
+ */
+export function readyConditionUpdates(existing: readonly Condition[], hasFallback: boolean): Condition[] {
+  const find = (type: string) => existing.find((condition) => condition.type === type);
+  const updates: Condition[] = [];
+  if (find("Ready")?.status !== "True") updates.push(readyCondition.ok("ScaledObject"));
+  const paused = find("Paused");
+  if (paused?.status === "True") {
+    updates.push({
+      type: "Paused",
+      status: "False",
+      reason: "ScaledObjectUnpaused",
+      message: "pause annotation removed for ScaledObject",
+    });
+  } else if (paused === undefined) {
+    updates.push(pausedCondition("ScaledObject", false));
+  }
+  if (find("Active") === undefined) updates.push({ type: "Active", status: "Unknown" });
+  if (!hasFallback || find("Fallback") === undefined) updates.push(fallbackCondition(false));
+  return updates;
+}
+
+/** What KEDA remembers in status survives an operator restart: lastActiveTime and health. */
+export function stateFromStatus(
+  raw: { metadata: { creationTimestamp?: string }; status?: ScaledObject["status"] },
+  now: number,
+): ScaledObjectState {
+  const state = initialState(Date.parse(raw.metadata.creationTimestamp ?? "") || now);
+  const lastActive = Date.parse(raw.status?.lastActiveTime ?? "");
+  if (Number.isFinite(lastActive)) state.lastActiveTime = lastActive;
+  for (const [metric, health] of Object.entries(raw.status?.health ?? {})) {
+    state.health[metric] = {
+      numberOfFailures: health.numberOfFailures ?? 0,
+      status: health.status ?? "Happy",
+    };
+  }
+  return state;
+}

@@ -1,0 +1,118 @@
+import { dirname } from "node:path";
+import type { Loaded, ManifestSet } from "../../api/resources.ts";
+import type { ProcessPool } from "../../api/schema/process-pool.ts";
+import { resolveContainerEnv } from "../../auth/container-env.ts";
+import { manifestAuthSources } from "../../auth/manifest-sources.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { TidalMetrics } from "../../observability/metrics.ts";
+import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
+import { stableJson } from "../../util/stable-json.ts";
+import type { EventLog, RuntimeEvent } from "../events.ts";
+
+export interface RunningPool {
+  /** Everything the pool's processes depend on: a change restarts the pool. */
+  fingerprint: string;
+  target: ProcessPoolTarget;
+  ref: { namespace: string; name: string };
+}
+
+export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
+  `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
+
+/**
+ * The ProcessPools of the loaded files, kept in step with them: a new pool starts, a changed one
+ * is restarted with its replica count, a removed one is stopped gracefully.
+ */
+export class ProcessPools {
+  readonly #pools = new Map<string, RunningPool>();
+  readonly #options: { logger: Logger; events: EventLog; metrics: TidalMetrics };
+
+  constructor(options: { logger: Logger; events: EventLog; metrics: TidalMetrics }) {
+    this.#options = options;
+  }
+
+  /**
+   * Applies the files' pools. `initialReplicas` gives a new pool its first count (the scaling state
+   * kept across restarts); `httpPools` are behind the HTTP proxy, where a worker is ready only
+   * once it accepts connections on $PORT.
+   */
+  async apply(
+    set: ManifestSet,
+    initialReplicas: (poolKey: string) => number | undefined,
+    httpPools: ReadonlySet<string>,
+  ): Promise<void> {
+    const wanted = new Set<string>();
+    for (const loaded of set.processPools) {
+      const key = poolKeyOf(loaded.object);
+      wanted.add(key);
+      const spec = httpPools.has(key)
+        ? { ...loaded.object.spec, readiness: "tcp" as const }
+        : loaded.object.spec;
+      const env = await resolveContainerEnv(
+        spec,
+        loaded.object.metadata.namespace ?? "default",
+        manifestAuthSources(set),
+      );
+      const fingerprint = stableJson({ spec, env, file: loaded.file });
+      const running = this.#pools.get(key);
+      if (running?.fingerprint === fingerprint) continue;
+      const replicas = running ? await running.target.getReplicas() : (initialReplicas(key) ?? spec.replicas);
+      if (running) await running.target.shutdown();
+      const target = this.#start(loaded, spec, env);
+      this.#pools.set(key, {
+        fingerprint,
+        target,
+        ref: { namespace: loaded.object.metadata.namespace ?? "default", name: loaded.object.metadata.name },
+      });
+      await target.setReplicas(replicas);
+    }
+    for (const [key, running] of this.#pools) {
+      if (wanted.has(key)) continue;
+      this.#pools.delete(key);
+      await running.target.shutdown();
+    }
+  }
+
+  get(key: string): RunningPool | undefined {
+    return this.#pools.get(key);
+  }
+
+  #start(
+    loaded: Loaded<ProcessPool>,
+    spec: ProcessPool["spec"],
+    env: Record<string, string>,
+  ): ProcessPoolTarget {
+    const { metadata } = loaded.object;
+    const ref = { kind: "ProcessPool", namespace: metadata.namespace ?? "default", name: metadata.name };
+    const target = new ProcessPoolTarget({ name: metadata.name, spec, baseDir: dirname(loaded.file), env });
+    const logger = this.#options.logger.child({ pool: metadata.name });
+    target.onEvent((event) => {
+      this.#options.events.record(ref, event.type, event.reason, event.message);
+      if (event.reason === "BackOff")
+        this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
+    });
+    target.onOutput((line, source) => logger.info(line, { worker: source.worker, stream: source.stream }));
+    return target;
+  }
+
+  /** Stops every worker gracefully (SIGTERM, then SIGKILL after the grace period). */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.target.shutdown()));
+    this.#pools.clear();
+  }
+
+  snapshots(): {
+    namespace: string;
+    name: string;
+    replicas: number;
+    workers: ReturnType<ProcessPoolTarget["workers"]>;
+    events: RuntimeEvent[];
+  }[] {
+    return [...this.#pools.values()].map((pool) => ({
+      ...pool.ref,
+      replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
+      workers: pool.target.workers(),
+      events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),
+    }));
+  }
+}
