@@ -146,7 +146,12 @@ async function measureSize(
       windowSeconds: round(seconds),
       cpuPercent: round(cpuPercent(cpuStart, cpuEnd)),
       cpuPercentPerSecond: { p50: round(median(cpuSeries)), max: round(Math.max(...cpuSeries)) },
-      rssMiB: { max: round(Math.max(...rss) / MIB), median: round(median(rss) / MIB) },
+      rssMiB: {
+        max: round(Math.max(...rss) / MIB),
+        median: round(median(rss) / MIB),
+        atWindowStart: round((rss[0] ?? Number.NaN) / MIB),
+        atWindowEnd: round((rss.at(-1) ?? Number.NaN) / MIB),
+      },
       evaluationsPerSecond: round(lags.count / seconds),
       expectedEvaluationsPerSecond: round(count / POLLING_SECONDS),
       lag: {
@@ -254,7 +259,7 @@ export async function scaleSection(options: {
       `Lag p50/p99 come from the summary added for this (tidal_scheduling_lag_quantiles_seconds, 60 s window, t-digest); the share under 1 s is exact from the histogram bucket le="1".`,
       ...results.map(
         (result) =>
-          `${result.count}: startup ${result.startupSeconds} s; polls seen by the source per second p50 ${result.pollsPerSecondAtSource.p50}, max ${result.pollsPerSecondAtSource.max} (mean ${result.pollsPerSecondAtSource.mean}); lag from buckets p50 ≈ ${round(result.lag.p50SecondsBuckets * 1000)} ms, p99 ≈ ${round(result.lag.p99SecondsBuckets * 1000)} ms`,
+          `${result.count}: startup ${result.startupSeconds} s; RSS ${result.rssMiB.atWindowStart} MiB at the window's start, ${result.rssMiB.atWindowEnd} MiB at its end (median ${result.rssMiB.median}); polls seen by the source per second p50 ${result.pollsPerSecondAtSource.p50}, max ${result.pollsPerSecondAtSource.max} (mean ${result.pollsPerSecondAtSource.mean}); lag from buckets p50 ≈ ${round(result.lag.p50SecondsBuckets * 1000)} ms, p99 ≈ ${round(result.lag.p99SecondsBuckets * 1000)} ms`,
       ),
     ],
   };
