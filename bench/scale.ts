@@ -255,7 +255,7 @@ export async function scaleSection(options: {
     notes: [
       "Targets apply at 10,000 objects: within one core (CPU ≤ 100 % of a core) and 512 MiB, lag p99 under 1 s.",
       "CPU and RSS are the tidal process alone; the metric source and the harness run in other processes.",
-      `RSS of the same process with one object: ${round(baselineMiB)} MiB, mostly loaded code: bin/tidal.js imports every command (the operator's Kubernetes client among them) and the scaler registry imports every scaler's client library; a bare Node process that imports only src/scalers/registry.ts has ${round(registryMiB)} MiB.`,
+      `RSS of the same process with one object: ${round(baselineMiB)} MiB; a bare Node process that only imports src/scalers/registry.ts: ${round(registryMiB)} MiB (loaded code, before any object).`,
       `Lag p50/p99 come from the summary added for this (tidal_scheduling_lag_quantiles_seconds, 60 s window, t-digest); the share under 1 s is exact from the histogram bucket le="1".`,
       ...results.map(
         (result) =>
