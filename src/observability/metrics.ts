@@ -128,7 +128,10 @@ export class TidalMetrics {
   readonly #seriesByObject = new Map<string, Map<string, ScalerLabels>>();
 
   /** Records one trigger's reading, as KEDA does after each measurement. */
-  recordTrigger(labels: ScalerLabels, reading: { value?: number; active: boolean; latencySeconds: number; failed: boolean }): void {
+  recordTrigger(
+    labels: ScalerLabels,
+    reading: { value?: number; active: boolean; latencySeconds: number; failed: boolean },
+  ): void {
     const objectKey = `${labels.type}/${labels.namespace}/${labels.scaledObject}`;
     let series = this.#seriesByObject.get(objectKey);
     if (series === undefined) {
@@ -149,7 +152,8 @@ export class TidalMetrics {
   forgetObject(type: ScalerLabels["type"], namespace: string, name: string): void {
     const objectKey = `${type}/${namespace}/${name}`;
     for (const labels of this.#seriesByObject.get(objectKey)?.values() ?? []) {
-      for (const metric of [this.scalerValue, this.scalerLatency, this.scalerActive, this.scalerErrors]) metric.remove(labels);
+      for (const metric of [this.scalerValue, this.scalerLatency, this.scalerActive, this.scalerErrors])
+        metric.remove(labels);
     }
     this.#seriesByObject.delete(objectKey);
   }

@@ -7,7 +7,7 @@ import { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
 import { Scheduler } from "../../scheduler/scheduler.ts";
 import { messageOf } from "../../util/errors.ts";
-import { stableJson } from "../../util/stable-json.ts";
+import { fingerprintOf } from "../../util/stable-json.ts";
 import { packageVersion } from "../../util/version.ts";
 import {
   createExternalMetricsServer,
@@ -225,7 +225,7 @@ class ReconcileTrigger {
   changed(object: RawScaledObject): boolean {
     const { metadata } = object;
     const key = `${metadata.namespace}/${metadata.name}`;
-    const fingerprint = stableJson([
+    const fingerprint = fingerprintOf([
       metadata.generation,
       metadata.labels,
       metadata.annotations,

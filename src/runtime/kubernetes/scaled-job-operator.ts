@@ -4,7 +4,7 @@ import { scaledJob, type ScaledJob } from "../../api/schema/scaled-job.ts";
 import { checkScaledJob } from "../../api/validate.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
-import { stableJson } from "../../util/stable-json.ts";
+import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
 import { JobLoop } from "../job-loop.ts";
 import { mergeConditions } from "./conditions.ts";
 import type { Informer } from "./informer.ts";
@@ -92,7 +92,7 @@ export class ScaledJobOperator {
       if (leader) await this.#setConditions(raw, [pausedCondition("ScaledJob", true)]);
       return;
     }
-    const fingerprint = stableJson({
+    const fingerprint = fingerprintOf({
       spec: raw.spec,
       annotations: raw.metadata.annotations,
       generation: raw.metadata.generation,

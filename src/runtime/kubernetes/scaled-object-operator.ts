@@ -8,7 +8,7 @@ import { decideDirect, hpaName, kedaPoll } from "../../engine/decide.ts";
 import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
 import { messageOf } from "../../util/errors.ts";
-import { stableJson } from "../../util/stable-json.ts";
+import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
 import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
 import { TriggerErrorReporter } from "../trigger-errors.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
@@ -202,7 +202,7 @@ export class ScaledObjectOperator {
       return undefined;
     }
     const mode = object.metadata.annotations?.[DIRECT_MODE_ANNOTATION] === "direct" ? "direct" : "hpa";
-    const fingerprint = stableJson({
+    const fingerprint = fingerprintOf({
       spec: raw.spec,
       annotations: raw.metadata.annotations,
       uid: raw.metadata.uid,

@@ -6,7 +6,7 @@ import { manifestAuthSources } from "../../auth/manifest-sources.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
-import { stableJson } from "../../util/stable-json.ts";
+import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
 
 export interface RunningPool {
@@ -53,7 +53,7 @@ export class ProcessPools {
         loaded.object.metadata.namespace ?? "default",
         manifestAuthSources(set),
       );
-      const fingerprint = stableJson({ spec, env, file: loaded.file });
+      const fingerprint = fingerprintOf({ spec, env, file: loaded.file });
       const running = this.#pools.get(key);
       if (running?.fingerprint === fingerprint) continue;
       const replicas = running ? await running.target.getReplicas() : (initialReplicas(key) ?? spec.replicas);

@@ -16,7 +16,7 @@ import {
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { messageOf } from "../../util/errors.ts";
-import { stableJson } from "../../util/stable-json.ts";
+import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
 import { JobLoop } from "../job-loop.ts";
 import { freshScaleState, ScaleLoop, type PersistedScaleState } from "../scale-loop.ts";
@@ -154,7 +154,7 @@ export class StandaloneRunner implements StatusSource {
       wanted.add(scalable.key);
       const pool = this.#pools.get(scalable.poolKey);
       if (pool === undefined) continue;
-      const fingerprint = stableJson({
+      const fingerprint = fingerprintOf({
         object: scalable.object,
         inputs: scalable.inputs,
         pool: pool.fingerprint,
@@ -292,7 +292,7 @@ export class StandaloneRunner implements StatusSource {
       const inputs = await Promise.all(
         object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)),
       );
-      const fingerprint = stableJson({ object, inputs, file: loaded.file });
+      const fingerprint = fingerprintOf({ object, inputs, file: loaded.file });
       const running = this.#jobs.get(key);
       if (running?.fingerprint === fingerprint) continue;
       if (running) await this.#stopJob(key, running);

@@ -32,6 +32,22 @@ function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): Containe
   return processPoolOf(object, set)?.object.spec;
 }
 
+/** Tidal's own environment, one copy per loaded set: thousands of objects share it. */
+const inheritedBySet = new WeakMap<ManifestSet, Readonly<Record<string, string>>>();
+
+function inheritedEnvironment(set: ManifestSet): Readonly<Record<string, string>> {
+  let inherited = inheritedBySet.get(set);
+  if (inherited === undefined) {
+    inherited = Object.freeze(
+      Object.fromEntries(
+        Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+    );
+    inheritedBySet.set(set, inherited);
+  }
+  return inherited;
+}
+
 /**
  * The environment of a trigger's target when Tidal runs without Kubernetes: Tidal's own
  * environment (workers inherit it) overlaid with the ProcessPool's or job container's `env`.
@@ -39,10 +55,8 @@ function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): Containe
 export async function targetEnvironment(
   object: ScaledObject | ScaledJob,
   set: ManifestSet,
-): Promise<Record<string, string>> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
+): Promise<Readonly<Record<string, string>>> {
+  const inherited = inheritedEnvironment(set);
   const container = envSource(object, set);
   if (container === undefined) return inherited;
   const declared = await resolveContainerEnv(
@@ -50,7 +64,7 @@ export async function targetEnvironment(
     object.metadata.namespace ?? "default",
     manifestAuthSources(set),
   );
-  return { ...inherited, ...declared };
+  return Object.keys(declared).length === 0 ? inherited : { ...inherited, ...declared };
 }
 
 /** Authentication parameters and environment for one trigger, from the loaded files. */
@@ -58,7 +72,7 @@ export async function standaloneTriggerInputs(
   object: ScaledObject | ScaledJob,
   trigger: ScaleTrigger,
   set: ManifestSet,
-  resolvedEnv: Record<string, string>,
+  resolvedEnv: Readonly<Record<string, string>>,
 ): Promise<TriggerInputs> {
   const namespace = object.metadata.namespace ?? "default";
   const authParams = await resolveAuthParams(trigger.authenticationRef, manifestAuthSources(set), {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
+import { fingerprintOf } from "../../util/stable-json.ts";
 
 export interface HttpResponse {
   status: number;
@@ -31,10 +32,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * set `Scaler.timeoutMs`.
  */
 export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGetClient {
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true }),
-    "https:": new https.Agent({ keepAlive: true, ...options.tls }),
-  };
+  const { agents, release } = acquireAgents(options.tls);
+  let closed = false;
   return {
     async get(url, headers, signal) {
       let current = url;
@@ -54,8 +53,48 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGe
       }
     },
     close() {
-      agents["http:"].destroy();
-      agents["https:"].destroy();
+      if (closed) return;
+      closed = true;
+      release();
+    },
+  };
+}
+
+interface Agents {
+  "http:": http.Agent;
+  "https:": https.Agent;
+}
+
+/**
+ * Clients with the same TLS options share their agents, so thousands of triggers polling one
+ * server reuse a few keep-alive connections instead of holding one each. The agents close with
+ * the last client that uses them.
+ */
+const sharedAgents = new Map<string, { agents: Agents; clients: number }>();
+
+function acquireAgents(tls: ConnectionOptions): { agents: Agents; release: () => void } {
+  const key = fingerprintOf(tls);
+  let shared = sharedAgents.get(key);
+  if (shared === undefined) {
+    shared = {
+      agents: {
+        "http:": new http.Agent({ keepAlive: true }),
+        "https:": new https.Agent({ keepAlive: true, ...tls }),
+      },
+      clients: 0,
+    };
+    sharedAgents.set(key, shared);
+  }
+  const entry = shared;
+  entry.clients += 1;
+  return {
+    agents: entry.agents,
+    release() {
+      entry.clients -= 1;
+      if (entry.clients > 0) return;
+      sharedAgents.delete(key);
+      entry.agents["http:"].destroy();
+      entry.agents["https:"].destroy();
     },
   };
 }
@@ -69,7 +108,7 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
 function getOnce(
   url: URL,
   headers: Record<string, string>,
-  agents: { "http:": http.Agent; "https:": https.Agent },
+  agents: Agents,
   signal: AbortSignal,
 ): Promise<HttpResponse & { location: string | undefined }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {

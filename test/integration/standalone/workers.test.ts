@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
 import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
@@ -13,6 +14,10 @@ describe("tidal run supervising workers", () => {
     ]);
     const run = await TidalRun.start([file]);
     cleanup.add(() => run.stop());
+    // The daemon relaunched itself in place with a bounded young generation (src/cli/daemon-heap.ts).
+    expect(readFileSync(`/proc/${run.child.pid}/cmdline`, "utf8").split("\0")).toContain(
+      "--max-semi-space-size=16",
+    );
     const pool = await eventually(
       "a backed-off worker",
       async () => {
