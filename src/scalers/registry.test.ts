@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { metricNameWithIndex } from "./metric-name.ts";
 import { knownMetadataKeys } from "./params.ts";
-import { prepareTrigger } from "./prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../test/support/prepare-trigger.ts";
 import { allScalers, findScaler, supportedTriggerTypes } from "./registry.ts";
 
 /**
@@ -88,12 +88,7 @@ function prepare(
   metadata: Record<string, string>,
   authParams: Record<string, string> = {},
 ) {
-  return prepareTrigger(
-    { type, name: "", useCachedMetrics: false, metadata },
-    index,
-    { authParams, resolvedEnv: {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger(type, metadata, { index, authParams });
 }
 
 /** A plausible typo of a key that is not itself a known key: a letter dropped, else one added. */

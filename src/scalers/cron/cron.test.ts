@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
 import { cronNamePart, cronWindowValue } from "./window.ts";
 
 function prepare(metadata: Record<string, string>, index = 0) {
-  const prepared = prepareTrigger(
-    { type: "cron", name: "", useCachedMetrics: false, metadata },
-    index,
-    { authParams: {}, resolvedEnv: {} },
-    { asMetricSource: false },
-  );
-  const errors = prepared.problems
-    .filter((problem) => problem.severity === "error")
-    .map((problem) => problem.message);
-  return { ...prepared, errors };
+  return withErrorMessages(prepareScalerTrigger("cron", metadata, { index }));
 }
 
 const officeHours = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { nextRetryDelayMs, STREAM_RETRY_INITIAL_MS, STREAM_RETRY_MAX_MS } from "./activity-stream.ts";
 
 function prepare(
@@ -7,12 +7,7 @@ function prepare(
   metadata: Record<string, string>,
   inputs: { authParams?: Record<string, string>; resolvedEnv?: Record<string, string> } = {},
 ) {
-  return prepareTrigger(
-    { type, name: "", useCachedMetrics: false, metadata },
-    4,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: inputs.resolvedEnv ?? {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger(type, metadata, { index: 4, ...inputs });
 }
 
 describe("external parameters", () => {

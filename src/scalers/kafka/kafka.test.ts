@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { describeKafkaError } from "./client.ts";
 import { kafkaSecurity, type KafkaParams } from "./params.ts";
 
@@ -7,12 +7,7 @@ function prepare(
   metadata: Record<string, string>,
   inputs: { authParams?: Record<string, string>; resolvedEnv?: Record<string, string> } = {},
 ) {
-  return prepareTrigger(
-    { type: "kafka", name: "", useCachedMetrics: false, metadata },
-    1,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: inputs.resolvedEnv ?? {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger("kafka", metadata, { index: 1, ...inputs });
 }
 
 const errorsOf = (prepared: ReturnType<typeof prepare>) =>

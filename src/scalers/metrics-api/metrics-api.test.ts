@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
 import { httpAuthorization, type HttpAuthParams } from "../shared/http-auth.ts";
 import { valueFromResponse } from "./response-value.ts";
 
@@ -8,16 +8,9 @@ function prepare(
   authParams: Record<string, string> = {},
   asMetricSource = false,
 ) {
-  const prepared = prepareTrigger(
-    { type: "metrics-api", name: "", useCachedMetrics: false, metadata },
-    1,
-    { authParams, resolvedEnv: {} },
-    { asMetricSource },
+  return withErrorMessages(
+    prepareScalerTrigger("metrics-api", metadata, { index: 1, authParams, asMetricSource }),
   );
-  const errors = prepared.problems
-    .filter((problem) => problem.severity === "error")
-    .map((problem) => problem.message);
-  return { ...prepared, errors };
 }
 
 const base = {

@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 
 function prepare(
   metadata: Record<string, string>,
   authParams: Record<string, string> = {},
   options: { resolvedEnv?: Record<string, string>; asMetricSource?: boolean } = {},
 ) {
-  return prepareTrigger(
-    { type: "mqtt", name: "", useCachedMetrics: false, metadata },
-    0,
-    { authParams, resolvedEnv: options.resolvedEnv ?? {} },
-    { asMetricSource: options.asMetricSource ?? false },
-  );
+  return prepareScalerTrigger("mqtt", metadata, { authParams, ...options });
 }
 
 function errors(...args: Parameters<typeof prepare>) {

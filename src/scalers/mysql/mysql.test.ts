@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { mySqlTarget } from "./mysql.ts";
 
 function prepare(
@@ -7,12 +7,7 @@ function prepare(
   authParams: Record<string, string> = {},
   options: { resolvedEnv?: Record<string, string>; asMetricSource?: boolean } = {},
 ) {
-  return prepareTrigger(
-    { type: "mysql", name: "", useCachedMetrics: false, metadata },
-    0,
-    { authParams, resolvedEnv: options.resolvedEnv ?? {} },
-    { asMetricSource: options.asMetricSource ?? false },
-  );
+  return prepareScalerTrigger("mysql", metadata, { authParams, ...options });
 }
 
 function errors(...args: Parameters<typeof prepare>) {

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 
 function prepare(metadata: Record<string, string>, authParams: Record<string, string> = {}) {
-  return prepareTrigger(
-    { type: "nats-jetstream", name: "", useCachedMetrics: false, metadata },
-    0,
-    { authParams, resolvedEnv: {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger("nats-jetstream", metadata, { authParams });
 }
 
 function errors(metadata: Record<string, string>, authParams: Record<string, string> = {}) {

@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 
 function prepare(
   metadata: Record<string, string>,
   authParams: Record<string, string> = {},
   options: { resolvedEnv?: Record<string, string>; asMetricSource?: boolean } = {},
 ) {
-  return prepareTrigger(
-    { type: "postgresql", name: "", useCachedMetrics: false, metadata },
-    2,
-    { authParams, resolvedEnv: options.resolvedEnv ?? {} },
-    { asMetricSource: options.asMetricSource ?? false },
-  );
+  return prepareScalerTrigger("postgresql", metadata, { index: 2, authParams, ...options });
 }
 
 function errors(...args: Parameters<typeof prepare>) {

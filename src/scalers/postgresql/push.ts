@@ -18,6 +18,7 @@ import { messageOf } from "../../util/errors.ts";
 import { poolKey } from "../connection-pool.ts";
 import type { ScalerContext } from "../types.ts";
 import { sslOptions, type PostgresTarget } from "./target.ts";
+import { throttle } from "../shared/throttle.ts";
 
 /** Least time between two wakes of one trigger; the first notification of a burst wakes at once. */
 export const MIN_WAKE_INTERVAL_MS = 100;
@@ -148,30 +149,6 @@ class NotificationListener {
     client?.removeAllListeners("end");
     await client?.end().catch(() => undefined);
   }
-}
-
-/** Calls `wake` at once, then at most once per `intervalMs` (a later call is delayed, not dropped). */
-function throttle(wake: () => void, intervalMs: number) {
-  let last = Number.NEGATIVE_INFINITY;
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    call(): void {
-      if (timer !== undefined) return;
-      const wait = last + intervalMs - performance.now();
-      if (wait <= 0) {
-        last = performance.now();
-        wake();
-        return;
-      }
-      timer = setTimeout(() => {
-        timer = undefined;
-        last = performance.now();
-        wake();
-      }, wait);
-      timer.unref();
-    },
-    cancel: () => clearTimeout(timer),
-  };
 }
 
 export interface NotificationWatch {

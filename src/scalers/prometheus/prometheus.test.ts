@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
 import { parsePrometheusFloat, prometheusQueryUrl, prometheusQueryValue } from "./query.ts";
 
 function prepare(
@@ -7,16 +7,9 @@ function prepare(
   authParams: Record<string, string> = {},
   asMetricSource = false,
 ) {
-  const prepared = prepareTrigger(
-    { type: "prometheus", name: "", useCachedMetrics: false, metadata },
-    2,
-    { authParams, resolvedEnv: {} },
-    { asMetricSource },
+  return withErrorMessages(
+    prepareScalerTrigger("prometheus", metadata, { index: 2, authParams, asMetricSource }),
   );
-  const errors = prepared.problems
-    .filter((problem) => problem.severity === "error")
-    .map((problem) => problem.message);
-  return { ...prepared, errors };
 }
 
 const base = {

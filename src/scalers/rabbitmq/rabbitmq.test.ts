@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConnectionPool } from "../connection-pool.ts";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import type { RabbitMqParams } from "./params.ts";
 import { rabbitMqScaler } from "./rabbitmq.ts";
 
@@ -8,12 +8,7 @@ function prepare(
   metadata: Record<string, string>,
   inputs: { authParams?: Record<string, string>; resolvedEnv?: Record<string, string> } = {},
 ) {
-  return prepareTrigger(
-    { type: "rabbitmq", name: "", useCachedMetrics: false, metadata },
-    0,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: inputs.resolvedEnv ?? {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger("rabbitmq", metadata, { ...inputs });
 }
 
 const errorsOf = (prepared: ReturnType<typeof prepare>) =>

@@ -20,6 +20,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { messageOf } from "../../util/errors.ts";
 import type { ScalerContext } from "../types.ts";
 import { redisClientSettings, type RedisConnection, type RedisConnectionParams } from "./connection.ts";
+import { throttle } from "../shared/throttle.ts";
 
 /** Least time between two wakes of one trigger; the first event of a burst wakes at once. */
 export const MIN_WAKE_INTERVAL_MS = 100;
@@ -155,30 +156,6 @@ async function ensureKeyspaceEvents(connection: RedisConnection, listName: strin
       { cause: error },
     );
   }
-}
-
-/** Calls `wake` at once, then at most once per `intervalMs` (a later call is delayed, not dropped). */
-export function throttle(wake: () => void, intervalMs: number) {
-  let last = Number.NEGATIVE_INFINITY;
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    call(): void {
-      if (timer !== undefined) return;
-      const wait = last + intervalMs - performance.now();
-      if (wait <= 0) {
-        last = performance.now();
-        wake();
-        return;
-      }
-      timer = setTimeout(() => {
-        timer = undefined;
-        last = performance.now();
-        wake();
-      }, wait);
-      timer.unref();
-    },
-    cancel: () => clearTimeout(timer),
-  };
 }
 
 export interface KeyspaceWatch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { redisEndpoint, type RedisConnectionParams } from "./connection.ts";
 import { missingKeyspaceFlags } from "./push.ts";
 
@@ -8,12 +8,7 @@ function prepare(
   authParams: Record<string, string> = {},
   resolvedEnv: Record<string, string> = {},
 ) {
-  return prepareTrigger(
-    { type: "redis", name: "", useCachedMetrics: false, metadata },
-    0,
-    { authParams, resolvedEnv },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger("redis", metadata, { authParams, resolvedEnv });
 }
 
 function errors(metadata: Record<string, string>, authParams: Record<string, string> = {}) {

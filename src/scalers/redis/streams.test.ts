@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { groupLag, redisMajorVersion, streamsMode } from "./streams.ts";
 
 function prepare(metadata: Record<string, string>, authParams: Record<string, string> = {}) {
-  return prepareTrigger(
-    { type: "redis-streams", name: "", useCachedMetrics: false, metadata },
-    1,
-    { authParams, resolvedEnv: {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger("redis-streams", metadata, { index: 1, authParams });
 }
 
 function errors(metadata: Record<string, string>, authParams: Record<string, string> = {}) {

@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { prepareTrigger } from "../prepared-trigger.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 
 function prepare(
   type: string,
   metadata: Record<string, string>,
   metricType?: "Utilization" | "AverageValue" | "Value",
 ) {
-  return prepareTrigger(
-    { type, name: "", useCachedMetrics: false, metadata, ...(metricType ? { metricType } : {}) },
-    0,
-    { authParams: {}, resolvedEnv: {} },
-    { asMetricSource: false },
-  );
+  return prepareScalerTrigger(type, metadata, { metricType });
 }
 
 const errors = (prepared: ReturnType<typeof prepare>) =>
