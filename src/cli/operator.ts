@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { portNumber, timeoutMilliseconds } from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
@@ -13,16 +14,6 @@ interface OperatorCommandOptions {
   certDir?: string;
   timeout: string;
   logFormat: "json" | "text";
-}
-
-function port(value: string, option: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, {
-      exitCode: 2,
-    });
-  }
-  return parsed;
 }
 
 export function operatorCommand(): Command {
@@ -83,19 +74,12 @@ Examples:
     )
     .action(async (options: OperatorCommandOptions) => {
       const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
-      const timeoutMs = Number(options.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError(
-          "TIDAL_E_USAGE",
-          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
-          { exitCode: 2 },
-        );
-      }
+      const timeoutMs = timeoutMilliseconds(options.timeout);
       const metricsBindAddress =
         options.local && options.metricsBindAddress === ":8080"
           ? "127.0.0.1:8080"
           : options.metricsBindAddress;
-      port(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
+      portNumber(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
       let operator;
@@ -107,7 +91,7 @@ Examples:
           leaseNamespace:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
           local: options.local ?? false,
-          metricsServerPort: port(options.metricsServerPort, "--metrics-server-port"),
+          metricsServerPort: portNumber(options.metricsServerPort, "--metrics-server-port"),
           metricsBindAddress,
           ...(options.certDir ? { certDir: options.certDir } : {}),
           clusterObjectNamespace:

@@ -2,7 +2,13 @@ import { Command, CommanderError } from "commander";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { main } from "./main.ts";
-import { filenameOption, nonNegativeInteger, outputOption } from "./options.ts";
+import {
+  filenameOption,
+  nonNegativeInteger,
+  outputOption,
+  portNumber,
+  timeoutMilliseconds,
+} from "./options.ts";
 import { formatNumber, renderTable, useColor } from "./table.ts";
 
 /** A throwaway command with the shared options, parsed without exiting the process. */
@@ -109,6 +115,33 @@ describe("main", () => {
       expect(await main(["no-such-command"])).toBe(2);
     } finally {
       process.stderr.write = write;
+    }
+  });
+});
+
+describe("port and timeout values", () => {
+  it("accepts ports 0–65535 and names the option otherwise, as a usage error", () => {
+    expect(portNumber("0", "--port")).toBe(0);
+    expect(portNumber("65535", "--port")).toBe(65535);
+    for (const bad of ["65536", "-1", "80.5", "http"]) {
+      expect(() => portNumber(bad, "--http-port")).toThrow(
+        expect.objectContaining({
+          exitCode: 2,
+          message: `--http-port must be a port number from 0 to 65535, got "${bad}"`,
+        }),
+      );
+    }
+  });
+
+  it("accepts a positive number of milliseconds for --timeout", () => {
+    expect(timeoutMilliseconds("250")).toBe(250);
+    for (const bad of ["0", "-5", "1.5", "soon"]) {
+      expect(() => timeoutMilliseconds(bad)).toThrow(
+        expect.objectContaining({
+          exitCode: 2,
+          message: `--timeout must be a positive number of milliseconds, got "${bad}"`,
+        }),
+      );
     }
   });
 });

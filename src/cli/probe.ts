@@ -3,7 +3,7 @@ import { loadManifests } from "../api/load.ts";
 import { readResources } from "../api/resources.ts";
 import { probe, type ProbeResult } from "../runtime/probe.ts";
 import { TidalError } from "../util/errors.ts";
-import { filenameOption, outputOption } from "./options.ts";
+import { filenameOption, outputOption, timeoutMilliseconds } from "./options.ts";
 import { formatNumber, renderTable, useColor, type Cell } from "./table.ts";
 import { formatProblem } from "./validate.ts";
 
@@ -45,14 +45,7 @@ Example:
   tidal probe -f examples/redis-worker/`,
     )
     .action(async (options: { filename: string[]; output: string; timeout: string }) => {
-      const timeoutMs = Number(options.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError(
-          "TIDAL_E_USAGE",
-          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
-          { exitCode: 2 },
-        );
-      }
+      const timeoutMs = timeoutMilliseconds(options.timeout);
       // Only files that cannot be read as resources stop the probe: a trigger with bad parameters is
       // reported in its own row, and the other triggers are still measured.
       const loaded = await loadManifests(options.filename);

@@ -13,7 +13,7 @@ import { StateStore } from "../runtime/state-store.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
-import { filenameOption } from "./options.ts";
+import { filenameOption, portNumber, timeoutMilliseconds } from "./options.ts";
 import { useColor } from "./table.ts";
 import { formatProblem } from "./validate.ts";
 
@@ -25,16 +25,6 @@ interface RunOptions {
   timeout: string;
   logFormat?: "json" | "text";
   watch: boolean;
-}
-
-function portNumber(value: string, option: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TidalError("TIDAL_E_USAGE", `${option} must be a port number from 0 to 65535, got "${value}"`, {
-      exitCode: 2,
-    });
-  }
-  return port;
 }
 
 async function loadValid(paths: readonly string[]) {
@@ -106,14 +96,7 @@ Example:
     .action(async (options: RunOptions) => {
       const port = portNumber(options.port, "--port");
       const httpPort = portNumber(options.httpPort, "--http-port");
-      const timeoutMs = Number(options.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-        throw new TidalError(
-          "TIDAL_E_USAGE",
-          `--timeout must be a positive number of milliseconds, got "${options.timeout}"`,
-          { exitCode: 2 },
-        );
-      }
+      const timeoutMs = timeoutMilliseconds(options.timeout);
       const initial = await loadValid(options.filename);
       if (initial.errors.length > 0) {
         throw new TidalError(

@@ -9,7 +9,7 @@ import { parseControlAnnotations } from "./annotations.ts";
 import { activeCondition, pausedCondition, readyCondition } from "./conditions.ts";
 import { formatNumber } from "./format.ts";
 import { parseGoFloat } from "./go-parse.ts";
-import { buildTrace } from "./trace.ts";
+import { buildTrace, traceTrigger } from "./trace.ts";
 import type { DecisionStep, DecisionTrace, TriggerMetricSpec, TriggerSample, TriggerTrace } from "./types.ts";
 
 export interface ScaledJobInput {
@@ -67,7 +67,14 @@ export function decideScaledJob(input: ScaledJobInput): ScaledJobDecision {
     const value = sample?.error === undefined ? sample?.value : undefined;
     if (value === undefined) {
       triggers.push(
-        traceTrigger(spec, null, false, null, sample?.error ?? `no sample for metric ${spec.metricName}`),
+        traceTrigger(spec, {
+          value: null,
+          error: sample?.error ?? `no sample for metric ${spec.metricName}`,
+          active: false,
+          hpaValue: null,
+          proposal: null,
+          fallback: false,
+        }),
       );
       continue;
     }
@@ -78,7 +85,9 @@ export function decideScaledJob(input: ScaledJobInput): ScaledJobDecision {
     const target = spec.targetType === "AverageValue" ? spec.target : 0;
     const maxValue = target === 0 ? 0 : Math.min(value / target, maxReplicaCount);
     scalers.push({ queueLength: value, maxValue, active });
-    triggers.push(traceTrigger(spec, value, active, Math.ceil(maxValue)));
+    triggers.push(
+      traceTrigger(spec, { value, active, hpaValue: null, proposal: Math.ceil(maxValue), fallback: false }),
+    );
   }
   const isError = triggers.some((trigger) => trigger.error !== undefined);
   const calculation = scaledJob.spec.scalingStrategy.multipleScalersCalculation;
@@ -230,28 +239,4 @@ function planJobs(
   // default, and custom whose percentage does not parse
   const label = strategy.strategy === "custom" ? "custom percentage does not parse, default" : "default";
   return plan(maxScale - running, `${label}: ${maxScale} - ${running} running = ${maxScale - running}`);
-}
-
-function traceTrigger(
-  spec: TriggerMetricSpec,
-  value: number | null,
-  active: boolean,
-  proposal: number | null,
-  error?: string,
-): TriggerTrace {
-  return {
-    index: spec.index,
-    name: spec.name,
-    type: spec.type,
-    metricName: spec.metricName,
-    value,
-    ...(error === undefined ? {} : { error }),
-    targetType: spec.targetType,
-    target: spec.target,
-    activationTarget: spec.activationTarget,
-    active,
-    hpaValue: null,
-    proposal,
-    fallback: false,
-  };
 }

@@ -2,7 +2,7 @@
 import { formatNumber } from "./format.ts";
 import type { MetricProposal } from "./hpa/proposal.ts";
 import type { CompositeReading, TriggersReading } from "./triggers.ts";
-import type { DecisionRule, DecisionStep, DecisionTrace, TriggerTrace } from "./types.ts";
+import type { DecisionRule, DecisionStep, DecisionTrace, TriggerMetricSpec, TriggerTrace } from "./types.ts";
 
 export type TraceParts = Omit<DecisionTrace, "summary">;
 
@@ -25,22 +25,39 @@ function describeCounts({ kind, currentReplicas: from, desiredReplicas: to }: Tr
   return from === to ? `${to} replicas, unchanged` : `${from} → ${to} replicas`;
 }
 
-export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
-  return reading.triggers.map(({ spec, value, error, active, fallback, served }) => ({
+/** One trigger's line of a trace: its spec's identity and target, and what this evaluation saw. */
+export function traceTrigger(
+  spec: TriggerMetricSpec,
+  seen: Pick<TriggerTrace, "value" | "active" | "hpaValue" | "proposal" | "fallback"> & { error?: string },
+): TriggerTrace {
+  return {
     index: spec.index,
     name: spec.name,
     type: spec.type,
     metricName: spec.metricName,
-    value,
-    ...(error === undefined ? {} : { error }),
+    value: seen.value,
+    ...(seen.error === undefined ? {} : { error: seen.error }),
     targetType: spec.targetType,
     target: spec.target,
     activationTarget: spec.activationTarget,
-    active,
-    hpaValue: served.value ?? null,
-    proposal: null,
-    fallback,
-  }));
+    active: seen.active,
+    hpaValue: seen.hpaValue,
+    proposal: seen.proposal,
+    fallback: seen.fallback,
+  };
+}
+
+export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
+  return reading.triggers.map(({ spec, value, error, active, fallback, served }) =>
+    traceTrigger(spec, {
+      value,
+      ...(error === undefined ? {} : { error }),
+      active,
+      hpaValue: served.value ?? null,
+      proposal: null,
+      fallback,
+    }),
+  );
 }
 
 export function traceFormula(composite: CompositeReading): DecisionTrace["formula"] {
