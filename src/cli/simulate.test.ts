@@ -188,6 +188,60 @@ describe("tidal simulate --metrics", () => {
   });
 });
 
+describe("tidal simulate with a cpu trigger (the HPA's Resource metric)", () => {
+  const CPU_WEB = `${DIR}/cpu-web.yaml`;
+
+  it("replays the pods' average utilization through the HPA's per-pod math", async () => {
+    // cpu-web: Utilization target 50 %, min 2, max 10, polling 15 s. cpu.csv: 50 % until t=30, 100 %
+    // until t=90, then 25 %. Each poll: ceil(utilization / 50 × ready pods), at most doubling per 15 s.
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      CPU_WEB,
+      "--metrics",
+      `${DIR}/cpu.csv`,
+      "--mode",
+      "direct",
+      "--duration",
+      "120",
+      "-o",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const output = parse(result.stdout);
+    expect(output.steps.map((step) => [step.t, step.replicas])).toEqual([
+      [0, 2],
+      [15, 2],
+      [30, 4],
+      [45, 8],
+      [60, 10],
+      [75, 10],
+      [90, 10], // 25 % asks for 5; the 300 s scale-down stabilization keeps 10
+      [105, 10],
+    ]);
+    expect(output.steps[2]?.reason).toContain("ceil(100% / 50% × 2 ready) = 4");
+    // Only cpu triggers: KEDA treats the object as always active.
+    expect(output.steps.every((step) => step.active)).toBe(true);
+  });
+
+  it("refuses a workload, which models a queue and not CPU, naming the trigger", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      CPU_WEB,
+      "--workload",
+      `${DIR}/arrivals.csv`,
+      "--service-rate",
+      "1",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "tidal: trigger 0 (cpu): the workload model has a queue, not CPU or memory; replay cpu values with --metrics\n",
+    );
+    expectNoStackTrace(result);
+  });
+});
+
 describe("tidal simulate --workload", () => {
   /**
    * Golden workload, reasoned by hand: one replica (min = max = 1) serving 1 item/s; 3 items/s

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { usesFormula, validateManifests } from "../api/validate.ts";
+import { parseQuantity } from "../engine/quantity.ts";
 import type { TriggerMetricSpec } from "../engine/types.ts";
 import { prepareTrigger } from "../scalers/prepared-trigger.ts";
 import { parseArrivals, parseMetricTrace } from "../simulate/csv.ts";
@@ -63,10 +64,18 @@ async function loadScaledObject(file: string, name: string | undefined) {
       { asMetricSource },
     );
     if (prepared.resource) {
-      throw new TidalError(
-        "TIDAL_E_SIMULATE",
-        `trigger ${trigger.name || index} (${trigger.type}): cpu and memory are measured by the HPA and cannot be replayed from a metric trace`,
-      );
+      const { name, targetType, value } = prepared.resource;
+      // The trace gives the per-pod average the HPA would read from the pods (percent for Utilization).
+      return {
+        index,
+        name: trigger.name ?? "",
+        type: trigger.type,
+        metricName: name,
+        targetType,
+        target: parseQuantity(value) ?? Number.NaN,
+        activationTarget: 0,
+        resource: name,
+      };
     }
     if (prepared.metricSpec === undefined) {
       throw new TidalError(
@@ -109,7 +118,7 @@ export function simulateCommand(): Command {
     .option("--name <name>", "the ScaledObject to simulate when the file has several")
     .option(
       "--metrics <trace.csv>",
-      "metric trace: header t,NAME... (NAME a trigger name or s0, s1, …); a cell `error` fails that trigger",
+      "metric trace: header t,NAME... (NAME a trigger name or s0, s1, …; cpu and memory columns hold the pods' average, Utilization in percent); a cell `error` fails that trigger",
     )
     .option(
       "--workload <arrivals.csv>",
@@ -177,6 +186,12 @@ Examples:
         summary = { ...result.summary };
         columns = trace.columns;
       } else {
+        const resource = metricSpecs.find((spec) => spec.resource !== undefined);
+        if (resource !== undefined) {
+          throw new UsageError(
+            `trigger ${resource.name || resource.index} (${resource.type}): the workload model has a queue, not CPU or memory; replay ${resource.type} values with --metrics`,
+          );
+        }
         const serviceRate = numberOption(options.serviceRate, "--service-rate", 0);
         if (serviceRate === undefined || serviceRate <= 0)
           throw new UsageError("--workload needs --service-rate greater than 0");

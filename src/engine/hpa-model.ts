@@ -21,7 +21,12 @@ export function buildHpaModel(
   const modifiers = readScalingModifiers(scaledObject);
   const metrics = modifiers
     ? [{ metricName: COMPOSITE_METRIC_NAME, targetType: modifiers.targetType, target: modifiers.target }]
-    : metricSpecs.map(({ metricName, targetType, target }) => ({ metricName, targetType, target }));
+    : metricSpecs.map(({ metricName, targetType, target, resource }) => ({
+        metricName,
+        targetType,
+        target,
+        ...(resource ? { resource } : {}),
+      }));
   return {
     // The HPA cannot go to 0; KEDA owns 0 ↔ 1.
     minReplicas: spec.minReplicaCount > 0 ? spec.minReplicaCount : 1,

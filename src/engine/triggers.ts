@@ -96,13 +96,13 @@ function readTrigger(spec: TriggerMetricSpec, input: TriggersInput): TriggerRead
     return {
       spec,
       value,
-      active: sample.active ?? value > spec.activationTarget,
+      active: spec.resource === undefined && (sample.active ?? value > spec.activationTarget),
       fallback: false,
       served: { metricName, value: servedValue(value) },
     };
   }
   const error = sample?.error ?? `no sample for metric ${metricName}`;
-  const fallback = usableFallback(input.scaledObject);
+  const fallback = spec.resource === undefined ? usableFallback(input.scaledObject) : undefined;
   if (!fallback || !isFallingBack(input.health[metricName], fallback)) {
     return { spec, value: null, error, active: false, fallback: false, served: { metricName, error } };
   }

@@ -4,7 +4,7 @@
  */
 import type { HpaBehavior } from "../api/schema/hpa-behavior.ts";
 
-export type MetricTargetType = "AverageValue" | "Value";
+export type MetricTargetType = "AverageValue" | "Value" | "Utilization";
 
 /** What one trigger asks of the HPA: KEDA's external metric spec for that trigger. */
 export interface TriggerMetricSpec {
@@ -21,6 +21,12 @@ export interface TriggerMetricSpec {
   target: number;
   /** Activation threshold: the trigger is active when its value is strictly greater. */
   activationTarget: number;
+  /**
+   * Set for cpu and memory triggers: the HPA reads them from the pods as a Resource metric, so the
+   * value is the per-pod average (for Utilization, percent of the pods' requests). They never
+   * activate an object that has other triggers and have no fallback.
+   */
+  resource?: "cpu" | "memory";
 }
 
 /** One trigger's reading in one evaluation. Exactly one of `value` and `error` is set. */
@@ -70,7 +76,12 @@ export interface HpaModel {
   maxReplicas: number;
   /** `spec.behavior` of the HPA, undefined when KEDA leaves it nil. */
   behavior?: HpaBehavior;
-  metrics: { metricName: string; targetType: MetricTargetType; target: number }[];
+  metrics: {
+    metricName: string;
+    targetType: MetricTargetType;
+    target: number;
+    resource?: "cpu" | "memory";
+  }[];
 }
 
 /** One External metric as the HPA reads it from KEDA's metrics server: a value, or an error. */

@@ -118,3 +118,42 @@ describe("proposeReplicas: failures", () => {
     expect(propose("AverageValue", 5, 0, { specReplicas: 1 }).error).toContain("not a positive number");
   });
 });
+
+describe("proposeReplicas: cpu and memory Resource metrics (per-pod averages)", () => {
+  const resource = (
+    targetType: MetricTargetType,
+    name: "cpu" | "memory",
+    value: number,
+    target: number,
+    counts: { specReplicas: number; readyPods: number },
+  ) =>
+    proposeReplicas(
+      { metricName: name, targetType, target, resource: name },
+      { metricName: name, value },
+      { ...counts, statusReplicas: counts.specReplicas },
+      DEFAULT_TOLERANCES,
+    );
+
+  it("Utilization scales the ready pods by utilization ÷ target", () => {
+    const up = resource("Utilization", "cpu", 90, 60, { specReplicas: 4, readyPods: 4 });
+    expect(up.replicas).toBe(6);
+    expect(up.detail).toBe("ceil(90% / 60% × 4 ready) = 6");
+    const down = resource("Utilization", "cpu", 20, 60, { specReplicas: 3, readyPods: 3 });
+    expect(down.replicas).toBe(1);
+  });
+
+  it("Utilization within the tolerance keeps the current count", () => {
+    const kept = resource("Utilization", "cpu", 63, 60, { specReplicas: 5, readyPods: 4 });
+    expect(kept).toMatchObject({ replicas: 5, withinTolerance: true });
+  });
+
+  it("a Resource AverageValue is a per-pod average, unlike an External AverageValue (a total)", () => {
+    const mebibyte = 2 ** 20;
+    const memory = resource("AverageValue", "memory", 300 * mebibyte, 200 * mebibyte, {
+      specReplicas: 2,
+      readyPods: 2,
+    });
+    expect(memory.replicas).toBe(3);
+    expect(propose("AverageValue", 300, 200, { specReplicas: 2 }).replicas).toBe(2);
+  });
+});

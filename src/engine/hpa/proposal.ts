@@ -1,6 +1,8 @@
 /**
- * The replicas one External metric asks for (replica_calculator.go). Values travel as milli-quantities
- * between KEDA and the HPA, so both sides of every ratio are rounded to thousandths first.
+ * The replicas one metric asks for (replica_calculator.go). Values travel as milli-quantities between
+ * KEDA and the HPA, so both sides of every ratio are rounded to thousandths first. An External
+ * AverageValue divides the total by the target; Value, and the cpu/memory Resource metrics (per-pod
+ * averages: Utilization in percent, AverageValue in units), scale the ready pods by value ÷ target.
  */
 import type { HpaMetricReading, HpaModel } from "../types.ts";
 import { formatNumber } from "../format.ts";
@@ -52,7 +54,8 @@ export function proposeReplicas(
   const usage = toMilli(value);
   const target = toMilli(metric.target);
   const band = `[${formatNumber(1 - tolerances.scaleDown)}, ${formatNumber(1 + tolerances.scaleUp)}]`;
-  const shown = { value: formatNumber(value), target: formatNumber(metric.target) };
+  const unit = metric.targetType === "Utilization" ? "%" : "";
+  const shown = { value: `${formatNumber(value)}${unit}`, target: `${formatNumber(metric.target)}${unit}` };
   const propose = (replicas: number, withinTolerance: boolean, detail: string): MetricProposal => ({
     ...base,
     value,
@@ -61,7 +64,7 @@ export function proposeReplicas(
     detail,
   });
 
-  if (metric.targetType === "AverageValue") {
+  if (metric.targetType === "AverageValue" && metric.resource === undefined) {
     const current = counts.statusReplicas;
     const ratio = usage / (target * current);
     if (isWithinTolerance(ratio, tolerances)) {
