@@ -23,7 +23,7 @@ const CANARY = `canary-Xq7-secret-${randomBytes(6).toString("hex")}`;
 
 interface ProbeRow {
   scaledObject: string;
-  trigger: string;
+  trigger: string | number;
   type: string;
   metricName: string | null;
   value: number | null;
@@ -234,7 +234,7 @@ describe("tidal probe against real servers", () => {
     rows = JSON.parse(json.stdout) as ProbeRow[];
   });
 
-  const row = (trigger: string) => {
+  const row = (trigger: string | number) => {
     const found = rows.find((candidate) => candidate.trigger === trigger);
     expect(found, `a row for trigger ${trigger}`).toBeDefined();
     return found as ProbeRow;
@@ -288,7 +288,7 @@ describe("tidal probe against real servers", () => {
       active: true,
       error: null,
     });
-    expect(row("4")).toMatchObject({
+    expect(row(4)).toMatchObject({
       type: "prometheus",
       metricName: "s4-prometheus",
       value: 5,
@@ -296,9 +296,9 @@ describe("tidal probe against real servers", () => {
       active: true,
       error: null,
     });
-    for (const trigger of ["redis-ok", "postgres-ok", "mysql-ok", "rabbitmq-ok", "4"]) {
-      expect(typeof row(trigger).latencyMs, trigger).toBe("number");
-      expect(row(trigger).latencyMs, trigger).toBeGreaterThanOrEqual(0);
+    for (const trigger of ["redis-ok", "postgres-ok", "mysql-ok", "rabbitmq-ok", 4]) {
+      expect(typeof row(trigger).latencyMs, String(trigger)).toBe("number");
+      expect(row(trigger).latencyMs, String(trigger)).toBeGreaterThanOrEqual(0);
     }
   });
 
