@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { watch, type FSWatcher } from "node:fs";
 import { resolve } from "node:path";
 import { validateManifests } from "../api/validate.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -15,6 +14,7 @@ import { TidalError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
 import { filenameOption, portNumber, timeoutMilliseconds } from "./options.ts";
 import { useColor } from "./table.ts";
+import { watchManifestPaths } from "./watch-files.ts";
 import { formatProblem } from "./validate.ts";
 
 interface RunOptions {
@@ -32,21 +32,6 @@ async function loadValid(paths: readonly string[]) {
   const all = [...problems, ...standaloneProblems(set)];
   const errors = all.filter((problem) => problem.severity === "error");
   return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
-}
-
-/** Reloads when any of the files changes, debounced; returns a function that stops watching. */
-function watchFiles(paths: readonly string[], onChange: () => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const watchers: FSWatcher[] = paths.map((path) =>
-    watch(path, { recursive: true }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(onChange, 300);
-    }),
-  );
-  return () => {
-    clearTimeout(timer);
-    for (const watcher of watchers) watcher.close();
-  };
 }
 
 export function runCommand(): Command {
@@ -165,7 +150,9 @@ Example:
         scaledJobs: initial.set.scaledJobs.length,
         httpScaledObjects: initial.set.httpScaledObjects.length,
       });
-      const stopWatching = options.watch ? watchFiles(options.filename, () => void reload(logger)) : () => {};
+      const stopWatching = options.watch
+        ? watchManifestPaths(options.filename, () => void reload(logger))
+        : () => {};
       async function reload(log: Logger): Promise<void> {
         try {
           const next = await loadValid(options.filename);
