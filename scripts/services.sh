@@ -29,7 +29,7 @@ PACKAGES=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client redis
 # Per server: the ports that must accept connections, the text its process's command line
 # contains (so a stale pid file never makes us signal someone else's process), the signal that
 # stops it gracefully, and how long start waits for it.
-declare -A PORTS=([postgres]="5432" [mariadb]="3306" [redis]="6379" [rabbitmq]="5672 15672"
+declare -A PORTS=([postgres]="5432" [mariadb]="3306" [redis]="6379 6380" [rabbitmq]="5672 15672"
   [nats]="4222 8222" [mosquitto]="1883" [prometheus]="9090" [kafka]="9092 9093" [epmd]="4369")
 declare -A PROCESS=([postgres]="postgres" [mariadb]="mariadbd" [redis]="redis-server"
   [rabbitmq]="rabbitmq-server" [nats]="nats-server" [mosquitto]="mosquitto"
@@ -366,14 +366,48 @@ SQL
 }
 
 # ---------------------------------------------------------------------------------------------
+# make_test_tls DIR LOG: a throw-away CA (ca.crt) and a server certificate for 127.0.0.1 and
+# localhost signed by it (server.crt, server.key) in DIR, unless they are there already.
+
+make_test_tls() {
+  local tls=$1 log=$2
+  [[ -f $tls/ca.crt && -f $tls/server.crt && -f $tls/server.key ]] && return 0
+  say "generating test tls certificates in $tls ..."
+  rm -rf "$tls"
+  mkdir -p "$tls"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  (
+    cd "$tls" &&
+      openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=Tidal test CA" -keyout ca.key \
+        -out ca.crt -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+      openssl req "${ec[@]}" -subj "/CN=localhost" -keyout server.key -out server.csr &&
+      printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        "extendedKeyUsage=serverAuth" "keyUsage=critical,digitalSignature" >server.ext &&
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile server.ext -out server.crt
+  ) >>"$log" 2>&1 || {
+    rm -rf "$tls"
+    fail "openssl failed; see $log"
+    return 1
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
 # Redis
 
 prepare_redis() {
   local dir
   dir=$(dir_of redis)
+  make_test_tls "$dir/tls" "$(log_of redis)" || return 1
   cat >"$dir/redis.conf" <<EOF
 bind 127.0.0.1
 port 6379
+tls-port 6380
+tls-cert-file $dir/tls/server.crt
+tls-key-file $dir/tls/server.key
+tls-ca-cert-file $dir/tls/ca.crt
+tls-auth-clients optional
 protected-mode yes
 daemonize no
 dir $dir
@@ -514,25 +548,10 @@ KAFKA_STORE_PASSWORD=tidal-test
 kafka_tls() {
   local tls
   tls="$(dir_of kafka)/tls"
-  [[ -f $tls/broker.p12 && -f $tls/ca.crt ]] && return 0
-  say "generating kafka tls certificates in $tls ..."
-  rm -rf "$tls"
-  mkdir -p "$tls"
-  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-  (
-    cd "$tls" &&
-      openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=Tidal test CA" -keyout ca.key \
-        -out ca.crt -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-      openssl req "${ec[@]}" -subj "/CN=localhost" -keyout broker.key -out broker.csr &&
-      printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-        "extendedKeyUsage=serverAuth" "keyUsage=critical,digitalSignature" >broker.ext &&
-      openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
-        -extfile broker.ext -out broker.crt &&
-      openssl pkcs12 -export -in broker.crt -inkey broker.key -certfile ca.crt -name broker \
-        -out broker.p12 -passout "pass:$KAFKA_STORE_PASSWORD"
-  ) >>"$(log_of kafka)" 2>&1 || {
-    rm -rf "$tls"
+  make_test_tls "$tls" "$(log_of kafka)" || return 1
+  [[ -f $tls/broker.p12 ]] && return 0
+  openssl pkcs12 -export -in "$tls/server.crt" -inkey "$tls/server.key" -certfile "$tls/ca.crt" \
+    -name broker -out "$tls/broker.p12" -passout "pass:$KAFKA_STORE_PASSWORD" >>"$(log_of kafka)" 2>&1 || {
     fail "openssl failed; see $(log_of kafka)"
     return 1
   }
@@ -716,6 +735,8 @@ cmd_env() {
   export_line TIDAL_TEST_POSTGRES_URL "postgresql://$creds@127.0.0.1:5432/tidal"
   export_line TIDAL_TEST_MYSQL_URL "mysql://$creds@127.0.0.1:3306/tidal"
   export_line TIDAL_TEST_REDIS_URL "redis://127.0.0.1:6379"
+  export_line TIDAL_TEST_REDIS_TLS_URL "rediss://127.0.0.1:6380"
+  export_line TIDAL_TEST_REDIS_CA_FILE "$(dir_of redis)/tls/ca.crt"
   export_line TIDAL_TEST_RABBITMQ_URL "amqp://$creds@127.0.0.1:5672/"
   export_line TIDAL_TEST_RABBITMQ_MANAGEMENT_URL "http://$creds@127.0.0.1:15672"
   export_line TIDAL_TEST_NATS_URL "nats://127.0.0.1:4222"

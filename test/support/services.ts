@@ -52,6 +52,14 @@ export const services = {
   get prometheusUrl(): string {
     return required("TIDAL_TEST_PROMETHEUS_URL");
   },
+  /** Redis's TLS port (same server and data as redisUrl), e.g. rediss://127.0.0.1:6380 */
+  get redisTlsUrl(): string {
+    return required("TIDAL_TEST_REDIS_TLS_URL");
+  },
+  /** Absolute path of the PEM CA certificate that signed Redis's TLS certificate */
+  get redisCaFile(): string {
+    return required("TIDAL_TEST_REDIS_CA_FILE");
+  },
   /** PLAINTEXT brokers, e.g. ["127.0.0.1:9092"] */
   get kafkaBrokers(): string[] {
     return required("TIDAL_TEST_KAFKA_BROKERS").split(",");

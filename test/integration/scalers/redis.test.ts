@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
@@ -127,6 +128,31 @@ describe("redis scaler", () => {
     const sample = await denied.measure();
     expect(sample.error).toMatch(/WRONGPASS/);
     expect(sample.error).not.toContain(wrongPassword);
+  });
+
+  it("connects with TLS, trusting the CA from authentication, and tells an untrusted certificate apart", async () => {
+    const key = `${redisKeyPrefix(cleanup, "redis-tls")}jobs`;
+    await redis.rpush(key, "a", "b");
+    const tlsAddress = new URL(services.redisTlsUrl).host;
+    const ca = readFileSync(services.redisCaFile, "utf8");
+
+    const trusted = measurer(cleanup, {
+      metadata: { address: tlsAddress, listName: key },
+      authParams: { tls: "enable", ca },
+    });
+    expect(await trusted.measure()).toMatchObject({ value: 2, active: true });
+
+    // KEDA's metadata form, with verification off instead of a CA.
+    const unverified = measurer(cleanup, {
+      metadata: { address: tlsAddress, listName: key, enableTLS: "true", unsafeSsl: "true" },
+    });
+    expect(await unverified.measure()).toMatchObject({ value: 2 });
+
+    const untrusted = measurer(cleanup, {
+      metadata: { address: tlsAddress, listName: key, enableTLS: "true" },
+      timeoutMs: 5000,
+    });
+    expect((await untrusted.measure()).error).toMatch(/self[- ]signed certificate|unable to (get|verify)/i);
   });
 
   it("reports an unreachable server within the deadline, naming the refused connection", async () => {
