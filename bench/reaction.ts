@@ -229,7 +229,7 @@ export async function reactionSection(options: {
   const firstGaps = new Map<string, number>();
   try {
     // Bursts start once an object is on its polling grid: after its second evaluation. (The first
-    // runs soon after start; the second comes on the grid, 0.5 to 1.5 intervals later.)
+    // runs soon after start; the second comes on the grid, at most one interval later.)
     const evaluations = new Map<string, string[]>();
     const onGrid = new Map<string, () => void>();
     const ready = new Map(
@@ -390,7 +390,7 @@ export async function reactionSection(options: {
       "RabbitMQ has no push path (see src/scalers/rabbitmq/push.ts): only polling is measured for it.",
       "Redis push uses keyspace notifications (Tidal turned on notify-keyspace-events for the run and the harness restored the previous value); PostgreSQL push uses LISTEN on a channel the producer notifies in the inserting transaction.",
       "Decision = the engine's decision instant (trace `at`) minus the instant the write was acknowledged; replicas = the new worker's Started event.",
-      `Bursts start after an object's second evaluation (steady state). The gap between the first and second evaluation after start, by design of the scheduler 0.5–1.5 intervals, was at most ${round(Math.max(0, ...[...firstGaps].filter(([name]) => name.includes("poll30")).map(([, gap]) => gap)))} s for the 30 s objects: a burst right after start can wait that long.`,
+      `Bursts start after an object's second evaluation (steady state). The gap between the first and second evaluation after start, by design of the scheduler at most one interval, was at most ${round(Math.max(0, ...[...firstGaps].filter(([name]) => name.includes("poll30")).map(([, gap]) => gap)))} s for the 30 s objects.`,
     ],
   };
 }

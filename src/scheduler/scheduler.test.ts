@@ -61,8 +61,26 @@ describe("Scheduler", () => {
     expect(runs[0]! - 1_000_000).toBeLessThan(1000);
     const phase = phaseOf("a", 10_000);
     for (const at of runs.slice(1)) expect((at - phase) % 10_000).toBe(0);
-    expect(runs.length).toBeGreaterThanOrEqual(4);
-    expect(runs.length).toBeLessThanOrEqual(5);
+    // The first run, then every grid instant after it: four or five of them in 45 s.
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    expect(runs.length).toBeLessThanOrEqual(6);
+  });
+
+  it("never starts a task more than one interval after its previous start, first run included", async () => {
+    const clock = new ManualClock();
+    const starts = new Map<string, number[]>();
+    const scheduler = new Scheduler({ clock, maxConcurrent: 10_000, firstRunSpreadMs: 2000 });
+    for (let index = 0; index < 200; index += 1) {
+      const key = `so-${index}`;
+      starts.set(key, []);
+      scheduler.add({ key, intervalMs: 30_000, run: async () => void starts.get(key)!.push(clock.now()) });
+    }
+    await clock.advanceTo(clock.time + 95_000);
+    for (const times of starts.values()) {
+      expect(times.length).toBeGreaterThanOrEqual(4);
+      for (let index = 1; index < times.length; index += 1)
+        expect(times[index]! - times[index - 1]!).toBeLessThanOrEqual(30_000);
+    }
   });
 
   it("spreads many tasks across the interval instead of one instant", async () => {

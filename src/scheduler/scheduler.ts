@@ -191,8 +191,9 @@ export class Scheduler {
           entry.rerun = false;
           entry.plannedAt = finishedAt;
         } else {
-          // Back onto the grid, at least half an interval after this run started.
-          entry.plannedAt = nextOnGrid(startedAt + intervalMs / 2, entry.phase, intervalMs);
+          // Back onto the grid at its first instant after this run started, so no two starts are
+          // more than one interval apart (a first run off the grid may be followed sooner).
+          entry.plannedAt = nextOnGrid(startedAt + 1, entry.phase, intervalMs);
         }
         this.#push(entry);
         this.#arm();
