@@ -27,6 +27,8 @@ scheduler_port=$((apiserver_port + 2))
 hpa_sync_period=${TIDAL_KUBE_HPA_SYNC_PERIOD:-2s}
 node_name=kwok-node-0
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# shellcheck source=scripts/ports.sh
+source "$root/scripts/ports.sh"
 
 usage() { awk '/^# Usage:/ {on = 1} on && !/^#/ {exit} on {sub(/^# ?/, ""); print}' "$0"; }
 log() { echo "kube: $*" >&2; }
@@ -41,6 +43,15 @@ address_of() {
     kube-controller-manager) echo "https://127.0.0.1:$controller_manager_port" ;;
     kube-scheduler) echo "https://127.0.0.1:$scheduler_port" ;;
     kwok) echo "node/$node_name" ;;
+  esac
+}
+
+ports_of() {
+  case $1 in
+    etcd) echo "$etcd_port $etcd_peer_port" ;;
+    kube-apiserver) echo "$apiserver_port" ;;
+    kube-controller-manager) echo "$controller_manager_port" ;;
+    kube-scheduler) echo "$scheduler_port" ;;
   esac
 }
 
@@ -213,7 +224,16 @@ cmd_up() {
   local all_up=1 name
   for name in "${components[@]}"; do component_up "$name" || all_up=0; done
   if [ $all_up = 1 ]; then log "already up (KUBECONFIG=$kubeconfig)"; return 0; fi
-  local started=$SECONDS bin
+  local started=$SECONDS bin taken
+  for name in "${components[@]}"; do
+    pid_alive "$name" && continue
+    # shellcheck disable=SC2046 # the port list splits into arguments
+    if taken=$(taken_port $(ports_of "$name")); then
+      die "$name cannot start: $taken. If another checkout's control plane holds it, run" \
+        "scripts/kube.sh down there; otherwise stop that process or choose other ports" \
+        "(TIDAL_KUBE_APISERVER_PORT, TIDAL_KUBE_ETCD_PORT). Then run up again."
+    fi
+  done
   command -v openssl >/dev/null || die "openssl is required"
   bin=$("$root/scripts/kube-build.sh")
   mkdir -p "$logs" "$pids"

@@ -21,6 +21,9 @@ PG_BIN=/usr/lib/postgresql/15/bin
 USER_NAME=tidal
 PASSWORD=tidal
 
+# shellcheck source=scripts/ports.sh
+source "$ROOT/scripts/ports.sh"
+
 SERVICES=(postgres mariadb redis rabbitmq nats mosquitto prometheus kafka)
 PACKAGES=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client redis-server redis-tools
   rabbitmq-server nats-server mosquitto prometheus openjdk-17-jre-headless maven openssl curl
@@ -118,8 +121,6 @@ logs_of() {
     *) log_of "$1" ;;
   esac
 }
-
-port_open() { timeout 2 bash -c ">/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
 ports_open() {
   local port
@@ -645,6 +646,13 @@ start_one() {
   local name=$1
   mkdir -p "$(dir_of "$name")"
   if ! live_pid "$name" >/dev/null; then
+    local taken
+    # shellcheck disable=SC2086 # the port list splits into arguments
+    if taken=$(taken_port ${PORTS[$name]}); then
+      fail "$name cannot start: $taken. If another checkout's test servers hold it, run" \
+        "scripts/services.sh stop there; otherwise stop that process. Then run start again."
+      return 1
+    fi
     "prepare_$name"
     say "starting $name ..."
     "launch_$name"

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
+import { otherCheckout } from "../support/other-checkout.ts";
 
 interface PodList {
   items: { status: { phase: string; conditions?: { type: string; status: string }[] } }[];
@@ -77,5 +78,19 @@ describe("local control plane", () => {
     expect(condition.status).toBe("False");
     expect(condition.reason).toBe("FailedGetExternalMetric");
     expect(condition.message).toMatch(/external metrics API/);
+  });
+
+  it("refuses a second control plane on its ports, naming who holds them, before any build", () => {
+    const other = otherCheckout(["kube.sh", "ports.sh"]);
+    try {
+      const up = other.run("kube.sh", ["up"]);
+      expect(up.status).toBe(1);
+      expect(up.stderr).toMatch(
+        /etcd cannot start: 127\.0\.0\.1:12379 is already in use by etcd \(pid \d+\)/,
+      );
+      expect(up.stderr).toContain("run scripts/kube.sh down there");
+    } finally {
+      other.remove();
+    }
   });
 });
