@@ -60,7 +60,8 @@ export function nextOnGrid(after: number, phase: number, intervalMs: number): nu
 /**
  * Runs many periodic tasks from one timer. Each task's runs sit on its own grid (interval plus a
  * phase from its key), so 10,000 tasks at 30 s are spread across the 30 s rather than bunched.
- * A new task runs soon after it is added (within `firstRunSpreadMs`), then joins its grid.
+ * A new task runs soon after it is added (within 1.5 × `firstRunSpreadMs`), then joins its grid;
+ * between two starts of a task lie at most one interval and at least half the first-run spread.
  * Runs of one task never overlap; `wake` runs a task now (coalesced with a run in progress).
  */
 export class Scheduler {
@@ -91,10 +92,15 @@ export class Scheduler {
     const now = this.#clock.now();
     const phase = phaseOf(task.key, task.intervalMs);
     const spread = Math.min(task.intervalMs, this.#firstRunSpreadMs);
+    const firstAt = now + (phase % Math.max(spread, 1));
+    // The second run comes at the next grid instant; when that is very close, the first run moves
+    // onto it, so two runs never start within moments of each other (fallback counts every poll).
+    const untilGrid = nextOnGrid(firstAt, phase, task.intervalMs) - firstAt;
+    const minimumGap = Math.min(task.intervalMs, this.#firstRunSpreadMs) / 2;
     const entry: Entry = {
       task,
       phase,
-      plannedAt: now + (phase % Math.max(spread, 1)),
+      plannedAt: untilGrid < minimumGap ? firstAt + untilGrid : firstAt,
       running: false,
       rerun: false,
       removed: false,
@@ -192,7 +198,7 @@ export class Scheduler {
           entry.plannedAt = finishedAt;
         } else {
           // Back onto the grid at its first instant after this run started, so no two starts are
-          // more than one interval apart (a first run off the grid may be followed sooner).
+          // more than one interval apart.
           entry.plannedAt = nextOnGrid(startedAt + 1, entry.phase, intervalMs);
         }
         this.#push(entry);
