@@ -58,15 +58,18 @@ export function fallbackReplicas(fallback: Fallback, currentReplicas: number): n
   }
 }
 
-/** The value that makes the HPA compute `replicas`: target × replicas, per ready pod for Value targets. */
+/**
+ * The value that makes the HPA compute `replicas`: target × replicas, per ready pod for Value
+ * targets, cut (not rounded) to thousandths as KEDA does, so the HPA never lands one above.
+ */
 export function fallbackValue(
   target: number,
   targetType: MetricTargetType,
   replicas: number,
   readyPods: number,
 ): { value: number } | { error: string } {
-  if (targetType === "AverageValue") return { value: target * replicas };
-  if (readyPods === 0)
+  if (targetType !== "AverageValue" && readyPods === 0)
     return { error: "fallback for a Value metric needs at least one ready pod, and none is ready" };
-  return { value: (target * replicas) / readyPods };
+  const perPod = targetType === "AverageValue" ? replicas : replicas / readyPods;
+  return { value: Math.trunc(target * 1000 * perPod) / 1000 };
 }

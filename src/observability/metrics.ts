@@ -122,15 +122,36 @@ export class TidalMetrics {
       labelNames: ["version", "node_version"],
       registers: [this.registry],
     }).set({ version, node_version: process.version }, 1);
+    // KEDA's labels, for dashboards that read them: the runtime is Node, not Go, so goversion holds
+    // Node's version and git_commit is empty (Tidal is versioned by release).
+    new Gauge({
+      name: "keda_build_info",
+      help: "A metric with a constant '1' value labeled by version, git_commit, goversion, goos and goarch.",
+      labelNames: ["version", "git_commit", "goversion", "goos", "goarch"],
+      registers: [this.registry],
+    }).set(
+      {
+        version,
+        git_commit: "",
+        goversion: process.version,
+        goos: process.platform,
+        goarch: process.arch === "x64" ? "amd64" : process.arch,
+      },
+      1,
+    );
   }
 
   /** Label sets written per object, so a deleted object's series can be removed. */
   readonly #seriesByObject = new Map<string, Map<string, ScalerLabels>>();
 
-  /** Records one trigger's reading, as KEDA does after each measurement. */
+  /**
+   * Records one trigger's reading, as KEDA does after each measurement; what is left out keeps its
+   * last value (KEDA leaves activity alone when a read fails, and a formula's series has no
+   * latency or error count).
+   */
   recordTrigger(
     labels: ScalerLabels,
-    reading: { value?: number; active: boolean; latencySeconds: number; failed: boolean },
+    reading: { value?: number; active?: boolean; latencySeconds?: number; failed?: boolean },
   ): void {
     const objectKey = `${labels.type}/${labels.namespace}/${labels.scaledObject}`;
     let series = this.#seriesByObject.get(objectKey);
@@ -140,11 +161,11 @@ export class TidalMetrics {
     }
     if (!series.has(labels.metric + labels.triggerIndex)) {
       series.set(labels.metric + labels.triggerIndex, labels);
-      this.scalerErrors.inc(labels, 0);
+      if (reading.failed !== undefined) this.scalerErrors.inc(labels, 0);
     }
     if (reading.value !== undefined) this.scalerValue.set(labels, reading.value);
-    this.scalerActive.set(labels, reading.active ? 1 : 0);
-    this.scalerLatency.set(labels, reading.latencySeconds);
+    if (reading.active !== undefined) this.scalerActive.set(labels, reading.active ? 1 : 0);
+    if (reading.latencySeconds !== undefined) this.scalerLatency.set(labels, reading.latencySeconds);
     if (reading.failed) this.scalerErrors.inc(labels);
   }
 

@@ -1,3 +1,5 @@
+import type { KedaPollResult } from "../engine/executor.ts";
+import { COMPOSITE_METRIC_NAME } from "../engine/scaling-modifiers.ts";
 import type { TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";
 import { scalerLabel } from "../observability/scaler-names.ts";
@@ -16,10 +18,18 @@ export function sampleActive(spec: TriggerMetricSpec, sample: TriggerSample | un
   return sample.active ?? (sample.value ?? 0) > spec.activationTarget;
 }
 
+interface RecordedObject {
+  kind: "ScaledObject" | "ScaledJob";
+  namespace: string;
+  name: string;
+  /** A scalingModifiers formula decides activity: KEDA records none per trigger then. */
+  usesFormula?: boolean;
+}
+
 /** Writes KEDA's per-trigger metrics for one evaluation. */
 export function recordReadings(
   metrics: TidalMetrics,
-  object: { kind: "ScaledObject" | "ScaledJob"; namespace: string; name: string },
+  object: RecordedObject,
   specs: readonly TriggerMetricSpec[],
   samples: readonly TimedSample[],
 ): void {
@@ -38,10 +48,30 @@ export function recordReadings(
       },
       {
         ...(sample.value === undefined ? {} : { value: sample.value }),
-        active: sampleActive(spec, sample),
+        ...(failed || object.usesFormula ? {} : { active: sampleActive(spec, sample) }),
         latencySeconds: sample.latencyMs / 1000,
         failed,
       },
     );
   }
+}
+
+/**
+ * Writes the formula's result as KEDA does when every trigger was read: scaler and metric
+ * `composite-metric`, trigger index 0, active when above the formula's activation target.
+ */
+export function recordComposite(metrics: TidalMetrics, object: RecordedObject, poll: KedaPollResult): void {
+  const served = poll.hpaMetricValues[0];
+  if (poll.formula === undefined || poll.isError || served?.value === undefined) return;
+  metrics.recordTrigger(
+    {
+      namespace: object.namespace,
+      metric: COMPOSITE_METRIC_NAME,
+      scaledObject: object.name,
+      scaler: COMPOSITE_METRIC_NAME,
+      triggerIndex: "0",
+      type: "scaledobject",
+    },
+    { value: served.value, active: served.value > poll.formula.activationTarget },
+  );
 }

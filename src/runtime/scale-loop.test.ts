@@ -7,7 +7,7 @@ import type { ScaleTarget } from "../targets/types.ts";
 import { EventLog } from "./events.ts";
 import { freshScaleState, ScaleLoop, type PersistedScaleState } from "./scale-loop.ts";
 
-const spec: TriggerMetricSpec = {
+const redisSpec: TriggerMetricSpec = {
   index: 0,
   name: "",
   type: "redis",
@@ -33,7 +33,9 @@ class MemoryTarget implements ScaleTarget {
   }
 }
 
-function setup(readings: (number | string)[]) {
+/** With `formula`, the trigger is named `jobs` and the object combines it with that formula. */
+function setup(readings: (number | string)[], formula?: string) {
+  const spec = formula === undefined ? redisSpec : { ...redisSpec, name: "jobs" };
   const object = scaledObject.parse({
     apiVersion: "keda.sh/v1alpha1",
     kind: "ScaledObject",
@@ -41,7 +43,10 @@ function setup(readings: (number | string)[]) {
     spec: {
       scaleTargetRef: { kind: "ProcessPool", name: "workers" },
       cooldownPeriod: 60,
-      triggers: [{ type: "redis", metadata: {} }],
+      triggers: [{ type: "redis", metadata: {}, ...(formula === undefined ? {} : { name: "jobs" }) }],
+      ...(formula === undefined
+        ? {}
+        : { advanced: { scalingModifiers: { formula, target: "10", activationTarget: "5" } } }),
     },
   });
   let now = Date.UTC(2026, 0, 1);
@@ -114,6 +119,39 @@ describe("ScaleLoop", () => {
     expect((await metrics.text()).body).toContain(
       'keda_scaler_metrics_value{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="redisScaler",triggerIndex="0",type="scaledobject"} 45',
     );
+  });
+
+  it("exposes KEDA's metrics: activity kept through a failed read, errors counted, build info", async () => {
+    const { loop, metrics } = setup([45, "connection refused"]);
+    const series = (name: string) =>
+      `${name}{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="redisScaler",triggerIndex="0",type="scaledobject"}`;
+    await loop.evaluate();
+    await loop.evaluate();
+    const text = (await metrics.text()).body;
+    expect(text).toContain(`${series("keda_scaler_active")} 1`);
+    expect(text).toContain(`${series("keda_scaler_metrics_value")} 45`);
+    expect(text).toContain(`${series("keda_scaler_detail_errors_total")} 1`);
+    expect(text).toMatch(
+      /^keda_build_info\{version="test",git_commit="",goversion="v\d+[^"]*",goos="\w+",goarch="\w+"\} 1$/m,
+    );
+  });
+
+  it("records a formula's result as KEDA's composite-metric series, with no per-trigger activity", async () => {
+    const { loop, metrics } = setup([4, 12], "jobs * 2");
+    const composite = (name: string) =>
+      `${name}{namespace="shop",metric="composite-metric",scaledObject="orders",scaler="composite-metric",triggerIndex="0",type="scaledobject"}`;
+    await loop.evaluate();
+    let text = (await metrics.text()).body;
+    expect(text).toContain(`${composite("keda_scaler_metrics_value")} 8`);
+    expect(text).toContain(`${composite("keda_scaler_active")} 1`);
+    expect(text).toContain(
+      'keda_scaler_metrics_value{namespace="shop",metric="s0-redis-jobs",scaledObject="orders",scaler="jobs"',
+    );
+    expect(text).not.toContain('keda_scaler_active{namespace="shop",metric="s0-redis-jobs"');
+    expect(text).not.toContain(composite("keda_scaler_detail_errors_total"));
+    await loop.evaluate();
+    text = (await metrics.text()).body;
+    expect(text).toContain(`${composite("keda_scaler_metrics_value")} 24`);
   });
 
   it("reports a failing trigger once, and its recovery", async () => {

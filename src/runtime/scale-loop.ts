@@ -1,4 +1,5 @@
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
+import { usesFormula } from "../api/validate.ts";
 import { decideDirect, initialState } from "../engine/decide.ts";
 import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";
@@ -6,7 +7,7 @@ import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
-import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
+import { measureAll, recordComposite, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
 
@@ -94,7 +95,8 @@ export class ScaleLoop {
     const samples = await measureAll(this.#options.triggers);
     const now = this.#options.now();
     this.#samples = samples;
-    recordReadings(metrics, this.ref, this.#specs, samples);
+    const recorded = { ...this.ref, usesFormula: usesFormula(object) };
+    recordReadings(metrics, recorded, this.#specs, samples);
     this.#triggerErrors.report(this.#specs, samples);
     const current = await target.getReplicas();
     const observed = await target.observedReplicas();
@@ -108,6 +110,7 @@ export class ScaleLoop {
       now,
       state: this.#persisted.engine,
     });
+    recordComposite(metrics, recorded, decision.poll);
     const desired = decision.desiredReplicas;
     const scaled = desired === current || (await this.#scale(current, desired, decision.trace));
     this.#persisted = { ...this.#persisted, engine: decision.state, replicas: scaled ? desired : current };

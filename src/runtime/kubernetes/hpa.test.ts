@@ -50,6 +50,17 @@ function object(extra: Record<string, unknown> = {}, annotations: Record<string,
 }
 
 describe("desiredHpa", () => {
+  it("lets the ScaledObject's own labels override KEDA's, as KEDA does", () => {
+    const plain = object();
+    const labels: Record<string, string> = {
+      ...plain.metadata.labels,
+      "app.kubernetes.io/managed-by": "Helm",
+    };
+    const hpa = desiredHpa({ ...plain, metadata: { ...plain.metadata, labels } }, specs, target, "0.1.0");
+    expect(hpa.metadata.labels["app.kubernetes.io/managed-by"]).toBe("Helm");
+    expect(hpa.metadata.labels["app.kubernetes.io/part-of"]).toBe("orders");
+  });
+
   it("builds KEDA's HPA: name, labels, owner, min 1 for min 0, one External metric per trigger", () => {
     const hpa = desiredHpa(object({ maxReplicaCount: 7 }), specs, target, "0.1.0");
     expect(hpa.metadata.name).toBe("keda-hpa-orders");

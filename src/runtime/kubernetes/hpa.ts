@@ -79,12 +79,13 @@ export function desiredHpa(
     metadata: {
       name,
       namespace,
+      // The ScaledObject's own labels win over KEDA's, as in KEDA.
       labels: {
-        ...ownLabels,
         "app.kubernetes.io/name": labelValue(name),
         "app.kubernetes.io/version": version,
         "app.kubernetes.io/part-of": object.metadata.name,
         "app.kubernetes.io/managed-by": "keda-operator",
+        ...ownLabels,
       },
       annotations: { ...object.metadata.annotations },
       ownerReferences: [

@@ -38,6 +38,61 @@ function finishedAt(job: Job): number {
   );
 }
 
+/** The batch/v1 Job KEDA creates for a ScaledJob. */
+export function jobManifest(
+  object: ScaledJob & { metadata: { uid?: string; generation?: number } },
+  version: string,
+): Record<string, unknown> {
+  const { metadata, spec } = object;
+  const excluded = new Set(
+    (metadata.annotations?.[EXCLUDED_LABELS_ANNOTATION] ?? "").split(",").map((label) => label.trim()),
+  );
+  // The ScaledJob's own labels and annotations win over KEDA's, as in KEDA.
+  const labels = {
+    "app.kubernetes.io/name": metadata.name,
+    "app.kubernetes.io/version": version,
+    "app.kubernetes.io/part-of": metadata.name,
+    "app.kubernetes.io/managed-by": "keda-operator",
+    [SCALED_JOB_LABEL]: metadata.name,
+    ...Object.fromEntries(Object.entries(metadata.labels ?? {}).filter(([key]) => !excluded.has(key))),
+  };
+  const template = spec.jobTargetRef.template as {
+    metadata?: { labels?: Record<string, string> };
+    spec: { restartPolicy?: string };
+  };
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      generateName: `${metadata.name}-`,
+      namespace: metadata.namespace ?? "default",
+      labels,
+      annotations: { [GENERATION_ANNOTATION]: String(metadata.generation ?? 1), ...metadata.annotations },
+      ownerReferences: [
+        {
+          apiVersion: "keda.sh/v1alpha1",
+          kind: "ScaledJob",
+          name: metadata.name,
+          uid: metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      ...spec.jobTargetRef,
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          labels: { ...template.metadata?.labels, [SCALED_JOB_LABEL]: metadata.name },
+        },
+        spec: { ...template.spec, restartPolicy: template.spec.restartPolicy || "OnFailure" },
+      },
+    },
+  };
+}
+
 /**
  * A ScaledJob's batch/v1 Jobs, created and counted as KEDA does: generateName `<name>-`, KEDA's
  * labels and annotations, a controller reference to the ScaledJob, and history cleanup of
@@ -106,61 +161,11 @@ export class KubernetesJobTarget implements JobTarget {
     for (let index = 0; index < count; index += 1) {
       const job = await this.#api.create<Job>(
         resourcePath("batch/v1", "jobs", this.#namespace),
-        this.#jobManifest(),
+        jobManifest(this.#object, this.#version),
       );
       names.push(job.metadata.name);
     }
     return names;
-  }
-
-  #jobManifest(): Record<string, unknown> {
-    const { metadata, spec } = this.#object;
-    const excluded = new Set(
-      (metadata.annotations?.[EXCLUDED_LABELS_ANNOTATION] ?? "").split(",").map((label) => label.trim()),
-    );
-    const labels = {
-      ...Object.fromEntries(Object.entries(metadata.labels ?? {}).filter(([key]) => !excluded.has(key))),
-      "app.kubernetes.io/name": metadata.name,
-      "app.kubernetes.io/version": this.#version,
-      "app.kubernetes.io/part-of": metadata.name,
-      "app.kubernetes.io/managed-by": "keda-operator",
-      [SCALED_JOB_LABEL]: metadata.name,
-    };
-    const template = spec.jobTargetRef.template as {
-      metadata?: { labels?: Record<string, string> };
-      spec: { restartPolicy?: string };
-    };
-    return {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        generateName: `${metadata.name}-`,
-        namespace: this.#namespace,
-        labels,
-        annotations: { ...metadata.annotations, [GENERATION_ANNOTATION]: String(metadata.generation ?? 1) },
-        ownerReferences: [
-          {
-            apiVersion: "keda.sh/v1alpha1",
-            kind: "ScaledJob",
-            name: metadata.name,
-            uid: metadata.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: {
-        ...spec.jobTargetRef,
-        template: {
-          ...template,
-          metadata: {
-            ...template.metadata,
-            labels: { ...template.metadata?.labels, [SCALED_JOB_LABEL]: metadata.name },
-          },
-          spec: { ...template.spec, restartPolicy: template.spec.restartPolicy || "OnFailure" },
-        },
-      },
-    };
   }
 
   async cleanupHistory(): Promise<void> {

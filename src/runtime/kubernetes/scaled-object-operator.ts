@@ -1,4 +1,5 @@
 import { describeIssues } from "../../api/issues.ts";
+import { usesFormula } from "../../api/validate.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { checkScaledObject } from "../../api/validate.ts";
@@ -9,7 +10,7 @@ import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts
 import type { ResourceMetric, TriggerMeasurer } from "../../scalers/prepared-trigger.ts";
 import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
-import { measureAll, recordReadings, type TimedSample } from "../readings.ts";
+import { measureAll, recordComposite, recordReadings, type TimedSample } from "../readings.ts";
 import { TriggerErrorReporter } from "../trigger-errors.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
 import { SCALED_OBJECT_LABEL } from "./hpa.ts";
@@ -280,12 +281,13 @@ export class ScaledObjectOperator {
     const { object } = runtime;
     const namespace = object.metadata.namespace ?? "default";
     const samples = await measureAll(runtime.measurers);
-    recordReadings(
-      this.#options.metrics,
-      { kind: "ScaledObject", namespace, name: object.metadata.name },
-      runtime.specs,
-      samples,
-    );
+    const recorded = {
+      kind: "ScaledObject" as const,
+      namespace,
+      name: object.metadata.name,
+      usesFormula: usesFormula(object),
+    };
+    recordReadings(this.#options.metrics, recorded, runtime.specs, samples);
     runtime.triggerErrors.report(runtime.specs, samples);
     const current = await runtime.target.getReplicas();
     const readyPods = object.spec.fallback ? (await runtime.target.observedReplicas()).ready : current;
@@ -300,6 +302,7 @@ export class ScaledObjectOperator {
     };
     const direct = runtime.mode === "direct" ? decideDirect(input) : undefined;
     const poll = direct?.poll ?? kedaPoll(input);
+    recordComposite(this.#options.metrics, recorded, poll);
     const desired = direct ? direct.desiredReplicas : (poll.scaleTo ?? current);
     if (desired !== current) await this.#scale(runtime, current, desired, direct?.trace.summary);
     runtime.state = direct?.state ?? poll.state;
