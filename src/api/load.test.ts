@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -14,6 +14,17 @@ describe("parseManifests", () => {
     expect(documents).toEqual([
       { file: "f.yaml", doc: 1, value: { a: 1 } },
       { file: "f.yaml", doc: 4, value: { b: [1, 2] } },
+    ]);
+  });
+
+  it("reads the items of a kubectl List and of a top-level array as objects of that document", () => {
+    const text =
+      "apiVersion: v1\nkind: List\nitems:\n  - {kind: A}\n  - {kind: B}\n---\n- {kind: C}\n- [{kind: D}]\n";
+    expect(parseManifests("f.yaml", text).documents).toEqual([
+      { file: "f.yaml", doc: 1, value: { kind: "A" } },
+      { file: "f.yaml", doc: 1, value: { kind: "B" } },
+      { file: "f.yaml", doc: 2, value: { kind: "C" } },
+      { file: "f.yaml", doc: 2, value: { kind: "D" } },
     ]);
   });
 
@@ -119,6 +130,27 @@ describe("expandPaths and loadManifests", () => {
       ["b.yaml", 1, { b: 1 }],
       ["c.json", 1, { c: 1 }],
       [join("nested", "d.yaml"), 1, { d: 1 }],
+    ]);
+  });
+
+  it("reads a file named twice (or through a link) once", async () => {
+    const root = tree();
+    symlinkSync(join(root, "b.yaml"), join(root, "link.yaml"));
+    const { documents } = await loadManifests([root, join(root, "b.yaml")]);
+    expect(documents.filter((document) => (document.value as { b?: number }).b === 1)).toHaveLength(1);
+  });
+
+  it("finding no object is an error, and a folder with no manifest files a usage error", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tidal-load-"));
+    await expect(loadManifests([root])).rejects.toMatchObject({
+      exitCode: 2,
+      message: `${root}: no .yaml, .yml or .json files found`,
+    });
+    writeFileSync(join(root, "empty.yaml"), "# nothing yet\n---\napiVersion: v1\nkind: List\nitems: []\n");
+    const { documents, problems } = await loadManifests([root]);
+    expect(documents).toEqual([]);
+    expect(problems.map((problem) => [problem.file, problem.severity, problem.message])).toEqual([
+      [root, "error", "no objects found: the files are empty (or hold only empty lists)"],
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
@@ -77,24 +77,60 @@ export function parseManifests(
       continue;
     }
     if (value === null || value === undefined) continue;
-    documents.push({ file, doc, value });
+    for (const item of listItems(value)) documents.push({ file, doc, value: item });
   }
   return { documents, problems };
 }
 
-/** Reads and parses all manifests under the given paths. */
+/**
+ * The objects a document holds: the items of a kubectl `kind: List` (what `kubectl get -o yaml`
+ * prints) or of a top-level array, else the document itself.
+ */
+function listItems(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(listItems);
+  if (typeof value === "object" && value !== null) {
+    const { kind, items } = value as { kind?: unknown; items?: unknown };
+    if (typeof kind === "string" && kind.endsWith("List") && Array.isArray(items))
+      return items.flatMap(listItems);
+  }
+  return [value];
+}
+
+/**
+ * Reads and parses all manifests under the given paths (each file once, however it was named).
+ * Finding no object at all is an error: a wrong folder must not look like a valid one.
+ */
 export async function loadManifests(
   paths: readonly string[],
 ): Promise<{ documents: SourceDocument[]; problems: Problem[] }> {
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
-  for (const file of await expandPaths(paths)) {
+  const files = await expandPaths(paths);
+  if (files.length === 0) {
+    throw new UsageError(`${paths.join(", ")}: no .yaml, .yml or .json files found`);
+  }
+  const seen = new Set<string>();
+  for (const file of files) {
+    const real = await realpath(file).catch(() => file);
+    if (seen.has(real)) continue;
+    seen.add(real);
     const text = await readFile(file, "utf8").catch((error: unknown) => {
       throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
     });
     const parsed = parseManifests(file, text);
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);
+  }
+  if (documents.length === 0 && problems.length === 0) {
+    problems.push({
+      file: paths.join(", "),
+      doc: 0,
+      kind: "",
+      name: "",
+      path: "",
+      message: "no objects found: the files are empty (or hold only empty lists)",
+      severity: "error",
+    });
   }
   return { documents, problems };
 }

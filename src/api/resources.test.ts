@@ -38,8 +38,6 @@ describe("readResources", () => {
           metadata: { name: "s", namespace: "ns" },
           stringData: { a: "b" },
         },
-        "a scalar document",
-        [1, 2],
       ),
     );
     expect(problems).toEqual([]);
@@ -160,9 +158,29 @@ describe("readResources", () => {
         "ScaledObject",
         "worker",
         "apiVersion",
-        "ScaledObject is served as keda.sh/v1alpha1, not keda.sh/v1",
+        "ScaledObject is read as keda.sh/v1alpha1, not keda.sh/v1",
       ],
       [3, "", "c", "kind", "required field is missing"],
+    ]);
+  });
+
+  it("reports Tidal's kinds under another apiVersion or spelling, and documents that are not objects", () => {
+    const pool = { metadata: { name: "p" }, spec: { command: ["w"] } };
+    const { problems } = readResources(
+      docs(
+        { ...pool, apiVersion: "tidal.dev/v1", kind: "ProcessPool" },
+        { ...pool, apiVersion: "tidal.dev/v1alpha1", kind: "Processpool" },
+        { ...pool, apiVersion: "http.keda.sh/v1alpha1", kind: "HttpScaledObject" },
+        { ...so({}), apiVersion: undefined },
+        "a scalar document",
+      ),
+    );
+    expect(problems.map((problem) => `${problem.doc} ${problem.path}: ${problem.message}`)).toEqual([
+      "1 apiVersion: ProcessPool is read as tidal.dev/v1alpha1, not tidal.dev/v1",
+      '2 kind: unknown kind "Processpool" in tidal.dev/v1alpha1; did you mean "ProcessPool"?',
+      '3 kind: unknown kind "HttpScaledObject" in http.keda.sh/v1alpha1; did you mean "HTTPScaledObject"?',
+      "4 apiVersion: required field is missing (ScaledObject is keda.sh/v1alpha1)",
+      "5 : not a Kubernetes object: expected a mapping with apiVersion, kind and metadata",
     ]);
   });
 

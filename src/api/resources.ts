@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { didYouMean } from "../util/did-you-mean.ts";
-import { API_VERSION, convertLegacyDocuments } from "./legacy.ts";
+import { convertLegacyDocuments } from "./legacy.ts";
 import type { Problem, SourceDocument } from "./load.ts";
 import { describeIssues } from "./issues.ts";
 import { configMap, secret, type ConfigMap, type Secret } from "./schema/core.ts";
@@ -81,25 +81,36 @@ function nameOf(value: Record<string, unknown>): string {
   return "";
 }
 
-const KEDA_GROUP = "keda.sh";
-const KEDA_KINDS = ["ScaledObject", "ScaledJob", "TriggerAuthentication", "ClusterTriggerAuthentication"];
+/** The groups whose kinds are all Tidal's to read: any other kind in them is a typo. */
+const OWN_GROUPS = ["keda.sh", "tidal.dev", "http.keda.sh"];
+const KNOWN = [...KINDS.keys()].map((key) => {
+  const [apiVersion = "", kind = ""] = key.split(" ");
+  return { apiVersion, kind };
+});
 
 /**
- * Documents of other kinds are skipped, but a keda.sh document Tidal does not read is a typo that
- * would otherwise be silently ignored (as `kubectl apply` would reject it).
+ * Documents of other kinds are skipped, but one of Tidal's kinds under another apiVersion, or an
+ * unknown kind in one of Tidal's groups, is a typo that would otherwise be silently ignored (as
+ * `kubectl apply` would reject it).
  */
-function kedaKindProblem(value: Record<string, unknown>): { path: string; message: string } | undefined {
+function unreadKindProblem(value: Record<string, unknown>): { path: string; message: string } | undefined {
   const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion : "";
-  if (!apiVersion.startsWith(`${KEDA_GROUP}/`)) return undefined;
-  const kind = value.kind;
-  if (typeof kind !== "string" || kind === "") return { path: "kind", message: "required field is missing" };
-  if (!KEDA_KINDS.includes(kind)) {
-    return {
-      path: "kind",
-      message: `unknown kind "${kind}" in ${apiVersion}${didYouMean(kind, KEDA_KINDS)}`,
-    };
+  const kind = typeof value.kind === "string" ? value.kind : "";
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  const ownGroup = OWN_GROUPS.includes(group);
+  const known = KNOWN.find((entry) => entry.kind.toLowerCase() === kind.toLowerCase());
+  if (!ownGroup && known === undefined) return undefined;
+  if (kind === "") return { path: "kind", message: "required field is missing" };
+  if (known === undefined || known.kind !== kind) {
+    const candidates = ownGroup
+      ? KNOWN.filter((entry) => entry.apiVersion.startsWith(`${group}/`)).map((entry) => entry.kind)
+      : [known!.kind];
+    const where = apiVersion ? ` in ${apiVersion}` : "";
+    return { path: "kind", message: `unknown kind "${kind}"${where}${didYouMean(kind, candidates)}` };
   }
-  return { path: "apiVersion", message: `${kind} is served as ${API_VERSION}, not ${apiVersion}` };
+  if (apiVersion === "")
+    return { path: "apiVersion", message: `required field is missing (${kind} is ${known.apiVersion})` };
+  return { path: "apiVersion", message: `${kind} is read as ${known.apiVersion}, not ${apiVersion}` };
 }
 
 /** Sorts documents into typed resources; schema violations become problems naming the field. */
@@ -112,13 +123,24 @@ export function readResources(documents: readonly SourceDocument[]): {
   const conversions = convertLegacyDocuments(documents.map((document) => document.value));
   for (const [index, document] of documents.entries()) {
     const { value: converted, notes: conversionNotes } = conversions[index]!;
-    if (converted === null || typeof converted !== "object" || Array.isArray(converted)) continue;
+    if (converted === null || typeof converted !== "object" || Array.isArray(converted)) {
+      problems.push({
+        file: document.file,
+        doc: document.doc,
+        kind: "",
+        name: "",
+        path: "",
+        message: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata",
+        severity: "error",
+      });
+      continue;
+    }
     const value = converted as Record<string, unknown>;
     const entry = KINDS.get(`${String(value.apiVersion)} ${String(value.kind)}`);
     const kind = String(value.kind ?? "");
     const name = nameOf(value);
     if (entry === undefined) {
-      const problem = kedaKindProblem(value);
+      const problem = unreadKindProblem(value);
       if (problem)
         problems.push({ file: document.file, doc: document.doc, kind, name, severity: "error", ...problem });
       continue;

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { expectNoStackTrace, runTidal } from "../../test/cli/tidal-cli.ts";
+import { spawnSync } from "node:child_process";
+import { expectNoStackTrace, repositoryRoot, runTidal } from "../../test/cli/tidal-cli.ts";
 import { packageVersion } from "../util/version.ts";
 
 // Each test spawns `tidal` (a second or more per process on a busy machine): a generous budget, no timing assertions.
@@ -26,7 +27,29 @@ const SUBCOMMANDS: Record<string, string[]> = {
   ],
 };
 
+/** The machine's own Node when it is too old for type stripping (the case bin/tidal.js guards). */
+function oldSystemNode(): string | undefined {
+  const result = spawnSync("/usr/bin/node", ["-p", "process.versions.node"], { encoding: "utf8" });
+  const [major = 0, minor = 0] = (result.stdout ?? "").trim().split(".").map(Number);
+  return result.status === 0 && (major < 22 || (major === 22 && minor < 18)) ? "/usr/bin/node" : undefined;
+}
+
 describe("tidal (command line)", () => {
+  const oldNode = oldSystemNode();
+  it.skipIf(oldNode === undefined)(
+    "on a Node too old for type stripping, says what it needs and how to run it",
+    () => {
+      const result = spawnSync(oldNode!, ["bin/tidal.js", "--version"], {
+        cwd: repositoryRoot,
+        encoding: "utf8",
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^tidal: needs Node 22\.18 or newer, and this is Node \d+\.\d+\.\d+\.$/m);
+      expect(result.stderr).toContain("npx tidal");
+      expectNoStackTrace({ code: result.status, stdout: result.stdout, stderr: result.stderr });
+    },
+  );
+
   it("--help lists every command and the exit codes; no arguments prints the same help", async () => {
     const [help, bare] = await Promise.all([runTidal(["--help"]), runTidal([])]);
     expect(help.code).toBe(0);
