@@ -29,16 +29,12 @@ function problemsOf(spec: Record<string, unknown>): string[] {
 describe("readResources", () => {
   it("sorts documents into typed collections with KEDA's defaults, namespace default, and skips other kinds", () => {
     const { set, problems } = readResources(
-      docs(
-        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "worker" } },
-        so({}),
-        {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name: "s", namespace: "ns" },
-          stringData: { a: "b" },
-        },
-      ),
+      docs({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "worker" } }, so({}), {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "s", namespace: "ns" },
+        stringData: { a: "b" },
+      }),
     );
     expect(problems).toEqual([]);
     expect(set.scaledObjects).toHaveLength(1);
@@ -153,13 +149,7 @@ describe("readResources", () => {
         "kind",
         'unknown kind "ScaledObjekt" in keda.sh/v1alpha1; did you mean "ScaledObject"?',
       ],
-      [
-        2,
-        "ScaledObject",
-        "worker",
-        "apiVersion",
-        "ScaledObject is read as keda.sh/v1alpha1, not keda.sh/v1",
-      ],
+      [2, "ScaledObject", "worker", "apiVersion", "ScaledObject is read as keda.sh/v1alpha1, not keda.sh/v1"],
       [3, "", "c", "kind", "required field is missing"],
     ]);
   });
