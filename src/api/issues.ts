@@ -11,9 +11,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return result;
 }
 
-function describe(value: unknown): string {
+/**
+ * Fields whose values may be secrets (Secret and ConfigMap data, environment values, trigger
+ * metadata): messages about them say what type was written, never the value.
+ */
+function mayHoldSecret(path: readonly PropertyKey[]): boolean {
+  return (
+    path.some((part) => part === "data" || part === "stringData" || part === "env" || part === "metadata") &&
+    !(path.length >= 1 && path[0] === "metadata")
+  );
+}
+
+function describe(value: unknown, concealed = false): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
+  if (concealed)
+    return Array.isArray(value) ? "a list" : `a${typeof value === "object" ? "n" : ""} ${typeof value}`;
   if (typeof value === "string")
     return `"${value.length > 40 ? `${value.slice(0, 37)}...` : value}" (a string)`;
   if (Array.isArray(value)) return "a list";
@@ -88,7 +101,10 @@ export function describeIssues(
 ): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const issue of issues) {
-    const written = valueAt(input, issue.path);
+    const concealed = mayHoldSecret(issue.path);
+    const raw = valueAt(input, issue.path);
+    const written = concealed ? undefined : raw;
+    const shown = describe(raw, concealed);
     const path = formatPath(issue.path);
     switch (issue.code) {
       case "unrecognized_keys":
@@ -100,7 +116,7 @@ export function describeIssues(
         }
         break;
       case "invalid_type": {
-        if (written === undefined) {
+        if (raw === undefined) {
           problems.push({ path, message: "required field is missing" });
           break;
         }
@@ -110,9 +126,10 @@ export function describeIssues(
           issue.expected === "number" &&
           written.trim() !== "" &&
           Number.isFinite(Number(written));
+        const unquoted = issue.expected === "string" && (typeof raw === "number" || typeof raw === "boolean");
         problems.push({
           path,
-          message: `expected ${expected}, got ${describe(written)}${quotedNumber ? "; write it without quotes" : ""}`,
+          message: `expected ${expected}, got ${shown}${quotedNumber ? "; write it without quotes" : ""}${unquoted ? "; put it in quotes" : ""}`,
         });
         break;
       }
@@ -126,7 +143,7 @@ export function describeIssues(
         else
           problems.push({
             path,
-            message: `must be ${issue.inclusive ? "≥" : ">"} ${issue.minimum} (got ${String(written)})`,
+            message: `must be ${issue.inclusive ? "≥" : ">"} ${issue.minimum}${concealed ? "" : ` (got ${String(raw)})`}`,
           });
         break;
       case "too_big":
@@ -135,20 +152,20 @@ export function describeIssues(
         else
           problems.push({
             path,
-            message: `must be ${issue.inclusive ? "≤" : "<"} ${issue.maximum} (got ${String(written)})`,
+            message: `must be ${issue.inclusive ? "≤" : "<"} ${issue.maximum}${concealed ? "" : ` (got ${String(raw)})`}`,
           });
         break;
       case "invalid_value":
         problems.push({
           path,
-          message: `must be ${issue.values.length === 1 ? "" : "one of "}${issue.values.map((value) => JSON.stringify(value)).join(", ")}, got ${describe(written)}`,
+          message: `must be ${issue.values.length === 1 ? "" : "one of "}${issue.values.map((value) => JSON.stringify(value)).join(", ")}, got ${shown}`,
         });
         break;
       case "not_multiple_of":
-        problems.push({ path, message: `must be an integer, got ${describe(written)}` });
+        problems.push({ path, message: `must be an integer, got ${shown}` });
         break;
       case "invalid_union":
-        problems.push({ path, message: `has an unexpected type: ${describe(written)}` });
+        problems.push({ path, message: `has an unexpected type: ${shown}` });
         break;
       default:
         problems.push({ path, message: issue.message });

@@ -91,7 +91,7 @@ describe("readResources", () => {
       "spec.triggers: expected a list, got an object",
     ]);
     expect(problemsOf({ triggers: [{ type: "redis", metadata: { listLength: 5 } }] })).toEqual([
-      "spec.triggers[0].metadata.listLength: expected a string, got 5 (a number)",
+      "spec.triggers[0].metadata.listLength: expected a string, got a number; put it in quotes",
     ]);
   });
 
@@ -171,6 +171,27 @@ describe("readResources", () => {
       '3 kind: unknown kind "HttpScaledObject" in http.keda.sh/v1alpha1; did you mean "HTTPScaledObject"?',
       "4 apiVersion: required field is missing (ScaledObject is keda.sh/v1alpha1)",
       "5 : not a Kubernetes object: expected a mapping with apiVersion, kind and metadata",
+    ]);
+  });
+
+  it("never shows the value of a field that may hold a secret in a message", () => {
+    const { problems } = readResources(
+      docs(
+        { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { password: 9876543210 } },
+        {
+          apiVersion: "tidal.dev/v1alpha1",
+          kind: "ProcessPool",
+          metadata: { name: "p" },
+          spec: { command: ["w"], env: [{ name: "TOKEN", value: 31415926535 }] },
+        },
+        so({ triggers: [{ type: "redis", metadata: { password: 2718281828 } }] }),
+      ),
+    );
+    const messages = problems.map((problem) => `${problem.path}: ${problem.message}`);
+    expect(messages).toEqual([
+      "stringData.password: expected a string, got a number; put it in quotes",
+      "spec.env[0].value: expected a string, got a number; put it in quotes",
+      "spec.triggers[0].metadata.password: expected a string, got a number; put it in quotes",
     ]);
   });
 

@@ -107,7 +107,7 @@ const EXPECTED: Record<string, Omit<JsonProblem, "file" | "doc" | "kind">[]> = {
     {
       name: "wrong-types",
       path: "spec.triggers[0].metadata.listLength",
-      message: "expected a string, got 5 (a number)",
+      message: "expected a string, got a number; put it in quotes",
       severity: "error",
     },
   ],
