@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { renderTrace } from "../engine/decide.ts";
 import type { DecisionTrace } from "../engine/types.ts";
-import { TidalError, messageOf } from "../util/errors.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { outputOption } from "./options.ts";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:9090";
@@ -21,16 +21,8 @@ Example:
   tidal explain orders --server http://127.0.0.1:9090 --output json`,
     )
     .action(async (name: string, options: { server: string; namespace?: string; output: string }) => {
-      let base: URL;
-      try {
-        base = new URL(options.server);
-      } catch {
-        throw new TidalError(
-          "TIDAL_E_USAGE",
-          `--server must be a URL such as ${DEFAULT_SERVER}, got "${options.server}"`,
-          { exitCode: 2 },
-        );
-      }
+      if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
+      const base = serverUrl(options.server);
       const url = new URL(
         `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`,
         base.href.endsWith("/") ? base : `${base.href}/`,
@@ -42,14 +34,51 @@ Example:
       } catch (error) {
         throw new TidalError(
           "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${messageOf(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
+          `cannot reach the status API at ${base.origin} (${causeOf(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
         );
       }
-      const body = (await response.json().catch(() => ({}))) as DecisionTrace & { error?: string };
-      if (!response.ok)
-        throw new TidalError("TIDAL_E_EXPLAIN", body.error ?? `status API answered ${response.status}`);
+      const body = (await response.json().catch(() => undefined)) as
+        (DecisionTrace & { error?: unknown }) | undefined;
+      if (!response.ok && typeof body?.error === "string")
+        throw new TidalError("TIDAL_E_EXPLAIN", body.error);
+      if (!response.ok || !isTrace(body)) {
+        throw new TidalError(
+          "TIDAL_E_EXPLAIN",
+          `${base.origin} answered${response.ok ? "" : ` ${response.status}`}, but not as Tidal's status API; pass --server with the address \`tidal run\` prints as statusApi`,
+        );
+      }
       process.stdout.write(
         options.output === "json" ? `${JSON.stringify(body, null, 2)}\n` : `${renderTrace(body)}\n`,
       );
     });
+}
+
+/** The --server URL: http(s), without credentials (they would end up in messages). */
+function serverUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--server must be a URL such as ${DEFAULT_SERVER}, got "${text}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--server must be an http:// or https:// URL, got ${url.protocol}`);
+  if (url.username !== "" || url.password !== "")
+    throw new UsageError("--server must not contain a user name or password: the status API has no login");
+  return url;
+}
+
+/** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === "string") return cause.code;
+  if (typeof cause?.message === "string") return cause.message;
+  return messageOf(error);
+}
+
+function isTrace(body: unknown): body is DecisionTrace {
+  const trace = body as Partial<DecisionTrace> | undefined;
+  return (
+    typeof trace?.desiredReplicas === "number" && Array.isArray(trace.steps) && Array.isArray(trace.triggers)
+  );
 }
