@@ -115,6 +115,24 @@ describe("tidal (command line)", () => {
     for (const result of [validate, simulate, unknown, choice, argument]) expectNoStackTrace(result);
   });
 
+  it("tidal run names a bad timeout's source, equal ports, and a state folder it cannot use, before starting", async () => {
+    const manifest = "examples/quickstart/";
+    const [fromEnv, samePorts, stateInFile] = await Promise.all([
+      runTidal(["run", "-f", manifest, "--port", "0"], { env: { KEDA_HTTP_DEFAULT_TIMEOUT: "3s" } }),
+      runTidal(["run", "-f", manifest, "--port", "18080", "--http-port", "18080"]),
+      runTidal(["run", "-f", manifest, "--port", "0", "--http-port", "0", "--state-dir", "package.json"]),
+    ]);
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain(
+      'KEDA_HTTP_DEFAULT_TIMEOUT must be a whole number of milliseconds from 1 to 2147483647, got "3s"',
+    );
+    expect(samePorts.code).toBe(2);
+    expect(samePorts.stderr).toContain("--port and --http-port must differ (both are 18080)");
+    expect(stateInFile.code).toBe(2);
+    expect(stateInFile.stderr).toContain("--state-dir package.json: cannot keep state there (ENOTDIR)");
+    for (const result of [fromEnv, samePorts, stateInFile]) expectNoStackTrace(result);
+  });
+
   it("a file that does not exist is a usage error naming it", async () => {
     const result = await runTidal(["validate", "-f", "test/fixtures/manifests/no-such-file.yaml"]);
     expect(result).toMatchObject({ code: 2, stdout: "" });

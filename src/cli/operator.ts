@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { portNumber, timeoutMilliseconds } from "./options.ts";
+import { measurementTimeout, measurementTimeoutOption, portNumber } from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
@@ -54,11 +54,7 @@ export function operatorCommand(): Command {
       "--cert-dir <dir>",
       "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
     )
-    .addOption(
-      new Option("--timeout <ms>", "deadline of each measurement in milliseconds")
-        .env("KEDA_HTTP_DEFAULT_TIMEOUT")
-        .default("3000"),
-    )
+    .addOption(measurementTimeoutOption())
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
     .addHelpText(
       "after",
@@ -72,9 +68,10 @@ Examples:
   tidal operator --kubeconfig ~/.kube/config --local
   tidal operator --leader-elect            (in cluster; see deploy/)`,
     )
-    .action(async (options: OperatorCommandOptions) => {
+    .action(async (options: OperatorCommandOptions, command: Command) => {
       const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
-      const timeoutMs = timeoutMilliseconds(options.timeout);
+      const timeoutMs = measurementTimeout(command);
+      const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");
       const metricsBindAddress =
         options.local && options.metricsBindAddress === ":8080"
           ? "127.0.0.1:8080"
@@ -91,7 +88,7 @@ Examples:
           leaseNamespace:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
           local: options.local ?? false,
-          metricsServerPort: portNumber(options.metricsServerPort, "--metrics-server-port"),
+          metricsServerPort,
           metricsBindAddress,
           ...(options.certDir ? { certDir: options.certDir } : {}),
           clusterObjectNamespace:

@@ -123,7 +123,7 @@ describe("port and timeout values", () => {
   it("accepts ports 0–65535 and names the option otherwise, as a usage error", () => {
     expect(portNumber("0", "--port")).toBe(0);
     expect(portNumber("65535", "--port")).toBe(65535);
-    for (const bad of ["65536", "-1", "80.5", "http"]) {
+    for (const bad of ["65536", "-1", "80.5", "http", "", " ", "0x50", "1e3"]) {
       expect(() => portNumber(bad, "--http-port")).toThrow(
         expect.objectContaining({
           exitCode: 2,
@@ -133,15 +133,19 @@ describe("port and timeout values", () => {
     }
   });
 
-  it("accepts a positive number of milliseconds for --timeout", () => {
+  it("accepts a positive number of milliseconds a timer can wait for --timeout", () => {
     expect(timeoutMilliseconds("250")).toBe(250);
-    for (const bad of ["0", "-5", "1.5", "soon"]) {
+    expect(timeoutMilliseconds("2147483647")).toBe(2147483647);
+    for (const bad of ["0", "-5", "1.5", "soon", "", "1e3", "99999999999"]) {
       expect(() => timeoutMilliseconds(bad)).toThrow(
         expect.objectContaining({
           exitCode: 2,
-          message: `--timeout must be a positive number of milliseconds, got "${bad}"`,
+          message: `--timeout must be a whole number of milliseconds from 1 to 2147483647, got "${bad}"`,
         }),
       );
     }
+    expect(() => timeoutMilliseconds("3s", "KEDA_HTTP_DEFAULT_TIMEOUT")).toThrow(
+      /^KEDA_HTTP_DEFAULT_TIMEOUT must be/,
+    );
   });
 });

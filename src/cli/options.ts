@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { TidalError } from "../util/errors.ts";
 
 /** `-f, --filename PATH...`: files or folders of manifests, as kubectl spells it. */
@@ -31,18 +31,37 @@ function usageError(message: string): TidalError {
 
 /** A port option's value: a whole number from 0 (any free port) to 65535. */
 export function portNumber(value: string, option: string): number {
-  const port = Number(value);
+  const port = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw usageError(`${option} must be a port number from 0 to 65535, got "${value}"`);
   }
   return port;
 }
 
-/** `--timeout`'s value: a positive whole number of milliseconds. */
-export function timeoutMilliseconds(value: string): number {
-  const timeoutMs = Number(value);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw usageError(`--timeout must be a positive number of milliseconds, got "${value}"`);
+/** The longest delay a Node timer takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timeout's value: a positive whole number of milliseconds a timer can wait (`--timeout` by default). */
+export function timeoutMilliseconds(value: string, option = "--timeout"): number {
+  const timeoutMs = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS) {
+    throw usageError(
+      `${option} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got "${value}"`,
+    );
   }
   return timeoutMs;
+}
+
+/** `--timeout <ms>` of the long-running commands, defaulting to KEDA's KEDA_HTTP_DEFAULT_TIMEOUT. */
+export function measurementTimeoutOption(): Option {
+  return new Option("--timeout <ms>", "deadline of each measurement in milliseconds")
+    .env("KEDA_HTTP_DEFAULT_TIMEOUT")
+    .default("3000");
+}
+
+/** That option's value; an error names the environment variable when the value came from it. */
+export function measurementTimeout(command: Command): number {
+  const source =
+    command.getOptionValueSource("timeout") === "env" ? "KEDA_HTTP_DEFAULT_TIMEOUT" : "--timeout";
+  return timeoutMilliseconds(String(command.getOptionValue("timeout")), source);
 }

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { resolve } from "node:path";
 import { validateManifests } from "../api/validate.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
@@ -10,9 +9,10 @@ import { standaloneProblems } from "../runtime/standalone/standalone-problems.ts
 import { createStatusServer, listen } from "../runtime/standalone/status-server.ts";
 import { StateStore } from "../runtime/state-store.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
-import { TidalError, messageOf } from "../util/errors.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
-import { filenameOption, portNumber, timeoutMilliseconds } from "./options.ts";
+import { filenameOption, measurementTimeout, measurementTimeoutOption, portNumber } from "./options.ts";
+import { usableStateDir } from "./state-dir.ts";
 import { useColor } from "./table.ts";
 import { watchManifestPaths } from "./watch-files.ts";
 import { formatProblem } from "./validate.ts";
@@ -52,11 +52,7 @@ export function runCommand(): Command {
     .addOption(
       new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"),
     )
-    .addOption(
-      new Option("--timeout <ms>", "deadline of each measurement in milliseconds").default(
-        process.env.KEDA_HTTP_DEFAULT_TIMEOUT ?? "3000",
-      ),
-    )
+    .addOption(measurementTimeoutOption())
     .addOption(
       new Option(
         "--log-format <format>",
@@ -78,10 +74,13 @@ ProcessPool scales from zero.
 Example:
   tidal run -f examples/redis-worker/`,
     )
-    .action(async (options: RunOptions) => {
+    .action(async (options: RunOptions, command: Command) => {
       const port = portNumber(options.port, "--port");
       const httpPort = portNumber(options.httpPort, "--http-port");
-      const timeoutMs = timeoutMilliseconds(options.timeout);
+      if (port !== 0 && port === httpPort)
+        throw new UsageError(`--port and --http-port must differ (both are ${port})`);
+      const timeoutMs = measurementTimeout(command);
+      const stateDir = await usableStateDir(options.stateDir);
       const initial = await loadValid(options.filename);
       if (initial.errors.length > 0) {
         throw new TidalError(
@@ -117,7 +116,7 @@ Example:
       });
       const runner = new StandaloneRunner({
         scheduler,
-        store: new StateStore(resolve(options.stateDir)),
+        store: new StateStore(stateDir),
         metrics,
         events,
         logger,
