@@ -49,15 +49,16 @@ export function usesFormula(object: ScaledObject): boolean {
 }
 
 /**
- * Parses the triggers of an object as validation sees them: authentication parameters are
- * resolved from documents in the same files when possible; what only the cluster knows
- * (secrets not in the files, the target's environment) is left unresolved, not reported missing.
+ * Prepares an object's triggers from the files alone: authentication parameters come from the
+ * (Cluster)TriggerAuthentications and Secrets in the files when they are there, environment
+ * values never (they belong to the workload). `onMissingAuth` hears of references to objects
+ * the files do not hold.
  */
-async function prepareTriggersForValidation(
+export async function prepareTriggersFromFiles(
   object: ScaledObject | ScaledJob,
   set: ManifestSet,
-  report: ProblemSink,
   asMetricSource: boolean,
+  onMissingAuth: (index: number, kind: string, name: string) => void = () => {},
 ): Promise<PreparedTrigger[]> {
   const sources = manifestAuthSources(set);
   const namespace = object.metadata.namespace ?? "default";
@@ -73,11 +74,7 @@ async function prepareTriggersForValidation(
           : await sources.triggerAuthentication(namespace, reference.name);
       if (known === undefined) {
         unresolved.add("auth");
-        report(
-          `spec.triggers[${index}].authenticationRef.name`,
-          `${reference.kind} "${reference.name}" is not in the given files; its parameters were not checked`,
-          "warning",
-        );
+        onMissingAuth(index, reference.kind, reference.name);
       } else {
         try {
           authParams = await resolveAuthParams(reference, sources, {
@@ -96,6 +93,15 @@ async function prepareTriggersForValidation(
     );
   }
   return prepared;
+}
+
+function missingAuthReporter(report: ProblemSink) {
+  return (index: number, kind: string, name: string) =>
+    report(
+      `spec.triggers[${index}].authenticationRef.name`,
+      `${kind} "${name}" is not in the given files; its parameters were not checked`,
+      "warning",
+    );
 }
 
 function reportTriggerProblems(
@@ -285,7 +291,12 @@ async function validateScaledObject(
 ) {
   const report = sinkFor(loaded, problems);
   checkScaledObject(loaded.object, report);
-  const prepared = await prepareTriggersForValidation(loaded.object, set, report, usesFormula(loaded.object));
+  const prepared = await prepareTriggersFromFiles(
+    loaded.object,
+    set,
+    usesFormula(loaded.object),
+    missingAuthReporter(report),
+  );
   reportTriggerProblems(prepared, report, strict);
 }
 
@@ -297,7 +308,7 @@ async function validateScaledJob(
 ) {
   const report = sinkFor(loaded, problems);
   checkScaledJob(loaded.object, report);
-  const prepared = await prepareTriggersForValidation(loaded.object, set, report, false);
+  const prepared = await prepareTriggersFromFiles(loaded.object, set, false, missingAuthReporter(report));
   reportTriggerProblems(prepared, report, strict);
 }
 

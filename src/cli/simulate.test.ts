@@ -358,6 +358,48 @@ describe("tidal simulate: bad input", () => {
     }
   });
 
+  it("reads a trigger's parameters from a TriggerAuthentication and Secret in the same file", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      `${DIR}/rabbitmq-auth.yaml`,
+      "--metrics",
+      `${DIR}/orders.csv`,
+      "-o",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as Output;
+    // 100 messages at 20 per replica: five replicas wanted, and activation from zero on the first poll.
+    expect(output.steps[0]).toMatchObject({ t: 0, replicas: 1, active: true });
+    expect(Math.max(...output.steps.map((step) => step.desired))).toBe(5);
+  });
+
+  it("refuses a simulated time over a week, and a chart path that is one of its inputs or cannot be written", async () => {
+    const trace = `${DIR}/burst.csv`;
+    const before = readFileSync(trace, "utf8");
+    const [unixTimes, longDuration, overwrite, noFolder] = await Promise.all([
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/unix-times.csv`]),
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--duration", "1e9"]),
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--plot", trace]),
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--plot", "/no-such-folder/x.svg"]),
+    ]);
+    expect(unixTimes.code).toBe(2);
+    expect(unixTimes.stderr).toContain(
+      `${DIR}/unix-times.csv: the last t is 1700000030, more than a week; t counts seconds from the start of the trace (for Unix times, subtract the first one)`,
+    );
+    expect(longDuration).toMatchObject({
+      code: 2,
+      stderr: "tidal: --duration must be at most 604800 seconds (a week), got 1000000000\n",
+    });
+    expect(overwrite.code).toBe(2);
+    expect(overwrite.stderr).toContain(`--plot ${trace} would overwrite the input ${trace}`);
+    expect(readFileSync(trace, "utf8")).toBe(before);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toContain("--plot /no-such-folder/x.svg: cannot write the chart (ENOENT)");
+    for (const result of [unixTimes, longDuration, overwrite, noFolder]) expectNoStackTrace(result);
+  });
+
   it("usage mistakes exit 2 with the rule they broke", async () => {
     const [both, neither, noRate, badInitial, missingTrace, invalidManifest] = await Promise.all([
       runTidal([

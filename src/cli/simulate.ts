@@ -1,13 +1,13 @@
 import { Command, Option } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { usesFormula, validateManifests } from "../api/validate.ts";
+import { prepareTriggersFromFiles, usesFormula, validateManifests } from "../api/validate.ts";
 import { parseQuantity } from "../engine/quantity.ts";
 import type { TriggerMetricSpec } from "../engine/types.ts";
-import { prepareTrigger } from "../scalers/prepared-trigger.ts";
 import { parseArrivals, parseMetricTrace } from "../simulate/csv.ts";
 import { renderSvg, simulate, simulateWorkload, type SimulationStep } from "../simulate/index.ts";
-import { TidalError, UsageError } from "../util/errors.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
 import { formatNumber, renderTable } from "./table.ts";
 
@@ -56,13 +56,9 @@ async function loadScaledObject(file: string, name: string | undefined) {
   }
   const object = (candidates[0] as { object: ScaledObject }).object;
   const asMetricSource = usesFormula(object);
+  const preparedTriggers = await prepareTriggersFromFiles(object, set, asMetricSource);
   const metricSpecs = object.spec.triggers.map((trigger, index): TriggerMetricSpec => {
-    const prepared = prepareTrigger(
-      trigger,
-      index,
-      { authParams: {}, resolvedEnv: {}, unresolved: new Set(["auth", "env"]) },
-      { asMetricSource },
-    );
+    const prepared = preparedTriggers[index]!;
     if (prepared.resource) {
       const { name, targetType, value } = prepared.resource;
       // The trace gives the per-pod average the HPA would read from the pods (percent for Utilization).
@@ -159,6 +155,8 @@ Examples:
       if ((options.metrics === undefined) === (options.workload === undefined)) {
         throw new UsageError("give exactly one of --metrics TRACE.csv or --workload ARRIVALS.csv");
       }
+      if (options.plot !== undefined)
+        refuseInputAsPlot(options.plot, [options.filename, options.metrics, options.workload]);
       const { object, metricSpecs } = await loadScaledObject(options.filename, options.name);
       const initialReplicas =
         numberOption(options.initialReplicas, "--initial-replicas", 0) ?? object.spec.minReplicaCount;
@@ -171,7 +169,7 @@ Examples:
       let duration: number;
       if (options.metrics !== undefined) {
         const trace = parseMetricTrace(options.metrics, await readText(options.metrics));
-        duration = numberOption(options.duration, "--duration", 1) ?? (trace.rows.at(-1)?.t ?? 0) + tail;
+        duration = simulatedSeconds(options, trace.rows.at(-1)?.t ?? 0, tail, options.metrics);
         const result = inFile(options.metrics, () =>
           simulate({
             scaledObject: object,
@@ -199,7 +197,7 @@ Examples:
           options.workload as string,
           await readText(options.workload as string),
         );
-        duration = numberOption(options.duration, "--duration", 1) ?? (arrivals.at(-1)?.t ?? 0) + tail;
+        duration = simulatedSeconds(options, arrivals.at(-1)?.t ?? 0, tail, options.workload as string);
         const result = simulateWorkload({
           scaledObject: object,
           metricSpecs,
@@ -223,7 +221,13 @@ Examples:
             title: `ScaledObject ${object.metadata.name} (${options.mode} mode)`,
           },
         );
-        await writeFile(options.plot, svg);
+        await writeFile(options.plot, svg).catch((error: unknown) => {
+          const code = (error as { code?: unknown }).code;
+          throw new UsageError(
+            `--plot ${options.plot}: cannot write the chart (${typeof code === "string" ? code : messageOf(error)}); pass a path in an existing folder`,
+          );
+        });
+        process.stderr.write(`wrote ${options.plot}\n`);
       }
       if (options.output === "json") {
         const json = {
@@ -248,6 +252,36 @@ Examples:
           .map(([key, value]) => `${key}: ${formatNumber(value)}`)
           .join("\n")}\n`,
       );
-      if (options.plot) process.stderr.write(`wrote ${options.plot}\n`);
     });
+}
+
+/** The longest stretch `simulate` replays: a week, at one step per polling interval or second. */
+const MAX_SIMULATED_SECONDS = 7 * 24 * 3600;
+
+/** --duration, or the trace's end plus a tail long enough to see the scale-in; a week at most. */
+function simulatedSeconds(
+  options: { duration?: string },
+  lastT: number,
+  tail: number,
+  traceFile: string,
+): number {
+  const asked = numberOption(options.duration, "--duration", 1);
+  if (asked !== undefined && asked > MAX_SIMULATED_SECONDS) {
+    throw new UsageError(
+      `--duration must be at most ${MAX_SIMULATED_SECONDS} seconds (a week), got ${asked}`,
+    );
+  }
+  if (asked === undefined && lastT > MAX_SIMULATED_SECONDS) {
+    throw new UsageError(
+      `${traceFile}: the last t is ${lastT}, more than a week; t counts seconds from the start of the trace (for Unix times, subtract the first one), or pass --duration`,
+    );
+  }
+  return asked ?? lastT + tail;
+}
+
+/** A chart must never overwrite one of the inputs. */
+function refuseInputAsPlot(plot: string, inputs: readonly (string | undefined)[]): void {
+  const input = inputs.find((path) => path !== undefined && resolve(path) === resolve(plot));
+  if (input !== undefined)
+    throw new UsageError(`--plot ${plot} would overwrite the input ${input}; pass another path`);
 }
