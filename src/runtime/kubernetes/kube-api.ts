@@ -1,5 +1,8 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { existsSync } from "node:fs";
 import { Agent, request, type RequestOptions } from "node:https";
+import { homedir } from "node:os";
+import { join } from "node:path";
 
 /** An error answer from the API server, with its HTTP status and the Status object's reason. */
 export class KubeApiError extends Error {
@@ -31,7 +34,20 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 export function loadKubeConfig(file?: string): KubeConfig {
   const config = new KubeConfig();
   if (file) config.loadFromFile(file);
-  else config.loadFromDefault();
+  else {
+    // With nothing to read, the client would quietly try http://localhost:8080 forever.
+    const env = process.env;
+    if (
+      !env.KUBECONFIG &&
+      !env.KUBERNETES_SERVICE_HOST &&
+      !existsSync(join(homedir(), ".kube", "config"))
+    ) {
+      throw new Error(
+        "no cluster configured: pass --kubeconfig FILE or set KUBECONFIG (inside a Pod, its service account is used)",
+      );
+    }
+    config.loadFromDefault();
+  }
   if (config.getCurrentCluster() === null) throw new Error("the kubeconfig names no current cluster");
   return config;
 }
