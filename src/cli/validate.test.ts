@@ -249,6 +249,11 @@ describe("tidal validate: the seed articles' YAML", () => {
     expect(result).toEqual({ code: 0, stdout: "", stderr: "4 resources valid\n" });
   });
 
+  it("counts Tidal's own kinds too (the quickstart's ProcessPool and HTTPScaledObject)", async () => {
+    const result = await runTidal(["validate", "-f", "examples/quickstart/"]);
+    expect(result).toEqual({ code: 0, stdout: "", stderr: "2 resources valid\n" });
+  });
+
   it("azure-servicebus is not a Tidal scaler: the Service Bus function example is an error saying so", async () => {
     const result = await runTidal(["validate", "-f", `${SEEDS}/keda-service-bus-function-legacy.yaml`]);
     expect(result.code).toBe(1);

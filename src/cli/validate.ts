@@ -54,7 +54,9 @@ Examples:
           set.scaledObjects.length +
           set.scaledJobs.length +
           set.triggerAuthentications.length +
-          set.clusterTriggerAuthentications.length;
+          set.clusterTriggerAuthentications.length +
+          set.processPools.length +
+          set.httpScaledObjects.length;
         const warnings = problems.length - errors;
         const summary =
           errors === 0
