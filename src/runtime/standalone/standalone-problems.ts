@@ -21,6 +21,19 @@ export function standaloneProblems(set: ManifestSet): Problem[] {
       });
     }
   }
+  for (const loaded of set.scaledJobs) {
+    const command = loaded.object.spec.jobTargetRef.template.spec.containers[0]?.command;
+    if (command !== undefined && command.length > 0) continue;
+    problems.push({
+      file: loaded.file,
+      doc: loaded.doc,
+      kind: "ScaledJob",
+      name: loaded.object.metadata.name,
+      path: "spec.jobTargetRef.template.spec.containers[0].command",
+      message: "required to run jobs as local processes (tidal run does not use the image)",
+      severity: "error",
+    });
+  }
   for (const loaded of set.scaledObjects) {
     const { metadata, spec } = loaded.object;
     const ref = spec.scaleTargetRef;
