@@ -218,6 +218,16 @@ describe("validateSet: scalingModifiers", () => {
 });
 
 describe("validateSet: objects together", () => {
+  it("an object defined twice (same kind, namespace and name) is an error on the second", async () => {
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { a: "b" } };
+    expect(
+      await check([scaledObject("a", {}), secret, scaledObject("a", {}), secret, scaledJob("a", {})]),
+    ).toEqual([
+      'ScaledObject/a metadata.name: ScaledObject "a" is already defined at m.yaml:1; give each object its own name',
+      'Secret/s metadata.name: Secret "s" is already defined at m.yaml:2; give each object its own name',
+    ]);
+  });
+
   it("two ScaledObjects may not scale the same target or own the same HPA", async () => {
     const first = scaledObject("a", {});
     const second = scaledObject("b", { scaleTargetRef: { name: "a" } });

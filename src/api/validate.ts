@@ -338,10 +338,40 @@ function validateAuthentication(
 }
 
 /** Two ScaledObjects in a namespace must not scale the same target or own the same HPA. */
-function checkConflicts(set: ManifestSet, problems: Problem[]): void {
+/**
+ * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the
+ * files leave it unclear, so the second is an error. Returns the second ones.
+ */
+function checkDuplicates(set: ManifestSet, problems: Problem[]): Set<unknown> {
+  const duplicates = new Set<unknown>();
+  for (const collection of Object.values(set) as Loaded<{
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }>[][]) {
+    const seen = new Map<string, Loaded<unknown>>();
+    for (const loaded of collection) {
+      const { kind, metadata } = loaded.object;
+      const key = `${metadata.namespace ?? ""}/${metadata.name}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, loaded);
+        continue;
+      }
+      duplicates.add(loaded);
+      sinkFor(loaded, problems)(
+        "metadata.name",
+        `${kind} "${metadata.name}" is already defined at ${first.file}:${first.doc}; give each object its own name`,
+      );
+    }
+  }
+  return duplicates;
+}
+
+function checkConflicts(set: ManifestSet, problems: Problem[], duplicates: Set<unknown>): void {
   const targets = new Map<string, Loaded<ScaledObject>>();
   const hpas = new Map<string, Loaded<ScaledObject>>();
   for (const loaded of set.scaledObjects) {
+    if (duplicates.has(loaded)) continue;
     const { metadata, spec } = loaded.object;
     const ref = spec.scaleTargetRef;
     const target = `${metadata.namespace}/${ref.apiVersion ?? "apps/v1"}/${ref.kind ?? "Deployment"}/${ref.name}`;
@@ -374,7 +404,7 @@ export async function validateSet(set: ManifestSet, options: ValidationOptions =
   for (const loaded of [...set.triggerAuthentications, ...set.clusterTriggerAuthentications]) {
     validateAuthentication(loaded as never, problems);
   }
-  checkConflicts(set, problems);
+  checkConflicts(set, problems, checkDuplicates(set, problems));
   return problems;
 }
 
