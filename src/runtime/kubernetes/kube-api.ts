@@ -37,11 +37,7 @@ export function loadKubeConfig(file?: string): KubeConfig {
   else {
     // With nothing to read, the client would quietly try http://localhost:8080 forever.
     const env = process.env;
-    if (
-      !env.KUBECONFIG &&
-      !env.KUBERNETES_SERVICE_HOST &&
-      !existsSync(join(homedir(), ".kube", "config"))
-    ) {
+    if (!env.KUBECONFIG && !env.KUBERNETES_SERVICE_HOST && !existsSync(join(homedir(), ".kube", "config"))) {
       throw new Error(
         "no cluster configured: pass --kubeconfig FILE or set KUBECONFIG (inside a Pod, its service account is used)",
       );
