@@ -296,6 +296,28 @@ describe("validateSet: authentication", () => {
     ).toEqual([]);
   });
 
+  it("a key missing from a Secret in the files is an error, a parameter the scaler never reads a warning", async () => {
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { host: "amqp://u:p@h:5672/", password: "pw" },
+    };
+    const object = scaledObject("a", {
+      triggers: [{ type: "rabbitmq", metadata: { queueName: "q" }, authenticationRef: { name: "ta" } }],
+    });
+    const ta = auth("ta", {
+      secretTargetRef: [
+        { parameter: "host", name: "s", key: "hots" },
+        { parameter: "hots", name: "s", key: "host" },
+      ],
+    });
+    expect(await check([secret, ta, object])).toEqual([
+      'ScaledObject/a spec.triggers[0].authenticationRef: TriggerAuthentication "ta": Secret "s" has no key "hots" (parameter host)',
+      'ScaledObject/a spec.triggers[0].authenticationRef: warning: TriggerAuthentication "ta" sets parameter "hots", which rabbitmq does not read from an authentication; did you mean "host"?',
+    ]);
+  });
+
   it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
     expect(
       await check([

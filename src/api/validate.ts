@@ -1,16 +1,18 @@
 import { manifestAuthSources } from "../auth/manifest-sources.ts";
-import { resolveAuthParams } from "../auth/resolve.ts";
+import { AuthResolutionError, resolveAuthParams } from "../auth/resolve.ts";
 import { parseControlAnnotations } from "../engine/annotations.ts";
 import { compileFormula } from "../engine/formula/compile.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { prepareTrigger, type PreparedTrigger } from "../scalers/prepared-trigger.ts";
+import { findScaler } from "../scalers/registry.ts";
+import { didYouMean } from "../util/did-you-mean.ts";
 import { messageOf } from "../util/errors.ts";
 import { loadManifests, type Problem } from "./load.ts";
 import { readResources, type Loaded, type ManifestSet } from "./resources.ts";
 import type { ScaledJob } from "./schema/scaled-job.ts";
 import type { ScaledObject } from "./schema/scaled-object.ts";
 import type { ScaleTrigger } from "./schema/trigger.ts";
-import { UNSUPPORTED_AUTH_SOURCES } from "./schema/trigger-authentication.ts";
+import { UNSUPPORTED_AUTH_SOURCES, type TriggerAuthenticationSpec } from "./schema/trigger-authentication.ts";
 
 export interface ValidationOptions {
   /** Unknown scaler metadata keys are errors instead of warnings. */
@@ -48,17 +50,25 @@ export function usesFormula(object: ScaledObject): boolean {
   return Boolean(object.spec.advanced?.scalingModifiers?.formula);
 }
 
+/** What reading triggers from the files alone found, for `spec.triggers[index]` + `path`. */
+export type TriggerFileProblem = (
+  index: number,
+  path: string,
+  message: string,
+  severity: "error" | "warning",
+) => void;
+
 /**
  * Prepares an object's triggers from the files alone: authentication parameters come from the
  * (Cluster)TriggerAuthentications and Secrets in the files when they are there, environment
- * values never (they belong to the workload). `onMissingAuth` hears of references to objects
- * the files do not hold.
+ * values never (they belong to the workload). What only the cluster could settle (a Secret not in
+ * the files) stays unresolved; what the files themselves get wrong goes to `onProblem`.
  */
 export async function prepareTriggersFromFiles(
   object: ScaledObject | ScaledJob,
   set: ManifestSet,
   asMetricSource: boolean,
-  onMissingAuth: (index: number, kind: string, name: string) => void = () => {},
+  onProblem: TriggerFileProblem = () => {},
 ): Promise<PreparedTrigger[]> {
   const sources = manifestAuthSources(set);
   const namespace = object.metadata.namespace ?? "default";
@@ -74,7 +84,12 @@ export async function prepareTriggersFromFiles(
           : await sources.triggerAuthentication(namespace, reference.name);
       if (known === undefined) {
         unresolved.add("auth");
-        onMissingAuth(index, reference.kind, reference.name);
+        onProblem(
+          index,
+          "authenticationRef.name",
+          `${reference.kind} "${reference.name}" is not in the given files; its parameters were not checked`,
+          "warning",
+        );
       } else {
         try {
           authParams = await resolveAuthParams(reference, sources, {
@@ -82,10 +97,19 @@ export async function prepareTriggersFromFiles(
             clusterObjectNamespace: namespace,
             containerEnv: {},
           });
-        } catch {
+        } catch (error) {
           // Secrets usually live only in the cluster: the parameters exist, their values are unknown here.
           unresolved.add("auth");
+          if (error instanceof AuthResolutionError && error.missingKey)
+            onProblem(index, "authenticationRef", error.message, "error");
         }
+        for (const parameter of unknownAuthParameters(trigger.type, known.spec))
+          onProblem(
+            index,
+            "authenticationRef",
+            `${reference.kind} "${reference.name}" sets parameter "${parameter}", which ${trigger.type} does not read from an authentication${didYouMean(parameter, authParameterNames(trigger.type))}`,
+            "warning",
+          );
       }
     }
     prepared.push(
@@ -95,13 +119,26 @@ export async function prepareTriggersFromFiles(
   return prepared;
 }
 
-function missingAuthReporter(report: ProblemSink) {
-  return (index: number, kind: string, name: string) =>
-    report(
-      `spec.triggers[${index}].authenticationRef.name`,
-      `${kind} "${name}" is not in the given files; its parameters were not checked`,
-      "warning",
-    );
+/** Parameters a scaler takes from a TriggerAuthentication. */
+function authParameterNames(type: string): string[] {
+  const params = findScaler(type)?.params ?? {};
+  return Object.entries(params)
+    .filter(([, declaration]) => declaration.sources?.includes("auth"))
+    .map(([name]) => name);
+}
+
+/** Parameters an authentication sets that the trigger's scaler never reads from one. */
+function unknownAuthParameters(type: string, spec: TriggerAuthenticationSpec): string[] {
+  if (findScaler(type) === undefined) return [];
+  const known = new Set(authParameterNames(type));
+  const set = [...(spec.secretTargetRef ?? []), ...(spec.configMapTargetRef ?? []), ...(spec.env ?? [])].map(
+    (entry) => entry.parameter,
+  );
+  return [...new Set(set)].filter((parameter) => !known.has(parameter));
+}
+
+function triggerProblemReporter(report: ProblemSink): TriggerFileProblem {
+  return (index, path, message, severity) => report(`spec.triggers[${index}].${path}`, message, severity);
 }
 
 function reportTriggerProblems(
@@ -295,7 +332,7 @@ async function validateScaledObject(
     loaded.object,
     set,
     usesFormula(loaded.object),
-    missingAuthReporter(report),
+    triggerProblemReporter(report),
   );
   reportTriggerProblems(prepared, report, strict);
 }
@@ -308,7 +345,7 @@ async function validateScaledJob(
 ) {
   const report = sinkFor(loaded, problems);
   checkScaledJob(loaded.object, report);
-  const prepared = await prepareTriggersFromFiles(loaded.object, set, false, missingAuthReporter(report));
+  const prepared = await prepareTriggersFromFiles(loaded.object, set, false, triggerProblemReporter(report));
   reportTriggerProblems(prepared, report, strict);
 }
 

@@ -3,7 +3,14 @@ import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentica
 import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
 import type { AuthSources } from "./sources.ts";
 
-export class AuthResolutionError extends Error {}
+export class AuthResolutionError extends Error {
+  /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
+  readonly missingKey: boolean;
+  constructor(message: string, options: { missingKey?: boolean } = {}) {
+    super(message);
+    this.missingKey = options.missingKey ?? false;
+  }
+}
 
 export interface AuthContext {
   /** Namespace of the ScaledObject/ScaledJob. */
@@ -77,6 +84,7 @@ async function resolveSpec(
       if (value === undefined) {
         throw new AuthResolutionError(
           `${label}: ${kind} "${reference.name}" has no key "${reference.key}" (parameter ${reference.parameter})`,
+          { missingKey: true },
         );
       }
       params[reference.parameter] = value;
