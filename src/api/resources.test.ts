@@ -174,6 +174,16 @@ describe("readResources", () => {
     ]);
   });
 
+  it("warns of a metadata field Kubernetes does not have, with a did-you-mean", () => {
+    const { set, problems } = readResources(
+      docs(so({}, { name: "worker", anotations: { "autoscaling.keda.sh/paused": "true" } })),
+    );
+    expect(set.scaledObjects).toHaveLength(1);
+    expect(problems.map((problem) => `${problem.severity} ${problem.path}: ${problem.message}`)).toEqual([
+      'warning metadata.anotations: unknown field "anotations", ignored; did you mean "annotations"?',
+    ]);
+  });
+
   it("never shows the value of a field that may hold a secret in a message", () => {
     const { problems } = readResources(
       docs(

@@ -113,6 +113,30 @@ function unreadKindProblem(value: Record<string, unknown>): { path: string; mess
   return { path: "apiVersion", message: `${kind} is read as ${known.apiVersion}, not ${apiVersion}` };
 }
 
+/** Every field of a Kubernetes ObjectMeta: another key under metadata is a typo (`anotations`). */
+const OBJECT_META_FIELDS = [
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+];
+
+function unknownMetadataKeys(metadata: unknown): string[] {
+  if (metadata === null || typeof metadata !== "object") return [];
+  return Object.keys(metadata).filter((key) => !OBJECT_META_FIELDS.includes(key));
+}
+
 /** Sorts documents into typed resources; schema violations become problems naming the field. */
 export function readResources(documents: readonly SourceDocument[]): {
   set: ManifestSet;
@@ -151,6 +175,17 @@ export function readResources(documents: readonly SourceDocument[]): {
         problems.push({ file: document.file, doc: document.doc, kind, name, severity: "error", ...problem });
       }
       continue;
+    }
+    for (const key of unknownMetadataKeys(value.metadata)) {
+      problems.push({
+        file: document.file,
+        doc: document.doc,
+        kind,
+        name,
+        path: `metadata.${key}`,
+        message: `unknown field "${key}", ignored${didYouMean(key, OBJECT_META_FIELDS)}`,
+        severity: "warning",
+      });
     }
     const object = parsed.data as { metadata: { namespace?: string } };
     object.metadata.namespace ??= DEFAULT_NAMESPACE;
