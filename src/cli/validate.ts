@@ -20,7 +20,8 @@ export function validateCommand(): Command {
     .addHelpText(
       "after",
       `
-Documents of other kinds are skipped. KEDA 1.x (keda.k8s.io) documents are read as their keda.sh form.
+Documents of other kinds are skipped; kubectl Lists are read item by item. KEDA 1.x (keda.k8s.io)
+documents are read as their keda.sh form. Finding no object at all is an error.
 Exit code 0 when everything is valid (warnings allowed), 1 when there is an error.
 
 Examples:
