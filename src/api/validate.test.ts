@@ -217,6 +217,18 @@ describe("validateSet: scalingModifiers", () => {
   });
 });
 
+describe("validateSet: Tidal's mode annotation", () => {
+  it("an unknown autoscaling.tidal.dev/mode is a warning saying the HPA is used; direct and hpa pass", async () => {
+    const withMode = (mode: string) =>
+      scaledObject("a", {}, { annotations: { "autoscaling.tidal.dev/mode": mode } });
+    expect(await check([withMode("sideways")])).toEqual([
+      'ScaledObject/a metadata.annotations["autoscaling.tidal.dev/mode"]: warning: must be "hpa" or "direct", got "sideways"; the HPA is used',
+    ]);
+    expect(await check([withMode("direct")])).toEqual([]);
+    expect(await check([withMode("hpa")])).toEqual([]);
+  });
+});
+
 describe("validateSet: objects together", () => {
   it("an object defined twice (same kind, namespace and name) is an error on the second", async () => {
     const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { a: "b" } };

@@ -1,6 +1,6 @@
 import { manifestAuthSources } from "../auth/manifest-sources.ts";
 import { AuthResolutionError, resolveAuthParams } from "../auth/resolve.ts";
-import { parseControlAnnotations } from "../engine/annotations.ts";
+import { MODE_ANNOTATION, parseControlAnnotations, SCALING_MODES } from "../engine/annotations.ts";
 import { compileFormula } from "../engine/formula/compile.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { prepareTrigger, type PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -272,6 +272,14 @@ export function checkScaledObject(object: ScaledObject, report: ProblemSink): vo
     report(
       "spec.advanced.horizontalPodAutoscalerConfig.name",
       `the HPA name "${hpaName(object)}" is longer than 63 characters`,
+    );
+  }
+  const mode = object.metadata.annotations?.[MODE_ANNOTATION];
+  if (mode !== undefined && !(SCALING_MODES as readonly string[]).includes(mode)) {
+    report(
+      `metadata.annotations["${MODE_ANNOTATION}"]`,
+      `must be ${SCALING_MODES.map((name) => `"${name}"`).join(" or ")}, got "${mode}"; the HPA is used`,
+      "warning",
     );
   }
   checkTriggerList(spec.triggers, report, "ScaledObject");

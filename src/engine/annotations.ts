@@ -9,6 +9,10 @@ export const ANNOTATIONS = {
   forceActivation: "autoscaling.keda.sh/force-activation",
 } as const;
 
+/** Tidal's own: `direct` scales through /scale with no HPA; `hpa` (the default) is KEDA's way. */
+export const MODE_ANNOTATION = "autoscaling.tidal.dev/mode";
+export const SCALING_MODES = ["hpa", "direct"] as const;
+
 export type PausedReplicas = { replicas: number } | { error: string };
 
 export interface ControlAnnotations {

@@ -1,4 +1,5 @@
 import { describeIssues } from "../../api/issues.ts";
+import { MODE_ANNOTATION } from "../../engine/annotations.ts";
 import { usesFormula } from "../../api/validate.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
@@ -27,7 +28,6 @@ import { envContainer, prepareClusterTriggers } from "./triggers.ts";
 import type { ContainerEnvSpec } from "../../auth/container-env.ts";
 
 export const FINALIZER = "finalizer.keda.sh";
-export const DIRECT_MODE_ANNOTATION = "autoscaling.tidal.dev/mode";
 const SO_API = "keda.sh/v1alpha1";
 
 /** A ScaledObject as the API returns it (metadata Tidal needs, spec unchecked until parsed). */
@@ -202,7 +202,7 @@ export class ScaledObjectOperator {
       await this.#checkFailed(key, raw, `failed to get the scale target: ${message}`);
       return undefined;
     }
-    const mode = object.metadata.annotations?.[DIRECT_MODE_ANNOTATION] === "direct" ? "direct" : "hpa";
+    const mode = object.metadata.annotations?.[MODE_ANNOTATION] === "direct" ? "direct" : "hpa";
     const fingerprint = fingerprintOf({
       spec: raw.spec,
       annotations: raw.metadata.annotations,
