@@ -23,10 +23,23 @@ export interface SourceDocument {
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
+/** The `-f` value that reads standard input, as kubectl spells it. */
+export const STDIN = "-";
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** Expands files and folders (recursively, .yaml/.yml/.json) in a stable order. */
 export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
+    if (path === STDIN) {
+      files.push(path);
+      continue;
+    }
     const info = await stat(path).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${path}: no such file or folder`);
     if (info.isDirectory()) {
@@ -111,12 +124,15 @@ export async function loadManifests(
   }
   const seen = new Set<string>();
   for (const file of files) {
-    const real = await realpath(file).catch(() => file);
+    const real = file === STDIN ? file : await realpath(file).catch(() => file);
     if (seen.has(real)) continue;
     seen.add(real);
-    const text = await readFile(file, "utf8").catch((error: unknown) => {
-      throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
-    });
+    const text =
+      file === STDIN
+        ? await readStdin()
+        : await readFile(file, "utf8").catch((error: unknown) => {
+            throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
+          });
     const parsed = parseManifests(file, text);
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);

@@ -122,6 +122,9 @@ describe("tidal (command line)", () => {
       runTidal(["run", "-f", manifest, "--port", "18080", "--http-port", "18080"]),
       runTidal(["run", "-f", manifest, "--port", "0", "--http-port", "0", "--state-dir", "package.json"]),
     ]);
+    const stdin = await runTidal(["run", "-f", "-", "--port", "0", "--http-port", "0"]);
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toContain("-f - (standard input) cannot be watched for changes; add --no-watch");
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toContain(
       'KEDA_HTTP_DEFAULT_TIMEOUT must be a whole number of milliseconds from 1 to 2147483647, got "3s"',

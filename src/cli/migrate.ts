@@ -2,15 +2,9 @@ import { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
-import { parseManifests } from "../api/load.ts";
+import { parseManifests, readStdin, STDIN } from "../api/load.ts";
 import { TidalError, UsageError } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 export function migrateCommand(): Command {
   return new Command("migrate")
@@ -28,7 +22,7 @@ Example:
     )
     .action(async (options: { filename: string }) => {
       const text =
-        options.filename === "-"
+        options.filename === STDIN
           ? await readStdin()
           : await readFile(options.filename, "utf8").catch(() => {
               throw new UsageError(`${options.filename}: cannot read the file`);

@@ -5,7 +5,7 @@ import { TidalError } from "../util/errors.ts";
 export function filenameOption(): Option {
   return new Option(
     "-f, --filename <path...>",
-    "manifest files or folders (multi-document YAML or JSON)",
+    "manifest files or folders (multi-document YAML or JSON; - reads standard input)",
   ).makeOptionMandatory();
 }
 

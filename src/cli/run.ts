@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { STDIN } from "../api/load.ts";
 import { validateManifests } from "../api/validate.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
@@ -80,6 +81,8 @@ Example:
       if (port !== 0 && port === httpPort)
         throw new UsageError(`--port and --http-port must differ (both are ${port})`);
       const timeoutMs = measurementTimeout(command);
+      if (options.watch && options.filename.includes(STDIN))
+        throw new UsageError("-f - (standard input) cannot be watched for changes; add --no-watch");
       const stateDir = await usableStateDir(options.stateDir);
       const initial = await loadValid(options.filename);
       if (initial.errors.length > 0) {

@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
-import { expectNoStackTrace, runTidal } from "../../test/cli/tidal-cli.ts";
+import { expectNoStackTrace, repositoryRoot, runTidal } from "../../test/cli/tidal-cli.ts";
 
 // Each test spawns `tidal` (a second or more per process on a busy machine): a generous budget, no timing assertions.
 vi.setConfig({ testTimeout: 120_000 });
@@ -247,6 +249,18 @@ describe("tidal validate: the seed articles' YAML", () => {
       `${SEEDS}/mysql-statefulset.yaml`,
     ]);
     expect(result).toEqual({ code: 0, stdout: "", stderr: "4 resources valid\n" });
+  });
+
+  it("reads standard input for -f -, as kubectl does", () => {
+    const result = spawnSync(process.execPath, ["bin/tidal.js", "validate", "-f", "-"], {
+      cwd: repositoryRoot,
+      input: readFileSync("test/fixtures/manifests/invalid/min-greater-than-max.yaml"),
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^-:1 ScaledObject\/\S+: spec\.minReplicaCount: minReplicaCount \(5\) must be/m,
+    );
   });
 
   it("counts Tidal's own kinds too (the quickstart's ProcessPool and HTTPScaledObject)", async () => {
