@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { expectNoStackTrace, runTidal, type CliResult } from "../../test/cli/tidal-cli.ts";
+import { rewriteDocuments } from "./migrate.ts";
 
 // Each test spawns `tidal` (a second or more per process on a busy machine): a generous budget, no timing assertions.
 vi.setConfig({ testTimeout: 120_000 });
@@ -183,6 +184,42 @@ describe("tidal migrate: every conversion rule", () => {
     const validated = await validateOutput(migrated);
     expect(JSON.parse(validated.stdout)).toEqual([]);
     expect(validated.code).toBe(0);
+  });
+
+  it("rewriteDocuments replaces only the documents asked for, and gives up when --- lines do not delimit them", () => {
+    const text = "a: 1\n---\n# two\nb: 2\n---\nc: 3\n";
+    expect(rewriteDocuments(text, 3, (doc) => (doc === 2 ? "b: 20\n" : undefined))).toBe(
+      "a: 1\n---\n# two\nb: 20\n---\nc: 3\n",
+    );
+    expect(rewriteDocuments("%YAML 1.2\n---\na: 1\n", 1, () => "x: 1\n")).toBeUndefined();
+  });
+
+  it("keeps comments and documents it does not convert byte for byte", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidal-migrate-"));
+    const file = join(dir, "mixed.yaml");
+    const config =
+      "# settings, untouched\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {ver: 1.10, mask: 0x1F}\n";
+    const legacy = [
+      "---",
+      "# the worker's scaler",
+      "apiVersion: keda.k8s.io/v1alpha1",
+      "kind: ScaledObject",
+      "metadata: {name: w, labels: {deploymentName: w}}",
+      "spec:",
+      "  scaleTargetRef: {deploymentName: w}",
+      "  triggers: [{type: redis, metadata: {address: REDIS_ADDRESS, listName: q}}]",
+      "",
+    ].join("\n");
+    writeFileSync(file, config + legacy);
+    const migrated = await runTidal(["migrate", "-f", file]);
+    expect(migrated.code).toBe(0);
+    expect(
+      migrated.stdout.startsWith(`${config}---\n# the worker's scaler\napiVersion: keda.sh/v1alpha1\n`),
+    ).toBe(true);
+    expect(documents(migrated.stdout)[1]).toMatchObject({
+      kind: "ScaledObject",
+      spec: { scaleTargetRef: { name: "w" } },
+    });
   });
 
   it("prints keda.sh documents unchanged and says there was nothing to migrate", async () => {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
 import { parseManifests, readStdin, STDIN } from "../api/load.ts";
 import { TidalError, UsageError } from "../util/errors.ts";
@@ -32,8 +32,15 @@ Example:
         throw new TidalError("TIDAL_E_INVALID_YAML", problems.map(formatProblem).join("\n"));
       }
       const conversions = convertLegacyDocuments(documents.map((document) => document.value));
-      const output = conversions.map((conversion) => stringify(conversion.value, { lineWidth: 0 }));
-      process.stdout.write(output.join("---\n"));
+      const rewrite = (doc: number) => {
+        const indexes = documents.flatMap((document, index) => (document.doc === doc ? [index] : []));
+        if (indexes.every((index) => conversions[index]!.notes.length === 0)) return undefined;
+        return indexes.map((index) => stringify(conversions[index]!.value, { lineWidth: 0 })).join("---\n");
+      };
+      process.stdout.write(
+        rewriteDocuments(text, parseAllDocuments(text).length, rewrite) ??
+          conversions.map((conversion) => stringify(conversion.value, { lineWidth: 0 })).join("---\n"),
+      );
       let migrated = 0;
       for (const [index, conversion] of conversions.entries()) {
         if (conversion.notes.length === 0) continue;
@@ -48,4 +55,47 @@ Example:
           : `migrated ${migrated} document${migrated === 1 ? "" : "s"}\n`,
       );
     });
+}
+
+/**
+ * The text with some documents replaced: `replace(doc)` (1-based) returns the new text of a
+ * document, or undefined to keep it byte for byte, comments and all. A document's leading comments
+ * stay above its replacement. Undefined when the text's documents cannot be told apart by their
+ * `---` lines alone.
+ */
+export function rewriteDocuments(
+  text: string,
+  documentCount: number,
+  replace: (doc: number) => string | undefined,
+): string | undefined {
+  const chunks: string[][] = [[]];
+  for (const line of text.split(/(?<=\n)/)) {
+    if (/^---(\s|$)/.test(line)) chunks.push([]);
+    chunks.at(-1)!.push(line);
+  }
+  // Comments and blank lines before the first marker belong to the first document.
+  if (chunks.length > 1 && chunks[0]!.every(isCommentOrBlank)) {
+    const lead = chunks.shift()!;
+    chunks[0] = [...lead, ...chunks[0]!];
+  }
+  // Directives, or a bare document after `...`: leave the layout to the YAML printer.
+  if (chunks.length !== documentCount) return undefined;
+  return chunks
+    .map((lines, index) => {
+      const replacement = replace(index + 1);
+      if (replacement === undefined) return lines.join("");
+      const head: string[] = [];
+      for (const line of lines) {
+        if (!/^---(\s|$)/.test(line) && !isCommentOrBlank(line)) break;
+        head.push(line.startsWith("---") ? "---\n" : line);
+      }
+      const separator = index > 0 && !head.some((line) => line.startsWith("---")) ? "---\n" : "";
+      const ending = index < chunks.length - 1 && !replacement.endsWith("\n") ? "\n" : "";
+      return `${separator}${head.join("")}${replacement}${ending}`;
+    })
+    .join("");
+}
+
+function isCommentOrBlank(line: string): boolean {
+  return /^\s*(#.*)?$/.test(line.replace(/\r?\n$/, ""));
 }
