@@ -164,10 +164,18 @@ check() {
 
 is_up() { check "$1" probe; }
 
+# started NAME: the process start just spawned still runs. Only its pid counts here: while it
+# execs, its command line can read as empty for a moment, which live_pid would take for death.
+started() {
+  local pid
+  read -r pid 2>/dev/null <"$(pidfile_of "$1")" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && running "$pid"
+}
+
 wait_ready() {
   local name=$1 deadline=$((SECONDS + TIMEOUT[$1]))
   until check "$name" ready; do
-    if ! live_pid "$name" >/dev/null; then
+    if ! started "$name"; then
       tail -n 20 "$(log_of "$name")" >&2 || true
       fail "$name exited during startup; see $(logs_of "$name")"
       return 1
