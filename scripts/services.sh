@@ -27,7 +27,7 @@ source "$ROOT/scripts/ports.sh"
 SERVICES=(postgres mariadb redis rabbitmq nats mosquitto prometheus kafka)
 PACKAGES=(postgresql-15 postgresql-client-15 mariadb-server mariadb-client redis-server redis-tools
   rabbitmq-server nats-server mosquitto prometheus openjdk-17-jre-headless maven openssl curl
-  util-linux)
+  util-linux iproute2)
 
 # Per server: the ports that must accept connections, the text its process's command line
 # contains (so a stale pid file never makes us signal someone else's process), the signal that
