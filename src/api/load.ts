@@ -58,11 +58,14 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   return files;
 }
 
-/** Parses every document of a multi-document YAML text. Syntax errors become problems, not throws. */
+/**
+ * Parses every document of a multi-document YAML text. Syntax errors become problems, not throws.
+ * `documentCount` counts empty documents too, as `doc` numbers them.
+ */
 export function parseManifests(
   file: string,
   text: string,
-): { documents: SourceDocument[]; problems: Problem[] } {
+): { documents: SourceDocument[]; problems: Problem[]; documentCount: number } {
   const documents: SourceDocument[] = [];
   const problems: Problem[] = [];
   let doc = 0;
@@ -92,7 +95,7 @@ export function parseManifests(
     if (value === null || value === undefined) continue;
     for (const item of listItems(value)) documents.push({ file, doc, value: item });
   }
-  return { documents, problems };
+  return { documents, problems, documentCount: doc };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { readFile } from "node:fs/promises";
-import { parseAllDocuments, stringify } from "yaml";
+import { stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
 import { parseManifests, readStdin, STDIN } from "../api/load.ts";
 import { TidalError, UsageError } from "../util/errors.ts";
@@ -27,7 +27,7 @@ Example:
           : await readFile(options.filename, "utf8").catch(() => {
               throw new UsageError(`${options.filename}: cannot read the file`);
             });
-      const { documents, problems } = parseManifests(options.filename, text);
+      const { documents, problems, documentCount } = parseManifests(options.filename, text);
       if (problems.length > 0) {
         throw new TidalError("TIDAL_E_INVALID_YAML", problems.map(formatProblem).join("\n"));
       }
@@ -38,7 +38,7 @@ Example:
         return indexes.map((index) => stringify(conversions[index]!.value, { lineWidth: 0 })).join("---\n");
       };
       process.stdout.write(
-        rewriteDocuments(text, parseAllDocuments(text).length, rewrite) ??
+        rewriteDocuments(text, documentCount, rewrite) ??
           conversions.map((conversion) => stringify(conversion.value, { lineWidth: 0 })).join("---\n"),
       );
       let migrated = 0;

@@ -1,21 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { scaledObject } from "../api/schema/scaled-object.ts";
-import type { TriggerMetricSpec } from "../engine/types.ts";
+import { metricSpec } from "../engine/test-fixtures.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { EventLog } from "./events.ts";
 import { freshScaleState, ScaleLoop, type PersistedScaleState } from "./scale-loop.ts";
 
-const redisSpec: TriggerMetricSpec = {
-  index: 0,
-  name: "",
-  type: "redis",
-  metricName: "s0-redis-jobs",
-  targetType: "AverageValue",
-  target: 10,
-  activationTarget: 0,
-};
+const redisSpec = metricSpec();
 
 /** A target that does what it is told (an in-memory stand-in for a ProcessPool). */
 class MemoryTarget implements ScaleTarget {

@@ -1,5 +1,6 @@
 import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../src/scalers/prepared-trigger.ts";
+import type { Cleanup } from "./isolation.ts";
 
 export interface TriggerUnderTest {
   type: string;
@@ -44,4 +45,22 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
     timeoutMs: trigger.timeoutMs ?? 3000,
     pool: trigger.pool ?? new ConnectionPool(),
   });
+}
+
+/**
+ * Watches a trigger's push path until the test ends: counts its wakes and collects the errors it
+ * reports. `wakes` reads the count at the time of the call.
+ */
+export function watchPushes(
+  cleanup: Cleanup,
+  trigger: TriggerMeasurer,
+): { wakes: () => number; errors: Error[] } {
+  let wakes = 0;
+  const errors: Error[] = [];
+  const stop = trigger.scaler.watch?.(
+    () => (wakes += 1),
+    (error) => errors.push(error),
+  );
+  cleanup.add(() => stop?.());
+  return { wakes: () => wakes, errors };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { scaledObject } from "../../api/schema/scaled-object.ts";
-import type { TriggerMetricSpec } from "../../engine/types.ts";
+import { metricSpec } from "../../engine/test-fixtures.ts";
 import { desiredHpa, hpaUpToDate, type HorizontalPodAutoscaler } from "./hpa.ts";
 
 const target = {
@@ -10,25 +10,16 @@ const target = {
   resource: "deployments",
   apiVersion: "apps/v1",
 };
-const specs: TriggerMetricSpec[] = [
-  {
-    index: 0,
-    name: "",
-    type: "redis",
-    metricName: "s0-redis-jobs",
-    targetType: "AverageValue",
-    target: 10,
-    activationTarget: 0,
-  },
-  {
+const specs = [
+  metricSpec(),
+  metricSpec({
     index: 1,
     name: "rate",
     type: "prometheus",
     metricName: "s1-prometheus",
     targetType: "Value",
     target: 0.5,
-    activationTarget: 0,
-  },
+  }),
 ];
 
 function object(extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}) {

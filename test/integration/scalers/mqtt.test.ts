@@ -8,7 +8,7 @@ import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { eventually, mqttTopicPrefix, useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { connectTestTrigger, watchPushes, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services } from "../../support/services.ts";
 
 const brokerUrl = services.mqttUrl;
@@ -120,14 +120,9 @@ describe("mqtt scaler", () => {
     await publishRetained(topic, "1");
     const trigger = measurer(cleanup, { topic });
     expect(await trigger.measure()).toMatchObject({ value: 1 });
-    let wakes = 0;
-    const stop = trigger.scaler.watch?.(
-      () => (wakes += 1),
-      () => undefined,
-    );
-    cleanup.add(() => stop?.());
+    const { wakes } = watchPushes(cleanup, trigger);
     await publishRetained(topic, "8");
-    await eventually("a wake-up", () => wakes > 0);
+    await eventually("a wake-up", () => wakes() > 0);
     expect(await trigger.measure()).toMatchObject({ value: 8 });
   });
 

@@ -10,7 +10,7 @@ import {
   useCleanup,
   type Cleanup,
 } from "../../support/isolation.ts";
-import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { connectTestTrigger, watchPushes, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services } from "../../support/services.ts";
 
 const server = new URL(services.postgresUrl);
@@ -211,14 +211,7 @@ describe("postgresql scaler push (tidalPush)", () => {
       },
       authParams: { connection: services.postgresUrl },
     });
-    let wakes = 0;
-    const errors: Error[] = [];
-    cleanup.add(
-      trigger.scaler.watch?.(
-        () => (wakes += 1),
-        (error) => errors.push(error),
-      ) ?? (() => {}),
-    );
+    const { wakes, errors } = watchPushes(cleanup, trigger);
 
     // LISTEN may still be on its way: produce until a wake arrives.
     await eventually("a wake after INSERT + pg_notify", async () => {
@@ -226,7 +219,7 @@ describe("postgresql scaler push (tidalPush)", () => {
       await client.query(`INSERT INTO ${table} (state) VALUES ('queued')`);
       await client.query("SELECT pg_notify($1, '')", [channel]);
       await client.query("COMMIT");
-      return wakes > 0;
+      return wakes() > 0;
     });
     expect(errors).toEqual([]);
     expect(await trigger.measure()).toMatchObject({ active: true });
@@ -271,13 +264,7 @@ describe("postgresql scaler push (tidalPush)", () => {
       metadata: { query: "SELECT 1", targetQueryValue: "1", tidalPush: "true", tidalPushChannel: "jobs" },
       authParams: { connection: `postgresql://tidal:tidal@127.0.0.1:${port}/tidal?sslmode=disable` },
     });
-    const errors: Error[] = [];
-    cleanup.add(
-      trigger.scaler.watch?.(
-        () => {},
-        (error) => errors.push(error),
-      ) ?? (() => {}),
-    );
+    const { errors } = watchPushes(cleanup, trigger);
     const error = await eventually("an error from the push path", () => errors[0]);
     expect(error.message).toMatch(
       /^push: LISTEN connection to PostgreSQL at 127.0.0.1:\d+ failed .*polling continues$/,

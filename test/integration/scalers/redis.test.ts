@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { eventually, redisKeyPrefix, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
+import { connectTestTrigger, watchPushes, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services } from "../../support/services.ts";
 
 const address = new URL(services.redisUrl).host;
@@ -183,14 +183,7 @@ describe("redis scaler push (tidalPush)", () => {
     await keyspaceEvents("");
     const key = `${redisKeyPrefix(cleanup, "redis-push")}jobs`;
     const trigger = measurer(cleanup, { metadata: { address, listName: key, tidalPush: "true" } });
-    let wakes = 0;
-    const errors: Error[] = [];
-    cleanup.add(
-      trigger.scaler.watch?.(
-        () => (wakes += 1),
-        (error) => errors.push(error),
-      ) ?? (() => {}),
-    );
+    const { wakes, errors } = watchPushes(cleanup, trigger);
 
     await eventually("notify-keyspace-events to include K and l", async () => {
       const [, flags = ""] = (await redis.call("CONFIG", "GET", "notify-keyspace-events")) as string[];
@@ -199,7 +192,7 @@ describe("redis scaler push (tidalPush)", () => {
     // The subscription may still be on its way: push until a wake arrives.
     await eventually("a wake after RPUSH", async () => {
       await redis.rpush(key, "job");
-      return wakes > 0;
+      return wakes() > 0;
     });
     expect(errors).toEqual([]);
     expect(await trigger.measure()).toMatchObject({ active: true });
@@ -209,35 +202,23 @@ describe("redis scaler push (tidalPush)", () => {
     await keyspaceEvents("Kl");
     const key = `${redisKeyPrefix(cleanup, "redis-push-pop")}jobs`;
     const trigger = measurer(cleanup, { metadata: { address, listName: key, tidalPush: "true" } });
-    let wakes = 0;
-    cleanup.add(
-      trigger.scaler.watch?.(
-        () => (wakes += 1),
-        () => {},
-      ) ?? (() => {}),
-    );
+    const { wakes } = watchPushes(cleanup, trigger);
     await eventually("a wake after RPUSH", async () => {
       await redis.rpush(key, "a", "b", "c", "d", "e", "f");
-      return wakes > 0;
+      return wakes() > 0;
     });
     // A marker key on the same connection: once its wake arrived, the pops' events were delivered too.
     const marker = `${key}:marker`;
     const markerTrigger = measurer(cleanup, { metadata: { address, listName: marker, tidalPush: "true" } });
-    let markerWakes = 0;
-    cleanup.add(
-      markerTrigger.scaler.watch?.(
-        () => (markerWakes += 1),
-        () => {},
-      ) ?? (() => {}),
-    );
+    const { wakes: markerWakes } = watchPushes(cleanup, markerTrigger);
     await new Promise((resolve) => setTimeout(resolve, 150)); // past the wake throttle
-    const before = wakes;
+    const before = wakes();
     await eventually("the marker's wake after the pops", async () => {
       await redis.lpop(key);
       await redis.rpush(marker, "x");
-      return markerWakes > 0;
+      return markerWakes() > 0;
     });
-    expect(wakes).toBe(before);
+    expect(wakes()).toBe(before);
   });
 
   it("reports why when notifications are off and the user may not turn them on, and keeps measuring", async () => {
@@ -264,13 +245,7 @@ describe("redis scaler push (tidalPush)", () => {
       metadata: { address, listName: `${prefix}jobs`, tidalPush: "true" },
       authParams: { username: user, password },
     });
-    const errors: Error[] = [];
-    cleanup.add(
-      trigger.scaler.watch?.(
-        () => {},
-        (error) => errors.push(error),
-      ) ?? (() => {}),
-    );
+    const { errors } = watchPushes(cleanup, trigger);
     const error = await eventually("an error from the push path", () => errors[0]);
     expect(error.message).toMatch(/keyspace notifications are off .* Tidal may not enable them: NOPERM/);
     expect(error.message).toContain("CONFIG SET notify-keyspace-events Kl");
