@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCleanup } from "../support/isolation.ts";
-import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
-import { TidalOperator } from "../support/tidal-operator.ts";
+import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
+import { startOperatorWithNamespace, type TidalOperator } from "../support/tidal-operator.ts";
 
 describe("the operator keeps secrets out of every output", () => {
   const cleanup = useCleanup();
@@ -10,11 +10,7 @@ describe("the operator keeps secrets out of every output", () => {
   let namespace = "";
 
   beforeAll(async () => {
-    await kubectl(["apply", "-f", "deploy/crds/"]);
-    operator = await TidalOperator.start();
-    const created = await createTestNamespace("e2e-secrets");
-    namespace = created.namespace;
-    cleanup.add(created.remove);
+    ({ operator, namespace } = await startOperatorWithNamespace(cleanup, "e2e-secrets"));
   });
   afterAll(async () => {
     await operator.stop();

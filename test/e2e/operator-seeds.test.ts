@@ -6,9 +6,9 @@ import mysql from "mysql2/promise";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaTopic, mariadbDatabase, rabbitmqQueue, uniqueName, useCleanup } from "../support/isolation.ts";
-import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
+import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
 import { services } from "../support/services.ts";
-import { TidalOperator } from "../support/tidal-operator.ts";
+import { startOperatorWithNamespace, type TidalOperator } from "../support/tidal-operator.ts";
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -41,11 +41,7 @@ describe("the seed articles' examples on the operator", () => {
   let namespace = "";
 
   beforeAll(async () => {
-    await kubectl(["apply", "-f", "deploy/crds/"]);
-    operator = await TidalOperator.start();
-    const created = await createTestNamespace("e2e-seeds");
-    namespace = created.namespace;
-    cleanup.add(created.remove);
+    ({ operator, namespace } = await startOperatorWithNamespace(cleanup, "e2e-seeds"));
   });
   afterAll(async () => {
     expect(await operator.stop()).toBe(0);

@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName, useCleanup } from "../support/isolation.ts";
-import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
+import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
 import { services } from "../support/services.ts";
-import { TidalOperator } from "../support/tidal-operator.ts";
+import { startOperatorWithNamespace, type TidalOperator } from "../support/tidal-operator.ts";
 
 interface Condition {
   type: string;
@@ -54,11 +54,7 @@ describe("tidal operator on the real control plane", () => {
   let namespace = "";
 
   beforeAll(async () => {
-    await kubectl(["apply", "-f", "deploy/crds/"]);
-    operator = await TidalOperator.start();
-    const created = await createTestNamespace("e2e-operator");
-    namespace = created.namespace;
-    cleanup.add(created.remove);
+    ({ operator, namespace } = await startOperatorWithNamespace(cleanup, "e2e-operator"));
   });
   afterAll(async () => {
     redis.disconnect();

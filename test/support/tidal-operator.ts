@@ -1,4 +1,6 @@
 import { fileURLToPath } from "node:url";
+import type { Cleanup } from "./isolation.ts";
+import { createTestNamespace, kubectl } from "./kube.ts";
 import { TidalProcess } from "./tidal-process.ts";
 
 const kubeconfig = fileURLToPath(new URL("../../.tidal/kube/admin.kubeconfig", import.meta.url));
@@ -36,4 +38,19 @@ export class TidalOperator extends TidalProcess {
     await operator.waitForLog("tidal operator started", 60_000);
     return operator;
   }
+}
+
+/**
+ * A suite's usual start: KEDA's CRDs applied, one operator running, and a fresh namespace that is
+ * deleted when the suite ends. Stopping the operator stays with the suite.
+ */
+export async function startOperatorWithNamespace(
+  cleanup: Cleanup,
+  prefix: string,
+): Promise<{ operator: TidalOperator; namespace: string }> {
+  await kubectl(["apply", "-f", "deploy/crds/"]);
+  const operator = await TidalOperator.start();
+  const created = await createTestNamespace(prefix);
+  cleanup.add(created.remove);
+  return { operator, namespace: created.namespace };
 }
