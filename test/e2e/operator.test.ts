@@ -317,16 +317,11 @@ describe("tidal operator on the real control plane", () => {
         status?: { succeeded?: number };
       }[];
     }
+    const batchJobs = () =>
+      kubectlJson<JobList>(["-n", namespace, "get", "jobs", "-l", "scaledjob.keda.sh/name=batch"]);
     // ceil(12 / 5) = 3 jobs on the first poll.
     const jobs = await eventually("3 jobs", async () => {
-      const list = await kubectlJson<JobList>([
-        "-n",
-        namespace,
-        "get",
-        "jobs",
-        "-l",
-        "scaledjob.keda.sh/name=batch",
-      ]);
+      const list = await batchJobs();
       return list.items.length >= 3 && list;
     });
     await redis.del(list);
@@ -337,14 +332,7 @@ describe("tidal operator on the real control plane", () => {
     await eventually(
       "finished jobs pruned to the history limit of 1",
       async () => {
-        const list = await kubectlJson<JobList>([
-          "-n",
-          namespace,
-          "get",
-          "jobs",
-          "-l",
-          "scaledjob.keda.sh/name=batch",
-        ]);
+        const list = await batchJobs();
         return list.items.length === 1 && list.items.every((item) => (item.status?.succeeded ?? 0) >= 1);
       },
       { timeoutMs: 60_000 },
