@@ -1,10 +1,10 @@
 /**
  * Writes the files generated from the schemas and scaler declarations: deploy/crds/*.yaml and
- * docs/scalers.md. Run `node scripts/generate.ts` after changing either; a unit test checks they match.
+ * docs/scalers.md. Run `npm run generate` after changing either; a unit test checks they match.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { generatedFiles } from "../src/api/generated-files.ts";
+import { generatedFiles } from "./generated-files.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 for (const [path, content] of Object.entries(await generatedFiles())) {

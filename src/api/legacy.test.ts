@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { convertLegacyDocuments, isLegacyDocument } from "./legacy.ts";
+import { convertLegacyDocuments, isLegacyDocument, type LegacyTriggerRule } from "./legacy.ts";
 
 const LEGACY = "keda.k8s.io/v1alpha1";
+
+/** The rules the scalers declare, as far as these tests use them. */
+const RULES: Record<string, LegacyTriggerRule> = {
+  kafka: { renamedKeys: { brokerList: "bootstrapServers" } },
+  "azure-servicebus": { renamedKeys: { queueLength: "messageCount" }, envNameKeys: ["connection"] },
+  "azure-queue": { envNameKeys: ["connection"] },
+  redis: { envNameKeys: ["address", "host", "port", "password"] },
+  rabbitmq: { envNameKeys: ["host", "apiHost"] },
+};
+
+function convert(documents: readonly unknown[]) {
+  return convertLegacyDocuments(documents, (type) => RULES[type]);
+}
 
 function legacyScaledObject(
   spec: Record<string, unknown>,
@@ -11,7 +24,7 @@ function legacyScaledObject(
 }
 
 function convertOne(document: unknown) {
-  const [result] = convertLegacyDocuments([document]);
+  const [result] = convert([document]);
   return result as {
     value: Record<string, unknown> & { spec: Record<string, unknown>; metadata: Record<string, unknown> };
     notes: string[];
@@ -164,7 +177,7 @@ describe("convertLegacyDocuments: ScaledObject", () => {
   });
 
   it("rabbitmq includeUnacked true → protocol http with host from apiHost; false → protocol amqp", () => {
-    const [viaApi, viaAmqp] = convertLegacyDocuments([
+    const [viaApi, viaAmqp] = convert([
       legacyScaledObject({
         scaleTargetRef: { deploymentName: "a" },
         triggers: [
@@ -229,7 +242,7 @@ describe("convertLegacyDocuments: ScaledObject", () => {
         },
       ],
     });
-    const [convertedAuth, convertedObject] = convertLegacyDocuments([auth, scaled]);
+    const [convertedAuth, convertedObject] = convert([auth, scaled]);
     expect(convertedAuth?.value).toEqual({
       apiVersion: "keda.sh/v1alpha1",
       kind: "TriggerAuthentication",
@@ -246,7 +259,7 @@ describe("convertLegacyDocuments: ScaledObject", () => {
       name: "rabbit-auth",
     });
     // A TriggerAuthentication no includeUnacked trigger uses keeps its parameters.
-    const [untouched] = convertLegacyDocuments([auth]);
+    const [untouched] = convert([auth]);
     expect((untouched?.value as { spec: unknown }).spec).toEqual(auth.spec);
   });
 
@@ -267,7 +280,7 @@ describe("convertLegacyDocuments: ScaledObject", () => {
         },
       ],
     });
-    const [, convertedAuth] = convertLegacyDocuments([scaled, auth]);
+    const [, convertedAuth] = convert([scaled, auth]);
     expect(
       convertedAuth?.notes.some((note) =>
         note.startsWith(
@@ -285,7 +298,7 @@ describe("convertLegacyDocuments: ScaledObject", () => {
       spec: {},
     };
     const others = [current, { apiVersion: "v1", kind: "Secret" }, "text", null, [1]];
-    const converted = convertLegacyDocuments(others);
+    const converted = convert(others);
     expect(converted.map((result) => result.value)).toEqual(others);
     expect(converted.every((result) => result.notes.length === 0)).toBe(true);
     expect(converted[0]?.value).toBe(current);

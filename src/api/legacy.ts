@@ -1,10 +1,8 @@
+import { KEDA_API_VERSION, KEDA_LEGACY_API_VERSION } from "./names.ts";
 /**
  * Reads KEDA 1.x (`keda.k8s.io/v1alpha1`) documents as their `keda.sh/v1alpha1` form, the way
  * KEDA's migration guide describes, and records every change so `tidal migrate` can explain it.
  */
-
-export const LEGACY_API_VERSION = "keda.k8s.io/v1alpha1";
-export const API_VERSION = "keda.sh/v1alpha1";
 
 type Json = Record<string, unknown>;
 
@@ -12,27 +10,23 @@ function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/**
- * KEDA 1.x read some trigger metadata values as the NAME of an environment variable of the target;
- * 2.x spells that `<key>FromEnv`.
- */
-const ENV_NAME_KEYS: Record<string, readonly string[]> = {
-  rabbitmq: ["host", "apiHost"],
-  "azure-servicebus": ["connection"],
-  "azure-queue": ["connection"],
-  "azure-blob": ["connection"],
-  "azure-eventhub": ["connection", "storageConnection"],
-  redis: ["address", "host", "port", "password"],
-  "redis-streams": ["address", "host", "port", "password"],
-};
+/** How KEDA 1.x wrote one trigger type's metadata differently (declared by each scaler). */
+export interface LegacyTriggerRule {
+  /** Keys KEDA 2.x renamed: old name → new name. */
+  renamedKeys?: Readonly<Record<string, string>>;
+  /**
+   * Keys whose value KEDA 1.x read as the NAME of an environment variable of the target; KEDA 2.x
+   * spells that `<key>FromEnv`.
+   */
+  envNameKeys?: readonly string[];
+}
 
-const RENAMED_KEYS: Record<string, Record<string, string>> = {
-  kafka: { brokerList: "bootstrapServers" },
-  "azure-servicebus": { queueLength: "messageCount" },
-};
+/** The rule of a trigger type, if it has one. */
+export type LegacyTriggerRules = (type: string) => LegacyTriggerRule | undefined;
 
 /** Cross-document facts a conversion needs: TriggerAuthentications whose `apiHost` becomes `host`. */
 interface LegacyContext {
+  rules: LegacyTriggerRules;
   rabbitmqApiAuthentications: Set<string>;
   /** TriggerAuthentications used by kafka triggers, whose KEDA 1.x `authMode` KEDA 2.x ignores. */
   kafkaAuthentications: Set<string>;
@@ -60,13 +54,14 @@ function convertTrigger(trigger: Json, path: string, notes: string[], context: L
     }
     delete metadata.apiHost;
   }
-  for (const [from, to] of Object.entries(RENAMED_KEYS[type] ?? {})) {
+  const rule = context.rules(type);
+  for (const [from, to] of Object.entries(rule?.renamedKeys ?? {})) {
     if (metadata[from] === undefined) continue;
     metadata[to] = metadata[from];
     delete metadata[from];
     notes.push(`${path}.metadata.${from} → ${path}.metadata.${to}`);
   }
-  for (const key of ENV_NAME_KEYS[type] ?? []) {
+  for (const key of rule?.envNameKeys ?? []) {
     if (metadata[key] === undefined) continue;
     metadata[`${key}FromEnv`] = metadata[key];
     delete metadata[key];
@@ -111,7 +106,7 @@ function convertScaledObject(document: Json, notes: string[], context: LegacyCon
       notes.push("spec.scaleTargetRef.containerName → spec.envSourceContainerName");
     }
     jobSpec.triggers = triggers;
-    return { apiVersion: API_VERSION, kind: "ScaledJob", metadata, spec: jobSpec };
+    return { apiVersion: KEDA_API_VERSION, kind: "ScaledJob", metadata, spec: jobSpec };
   }
   const scaleTargetRef: Json = {};
   if (target.deploymentName !== undefined) {
@@ -128,12 +123,12 @@ function convertScaledObject(document: Json, notes: string[], context: LegacyCon
   objectSpec.triggers = triggers;
   if (spec.scaleType !== undefined)
     notes.push(`spec.scaleType ${String(spec.scaleType)} is implied by kind ScaledObject and was removed`);
-  return { apiVersion: API_VERSION, kind: "ScaledObject", metadata, spec: objectSpec };
+  return { apiVersion: KEDA_API_VERSION, kind: "ScaledObject", metadata, spec: objectSpec };
 }
 
 /** True for a KEDA 1.x document Tidal converts on read. */
 export function isLegacyDocument(value: unknown): boolean {
-  return isObject(value) && value.apiVersion === LEGACY_API_VERSION;
+  return isObject(value) && value.apiVersion === KEDA_LEGACY_API_VERSION;
 }
 
 function convertTriggerAuthentication(document: Json, notes: string[], context: LegacyContext): Json {
@@ -171,7 +166,7 @@ function convertTriggerAuthentication(document: Json, notes: string[], context: 
       );
     }
   }
-  return { ...document, apiVersion: API_VERSION, spec };
+  return { ...document, apiVersion: KEDA_API_VERSION, spec };
 }
 
 /**
@@ -179,18 +174,25 @@ function convertTriggerAuthentication(document: Json, notes: string[], context: 
  * notes). A ScaledObject becomes a ScaledObject or ScaledJob; a TriggerAuthentication keeps its
  * shape, with rabbitmq's `apiHost` parameter renamed where its triggers moved to `host`.
  */
-export function convertLegacyDocuments(documents: readonly unknown[]): { value: unknown; notes: string[] }[] {
-  const context: LegacyContext = { rabbitmqApiAuthentications: new Set(), kafkaAuthentications: new Set() };
+export function convertLegacyDocuments(
+  documents: readonly unknown[],
+  rules: LegacyTriggerRules,
+): { value: unknown; notes: string[] }[] {
+  const context: LegacyContext = {
+    rules,
+    rabbitmqApiAuthentications: new Set(),
+    kafkaAuthentications: new Set(),
+  };
   const converted = documents.map((value) => {
     if (!isLegacyDocument(value) || (value as Json).kind !== "ScaledObject") return undefined;
-    const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];
+    const notes = [`apiVersion ${KEDA_LEGACY_API_VERSION} → ${KEDA_API_VERSION}`];
     return { value: convertScaledObject(value as Json, notes, context) as unknown, notes };
   });
   return documents.map((value, index) => {
     const done = converted[index];
     if (done) return done;
     if (!isLegacyDocument(value)) return { value, notes: [] };
-    const notes = [`apiVersion ${LEGACY_API_VERSION} → ${API_VERSION}`];
+    const notes = [`apiVersion ${KEDA_LEGACY_API_VERSION} → ${KEDA_API_VERSION}`];
     return { value: convertTriggerAuthentication(value as Json, notes, context), notes };
   });
 }

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { fieldsAt, formatPath } from "./issues.ts";
 import type { SourceDocument } from "./load.ts";
 import { readResources } from "./resources.ts";
+
+/** Reading resources does not depend on any scaler's KEDA 1.x rules. */
+const noTriggerRules = () => undefined;
 import { scaledObject } from "./schema/scaled-object.ts";
 
 function docs(...values: unknown[]): SourceDocument[] {
@@ -23,7 +26,9 @@ function so(spec: Record<string, unknown>, metadata: Record<string, unknown> = {
 
 /** `path: message` of every problem readResources finds in one ScaledObject with `spec`. */
 function problemsOf(spec: Record<string, unknown>): string[] {
-  return readResources(docs(so(spec))).problems.map((problem) => `${problem.path}: ${problem.message}`);
+  return readResources(docs(so(spec)), noTriggerRules).problems.map(
+    (problem) => `${problem.path}: ${problem.message}`,
+  );
 }
 
 describe("readResources", () => {
@@ -35,6 +40,7 @@ describe("readResources", () => {
         metadata: { name: "s", namespace: "ns" },
         stringData: { a: "b" },
       }),
+      noTriggerRules,
     );
     expect(problems).toEqual([]);
     expect(set.scaledObjects).toHaveLength(1);
@@ -66,6 +72,7 @@ describe("readResources", () => {
           triggers: [{ type: "redis", metadata: { address: "REDIS_ADDRESS", listName: "q" } }],
         },
       }),
+      (type) => (type === "redis" ? { envNameKeys: ["address"] } : undefined),
     );
     expect(problems).toEqual([]);
     const loaded = set.scaledObjects[0]!;
@@ -138,6 +145,7 @@ describe("readResources", () => {
         { apiVersion: "keda.sh/v1alpha1", metadata: { name: "c" } },
         { apiVersion: "eventing.keda.sh/v1alpha1", kind: "CloudEventSource", metadata: { name: "d" } },
       ),
+      noTriggerRules,
     );
     expect(
       problems.map((problem) => [problem.doc, problem.kind, problem.name, problem.path, problem.message]),
@@ -164,6 +172,7 @@ describe("readResources", () => {
         { ...so({}), apiVersion: undefined },
         "a scalar document",
       ),
+      noTriggerRules,
     );
     expect(problems.map((problem) => `${problem.doc} ${problem.path}: ${problem.message}`)).toEqual([
       "1 apiVersion: ProcessPool is read as tidal.dev/v1alpha1, not tidal.dev/v1",
@@ -177,6 +186,7 @@ describe("readResources", () => {
   it("warns of a metadata field Kubernetes does not have, with a did-you-mean", () => {
     const { set, problems } = readResources(
       docs(so({}, { name: "worker", anotations: { "autoscaling.keda.sh/paused": "true" } })),
+      noTriggerRules,
     );
     expect(set.scaledObjects).toHaveLength(1);
     expect(problems.map((problem) => `${problem.severity} ${problem.path}: ${problem.message}`)).toEqual([
@@ -196,6 +206,7 @@ describe("readResources", () => {
         },
         so({ triggers: [{ type: "redis", metadata: { password: 2718281828 } }] }),
       ),
+      noTriggerRules,
     );
     const messages = problems.map((problem) => `${problem.path}: ${problem.message}`);
     expect(messages).toEqual([
@@ -208,6 +219,7 @@ describe("readResources", () => {
   it("checks Secrets: data must be base64", () => {
     const { problems } = readResources(
       docs({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { password: "not base64!" } }),
+      noTriggerRules,
     );
     expect(
       problems.map((problem) => `${problem.kind}/${problem.name} ${problem.path}: ${problem.message}`),

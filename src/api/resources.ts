@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { didYouMean } from "../util/did-you-mean.ts";
-import { convertLegacyDocuments } from "./legacy.ts";
+import { convertLegacyDocuments, type LegacyTriggerRules } from "./legacy.ts";
 import type { Problem, SourceDocument } from "./load.ts";
 import { describeIssues } from "./issues.ts";
 import { configMap, secret, type ConfigMap, type Secret } from "./schema/core.ts";
@@ -138,13 +138,19 @@ function unknownMetadataKeys(metadata: unknown): string[] {
 }
 
 /** Sorts documents into typed resources; schema violations become problems naming the field. */
-export function readResources(documents: readonly SourceDocument[]): {
+export function readResources(
+  documents: readonly SourceDocument[],
+  legacyRules: LegacyTriggerRules,
+): {
   set: ManifestSet;
   problems: Problem[];
 } {
   const set = emptyManifestSet();
   const problems: Problem[] = [];
-  const conversions = convertLegacyDocuments(documents.map((document) => document.value));
+  const conversions = convertLegacyDocuments(
+    documents.map((document) => document.value),
+    legacyRules,
+  );
   for (const [index, document] of documents.entries()) {
     const { value: converted, notes: conversionNotes } = conversions[index]!;
     if (converted === null || typeof converted !== "object" || Array.isArray(converted)) {

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
+import { legacyTriggerRules } from "../scalers/registry.ts";
 import { parseManifests, readStdin, STDIN } from "../api/load.ts";
 import { TidalError, UsageError } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
@@ -31,7 +32,10 @@ Example:
       if (problems.length > 0) {
         throw new TidalError("TIDAL_E_INVALID_YAML", problems.map(formatProblem).join("\n"));
       }
-      const conversions = convertLegacyDocuments(documents.map((document) => document.value));
+      const conversions = convertLegacyDocuments(
+        documents.map((document) => document.value),
+        legacyTriggerRules,
+      );
       const rewrite = (doc: number) => {
         const indexes = documents.flatMap((document, index) => (document.doc === doc ? [index] : []));
         if (indexes.every((index) => conversions[index]!.notes.length === 0)) return undefined;

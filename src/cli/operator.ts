@@ -83,6 +83,8 @@ Examples:
       try {
         operator = await startOperator({
           ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+          clusterEnvironment: process.env,
+          instance: process.env.HOSTNAME ?? "tidal",
           ...(options.namespace ? { namespace: options.namespace } : {}),
           leaderElect: options.leaderElect ?? false,
           leaseNamespace:

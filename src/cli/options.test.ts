@@ -9,7 +9,9 @@ import {
   portNumber,
   timeoutMilliseconds,
 } from "./options.ts";
-import { formatNumber, renderTable, useColor } from "./table.ts";
+import { formatNumber } from "../util/format-number.ts";
+import { renderTable } from "../util/table.ts";
+import { useColor } from "./color.ts";
 
 /** A throwaway command with the shared options, parsed without exiting the process. */
 function parse(argv: string[]) {

@@ -1,3 +1,4 @@
+import type { FileEnvironment } from "../runtime/file-trigger-inputs.ts";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { TidalError } from "../util/errors.ts";
 
@@ -64,4 +65,14 @@ export function measurementTimeout(command: Command): number {
   const source =
     command.getOptionValueSource("timeout") === "env" ? "KEDA_HTTP_DEFAULT_TIMEOUT" : "--timeout";
   return timeoutMilliseconds(String(command.getOptionValue("timeout")), source);
+}
+
+/** Tidal's own environment, read once: what `…FromEnv` and ClusterTriggerAuthentications see in files. */
+export function fileEnvironment(): FileEnvironment {
+  const inherited = Object.freeze(
+    Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+  );
+  return { inherited, clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? "default" };
 }

@@ -1,10 +1,13 @@
 import { Command, Option } from "commander";
 import { loadManifests } from "../api/load.ts";
 import { readResources } from "../api/resources.ts";
+import { legacyTriggerRules } from "../scalers/registry.ts";
 import { probe, type ProbeResult } from "../runtime/probe.ts";
 import { TidalError } from "../util/errors.ts";
-import { filenameOption, outputOption, timeoutMilliseconds } from "./options.ts";
-import { formatNumber, renderTable, useColor, type Cell } from "./table.ts";
+import { fileEnvironment, filenameOption, outputOption, timeoutMilliseconds } from "./options.ts";
+import { formatNumber } from "../util/format-number.ts";
+import { renderTable, type Cell } from "../util/table.ts";
+import { useColor } from "./color.ts";
 import { formatProblem } from "./validate.ts";
 
 function rowOf(result: ProbeResult): Cell[] {
@@ -49,7 +52,7 @@ Example:
       // Only files that cannot be read as resources stop the probe: a trigger with bad parameters is
       // reported in its own row, and the other triggers are still measured.
       const loaded = await loadManifests(options.filename);
-      const { set, problems } = readResources(loaded.documents);
+      const { set, problems } = readResources(loaded.documents, legacyTriggerRules);
       const errors = [...loaded.problems, ...problems].filter((problem) => problem.severity === "error");
       if (errors.length > 0) {
         throw new TidalError(
@@ -57,7 +60,7 @@ Example:
           `${errors.map(formatProblem).join("\n")}\nfix these first (see tidal validate)`,
         );
       }
-      const results = await probe(set, { timeoutMs });
+      const results = await probe(set, { timeoutMs, environment: fileEnvironment() });
       if (options.output === "json") {
         const rows = results.map(
           ({ scaledObject, trigger, type, metricName, value, target, active, error, latencyMs }) => ({

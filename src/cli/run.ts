@@ -1,20 +1,27 @@
 import { Command, Option } from "commander";
 import { STDIN } from "../api/load.ts";
-import { validateManifests } from "../api/validate.ts";
+import { validateManifests } from "../validation/validate.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
 import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
 import { renderLiveView } from "../runtime/standalone/live-view.ts";
 import { StandaloneRunner } from "../runtime/standalone/runner.ts";
 import { standaloneProblems } from "../runtime/standalone/standalone-problems.ts";
-import { createStatusServer, listen } from "../runtime/standalone/status-server.ts";
+import { createStatusServer } from "../runtime/standalone/status-server.ts";
+import { listen } from "../util/listen.ts";
 import { StateStore } from "../runtime/state-store.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
-import { filenameOption, measurementTimeout, measurementTimeoutOption, portNumber } from "./options.ts";
+import {
+  fileEnvironment,
+  filenameOption,
+  measurementTimeout,
+  measurementTimeoutOption,
+  portNumber,
+} from "./options.ts";
 import { usableStateDir } from "./state-dir.ts";
-import { useColor } from "./table.ts";
+import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
 import { formatProblem } from "./validate.ts";
 
@@ -125,6 +132,7 @@ Example:
         logger,
         timeoutMs,
         httpPort,
+        environment: fileEnvironment(),
       });
       const server = createStatusServer(runner, metrics);
       let boundPort: number;

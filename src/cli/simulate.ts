@@ -2,14 +2,17 @@ import { Command, Option } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { prepareTriggersFromFiles, usesFormula, validateManifests } from "../api/validate.ts";
-import { parseQuantity } from "../engine/quantity.ts";
+import { usesFormula } from "../api/schema/scaled-object.ts";
+import { prepareTriggersFromFiles } from "../validation/file-triggers.ts";
+import { validateManifests } from "../validation/validate.ts";
+import { parseQuantity } from "../util/quantity.ts";
 import type { TriggerMetricSpec } from "../engine/types.ts";
 import { parseArrivals, parseMetricTrace } from "../simulate/csv.ts";
 import { renderSvg, simulate, simulateWorkload, type SimulationStep } from "../simulate/index.ts";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
-import { formatNumber, renderTable } from "./table.ts";
+import { formatNumber } from "../util/format-number.ts";
+import { renderTable } from "../util/table.ts";
 
 interface SimulateOptions {
   filename: string;

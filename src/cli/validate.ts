@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Problem } from "../api/load.ts";
-import { validateManifests } from "../api/validate.ts";
+import { validateManifests } from "../validation/validate.ts";
 import { filenameOption, outputOption } from "./options.ts";
 
 /** `FILE:DOC KIND/NAME: FIELD.PATH: message`, with `warning:` before warnings. */

@@ -1,5 +1,5 @@
 /** KEDA's control annotations on a ScaledObject (keda.md 1.5), parsed with Go's rules. */
-import { parseGoBool, parseGoInt } from "./go-parse.ts";
+import { parseGoBool, parseGoInt } from "../util/go/parse.ts";
 
 export const ANNOTATIONS = {
   paused: "autoscaling.keda.sh/paused",

@@ -8,7 +8,7 @@ import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { type ControlAnnotations, parseControlAnnotations } from "./annotations.ts";
 import { activeCondition, fallbackCondition, pausedCondition, readyCondition } from "./conditions.ts";
 import { isFallingBack, updateHealth, usableFallback } from "./fallback.ts";
-import { formatNumber } from "./format.ts";
+import { formatNumber } from "../util/format-number.ts";
 import { traceFormula, traceTriggers } from "./trace.ts";
 import { type TriggersReading, readTriggers } from "./triggers.ts";
 import type {

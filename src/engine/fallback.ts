@@ -7,7 +7,7 @@
  * how often an HPA happens to read.
  */
 import type { Fallback, ScaledObject } from "../api/schema/scaled-object.ts";
-import { parseGoInt } from "./go-parse.ts";
+import { parseGoInt } from "../util/go/parse.ts";
 import type { MetricHealth, MetricTargetType, TriggerMetricSpec, TriggerSample } from "./types.ts";
 
 /** The fallback configuration when KEDA would use it, else undefined. */

@@ -7,8 +7,8 @@ import type { Condition } from "../api/schema/primitives.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { parseControlAnnotations } from "./annotations.ts";
 import { activeCondition, pausedCondition, readyCondition } from "./conditions.ts";
-import { formatNumber } from "./format.ts";
-import { parseGoFloat } from "./go-parse.ts";
+import { formatNumber } from "../util/format-number.ts";
+import { parseGoFloat } from "../util/go/parse.ts";
 import { buildTrace, traceTrigger } from "./trace.ts";
 import type { DecisionStep, DecisionTrace, TriggerMetricSpec, TriggerSample, TriggerTrace } from "./types.ts";
 

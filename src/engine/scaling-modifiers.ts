@@ -1,6 +1,6 @@
 /** `advanced.scalingModifiers` read into numbers, with the problems KEDA's validation would report. */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { parseGoFloat } from "./go-parse.ts";
+import { parseGoFloat } from "../util/go/parse.ts";
 import type { MetricTargetType, TriggerMetricSpec } from "./types.ts";
 
 export const COMPOSITE_METRIC_NAME = "composite-metric";

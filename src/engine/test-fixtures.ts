@@ -1,6 +1,7 @@
 /** Builders shared by the engine's and the simulator's tests. */
 import { type ScaledObject, scaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerMetricSpec, TriggerSample } from "./types.ts";
+import { KEDA_API_VERSION } from "../api/names.ts";
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const at = (seconds: number): number => T0 + seconds * 1000;
@@ -14,7 +15,7 @@ export interface ScaledObjectOptions {
 /** A ScaledObject with the schema's defaults applied (pollingInterval 30, cooldownPeriod 300, …). */
 export function makeScaledObject(options: ScaledObjectOptions = {}): ScaledObject {
   return scaledObject.parse({
-    apiVersion: "keda.sh/v1alpha1",
+    apiVersion: KEDA_API_VERSION,
     kind: "ScaledObject",
     metadata: {
       name: "orders",

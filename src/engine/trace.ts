@@ -1,5 +1,5 @@
 /** DecisionTrace: why a count was chosen, as data (JSON) and as text a person reads at once. */
-import { formatNumber } from "./format.ts";
+import { formatNumber } from "../util/format-number.ts";
 import type { MetricProposal } from "./hpa/proposal.ts";
 import type { CompositeReading, TriggersReading } from "./triggers.ts";
 import type { DecisionRule, DecisionStep, DecisionTrace, TriggerMetricSpec, TriggerTrace } from "./types.ts";

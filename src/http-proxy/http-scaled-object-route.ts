@@ -1,6 +1,6 @@
 import { DEFAULT_NAMESPACE } from "../api/resources.ts";
 import type { HttpScaledObject } from "../api/schema/http-scaled-object.ts";
-import { parseDuration } from "../scalers/params.ts";
+import { parseDuration } from "../util/go/duration.ts";
 import type { HttpProxyRoute } from "./http-proxy.ts";
 import { DEFAULT_REQUEST_RATE } from "./traffic-meter.ts";
 

@@ -1,12 +1,11 @@
 import type { ManifestSet } from "../api/resources.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
-import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { usesFormula } from "../api/validate.ts";
+import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import { ConnectionPool } from "../scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger } from "../scalers/prepared-trigger.ts";
 import { messageOf } from "../util/errors.ts";
 import { sampleActive } from "./readings.ts";
-import { standaloneTriggerInputs, targetEnvironment } from "./standalone/trigger-inputs.ts";
+import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "./file-trigger-inputs.ts";
 
 /** One trigger's reading, as `tidal probe` reports it. */
 export interface ProbeResult {
@@ -25,12 +24,19 @@ export interface ProbeResult {
   latencyMs: number | null;
 }
 
+export interface ProbeOptions {
+  /** Deadline of one measurement. */
+  timeoutMs: number;
+  environment: FileEnvironment;
+}
+
 async function probeObject(
   object: ScaledObject | ScaledJob,
   set: ManifestSet,
   pool: ConnectionPool,
-  timeoutMs: number,
+  options: ProbeOptions,
 ) {
+  const { timeoutMs, environment: processEnvironment } = options;
   const base = {
     kind: object.kind,
     scaledObject: object.metadata.name,
@@ -40,7 +46,7 @@ async function probeObject(
   let environment: Record<string, string> = {};
   let environmentError: string | undefined;
   try {
-    environment = await targetEnvironment(object, set);
+    environment = await targetEnvironment(object, set, processEnvironment);
   } catch (error) {
     environmentError = messageOf(error);
   }
@@ -65,7 +71,7 @@ async function probeObject(
       if (environmentError) return fail(environmentError);
       let inputs;
       try {
-        inputs = await standaloneTriggerInputs(object, trigger, set, environment);
+        inputs = await fileTriggerInputs(object, trigger, set, environment, processEnvironment);
       } catch (error) {
         return fail(messageOf(error));
       }
@@ -118,11 +124,9 @@ async function probeObject(
 }
 
 /** Reads every trigger of every ScaledObject and ScaledJob once, in parallel. */
-export async function probe(set: ManifestSet, options: { timeoutMs: number }): Promise<ProbeResult[]> {
+export async function probe(set: ManifestSet, options: ProbeOptions): Promise<ProbeResult[]> {
   const pool = new ConnectionPool();
   const objects = [...set.scaledObjects, ...set.scaledJobs].map((loaded) => loaded.object);
-  const results = await Promise.all(
-    objects.map((object) => probeObject(object, set, pool, options.timeoutMs)),
-  );
+  const results = await Promise.all(objects.map((object) => probeObject(object, set, pool, options)));
   return results.flat();
 }

@@ -2,8 +2,8 @@ import type { KedaPollResult } from "../engine/executor.ts";
 import { COMPOSITE_METRIC_NAME } from "../engine/scaling-modifiers.ts";
 import type { TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";
-import { scalerLabel } from "../observability/scaler-names.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
+import { findScaler } from "../scalers/registry.ts";
 
 export type TimedSample = TriggerSample & { latencyMs: number };
 
@@ -16,6 +16,14 @@ export function measureAll(measurers: readonly TriggerMeasurer[]): Promise<Timed
 export function sampleActive(spec: TriggerMetricSpec, sample: TriggerSample | undefined): boolean {
   if (sample === undefined || sample.error !== undefined) return false;
   return sample.active ?? (sample.value ?? 0) > spec.activationTarget;
+}
+
+/**
+ * The `scaler` label KEDA gives a trigger's metrics: the trigger's name, or else the Go type of
+ * its scaler, so dashboards built for KEDA keep working.
+ */
+export function scalerLabel(trigger: { name: string; type: string }): string {
+  return trigger.name || (findScaler(trigger.type)?.kedaScalerName ?? trigger.type);
 }
 
 interface RecordedObject {

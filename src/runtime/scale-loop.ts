@@ -1,5 +1,4 @@
-import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { usesFormula } from "../api/validate.ts";
+import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import { decideDirect, initialState } from "../engine/decide.ts";
 import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";

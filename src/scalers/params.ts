@@ -1,4 +1,5 @@
-import { parseGoBool } from "../engine/go-parse.ts";
+import { parseDuration } from "../util/go/duration.ts";
+import { parseGoBool } from "../util/go/parse.ts";
 
 /**
  * Declarative scaler parameters with KEDA's lookup rules: each parameter names the sources it may
@@ -251,29 +252,6 @@ function convert(raw: string, declaration: Param<unknown>): Conversion {
         : milliseconds;
     }
   }
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** A Go duration string or an integer number of milliseconds, in milliseconds. */
-export function parseDuration(raw: string): number | undefined {
-  if (/^\d+$/.test(raw)) return Number.parseInt(raw, 10);
-  const pattern = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (const match of raw.matchAll(pattern)) {
-    total += Number(match[1]) * (DURATION_UNITS[match[2] as string] ?? 0);
-    consumed += match[0].length;
-  }
-  return consumed === raw.length && consumed > 0 ? total : undefined;
 }
 
 /** Every metadata key a schema understands, including `<name>FromEnv` where env is a source. */

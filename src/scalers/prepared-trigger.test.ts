@@ -133,6 +133,9 @@ describe("prepareTrigger", () => {
 function fakePrepared(connect: (signal?: AbortSignal) => Scaler, secrets: string[] = []): PreparedTrigger {
   const definition: ScalerDefinition = {
     type: "fake",
+    kedaScalerName: "fakeScaler",
+    testedAgainst: "nothing",
+    example: { metadata: {}, metricName: "s0-fake-x" },
     description: "a fake scaler",
     params: { value: param.float({ default: 1, description: "d" }) },
     metric: () => ({ name: "fake-x", target: 2, activationTarget: 0 }),

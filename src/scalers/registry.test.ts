@@ -1,94 +1,25 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { metricNameWithIndex } from "./metric-name.ts";
 import { knownMetadataKeys } from "./params.ts";
 import { prepareScalerTrigger } from "../../test/support/prepare-trigger.ts";
-import { allScalers, findScaler, supportedTriggerTypes } from "./registry.ts";
+import { allScalers, findScaler, legacyTriggerRules, supportedTriggerTypes } from "./registry.ts";
 
-/**
- * A minimal valid trigger for every registered scaler type. The contract test below runs over
- * EVERY registered scaler: a new scaler fails it until it gets an entry here.
- */
-const MINIMAL: Record<string, { metadata: Record<string, string>; authParams?: Record<string, string> }> = {
-  cron: {
-    metadata: { timezone: "Asia/Kolkata", start: "0 6 * * *", end: "0 20 * * *", desiredReplicas: "10" },
-  },
-  external: { metadata: { scalerAddress: "external-scaler:9090" } },
-  "external-push": { metadata: { scalerAddress: "external-scaler:9090" } },
-  kafka: { metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "a.b" } },
-  "metrics-api": {
-    metadata: { url: "http://api:8080/stats", valueLocation: "components.worker.tasks", targetValue: "5" },
-  },
-  mqtt: { metadata: { brokerUrl: "mqtt://broker:1883", topic: "tidal/backlog", value: "5" } },
-  mysql: {
-    metadata: {
-      host: "mysql",
-      port: "3306",
-      dbName: "stats_db",
-      username: "tidal",
-      query: "SELECT COUNT(*) FROM jobs",
-      queryValue: "4",
-    },
-    authParams: { password: "pw-123" },
-  },
-  "nats-jetstream": {
-    metadata: {
-      natsServerMonitoringEndpoint: "nats:8222",
-      account: "$G",
-      stream: "orders",
-      consumer: "worker",
-    },
-  },
-  postgresql: {
-    metadata: {
-      host: "pg",
-      port: "5432",
-      userName: "tidal",
-      dbName: "tidal",
-      sslmode: "disable",
-      query: "SELECT 1",
-      targetQueryValue: "5",
-    },
-    authParams: { password: "pw-123" },
-  },
-  prometheus: { metadata: { serverAddress: "http://prometheus:9090", query: "sum(up)", threshold: "3" } },
-  rabbitmq: {
-    metadata: { host: "amqp://rabbitmq:5672/", queueName: "orders/eu 1", mode: "QueueLength", value: "5" },
-  },
-  redis: { metadata: { address: "redis:6379", listName: "jobs" } },
-  "redis-streams": {
-    metadata: {
-      address: "redis:6379",
-      stream: "events",
-      consumerGroup: "workers",
-      pendingEntriesCount: "10",
-    },
-  },
-};
+/** Trigger types KEDA's builder knows and the Go type of each one's scaler (pkg/scaling/scalers_builder.go). */
+const KEDA = JSON.parse(
+  readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
+) as { scalerNames: Record<string, string> };
 
 /** KEDA's metric name prefixes that are not the trigger type (KEDA reference §5). */
 const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
 
-/** Metric names KEDA documents for these inputs (KEDA reference §2.4, §5.1, §5.8, §5.9). */
-const DOCUMENTED_NAMES: Record<string, string> = {
-  cron: "cron-Asia-Kolkata-06xxx-020xxx",
-  kafka: "kafka-a-b",
-  "metrics-api": "metric-api-components-worker-tasks",
-  mysql: "mysql-stats_db",
-  postgresql: "postgresql",
-  prometheus: "prometheus",
-  rabbitmq: "rabbitmq-orders-2Feu+1",
-  redis: "redis-jobs",
-  "redis-streams": "redis-streams-events",
-  "nats-jetstream": "nats-jetstream-orders",
-};
-
 function prepare(
   type: string,
   index: number,
-  metadata: Record<string, string>,
-  authParams: Record<string, string> = {},
+  metadata: Readonly<Record<string, string>>,
+  authParams: Readonly<Record<string, string>> = {},
 ) {
-  return prepareScalerTrigger(type, metadata, { index, authParams });
+  return prepareScalerTrigger(type, { ...metadata }, { index, authParams: { ...authParams } });
 }
 
 /** A plausible typo of a key that is not itself a known key: a letter dropped, else one added. */
@@ -112,7 +43,17 @@ describe("registry", () => {
       for (const type of [definition.type, ...(definition.aliases ?? [])])
         expect(findScaler(type)).toBe(definition);
     }
-    expect(findScaler("azure-servicebus")).toBeUndefined();
+    expect(findScaler("no-such-type")).toBeUndefined();
+  });
+
+  it("every type is one of KEDA's, with KEDA's scaler name, unless it is declared Tidal's own", () => {
+    for (const definition of allScalers()) {
+      for (const type of [definition.type, ...(definition.aliases ?? [])]) {
+        const kedaName = KEDA.scalerNames[type];
+        if (definition.tidalOnly) expect(kedaName, `${type} is declared Tidal's own`).toBeUndefined();
+        else expect(definition.kedaScalerName, `${type}: KEDA's Go type of the scaler`).toBe(kedaName);
+      }
+    }
   });
 
   it("every definition has a description and every parameter a description", () => {
@@ -136,17 +77,9 @@ describe.each(
     .filter((definition) => !definition.resourceMetric)
     .map((definition) => [definition.type, definition] as const),
 )("scaler contract: %s", (type, definition) => {
-  const example = MINIMAL[type];
-
-  it("has a minimal example in this test (add one to MINIMAL when registering a scaler)", () => {
-    expect(
-      example,
-      `add a minimal valid trigger for "${type}" to MINIMAL in src/scalers/registry.test.ts`,
-    ).toBeDefined();
-  });
+  const { example } = definition;
 
   it("accepts its minimal metadata and names its metric after its type (or KEDA's prefix), with s<i>- in front", () => {
-    if (!example) return;
     const prepared = prepare(type, 3, example.metadata, example.authParams);
     expect(prepared.problems).toEqual([]);
     const metric = definition.metric(prepared.params as never, { triggerType: type, triggerIndex: 3 });
@@ -162,16 +95,13 @@ describe.each(
       targetType: "AverageValue",
     });
     expect(prepared.metricSpec?.metricName.startsWith(`s3-${METRIC_PREFIX[type] ?? type}`)).toBe(true);
-    const documented = DOCUMENTED_NAMES[type];
-    if (documented) expect(prepared.metricSpec?.metricName).toBe(`s3-${documented}`);
-    // The index is the trigger's position: the same trigger at index 0 is s0-.
+    // The index is the trigger's position: the same trigger at index 0 is s0-, KEDA's name.
     expect(prepare(type, 0, example.metadata, example.authParams).metricSpec?.metricName).toBe(
-      metricNameWithIndex(0, metric.name),
+      example.metricName,
     );
   });
 
   it("warns about an unknown metadata key with a did-you-mean (unless it passes metadata through)", () => {
-    if (!example) return;
     const known = knownMetadataKeys(definition.params);
     const key = Object.keys(example.metadata).find((candidate) => known.has(candidate)) as string;
     const misspelt = typo(key, known);
@@ -190,5 +120,29 @@ describe.each(
     ]);
     // A warning does not make the trigger invalid.
     expect(prepared.metricSpec).toBeDefined();
+  });
+});
+
+describe.each(
+  allScalers()
+    .filter((definition) => definition.resourceMetric)
+    .map((definition) => [definition.type, definition] as const),
+)("resource scaler contract: %s", (type, definition) => {
+  it("accepts its example and turns it into the HPA Resource metric it names", () => {
+    const { example } = definition;
+    const prepared = prepareScalerTrigger(type, { ...example.metadata }, { metricType: example.metricType });
+    expect(prepared.problems).toEqual([]);
+    expect(prepared.resource?.name).toBe(example.metricName);
+    expect(prepared.metricSpec).toBeUndefined();
+  });
+});
+
+describe("legacyTriggerRules", () => {
+  it("gives the KEDA 1.x metadata rules the scalers declare, and none for other types", () => {
+    expect(legacyTriggerRules("kafka")).toEqual({ renamedKeys: { brokerList: "bootstrapServers" } });
+    expect(legacyTriggerRules("redis")?.envNameKeys).toEqual(["address", "host", "port", "password"]);
+    expect(legacyTriggerRules("rabbitmq")?.envNameKeys).toEqual(["host", "apiHost"]);
+    expect(legacyTriggerRules("prometheus")).toBeUndefined();
+    expect(legacyTriggerRules("no-such-type")).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
+import type { LegacyTriggerRules } from "../api/legacy.ts";
 import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
@@ -43,6 +44,9 @@ for (const definition of definitions) {
 export function findScaler(type: string): ScalerDefinition | undefined {
   return byType.get(type);
 }
+
+/** How KEDA 1.x wrote each trigger type's metadata, as the scalers declare it. */
+export const legacyTriggerRules: LegacyTriggerRules = (type) => findScaler(type)?.legacy;
 
 export function allScalers(): readonly ScalerDefinition[] {
   return definitions;

@@ -1,5 +1,6 @@
 import type { MetricTargetType } from "../engine/types.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
+import type { LegacyTriggerRule } from "../api/legacy.ts";
 import type { ParamProblem, ParamSchema, ParsedParams } from "./params.ts";
 
 /** What a scaler is given besides its parameters. */
@@ -64,14 +65,43 @@ export interface ScalerMetric {
   activationTarget: number;
 }
 
+/** A minimal valid trigger of a scaler type, and the metric KEDA names for it at trigger index 0. */
+export interface ScalerExample {
+  metadata: Readonly<Record<string, string>>;
+  /** Parameters a TriggerAuthentication would give (credentials). */
+  authParams?: Readonly<Record<string, string>>;
+  /** cpu and memory: the trigger's metricType. */
+  metricType?: "Utilization" | "AverageValue";
+  /** `s0-…`; for cpu and memory the Resource metric's name. */
+  metricName: string;
+}
+
 /** A scaler type: its parameters, its metric, and how to connect. Registered in registry.ts. */
 export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   /** KEDA's trigger `type`. */
   type: string;
   /** Other trigger types served by the same definition (e.g. redis-cluster). */
   aliases?: readonly string[];
+  /**
+   * The Go type of KEDA's scaler for this trigger type (e.g. `prometheusScaler`): KEDA's metrics
+   * carry it as the `scaler` label of a trigger without a name.
+   */
+  kedaScalerName: string;
+  /** A trigger type of Tidal's own, which KEDA does not have; `kedaScalerName` is then Tidal's choice. */
+  tidalOnly?: boolean;
+  /** False when KEDA refuses `useCachedMetrics` for this type (cpu, memory, cron). Default true. */
+  cachedMetrics?: boolean;
+  /** How KEDA 1.x (`keda.k8s.io/v1alpha1`) wrote this type's metadata, for `tidal migrate`. */
+  legacy?: LegacyTriggerRule;
   /** One line for `docs/scalers.md`. */
   description: string;
+  /**
+   * What the integration tests measure this scaler against: a real server (e.g. "PostgreSQL 15"),
+   * or a loopback fake of a cloud service's documented wire format (named `fake-…`).
+   */
+  testedAgainst: string;
+  /** A minimal valid trigger: shown in `docs/scalers.md` and run by the contract test over every scaler. */
+  example: ScalerExample;
   /** Types of metric targets allowed; default AverageValue and Value. */
   metricTypes?: readonly (MetricTargetType | "Utilization")[];
   /**

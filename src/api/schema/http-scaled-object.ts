@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { int32, objectMeta } from "./primitives.ts";
+import { HTTP_ADDON_API_VERSION } from "../names.ts";
 
 /**
  * KEDA HTTP add-on's HTTPScaledObject (http.keda.sh/v1alpha1). Standalone Tidal routes requests
@@ -53,7 +54,7 @@ export type HttpScaledObjectSpec = z.infer<typeof httpScaledObjectSpec>;
 
 export const httpScaledObject = z
   .object({
-    apiVersion: z.literal("http.keda.sh/v1alpha1"),
+    apiVersion: z.literal(HTTP_ADDON_API_VERSION),
     kind: z.literal("HTTPScaledObject"),
     metadata: objectMeta,
     spec: httpScaledObjectSpec,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { int32, objectMeta } from "./primitives.ts";
+import { TIDAL_API_VERSION } from "../names.ts";
 
 /** A Kubernetes-style environment variable: a literal value or a key of a Secret/ConfigMap in the files. */
 export const envVar = z
@@ -45,7 +46,7 @@ export type ProcessPoolSpec = z.infer<typeof processPoolSpec>;
 
 export const processPool = z
   .object({
-    apiVersion: z.literal("tidal.dev/v1alpha1"),
+    apiVersion: z.literal(TIDAL_API_VERSION),
     kind: z.literal("ProcessPool"),
     metadata: objectMeta,
     spec: processPoolSpec,

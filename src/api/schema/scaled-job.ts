@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { condition, int32, objectMeta, preserved } from "./primitives.ts";
 import { scaleTrigger } from "./trigger.ts";
+import { KEDA_API_VERSION } from "../names.ts";
 
 /** The pod template as far as Tidal reads it; other fields pass through untouched. */
 export const container = preserved(
@@ -98,7 +99,7 @@ export type ScaledJobStatus = z.infer<typeof scaledJobStatus>;
 
 export const scaledJob = z
   .object({
-    apiVersion: z.literal("keda.sh/v1alpha1"),
+    apiVersion: z.literal(KEDA_API_VERSION),
     kind: z.literal("ScaledJob"),
     metadata: objectMeta,
     spec: scaledJobSpec,

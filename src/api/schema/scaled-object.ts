@@ -2,6 +2,7 @@ import { z } from "zod";
 import { hpaBehavior } from "./hpa-behavior.ts";
 import { condition, int32, objectMeta } from "./primitives.ts";
 import { scaleTrigger } from "./trigger.ts";
+import { KEDA_API_VERSION } from "../names.ts";
 
 export const scaleTargetRef = z
   .object({
@@ -98,7 +99,7 @@ export type ScaledObjectStatus = z.infer<typeof scaledObjectStatus>;
 
 export const scaledObject = z
   .object({
-    apiVersion: z.literal("keda.sh/v1alpha1"),
+    apiVersion: z.literal(KEDA_API_VERSION),
     kind: z.literal("ScaledObject"),
     metadata: objectMeta.extend({ name: z.string().min(1).max(63) }),
     spec: scaledObjectSpec,
@@ -106,3 +107,8 @@ export const scaledObject = z
   })
   .strict();
 export type ScaledObject = z.infer<typeof scaledObject>;
+
+/** Whether a ScaledObject combines its triggers with a scalingModifiers formula. */
+export function usesFormula(object: ScaledObject): boolean {
+  return Boolean(object.spec.advanced?.scalingModifiers?.formula);
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { objectMeta, preserved } from "./primitives.ts";
+import { KEDA_API_VERSION } from "../names.ts";
 
 export const secretTargetRef = z
   .object({ parameter: z.string().min(1), name: z.string().min(1), key: z.string().min(1) })
@@ -62,7 +63,7 @@ export const triggerAuthenticationStatus = z
 
 export const triggerAuthentication = z
   .object({
-    apiVersion: z.literal("keda.sh/v1alpha1"),
+    apiVersion: z.literal(KEDA_API_VERSION),
     kind: z.literal("TriggerAuthentication"),
     metadata: objectMeta,
     spec: triggerAuthenticationSpec,
@@ -73,7 +74,7 @@ export type TriggerAuthentication = z.infer<typeof triggerAuthentication>;
 
 export const clusterTriggerAuthentication = z
   .object({
-    apiVersion: z.literal("keda.sh/v1alpha1"),
+    apiVersion: z.literal(KEDA_API_VERSION),
     kind: z.literal("ClusterTriggerAuthentication"),
     metadata: objectMeta,
     spec: triggerAuthenticationSpec,

@@ -1,6 +1,6 @@
 /** The expr-lang built-in functions a formula may call, with expr-lang's result types. */
 import { formulaError } from "./errors.ts";
-import { parseGoFloat, parseGoInt } from "../go-parse.ts";
+import { parseGoFloat, parseGoInt } from "../../util/go/parse.ts";
 import {
   type NumberValue,
   type Value,

@@ -10,7 +10,7 @@ import { FormulaError, formulaError } from "./errors.ts";
 import { evaluateNode } from "./evaluate.ts";
 import { parseFormula } from "./parser.ts";
 import { type Value, describeValue, float, isNumber } from "./values.ts";
-import { parseGoFloat } from "../go-parse.ts";
+import { parseGoFloat } from "../../util/go/parse.ts";
 
 export interface CompiledFormula {
   readonly source: string;

@@ -4,7 +4,7 @@
  * `scaleDown.stabilizationWindowSeconds` keeps the default policies.
  */
 import type { HpaBehavior, ScalingPolicy, ScalingRules } from "../../api/schema/hpa-behavior.ts";
-import { parseQuantity } from "../quantity.ts";
+import { parseQuantity } from "../../util/quantity.ts";
 
 export type SelectPolicy = "Max" | "Min" | "Disabled";
 

@@ -5,7 +5,7 @@
  * averages: Utilization in percent, AverageValue in units), scale the ready pods by value ÷ target.
  */
 import type { HpaMetricReading, HpaModel } from "../types.ts";
-import { formatNumber } from "../format.ts";
+import { formatNumber } from "../../util/format-number.ts";
 import { type Tolerances, isWithinTolerance } from "./behavior.ts";
 
 export interface ReplicaCounts {

@@ -6,6 +6,7 @@ import { triggerAuthenticationSpec } from "../../api/schema/trigger-authenticati
 import { decodeSecret, type AuthSources } from "../../auth/sources.ts";
 import type { Informer } from "./informer.ts";
 import { isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
+import { KEDA_API_VERSION } from "../../api/names.ts";
 
 type Raw = { metadata?: { name?: string; namespace?: string }; spec?: unknown };
 
@@ -18,7 +19,7 @@ function parseAuthentication<T>(raw: Raw | undefined, kind: string): T | undefin
       `${kind} "${raw.metadata?.name}" is invalid: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`,
     );
   }
-  return { apiVersion: "keda.sh/v1alpha1", kind, metadata: raw.metadata, spec: parsed.data } as T;
+  return { apiVersion: KEDA_API_VERSION, kind, metadata: raw.metadata, spec: parsed.data } as T;
 }
 
 /**

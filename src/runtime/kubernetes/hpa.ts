@@ -3,10 +3,10 @@ import { buildHpaModel, hpaName } from "../../engine/decide.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
 import type { ResourceMetric } from "../../scalers/prepared-trigger.ts";
 import { stableJson } from "../../util/stable-json.ts";
-import { formatQuantity } from "../metrics-api/quantity.ts";
+import { formatQuantity } from "../../util/quantity.ts";
 import type { ResolvedResource } from "./discovery.ts";
+import { KEDA_API_VERSION, SCALED_OBJECT_LABEL } from "../../api/names.ts";
 
-export const SCALED_OBJECT_LABEL = "scaledobject.keda.sh/name";
 const EXCLUDED_LABELS_ANNOTATION = "scaledobject.keda.sh/hpa-excluded-labels";
 
 export interface HorizontalPodAutoscaler {
@@ -90,7 +90,7 @@ export function desiredHpa(
       annotations: { ...object.metadata.annotations },
       ownerReferences: [
         {
-          apiVersion: "keda.sh/v1alpha1",
+          apiVersion: KEDA_API_VERSION,
           kind: "ScaledObject",
           name: object.metadata.name,
           uid: object.metadata.uid,

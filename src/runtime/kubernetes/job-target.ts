@@ -1,8 +1,8 @@
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import type { JobTarget } from "../job-loop.ts";
 import { resourcePath, type KubeApi } from "./kube-api.ts";
+import { KEDA_API_VERSION, SCALED_JOB_LABEL } from "../../api/names.ts";
 
-export const SCALED_JOB_LABEL = "scaledjob.keda.sh/name";
 const GENERATION_ANNOTATION = "scaledjob.keda.sh/generation";
 const EXCLUDED_LABELS_ANNOTATION = "scaledjob.keda.sh/job-excluded-labels";
 
@@ -70,7 +70,7 @@ export function jobManifest(
       annotations: { [GENERATION_ANNOTATION]: String(metadata.generation ?? 1), ...metadata.annotations },
       ownerReferences: [
         {
-          apiVersion: "keda.sh/v1alpha1",
+          apiVersion: KEDA_API_VERSION,
           kind: "ScaledJob",
           name: metadata.name,
           uid: metadata.uid,

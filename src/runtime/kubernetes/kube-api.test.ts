@@ -9,9 +9,7 @@ describe("loadKubeConfig", () => {
 
   it("refuses to guess a cluster when there is no kubeconfig, KUBECONFIG or service account", () => {
     vi.stubEnv("HOME", mkdtempSync(join(tmpdir(), "tidal-home-")));
-    vi.stubEnv("KUBECONFIG", "");
-    vi.stubEnv("KUBERNETES_SERVICE_HOST", undefined);
-    expect(() => loadKubeConfig()).toThrow(
+    expect(() => loadKubeConfig(undefined, { KUBECONFIG: "" })).toThrow(
       "no cluster configured: pass --kubeconfig FILE or set KUBECONFIG (inside a Pod, its service account is used)",
     );
   });

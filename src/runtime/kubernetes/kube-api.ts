@@ -30,13 +30,18 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: "application/strategic-merge-patch+json",
 };
 
+/** The environment variables that say where a cluster is, as the command read them. */
+export interface ClusterEnvironment {
+  KUBECONFIG?: string | undefined;
+  KUBERNETES_SERVICE_HOST?: string | undefined;
+}
+
 /** Loads a kubeconfig: the given file, else in-cluster, else $KUBECONFIG or ~/.kube/config. */
-export function loadKubeConfig(file?: string): KubeConfig {
+export function loadKubeConfig(file: string | undefined, env: ClusterEnvironment): KubeConfig {
   const config = new KubeConfig();
   if (file) config.loadFromFile(file);
   else {
     // With nothing to read, the client would quietly try http://localhost:8080 forever.
-    const env = process.env;
     if (!env.KUBECONFIG && !env.KUBERNETES_SERVICE_HOST && !existsSync(join(homedir(), ".kube", "config"))) {
       throw new Error(
         "no cluster configured: pass --kubeconfig FILE or set KUBECONFIG (inside a Pod, its service account is used)",

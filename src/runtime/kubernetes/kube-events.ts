@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../../observability/logger.ts";
 import type { EventRecorder, ObjectRef } from "../events.ts";
 import { resourcePath, type KubeApi } from "./kube-api.ts";
+import { KEDA_API_VERSION } from "../../api/names.ts";
 
 interface Involved extends ObjectRef {
   apiVersion: string;
@@ -16,12 +17,15 @@ interface Involved extends ObjectRef {
 export class KubeEventRecorder implements EventRecorder {
   readonly #api: KubeApi;
   readonly #logger: Logger;
+  readonly #instance: string;
   readonly #uids = new Map<string, { apiVersion: string; uid?: string }>();
   readonly #recent = new Map<string, { name: string; count: number; at: number }>();
 
-  constructor(api: KubeApi, logger: Logger) {
+  /** `instance`: this replica's name in events' reportingInstance (the Pod's name in a cluster). */
+  constructor(api: KubeApi, logger: Logger, instance: string) {
     this.#api = api;
     this.#logger = logger;
+    this.#instance = instance;
   }
 
   /** Remembers an object's apiVersion and uid so its events link to it. */
@@ -61,7 +65,7 @@ export class KubeEventRecorder implements EventRecorder {
       return;
     }
     const involved = this.#uids.get(`${object.kind}/${object.namespace}/${object.name}`) ?? {
-      apiVersion: "keda.sh/v1alpha1",
+      apiVersion: KEDA_API_VERSION,
     };
     const name = `${object.name}.${randomBytes(8).toString("hex")}`;
     await this.#api.create(path, {
@@ -74,7 +78,7 @@ export class KubeEventRecorder implements EventRecorder {
       type,
       source: { component: "keda-operator" },
       reportingComponent: "tidal-operator",
-      reportingInstance: process.env.HOSTNAME ?? "tidal",
+      reportingInstance: this.#instance,
       firstTimestamp: now.toISOString(),
       lastTimestamp: now.toISOString(),
       count: 1,

@@ -18,19 +18,24 @@ import {
   type ExternalMetricsServer,
   type TlsCredentials,
 } from "../metrics-api/index.ts";
-import { listen } from "../standalone/status-server.ts";
+import { listen } from "../../util/listen.ts";
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
 import { Informer } from "./informer.ts";
-import { KubeApi, loadKubeConfig } from "./kube-api.ts";
+import { KubeApi, loadKubeConfig, type ClusterEnvironment } from "./kube-api.ts";
 import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ScaledJobOperator, type RawScaledJob } from "./scaled-job-operator.ts";
 import { ScaledObjectOperator, type RawScaledObject } from "./scaled-object-operator.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { KEDA_API_VERSION } from "../../api/names.ts";
 
 export interface OperatorOptions {
   kubeconfig?: string;
+  /** Where a cluster is when no kubeconfig file is given. */
+  clusterEnvironment: ClusterEnvironment;
+  /** This replica's name in events (the Pod's name, HOSTNAME, in a cluster). */
+  instance: string;
   /** Watch one namespace; all when absent (WATCH_NAMESPACE). */
   namespace?: string;
   leaderElect: boolean;
@@ -59,8 +64,6 @@ export interface RunningOperator {
 
 type Named = { metadata: { name: string; namespace?: string } };
 
-const KEDA_API = "keda.sh/v1alpha1";
-
 async function servingCredentials(certDir: string | undefined): Promise<TlsCredentials> {
   if (certDir === undefined) return selfSignedServingCert();
   return {
@@ -76,10 +79,10 @@ async function servingCredentials(certDir: string | undefined): Promise<TlsCrede
  */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const { logger } = options;
-  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  const kubeConfig = loadKubeConfig(options.kubeconfig, options.clusterEnvironment);
   const api = new KubeApi(kubeConfig);
   const metrics = new TidalMetrics(packageVersion());
-  const events = new KubeEventRecorder(api, logger);
+  const events = new KubeEventRecorder(api, logger, options.instance);
   const scheduler = new Scheduler({
     onRun: (_key, lagMs) => metrics.schedulingLag.observe(lagMs / 1000),
     onError: (key, error) => logger.error("scale loop failed", { object: key, error: messageOf(error) }),
@@ -89,7 +92,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       kubeConfig,
       api,
       {
-        apiVersion: KEDA_API,
+        apiVersion: KEDA_API_VERSION,
         plural,
         ...(namespaced && options.namespace ? { namespace: options.namespace } : {}),
       },

@@ -1,7 +1,7 @@
 import { describeIssues } from "../../api/issues.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledJob, type ScaledJob } from "../../api/schema/scaled-job.ts";
-import { checkScaledJob } from "../../api/validate.ts";
+import { checkScaledJob } from "../../validation/object-checks.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
@@ -12,10 +12,9 @@ import { triggerSummary } from "./scaled-object-status.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { resourcePath } from "./kube-api.ts";
 import { KubernetesJobTarget } from "./job-target.ts";
-import { FINALIZER, type RawScaledObject } from "./scaled-object-operator.ts";
+import { type RawScaledObject } from "./scaled-object-operator.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
-
-const SJ_API = "keda.sh/v1alpha1";
+import { KEDA_API_VERSION, KEDA_FINALIZER } from "../../api/names.ts";
 
 /** A ScaledJob as the API returns it. */
 export type RawScaledJob = Omit<RawScaledObject, "status"> & { status?: ScaledJob["status"] };
@@ -51,11 +50,11 @@ export class ScaledJobOperator {
       await this.#drop(key);
       return;
     }
-    if (leader && !(raw.metadata.finalizers ?? []).includes(FINALIZER)) {
+    if (leader && !(raw.metadata.finalizers ?? []).includes(KEDA_FINALIZER)) {
       await this.#options.api.patch(this.#path(raw), {
         metadata: {
           resourceVersion: raw.metadata.resourceVersion,
-          finalizers: [...(raw.metadata.finalizers ?? []), FINALIZER],
+          finalizers: [...(raw.metadata.finalizers ?? []), KEDA_FINALIZER],
         },
       });
       return;
@@ -64,10 +63,15 @@ export class ScaledJobOperator {
       kind: "ScaledJob",
       namespace,
       name,
-      apiVersion: SJ_API,
+      apiVersion: KEDA_API_VERSION,
       ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
     });
-    const parsed = scaledJob.safeParse({ ...raw, apiVersion: SJ_API, kind: "ScaledJob", status: undefined });
+    const parsed = scaledJob.safeParse({
+      ...raw,
+      apiVersion: KEDA_API_VERSION,
+      kind: "ScaledJob",
+      status: undefined,
+    });
     if (!parsed.success) {
       await this.#checkFailed(
         key,
@@ -203,11 +207,11 @@ export class ScaledJobOperator {
 
   async #removeFinalizer(raw: RawScaledJob): Promise<void> {
     const finalizers = raw.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return;
+    if (!finalizers.includes(KEDA_FINALIZER)) return;
     await this.#options.api.patch(this.#path(raw), {
       metadata: {
         resourceVersion: raw.metadata.resourceVersion,
-        finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER),
+        finalizers: finalizers.filter((finalizer) => finalizer !== KEDA_FINALIZER),
       },
     });
     this.#options.events.record(
@@ -223,7 +227,12 @@ export class ScaledJobOperator {
   }
 
   #path(raw: RawScaledJob): string {
-    return resourcePath(SJ_API, "scaledjobs", raw.metadata.namespace ?? "default", raw.metadata.name);
+    return resourcePath(
+      KEDA_API_VERSION,
+      "scaledjobs",
+      raw.metadata.namespace ?? "default",
+      raw.metadata.name,
+    );
   }
 
   async #drop(key: string): Promise<void> {

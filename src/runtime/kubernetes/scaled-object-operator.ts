@@ -1,9 +1,8 @@
 import { describeIssues } from "../../api/issues.ts";
 import { MODE_ANNOTATION } from "../../engine/annotations.ts";
-import { usesFormula } from "../../api/validate.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
-import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
-import { checkScaledObject } from "../../api/validate.ts";
+import { scaledObject, usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
+import { checkScaledObject } from "../../validation/object-checks.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { decideDirect, hpaName, kedaPoll } from "../../engine/decide.ts";
@@ -14,7 +13,6 @@ import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
 import { measureAll, recordComposite, recordReadings, type TimedSample } from "../readings.ts";
 import { TriggerErrorReporter } from "../trigger-errors.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
-import { SCALED_OBJECT_LABEL } from "./hpa.ts";
 import type { LookupResult } from "../metrics-api/index.ts";
 import { mergeConditions } from "./conditions.ts";
 import { HpaOwner } from "./hpa-owner.ts";
@@ -26,9 +24,7 @@ import { isNotFound, resourcePath } from "./kube-api.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
 import type { ContainerEnvSpec } from "../../auth/container-env.ts";
-
-export const FINALIZER = "finalizer.keda.sh";
-const SO_API = "keda.sh/v1alpha1";
+import { KEDA_API_VERSION, KEDA_FINALIZER, SCALED_OBJECT_LABEL } from "../../api/names.ts";
 
 /** A ScaledObject as the API returns it (metadata Tidal needs, spec unchecked until parsed). */
 export interface RawScaledObject {
@@ -116,12 +112,12 @@ export class ScaledObjectOperator {
       kind: "ScaledObject",
       namespace,
       name,
-      apiVersion: SO_API,
+      apiVersion: KEDA_API_VERSION,
       ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
     });
     const parsed = scaledObject.safeParse({
       ...raw,
-      apiVersion: SO_API,
+      apiVersion: KEDA_API_VERSION,
       kind: "ScaledObject",
       status: undefined,
     });
@@ -386,11 +382,11 @@ export class ScaledObjectOperator {
   async #ensureFinalizerAndLabel(raw: RawScaledObject): Promise<boolean> {
     const finalizers = raw.metadata.finalizers ?? [];
     const hasLabel = raw.metadata.labels?.[SCALED_OBJECT_LABEL] === raw.metadata.name;
-    if (finalizers.includes(FINALIZER) && hasLabel) return false;
+    if (finalizers.includes(KEDA_FINALIZER) && hasLabel) return false;
     await this.#options.api.patch(this.#path(raw), {
       metadata: {
         resourceVersion: raw.metadata.resourceVersion,
-        finalizers: finalizers.includes(FINALIZER) ? finalizers : [...finalizers, FINALIZER],
+        finalizers: finalizers.includes(KEDA_FINALIZER) ? finalizers : [...finalizers, KEDA_FINALIZER],
         labels: { ...raw.metadata.labels, [SCALED_OBJECT_LABEL]: raw.metadata.name },
       },
     });
@@ -400,11 +396,11 @@ export class ScaledObjectOperator {
 
   async #finalize(raw: RawScaledObject): Promise<void> {
     const finalizers = raw.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZER)) return;
+    if (!finalizers.includes(KEDA_FINALIZER)) return;
     const namespace = raw.metadata.namespace ?? "default";
     const parsed = scaledObject.safeParse({
       ...raw,
-      apiVersion: SO_API,
+      apiVersion: KEDA_API_VERSION,
       kind: "ScaledObject",
       status: undefined,
     });
@@ -434,7 +430,7 @@ export class ScaledObjectOperator {
     await this.#options.api.patch(this.#path(raw), {
       metadata: {
         resourceVersion: raw.metadata.resourceVersion,
-        finalizers: finalizers.filter((finalizer) => finalizer !== FINALIZER),
+        finalizers: finalizers.filter((finalizer) => finalizer !== KEDA_FINALIZER),
       },
     });
     this.#options.events.record(
@@ -543,13 +539,21 @@ export class ScaledObjectOperator {
   }
 
   async #patchStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
-    await this.#options.api.patch(resourcePath(SO_API, "scaledobjects", namespace, name, "status"), {
-      status,
-    });
+    await this.#options.api.patch(
+      resourcePath(KEDA_API_VERSION, "scaledobjects", namespace, name, "status"),
+      {
+        status,
+      },
+    );
   }
 
   #path(raw: RawScaledObject): string {
-    return resourcePath(SO_API, "scaledobjects", raw.metadata.namespace ?? "default", raw.metadata.name);
+    return resourcePath(
+      KEDA_API_VERSION,
+      "scaledobjects",
+      raw.metadata.namespace ?? "default",
+      raw.metadata.name,
+    );
   }
 
   async #drop(key: string): Promise<void> {

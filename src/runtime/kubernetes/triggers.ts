@@ -1,6 +1,5 @@
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
-import type { ScaledObject } from "../../api/schema/scaled-object.ts";
-import { usesFormula } from "../../api/validate.ts";
+import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
 import { resolveAuthParams } from "../../auth/resolve.ts";
 import type { AuthSources } from "../../auth/sources.ts";

@@ -3,7 +3,6 @@ export {
   statusBody,
   GROUP,
   GROUP_VERSION,
-  SCALED_OBJECT_LABEL,
   VERSION,
   type AuthorizationRequest,
   type Authorizer,
@@ -30,5 +29,4 @@ export {
   createSubjectAccessReviewAuthorizer,
   type SubjectAccessReviewAuthorizerOptions,
 } from "./authorizer.ts";
-export { formatQuantity, formatMilliQuantity, toMilli } from "./quantity.ts";
 export { parseLabelSelector, LabelSelectorError } from "./label-selector.ts";

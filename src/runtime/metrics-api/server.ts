@@ -4,13 +4,13 @@ import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { silentLogger, type Logger } from "../../observability/logger.ts";
 import { LabelSelectorError, parseLabelSelector } from "./label-selector.ts";
-import { formatQuantity } from "./quantity.ts";
+import { formatQuantity } from "../../util/quantity.ts";
+import { SCALED_OBJECT_LABEL } from "../../api/names.ts";
 
 export const GROUP = "external.metrics.k8s.io";
 export const VERSION = "v1beta1";
 export const GROUP_VERSION = `${GROUP}/${VERSION}`;
 /** The label KEDA's HPAs select on; the external metrics API needs it to know the ScaledObject. */
-export const SCALED_OBJECT_LABEL = "scaledobject.keda.sh/name";
 
 /** The end user the kube-apiserver's front proxy forwarded the request for (X-Remote-* headers). */
 export interface RequestUser {

@@ -4,6 +4,7 @@ import { createRedactor } from "../../util/redact.ts";
 import type { PreparedTrigger } from "../../scalers/prepared-trigger.ts";
 import type { ScalerDefinition } from "../../scalers/types.ts";
 import { metricNameWithIndex } from "../../scalers/metric-name.ts";
+import { KEDA_API_VERSION, TIDAL_API_VERSION } from "../../api/names.ts";
 
 /** The HTTP add-on's default target when neither scaling metric sets one. */
 const DEFAULT_TARGET = 100;
@@ -31,7 +32,7 @@ export function httpScalingMetric(object: HttpScaledObject): {
 export function scaledObjectForHttp(object: HttpScaledObject): ScaledObject {
   const { metadata, spec } = object;
   return {
-    apiVersion: "keda.sh/v1alpha1",
+    apiVersion: KEDA_API_VERSION,
     kind: "ScaledObject",
     metadata: {
       name: metadata.name,
@@ -40,7 +41,7 @@ export function scaledObjectForHttp(object: HttpScaledObject): ScaledObject {
     },
     spec: {
       scaleTargetRef: {
-        apiVersion: "tidal.dev/v1alpha1",
+        apiVersion: TIDAL_API_VERSION,
         kind: "ProcessPool",
         name: spec.scaleTargetRef.name,
       },
@@ -66,6 +67,10 @@ export function httpTrigger(object: HttpScaledObject, meter: RouteMeter): Prepar
   const { metric, target } = httpScalingMetric(object);
   const definition: ScalerDefinition = {
     type: "http",
+    // The HTTP add-on's ScaledObject reads its external scaler through an external-push trigger.
+    kedaScalerName: "externalPushScaler",
+    testedAgainst: "Tidal's HTTP proxy",
+    example: { metadata: {}, metricName: `s0-http-${object.metadata.name}` },
     description:
       "In-flight requests or request rate of an HTTPScaledObject's route through Tidal's HTTP proxy.",
     params: {},

@@ -1,4 +1,5 @@
-import { formatNumber, renderTable, type Cell } from "../../cli/table.ts";
+import { formatNumber } from "../../util/format-number.ts";
+import { renderTable, type Cell } from "../../util/table.ts";
 import type { RuntimeEvent } from "../events.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 

@@ -1,8 +1,7 @@
 import { dirname } from "node:path";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
-import type { ScaledObject } from "../../api/schema/scaled-object.ts";
-import { usesFormula } from "../../api/validate.ts";
+import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
@@ -26,7 +25,7 @@ import { HttpRouting } from "./http-routing.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
 import type { StatusSource } from "./status-server.ts";
-import { standaloneTriggerInputs, targetEnvironment } from "./trigger-inputs.ts";
+import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
 export interface RunnerOptions {
   scheduler: Scheduler;
@@ -36,6 +35,8 @@ export interface RunnerOptions {
   logger: Logger;
   /** Deadline of one measurement (KEDA_HTTP_DEFAULT_TIMEOUT). */
   timeoutMs: number;
+  /** Tidal's own environment and cluster-object namespace, for triggers read from files. */
+  environment: FileEnvironment;
   /** Port of the HTTP proxy for HTTPScaledObjects (started only when there is one). */
   httpPort: number;
   now?: () => number;
@@ -120,9 +121,11 @@ export class StandaloneRunner implements StatusSource {
     const scalables: Scalable[] = [];
     for (const loaded of set.scaledObjects) {
       const object = loaded.object;
-      const environment = await targetEnvironment(object, set);
+      const environment = await targetEnvironment(object, set, this.#options.environment);
       const inputs = await Promise.all(
-        object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)),
+        object.spec.triggers.map((trigger) =>
+          fileTriggerInputs(object, trigger, set, environment, this.#options.environment),
+        ),
       );
       const asMetricSource = usesFormula(object);
       scalables.push({
@@ -288,9 +291,11 @@ export class StandaloneRunner implements StatusSource {
       const object = loaded.object;
       const key = `scaledjob.${keyOf(object)}`;
       wanted.add(key);
-      const environment = await targetEnvironment(object, set);
+      const environment = await targetEnvironment(object, set, this.#options.environment);
       const inputs = await Promise.all(
-        object.spec.triggers.map((trigger) => standaloneTriggerInputs(object, trigger, set, environment)),
+        object.spec.triggers.map((trigger) =>
+          fileTriggerInputs(object, trigger, set, environment, this.#options.environment),
+        ),
       );
       const fingerprint = fingerprintOf({ object, inputs, file: loaded.file });
       const running = this.#jobs.get(key);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readResources } from "../../api/resources.ts";
+import { legacyTriggerRules } from "../../scalers/registry.ts";
 import { standaloneProblems } from "./standalone-problems.ts";
 
 function scaledJob(container: Record<string, unknown>) {
@@ -16,9 +17,10 @@ function scaledJob(container: Record<string, unknown>) {
 
 describe("standaloneProblems", () => {
   it("needs a command for a ScaledJob's local processes, naming the field, and accepts one that has it", () => {
-    const { set, problems } = readResources([
-      { file: "jobs.yaml", doc: 1, value: scaledJob({ image: "example.invalid/worker" }) },
-    ]);
+    const { set, problems } = readResources(
+      [{ file: "jobs.yaml", doc: 1, value: scaledJob({ image: "example.invalid/worker" }) }],
+      legacyTriggerRules,
+    );
     expect(problems).toEqual([]);
     expect(standaloneProblems(set)).toEqual([
       {
@@ -31,9 +33,10 @@ describe("standaloneProblems", () => {
         severity: "error",
       },
     ]);
-    const withCommand = readResources([
-      { file: "jobs.yaml", doc: 1, value: scaledJob({ command: ["node", "job.js"] }) },
-    ]);
+    const withCommand = readResources(
+      [{ file: "jobs.yaml", doc: 1, value: scaledJob({ command: ["node", "job.js"] }) }],
+      legacyTriggerRules,
+    );
     expect(standaloneProblems(withCommand.set)).toEqual([]);
   });
 });

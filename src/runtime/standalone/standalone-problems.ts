@@ -2,7 +2,7 @@ import type { Problem } from "../../api/load.ts";
 import type { ManifestSet } from "../../api/resources.ts";
 import { findRouteConflicts, httpScaledObjectRoute } from "../../http-proxy/index.ts";
 import { poolKeyOf as keyOf } from "./process-pools.ts";
-import { processPoolOf } from "./trigger-inputs.ts";
+import { processPoolOf } from "../file-trigger-inputs.ts";
 
 /** Problems that only `tidal run` has: targets and triggers that need Kubernetes. */
 export function standaloneProblems(set: ManifestSet): Problem[] {

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { DecisionTrace } from "../../engine/types.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { RuntimeEvent } from "../events.ts";
@@ -96,15 +95,4 @@ function filter(snapshots: ObjectSnapshot[], namespace: string | undefined): Obj
   return namespace === undefined
     ? snapshots
     : snapshots.filter((snapshot) => snapshot.namespace === namespace);
-}
-
-export async function listen(server: Server, port: number, host = "127.0.0.1"): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
 }

@@ -12,6 +12,13 @@ const params = {
 
 export const cronScaler: ScalerDefinition<typeof params> = {
   type: "cron",
+  testedAgainst: "the system clock (no server)",
+  example: {
+    metadata: { timezone: "Asia/Kolkata", start: "0 6 * * *", end: "0 20 * * *", desiredReplicas: "10" },
+    metricName: "s0-cron-Asia-Kolkata-06xxx-020xxx",
+  },
+  kedaScalerName: "cronScaler",
+  cachedMetrics: false,
   description: "desiredReplicas between a start and an end cron schedule.",
   params,
   validate(values) {

@@ -129,6 +129,9 @@ const shared = {
 export const externalScaler: ScalerDefinition<typeof params> = {
   ...shared,
   type: "external",
+  testedAgainst: "a gRPC external scaler started by the tests (KEDA's externalscaler.proto)",
+  example: { metadata: { scalerAddress: "external-scaler:9090" }, metricName: "s0-external" },
+  kedaScalerName: "externalScaler",
   description: "Metric and activity from an external scaler over KEDA's gRPC contract.",
   connect: (values, context) => connectExternal(values, context, false),
 };
@@ -136,6 +139,9 @@ export const externalScaler: ScalerDefinition<typeof params> = {
 export const externalPushScaler: ScalerDefinition<typeof params> = {
   ...shared,
   type: "external-push",
+  testedAgainst: "a gRPC external scaler started by the tests (KEDA's externalscaler.proto)",
+  example: { metadata: { scalerAddress: "external-scaler:9090" }, metricName: "s0-external-push" },
+  kedaScalerName: "externalPushScaler",
   description: "An external scaler that also pushes activity over a StreamIsActive stream.",
   connect: (values, context) => connectExternal(values, context, true),
 };

@@ -5,6 +5,13 @@ import { kafkaParamProblems, kafkaParams } from "./params.ts";
 
 export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
   type: "kafka",
+  testedAgainst: "Apache Kafka 4.1 (KRaft), PLAINTEXT and SASL_SSL",
+  example: {
+    metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "a.b" },
+    metricName: "s0-kafka-a-b",
+  },
+  kedaScalerName: "kafkaScaler",
+  legacy: { renamedKeys: { brokerList: "bootstrapServers" } },
   description: "Lag of a Kafka consumer group: latest minus committed offsets, summed over partitions.",
   params: kafkaParams,
   validate: (values) => kafkaParamProblems(values),

@@ -38,6 +38,12 @@ const params = {
 
 export const metricsApiScaler: ScalerDefinition<typeof params> = {
   type: "metrics-api",
+  testedAgainst: "an HTTP server started by the tests",
+  example: {
+    metadata: { url: "http://api:8080/stats", valueLocation: "components.worker.tasks", targetValue: "5" },
+    metricName: "s0-metric-api-components-worker-tasks",
+  },
+  kedaScalerName: "metricsAPIScaler",
   description: "A number read from an HTTP API returning JSON, YAML or Prometheus text.",
   params,
   validate(values, context) {

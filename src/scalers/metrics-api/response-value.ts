@@ -1,5 +1,5 @@
 import { parse as parseYaml } from "yaml";
-import { parseQuantity } from "../../engine/quantity.ts";
+import { parseQuantity } from "../../util/quantity.ts";
 import { messageOf } from "../../util/errors.ts";
 import { gjsonGet } from "./gjson-path.ts";
 import { prometheusTextValue } from "./prometheus-text.ts";

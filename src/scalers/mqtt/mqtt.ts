@@ -43,6 +43,13 @@ const params = {
  */
 export const mqttScaler: ScalerDefinition<typeof params> = {
   type: "mqtt",
+  testedAgainst: "Mosquitto (Debian)",
+  example: {
+    metadata: { brokerUrl: "mqtt://broker:1883", topic: "tidal/backlog", value: "5" },
+    metricName: "s0-mqtt-tidal-backlog",
+  },
+  kedaScalerName: "mqttScaler",
+  tidalOnly: true,
   description:
     "Backlog gauge over MQTT: the latest number published (retained) on a topic, summed over a wildcard filter; updates wake the scaler at once.",
   params,

@@ -89,6 +89,20 @@ function targetProblems(values: MySqlParams): ParamProblem[] {
 
 export const mysqlScaler: ScalerDefinition<typeof params> = {
   type: "mysql",
+  testedAgainst: "MariaDB (Debian), over the MySQL protocol",
+  example: {
+    metadata: {
+      host: "mysql",
+      port: "3306",
+      dbName: "stats_db",
+      username: "tidal",
+      query: "SELECT COUNT(*) FROM jobs",
+      queryValue: "4",
+    },
+    authParams: { password: "pw-123" },
+    metricName: "s0-mysql-stats_db",
+  },
+  kedaScalerName: "mySQLScaler",
   description: "Result of a MySQL or MariaDB query (first column of the first row).",
   params,
   validate(values, context) {

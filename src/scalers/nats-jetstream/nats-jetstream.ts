@@ -51,6 +51,17 @@ async function getJson(client: HttpGetClient, url: URL, signal: AbortSignal): Pr
  */
 export const natsJetStreamScaler: ScalerDefinition<typeof params> = {
   type: "nats-jetstream",
+  testedAgainst: "NATS server with JetStream (Debian)",
+  example: {
+    metadata: {
+      natsServerMonitoringEndpoint: "nats:8222",
+      account: "$G",
+      stream: "orders",
+      consumer: "worker",
+    },
+    metricName: "s0-nats-jetstream-orders",
+  },
+  kedaScalerName: "natsJetStreamScaler",
   description:
     "Backlog of a NATS JetStream consumer (pending + unacknowledged) from the monitoring endpoint; point it at the consumer's leader in a cluster.",
   params,

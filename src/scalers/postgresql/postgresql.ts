@@ -117,6 +117,21 @@ function pushProblems(values: PostgresParams): ParamProblem[] {
 
 export const postgresqlScaler: ScalerDefinition<typeof params> = {
   type: "postgresql",
+  testedAgainst: "PostgreSQL 15 (Debian)",
+  example: {
+    metadata: {
+      host: "pg",
+      port: "5432",
+      userName: "tidal",
+      dbName: "tidal",
+      sslmode: "disable",
+      query: "SELECT 1",
+      targetQueryValue: "5",
+    },
+    authParams: { password: "pw-123" },
+    metricName: "s0-postgresql",
+  },
+  kedaScalerName: "postgreSQLScaler",
   description:
     "Result of a PostgreSQL query (first column of the first row); with Tidal's tidalPush, LISTEN/NOTIFY wakes it at once.",
   params,

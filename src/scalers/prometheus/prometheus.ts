@@ -36,6 +36,12 @@ const params = {
 
 export const prometheusScaler: ScalerDefinition<typeof params> = {
   type: "prometheus",
+  testedAgainst: "Prometheus (Debian)",
+  example: {
+    metadata: { serverAddress: "http://prometheus:9090", query: "sum(up)", threshold: "3" },
+    metricName: "s0-prometheus",
+  },
+  kedaScalerName: "prometheusScaler",
   description: "Value of a Prometheus instant query.",
   params,
   validate(values, context) {

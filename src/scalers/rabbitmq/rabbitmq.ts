@@ -61,6 +61,13 @@ function connectAmqp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: 
 
 export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
   type: "rabbitmq",
+  testedAgainst: "RabbitMQ (Debian), AMQP and the management API",
+  example: {
+    metadata: { host: "amqp://rabbitmq:5672/", queueName: "orders/eu 1", mode: "QueueLength", value: "5" },
+    metricName: "s0-rabbitmq-orders-2Feu+1",
+  },
+  kedaScalerName: "rabbitMQScaler",
+  legacy: { envNameKeys: ["host", "apiHost"] },
   description:
     "Messages, publish or delivery rates of a RabbitMQ queue, over AMQP or the management API; polled only (RabbitMQ has no way to push arrivals, see tidalPush).",
   params: rabbitMqParams,

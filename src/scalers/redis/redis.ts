@@ -28,6 +28,10 @@ const params = {
 
 export const redisScaler: ScalerDefinition<typeof params> = {
   type: "redis",
+  testedAgainst: "Redis (Debian), plain and TLS",
+  example: { metadata: { address: "redis:6379", listName: "jobs" }, metricName: "s0-redis-jobs" },
+  kedaScalerName: "redisScaler",
+  legacy: { envNameKeys: ["address", "host", "port", "password"] },
   description:
     "Length of a Redis list (or set, sorted set, hash); with Tidal's tidalPush, keyspace notifications wake it at once.",
   params,

@@ -112,6 +112,18 @@ async function consumerGroupLag(client: Redis, stream: string, group: string): P
 
 export const redisStreamsScaler: ScalerDefinition<typeof params> = {
   type: "redis-streams",
+  testedAgainst: "Redis (Debian)",
+  example: {
+    metadata: {
+      address: "redis:6379",
+      stream: "events",
+      consumerGroup: "workers",
+      pendingEntriesCount: "10",
+    },
+    metricName: "s0-redis-streams-events",
+  },
+  kedaScalerName: "redisStreamsScaler",
+  legacy: { envNameKeys: ["address", "host", "port", "password"] },
   description:
     "Redis stream: pending entries of a consumer group (XPENDING), the group's lag (XINFO GROUPS, Redis 7+), or the stream length (XLEN).",
   params,

@@ -1,4 +1,4 @@
-import { parseQuantity } from "../../engine/quantity.ts";
+import { parseQuantity } from "../../util/quantity.ts";
 import { param, type ParamProblem } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 
@@ -47,6 +47,10 @@ function valueProblems(value: string, metricType: string): ParamProblem[] {
 function resourceScaler(type: "cpu" | "memory"): ScalerDefinition<typeof params> {
   return {
     type,
+    kedaScalerName: "cpuMemoryScaler",
+    testedAgainst: "the Kubernetes HPA on the test control plane (Tidal reads nothing)",
+    example: { metadata: { value: "60" }, metricType: "Utilization", metricName: type },
+    cachedMetrics: false,
     description: `${type === "cpu" ? "CPU" : "Memory"} use of the target's pods, measured by the HPA (Kubernetes only).`,
     metricTypes: ["Utilization", "AverageValue"],
     resourceMetric: true,

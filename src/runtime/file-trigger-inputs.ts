@@ -1,15 +1,21 @@
-import type { ManifestSet } from "../../api/resources.ts";
-import type { ScaledJob } from "../../api/schema/scaled-job.ts";
-import type { ScaledObject } from "../../api/schema/scaled-object.ts";
-import type { ScaleTrigger } from "../../api/schema/trigger.ts";
-import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
-import { manifestAuthSources } from "../../auth/manifest-sources.ts";
-import { resolveAuthParams } from "../../auth/resolve.ts";
-import type { TriggerInputs } from "../../scalers/prepared-trigger.ts";
+import type { ManifestSet } from "../api/resources.ts";
+import type { ScaledJob } from "../api/schema/scaled-job.ts";
+import type { ScaledObject } from "../api/schema/scaled-object.ts";
+import type { ScaleTrigger } from "../api/schema/trigger.ts";
+import { resolveContainerEnv, type ContainerEnvSpec } from "../auth/container-env.ts";
+import { manifestAuthSources } from "../auth/manifest-sources.ts";
+import { resolveAuthParams } from "../auth/resolve.ts";
+import type { TriggerInputs } from "../scalers/prepared-trigger.ts";
 
-export const PROCESS_POOL_API_VERSION = "tidal.dev/v1alpha1";
+/** What triggers read from files need of the process they run in, given by the command. */
+export interface FileEnvironment {
+  /** Tidal's own environment, which workers inherit: `…FromEnv` reads it. */
+  inherited: Readonly<Record<string, string>>;
+  /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
+  clusterObjectNamespace: string;
+}
 
-/** The ProcessPool a ScaledObject scales, when it names one. */
+/** The ProcessPool a ScaledObject scales, when it names one in the files. */
 export function processPoolOf(object: ScaledObject, set: ManifestSet) {
   const ref = object.spec.scaleTargetRef;
   if (ref.kind !== "ProcessPool") return undefined;
@@ -32,22 +38,6 @@ function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): Containe
   return processPoolOf(object, set)?.object.spec;
 }
 
-/** Tidal's own environment, one copy per loaded set: thousands of objects share it. */
-const inheritedBySet = new WeakMap<ManifestSet, Readonly<Record<string, string>>>();
-
-function inheritedEnvironment(set: ManifestSet): Readonly<Record<string, string>> {
-  let inherited = inheritedBySet.get(set);
-  if (inherited === undefined) {
-    inherited = Object.freeze(
-      Object.fromEntries(
-        Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-      ),
-    );
-    inheritedBySet.set(set, inherited);
-  }
-  return inherited;
-}
-
 /**
  * The environment of a trigger's target when Tidal runs without Kubernetes: Tidal's own
  * environment (workers inherit it) overlaid with the ProcessPool's or job container's `env`.
@@ -55,29 +45,32 @@ function inheritedEnvironment(set: ManifestSet): Readonly<Record<string, string>
 export async function targetEnvironment(
   object: ScaledObject | ScaledJob,
   set: ManifestSet,
+  environment: FileEnvironment,
 ): Promise<Readonly<Record<string, string>>> {
-  const inherited = inheritedEnvironment(set);
   const container = envSource(object, set);
-  if (container === undefined) return inherited;
+  if (container === undefined) return environment.inherited;
   const declared = await resolveContainerEnv(
     container,
     object.metadata.namespace ?? "default",
     manifestAuthSources(set),
   );
-  return Object.keys(declared).length === 0 ? inherited : { ...inherited, ...declared };
+  return Object.keys(declared).length === 0
+    ? environment.inherited
+    : { ...environment.inherited, ...declared };
 }
 
 /** Authentication parameters and environment for one trigger, from the loaded files. */
-export async function standaloneTriggerInputs(
+export async function fileTriggerInputs(
   object: ScaledObject | ScaledJob,
   trigger: ScaleTrigger,
   set: ManifestSet,
   resolvedEnv: Readonly<Record<string, string>>,
+  environment: FileEnvironment,
 ): Promise<TriggerInputs> {
   const namespace = object.metadata.namespace ?? "default";
   const authParams = await resolveAuthParams(trigger.authenticationRef, manifestAuthSources(set), {
     namespace,
-    clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? "default",
+    clusterObjectNamespace: environment.clusterObjectNamespace,
     containerEnv: resolvedEnv,
   });
   return { authParams, resolvedEnv };

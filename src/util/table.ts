@@ -30,15 +30,3 @@ export function renderTable(
   const header = line(headers.map((text) => ({ text, style: "bold" as Style })));
   return [header, ...rows.map(line)].join("\n") + "\n";
 }
-
-/** Whether to colour output written to `stream`, honouring NO_COLOR and FORCE_COLOR. */
-export function useColor(stream: NodeJS.WriteStream): boolean {
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0") return true;
-  return stream.isTTY === true;
-}
-
-/** A number for people: integers as is, others with up to 3 decimals. */
-export function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
-}

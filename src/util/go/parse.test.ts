@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseGoBool, parseGoFloat, parseGoInt } from "./go-parse.ts";
+import { parseGoBool, parseGoFloat, parseGoInt } from "./parse.ts";
 
 describe("parseGoBool", () => {
   it.each([

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatMilliQuantity, formatQuantity, toMilli } from "./quantity.ts";
+import { formatMilliQuantity, formatQuantity, parseQuantity, toMilli } from "./quantity.ts";
 
 describe("formatQuantity", () => {
   it.each([
@@ -98,5 +98,28 @@ describe("formatMilliQuantity", () => {
         if (milli !== 0n && suffix !== "E") expect(digits.endsWith("000")).toBe(false);
       }),
     );
+  });
+});
+
+describe("parseQuantity", () => {
+  it.each([
+    ["0.05", 0.05],
+    ["50m", 0.05],
+    ["1", 1],
+    ["1k", 1000],
+    ["1Ki", 1024],
+    ["2Mi", 2 * 1024 * 1024],
+    ["1e-2", 0.01],
+    ["1E", 1e18],
+    [".5", 0.5],
+    ["+3", 3],
+    [0.1, 0.1],
+    ["abc", undefined],
+    ["1 m", undefined],
+    ["1mm", undefined],
+    ["", undefined],
+    [Number.NaN, undefined],
+  ] as const)("%j → %j", (input, expected) => {
+    expect(parseQuantity(input)).toBe(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { SourceDocument } from "./load.ts";
-import { readResources } from "./resources.ts";
+import type { SourceDocument } from "../api/load.ts";
+import { readResources } from "../api/resources.ts";
+import { legacyTriggerRules } from "../scalers/registry.ts";
 import { validateManifests, validateSet } from "./validate.ts";
 
 const API = "keda.sh/v1alpha1";
@@ -39,7 +40,7 @@ async function check(values: unknown[], options: { strict?: boolean } = {}): Pro
     doc: index + 1,
     value,
   }));
-  const { set, problems: structural } = readResources(documents);
+  const { set, problems: structural } = readResources(documents, legacyTriggerRules);
   expect(structural).toEqual([]);
   const problems = await validateSet(set, options);
   return problems.map(

@@ -1,0 +1,24 @@
+/** Go's time.ParseDuration syntax (`30s`, `1m30s`, `500ms`), plus KEDA's bare integer of milliseconds. */
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A Go duration string or an integer number of milliseconds, in milliseconds; undefined when neither. */
+export function parseDuration(raw: string): number | undefined {
+  if (/^\d+$/.test(raw)) return Number.parseInt(raw, 10);
+  const pattern = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (const match of raw.matchAll(pattern)) {
+    total += Number(match[1]) * (DURATION_UNITS[match[2] as string] ?? 0);
+    consumed += match[0].length;
+  }
+  return consumed === raw.length && consumed > 0 ? total : undefined;
+}

@@ -1,0 +1,195 @@
+import { loadManifests, type Problem } from "../api/load.ts";
+import { readResources, type Loaded, type ManifestSet } from "../api/resources.ts";
+import type { ScaledJob } from "../api/schema/scaled-job.ts";
+import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
+import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
+import { hpaName } from "../engine/hpa-model.ts";
+import { legacyTriggerRules } from "../scalers/registry.ts";
+import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
+import { prepareTriggersFromFiles, type TriggerFileProblem } from "./file-triggers.ts";
+import { checkScaledJob, checkScaledObject, type ProblemSink } from "./object-checks.ts";
+
+export interface ValidationOptions {
+  /** Unknown scaler metadata keys are errors instead of warnings. */
+  strict?: boolean;
+}
+
+export interface ValidationResult {
+  set: ManifestSet;
+  problems: Problem[];
+}
+
+function sinkFor(
+  loaded: Loaded<{ kind: string; metadata: { name: string } }>,
+  problems: Problem[],
+): ProblemSink {
+  return (path, message, severity = "error") =>
+    problems.push({
+      file: loaded.file,
+      doc: loaded.doc,
+      kind: loaded.object.kind,
+      name: loaded.object.metadata.name,
+      path,
+      message,
+      severity,
+    });
+}
+
+function triggerProblemReporter(report: ProblemSink): TriggerFileProblem {
+  return (index, path, message, severity) => report(`spec.triggers[${index}].${path}`, message, severity);
+}
+
+function reportTriggerProblems(
+  prepared: readonly PreparedTrigger[],
+  report: ProblemSink,
+  strict: boolean,
+): void {
+  for (const trigger of prepared) {
+    for (const problem of trigger.problems) {
+      const base = `spec.triggers[${trigger.index}]`;
+      const path =
+        problem.key === "type" || problem.key === "metricType"
+          ? `${base}.${problem.key}`
+          : `${base}.metadata.${problem.key}`;
+      report(path, problem.message, strict ? "error" : problem.severity);
+    }
+  }
+}
+
+async function validateScaledObject(
+  loaded: Loaded<ScaledObject>,
+  set: ManifestSet,
+  problems: Problem[],
+  strict: boolean,
+) {
+  const report = sinkFor(loaded, problems);
+  checkScaledObject(loaded.object, report);
+  const prepared = await prepareTriggersFromFiles(
+    loaded.object,
+    set,
+    usesFormula(loaded.object),
+    triggerProblemReporter(report),
+  );
+  reportTriggerProblems(prepared, report, strict);
+}
+
+async function validateScaledJob(
+  loaded: Loaded<ScaledJob>,
+  set: ManifestSet,
+  problems: Problem[],
+  strict: boolean,
+) {
+  const report = sinkFor(loaded, problems);
+  checkScaledJob(loaded.object, report);
+  const prepared = await prepareTriggersFromFiles(loaded.object, set, false, triggerProblemReporter(report));
+  reportTriggerProblems(prepared, report, strict);
+}
+
+function validateAuthentication(
+  loaded: Loaded<{ kind: string; metadata: { name: string }; spec: Record<string, unknown> }>,
+  problems: Problem[],
+) {
+  const report = sinkFor(loaded, problems);
+  for (const source of UNSUPPORTED_AUTH_SOURCES) {
+    if (loaded.object.spec[source] !== undefined) {
+      report(
+        `spec.${source}`,
+        `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
+      );
+    }
+  }
+  if (loaded.object.kind === "TriggerAuthentication" && loaded.object.spec.filePath !== undefined) {
+    report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
+  }
+  const identity = loaded.object.spec.podIdentity as { provider?: string } | undefined;
+  if (identity?.provider !== undefined && identity.provider !== "none") {
+    report(
+      "spec.podIdentity.provider",
+      `pod identity provider "${identity.provider}" is not supported by Tidal`,
+    );
+  }
+}
+
+/** Two ScaledObjects in a namespace must not scale the same target or own the same HPA. */
+/**
+ * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the
+ * files leave it unclear, so the second is an error. Returns the second ones.
+ */
+function checkDuplicates(set: ManifestSet, problems: Problem[]): Set<unknown> {
+  const duplicates = new Set<unknown>();
+  for (const collection of Object.values(set) as Loaded<{
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }>[][]) {
+    const seen = new Map<string, Loaded<unknown>>();
+    for (const loaded of collection) {
+      const { kind, metadata } = loaded.object;
+      const key = `${metadata.namespace ?? ""}/${metadata.name}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, loaded);
+        continue;
+      }
+      duplicates.add(loaded);
+      sinkFor(loaded, problems)(
+        "metadata.name",
+        `${kind} "${metadata.name}" is already defined at ${first.file}:${first.doc}; give each object its own name`,
+      );
+    }
+  }
+  return duplicates;
+}
+
+function checkConflicts(set: ManifestSet, problems: Problem[], duplicates: Set<unknown>): void {
+  const targets = new Map<string, Loaded<ScaledObject>>();
+  const hpas = new Map<string, Loaded<ScaledObject>>();
+  for (const loaded of set.scaledObjects) {
+    if (duplicates.has(loaded)) continue;
+    const { metadata, spec } = loaded.object;
+    const ref = spec.scaleTargetRef;
+    const target = `${metadata.namespace}/${ref.apiVersion ?? "apps/v1"}/${ref.kind ?? "Deployment"}/${ref.name}`;
+    const hpa = `${metadata.namespace}/${hpaName(loaded.object)}`;
+    const report = sinkFor(loaded, problems);
+    const sameTarget = targets.get(target);
+    if (sameTarget) {
+      report(
+        "spec.scaleTargetRef",
+        `ScaledObject "${sameTarget.object.metadata.name}" already scales ${ref.kind ?? "Deployment"} "${ref.name}"`,
+      );
+    } else targets.set(target, loaded);
+    const sameHpa = hpas.get(hpa);
+    if (sameHpa)
+      report(
+        "metadata.name",
+        `ScaledObject "${sameHpa.object.metadata.name}" already owns HPA "${hpaName(loaded.object)}"`,
+      );
+    else hpas.set(hpa, loaded);
+  }
+}
+
+/** Checks a parsed manifest set: structure was checked on read; this adds KEDA's semantic rules. */
+export async function validateSet(set: ManifestSet, options: ValidationOptions = {}): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const loaded of set.scaledObjects)
+    await validateScaledObject(loaded, set, problems, options.strict ?? false);
+  for (const loaded of set.scaledJobs)
+    await validateScaledJob(loaded, set, problems, options.strict ?? false);
+  for (const loaded of [...set.triggerAuthentications, ...set.clusterTriggerAuthentications]) {
+    validateAuthentication(loaded as never, problems);
+  }
+  checkConflicts(set, problems, checkDuplicates(set, problems));
+  return problems;
+}
+
+/** Loads files or folders and validates everything in them. */
+export async function validateManifests(
+  paths: readonly string[],
+  options: ValidationOptions = {},
+): Promise<ValidationResult> {
+  const loaded = await loadManifests(paths);
+  const { set, problems } = readResources(loaded.documents, legacyTriggerRules);
+  const semantic = await validateSet(set, options);
+  const all = [...loaded.problems, ...problems, ...semantic];
+  all.sort((a, b) => a.file.localeCompare(b.file) || a.doc - b.doc);
+  return { set, problems: all };
+}
