@@ -20,7 +20,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts", "examples/**/*.test.ts"],
           globalSetup: ["./test/support/services-setup.ts"],
           testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // A file's beforeAll starts the servers it uses; a cold RabbitMQ or Kafka takes minutes.
+          hookTimeout: 300_000,
         },
       },
       {

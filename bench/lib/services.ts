@@ -10,13 +10,9 @@ export interface ServiceUrls {
 
 export function ensureServices(root: string, needed: readonly string[]): ServiceUrls {
   const script = join(root, "scripts/services.sh");
-  const status = spawnSync(script, ["status"], { encoding: "utf8" });
-  const down = needed.filter((name) => !new RegExp(`^${name}\\s+up\\b`, "m").test(status.stdout));
-  if (down.length > 0) {
-    process.stderr.write(`starting test servers (${down.join(", ")} down): scripts/services.sh start\n`);
-    const started = spawnSync(script, ["start"], { stdio: ["ignore", "inherit", "inherit"] });
-    if (started.status !== 0) throw new Error(`scripts/services.sh start failed with ${started.status}`);
-  }
+  const started = spawnSync(script, ["start", ...needed], { stdio: ["ignore", "inherit", "inherit"] });
+  if (started.status !== 0)
+    throw new Error(`scripts/services.sh start ${needed.join(" ")} failed with ${started.status}`);
   const env = spawnSync(script, ["env"], { encoding: "utf8" }).stdout;
   const value = (name: string) => {
     const found = new RegExp(`^export ${name}=(.*)$`, "m").exec(env)?.[1];

@@ -1,9 +1,11 @@
 import amqp from "amqplib";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { exampleVariant } from "../../test/support/example-copy.ts";
 import { eventually, rabbitmqQueue, useCleanup } from "../../test/support/isolation.ts";
-import { services } from "../../test/support/services.ts";
+import { services, useServices } from "../../test/support/services.ts";
 import { TidalRun } from "../../test/support/tidal-run.ts";
+
+beforeAll(() => useServices("rabbitmq"));
 
 describe("examples/rabbitmq-jobs", () => {
   const cleanup = useCleanup();

@@ -1,9 +1,11 @@
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleVariant } from "../../test/support/example-copy.ts";
 import { eventually, uniqueName, useCleanup } from "../../test/support/isolation.ts";
-import { services } from "../../test/support/services.ts";
+import { services, useServices } from "../../test/support/services.ts";
 import { TidalRun } from "../../test/support/tidal-run.ts";
+
+beforeAll(() => useServices("redis"));
 
 describe("examples/redis-worker", () => {
   const cleanup = useCleanup();

@@ -2,8 +2,10 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName, useCleanup } from "../support/isolation.ts";
 import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
-import { services } from "../support/services.ts";
+import { services, useServices } from "../support/services.ts";
 import { TidalOperator } from "../support/tidal-operator.ts";
+
+beforeAll(() => useServices("redis"));
 
 interface Lease {
   spec: { holderIdentity?: string; leaseTransitions?: number };

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useCleanup } from "../support/isolation.ts";
 import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
 import { startOperatorWithNamespace, type TidalOperator } from "../support/tidal-operator.ts";
+import { useServices } from "../support/services.ts";
+
+beforeAll(() => useServices("rabbitmq"));
 
 describe("the operator keeps secrets out of every output", () => {
   const cleanup = useCleanup();

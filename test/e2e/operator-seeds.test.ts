@@ -7,8 +7,10 @@ import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaTopic, mariadbDatabase, rabbitmqQueue, uniqueName, useCleanup } from "../support/isolation.ts";
 import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
-import { services } from "../support/services.ts";
+import { services, useServices } from "../support/services.ts";
 import { startOperatorWithNamespace, type TidalOperator } from "../support/tidal-operator.ts";
+
+beforeAll(() => useServices("kafka", "mariadb", "rabbitmq"));
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 

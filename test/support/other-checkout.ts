@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * A second checkout holding copies of some of this repository's scripts: its own state folder,
+ * A second checkout holding copies of some of this repository's scripts (files or folders): its own state folder,
  * nothing running, the same fixed ports. `run` runs one of its scripts; `remove` deletes it.
  */
 export function otherCheckout(scripts: string[]): {
@@ -16,9 +16,12 @@ export function otherCheckout(scripts: string[]): {
   const root = mkdtempSync(join(tmpdir(), "tidal-other-checkout-"));
   mkdirSync(join(root, "scripts"));
   for (const script of scripts) {
-    copyFileSync(
+    cpSync(
       fileURLToPath(new URL(`../../scripts/${script}`, import.meta.url)),
       join(root, "scripts", script),
+      {
+        recursive: true,
+      },
     );
   }
   return {

@@ -4,16 +4,17 @@ import { fileURLToPath } from "node:url";
 const script = fileURLToPath(new URL("../../scripts/services.sh", import.meta.url));
 
 /**
- * Global setup of the integration tier: starts (or reuses) the real servers of scripts/services.sh,
- * then puts their addresses and credentials (`scripts/services.sh env`) into process.env, which
- * the test workers inherit.
+ * Global setup of the integration and e2e tiers: installs what every test server needs (Debian
+ * packages, downloads, builds; no time limit, so a cold machine can take its time), then puts
+ * their addresses and credentials (`scripts/services.sh env`) into process.env, which the test
+ * workers inherit. Each test file starts the servers it uses with `useServices` (services.ts).
  */
 export default async function setup(): Promise<void> {
-  const start = spawnSync("bash", [script, "start"], { stdio: "inherit" });
-  if (start.error) throw start.error;
-  if (start.status !== 0) {
+  const install = spawnSync("bash", [script, "install"], { stdio: "inherit" });
+  if (install.error) throw install.error;
+  if (install.status !== 0) {
     throw new Error(
-      `scripts/services.sh start failed (exit ${start.status ?? start.signal}); see its output above`,
+      `scripts/services.sh install failed (exit ${install.status ?? install.signal}); see its output above`,
     );
   }
   const output = execFileSync("bash", [script, "env"], { encoding: "utf8" });

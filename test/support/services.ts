@@ -1,8 +1,29 @@
 /**
- * Addresses and credentials of the integration test servers, as `scripts/services.sh env` prints
- * them and test/support/services-setup.ts puts them into process.env. Each is read when used, so
- * importing this module never fails; a missing variable throws an error that says what to run.
+ * The integration test servers: `useServices` starts those a test file uses, and `services` gives
+ * their addresses and credentials, as `scripts/services.sh env` prints them and
+ * test/support/services-setup.ts puts them into process.env. Each is read when used, so importing
+ * this module never fails; a missing variable throws an error that says what to run.
  */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const script = fileURLToPath(new URL("../../scripts/services.sh", import.meta.url));
+
+/**
+ * Starts the named servers of scripts/services.sh unless they are up (seconds when they are).
+ * Call it in a test file's `beforeAll`, so that a run starts only the servers its files use.
+ */
+export async function useServices(...names: string[]): Promise<void> {
+  const child = spawn("bash", [script, "start", ...names], { stdio: ["ignore", "inherit", "inherit"] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (code !== 0)
+    throw new Error(
+      `scripts/services.sh start ${names.join(" ")} failed (exit ${code}); see its output above`,
+    );
+}
 
 function required(name: string): string {
   const value = process.env[name];

@@ -17,7 +17,9 @@ import { findScaler } from "../../../src/scalers/registry.ts";
 import { expectNoStackTrace, runTidal, type CliResult } from "../../cli/tidal-cli.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { rabbitmqQueue, redisKeyPrefix, uniqueName, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("mariadb", "nats", "postgres", "prometheus", "rabbitmq", "redis"));
 
 const CANARY = `canary-Xq7-secret-${randomBytes(6).toString("hex")}`;
 

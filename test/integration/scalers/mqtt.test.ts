@@ -9,7 +9,9 @@ import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { eventually, mqttTopicPrefix, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, watchPushes, type TriggerUnderTest } from "../../support/scaler-harness.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("mosquitto"));
 
 const brokerUrl = services.mqttUrl;
 let publisher: MqttClient;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import {
@@ -10,7 +10,9 @@ import {
   type Cleanup,
 } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("nats", "prometheus"));
 
 const endpoint = services.natsMonitoring;
 

@@ -11,7 +11,9 @@ import {
   type Cleanup,
 } from "../../support/isolation.ts";
 import { connectTestTrigger, watchPushes, type TriggerUnderTest } from "../../support/scaler-harness.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("postgres"));
 
 const server = new URL(services.postgresUrl);
 const user = decodeURIComponent(server.username);

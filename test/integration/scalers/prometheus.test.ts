@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
 import { closedPort, startHttpServer } from "./http-test-server.ts";
+
+beforeAll(() => useServices("prometheus"));
 
 const TOKEN = "prometheus-token-5f2a91";
 

@@ -1,11 +1,13 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, rabbitmqQueue, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("rabbitmq"));
 
 const WRONG_PASSWORD = "not-the-password-7c1f";
 

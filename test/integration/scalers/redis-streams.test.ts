@@ -4,7 +4,9 @@ import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { redisKeyPrefix, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("redis"));
 
 const address = new URL(services.redisUrl).host;
 let redis: Redis;

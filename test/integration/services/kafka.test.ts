@@ -9,9 +9,11 @@ import {
   type SASLOptions,
 } from "@platformatic/kafka";
 import type { ConnectionOptions } from "node:tls";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Cleanup, kafkaTopic, uniqueName, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("kafka"));
 
 interface Listener {
   bootstrapBrokers: string[];

@@ -1,7 +1,9 @@
 import mysql, { type RowDataPacket } from "mysql2/promise";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Cleanup, mariadbDatabase, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("mariadb"));
 
 async function withConnection<T>(url: string, use: (connection: mysql.Connection) => Promise<T>): Promise<T> {
   const connection = await mysql.createConnection(url);

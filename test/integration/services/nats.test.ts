@@ -1,7 +1,9 @@
 import { connect } from "node:net";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Cleanup, jetStreamReply, natsRequest, natsStream, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("nats"));
 
 async function monitoring<T>(path: string): Promise<T> {
   const response = await fetch(`http://${services.natsMonitoring}${path}`);

@@ -2,11 +2,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otherCheckout } from "../../support/other-checkout.ts";
+import { useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("postgres", "mariadb", "redis", "kafka"));
 
 describe("services.sh start while another checkout's servers hold the ports", () => {
-  const other = otherCheckout(["services.sh", "ports.sh"]);
+  const other = otherCheckout(["services.sh", "services", "ports.sh"]);
   afterAll(() => other.remove());
 
   it("refuses each server, naming the port, who holds it and what to do, before touching data", () => {
@@ -25,7 +28,7 @@ describe("services.sh start while another checkout's servers hold the ports", ()
   it("leaves the servers that hold the ports running", () => {
     const status = spawnSync(
       "bash",
-      [fileURLToPath(new URL("../../../scripts/services.sh", import.meta.url)), "status"],
+      [fileURLToPath(new URL("../../../scripts/services.sh", import.meta.url)), "status", "redis"],
       {
         encoding: "utf8",
       },

@@ -1,7 +1,9 @@
 import { connect } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cleanup, eventually, rabbitmqQueue, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("rabbitmq"));
 
 /** GET on the management API; fetch refuses credentials in URLs, so they go into a header. */
 async function management(path: string): Promise<{ status: number; body: unknown }> {

@@ -2,10 +2,13 @@ import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
 import { TidalRun } from "../../support/tidal-run.ts";
 import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
+import { useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("redis"));
 
 const webServer = fileURLToPath(new URL("../../../examples/quickstart/server.js", import.meta.url));
 

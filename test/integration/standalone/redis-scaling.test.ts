@@ -1,9 +1,11 @@
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
-import { services } from "../../support/services.ts";
+import { services, useServices } from "../../support/services.ts";
 import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
 import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
+
+beforeAll(() => useServices("redis"));
 
 describe("tidal run with a Redis list", () => {
   const cleanup = useCleanup();

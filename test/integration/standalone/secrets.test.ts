@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "../../support/closed-port.ts";
 import { eventually, useCleanup } from "../../support/isolation.ts";
 import { TidalRun } from "../../support/tidal-run.ts";
 import { processPool, writeManifests } from "./manifests.ts";
+import { useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("redis", "rabbitmq"));
 
 describe("tidal run keeps secrets out of every output", () => {
   const cleanup = useCleanup();

@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
 import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
 import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
+import { useServices } from "../../support/services.ts";
+
+beforeAll(() => useServices("redis"));
 
 describe("tidal run supervising workers", () => {
   const cleanup = useCleanup();
