@@ -1,5 +1,5 @@
 import type { AuthenticationRef } from "../api/schema/trigger.ts";
-import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
+import type { PodIdentity, TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
 import type { AuthSources } from "./sources.ts";
 
@@ -21,17 +21,24 @@ export interface AuthContext {
   containerEnv: Readonly<Record<string, string>>;
 }
 
+/** What a (Cluster)TriggerAuthentication gives a trigger. */
+export interface ResolvedAuthentication {
+  params: Record<string, string>;
+  /** Its podIdentity, unless absent or provider `none`. */
+  podIdentity?: PodIdentity;
+}
+
 /**
- * Resolves the parameters a (Cluster)TriggerAuthentication gives a trigger, in KEDA's order —
- * env, then configMapTargetRef, then secretTargetRef — later sources overwriting earlier ones.
- * Errors name the object and key, never a value.
+ * Resolves what a (Cluster)TriggerAuthentication gives a trigger: its parameters, in KEDA's order
+ * — env, then configMapTargetRef, then secretTargetRef — later sources overwriting earlier ones,
+ * and its pod identity. Errors name the object and key, never a value.
  */
-export async function resolveAuthParams(
+export async function resolveAuthentication(
   reference: AuthenticationRef | undefined,
   sources: AuthSources,
   context: AuthContext,
-): Promise<Record<string, string>> {
-  if (reference === undefined) return {};
+): Promise<ResolvedAuthentication> {
+  if (reference === undefined) return { params: {} };
   const cluster = reference.kind === "ClusterTriggerAuthentication";
   const object = cluster
     ? await sources.clusterTriggerAuthentication(reference.name)
@@ -43,7 +50,11 @@ export async function resolveAuthParams(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  return resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const identity = object.spec.podIdentity;
+  return identity === undefined || identity.provider === "none"
+    ? { params }
+    : { params, podIdentity: identity };
 }
 
 async function resolveSpec(

@@ -4,8 +4,8 @@ import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import type { ScaleTrigger } from "../api/schema/trigger.ts";
 import { resolveContainerEnv, type ContainerEnvSpec } from "../auth/container-env.ts";
 import { manifestAuthSources } from "../auth/manifest-sources.ts";
-import { resolveAuthParams } from "../auth/resolve.ts";
-import type { TriggerInputs } from "../scalers/prepared-trigger.ts";
+import { resolveAuthentication } from "../auth/resolve.ts";
+import { authenticationInputs, type TriggerInputs } from "../scalers/prepared-trigger.ts";
 
 /** What triggers read from files need of the process they run in, given by the command. */
 export interface FileEnvironment {
@@ -68,10 +68,10 @@ export async function fileTriggerInputs(
   environment: FileEnvironment,
 ): Promise<TriggerInputs> {
   const namespace = object.metadata.namespace ?? "default";
-  const authParams = await resolveAuthParams(trigger.authenticationRef, manifestAuthSources(set), {
+  const authentication = await resolveAuthentication(trigger.authenticationRef, manifestAuthSources(set), {
     namespace,
     clusterObjectNamespace: environment.clusterObjectNamespace,
     containerEnv: resolvedEnv,
   });
-  return { authParams, resolvedEnv };
+  return { ...authenticationInputs(authentication), resolvedEnv };
 }

@@ -1,4 +1,6 @@
 import type { ScaleTrigger } from "../api/schema/trigger.ts";
+import type { PodIdentity } from "../api/schema/trigger-authentication.ts";
+import type { ResolvedAuthentication } from "../auth/resolve.ts";
 import type { MetricTargetType, TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
 import { messageOf } from "../util/errors.ts";
 import { didYouMean } from "../util/did-you-mean.ts";
@@ -10,6 +12,8 @@ import type { Measurement, Scaler, ScalerContext, ScalerDefinition, ScalerMetric
 
 export interface TriggerInputs {
   authParams: Readonly<Record<string, string>>;
+  /** The authentication's pod identity (never provider `none`). */
+  podIdentity?: PodIdentity;
   resolvedEnv: Readonly<Record<string, string>>;
   /** Sources that cannot be resolved now (see ParamInputs.unresolved). */
   unresolved?: ReadonlySet<"auth" | "env">;
@@ -38,6 +42,17 @@ export interface PreparedTrigger {
   redact: (text: string) => string;
   /** The metadata with `<key>FromEnv` entries resolved (see ScalerContext.resolvedMetadata). */
   resolvedMetadata: Readonly<Record<string, string>>;
+  /** The authentication's pod identity, handed to the scaler. */
+  podIdentity?: PodIdentity;
+}
+
+/** The inputs a resolved (Cluster)TriggerAuthentication gives. */
+export function authenticationInputs(
+  authentication: ResolvedAuthentication,
+): Pick<TriggerInputs, "authParams" | "podIdentity"> {
+  return authentication.podIdentity
+    ? { authParams: authentication.params, podIdentity: authentication.podIdentity }
+    : { authParams: authentication.params };
 }
 
 /** A cpu or memory trigger as an HPA Resource (or ContainerResource) metric. */
@@ -76,6 +91,7 @@ export function prepareTrigger(
     type: trigger.type,
     definition,
     resolvedMetadata: resolveMetadata(trigger.metadata, inputs.resolvedEnv),
+    ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
   };
   if (definition === undefined) {
     return {
@@ -127,6 +143,7 @@ export function prepareTrigger(
     triggerType: trigger.type,
     triggerIndex: index,
     ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
+    ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
   };
   // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
   const complete = parsed.unknown.size === 0;
@@ -217,7 +234,10 @@ export function sanitizeMetricValue(value: number): number {
 
 export function connectTrigger(
   prepared: PreparedTrigger,
-  context: Omit<ScalerContext, "triggerIndex" | "triggerName" | "triggerType" | "resolvedMetadata">,
+  context: Omit<
+    ScalerContext,
+    "triggerIndex" | "triggerName" | "triggerType" | "resolvedMetadata" | "podIdentity"
+  >,
   now: () => number = performance.now.bind(performance),
 ): TriggerMeasurer {
   const { definition, metricSpec: preparedSpec } = prepared;
@@ -230,6 +250,7 @@ export function connectTrigger(
     triggerName: prepared.name,
     triggerType: prepared.type,
     resolvedMetadata: prepared.resolvedMetadata,
+    ...(prepared.podIdentity ? { podIdentity: prepared.podIdentity } : {}),
   });
   const timeoutMs = scaler.timeoutMs ?? context.timeoutMs;
   let metricSpec = preparedSpec;

@@ -1,6 +1,7 @@
 import type { MetricTargetType } from "../engine/types.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
 import type { LegacyTriggerRule } from "../api/legacy.ts";
+import type { PodIdentity } from "../api/schema/trigger-authentication.ts";
 import type { ParamProblem, ParamSchema, ParsedParams } from "./params.ts";
 
 /** What a scaler is given besides its parameters. */
@@ -25,6 +26,11 @@ export interface ScalerContext {
    * scalers as `scalerMetadata`.
    */
   resolvedMetadata: Readonly<Record<string, string>>;
+  /**
+   * The TriggerAuthentication's podIdentity (never provider `none`): cloud scalers take their
+   * credentials from it as KEDA does (aws, azure-workload, gcp).
+   */
+  podIdentity?: PodIdentity;
 }
 
 /** One reading of an event source. */
@@ -113,7 +119,7 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
   validate?(
     params: ParsedParams<S>,
-    context: Pick<ScalerContext, "asMetricSource" | "triggerType"> & { metricType?: string },
+    context: Pick<ScalerContext, "asMetricSource" | "triggerType" | "podIdentity"> & { metricType?: string },
   ): ParamProblem[];
   metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
   /**

@@ -3,8 +3,8 @@ import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { manifestAuthSources } from "../auth/manifest-sources.ts";
-import { AuthResolutionError, resolveAuthParams } from "../auth/resolve.ts";
-import { prepareTrigger, type PreparedTrigger } from "../scalers/prepared-trigger.ts";
+import { AuthResolutionError, resolveAuthentication, type ResolvedAuthentication } from "../auth/resolve.ts";
+import { authenticationInputs, prepareTrigger, type PreparedTrigger } from "../scalers/prepared-trigger.ts";
 import { findScaler } from "../scalers/registry.ts";
 import { didYouMean } from "../util/did-you-mean.ts";
 
@@ -33,7 +33,7 @@ export async function prepareTriggersFromFiles(
   const prepared: PreparedTrigger[] = [];
   for (const [index, trigger] of object.spec.triggers.entries()) {
     const unresolved = new Set<"auth" | "env">(["env"]);
-    let authParams: Record<string, string> = {};
+    let authentication: ResolvedAuthentication = { params: {} };
     const reference = trigger.authenticationRef;
     if (reference) {
       const known =
@@ -50,7 +50,7 @@ export async function prepareTriggersFromFiles(
         );
       } else {
         try {
-          authParams = await resolveAuthParams(reference, sources, {
+          authentication = await resolveAuthentication(reference, sources, {
             namespace,
             clusterObjectNamespace: namespace,
             containerEnv: {},
@@ -58,6 +58,9 @@ export async function prepareTriggersFromFiles(
         } catch (error) {
           // Secrets usually live only in the cluster: the parameters exist, their values are unknown here.
           unresolved.add("auth");
+          const identity = known.spec.podIdentity;
+          if (identity && identity.provider !== "none")
+            authentication = { params: {}, podIdentity: identity };
           if (error instanceof AuthResolutionError && error.missingKey)
             onProblem(index, "authenticationRef", error.message, "error");
         }
@@ -71,7 +74,12 @@ export async function prepareTriggersFromFiles(
       }
     }
     prepared.push(
-      prepareTrigger(trigger, index, { authParams, resolvedEnv: {}, unresolved }, { asMetricSource }),
+      prepareTrigger(
+        trigger,
+        index,
+        { ...authenticationInputs(authentication), resolvedEnv: {}, unresolved },
+        { asMetricSource },
+      ),
     );
   }
   return prepared;

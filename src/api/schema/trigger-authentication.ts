@@ -23,6 +23,8 @@ export const podIdentity = z
     identityOwner: z.enum(["keda", "workload"]).optional(),
   })
   .strict();
+/** The identity a trigger authenticates with instead of (or beside) credentials in parameters. */
+export type PodIdentity = z.infer<typeof podIdentity>;
 
 /**
  * The spec shared by TriggerAuthentication and ClusterTriggerAuthentication. Secret stores Tidal

@@ -1,11 +1,12 @@
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
-import { resolveAuthParams } from "../../auth/resolve.ts";
+import { resolveAuthentication, type ResolvedAuthentication } from "../../auth/resolve.ts";
 import type { AuthSources } from "../../auth/sources.ts";
 import type { TriggerMetricSpec } from "../../engine/types.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
 import {
+  authenticationInputs,
   connectTrigger,
   prepareTrigger,
   type ResourceMetric,
@@ -54,9 +55,9 @@ export async function prepareClusterTriggers(
   const prepared = [];
   for (const [index, trigger] of object.spec.triggers.entries()) {
     const label = `trigger ${trigger.name || index} (${trigger.type})`;
-    let authParams: Record<string, string>;
+    let authentication: ResolvedAuthentication;
     try {
-      authParams = await resolveAuthParams(trigger.authenticationRef, sources, {
+      authentication = await resolveAuthentication(trigger.authenticationRef, sources, {
         namespace,
         clusterObjectNamespace: options.clusterObjectNamespace,
         containerEnv,
@@ -65,7 +66,12 @@ export async function prepareClusterTriggers(
       problems.push(`${label}: ${messageOf(error)}`);
       continue;
     }
-    const one = prepareTrigger(trigger, index, { authParams, resolvedEnv: containerEnv }, { asMetricSource });
+    const one = prepareTrigger(
+      trigger,
+      index,
+      { ...authenticationInputs(authentication), resolvedEnv: containerEnv },
+      { asMetricSource },
+    );
     const errors = one.problems.filter((problem) => problem.severity === "error");
     if (errors.length > 0)
       problems.push(...errors.map((problem) => `${label}: ${problem.key}: ${problem.message}`));
