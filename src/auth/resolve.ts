@@ -2,6 +2,7 @@ import type { AuthenticationRef } from "../api/schema/trigger.ts";
 import type { PodIdentity, TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
 import type { AuthSources } from "./sources.ts";
+import { SECRET_STORES } from "./stores/index.ts";
 
 export class AuthResolutionError extends Error {
   /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
@@ -64,7 +65,7 @@ async function resolveSpec(
   sources: AuthSources,
   containerEnv: Readonly<Record<string, string>>,
 ): Promise<Record<string, string>> {
-  const unsupported = UNSUPPORTED_AUTH_SOURCES.filter((source) => spec[source] !== undefined);
+  const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
       `${label}: ${unsupported.join(", ")} ${unsupported.length === 1 ? "is" : "are"} not supported by Tidal`,
@@ -101,5 +102,16 @@ async function resolveSpec(
       params[reference.parameter] = value;
     }
   }
+  for (const store of SECRET_STORES) {
+    const config = spec[store.field];
+    if (config === undefined) continue;
+    Object.assign(params, await store.resolve(config as never, { namespace, label, sources, containerEnv }));
+  }
   return params;
+}
+
+/** Secret stores the spec names that no module of stores/ reads. */
+export function unsupportedAuthSources(spec: TriggerAuthenticationSpec): string[] {
+  const read = new Set<string>(SECRET_STORES.map((store) => store.field));
+  return UNSUPPORTED_AUTH_SOURCES.filter((source) => spec[source] !== undefined && !read.has(source));
 }

@@ -2,7 +2,8 @@ import { loadManifests, type Problem } from "../api/load.ts";
 import { readResources, type Loaded, type ManifestSet } from "../api/resources.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
-import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
+import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
+import { unsupportedAuthSources } from "../auth/resolve.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -86,22 +87,20 @@ async function validateScaledJob(
 }
 
 function validateAuthentication(
-  loaded: Loaded<{ kind: string; metadata: { name: string }; spec: Record<string, unknown> }>,
+  loaded: Loaded<{ kind: string; metadata: { name: string }; spec: TriggerAuthenticationSpec }>,
   problems: Problem[],
 ) {
   const report = sinkFor(loaded, problems);
-  for (const source of UNSUPPORTED_AUTH_SOURCES) {
-    if (loaded.object.spec[source] !== undefined) {
-      report(
-        `spec.${source}`,
-        `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
-      );
-    }
+  for (const source of unsupportedAuthSources(loaded.object.spec)) {
+    report(
+      `spec.${source}`,
+      `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
+    );
   }
   if (loaded.object.kind === "TriggerAuthentication" && loaded.object.spec.filePath !== undefined) {
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
-  const identity = loaded.object.spec.podIdentity as { provider?: string } | undefined;
+  const identity = loaded.object.spec.podIdentity;
   if (identity?.provider !== undefined && identity.provider !== "none") {
     report(
       "spec.podIdentity.provider",
@@ -110,7 +109,6 @@ function validateAuthentication(
   }
 }
 
-/** Two ScaledObjects in a namespace must not scale the same target or own the same HPA. */
 /**
  * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the
  * files leave it unclear, so the second is an error. Returns the second ones.
@@ -140,6 +138,7 @@ function checkDuplicates(set: ManifestSet, problems: Problem[]): Set<unknown> {
   return duplicates;
 }
 
+/** Two ScaledObjects in a namespace must not scale the same target or own the same HPA. */
 function checkConflicts(set: ManifestSet, problems: Problem[], duplicates: Set<unknown>): void {
   const targets = new Map<string, Loaded<ScaledObject>>();
   const hpas = new Map<string, Loaded<ScaledObject>>();

@@ -49,7 +49,7 @@ export const triggerAuthenticationSpec = z
   .strict();
 export type TriggerAuthenticationSpec = z.infer<typeof triggerAuthenticationSpec>;
 
-/** Secret stores in the spec that Tidal does not resolve. */
+/** Secret stores in the spec beyond Secrets, ConfigMaps and env (read by src/auth/stores/ where supported). */
 export const UNSUPPORTED_AUTH_SOURCES = [
   "hashiCorpVault",
   "azureKeyVault",
