@@ -13,6 +13,7 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-eval": "error",
       "no-new-func": "error",
+      "no-duplicate-imports": ["error", { allowSeparateTypeImports: true }],
     },
   },
 );

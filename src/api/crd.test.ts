@@ -29,7 +29,7 @@ const crds = new Map(
 
 const condition = (type: string) => [type, "string", `.status.conditions[?(@.type=="${type}")].status`];
 
-/** KEDA's printer columns in its exact order: [name, type, jsonPath(, priority)] (KEDA reference §1.1). */
+/** KEDA's printer columns in its exact order: [name, type, jsonPath(, priority)] (KEDA: config/crd/bases/keda.sh_*.yaml). */
 const KEDA_COLUMNS: Record<string, (string | number)[][]> = {
   ScaledObject: [
     ["ScaleTargetKind", "string", ".status.scaleTargetKind"],

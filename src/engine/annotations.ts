@@ -1,4 +1,4 @@
-/** KEDA's control annotations on a ScaledObject (keda.md 1.5), parsed with Go's rules. */
+/** KEDA's control annotations on a ScaledObject (KEDA: apis/keda/v1alpha1/scaledobject_types.go), parsed with Go's rules. */
 import { parseGoBool, parseGoInt } from "../util/go/parse.ts";
 
 export const ANNOTATIONS = {
@@ -71,4 +71,9 @@ function parsePausedReplicas(text: string): PausedReplicas {
     };
   }
   return { replicas };
+}
+
+/** `paused` or `paused-replicas`: KEDA stops the scale loop's reading and deletes the HPA. */
+export function pausesScaling(annotations: ControlAnnotations): boolean {
+  return annotations.paused || annotations.pausedReplicas !== undefined;
 }

@@ -1,4 +1,4 @@
-/** The status conditions KEDA writes, with its reasons and messages (keda.md 1.4). */
+/** The status conditions KEDA writes, with its reasons and messages (KEDA: apis/keda/v1alpha1/condition_types.go). */
 import type { Condition } from "../api/schema/primitives.ts";
 
 export type ScalableKind = "ScaledObject" | "ScaledJob";

@@ -7,15 +7,15 @@
  *   real HPA does the rest).
  */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { type KedaPollInput, type KedaPollResult, kedaPoll } from "./executor.ts";
+import { type KedaPollInput, type KedaPollResult, kedaPoll } from "./keda-poll.ts";
 import { buildHpaModel } from "./hpa-model.ts";
 import { type HpaSyncResult, hpaSync } from "./hpa/sync.ts";
 import { buildTrace, traceFormula, traceTriggers, withProposals } from "./trace.ts";
 import { readTriggers } from "./triggers.ts";
 import type { DecisionTrace, HpaMetricReading, ScaledObjectState, TriggerTrace } from "./types.ts";
 
-export { kedaPoll } from "./executor.ts";
-export type { KedaPollInput, KedaPollResult } from "./executor.ts";
+export { kedaPoll } from "./keda-poll.ts";
+export type { KedaPollInput, KedaPollResult } from "./keda-poll.ts";
 export { hpaSync } from "./hpa/sync.ts";
 export type { HpaSyncInput, HpaSyncResult } from "./hpa/sync.ts";
 export { buildHpaModel, hpaName } from "./hpa-model.ts";

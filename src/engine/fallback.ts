@@ -1,5 +1,5 @@
 /**
- * KEDA's fallback (keda.md 2.5): after more than `failureThreshold` consecutive errors a metric is
+ * KEDA's fallback (pkg/fallback/fallback.go): after more than `failureThreshold` consecutive errors a metric is
  * served as `target × replicas`, so the HPA lands exactly on the fallback replica count.
  *
  * Failures are counted once per scale-loop poll (kedaPoll). KEDA's metrics server also counts the

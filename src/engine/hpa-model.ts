@@ -1,4 +1,4 @@
-/** The HPA KEDA creates for a ScaledObject (keda.md 2.2), as far as the replica math needs it. */
+/** The HPA KEDA creates for a ScaledObject (KEDA: controllers/keda/hpa.go), as far as the replica math needs it. */
 import type { HpaBehavior } from "../api/schema/hpa-behavior.ts";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { parseControlAnnotations } from "./annotations.ts";

@@ -1,5 +1,5 @@
 /**
- * ScaledJob: how many Jobs to create in one poll (keda.md 3.1; pkg/scaling/scaledjob and
+ * ScaledJob: how many Jobs to create in one poll (KEDA: pkg/scaling/scaledjob and
  * executor/scale_jobs.go). Each trigger's metric is a queue length; its AverageValue target is the
  * number of items one job takes.
  */

@@ -1,4 +1,4 @@
-import type { KedaPollResult } from "../engine/executor.ts";
+import type { KedaPollResult } from "../engine/keda-poll.ts";
 import { COMPOSITE_METRIC_NAME } from "../engine/scaling-modifiers.ts";
 import type { TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";

@@ -5,7 +5,8 @@ import { TidalMetrics } from "../observability/metrics.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { EventLog } from "./events.ts";
-import { freshScaleState, ScaleLoop, type PersistedScaleState } from "./scale-loop.ts";
+import { initialState } from "../engine/decide.ts";
+import { ScaleLoop, type PollOutcome } from "./scale-loop.ts";
 
 const redisSpec = metricSpec();
 
@@ -55,19 +56,19 @@ function setup(readings: (number | string)[], formula?: string) {
   } as unknown as TriggerMeasurer;
   const target = new MemoryTarget();
   const events = new EventLog();
-  const saved: PersistedScaleState[] = [];
+  const saved: PollOutcome[] = [];
   const metrics = new TidalMetrics("test");
   const loop = new ScaleLoop({
     object,
-    triggers: [measurer],
-    specs: [spec],
+    triggers: { measurers: [measurer], specs: [spec] },
+    strategy: "direct",
     target,
     targetRef: { kind: "ProcessPool", name: "workers" },
-    persisted: freshScaleState(now, 0),
+    state: initialState(now),
     now: () => now,
     metrics,
     events,
-    persist: async (state) => void saved.push(state),
+    onPolled: async (outcome) => void saved.push(outcome),
   });
   return { loop, target, events, saved, metrics, advance: (seconds: number) => (now += seconds * 1000) };
 }

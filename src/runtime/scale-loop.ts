@@ -1,5 +1,15 @@
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
-import { decideDirect, initialState } from "../engine/decide.ts";
+import type { Condition } from "../api/schema/primitives.ts";
+import { parseControlAnnotations, pausesScaling } from "../engine/annotations.ts";
+import { pausedCondition } from "../engine/conditions.ts";
+import { COMPOSITE_METRIC_NAME } from "../engine/scaling-modifiers.ts";
+import {
+  decideDirect,
+  kedaPoll,
+  pollTrace,
+  type DirectInput,
+  type KedaPollResult,
+} from "../engine/decide.ts";
 import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../engine/types.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
@@ -10,73 +20,103 @@ import { measureAll, recordComposite, recordReadings, type TimedSample } from ".
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
 
-/** What a scale loop keeps across restarts (in --state-dir). */
-export interface PersistedScaleState {
-  engine: ScaledObjectState;
-  /** Replicas the target had when Tidal first took it over (for restoreToOriginalReplicaCount). */
-  originalReplicas: number;
-  /** Replicas Tidal last set, restored on restart so a restart never drops workers mid-cooldown. */
+/**
+ * How a loop turns a poll into a replica count:
+ * - `hpa`: KEDA's scale loop only (kedaPoll). The loop moves the target between 0 and 1 (or
+ *   idle and min); a Kubernetes HPA reading the metrics API does 1 ↔ N.
+ * - `direct`: KEDA's loop and the HPA's replica math in one step (decideDirect); no HPA.
+ */
+export type ScalingStrategy = "hpa" | "direct";
+
+/** An object's connected triggers and the metric each one serves. */
+export interface ConnectedTriggers {
+  measurers: readonly TriggerMeasurer[];
+  specs: readonly TriggerMetricSpec[];
+}
+
+/** What one poll found and decided, for the runtime to persist or write to status. */
+export interface PollOutcome {
+  poll: KedaPollResult;
+  /** The object's conditions after this poll (the poll's, with KEDA's Paused reasons). */
+  conditions: Condition[];
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** The replicas the target has after this poll (desired, unless the target refused). */
   replicas: number;
+  /** `autoscaling.keda.sh/paused-replicas`, when the object is paused at a count. */
+  pausedReplicas?: number;
+  state: ScaledObjectState;
+  trace: DecisionTrace;
 }
 
 export interface ScaleLoopOptions {
   object: ScaledObject;
-  triggers: readonly TriggerMeasurer[];
-  /** Each trigger's metric, as its measurer described it (external scalers ask their source). */
-  specs: readonly TriggerMetricSpec[];
+  triggers: ConnectedTriggers;
+  strategy: ScalingStrategy;
   target: ScaleTarget;
+  /** The target as status and events name it (kind as KEDA's status.scaleTargetKind shows it). */
   targetRef: { kind: string; name: string };
-  persisted: PersistedScaleState;
+  /** Engine state to continue from (a restart, an operator taking over, a changed object). */
+  state: ScaledObjectState;
+  /** The object's Paused condition before this loop (so the first poll reports no change). */
+  pausedCondition?: Condition;
   now: () => number;
   metrics: TidalMetrics;
   events: EventRecorder;
-  persist: (state: PersistedScaleState) => Promise<void>;
-}
-
-/** Starting state for a ScaledObject Tidal has not seen before. */
-export function freshScaleState(createdAt: number, replicas: number): PersistedScaleState {
-  return { engine: initialState(createdAt), originalReplicas: replicas, replicas };
+  /** After every poll: the standalone runner persists state, the operator writes status. */
+  onPolled?: (outcome: PollOutcome) => Promise<void>;
+  /**
+   * After a poll in which a trigger failed, KEDA drops the object's scalers and builds them again,
+   * re-reading secrets (a rotated password is picked up). Returns undefined when they cannot be
+   * built; the old ones then stay and keep failing.
+   */
+  rebuildTriggers?: () => Promise<ConnectedTriggers | undefined>;
 }
 
 /**
- * One ScaledObject scaled directly: every poll reads the triggers, asks the engine what KEDA and
- * the HPA together would do, and sets the target's replicas. Used by the standalone runner.
+ * One ScaledObject, in either runtime: every poll reads the triggers (none while paused), asks the
+ * engine what KEDA (and, in direct mode, the HPA) would do, sets the target's replicas, and
+ * reports it once — KEDA's events and metrics, a snapshot for the status API, and an outcome the
+ * runtime persists or writes to the object's status.
  */
 export class ScaleLoop {
   readonly ref: ObjectRef & { kind: "ScaledObject" };
   readonly #options: ScaleLoopOptions;
-  readonly #specs: TriggerMetricSpec[];
-  #persisted: PersistedScaleState;
-  #trace: DecisionTrace | undefined;
+  readonly #triggerErrors: TriggerErrorReporter;
+  #triggers: ConnectedTriggers;
+  #state: ScaledObjectState;
+  /** KEDA keeps the reason of the last pause or unpause in the Paused condition until the next one. */
+  #pausedCondition: Condition;
+  #rebuildBeforeNextPoll = false;
   #samples: TimedSample[] = [];
+  #trace: DecisionTrace | undefined;
   #lastEvaluation: number | undefined;
   #snapshot: Pick<
     ObjectSnapshot,
     "replicas" | "desiredReplicas" | "readyReplicas" | "conditions" | "active" | "fallback" | "paused"
   >;
-  /** Trigger errors already reported, so a failing source yields one event, not one per poll. */
-  readonly #triggerErrors: TriggerErrorReporter;
 
   constructor(options: ScaleLoopOptions) {
     this.#options = options;
-    this.#persisted = options.persisted;
+    this.#triggers = options.triggers;
+    this.#state = options.state;
+    this.#pausedCondition = options.pausedCondition ?? pausedCondition("ScaledObject", false);
     const { metadata } = options.object;
     this.ref = { kind: "ScaledObject", namespace: metadata.namespace ?? "default", name: metadata.name };
-    this.#specs = [...options.specs];
     this.#triggerErrors = new TriggerErrorReporter(this.ref, options.events);
     this.#snapshot = {
-      replicas: options.persisted.replicas,
-      desiredReplicas: options.persisted.replicas,
+      replicas: 0,
+      desiredReplicas: 0,
       readyReplicas: 0,
       conditions: [
         { type: "Ready", status: "Unknown" },
         { type: "Active", status: "Unknown" },
         { type: "Fallback", status: "Unknown" },
-        { type: "Paused", status: "False" },
+        this.#pausedCondition,
       ],
       active: false,
       fallback: false,
-      paused: false,
+      paused: this.paused,
     };
   }
 
@@ -88,104 +128,216 @@ export class ScaleLoop {
     return this.#options.object.spec.pollingInterval * 1000;
   }
 
-  /** One poll. Never throws: failures become conditions, events and metrics. */
+  get specs(): readonly TriggerMetricSpec[] {
+    return this.#triggers.specs;
+  }
+
+  get state(): ScaledObjectState {
+    return this.#state;
+  }
+
+  get paused(): boolean {
+    return this.#pausedCondition.status === "True";
+  }
+
+  get pausedCondition(): Condition {
+    return this.#pausedCondition;
+  }
+
+  /** One poll. Never throws for a failing trigger or target: those become conditions, events and metrics. */
   async evaluate(): Promise<DecisionTrace> {
-    const { target, metrics, object } = this.#options;
-    const samples = await measureAll(this.#options.triggers);
+    const { object, target, metrics } = this.#options;
+    const annotations = parseControlAnnotations(object.metadata.annotations);
+    // Paused (with or without a count), KEDA stops reading the triggers.
+    const readsTriggers = !pausesScaling(annotations);
+    if (readsTriggers && this.#rebuildBeforeNextPoll) await this.#rebuildTriggers();
+    const { measurers, specs } = this.#triggers;
+    const samples = readsTriggers ? await measureAll(measurers) : [];
     const now = this.#options.now();
-    this.#samples = samples;
     const recorded = { ...this.ref, usesFormula: usesFormula(object) };
-    recordReadings(metrics, recorded, this.#specs, samples);
-    this.#triggerErrors.report(this.#specs, samples);
+    if (readsTriggers) {
+      recordReadings(metrics, recorded, specs, samples);
+      this.#triggerErrors.report(specs, samples);
+    }
     const current = await target.getReplicas();
-    const observed = await target.observedReplicas();
-    const decision = decideDirect({
+    // Ready pods matter to the HPA's math and to fallback on Value metrics; reading them costs an API call.
+    const observed =
+      this.#options.strategy === "direct" || object.spec.fallback
+        ? await target.observedReplicas()
+        : { existing: current, ready: current };
+    const input: DirectInput = {
       scaledObject: object,
-      metricSpecs: this.#specs,
+      metricSpecs: specs,
       samples,
       currentReplicas: current,
       readyPods: observed.ready,
       statusReplicas: observed.existing,
       now,
-      state: this.#persisted.engine,
-    });
-    recordComposite(metrics, recorded, decision.poll);
+      state: this.#state,
+    };
+    const decision = this.#decide(input);
+    const { poll } = decision;
+    if (readsTriggers) recordComposite(metrics, recorded, poll);
     const desired = decision.desiredReplicas;
-    const scaled = desired === current || (await this.#scale(current, desired, decision.trace));
-    this.#persisted = { ...this.#persisted, engine: decision.state, replicas: scaled ? desired : current };
-    await this.#options.persist(this.#persisted);
+    // As KEDA's reconcile does, a change of pause is reported before the target moves.
+    this.#reportPause(poll);
+    const conditions = poll.conditions.map((condition) =>
+      condition.type === "Paused" ? this.#pausedCondition : condition,
+    );
+    const scaled = desired === current || (await this.#scale(current, desired, poll, decision.trace));
+    const replicas = scaled ? desired : current;
+    this.#state = decision.state;
+    this.#rebuildBeforeNextPoll = poll.isError;
+    this.#samples = samples;
     this.#trace = decision.trace;
     this.#lastEvaluation = now;
     this.#snapshot = {
       replicas: current,
       desiredReplicas: desired,
       readyReplicas: observed.ready,
-      conditions: decision.poll.conditions,
-      active: decision.poll.active,
-      fallback: decision.poll.fallback,
-      paused: decision.poll.paused,
+      conditions,
+      active: poll.active,
+      fallback: poll.fallback,
+      paused: this.paused,
     };
     const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
     metrics.desiredReplicas.set(labels, desired);
     metrics.currentReplicas.set(labels, current);
     metrics.scaledObjectPaused.set(
       { namespace: this.ref.namespace, scaledObject: this.ref.name },
-      decision.poll.paused ? 1 : 0,
+      this.paused ? 1 : 0,
     );
-    if (decision.poll.isError)
+    if (poll.isError)
       metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
+    const pausedReplicas = annotations.pausedReplicas;
+    await this.#options.onPolled?.({
+      poll,
+      conditions,
+      currentReplicas: current,
+      desiredReplicas: desired,
+      replicas,
+      ...(pausedReplicas && "replicas" in pausedReplicas ? { pausedReplicas: pausedReplicas.replicas } : {}),
+      state: this.#state,
+      trace: decision.trace,
+    });
     return decision.trace;
   }
 
-  /** Sets the target's replicas and reports it; false when the target refused. */
-  async #scale(from: number, to: number, trace: DecisionTrace): Promise<boolean> {
+  #decide(input: DirectInput): {
+    poll: KedaPollResult;
+    desiredReplicas: number;
+    state: ScaledObjectState;
+    trace: DecisionTrace;
+  } {
+    if (this.#options.strategy === "direct") return decideDirect(input);
+    const poll = kedaPoll(input);
+    const desiredReplicas = poll.scaleTo ?? input.currentReplicas;
+    return { poll, desiredReplicas, state: poll.state, trace: pollTrace(input.scaledObject, input, poll) };
+  }
+
+  async #rebuildTriggers(): Promise<void> {
+    const rebuilt = await this.#options.rebuildTriggers?.();
+    if (rebuilt === undefined) return;
+    const previous = this.#triggers;
+    this.#triggers = rebuilt;
+    this.#rebuildBeforeNextPoll = false;
+    await Promise.all(previous.measurers.map((measurer) => measurer.close()));
+  }
+
+  /**
+   * Sets the target's replicas and reports it with KEDA's events: activation and deactivation as
+   * KEDA's executor names them, any other change (the HPA's work in direct mode) as the HPA does.
+   * Returns false when the target refused.
+   */
+  async #scale(from: number, to: number, poll: KedaPollResult, trace: DecisionTrace): Promise<boolean> {
     const { events, target, targetRef } = this.#options;
+    const where = `${targetRef.kind} ${this.ref.namespace}/${targetRef.name}`;
+    const rule = poll.scaleTo === undefined ? "hpa" : poll.boundedBy;
+    const activation = rule === "activation" || rule === "force-activation";
+    const deactivation = rule === "deactivation" || rule === "idle";
     try {
       await target.setReplicas(to);
     } catch (error) {
-      events.record(
-        this.ref,
-        "Warning",
-        "KEDAScaleTargetActivationFailed",
-        `Failed to scale ${targetRef.kind} ${targetRef.name} to ${to}: ${messageOf(error)}`,
-      );
+      const cause = messageOf(error);
+      if (activation)
+        events.record(
+          this.ref,
+          "Warning",
+          "KEDAScaleTargetActivationFailed",
+          `Failed to scale ${where} from ${from} to ${to}: ${cause}`,
+        );
+      else if (deactivation)
+        events.record(
+          this.ref,
+          "Warning",
+          "KEDAScaleTargetDeactivationFailed",
+          `Failed to deactivate ${where} from ${from} to ${to}: ${cause}`,
+        );
+      else
+        events.record(
+          this.ref,
+          "Warning",
+          "FailedRescale",
+          `New size: ${to}; reason: ${trace.summary}; error: ${cause}`,
+        );
       return false;
     }
-    const where = `${targetRef.kind} ${this.ref.namespace}/${targetRef.name}`;
-    if (from === 0) {
+    if (activation) {
+      const cause =
+        rule === "force-activation"
+          ? "caused by forced activation annotation"
+          : `triggered by ${activeMetricNames(poll)}`;
       events.record(
         this.ref,
         "Normal",
         "KEDAScaleTargetActivated",
-        `Scaled ${where} from ${from} to ${to}, triggered by ${activeTriggers(trace)}`,
+        `Scaled ${where} from ${from} to ${to}, ${cause}`,
       );
-    } else if (
-      to === 0 ||
-      (this.#options.object.spec.idleReplicaCount !== undefined &&
-        to === this.#options.object.spec.idleReplicaCount)
-    ) {
+    } else if (deactivation) {
       events.record(
         this.ref,
         "Normal",
         "KEDAScaleTargetDeactivated",
         `Deactivated ${where} from ${from} to ${to}`,
       );
-    } else {
+    } else if (rule === "hpa") {
       events.record(this.ref, "Normal", "SuccessfulRescale", `New size: ${to}; reason: ${trace.summary}`);
     }
+    // KEDA only logs setting minReplicaCount and the paused count; so does Tidal (no event).
     return true;
+  }
+
+  /** KEDA's ScaledObjectPaused / ScaledObjectUnpaused events and condition when pausing changes. */
+  #reportPause(poll: KedaPollResult): void {
+    const paused = conditionIs(poll.conditions, "Paused", "True");
+    if (paused === this.paused) return;
+    if (paused) {
+      this.#pausedCondition = pausedCondition("ScaledObject", true);
+      this.#options.events.record(this.ref, "Normal", "ScaledObjectPaused", "ScaledObject is paused");
+      return;
+    }
+    const message = "pause annotation removed for ScaledObject";
+    this.#pausedCondition = { type: "Paused", status: "False", reason: "ScaledObjectUnpaused", message };
+    this.#options.events.record(this.ref, "Normal", "ScaledObjectUnpaused", message);
   }
 
   lastTrace(): DecisionTrace | undefined {
     return this.#trace;
   }
 
-  persisted(): PersistedScaleState {
-    return this.#persisted;
+  /** What the external metrics API needs to answer the HPA for this object. */
+  metricSource() {
+    return {
+      object: this.#options.object,
+      specs: this.#triggers.specs,
+      measurers: this.#triggers.measurers,
+      lastSamples: this.#samples,
+      replicas: this.#snapshot.replicas,
+      state: this.#state,
+    };
   }
 
   snapshot(): ObjectSnapshot {
-    const { engine } = this.#persisted;
     return {
       name: this.ref.name,
       namespace: this.ref.namespace,
@@ -193,19 +345,23 @@ export class ScaleLoop {
       ...this.#snapshot,
       ready: conditionIs(this.#snapshot.conditions, "Ready", "True"),
       lastActiveTime:
-        engine.lastActiveTime === undefined ? null : new Date(engine.lastActiveTime).toISOString(),
+        this.#state.lastActiveTime === undefined ? null : new Date(this.#state.lastActiveTime).toISOString(),
       lastEvaluationTime:
         this.#lastEvaluation === undefined ? null : new Date(this.#lastEvaluation).toISOString(),
-      triggers: triggerSnapshots(this.#specs, this.#samples),
+      triggers: triggerSnapshots(this.#triggers.specs, this.#samples),
     };
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#options.triggers.map((trigger) => trigger.close()));
+    await Promise.all(this.#triggers.measurers.map((measurer) => measurer.close()));
   }
 }
 
-function activeTriggers(trace: DecisionTrace): string {
-  const active = trace.triggers.filter((trigger) => trigger.active).map((trigger) => trigger.metricName);
-  return active.length > 0 ? active.join(", ") : "force-activation";
+/** KEDA names the active triggers by metric name, separated by semicolons; a formula as its composite metric. */
+function activeMetricNames(poll: KedaPollResult): string {
+  if (poll.formula) return COMPOSITE_METRIC_NAME;
+  return poll.triggers
+    .filter((trigger) => trigger.active)
+    .map((trigger) => trigger.metricName)
+    .join(";");
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { goQueryEscape, metricNameWithIndex, normalizeMetricName } from "./metric-name.ts";
 
-describe("metric names (KEDA reference §2.4)", () => {
+describe("metric names (KEDA: GenerateMetricNameWithIndex in pkg/scalers/scaler.go)", () => {
   it("NormalizeString replaces each of / . : % ( ) with -", () => {
     expect(normalizeMetricName("a/b.c:d%e(f)g")).toBe("a-b-c-d-e-f-g");
     expect(normalizeMetricName("Asia/Kolkata")).toBe("Asia-Kolkata");
@@ -23,7 +23,7 @@ describe("metric names (KEDA reference §2.4)", () => {
     expect(goQueryEscape("é")).toBe("%C3%A9");
   });
 
-  it("rabbitmq's name is Normalize(QueryEscape(queueName)) (KEDA reference §5.1)", () => {
+  it("rabbitmq's name is Normalize(QueryEscape(queueName)) (KEDA: pkg/scalers/rabbitmq_scaler.go)", () => {
     expect(metricNameWithIndex(0, `rabbitmq-${goQueryEscape("orders")}`)).toBe("s0-rabbitmq-orders");
     expect(metricNameWithIndex(0, `rabbitmq-${goQueryEscape("orders/eu 1")}`)).toBe(
       "s0-rabbitmq-orders-2Feu+1",

@@ -10,7 +10,7 @@ const KEDA = JSON.parse(
   readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
 ) as { scalerNames: Record<string, string> };
 
-/** KEDA's metric name prefixes that are not the trigger type (KEDA reference §5). */
+/** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go). */
 const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
 
 function prepare(

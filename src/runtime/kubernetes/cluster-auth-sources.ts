@@ -4,8 +4,8 @@ import type {
 } from "../../api/schema/trigger-authentication.ts";
 import { triggerAuthenticationSpec } from "../../api/schema/trigger-authentication.ts";
 import { decodeSecret, type AuthSources } from "../../auth/sources.ts";
-import type { Informer } from "./informer.ts";
-import { isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
+import type { ObjectCache } from "./informer.ts";
+import { isNotFound, resourcePath, type KubeClient } from "./kube-api.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
 type Raw = { metadata?: { name?: string; namespace?: string }; spec?: unknown };
@@ -27,10 +27,10 @@ function parseAuthentication<T>(raw: Raw | undefined, kind: string): T | undefin
  * caches, Secrets and ConfigMaps read when needed (only `get` on them is required).
  */
 export function clusterAuthSources(
-  api: KubeApi,
+  api: KubeClient,
   informers: {
-    triggerAuthentications: Informer<Raw & { metadata: { name: string } }>;
-    clusterTriggerAuthentications: Informer<Raw & { metadata: { name: string } }>;
+    triggerAuthentications: ObjectCache<Raw & { metadata: { name: string } }>;
+    clusterTriggerAuthentications: ObjectCache<Raw & { metadata: { name: string } }>;
   },
 ): AuthSources {
   const read = async <T>(path: string): Promise<T | undefined> => {

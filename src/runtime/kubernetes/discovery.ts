@@ -1,5 +1,5 @@
 import { messageOf } from "../../util/errors.ts";
-import { apiPrefix, type KubeApi } from "./kube-api.ts";
+import { apiPrefix, type KubeClient } from "./kube-api.ts";
 
 /** A scale target as KEDA records it in `status.scaleTargetGVKR`. */
 export interface ResolvedResource {
@@ -20,10 +20,10 @@ interface ApiResourceList {
  * write it) resolves to StatefulSet. Answers are cached per apiVersion.
  */
 export class Discovery {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #cache = new Map<string, Promise<ApiResourceList>>();
 
-  constructor(api: KubeApi) {
+  constructor(api: KubeClient) {
     this.#api = api;
   }
 

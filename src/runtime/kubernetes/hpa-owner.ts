@@ -4,7 +4,7 @@ import type { TriggerMetricSpec } from "../../engine/types.ts";
 import type { ResourceMetric } from "../../scalers/prepared-trigger.ts";
 import type { ResolvedResource } from "./discovery.ts";
 import { desiredHpa, hpaUpToDate, type HorizontalPodAutoscaler } from "./hpa.ts";
-import { isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
+import { isNotFound, resourcePath, type KubeClient } from "./kube-api.ts";
 
 const TRANSFER_HPA_ANNOTATION = "scaledobject.keda.sh/transfer-hpa-ownership";
 
@@ -25,10 +25,10 @@ export interface HpaSubject {
  * says `scaledobject.keda.sh/transfer-hpa-ownership: "true"`.
  */
 export class HpaOwner {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #version: string;
 
-  constructor(api: KubeApi, version: string) {
+  constructor(api: KubeClient, version: string) {
     this.#api = api;
     this.#version = version;
   }

@@ -25,7 +25,13 @@ type Handler<T> = (object: T) => void;
 /** Any object with Kubernetes metadata; timestamps stay strings, as the API sends them. */
 export type WatchedObject = { metadata?: { name?: string; namespace?: string } };
 
-export class Informer<T extends WatchedObject> {
+/** What the reconcilers read of an informer: the cached objects. */
+export interface ObjectCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+export class Informer<T extends WatchedObject> implements ObjectCache<T> {
   readonly #informer: ReturnType<typeof makeInformer<KubernetesObject>>;
   readonly #logger: Logger;
   readonly #label: string;

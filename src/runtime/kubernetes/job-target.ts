@@ -1,6 +1,6 @@
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import type { JobTarget } from "../job-loop.ts";
-import { resourcePath, type KubeApi } from "./kube-api.ts";
+import { resourcePath, type KubeClient } from "./kube-api.ts";
 import { KEDA_API_VERSION, SCALED_JOB_LABEL } from "../../api/names.ts";
 
 const GENERATION_ANNOTATION = "scaledjob.keda.sh/generation";
@@ -99,12 +99,12 @@ export function jobManifest(
  * finished jobs beyond the limits (oldest first, background propagation).
  */
 export class KubernetesJobTarget implements JobTarget {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #object: ScaledJob & { metadata: { uid?: string; generation?: number } };
   readonly #version: string;
 
   constructor(
-    api: KubeApi,
+    api: KubeClient,
     object: ScaledJob & { metadata: { uid?: string; generation?: number } },
     version: string,
   ) {

@@ -19,8 +19,6 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (error: unknown) => error instanceof KubeApiError && error.status === 404;
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409;
-export const isAlreadyExists = (error: unknown) =>
-  error instanceof KubeApiError && error.reason === "AlreadyExists";
 
 export type PatchType = "merge" | "json" | "strategic";
 
@@ -53,11 +51,20 @@ export function loadKubeConfig(file: string | undefined, env: ClusterEnvironment
   return config;
 }
 
+/** JSON calls against the Kubernetes API for any path; errors are KubeApiErrors. */
+export interface KubeClient {
+  get<T>(path: string): Promise<T>;
+  create<T>(path: string, body: unknown): Promise<T>;
+  replace<T>(path: string, body: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown, type?: PatchType): Promise<T>;
+  delete<T>(path: string, body?: unknown): Promise<T>;
+}
+
 /**
- * JSON calls against the Kubernetes API for any path, using the kubeconfig's credentials and TLS
- * settings from @kubernetes/client-node. One keep-alive agent carries every call.
+ * The Kubernetes API for any path, using the kubeconfig's credentials and TLS settings from
+ * @kubernetes/client-node. One keep-alive agent carries every call.
  */
-export class KubeApi {
+export class KubeApi implements KubeClient {
   readonly config: KubeConfig;
   readonly #server: URL;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 32 });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../../observability/logger.ts";
 import type { EventRecorder, ObjectRef } from "../events.ts";
-import { resourcePath, type KubeApi } from "./kube-api.ts";
+import { resourcePath, type KubeClient } from "./kube-api.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
 interface Involved extends ObjectRef {
@@ -15,14 +15,14 @@ interface Involved extends ObjectRef {
  * of creating a new one. Failures to record are logged, never thrown.
  */
 export class KubeEventRecorder implements EventRecorder {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #logger: Logger;
   readonly #instance: string;
   readonly #uids = new Map<string, { apiVersion: string; uid?: string }>();
   readonly #recent = new Map<string, { name: string; count: number; at: number }>();
 
   /** `instance`: this replica's name in events' reportingInstance (the Pod's name in a cluster). */
-  constructor(api: KubeApi, logger: Logger, instance: string) {
+  constructor(api: KubeClient, logger: Logger, instance: string) {
     this.#api = api;
     this.#logger = logger;
     this.#instance = instance;

@@ -1,5 +1,5 @@
 import type { Logger } from "../../observability/logger.ts";
-import { isConflict, isNotFound, resourcePath, type KubeApi } from "./kube-api.ts";
+import { isConflict, isNotFound, resourcePath, type KubeClient } from "./kube-api.ts";
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -35,7 +35,7 @@ export interface LeaderElectionOptions {
  * lease duration stops leading.
  */
 export class LeaderElector {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #options: Required<Omit<LeaderElectionOptions, "onStartedLeading" | "onStoppedLeading">> &
     Pick<LeaderElectionOptions, "onStartedLeading" | "onStoppedLeading">;
   readonly #logger: Logger;
@@ -44,7 +44,7 @@ export class LeaderElector {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(api: KubeApi, options: LeaderElectionOptions, logger: Logger) {
+  constructor(api: KubeClient, options: LeaderElectionOptions, logger: Logger) {
     this.#api = api;
     this.#options = { leaseDurationSeconds: 10, renewIntervalMs: 2000, retryIntervalMs: 2000, ...options };
     this.#logger = logger;

@@ -25,8 +25,8 @@ import { Informer } from "./informer.ts";
 import { KubeApi, loadKubeConfig, type ClusterEnvironment } from "./kube-api.ts";
 import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
-import { ScaledJobOperator, type RawScaledJob } from "./scaled-job-operator.ts";
-import { ScaledObjectOperator, type RawScaledObject } from "./scaled-object-operator.ts";
+import { ScaledJobReconciler, type RawScaledJob } from "./scaled-job-reconciler.ts";
+import { ScaledObjectReconciler, type RawScaledObject } from "./scaled-object-reconciler.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
@@ -120,12 +120,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     timeoutMs: options.timeoutMs,
     isLeader,
   };
-  const scaledObjects = new ScaledObjectOperator({
+  const scaledObjects = new ScaledObjectReconciler({
     ...shared,
     informer: informers.scaledObjects,
     discovery: new Discovery(api),
   });
-  const scaledJobs = new ScaledJobOperator({ ...shared, informer: informers.scaledJobs });
+  const scaledJobs = new ScaledJobReconciler({ ...shared, informer: informers.scaledJobs });
   const onError = (kind: string) => (key: string, error: unknown, retryInMs: number) =>
     logger.warn("reconcile failed; retrying", { kind, object: key, error: messageOf(error), retryInMs });
   const objectQueue = new WorkQueue((key) => scaledObjects.reconcile(key), {

@@ -3,12 +3,12 @@ import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
-import type { KubeApi } from "./kube-api.ts";
+import type { KubeClient } from "./kube-api.ts";
 import type { KubeEventRecorder } from "./kube-events.ts";
 
 /** What the ScaledObject and ScaledJob reconcilers share, wired once by the operator. */
 export interface ReconcilerDependencies {
-  api: KubeApi;
+  api: KubeClient;
   authSources: AuthSources;
   scheduler: Scheduler;
   pool: ConnectionPool;

@@ -1,6 +1,6 @@
 import type { ScaleTarget } from "../../targets/types.ts";
 import type { ResolvedResource } from "./discovery.ts";
-import { resourcePath, type KubeApi } from "./kube-api.ts";
+import { resourcePath, type KubeClient } from "./kube-api.ts";
 
 interface Scale {
   spec?: { replicas?: number };
@@ -16,12 +16,12 @@ interface PodList {
 
 /** A Kubernetes workload scaled through its /scale subresource (Deployment, StatefulSet, any scalable CR). */
 export class KubernetesScaleTarget implements ScaleTarget {
-  readonly #api: KubeApi;
+  readonly #api: KubeClient;
   readonly #resource: ResolvedResource;
   readonly #namespace: string;
   readonly #name: string;
 
-  constructor(api: KubeApi, resource: ResolvedResource, namespace: string, name: string) {
+  constructor(api: KubeClient, resource: ResolvedResource, namespace: string, name: string) {
     this.#api = api;
     this.#resource = resource;
     this.#namespace = namespace;

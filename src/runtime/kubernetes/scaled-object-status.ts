@@ -6,6 +6,7 @@ import { hpaName, initialState } from "../../engine/decide.ts";
 import { COMPOSITE_METRIC_NAME } from "../../engine/scaling-modifiers.ts";
 import type { ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { ResourceMetric } from "../../scalers/prepared-trigger.ts";
+import type { PollOutcome } from "../scale-loop.ts";
 import type { ResolvedResource } from "./discovery.ts";
 
 /** KEDA's `triggersTypes` and `authenticationsTypes` (the latter lists authenticationRef names). */
@@ -48,29 +49,18 @@ export function readyStatusFields(options: {
     ...(object.spec.advanced?.scalingModifiers?.formula
       ? { compositeScalerName: COMPOSITE_METRIC_NAME }
       : {}),
-    pausedReplicaCount: null,
   };
 }
 
 /**
- * The conditions a successful reconcile sets, given the current ones: Ready=True, Paused=False
- * (reason ScaledObjectUnpaused when it was paused), and KEDA's initial Active and Fallback.
+ * The conditions a successful reconcile sets, given the current ones: Ready=True, and KEDA's
+ * initial Paused, Active and Fallback. (The scale loop reports pausing and unpausing.)
  */
 export function readyConditionUpdates(existing: readonly Condition[], hasFallback: boolean): Condition[] {
   const find = (type: string) => existing.find((condition) => condition.type === type);
   const updates: Condition[] = [];
   if (find("Ready")?.status !== "True") updates.push(readyCondition.ok("ScaledObject"));
-  const paused = find("Paused");
-  if (paused?.status === "True") {
-    updates.push({
-      type: "Paused",
-      status: "False",
-      reason: "ScaledObjectUnpaused",
-      message: "pause annotation removed for ScaledObject",
-    });
-  } else if (paused === undefined) {
-    updates.push(pausedCondition("ScaledObject", false));
-  }
+  if (find("Paused") === undefined) updates.push(pausedCondition("ScaledObject", false));
   if (find("Active") === undefined) updates.push({ type: "Active", status: "Unknown" });
   if (!hasFallback || find("Fallback") === undefined) updates.push(fallbackCondition(false));
   return updates;
@@ -91,4 +81,20 @@ export function stateFromStatus(
     };
   }
   return state;
+}
+
+/** The status fields one poll of the scale loop sets (nulls remove a field). */
+export function statusFromPoll(object: ScaledObject, outcome: PollOutcome): Record<string, unknown> {
+  const { poll } = outcome;
+  return {
+    conditions: outcome.conditions,
+    ...(poll.lastActiveTime === undefined
+      ? {}
+      : { lastActiveTime: new Date(poll.lastActiveTime).toISOString() }),
+    triggersActivity: Object.fromEntries(
+      poll.triggers.map((trigger) => [trigger.metricName, { isActive: trigger.active }]),
+    ),
+    ...(object.spec.fallback ? { health: poll.health } : {}),
+    pausedReplicaCount: outcome.pausedReplicas ?? null,
+  };
 }

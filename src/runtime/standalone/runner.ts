@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
-import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
+import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
@@ -18,7 +18,8 @@ import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
 import { JobLoop } from "../job-loop.ts";
-import { freshScaleState, ScaleLoop, type PersistedScaleState } from "../scale-loop.ts";
+import { initialState } from "../../engine/decide.ts";
+import { ScaleLoop } from "../scale-loop.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 import type { StateStore } from "../state-store.ts";
 import { HttpRouting } from "./http-routing.ts";
@@ -53,9 +54,18 @@ interface Scalable {
   inputs: unknown;
 }
 
+/** What a ScaledObject's loop keeps across restarts of `tidal run` (in --state-dir). */
+interface PersistedScaleState {
+  engine: ScaledObjectState;
+  /** Replicas Tidal last set, restored on restart so a restart never drops workers mid-cooldown. */
+  replicas: number;
+}
+
 interface RunningObject {
   fingerprint: string;
   loop: ScaleLoop;
+  /** The state last persisted (or loaded), carried over when the object changes. */
+  persisted: PersistedScaleState;
   stopWatching: (() => void)[];
 }
 
@@ -164,14 +174,12 @@ export class StandaloneRunner implements StatusSource {
       });
       const running = this.#objects.get(scalable.key);
       if (running?.fingerprint === fingerprint) continue;
-      const previous = running?.loop.persisted() ?? persisted.get(scalable.key);
+      const previous = running?.persisted ?? persisted.get(scalable.key);
       if (running) await this.#stopObject(scalable.key, running);
-      const state =
-        previous ??
-        freshScaleState(
-          this.#createdAt(scalable.object.metadata.creationTimestamp),
-          await pool.target.getReplicas(),
-        );
+      const state = previous ?? {
+        engine: initialState(this.#createdAt(scalable.object.metadata.creationTimestamp)),
+        replicas: await pool.target.getReplicas(),
+      };
       await this.#startObject(scalable, pool, state, fingerprint);
     }
     for (const [key, running] of this.#objects) {
@@ -261,20 +269,25 @@ export class StandaloneRunner implements StatusSource {
     fingerprint: string,
   ): Promise<void> {
     const { measurers: triggers, specs } = await this.#connect(scalable.object, scalable.triggers);
-    const loop = new ScaleLoop({
+    const loop: ScaleLoop = new ScaleLoop({
       object: scalable.object,
-      triggers,
-      specs,
+      triggers: { measurers: triggers, specs },
+      strategy: "direct",
       target: pool.target,
       targetRef: { kind: "ProcessPool", name: pool.ref.name },
-      persisted,
+      state: persisted.engine,
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
-      persist: (state) => this.#options.store.save(scalable.key, state),
+      onPolled: async ({ state, replicas }) => {
+        const latest = { engine: state, replicas };
+        const running = this.#objects.get(scalable.key);
+        if (running?.loop === loop) running.persisted = latest;
+        await this.#options.store.save(scalable.key, latest);
+      },
     });
     const stopWatching = this.#schedule(scalable.key, loop.intervalMs, () => loop.evaluate(), triggers);
-    this.#objects.set(scalable.key, { fingerprint, loop, stopWatching });
+    this.#objects.set(scalable.key, { fingerprint, loop, persisted, stopWatching });
   }
 
   async #stopObject(key: string, running: RunningObject): Promise<void> {

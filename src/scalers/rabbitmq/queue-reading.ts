@@ -52,7 +52,7 @@ export function combineReadings(
   };
 }
 
-/** KEDA's value and activation for each mode (keda.md 5.1). */
+/** KEDA's value and activation for each mode (KEDA: pkg/scalers/rabbitmq_scaler.go). */
 export function measurementFor(
   mode: RabbitMqMode,
   reading: QueueReading,

@@ -7,20 +7,20 @@ import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
 import { JobLoop } from "../job-loop.ts";
 import { mergeConditions } from "./conditions.ts";
-import type { Informer } from "./informer.ts";
+import type { ObjectCache } from "./informer.ts";
 import { triggerSummary } from "./scaled-object-status.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { resourcePath } from "./kube-api.ts";
 import { KubernetesJobTarget } from "./job-target.ts";
-import { type RawScaledObject } from "./scaled-object-operator.ts";
+import { type RawScaledObject } from "./scaled-object-reconciler.ts";
 import { envContainer, prepareClusterTriggers } from "./triggers.ts";
 import { KEDA_API_VERSION, KEDA_FINALIZER } from "../../api/names.ts";
 
 /** A ScaledJob as the API returns it. */
 export type RawScaledJob = Omit<RawScaledObject, "status"> & { status?: ScaledJob["status"] };
 
-export interface ScaledJobOperatorOptions extends ReconcilerDependencies {
-  informer: Informer<RawScaledJob>;
+export interface ScaledJobReconcilerOptions extends ReconcilerDependencies {
+  informer: ObjectCache<RawScaledJob>;
 }
 
 interface JobRuntime {
@@ -33,11 +33,11 @@ interface JobRuntime {
  * Reconciles ScaledJobs as KEDA does: finalizer, validation, triggers resolved from the cluster,
  * and a job loop per object that creates batch/v1 Jobs (leader only) and keeps status current.
  */
-export class ScaledJobOperator {
-  readonly #options: ScaledJobOperatorOptions;
+export class ScaledJobReconciler {
+  readonly #options: ScaledJobReconcilerOptions;
   readonly #runtimes = new Map<string, JobRuntime>();
 
-  constructor(options: ScaledJobOperatorOptions) {
+  constructor(options: ScaledJobReconcilerOptions) {
     this.#options = options;
   }
 

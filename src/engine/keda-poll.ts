@@ -1,5 +1,5 @@
 /**
- * kedaPoll: one pass of KEDA's scale loop and scale executor for a ScaledObject (keda.md 2.3).
+ * kedaPoll: one pass of KEDA's scale loop and scale executor for a ScaledObject (KEDA: pkg/scaling/executor/scale_scaledobjects.go).
  * KEDA owns 0 ↔ 1 (activation) and the step to idle/min after the cooldown; everything between
  * 1 and N is the HPA's (see hpaSync).
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ANNOTATIONS } from "./annotations.ts";
 import { initialState } from "./decide.ts";
-import { type KedaPollInput, kedaPoll } from "./executor.ts";
+import { type KedaPollInput, kedaPoll } from "./keda-poll.ts";
 import {
   T0,
   at,
