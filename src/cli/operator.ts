@@ -1,5 +1,11 @@
 import { Command, Option } from "commander";
-import { measurementTimeout, measurementTimeoutOption, portNumber } from "./options.ts";
+import {
+  hpaSyncPeriod,
+  hpaSyncPeriodOption,
+  measurementTimeout,
+  measurementTimeoutOption,
+  portNumber,
+} from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
@@ -13,6 +19,7 @@ interface OperatorCommandOptions {
   metricsBindAddress: string;
   certDir?: string;
   timeout: string;
+  hpaSyncPeriod: string;
   logFormat: "json" | "text";
 }
 
@@ -55,6 +62,7 @@ export function operatorCommand(): Command {
       "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
     )
     .addOption(measurementTimeoutOption())
+    .addOption(hpaSyncPeriodOption())
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
     .addHelpText(
       "after",
@@ -62,7 +70,8 @@ export function operatorCommand(): Command {
 Watches ScaledObject, ScaledJob, TriggerAuthentication and ClusterTriggerAuthentication
 (keda.sh/v1alpha1; apply deploy/crds first), owns the HPA keda-hpa-<name> of each ScaledObject,
 scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. Annotation
-autoscaling.tidal.dev/mode: direct scales through /scale with no HPA.
+autoscaling.tidal.dev/mode: direct scales through /scale with no HPA: Tidal then does the HPA's
+work itself every --hpa-sync-period.
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
@@ -71,6 +80,7 @@ Examples:
     .action(async (options: OperatorCommandOptions, command: Command) => {
       const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
       const timeoutMs = measurementTimeout(command);
+      const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");
       const metricsBindAddress =
         options.local && options.metricsBindAddress === ":8080"
@@ -96,6 +106,7 @@ Examples:
           clusterObjectNamespace:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
           timeoutMs,
+          hpaSyncPeriodMs,
           logger,
         });
       } catch (error) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "./main.ts";
 import {
   filenameOption,
+  hpaSyncPeriod,
   nonNegativeInteger,
   outputOption,
   portNumber,
@@ -149,5 +150,19 @@ describe("port and timeout values", () => {
     expect(() => timeoutMilliseconds("3s", "KEDA_HTTP_DEFAULT_TIMEOUT")).toThrow(
       /^KEDA_HTTP_DEFAULT_TIMEOUT must be/,
     );
+  });
+
+  it("reads --hpa-sync-period as a duration with a unit, as the HPA controller's flag", () => {
+    expect(hpaSyncPeriod("15s")).toBe(15_000);
+    expect(hpaSyncPeriod("1m30s")).toBe(90_000);
+    expect(hpaSyncPeriod("500ms")).toBe(500);
+    for (const bad of ["15", "0s", "50ms", "soon", "", "48h"]) {
+      expect(() => hpaSyncPeriod(bad)).toThrow(
+        expect.objectContaining({
+          exitCode: 2,
+          message: `--hpa-sync-period must be a duration with a unit from 100ms to 24h, such as 15s or 1s, got "${bad}"`,
+        }),
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { FileEnvironment } from "../runtime/file-trigger-inputs.ts";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { TidalError } from "../util/errors.ts";
+import { parseDuration } from "../util/go/duration.ts";
 
 /** `-f, --filename PATH...`: files or folders of manifests, as kubectl spells it. */
 export function filenameOption(): Option {
@@ -65,6 +66,28 @@ export function measurementTimeout(command: Command): number {
   const source =
     command.getOptionValueSource("timeout") === "env" ? "KEDA_HTTP_DEFAULT_TIMEOUT" : "--timeout";
   return timeoutMilliseconds(String(command.getOptionValue("timeout")), source);
+}
+
+/**
+ * `--hpa-sync-period <duration>`: how often ScaledObjects scaled without an HPA do the HPA's work
+ * (kube-controller-manager's --horizontal-pod-autoscaler-sync-period, default 15s).
+ */
+export function hpaSyncPeriodOption(): Option {
+  return new Option(
+    "--hpa-sync-period <duration>",
+    "how often ScaledObjects without an HPA sync like one, e.g. 15s or 1s (as the HPA controller's sync period)",
+  ).default("15s");
+}
+
+/** That option's value in milliseconds. */
+export function hpaSyncPeriod(value: string): number {
+  const milliseconds = /^\d+$/.test(value.trim()) ? undefined : parseDuration(value.trim());
+  if (milliseconds === undefined || milliseconds < 100 || milliseconds > 86_400_000) {
+    throw usageError(
+      `--hpa-sync-period must be a duration with a unit from 100ms to 24h, such as 15s or 1s, got "${value}"`,
+    );
+  }
+  return milliseconds;
 }
 
 /** Tidal's own environment, read once: what `…FromEnv` and ClusterTriggerAuthentications see in files. */

@@ -16,6 +16,8 @@ import { packageVersion } from "../util/version.ts";
 import {
   fileEnvironment,
   filenameOption,
+  hpaSyncPeriod,
+  hpaSyncPeriodOption,
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
@@ -31,6 +33,7 @@ interface RunOptions {
   httpPort: string;
   stateDir: string;
   timeout: string;
+  hpaSyncPeriod: string;
   logFormat?: "json" | "text";
   watch: boolean;
 }
@@ -61,6 +64,7 @@ export function runCommand(): Command {
       new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"),
     )
     .addOption(measurementTimeoutOption())
+    .addOption(hpaSyncPeriodOption())
     .addOption(
       new Option(
         "--log-format <format>",
@@ -71,6 +75,9 @@ export function runCommand(): Command {
     .addHelpText(
       "after",
       `
+Each ScaledObject runs KEDA's scale loop every pollingInterval (0 <-> 1) and does the HPA's work
+(1 <-> N) every --hpa-sync-period, reading its triggers afresh as KEDA's metrics server would:
+the same timeline as KEDA and the HPA on Kubernetes.
 Everything in the files is validated first (same messages as tidal validate). Workers are stopped
 gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriodSeconds).
 
@@ -88,6 +95,7 @@ Example:
       if (port !== 0 && port === httpPort)
         throw new UsageError(`--port and --http-port must differ (both are ${port})`);
       const timeoutMs = measurementTimeout(command);
+      const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       if (options.watch && options.filename.includes(STDIN))
         throw new UsageError("-f - (standard input) cannot be watched for changes; add --no-watch");
       const stateDir = await usableStateDir(options.stateDir);
@@ -131,6 +139,7 @@ Example:
         events,
         logger,
         timeoutMs,
+        hpaSyncPeriodMs,
         httpPort,
         environment: fileEnvironment(),
       });

@@ -134,7 +134,7 @@ export function simulateCommand(): Command {
     .addOption(
       new Option(
         "--mode <mode>",
-        "hpa: KEDA every pollingInterval and an HPA sync every 15 s; direct: both at each poll",
+        "hpa: KEDA every pollingInterval and an HPA sync every 15 s (as tidal run and the operator); direct: both at each poll",
       )
         .choices(["hpa", "direct"])
         .default("hpa"),

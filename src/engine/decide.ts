@@ -8,6 +8,7 @@
  */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { type KedaPollInput, type KedaPollResult, kedaPoll } from "./keda-poll.ts";
+import { parseControlAnnotations, pausesScaling } from "./annotations.ts";
 import { buildHpaModel } from "./hpa-model.ts";
 import { type HpaSyncResult, hpaSync } from "./hpa/sync.ts";
 import { buildTrace, traceFormula, traceTriggers, withProposals } from "./trace.ts";
@@ -74,6 +75,43 @@ export function decideDirect(input: DirectInput): DirectDecision {
     boundedBy: hpa.boundedBy,
   });
   return { desiredReplicas: hpa.desiredReplicas, state: { ...poll.state, hpa: hpa.state }, trace, poll, hpa };
+}
+
+export interface HpaStep {
+  desiredReplicas: number;
+  state: ScaledObjectState;
+  trace: DecisionTrace;
+  served: ServedMetrics;
+  sync: HpaSyncResult;
+}
+
+/**
+ * One sync of the HPA KEDA owns, on the values KEDA's metrics server serves now: undefined while
+ * the ScaledObject is paused (KEDA deletes the HPA then).
+ */
+export function hpaStep(input: DirectInput): HpaStep | undefined {
+  if (pausesScaling(parseControlAnnotations(input.scaledObject.metadata.annotations))) return undefined;
+  const served = serveMetrics(input);
+  const sync = hpaSync({
+    model: buildHpaModel(input.scaledObject, input.metricSpecs),
+    metrics: served.hpaMetricValues,
+    specReplicas: input.currentReplicas,
+    statusReplicas: input.statusReplicas ?? input.currentReplicas,
+    readyPods: input.readyPods ?? input.currentReplicas,
+    now: input.now,
+    state: input.state.hpa,
+    ...(input.tolerance === undefined ? {} : { tolerance: input.tolerance }),
+    ...(input.downscaleStabilizationSeconds === undefined
+      ? {}
+      : { downscaleStabilizationSeconds: input.downscaleStabilizationSeconds }),
+  });
+  return {
+    desiredReplicas: sync.desiredReplicas,
+    state: { ...input.state, hpa: sync.state },
+    trace: hpaSyncTrace(input.scaledObject, input, served, sync),
+    served,
+    sync,
+  };
 }
 
 export interface ServedMetrics {

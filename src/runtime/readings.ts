@@ -39,7 +39,7 @@ export function recordReadings(
   metrics: TidalMetrics,
   object: RecordedObject,
   specs: readonly TriggerMetricSpec[],
-  samples: readonly TimedSample[],
+  samples: readonly (TimedSample | undefined)[],
 ): void {
   for (const [index, spec] of specs.entries()) {
     const sample = samples[index];

@@ -27,7 +27,7 @@ class MemoryTarget implements ScaleTarget {
 }
 
 /** With `formula`, the trigger is named `jobs` and the object combines it with that formula. */
-function setup(readings: (number | string)[], formula?: string) {
+function setup(readings: (number | string)[], formula?: string, useCachedMetrics = false) {
   const spec = formula === undefined ? redisSpec : { ...redisSpec, name: "jobs" };
   const object = scaledObject.parse({
     apiVersion: "keda.sh/v1alpha1",
@@ -36,7 +36,9 @@ function setup(readings: (number | string)[], formula?: string) {
     spec: {
       scaleTargetRef: { kind: "ProcessPool", name: "workers" },
       cooldownPeriod: 60,
-      triggers: [{ type: "redis", metadata: {}, ...(formula === undefined ? {} : { name: "jobs" }) }],
+      triggers: [
+        { type: "redis", metadata: {}, useCachedMetrics, ...(formula === undefined ? {} : { name: "jobs" }) },
+      ],
       ...(formula === undefined
         ? {}
         : { advanced: { scalingModifiers: { formula, target: "10", activationTarget: "5" } } }),
@@ -57,6 +59,7 @@ function setup(readings: (number | string)[], formula?: string) {
   const target = new MemoryTarget();
   const events = new EventLog();
   const saved: PollOutcome[] = [];
+  const persisted: { replicas: number }[] = [];
   const metrics = new TidalMetrics("test");
   const loop = new ScaleLoop({
     object,
@@ -69,26 +72,35 @@ function setup(readings: (number | string)[], formula?: string) {
     metrics,
     events,
     onPolled: async (outcome) => void saved.push(outcome),
+    persist: async (state) => void persisted.push(state),
   });
-  return { loop, target, events, saved, metrics, advance: (seconds: number) => (now += seconds * 1000) };
+  return {
+    loop,
+    target,
+    events,
+    saved,
+    persisted,
+    metrics,
+    advance: (seconds: number) => (now += seconds * 1000),
+  };
 }
 
 describe("ScaleLoop", () => {
-  it("activates from zero, follows the HPA math, and reports it in events, snapshot and metrics", async () => {
-    const { loop, target, events, saved, metrics, advance } = setup([45, 45, 45]);
+  it("activates from zero in KEDA's poll, follows the HPA math in its syncs, and reports both", async () => {
+    const { loop, target, events, persisted, metrics, advance } = setup([45, 45, 45]);
     await loop.evaluate();
     expect(target.replicas).toBe(1);
-    advance(1);
-    await loop.evaluate();
+    advance(15);
+    await loop.syncHpa();
     expect(target.replicas).toBe(4);
-    advance(1);
-    await loop.evaluate();
+    advance(15);
+    await loop.syncHpa();
     expect(target.replicas).toBe(5);
     const reasons = events
       .recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })
       .map((event) => event.reason);
     expect(reasons).toEqual(["KEDAScaleTargetActivated", "SuccessfulRescale", "SuccessfulRescale"]);
-    expect(saved.at(-1)?.replicas).toBe(5);
+    expect(persisted.at(-1)?.replicas).toBe(5);
     const snapshot = loop.snapshot();
     expect(snapshot).toMatchObject({
       name: "orders",
@@ -167,5 +179,28 @@ describe("ScaleLoop", () => {
     expect(events.recent({ kind: "ScaledObject", namespace: "shop", name: "orders" })[0]?.reason).toBe(
       "KEDAScaleTargetActivationFailed",
     );
+  });
+
+  it("syncs on fresh reads, or on the last poll's value for useCachedMetrics triggers, as KEDA's metrics server", async () => {
+    const fresh = setup([45, 5, 5]);
+    await fresh.loop.evaluate();
+    fresh.advance(15);
+    await fresh.loop.syncHpa();
+    // A fresh read of 5 against a target of 10: one replica is enough.
+    expect(fresh.target.replicas).toBe(1);
+
+    const cached = setup([45, 5, 5], undefined, true);
+    await cached.loop.evaluate();
+    cached.advance(15);
+    await cached.loop.syncHpa();
+    // The poll's 45 is served again: the HPA scales up.
+    expect(cached.target.replicas).toBe(4);
+  });
+
+  it("does not sync at 0 replicas or while paused, as the HPA does nothing then", async () => {
+    const { loop, target } = setup([0, 45]);
+    await loop.evaluate();
+    expect(await loop.syncHpa()).toBeUndefined();
+    expect(target.replicas).toBe(0);
   });
 });

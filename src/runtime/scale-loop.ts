@@ -3,14 +3,9 @@ import type { Condition } from "../api/schema/primitives.ts";
 import { parseControlAnnotations, pausesScaling } from "../engine/annotations.ts";
 import { pausedCondition } from "../engine/conditions.ts";
 import { COMPOSITE_METRIC_NAME } from "../engine/scaling-modifiers.ts";
-import {
-  decideDirect,
-  kedaPoll,
-  pollTrace,
-  type DirectInput,
-  type KedaPollResult,
-} from "../engine/decide.ts";
-import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../engine/types.ts";
+import { hpaStep, kedaPoll, pollTrace, type DirectInput, type KedaPollResult } from "../engine/decide.ts";
+import type { DecisionRule, DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../engine/types.ts";
+import type { ScheduledTask } from "../scheduler/scheduler.ts";
 import type { TidalMetrics } from "../observability/metrics.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
@@ -21,12 +16,17 @@ import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.t
 import { TriggerErrorReporter } from "./trigger-errors.ts";
 
 /**
- * How a loop turns a poll into a replica count:
- * - `hpa`: KEDA's scale loop only (kedaPoll). The loop moves the target between 0 and 1 (or
- *   idle and min); a Kubernetes HPA reading the metrics API does 1 ↔ N.
- * - `direct`: KEDA's loop and the HPA's replica math in one step (decideDirect); no HPA.
+ * Who scales between 1 and N. Either way the loop runs KEDA's scale loop (kedaPoll) every
+ * pollingInterval, moving the target between 0 and 1 (or idle and min).
+ * - `hpa`: a Kubernetes HPA reading the metrics API does 1 ↔ N.
+ * - `direct`: there is no HPA; the loop also runs the HPA's sync itself every HPA sync period,
+ *   on the values KEDA's metrics server would serve then (fresh reads, or the last poll's value
+ *   for `useCachedMetrics` triggers), so the timeline is the one KEDA and the HPA would give.
  */
 export type ScalingStrategy = "hpa" | "direct";
+
+/** kube-controller-manager's --horizontal-pod-autoscaler-sync-period default. */
+export const HPA_SYNC_PERIOD_MS = 15_000;
 
 /** An object's connected triggers and the metric each one serves. */
 export interface ConnectedTriggers {
@@ -53,6 +53,8 @@ export interface ScaleLoopOptions {
   object: ScaledObject;
   triggers: ConnectedTriggers;
   strategy: ScalingStrategy;
+  /** How often the loop syncs like the HPA in direct mode (default 15 s, as the HPA controller). */
+  hpaSyncPeriodMs?: number;
   target: ScaleTarget;
   /** The target as status and events name it (kind as KEDA's status.scaleTargetKind shows it). */
   targetRef: { kind: string; name: string };
@@ -63,8 +65,10 @@ export interface ScaleLoopOptions {
   now: () => number;
   metrics: TidalMetrics;
   events: EventRecorder;
-  /** After every poll: the standalone runner persists state, the operator writes status. */
+  /** After every KEDA poll: the operator writes status. */
   onPolled?: (outcome: PollOutcome) => Promise<void>;
+  /** After every poll and HPA sync: the standalone runner keeps state across restarts. */
+  persist?: (state: { engine: ScaledObjectState; replicas: number }) => Promise<void>;
   /**
    * After a poll in which a trigger failed, KEDA drops the object's scalers and builds them again,
    * re-reading secrets (a rotated password is picked up). Returns undefined when they cannot be
@@ -88,6 +92,7 @@ export class ScaleLoop {
   /** KEDA keeps the reason of the last pause or unpause in the Paused condition until the next one. */
   #pausedCondition: Condition;
   #rebuildBeforeNextPoll = false;
+  #running: Promise<void> = Promise.resolve();
   #samples: TimedSample[] = [];
   #trace: DecisionTrace | undefined;
   #lastEvaluation: number | undefined;
@@ -144,8 +149,41 @@ export class ScaleLoop {
     return this.#pausedCondition;
   }
 
-  /** One poll. Never throws for a failing trigger or target: those become conditions, events and metrics. */
-  async evaluate(): Promise<DecisionTrace> {
+  /** The scheduler's tasks for this loop: KEDA's poll, and in direct mode the HPA's sync. */
+  tasks(key: string): ScheduledTask[] {
+    const poll = { key, intervalMs: this.intervalMs, run: () => this.evaluate().then(() => undefined) };
+    if (this.#options.strategy !== "direct") return [poll];
+    const intervalMs = this.#options.hpaSyncPeriodMs ?? HPA_SYNC_PERIOD_MS;
+    return [poll, { key: `${key}/hpa`, intervalMs, run: () => this.syncHpa().then(() => undefined) }];
+  }
+
+  /**
+   * One pass of KEDA's scale loop. Never throws for a failing trigger or target: those become
+   * conditions, events and metrics.
+   */
+  evaluate(): Promise<DecisionTrace> {
+    return this.#exclusive(() => this.#poll());
+  }
+
+  /**
+   * One sync of the HPA KEDA would own (direct mode): nothing while paused or at 0 replicas,
+   * as the HPA does nothing then. Returns the trace, or undefined when it did not run.
+   */
+  syncHpa(): Promise<DecisionTrace | undefined> {
+    return this.#exclusive(() => this.#sync());
+  }
+
+  /** Polls and syncs of one object never overlap: each sees the state the other left. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#running.then(work, work);
+    this.#running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #poll(): Promise<DecisionTrace> {
     const { object, target, metrics } = this.#options;
     const annotations = parseControlAnnotations(object.metadata.annotations);
     // Paused (with or without a count), KEDA stops reading the triggers.
@@ -154,43 +192,29 @@ export class ScaleLoop {
     const { measurers, specs } = this.#triggers;
     const samples = readsTriggers ? await measureAll(measurers) : [];
     const now = this.#options.now();
-    const recorded = { ...this.ref, usesFormula: usesFormula(object) };
     if (readsTriggers) {
-      recordReadings(metrics, recorded, specs, samples);
+      recordReadings(metrics, this.#recorded(), specs, samples);
       this.#triggerErrors.report(specs, samples);
     }
     const current = await target.getReplicas();
-    // Ready pods matter to the HPA's math and to fallback on Value metrics; reading them costs an API call.
-    const observed =
-      this.#options.strategy === "direct" || object.spec.fallback
-        ? await target.observedReplicas()
-        : { existing: current, ready: current };
-    const input: DirectInput = {
-      scaledObject: object,
-      metricSpecs: specs,
-      samples,
-      currentReplicas: current,
-      readyPods: observed.ready,
-      statusReplicas: observed.existing,
-      now,
-      state: this.#state,
-    };
-    const decision = this.#decide(input);
-    const { poll } = decision;
-    if (readsTriggers) recordComposite(metrics, recorded, poll);
-    const desired = decision.desiredReplicas;
+    // Ready pods matter to fallback on Value metrics; reading them costs an API call.
+    const observed = object.spec.fallback
+      ? await target.observedReplicas()
+      : { existing: current, ready: current };
+    const input = this.#input(samples, current, observed, now);
+    const poll = kedaPoll(input);
+    const trace = pollTrace(object, input, poll);
+    if (readsTriggers) recordComposite(metrics, this.#recorded(), poll);
+    const desired = poll.scaleTo ?? current;
     // As KEDA's reconcile does, a change of pause is reported before the target moves.
     this.#reportPause(poll);
     const conditions = poll.conditions.map((condition) =>
       condition.type === "Paused" ? this.#pausedCondition : condition,
     );
-    const scaled = desired === current || (await this.#scale(current, desired, poll, decision.trace));
+    const scaled = desired === current || (await this.#scale(current, desired, poll.boundedBy, trace));
     const replicas = scaled ? desired : current;
-    this.#state = decision.state;
     this.#rebuildBeforeNextPoll = poll.isError;
     this.#samples = samples;
-    this.#trace = decision.trace;
-    this.#lastEvaluation = now;
     this.#snapshot = {
       replicas: current,
       desiredReplicas: desired,
@@ -200,15 +224,13 @@ export class ScaleLoop {
       fallback: poll.fallback,
       paused: this.paused,
     };
-    const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
-    metrics.desiredReplicas.set(labels, desired);
-    metrics.currentReplicas.set(labels, current);
     metrics.scaledObjectPaused.set(
       { namespace: this.ref.namespace, scaledObject: this.ref.name },
       this.paused ? 1 : 0,
     );
     if (poll.isError)
       metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
+    await this.#settle(poll.state, trace, current, desired, replicas, now);
     const pausedReplicas = annotations.pausedReplicas;
     await this.#options.onPolled?.({
       poll,
@@ -218,21 +240,80 @@ export class ScaleLoop {
       replicas,
       ...(pausedReplicas && "replicas" in pausedReplicas ? { pausedReplicas: pausedReplicas.replicas } : {}),
       state: this.#state,
-      trace: decision.trace,
+      trace,
     });
-    return decision.trace;
+    return trace;
   }
 
-  #decide(input: DirectInput): {
-    poll: KedaPollResult;
-    desiredReplicas: number;
-    state: ScaledObjectState;
-    trace: DecisionTrace;
-  } {
-    if (this.#options.strategy === "direct") return decideDirect(input);
-    const poll = kedaPoll(input);
-    const desiredReplicas = poll.scaleTo ?? input.currentReplicas;
-    return { poll, desiredReplicas, state: poll.state, trace: pollTrace(input.scaledObject, input, poll) };
+  async #sync(): Promise<DecisionTrace | undefined> {
+    const { object, target, metrics } = this.#options;
+    if (pausesScaling(parseControlAnnotations(object.metadata.annotations))) return undefined;
+    const current = await target.getReplicas();
+    if (current === 0) return undefined;
+    const { measurers, specs } = this.#triggers;
+    // What KEDA's metrics server answers: a fresh read, or the last poll's for useCachedMetrics.
+    const cached = (index: number) =>
+      object.spec.triggers[specs[index]?.index ?? -1]?.useCachedMetrics ? this.#samples[index] : undefined;
+    const samples = await Promise.all(
+      measurers.map((measurer, index) => cached(index) ?? measurer.measure()),
+    );
+    const fresh = samples.map((sample, index) => (cached(index) === undefined ? sample : undefined));
+    recordReadings(metrics, this.#recorded(), specs, fresh);
+    this.#triggerErrors.report(specs, samples);
+    const observed = await target.observedReplicas();
+    const now = this.#options.now();
+    const step = hpaStep(this.#input(samples, current, observed, now));
+    if (step === undefined) return undefined;
+    const desired = step.desiredReplicas;
+    const scaled = desired === current || (await this.#scale(current, desired, "hpa", step.trace));
+    this.#snapshot = {
+      ...this.#snapshot,
+      replicas: current,
+      desiredReplicas: desired,
+      readyReplicas: observed.ready,
+    };
+    await this.#settle(step.state, step.trace, current, desired, scaled ? desired : current, now);
+    return step.trace;
+  }
+
+  #recorded() {
+    return { ...this.ref, usesFormula: usesFormula(this.#options.object) };
+  }
+
+  #input(
+    samples: readonly TimedSample[],
+    current: number,
+    observed: { existing: number; ready: number },
+    now: number,
+  ): DirectInput {
+    return {
+      scaledObject: this.#options.object,
+      metricSpecs: this.#triggers.specs,
+      samples,
+      currentReplicas: current,
+      readyPods: observed.ready,
+      statusReplicas: observed.existing,
+      now,
+      state: this.#state,
+    };
+  }
+
+  /** Keeps what an evaluation decided and reports the replica counts. */
+  async #settle(
+    state: ScaledObjectState,
+    trace: DecisionTrace,
+    current: number,
+    desired: number,
+    replicas: number,
+    now: number,
+  ): Promise<void> {
+    this.#state = state;
+    this.#trace = trace;
+    this.#lastEvaluation = now;
+    const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
+    this.#options.metrics.desiredReplicas.set(labels, desired);
+    this.#options.metrics.currentReplicas.set(labels, current);
+    await this.#options.persist?.({ engine: state, replicas });
   }
 
   async #rebuildTriggers(): Promise<void> {
@@ -249,10 +330,9 @@ export class ScaleLoop {
    * KEDA's executor names them, any other change (the HPA's work in direct mode) as the HPA does.
    * Returns false when the target refused.
    */
-  async #scale(from: number, to: number, poll: KedaPollResult, trace: DecisionTrace): Promise<boolean> {
+  async #scale(from: number, to: number, rule: DecisionRule | "hpa", trace: DecisionTrace): Promise<boolean> {
     const { events, target, targetRef } = this.#options;
     const where = `${targetRef.kind} ${this.ref.namespace}/${targetRef.name}`;
-    const rule = poll.scaleTo === undefined ? "hpa" : poll.boundedBy;
     const activation = rule === "activation" || rule === "force-activation";
     const deactivation = rule === "deactivation" || rule === "idle";
     try {
@@ -286,7 +366,7 @@ export class ScaleLoop {
       const cause =
         rule === "force-activation"
           ? "caused by forced activation annotation"
-          : `triggered by ${activeMetricNames(poll)}`;
+          : `triggered by ${activeMetricNames(trace)}`;
       events.record(
         this.ref,
         "Normal",
@@ -358,9 +438,9 @@ export class ScaleLoop {
 }
 
 /** KEDA names the active triggers by metric name, separated by semicolons; a formula as its composite metric. */
-function activeMetricNames(poll: KedaPollResult): string {
-  if (poll.formula) return COMPOSITE_METRIC_NAME;
-  return poll.triggers
+function activeMetricNames(trace: DecisionTrace): string {
+  if (trace.formula) return COMPOSITE_METRIC_NAME;
+  return trace.triggers
     .filter((trigger) => trigger.active)
     .map((trigger) => trigger.metricName)
     .join(";");

@@ -6,19 +6,11 @@
  *   t = 0 (KEDA's loop runs as soon as it starts; the HPA controller syncs a new HPA at once). At the
  *   same instant the poll goes first, because KEDA creates the HPA. The HPA reads the values KEDA's
  *   metrics server would serve at that instant; it does not run while the ScaledObject is paused
- *   (KEDA deletes the HPA) and does nothing while the target has 0 replicas.
+ *   (KEDA deletes the HPA for `paused` and `paused-replicas`) and does nothing while the target has
+ *   0 replicas.
  */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
-import { parseControlAnnotations } from "../engine/annotations.ts";
-import {
-  buildHpaModel,
-  decideDirect,
-  hpaSync,
-  hpaSyncTrace,
-  kedaPoll,
-  pollTrace,
-  serveMetrics,
-} from "../engine/decide.ts";
+import { decideDirect, hpaStep, kedaPoll, pollTrace } from "../engine/decide.ts";
 import type {
   DecisionRule,
   DecisionTrace,
@@ -116,24 +108,14 @@ export function evaluate(
       trace,
     };
   }
-  if (parseControlAnnotations(scaledObject.metadata.annotations).paused) return undefined;
-  const served = serveMetrics(input);
-  const sync = hpaSync({
-    model: buildHpaModel(scaledObject, metricSpecs),
-    metrics: served.hpaMetricValues,
-    specReplicas: observation.replicas,
-    statusReplicas: observation.statusReplicas,
-    readyPods: observation.readyPods,
-    now: input.now,
-    state: state.hpa,
-  });
-  const trace = hpaSyncTrace(scaledObject, input, served, sync);
+  const step = hpaStep(input);
+  if (step === undefined) return undefined;
   return {
-    desired: sync.desiredReplicas,
-    state: { ...state, hpa: sync.state },
-    active: served.active,
-    fallback: served.fallback,
-    rule: sync.boundedBy,
-    trace,
+    desired: step.desiredReplicas,
+    state: step.state,
+    active: step.served.active,
+    fallback: step.served.fallback,
+    rule: step.sync.boundedBy,
+    trace: step.trace,
   };
 }

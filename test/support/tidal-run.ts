@@ -7,7 +7,9 @@ export type { LogLine } from "./tidal-process.ts";
 
 /**
  * `tidal run` as a child process, the way a user starts it: JSON logs on stdout, the status API
- * and the HTTP proxy on free ports, state in a temporary folder unless one is given.
+ * and the HTTP proxy on free ports, state in a temporary folder unless one is given. The HPA's
+ * work runs every second (as the test control plane's HPA controller syncs every 2 s), so tests
+ * see 1 ↔ N scaling without waiting the default 15 s per step.
  */
 export class TidalRun extends TidalProcess {
   readonly stateDir: string;
@@ -26,6 +28,8 @@ export class TidalRun extends TidalProcess {
         stateDir,
         "--log-format",
         "json",
+        "--hpa-sync-period",
+        "1s",
         "-f",
         ...paths,
       ],

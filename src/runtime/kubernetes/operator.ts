@@ -52,6 +52,8 @@ export interface OperatorOptions {
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
   timeoutMs: number;
+  /** How often direct-mode ScaledObjects sync like the HPA. */
+  hpaSyncPeriodMs: number;
   resyncMs?: number;
   logger: Logger;
 }
@@ -118,6 +120,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     version: packageVersion(),
     clusterObjectNamespace: options.clusterObjectNamespace,
     timeoutMs: options.timeoutMs,
+    hpaSyncPeriodMs: options.hpaSyncPeriodMs,
     isLeader,
   };
   const scaledObjects = new ScaledObjectReconciler({

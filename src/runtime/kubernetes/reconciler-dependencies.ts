@@ -21,6 +21,8 @@ export interface ReconcilerDependencies {
   clusterObjectNamespace: string;
   /** Deadline of one measurement. */
   timeoutMs: number;
+  /** How often direct-mode ScaledObjects sync like the HPA (default 15 s). */
+  hpaSyncPeriodMs?: number;
   /** Only the leader writes; every replica reads. */
   isLeader: () => boolean;
   now?: () => number;

@@ -217,6 +217,8 @@ describe("ScaledObjectReconciler", () => {
     expect(status().hpaName).toBeUndefined();
     reading = 26;
     await harness.scaledObjects.poll("shop/orders");
+    expect(await replicas()).toBe(2);
+    await harness.scaledObjects.syncHpa("shop/orders");
     // 26 against 5 per replica asks for 6; without behavior the HPA's first step up stops at 2 × 2.
     expect(await replicas()).toBe(4);
   });

@@ -211,6 +211,7 @@ export class ScaledObjectReconciler {
         object,
         triggers: { measurers: prepared.measurers, specs: prepared.specs },
         strategy: mode,
+        hpaSyncPeriodMs: this.#options.hpaSyncPeriodMs,
         target,
         targetRef: { kind: `${resolved.apiVersion}.${resolved.kind}`, name: ref.name },
         state: existing?.loop.state ?? stateFromStatus(raw, this.#now()),
@@ -223,11 +224,13 @@ export class ScaledObjectReconciler {
       }),
     };
     this.#scaled.set(key, scaled);
-    this.#options.scheduler.add({
-      key: `scaledobject.${key}`,
-      intervalMs: scaled.loop.intervalMs,
-      run: () => this.poll(key),
-    });
+    for (const task of scaled.loop.tasks(`scaledobject.${key}`)) {
+      // Every replica keeps the loop to answer the metrics API; only the leader polls and scales.
+      this.#options.scheduler.add({
+        ...task,
+        run: () => (this.#options.isLeader() ? task.run() : Promise.resolve()),
+      });
+    }
     return scaled;
   }
 
@@ -247,11 +250,18 @@ export class ScaledObjectReconciler {
     return prepared.ok ? prepared : undefined;
   }
 
-  /** One poll of the object's scale loop (leader only). */
+  /** One poll of the object's scale loop (leader only), as its scheduled task runs it. */
   async poll(key: string): Promise<void> {
     const scaled = this.#scaled.get(key);
     if (scaled === undefined || !this.#options.isLeader()) return;
     await scaled.loop.evaluate();
+  }
+
+  /** One HPA sync of the object's loop in direct mode (leader only), as its scheduled task runs it. */
+  async syncHpa(key: string): Promise<void> {
+    const scaled = this.#scaled.get(key);
+    if (scaled === undefined || !this.#options.isLeader()) return;
+    await scaled.loop.syncHpa();
   }
 
   /** Writes what a poll changed in the object's status. */
@@ -404,14 +414,13 @@ export class ScaledObjectReconciler {
   }
 
   async #stopLoop(key: string, scaled: Scaled): Promise<void> {
-    this.#options.scheduler.remove(`scaledobject.${key}`);
+    for (const task of scaled.loop.tasks(`scaledobject.${key}`)) this.#options.scheduler.remove(task.key);
     this.#scaled.delete(key);
     await scaled.loop.close();
   }
 
   async #drop(key: string): Promise<void> {
     const scaled = this.#scaled.get(key);
-    this.#options.scheduler.remove(`scaledobject.${key}`);
     if (scaled === undefined) return;
     await this.#stopLoop(key, scaled);
     const [namespace, name] = key.split("/") as [string, string];

@@ -12,7 +12,7 @@ import {
   type PreparedTrigger,
   type TriggerMeasurer,
 } from "../../scalers/prepared-trigger.ts";
-import type { Scheduler } from "../../scheduler/scheduler.ts";
+import type { ScheduledTask, Scheduler } from "../../scheduler/scheduler.ts";
 import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
@@ -36,6 +36,8 @@ export interface RunnerOptions {
   logger: Logger;
   /** Deadline of one measurement (KEDA_HTTP_DEFAULT_TIMEOUT). */
   timeoutMs: number;
+  /** How often each ScaledObject syncs like the HPA (default 15 s). */
+  hpaSyncPeriodMs?: number;
   /** Tidal's own environment and cluster-object namespace, for triggers read from files. */
   environment: FileEnvironment;
   /** Port of the HTTP proxy for HTTPScaledObjects (started only when there is one). */
@@ -226,36 +228,36 @@ export class StandaloneRunner implements StatusSource {
     return { measurers, specs };
   }
 
-  /** Schedules a loop and wires its push triggers to wake it; returns what stops the push triggers. */
+  /**
+   * Schedules a loop's tasks and wires its push triggers to wake them all (a push moves the next
+   * poll and, in direct mode, the next HPA sync earlier); returns what stops the push triggers.
+   */
   #schedule(
     key: string,
-    intervalMs: number,
-    evaluate: () => Promise<DecisionTrace>,
+    tasks: readonly ScheduledTask[],
     triggers: readonly TriggerMeasurer[],
   ): (() => void)[] {
     const logger = this.#options.logger.child({ object: key });
-    this.#options.scheduler.add({
-      key,
-      intervalMs,
-      run: async () => {
-        const trace = await evaluate();
-        logger.debug("evaluated", {
-          replicas: trace.currentReplicas,
-          desired: trace.desiredReplicas,
-          summary: trace.summary,
-        });
-      },
-    });
+    for (const task of tasks) {
+      this.#options.scheduler.add({
+        ...task,
+        run: async () => {
+          await task.run();
+          logger.debug("evaluated", { task: task.key });
+        },
+      });
+    }
+    const wake = () => {
+      for (const task of tasks) this.#options.scheduler.wake(task.key);
+    };
     return triggers.flatMap((trigger) =>
       trigger.scaler.watch
         ? [
-            trigger.scaler.watch(
-              () => this.#options.scheduler.wake(key),
-              (error) =>
-                logger.warn("push trigger failed", {
-                  trigger: trigger.prepared.index,
-                  error: trigger.prepared.redact(messageOf(error)),
-                }),
+            trigger.scaler.watch(wake, (error) =>
+              logger.warn("push trigger failed", {
+                trigger: trigger.prepared.index,
+                error: trigger.prepared.redact(messageOf(error)),
+              }),
             ),
           ]
         : [],
@@ -273,25 +275,25 @@ export class StandaloneRunner implements StatusSource {
       object: scalable.object,
       triggers: { measurers: triggers, specs },
       strategy: "direct",
+      hpaSyncPeriodMs: this.#options.hpaSyncPeriodMs,
       target: pool.target,
       targetRef: { kind: "ProcessPool", name: pool.ref.name },
       state: persisted.engine,
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
-      onPolled: async ({ state, replicas }) => {
-        const latest = { engine: state, replicas };
+      persist: async (latest) => {
         const running = this.#objects.get(scalable.key);
         if (running?.loop === loop) running.persisted = latest;
         await this.#options.store.save(scalable.key, latest);
       },
     });
-    const stopWatching = this.#schedule(scalable.key, loop.intervalMs, () => loop.evaluate(), triggers);
+    const stopWatching = this.#schedule(scalable.key, loop.tasks(scalable.key), triggers);
     this.#objects.set(scalable.key, { fingerprint, loop, persisted, stopWatching });
   }
 
   async #stopObject(key: string, running: RunningObject): Promise<void> {
-    this.#options.scheduler.remove(key);
+    for (const task of running.loop.tasks(key)) this.#options.scheduler.remove(task.key);
     for (const stop of running.stopWatching) stop();
     await running.loop.close();
     this.#objects.delete(key);
@@ -361,7 +363,11 @@ export class StandaloneRunner implements StatusSource {
       metrics: this.#options.metrics,
       events: this.#options.events,
     });
-    const stopWatching = this.#schedule(key, loop.intervalMs, () => loop.evaluate(), triggers);
+    const stopWatching = this.#schedule(
+      key,
+      [{ key, intervalMs: loop.intervalMs, run: () => loop.evaluate().then(() => undefined) }],
+      triggers,
+    );
     this.#jobs.set(key, { fingerprint, loop, runner, stopWatching });
   }
 
