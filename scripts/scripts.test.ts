@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const run = (script: string, ...args: string[]) =>
   spawnSync(`scripts/${script}`, args, { cwd: root, encoding: "utf8" });
 
-describe.each(["services.sh", "kube.sh", "kube-build.sh"])("scripts/%s", (script) => {
+describe.each(["services.sh", "kube.sh", "kube-build.sh", "keda-vectors.sh"])("scripts/%s", (script) => {
   it("prints usage for --help and -h and exits 0", () => {
     for (const flag of ["--help", "-h"]) {
       const result = run(script, flag);

@@ -118,6 +118,29 @@ describe("prepareTrigger", () => {
     expect(prepared.metricSpec).toMatchObject({ metricName: "s1-postgresql", target: 3 });
   });
 
+  it("without the environment, still runs the checks that do not depend on its values", () => {
+    const withoutEnv = (type: string, metadata: Record<string, string>, authParams = {}) =>
+      prepareTrigger(
+        trigger(type, metadata),
+        0,
+        { authParams, resolvedEnv: {}, unresolved: new Set(["env"]) },
+        { asMetricSource: false },
+      ).problems.map((problem) => `${problem.key}: ${problem.message}`);
+    expect(withoutEnv("redis", { listName: "jobs", hostFromEnv: "REDIS_HOST" })).toEqual([
+      "port: port is required when host is set",
+    ]);
+    expect(
+      withoutEnv(
+        "redis",
+        { listName: "jobs", hostFromEnv: "REDIS_HOST", port: "6379" },
+        { tls: "enable", cert: "CERT" },
+      ),
+    ).toEqual(["key: cert and key must be given together"]);
+    // What depends on the unknown values is left for the cluster: the host's scheme, its port.
+    expect(withoutEnv("rabbitmq", { queueName: "q", hostFromEnv: "RABBITMQ_URL" })).toEqual([]);
+    expect(withoutEnv("redis", { listName: "jobs", addressFromEnv: "REDIS_ADDRESS" })).toEqual([]);
+  });
+
   it("resolves <key>FromEnv entries of the metadata for external scalers; unset variables are left out", () => {
     const prepared = prepareTrigger(
       trigger("external", { scalerAddress: "s:1", tokenFromEnv: "TOKEN", otherFromEnv: "UNSET", plain: "x" }),

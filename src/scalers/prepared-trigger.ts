@@ -145,10 +145,15 @@ export function prepareTrigger(
     ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
   };
-  // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
+  // Cross-parameter checks run even when some values come from unresolved sources: the checks
+  // that do not depend on those values still apply (see checksWithUnknownValues).
   const complete = parsed.unknown.size === 0;
-  if (complete && !problems.some((problem) => problem.severity === "error")) {
-    problems.push(...(definition.validate?.(parsed.values, context) ?? []));
+  if (!problems.some((problem) => problem.severity === "error")) {
+    problems.push(
+      ...(complete
+        ? (definition.validate?.(parsed.values, context) ?? [])
+        : checksWithUnknownValues(definition, parsed, context)),
+    );
   }
   const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
   let metricSpec: TriggerMetricSpec | undefined;
@@ -190,6 +195,37 @@ export function prepareTrigger(
     problems: redacted,
     redact,
   };
+}
+
+/** Stands in for a value whose source is unresolved (an environment variable, a Secret). */
+const UNKNOWN_VALUE = "<unknown>";
+
+/**
+ * The cross-parameter checks of a trigger some of whose values are unknown (`tidal validate` has
+ * no environment, and often no Secrets): each unknown text or list parameter stands in as set,
+ * and the problems about an unknown parameter, or quoting the stand-in, are left out. So a port
+ * missing next to `hostFromEnv`, or a certificate without its key next to any `…FromEnv`, is
+ * still reported. When a number, flag or choice is unknown, any check may depend on it: none run.
+ */
+function checksWithUnknownValues(
+  definition: ScalerDefinition,
+  parsed: { values: Record<string, unknown>; unknown: ReadonlySet<string> },
+  context: Parameters<NonNullable<ScalerDefinition["validate"]>>[1],
+): ParamProblem[] {
+  const values = { ...parsed.values };
+  for (const name of parsed.unknown) {
+    const kind = definition.params[name]?.kind;
+    if (kind === "string") values[name] = UNKNOWN_VALUE;
+    else if (kind === "list") values[name] = [UNKNOWN_VALUE];
+    else return [];
+  }
+  try {
+    return (definition.validate?.(values, context) ?? []).filter(
+      (problem) => !parsed.unknown.has(problem.key) && !problem.message.includes(UNKNOWN_VALUE),
+    );
+  } catch {
+    return [];
+  }
 }
 
 /**

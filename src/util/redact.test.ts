@@ -40,6 +40,38 @@ describe("createRedactor", () => {
     expect(redact("a 1 b")).toBe("a 1 b");
   });
 
+  it("masks a secret as a whole token, never the inside of a word", () => {
+    const redact = createRedactor(["user", "pass", "enable"]);
+    expect(redact("username and password must be given together")).toBe(
+      "username and password must be given together",
+    );
+    expect(redact("login user failed (pass), enableTLS stays")).toBe(
+      "login *** failed (***), enableTLS stays",
+    );
+    expect(redact("user=user;pass=pass")).toBe("***=***;***=***");
+  });
+
+  it("masks a secret wherever it appears between non-word characters", () => {
+    const redact = createRedactor(["s3cr3t", "-----BEGIN KEY-----"]);
+    expect(redact('amqp://app:s3cr3t@host "s3cr3t" [s3cr3t] s3cr3t.')).toBe(
+      'amqp://app:***@host "***" [***] ***.',
+    );
+    expect(redact("key: -----BEGIN KEY-----abc")).toBe("key: ***abc");
+  });
+
+  it("masks the password of user:password@host written without a scheme", () => {
+    const redact = createRedactor([]);
+    expect(redact("this user1:password1@domain.com fails")).toBe("this user1:***@domain.com fails");
+    expect(redact("fdasr345_-:password1@domain.com")).toBe("fdasr345_-:***@domain.com");
+    // An image reference, a port or a bracketed format hint is not a credential.
+    expect(redact("not a DSN (user:password@tcp(host:port)/dbname)")).toBe(
+      "not a DSN (user:password@tcp(host:port)/dbname)",
+    );
+    expect(redact("pull ghcr.io/app:v1@sha256:abc from 10.0.0.1:5672")).toBe(
+      "pull ghcr.io/app:v1@sha256:abc from 10.0.0.1:5672",
+    );
+  });
+
   it("leaves text without secrets unchanged", () => {
     expect(createRedactor(["s3cret"])("connection refused")).toBe("connection refused");
   });

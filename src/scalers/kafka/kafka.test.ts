@@ -103,9 +103,16 @@ describe("kafka trigger", () => {
       expect.stringContaining("must be one of latest, earliest"),
     ]);
     expect(errorsOf(prepare({ ...base, version: "2.8.0" }))).toEqual([]);
-    expect(errorsOf(prepare({ ...base, version: "two" }))).toEqual([
-      expect.stringContaining('version "two"'),
+    expect(errorsOf(prepare({ ...base, version: "0.10.2.0" }))).toEqual([]);
+    for (const version of ["two", "1.2.3.4", "0.10.2", "2.8"]) {
+      expect(errorsOf(prepare({ ...base, version }))).toEqual([
+        expect.stringContaining(`version "${version}" is not a Kafka version`),
+      ]);
+    }
+    expect(errorsOf(prepare({ ...base, fullMetadata: "false" }))).toEqual([
+      "topic must be set when fullMetadata is false",
     ]);
+    expect(errorsOf(prepare({ ...base, topic: "t", fullMetadata: "false" }))).toEqual([]);
   });
 
   it("reads sasl and tls from metadata or authentication, credentials from authentication only", () => {

@@ -56,6 +56,11 @@ export const kafkaParams = {
     default: false,
     description: "round the replica count up to a factor of the partition count",
   }),
+  fullMetadata: param.bool({
+    default: true,
+    description:
+      "false: read the metadata of the trigger's topic only, which needs topic (Tidal's client always reads only the measured topics)",
+  }),
   // Tidal's client negotiates API versions with the broker, so the version is checked but not needed.
   version: param.string({
     optional: true,
@@ -108,6 +113,11 @@ export function kafkaSecurity(values: KafkaParams): { sasl: Sasl; tls: "enable" 
   return { sasl: values.sasl ?? legacy?.sasl ?? "none", tls: values.tls ?? legacy?.tls ?? "disable" };
 }
 
+/** sarama's ParseKafkaVersion, which KEDA uses: 0.x versions have four parts, later ones three. */
+function isKafkaVersion(text: string): boolean {
+  return text.startsWith("0") ? /^0\.\d+\.\d+\.\d+$/.test(text) : /^\d+\.\d+\.\d+$/.test(text);
+}
+
 /** KEDA's cross-parameter rules for the kafka trigger. */
 export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
   const problems: ParamProblem[] = [];
@@ -134,9 +144,13 @@ export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
     if (values.ensureEvenDistributionOfPartitions) {
       add("topic", "topic must be set when using ensureEvenDistributionOfPartitions");
     }
+    if (!values.fullMetadata) add("topic", "topic must be set when fullMetadata is false");
   }
-  if (values.version !== undefined && !/^\d+\.\d+\.\d+(\.\d+)?$/.test(values.version)) {
-    add("version", `version "${values.version}" is not a Kafka version such as 1.0.0 or 0.10.2.0`);
+  if (values.version !== undefined && !isKafkaVersion(values.version)) {
+    add(
+      "version",
+      `version "${values.version}" is not a Kafka version: use three parts such as 2.8.1, or four for 0.x such as 0.10.2.0`,
+    );
   }
   const { sasl, tls } = kafkaSecurity(values);
   if (tls === "enable") problems.push(...certAndKeyProblems(values));

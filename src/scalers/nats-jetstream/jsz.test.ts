@@ -80,10 +80,10 @@ describe("leader check in a cluster", () => {
 describe("monitoringUrls", () => {
   it("asks for the account's consumers, escaping the account", () => {
     const urls = monitoringUrls("nats:8222", false, "$G");
-    expect(urls.jsz.href).toBe("http://nats:8222/jsz?acc=%24G&consumers=true&config=true");
+    expect(urls.jsz.href).toBe("http://nats:8222/jsz?acc=%24G&config=true&consumers=true");
     expect(urls.varz.href).toBe("http://nats:8222/varz");
     expect(monitoringUrls("nats:8222", true, "A").jsz.href).toBe(
-      "https://nats:8222/jsz?acc=A&consumers=true&config=true",
+      "https://nats:8222/jsz?acc=A&config=true&consumers=true",
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Reading a JetStream consumer's backlog from the NATS monitoring endpoint's `/jsz` report
- * (`/jsz?acc=<account>&consumers=true&config=true`), as KEDA does.
+ * (`/jsz?acc=<account>&config=true&consumers=true`), as KEDA does.
  */
 
 export interface ConsumerLookup {
@@ -97,6 +97,6 @@ export function monitoringUrls(
   accountId: string,
 ): { jsz: URL; varz: URL } {
   const base = `${useHttps ? "https" : "http"}://${endpoint}`;
-  const query = new URLSearchParams({ acc: accountId, consumers: "true", config: "true" });
+  const query = new URLSearchParams({ acc: accountId, config: "true", consumers: "true" });
   return { jsz: new URL(`${base}/jsz?${query}`), varz: new URL(`${base}/varz`) };
 }

@@ -59,7 +59,7 @@ type PostgresParams = ParsedParams<typeof params>;
 const SEPARATE_SETTINGS = ["host", "port", "userName", "dbName", "sslmode"] as const;
 
 /** libpq settings from `connection`, or from the separate parameters as KEDA assembles them. */
-function connectionSettings(values: PostgresParams): ConnectionSettings {
+export function connectionSettings(values: PostgresParams): ConnectionSettings {
   if (values.connection) return parseConnection(values.connection);
   return {
     host: values.host ?? "",

@@ -60,6 +60,29 @@ export const rabbitMqParams = {
     secret: true,
     description: "password, overriding the one in the host URL",
   }),
+  // KEDA's OAuth2 and Azure workload identity: read so that Tidal can report them as unsupported
+  // instead of connecting without them.
+  oauthTokenURI: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "OAuth2 token endpoint (not supported by Tidal)",
+  }),
+  clientID: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "OAuth2 client (not supported by Tidal)",
+  }),
+  clientSecret: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description: "OAuth2 client secret (not supported by Tidal)",
+  }),
+  workloadIdentityResource: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "Azure workload identity resource (not supported by Tidal)",
+  }),
   tidalPush: param.bool({
     default: false,
     description:

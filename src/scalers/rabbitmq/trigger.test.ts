@@ -37,7 +37,7 @@ describe("resolveProtocol", () => {
       message: expect.stringContaining('unknown host URL scheme "tcp"'),
     });
     expect(resolveProtocol({ protocol: "auto", host: "not a url" })).toMatchObject({
-      message: "host is not a valid URL",
+      message: expect.stringMatching(/^host is not a URL: use amqp:\/\/rabbitmq:5672\/vhost/),
     });
   });
 });
@@ -118,6 +118,18 @@ describe("resolveTrigger", () => {
       "username: username and password must be given together",
     ]);
     expect(problemsOf(http, { cert: "CERT" })).toEqual(["key: cert and key must be given together"]);
+  });
+
+  it("reports OAuth2 and Azure workload identity as not supported rather than ignoring them", () => {
+    expect(
+      problemsOf(http, { oauthTokenURI: "https://idp/token", clientID: "c", clientSecret: "s" }),
+    ).toEqual([
+      "oauthTokenURI: OAuth2 (oauthTokenURI, clientID, clientSecret) is not supported by Tidal yet; use username and password",
+    ]);
+    expect(problemsOf(http, { clientSecret: "s" })[0]).toMatch(/^clientSecret: OAuth2/);
+    expect(problemsOf(http, { workloadIdentityResource: "api://rabbit" })).toEqual([
+      "workloadIdentityResource: workloadIdentityResource needs an Azure workload identity, which Tidal does not support; use username and password",
+    ]);
   });
 
   it("reports every independent problem at once", () => {

@@ -17,7 +17,12 @@ const DEFAULT_QUEUE_LENGTH = 20;
 export function resolveProtocol(
   params: Pick<RabbitMqParams, "protocol" | "host">,
 ): RabbitMqProtocol | ParamProblem {
-  if (!URL.canParse(params.host)) return problem("host", "host is not a valid URL");
+  if (!URL.canParse(params.host)) {
+    return problem(
+      "host",
+      "host is not a URL: use amqp://rabbitmq:5672/vhost or http://rabbitmq:15672/vhost (or amqps, https), with the credentials in the URL or in username and password",
+    );
+  }
   if (params.protocol !== "auto") return params.protocol;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(params.host)?.[1]?.toLowerCase();
   if (scheme === "amqp" || scheme === "amqps") return "amqp";
@@ -70,6 +75,7 @@ export function resolveTrigger(
       problem(params.username ? "password" : "username", "username and password must be given together"),
     );
   }
+  problems.push(...unsupportedAuthProblems(params));
   const protocol = resolveProtocol(params);
   const modeAndValue = resolveModeAndValue(params);
   if (isProblem(protocol)) problems.push(protocol);
@@ -90,6 +96,29 @@ export function resolveTrigger(
       problems.push(problem("timeout", "timeout applies to the http protocol only"));
   }
   return problems.length > 0 ? { problems } : { trigger: { protocol, ...modeAndValue } };
+}
+
+/** KEDA's OAuth2 and Azure workload identity for the management API, which Tidal does not have. */
+function unsupportedAuthProblems(params: RabbitMqParams): ParamProblem[] {
+  const oauth = (["oauthTokenURI", "clientID", "clientSecret"] as const).filter((key) => params[key]);
+  return [
+    ...(oauth.length > 0
+      ? [
+          problem(
+            oauth[0] as string,
+            "OAuth2 (oauthTokenURI, clientID, clientSecret) is not supported by Tidal yet; use username and password",
+          ),
+        ]
+      : []),
+    ...(params.workloadIdentityResource
+      ? [
+          problem(
+            "workloadIdentityResource",
+            "workloadIdentityResource needs an Azure workload identity, which Tidal does not support; use username and password",
+          ),
+        ]
+      : []),
+  ];
 }
 
 function problem(key: string, message: string): ParamProblem {

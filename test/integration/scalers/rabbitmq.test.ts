@@ -222,7 +222,7 @@ describe("rabbitmq scaler over AMQP", () => {
   it("rejects a malformed host and HTTP-only modes before connecting", () => {
     expect(() => measurer(cleanup, { host: "127.0.0.1:5672", queueName: "q" })).toThrow(/host/);
     expect(() => measurer(cleanup, { host: "amqp//broken", queueName: "q" })).toThrow(
-      /host is not a valid URL/,
+      /host is not a URL: use amqp:\/\//,
     );
     expect(() =>
       measurer(cleanup, { host: amqpWithCredentials(), queueName: "q", mode: "MessageRate", value: "1" }),

@@ -1,0 +1,3 @@
+module tidal.dev/keda-vectors
+
+go 1.26

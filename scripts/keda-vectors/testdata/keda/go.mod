@@ -1,0 +1,3 @@
+module example.com/keda/v2
+
+go 1.26
