@@ -42,7 +42,7 @@ describe("decideDirect", () => {
     const second = direct(5, [valueSample(10)], first.state, at(31));
     expect(second.desiredReplicas).toBe(5); // the 5 recommended 30 s ago is within the 300 s window
     expect(second.trace.boundedBy).toBe("stabilization");
-    expect(second.state.hpa.recommendations).toHaveLength(2);
+    expect(second.state.hpa.recommendations).toHaveLength(first.state.hpa.recommendations.length + 1);
   });
 
   it("holds the count of a paused ScaledObject, or moves it to paused-replicas", () => {

@@ -157,3 +157,57 @@ describe("proposeReplicas: cpu and memory Resource metrics (per-pod averages)", 
     expect(propose("AverageValue", 300, 200, { specReplicas: 2 }).replicas).toBe(2);
   });
 });
+
+describe("proposeReplicas: Resource metrics with pods that are not ready", () => {
+  const cpu = (value: number, target: number, counts: { spec: number; status: number; ready: number }) =>
+    proposeReplicas(
+      { metricName: "cpu", targetType: "Utilization", target, resource: "cpu" },
+      { metricName: "cpu", value },
+      { specReplicas: counts.spec, statusReplicas: counts.status, readyPods: counts.ready },
+      DEFAULT_TOLERANCES,
+    );
+
+  it.each([
+    // value (average of the ready pods), target, spec, status, ready, expected
+    [60, 30, 3, 3, 2, 4], // the not-ready pod at 0: 40% / 30% = 1.33 → ceil(1.33 × 3) = 4
+    [40, 30, 3, 3, 1, 3], // two at 0: 13% / 30% is below 1 → keep 3 rather than ceil(1.33 × 1) = 2
+    [35, 30, 4, 4, 3, 4], // 26% / 30% is below 1 → keep 4
+    [70, 60, 6, 6, 5, 6], // 58% / 60% is within tolerance → keep 6
+    [30, 50, 5, 5, 3, 2], // scale-in ignores the not-ready pods: ceil(0.6 × 3) = 2
+  ])(
+    "%d%% of target %d%%, spec %d, %d pods, %d ready → %d",
+    (value, target, spec, status, ready, expected) => {
+      expect(cpu(value, target, { spec, status, ready }).replicas).toBe(expected);
+    },
+  );
+
+  it("explains why the count is kept", () => {
+    expect(cpu(40, 30, { spec: 3, status: 3, ready: 1 }).detail).toBe(
+      "40% / 30% is above target, but with 2 not-ready pods at 0 the ratio is 0.433, below 1: keep 3",
+    );
+  });
+
+  it("averages a memory AverageValue in milli-units", () => {
+    // 31.666 with one of three pods at 0: trunc(21110.666) = 21110 milli / 15000 = 1.4073 → ceil(4.22) = 5
+    const memory = proposeReplicas(
+      { metricName: "memory", targetType: "AverageValue", target: 15, resource: "memory" },
+      { metricName: "memory", value: 31.666 },
+      { specReplicas: 3, statusReplicas: 3, readyPods: 2 },
+      DEFAULT_TOLERANCES,
+    );
+    expect(memory.replicas).toBe(5);
+  });
+
+  it("fails when no pod is ready, as the controller finds no sample to average", () => {
+    const proposal = cpu(50, 30, { spec: 2, status: 2, ready: 0 });
+    expect(proposal.replicas).toBeNull();
+    expect(proposal.error).toBe("no ready pod reports cpu (2 not ready)");
+  });
+});
+
+describe("proposeReplicas: int32 bound", () => {
+  it("caps a proposal at the largest replica count the API holds", () => {
+    expect(propose("AverageValue", 9.2e15, 0.001, { specReplicas: 1 }).replicas).toBe(2 ** 31 - 1);
+    expect(propose("Value", 9.2e15, 0.001, { specReplicas: 1 }).replicas).toBe(2 ** 31 - 1);
+  });
+});

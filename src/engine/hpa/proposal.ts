@@ -3,6 +3,9 @@
  * KEDA and the HPA, so both sides of every ratio are rounded to thousandths first. An External
  * AverageValue divides the total by the target; Value, and the cpu/memory Resource metrics (per-pod
  * averages: Utilization in percent, AverageValue in units), scale the ready pods by value ÷ target.
+ * A Resource metric is an average over the ready pods only: on a scale-up the HPA counts the pods that
+ * exist but are not ready as using nothing, and keeps the count if that takes the ratio back into the
+ * tolerance band or below 1.
  */
 import type { HpaMetricReading, HpaModel } from "../types.ts";
 import { formatNumber } from "../../util/format-number.ts";
@@ -30,6 +33,8 @@ export interface MetricProposal {
 }
 
 const toMilli = (value: number) => Math.round(value * 1000);
+/** Replica counts are int32 in the API; the controller caps a proposal there. */
+const MAX_REPLICAS = 2 ** 31 - 1;
 
 export function proposeReplicas(
   metric: HpaModel["metrics"][number],
@@ -59,7 +64,7 @@ export function proposeReplicas(
   const propose = (replicas: number, withinTolerance: boolean, detail: string): MetricProposal => ({
     ...base,
     value,
-    replicas,
+    replicas: Math.min(replicas, MAX_REPLICAS),
     withinTolerance,
     detail,
   });
@@ -81,11 +86,49 @@ export function proposeReplicas(
     const replicas = Math.ceil(ratio);
     return propose(replicas, false, `ceil(${shown.value} / ${shown.target}) = ${replicas}`);
   }
+  const ready = counts.readyPods;
+  const unready = metric.resource === undefined ? 0 : Math.max(0, counts.statusReplicas - ready);
+  if (metric.resource !== undefined && ready === 0) {
+    return failed(`no ready pod reports ${metric.resource} (${unready} not ready)`);
+  }
+  // Checked first, this band gives what the controller gives: averaging in unready pods only lowers a ratio.
   if (isWithinTolerance(ratio, tolerances)) {
     const detail = `${shown.value} / ${shown.target} = ${formatNumber(ratio)} is within tolerance ${band}: keep ${current}`;
     return propose(current, true, detail);
   }
-  const replicas = Math.ceil(ratio * counts.readyPods);
-  const detail = `ceil(${shown.value} / ${shown.target} × ${counts.readyPods} ready) = ${replicas}`;
-  return propose(replicas, false, detail);
+  if (!(unready > 0 && ratio > 1)) {
+    const replicas = Math.ceil(ratio * ready);
+    const detail = `ceil(${shown.value} / ${shown.target} × ${ready} ready) = ${replicas}`;
+    return propose(replicas, false, detail);
+  }
+
+  // The unready pods join the average at 0: Utilization in whole percent, AverageValue in milli-units.
+  const pods = ready + unready;
+  const diluted =
+    metric.targetType === "Utilization"
+      ? Math.trunc((value * ready) / pods) / metric.target
+      : Math.trunc((usage * ready) / pods) / target;
+  const withUnready = `with ${unready} not-ready pod${unready === 1 ? "" : "s"} at 0 the ratio is ${formatNumber(diluted)}`;
+  const inBand = isWithinTolerance(diluted, tolerances);
+  if (inBand || diluted < 1) {
+    const reason = inBand ? `within tolerance ${band}` : "below 1";
+    return propose(
+      current,
+      inBand,
+      `${shown.value} / ${shown.target} is above target, but ${withUnready}, ${reason}: keep ${current}`,
+    );
+  }
+  const replicas = Math.ceil(diluted * pods);
+  if (replicas < current) {
+    return propose(
+      current,
+      false,
+      `${withUnready}: ceil(${formatNumber(diluted)} × ${pods} pods) = ${replicas} is below ${current}: keep ${current}`,
+    );
+  }
+  return propose(
+    replicas,
+    false,
+    `${withUnready}: ceil(${formatNumber(diluted)} × ${pods} pods) = ${replicas}`,
+  );
 }

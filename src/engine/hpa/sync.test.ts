@@ -6,6 +6,8 @@ import { type HpaSyncResult, hpaSync } from "./sync.ts";
 const T0 = Date.UTC(2026, 0, 1);
 const at = (seconds: number) => T0 + seconds * 1000;
 const EMPTY: HpaState = { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
+/** An HPA the controller has synced before: its one recommendation is older than any window. */
+const SYNCED: HpaState = { ...EMPTY, recommendations: [{ at: at(-3600), replicas: 1 }] };
 
 function model(overrides: Partial<HpaModel> = {}): HpaModel {
   return {
@@ -36,9 +38,10 @@ function run(
   hpa: HpaModel,
   initial: number,
   syncs: [number, number][],
+  initialState = EMPTY,
 ): { desired: number[]; last: HpaSyncResult } {
   let current = initial;
-  let state = EMPTY;
+  let state = initialState;
   const desired: number[] = [];
   let last: HpaSyncResult | undefined;
   for (const [seconds, value] of syncs) {
@@ -85,10 +88,11 @@ describe("hpaSync: several metrics and metric errors", () => {
     [{ error: "down" }, { value: 30 }, 3, 3, "tolerance"], // it proposes exactly the current count
     [{ error: "down" }, { error: "also down" }, 3, 3, "metric-error"],
   ] as const)("a %j b %j at %d → %d (%s)", (a, b, current, expected, rule) => {
-    const result = syncOnce(two, current, [
+    const readings = [
       { metricName: "a", ...a },
       { metricName: "b", ...b },
-    ]);
+    ];
+    const result = syncOnce(two, current, readings, T0, SYNCED);
     expect(result.desiredReplicas).toBe(expected);
     expect(result.boundedBy).toBe(rule);
   });
@@ -115,7 +119,7 @@ describe("hpaSync without behavior (legacy normalization)", () => {
   });
 
   it("raises a proposal below minReplicas to the minimum", () => {
-    const result = syncOnce(model({ minReplicas: 2 }), 3, [{ metricName: "m", value: 0 }]);
+    const result = syncOnce(model({ minReplicas: 2 }), 3, [{ metricName: "m", value: 0 }], T0, SYNCED);
     expect(result.desiredReplicas).toBe(2);
     expect(result.boundedBy).toBe("min");
   });
@@ -133,11 +137,16 @@ describe("hpaSync without behavior (legacy normalization)", () => {
 
   it("replaces the last recommendation older than the window instead of growing", () => {
     // At t=500 both earlier samples are older than 300 s; like the controller, the later one is reused.
-    const { last } = run(model(), 5, [
-      [0, 50],
-      [100, 50],
-      [500, 50],
-    ]);
+    const { last } = run(
+      model(),
+      5,
+      [
+        [0, 50],
+        [100, 50],
+        [500, 50],
+      ],
+      SYNCED,
+    );
     expect(last.state.recommendations).toEqual([
       { at: at(0), replicas: 5 },
       { at: at(500), replicas: 5 },
@@ -161,6 +170,40 @@ describe("hpaSync without behavior (legacy normalization)", () => {
   it("stores no scale events", () => {
     const { last } = run(model(), 1, [[0, 200]]);
     expect(last.state.scaleUpEvents).toEqual([]);
+  });
+});
+
+describe("hpaSync on first sight (recordInitialRecommendation)", () => {
+  it("remembers the current count, so a new HPA does not scale in within the window", () => {
+    // 20 recommends 2 from the start, but the 5 the HPA found at t=0 counts for 300 s.
+    const { desired, last } = run(model(), 5, [
+      [0, 20],
+      [300, 20],
+      [300.001, 20],
+    ]);
+    expect(desired).toEqual([5, 5, 2]);
+    expect(last.state.recommendations).toHaveLength(3);
+  });
+
+  it("counts it in a behavior's scale-down window too", () => {
+    const behavior: HpaBehavior = { scaleDown: { stabilizationWindowSeconds: 60 } };
+    const { desired } = run(model({ behavior }), 5, [
+      [0, 10],
+      [60.001, 10],
+    ]);
+    expect(desired).toEqual([5, 1]);
+  });
+
+  it("records it even when the sync stops before the metrics", () => {
+    expect(syncOnce(model(), 0, []).state.recommendations).toEqual([{ at: T0, replicas: 0 }]);
+    expect(syncOnce(model({ maxReplicas: 3 }), 7, []).state.recommendations).toEqual([
+      { at: T0, replicas: 7 },
+    ]);
+  });
+
+  it("adds nothing once the HPA has a memory", () => {
+    const result = syncOnce(model(), 5, [], T0, SYNCED);
+    expect(result.state.recommendations).toEqual(SYNCED.recommendations);
   });
 });
 

@@ -1,6 +1,9 @@
 /**
  * hpaSync: one reconcile of the Kubernetes HPA controller for an HPA with External metrics
  * (pkg/controller/podautoscaler/horizontal.go), as a pure function of its inputs and memory.
+ * An empty memory is the controller's first sight of the HPA (a new HPA, or a restarted controller):
+ * like recordInitialRecommendation it remembers the current count, so a new HPA does not scale in
+ * within its first downscale stabilization window.
  */
 import type { DecisionRule, DecisionStep, HpaMetricReading, HpaModel, HpaState } from "../types.ts";
 import { CONTROLLER_DEFAULTS, type ResolvedBehavior, resolveBehavior, tolerancesFor } from "./behavior.ts";
@@ -41,6 +44,7 @@ export function hpaSync(syncInput: HpaSyncInput): HpaSyncResult {
     syncInput.downscaleStabilizationSeconds ?? CONTROLLER_DEFAULTS.downscaleStabilizationSeconds;
   const input: SyncContext = {
     ...syncInput,
+    state: withInitialRecommendation(syncInput.state, syncInput.specReplicas, syncInput.now),
     downscaleStabilizationSeconds,
     behavior:
       syncInput.model.behavior && resolveBehavior(syncInput.model.behavior, downscaleStabilizationSeconds),
@@ -136,6 +140,11 @@ export function hpaSync(syncInput: HpaSyncInput): HpaSyncResult {
     [metricStep, ...normalization.steps],
     normalization.recommendations,
   );
+}
+
+function withInitialRecommendation(state: HpaState, current: number, now: number): HpaState {
+  if (state.recommendations.length > 0) return state;
+  return { ...state, recommendations: [{ at: now, replicas: current }] };
 }
 
 function normalize(input: SyncContext, desired: number): Normalization {
