@@ -1,3 +1,4 @@
+import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -16,6 +17,7 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  azureServiceBusScaler,
   cpuScaler,
   cronScaler,
   externalScaler,
