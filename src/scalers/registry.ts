@@ -1,3 +1,5 @@
+import { azureBlobScaler } from "./azure/blob.ts";
+import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
@@ -17,6 +19,8 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  azureBlobScaler,
+  azureQueueScaler,
   azureServiceBusScaler,
   cpuScaler,
   cronScaler,

@@ -5,6 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { PodIdentity } from "../../api/schema/trigger-authentication.ts";
 import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
+import { blobListing } from "./blob.ts";
+import { queueMessageCount } from "./queue.ts";
 import { serviceBusIdentityNamespace } from "./servicebus.ts";
 
 interface Row {
@@ -185,6 +187,304 @@ describe("azure-servicebus: KEDA's parseServiceBusMetadataDataset", () => {
     );
     expect(prepare("azure-servicebus", topicRow, 1).metricSpec?.metricName).toBe(
       "s1-azure-servicebus-testtopic",
+    );
+  });
+});
+
+describe("azure-queue: KEDA's testAzQueueMetadata", () => {
+  const env = { CONNECTION: "SAMPLE" };
+  const workload = "azure-workload" as const;
+  const rows: Row[] = [
+    { name: "nothing passed", metadata: {}, isError: true },
+    {
+      name: "properly formed",
+      metadata: { connectionFromEnv: "CONNECTION", queueName: "sample", queueLength: "5" },
+      isError: false,
+    },
+    { name: "empty queueName", metadata: { connectionFromEnv: "CONNECTION", queueName: "" }, isError: true },
+    {
+      name: "improperly formed queueLength",
+      metadata: { connectionFromEnv: "CONNECTION", queueName: "sample", queueLength: "AA" },
+      isError: true,
+    },
+    {
+      name: "improperly formed activationQueueLength",
+      metadata: {
+        connectionFromEnv: "CONNECTION",
+        queueName: "sample",
+        queueLength: "1",
+        activationQueueLength: "AA",
+      },
+      isError: true,
+    },
+    {
+      name: "podIdentity azure-workload with account name",
+      metadata: { accountName: "sample_acc", queueName: "sample_queue" },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "podIdentity azure-workload without account name",
+      metadata: { accountName: "", queueName: "sample_queue" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "podIdentity azure-workload without queue name",
+      metadata: { accountName: "sample_acc", queueName: "" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "podIdentity azure-workload with cloud",
+      metadata: { accountName: "sample_acc", queueName: "sample_queue", cloud: "AzurePublicCloud" },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "podIdentity azure-workload with invalid cloud",
+      metadata: { accountName: "sample_acc", queueName: "sample_queue", cloud: "InvalidCloud" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "podIdentity azure-workload with private cloud and endpoint suffix",
+      metadata: {
+        accountName: "sample_acc",
+        queueName: "sample_queue",
+        cloud: "Private",
+        endpointSuffix: "queue.core.private.cloud",
+      },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "podIdentity azure-workload with private cloud and no endpoint suffix",
+      metadata: {
+        accountName: "sample_acc",
+        queueName: "sample_queue",
+        cloud: "Private",
+        endpointSuffix: "",
+      },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "podIdentity azure-workload with endpoint suffix and no cloud",
+      metadata: {
+        accountName: "sample_acc",
+        queueName: "sample_queue",
+        cloud: "",
+        endpointSuffix: "ignored",
+      },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "connection from authParams",
+      metadata: { queueName: "sample", queueLength: "5" },
+      authParams: { connection: "value" },
+      isError: false,
+    },
+    {
+      name: "valid queueLengthStrategy all",
+      metadata: {
+        connectionFromEnv: "CONNECTION",
+        queueName: "sample",
+        queueLength: "5",
+        queueLengthStrategy: "all",
+      },
+      isError: false,
+    },
+    {
+      name: "valid queueLengthStrategy visibleonly",
+      metadata: {
+        connectionFromEnv: "CONNECTION",
+        queueName: "sample",
+        queueLength: "5",
+        queueLengthStrategy: "visibleonly",
+      },
+      isError: false,
+    },
+    {
+      name: "invalid queueLengthStrategy",
+      metadata: {
+        connectionFromEnv: "CONNECTION",
+        queueName: "sample",
+        queueLength: "5",
+        queueLengthStrategy: "invalid",
+      },
+      isError: true,
+    },
+  ];
+  checkRows(
+    "azure-queue",
+    rows.map((row) => ({ ...row, resolvedEnv: env })),
+  );
+
+  it("names metrics as azQueueMetricIdentifiers", () => {
+    expect(prepare("azure-queue", { ...(rows[1] as Row), resolvedEnv: env }, 0).metricSpec?.metricName).toBe(
+      "s0-azure-queue-sample",
+    );
+    expect(prepare("azure-queue", { ...(rows[5] as Row), resolvedEnv: env }, 1).metricSpec?.metricName).toBe(
+      "s1-azure-queue-sample_queue",
+    );
+  });
+
+  it.each([
+    ["default strategy (all)", "all", 10, 100, 100],
+    ["explicit all strategy", "all", 10, 100, 100],
+    ["visibleonly strategy with less than 32 messages", "visibleonly", 10, 100, 10],
+    ["visibleonly strategy with 32 or more messages", "visibleonly", 35, 100, 100],
+  ] as const)("TestAzQueueGetMessageCount: %s", async (_, strategy, peeked, total, expected) => {
+    const client = {
+      // The service returns at most the number asked for (32).
+      peekMessages: async (options?: { numberOfMessages?: number }) => ({
+        peekedMessageItems: Array.from({ length: Math.min(peeked, options?.numberOfMessages ?? 1) }),
+      }),
+      getProperties: async () => ({ approximateMessagesCount: total }),
+    } as unknown as Parameters<typeof queueMessageCount>[0];
+    expect(await queueMessageCount(client, strategy, new AbortController().signal)).toBe(expected);
+  });
+});
+
+describe("azure-blob: KEDA's testAzBlobMetadata", () => {
+  const env = { CONNECTION: "SAMPLE" };
+  const workload = "azure-workload" as const;
+  const formed = { connectionFromEnv: "CONNECTION", blobContainerName: "sample", blobCount: "5" };
+  const rows: Row[] = [
+    { name: "nothing passed", metadata: {}, isError: true },
+    {
+      name: "properly formed",
+      metadata: { ...formed, blobDelimiter: "/", blobPrefix: "blobsubpath" },
+      isError: false,
+    },
+    {
+      name: "empty blobContainerName",
+      metadata: { connectionFromEnv: "CONNECTION", blobContainerName: "" },
+      isError: true,
+    },
+    {
+      name: "improperly formed blobCount",
+      metadata: { connectionFromEnv: "CONNECTION", blobContainerName: "sample", blobCount: "AA" },
+      isError: true,
+    },
+    {
+      name: "improperly formed activationBlobCount",
+      metadata: {
+        connectionFromEnv: "CONNECTION",
+        blobContainerName: "sample",
+        blobCount: "1",
+        activationBlobCount: "AA",
+      },
+      isError: true,
+    },
+    {
+      name: "azure-workload with account name",
+      metadata: { accountName: "sample_acc", blobContainerName: "sample_container" },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "azure-workload without account name",
+      metadata: { accountName: "", blobContainerName: "sample_container" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "azure-workload without blob container name",
+      metadata: { accountName: "sample_acc", blobContainerName: "" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "azure-workload with cloud",
+      metadata: {
+        accountName: "sample_acc",
+        blobContainerName: "sample_container",
+        cloud: "AzureGermanCloud",
+      },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "azure-workload with invalid cloud",
+      metadata: { accountName: "sample_acc", blobContainerName: "sample_container", cloud: "InvalidCloud" },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "azure-workload with private cloud and endpoint suffix",
+      metadata: {
+        accountName: "sample_acc",
+        blobContainerName: "sample_container",
+        cloud: "Private",
+        endpointSuffix: "queue.core.private.cloud",
+      },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "azure-workload with private cloud and no endpoint suffix",
+      metadata: {
+        accountName: "sample_acc",
+        blobContainerName: "sample_container",
+        cloud: "Private",
+        endpointSuffix: "",
+      },
+      podIdentity: workload,
+      isError: true,
+    },
+    {
+      name: "azure-workload with endpoint suffix and no cloud",
+      metadata: {
+        accountName: "sample_acc",
+        blobContainerName: "sample_container",
+        cloud: "",
+        endpointSuffix: "ignored",
+      },
+      podIdentity: workload,
+      isError: false,
+    },
+    {
+      name: "connection from authParams",
+      metadata: { blobContainerName: "sample_container", blobCount: "5" },
+      authParams: { connection: "value" },
+      isError: false,
+    },
+    { name: "with globPattern", metadata: { ...formed, globPattern: "foo**" }, isError: false },
+    { name: "with recursive true", metadata: { ...formed, recursive: "true" }, isError: false },
+    { name: "with recursive false", metadata: { ...formed, recursive: "false" }, isError: false },
+    { name: "with invalid recursive", metadata: { ...formed, recursive: "invalid" }, isError: true },
+    { name: "with invalid glob pattern", metadata: { ...formed, globPattern: "[\\]" }, isError: true },
+  ];
+  checkRows(
+    "azure-blob",
+    rows.map((row) => ({ ...row, resolvedEnv: env })),
+  );
+
+  it.each([
+    ["/folderA/subFolderA/*.json", "folderA/subFolderA/part-fileA.json", true],
+    ["/folderA/**", "folderA/subFolderA/part-fileA.json", true],
+    ["folderA/subFolderA/*.json", "folderA/subFolderA/part-fileA.json", true],
+    ["/folderA/subFolderA/*.json", "folderB/subFolderC/fileE.txt", false],
+  ])("TestAzBlobGlobPatternLeadingSlash: %s against %s → %s", (globPattern, name, matches) => {
+    const { glob } = blobListing({
+      blobDelimiter: "/",
+      recursive: false,
+      globPattern,
+      blobPrefix: undefined,
+    });
+    expect(glob).toBeInstanceOf(RegExp);
+    expect((glob as RegExp).test(name)).toBe(matches);
+  });
+
+  it("names metrics as azBlobMetricIdentifiers", () => {
+    expect(prepare("azure-blob", { ...(rows[1] as Row), resolvedEnv: env }, 0).metricSpec?.metricName).toBe(
+      "s0-azure-blob-sample",
+    );
+    expect(prepare("azure-blob", { ...(rows[5] as Row), resolvedEnv: env }, 1).metricSpec?.metricName).toBe(
+      "s1-azure-blob-sample_container",
     );
   });
 });
