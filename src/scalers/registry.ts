@@ -1,4 +1,5 @@
 import { azureBlobScaler } from "./azure/blob.ts";
+import { azureEventHubScaler } from "./azure/eventhub.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
@@ -20,6 +21,7 @@ import type { ScalerDefinition } from "./types.ts";
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
   azureBlobScaler,
+  azureEventHubScaler,
   azureQueueScaler,
   azureServiceBusScaler,
   cpuScaler,

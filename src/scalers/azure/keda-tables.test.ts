@@ -6,6 +6,15 @@ import { describe, expect, it } from "vitest";
 import type { PodIdentity } from "../../api/schema/trigger-authentication.ts";
 import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
 import { blobListing } from "./blob.ts";
+import {
+  checkpointBlob,
+  checkpointSequenceNumber,
+  lagForPartitions,
+  unprocessedEvents,
+  unprocessedWithoutCheckpoint,
+} from "./checkpoint.ts";
+import { hasEntityPath } from "./connection-string.ts";
+import { eventHubConnection } from "./eventhub.ts";
 import { queueMessageCount } from "./queue.ts";
 import { serviceBusIdentityNamespace } from "./servicebus.ts";
 
@@ -487,4 +496,435 @@ describe("azure-blob: KEDA's testAzBlobMetadata", () => {
       "s1-azure-blob-sample_container",
     );
   });
+});
+
+describe("azure-eventhub: KEDA's parseEventHubMetadataDataset", () => {
+  const connection =
+    "Endpoint=sb://testEventHubNamespace.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=testKey;EntityPath=testEventHub";
+  const env = { testEventHubConnectionSetting: connection, testStorageConnectionSetting: "none" };
+  const withoutEntityPath = {
+    testEventHubConnectionSetting:
+      "Endpoint=sb://testEventHubNamespace.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=testKey;",
+    testStorageConnectionSetting: "none",
+  };
+  const storage = { storageConnectionFromEnv: "testStorageConnectionSetting" };
+  const hub = { connectionFromEnv: "testEventHubConnectionSetting" };
+  const group = { consumerGroup: "testEventHubConsumerGroup" };
+  const rows: Row[] = [
+    { name: "nothing", metadata: {}, isError: true },
+    {
+      name: "properly formed",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: env,
+      isError: false,
+    },
+    {
+      name: "missing event hub connection",
+      metadata: { ...storage, ...group, unprocessedEventThreshold: "15" },
+      resolvedEnv: env,
+      isError: true,
+    },
+    {
+      name: "missing storage connection",
+      metadata: { ...group, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: env,
+      isError: true,
+    },
+    {
+      name: "missing consumer group (default)",
+      metadata: { ...storage, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: env,
+      isError: false,
+    },
+    {
+      name: "missing threshold (default)",
+      metadata: { ...storage, ...group, ...hub },
+      resolvedEnv: env,
+      isError: false,
+    },
+    {
+      name: "threshold zero",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "0" },
+      resolvedEnv: env,
+      isError: true,
+    },
+    {
+      name: "threshold negative",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "-1" },
+      resolvedEnv: env,
+      isError: true,
+    },
+    {
+      name: "invalid activation threshold",
+      metadata: { ...storage, ...group, ...hub, activationUnprocessedEventThreshold: "AA" },
+      resolvedEnv: env,
+      isError: true,
+    },
+    {
+      name: "blob container with azureFunction strategy",
+      metadata: {
+        ...storage,
+        ...group,
+        ...hub,
+        blobContainer: "azure-webjobs-eventhub",
+        checkpointStrategy: "azureFunction",
+      },
+      resolvedEnv: env,
+      isError: false,
+    },
+    {
+      name: "no EntityPath, no eventHubName",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: withoutEntityPath,
+      isError: true,
+    },
+    {
+      name: "no EntityPath, eventHubName given",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15", eventHubName: "eventhub1" },
+      resolvedEnv: withoutEntityPath,
+      isError: false,
+    },
+    {
+      name: "lower-case entitypath key",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: {
+        ...env,
+        testEventHubConnectionSetting:
+          "Endpoint=sb://testEventHubNamespace.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=testKey;entitypath=testEventHub",
+      },
+      isError: false,
+    },
+    {
+      name: "EntityPath only inside a value",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15" },
+      resolvedEnv: {
+        ...env,
+        testEventHubConnectionSetting:
+          "Endpoint=sb://EntityPath.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=testKey;",
+      },
+      isError: true,
+    },
+  ];
+  checkRows("azure-eventhub", rows);
+
+  const workload = "azure-workload" as const;
+  const named = { eventHubName: "eventhub1", eventHubNamespace: "kedatesteventhub" };
+  const identityRows: Row[] = [
+    { name: "nothing", metadata: {}, isError: true },
+    {
+      name: "connection string but no namespace",
+      metadata: { ...storage, ...group, ...hub, unprocessedEventThreshold: "15" },
+      isError: true,
+    },
+    {
+      name: "properly formed",
+      metadata: { ...storage, ...group, unprocessedEventThreshold: "15", ...named },
+      isError: false,
+    },
+    {
+      name: "missing eventHubName",
+      metadata: {
+        ...storage,
+        ...group,
+        unprocessedEventThreshold: "15",
+        eventHubNamespace: "kedatesteventhub",
+      },
+      isError: true,
+    },
+    {
+      name: "missing eventHubNamespace",
+      metadata: { ...storage, ...group, unprocessedEventThreshold: "15", eventHubName: "eventhub1" },
+      isError: true,
+    },
+    {
+      name: "cloud specified",
+      metadata: {
+        ...storage,
+        ...group,
+        unprocessedEventThreshold: "15",
+        ...named,
+        cloud: "azurePublicCloud",
+      },
+      isError: false,
+    },
+    {
+      name: "private cloud without endpoint suffix",
+      metadata: { ...storage, ...group, unprocessedEventThreshold: "15", ...named, cloud: "private" },
+      isError: true,
+    },
+    {
+      name: "private cloud without endpoint suffix (again)",
+      metadata: { ...storage, ...group, unprocessedEventThreshold: "15", ...named, cloud: "private" },
+      isError: true,
+    },
+    {
+      name: "private cloud with resource URL only",
+      metadata: {
+        ...storage,
+        ...group,
+        unprocessedEventThreshold: "15",
+        ...named,
+        cloud: "private",
+        eventHubResourceURL: "eventHubResourceURL",
+      },
+      isError: true,
+    },
+    {
+      name: "properly formed private cloud",
+      metadata: {
+        ...storage,
+        ...group,
+        unprocessedEventThreshold: "15",
+        ...named,
+        cloud: "private",
+        endpointSuffix: "serviceBusEndpointSuffix",
+        eventHubResourceURL: "eventHubResourceURL",
+      },
+      isError: false,
+    },
+    {
+      name: "storage account name, no storage connection",
+      metadata: { storageAccountName: "blobstorage", ...group, unprocessedEventThreshold: "15", ...named },
+      isError: false,
+    },
+    {
+      name: "neither storage connection nor account",
+      metadata: { ...group, unprocessedEventThreshold: "15", ...named },
+      isError: true,
+    },
+    {
+      name: "empty storageAccount key",
+      metadata: { storageAccount: "", ...group, unprocessedEventThreshold: "15", ...named },
+      isError: true,
+    },
+    {
+      name: "storage connection, empty storageAccountName",
+      metadata: { ...storage, storageAccountName: "", ...group, unprocessedEventThreshold: "15", ...named },
+      isError: false,
+    },
+    {
+      name: "private cloud, storage account, no storageEndpointSuffix",
+      metadata: {
+        cloud: "private",
+        storageAccountName: "blobstorage",
+        ...group,
+        unprocessedEventThreshold: "15",
+        ...named,
+      },
+      isError: true,
+    },
+    {
+      name: "private cloud with both suffixes",
+      metadata: {
+        cloud: "private",
+        endpointSuffix: "serviceBusEndpointSuffix",
+        eventHubResourceURL: "eventHubResourceURL",
+        storageAccountName: "aStorageAccount",
+        storageEndpointSuffix: "storageEndpointSuffix",
+        ...group,
+        unprocessedEventThreshold: "15",
+        ...named,
+      },
+      isError: false,
+    },
+  ];
+  describe("with podIdentity azure-workload (parseEventHubMetadataDatasetWithPodIdentity)", () => {
+    checkRows(
+      "azure-eventhub",
+      identityRows.map((row) => ({ ...row, resolvedEnv: env, podIdentity: workload })),
+    );
+  });
+
+  it("names the threshold in its error (TestParseAzureEventHubMetadataRejectsNonPositiveUnprocessedEventThreshold)", () => {
+    expect(prepare("azure-eventhub", rows[6] as Row).errors.join("\n")).toContain(
+      "unprocessedEventThreshold",
+    );
+  });
+
+  it("keeps a connection string that has EntityPath (TestParseEventHubMetadataDoesNotAppendDuplicateEntityPath)", () => {
+    expect(eventHubConnection({ connection, eventHubName: "eventhub1" })).toBe(connection);
+    expect(eventHubConnection({ connection: "Endpoint=sb://n/;SharedAccessKey=k", eventHubName: "h" })).toBe(
+      "Endpoint=sb://n/;SharedAccessKey=k;EntityPath=h",
+    );
+  });
+
+  it("names metrics as eventHubMetricIdentifiers", () => {
+    expect(prepare("azure-eventhub", rows[1] as Row, 0).metricSpec?.metricName).toBe(
+      "s0-azure-eventhub-testEventHubConsumerGroup",
+    );
+    expect(prepare("azure-eventhub", rows[1] as Row, 1).metricSpec?.metricName).toBe(
+      "s1-azure-eventhub-testEventHubConsumerGroup",
+    );
+  });
+
+  it.each([
+    [5n, 10n, 5n],
+    [4611686018427387903n, 4611686018427387905n, 2n],
+    [4611686018427387900n, 4611686018427387905n, 5n],
+    [4000000000000200000n, 4000000000000000000n, 9223372036854575807n],
+    [0n, 2n, 2n],
+    [15n, 10n, 0n],
+    [4611686018427387910n, 4611686018427387905n, 0n],
+    [5n, 9223372036854775797n, 0n],
+    [9223372036854775797n, 5n, 15n],
+  ])("calculateUnprocessedEventsDataset: checkpoint %s, last %s → %s", (checkpoint, last, expected) => {
+    expect(unprocessedEvents(last, checkpoint, 10000n)).toBe(expected);
+  });
+
+  it("counts events without a checkpoint as KEDA's GetUnprocessedEventCountWithoutCheckpoint", () => {
+    expect(unprocessedWithoutCheckpoint(0n, 0n)).toBe(1n);
+    expect(unprocessedWithoutCheckpoint(255n, 255n)).toBe(0n);
+    expect(unprocessedWithoutCheckpoint(0n, 1n)).toBe(2n);
+  });
+
+  it("caps the lag at a threshold per partition (getTotalLagRelatedToPartitionAmount)", () => {
+    expect(lagForPartitions(100n, 2n, 10n)).toBe(20n);
+    expect(lagForPartitions(100n, 20n, 10n)).toBe(100n);
+  });
+});
+
+describe("azure-eventhub checkpoints: KEDA's pkg/scalers/azure/azure_eventhub_test.go", () => {
+  const base = { serviceBusEndpointSuffix: "servicebus.windows.net" };
+  const functionHub = "Endpoint=sb://eventhubnamespace.servicebus.windows.net/;EntityPath=hub-test";
+  const identity = { ...base, namespace: "eventhubnamespace", eventHubName: "hub-test" };
+
+  it.each([
+    [
+      "TestShouldParseCheckpointForFunction",
+      { connection: functionHub, consumerGroup: "$Default" },
+      "azure-webjobs-eventhub",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$Default/0",
+    ],
+    [
+      "TestShouldParseCheckpointForFunctionWithCheckpointStrategy",
+      { connection: functionHub, consumerGroup: "$Default", checkpointStrategy: "azureFunction" },
+      "azure-webjobs-eventhub",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$Default/0",
+    ],
+    [
+      "TestShouldParseCheckpointForFunctionWithPodIdentity",
+      { ...identity, consumerGroup: "$Default" },
+      "azure-webjobs-eventhub",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$Default/0",
+    ],
+    [
+      "TestShouldParseCheckpointForFunctionWithCheckpointStrategyAndPodIdentity",
+      { ...identity, consumerGroup: "$Default", checkpointStrategy: "azureFunction" },
+      "azure-webjobs-eventhub",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$Default/0",
+    ],
+    [
+      "TestShouldParseCheckpointForDefault",
+      { connection: functionHub, consumerGroup: "$Default", blobContainer: "DefaultContainer" },
+      "DefaultContainer",
+      "$Default/0",
+    ],
+    [
+      "TestShouldParseCheckpointForBlobMetadata",
+      {
+        connection: `${functionHub};`,
+        consumerGroup: "$Default",
+        blobContainer: "containername",
+        checkpointStrategy: "blobMetadata",
+      },
+      "containername",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$default/checkpoint/0",
+    ],
+    [
+      "TestShouldParseCheckpointForBlobMetadataWithPodIdentity",
+      {
+        ...identity,
+        consumerGroup: "$Default",
+        blobContainer: "containername",
+        checkpointStrategy: "blobMetadata",
+      },
+      "containername",
+      "eventhubnamespace.servicebus.windows.net/hub-test/$default/checkpoint/0",
+    ],
+    [
+      "TestShouldParseCheckpointForGoSdk",
+      {
+        connection: functionHub,
+        consumerGroup: "$Default",
+        blobContainer: "containername",
+        checkpointStrategy: "goSdk",
+      },
+      "containername",
+      "0",
+    ],
+    [
+      "TestShouldParseCheckpointForDapr",
+      {
+        connection: functionHub,
+        consumerGroup: "$default",
+        blobContainer: "containername",
+        checkpointStrategy: "dapr",
+      },
+      "containername",
+      "dapr-hub-test-$default-0",
+    ],
+    [
+      "TestShouldParseCheckpointForDaprWithPodIdentity",
+      { ...identity, consumerGroup: "$default", blobContainer: "containername", checkpointStrategy: "dapr" },
+      "containername",
+      "dapr-hub-test-$default-0",
+    ],
+  ])("%s", (_, location, container, blob) => {
+    expect(checkpointBlob({ ...base, ...location }, "0")).toMatchObject({ container, blob });
+  });
+
+  it("TestShouldParseCheckpointForBlobMetadataWithError: a control character in the path is an error", () => {
+    expect(() =>
+      checkpointBlob(
+        {
+          ...base,
+          connection: `${functionHub}\n`,
+          consumerGroup: "$Default",
+          blobContainer: "c",
+          checkpointStrategy: "blobMetadata",
+        },
+        "0",
+      ),
+    ).toThrow(/invalid control character/);
+  });
+
+  it.each([
+    ["with EntityPath", `${functionHub};SharedAccessKey=secretKey123`, true],
+    [
+      "lower-case entitypath",
+      "Endpoint=sb://eventhubnamespace.servicebus.windows.net/;SharedAccessKey=k;entitypath=hub-test",
+      true,
+    ],
+    [
+      "EntityPath in a value",
+      "Endpoint=sb://EntityPath.servicebus.windows.net/;SharedAccessKey=secretKey123",
+      false,
+    ],
+  ])("TestHasEventHubEntityPath: %s", (_, value, expected) => {
+    expect(hasEntityPath(value)).toBe(expected);
+  });
+
+  it.each([
+    ["azureFunction", '{"SequenceNumber":1,"PartitionId":"0","Owner":"","Token":"","Epoch":0}', {}, 1n],
+    ["default", '{"SequenceNumber":1,"PartitionId":"1","Owner":"","Token":"","Epoch":0}', {}, 1n],
+    ["default", '{"sequence_number":1,"partition_id":"2","Owner":"","Token":"","Epoch":0}', {}, 1n],
+    ["blobMetadata", "", { sequencenumber: "1" }, 1n],
+    [
+      "goSdk",
+      '{"partitionID":"0","epoch":0,"owner":"","checkpoint":{"sequenceNumber":1,"enqueueTime":""},"state":"","token":""}',
+      {},
+      1n,
+    ],
+    [
+      "dapr",
+      '{"partitionID":"0","epoch":0,"owner":"","checkpoint":{"sequenceNumber":1,"enqueueTime":""},"state":"","token":""}',
+      {},
+      1n,
+    ],
+  ] as const)(
+    "TestCheckpointFromBlobStorage… %s reads sequence number %s",
+    (format, body, metadata, expected) => {
+      expect(checkpointSequenceNumber(format, body, metadata)).toBe(expected);
+    },
+  );
 });
