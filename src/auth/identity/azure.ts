@@ -207,6 +207,25 @@ export function credentialErrorMessage(message: string): string {
     .trim();
 }
 
+const KNOWN_AUTHORITY_HOSTS = new Set(
+  [PUBLIC, US_GOVERNMENT, CHINA, GERMANY].map(
+    (environment) => new URL(environment.activeDirectoryEndpoint).host,
+  ),
+);
+
+/**
+ * MSAL validates an authority it does not know by asking the public cloud's instance discovery
+ * endpoint, which a private cloud's (or a disconnected cluster's) authority cannot pass; the known
+ * clouds need no discovery. So discovery is off for authorities other than the known clouds'.
+ */
+function instanceDiscoveryOptions(authorityHost: string): { disableInstanceDiscovery?: true } {
+  try {
+    return KNOWN_AUTHORITY_HOSTS.has(new URL(authorityHost).host) ? {} : { disableInstanceDiscovery: true };
+  } catch {
+    return {};
+  }
+}
+
 /** Wraps a credential so its failures read as one line naming what was asked. */
 function explained(credential: TokenCredential, what: string): TokenCredential {
   return {
@@ -238,6 +257,7 @@ export async function azureWorkloadCredential(
     tokenFilePath: settings.tokenFilePath,
     authorityHost: settings.authorityHost,
     retryOptions: { maxRetries: 0 },
+    ...instanceDiscoveryOptions(settings.authorityHost),
   });
   return explained(credential, `azure-workload identity (client ${settings.clientId})`);
 }
@@ -251,7 +271,9 @@ export async function azureClientSecretCredential(options: {
 }): Promise<TokenCredential> {
   const { ClientSecretCredential } = await import("@azure/identity");
   const credential = new ClientSecretCredential(options.tenantId, options.clientId, options.clientSecret, {
-    ...(options.authorityHost ? { authorityHost: options.authorityHost } : {}),
+    ...(options.authorityHost
+      ? { authorityHost: options.authorityHost, ...instanceDiscoveryOptions(options.authorityHost) }
+      : {}),
     retryOptions: { maxRetries: 0 },
   });
   return explained(credential, `client secret credential (client ${options.clientId})`);

@@ -1,18 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
 import { startFakeServiceBus, type FakeServiceBus } from "../../support/fakes/fake-servicebus.ts";
 import { trustFakeCertificate } from "../../support/fakes/tls.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 
 let serviceBus: FakeServiceBus;
+let entra: FakeEntra;
 
 beforeAll(async () => {
   await trustFakeCertificate();
   serviceBus = await startFakeServiceBus({ pageSize: 2 });
+  entra = await startFakeEntra();
 });
-afterAll(() => serviceBus.close());
+afterAll(async () => {
+  await serviceBus.close();
+  await entra.close();
+});
 
 function measurer(cleanup: Cleanup, trigger: Omit<TriggerUnderTest, "type">): TriggerMeasurer {
   const connected = connectTestTrigger({ type: "azure-servicebus", ...trigger });
@@ -162,5 +171,96 @@ describe("azure-servicebus scaler against fake-servicebus", () => {
     });
     await Promise.all([first.measure(), second.measure()]);
     expect(pool.size).toBe(1);
+  });
+
+  describe("with podIdentity azure-workload", () => {
+    const tenantId = "11111111-2222-3333-4444-555555555555";
+    const clientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    const federatedToken = "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature";
+    const saved = { ...process.env };
+    beforeAll(() => {
+      const file = join(mkdtempSync(join(tmpdir(), "tidal-wi-")), "token");
+      writeFileSync(file, federatedToken);
+      // What the Azure Workload Identity webhook gives Tidal's own pod.
+      process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+      process.env.AZURE_CLIENT_ID = "client-id-of-another-identity";
+      process.env.AZURE_TENANT_ID = tenantId;
+      process.env.AZURE_AUTHORITY_HOST = "https://login.invalid/";
+      entra.addApp({ tenantId, clientId, federatedToken });
+      serviceBus.acceptBearerToken(entra.tokenFor(clientId, "https://servicebus.azure.net//.default"));
+      serviceBus.acceptBearerToken(entra.tokenFor(clientId, "https://servicebus.azure.net/.default"));
+    });
+    afterAll(() => {
+      for (const key of [
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_AUTHORITY_HOST",
+      ])
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+    });
+
+    // The namespace's host is <namespace>.<endpointSuffix>: "127" + "0.0.1:<port>" reaches the fake.
+    const namespaceOf = () => {
+      const [, port] = serviceBus.host.split(":");
+      return { namespace: "127", cloud: "Private", endpointSuffix: `0.0.1:${port}` };
+    };
+
+    it("exchanges the federated token at the Entra ID token endpoint and reads the queue with the bearer token", async () => {
+      serviceBus.setQueue("identity-queue", { active: 7 });
+      const trigger = measurer(cleanup, {
+        metadata: { queueName: "identity-queue", ...namespaceOf() },
+        podIdentity: {
+          provider: "azure-workload",
+          identityId: clientId,
+          identityTenantId: tenantId,
+          identityAuthorityHost: entra.authorityHost,
+        },
+      });
+      expect(await trigger.measure()).toMatchObject({ value: 7, active: true });
+      expect(serviceBus.requests.at(-1)).toMatchObject({
+        path: "identity-queue",
+        auth: "bearer",
+        status: 200,
+      });
+      expect(entra.requests.at(-1)).toMatchObject({ clientId, kind: "assertion", status: 200 });
+    });
+
+    it("names the identity when Entra ID refuses its federated token, without the token", async () => {
+      const other = "99999999-8888-7777-6666-555555555555";
+      entra.addApp({ tenantId, clientId: other, federatedToken: "a different subject" });
+      const sample = await measurer(cleanup, {
+        metadata: { queueName: "identity-queue", ...namespaceOf() },
+        podIdentity: {
+          provider: "azure-workload",
+          identityId: other,
+          identityTenantId: tenantId,
+          identityAuthorityHost: entra.authorityHost,
+        },
+      }).measure();
+      expect(sample.error).toMatch(
+        new RegExp(
+          `^queue "identity-queue": .*azure-workload identity \\(client ${other}\\): .*AADSTS700213`,
+        ),
+      );
+      expect(sample.error).not.toContain(federatedToken);
+    });
+
+    it("says what is missing when Tidal's pod has no federated token", async () => {
+      const file = process.env.AZURE_FEDERATED_TOKEN_FILE;
+      delete process.env.AZURE_FEDERATED_TOKEN_FILE;
+      try {
+        const sample = await measurer(cleanup, {
+          metadata: { queueName: "identity-queue", namespace: "ns-without-token" },
+          podIdentity: { provider: "azure-workload" },
+        }).measure();
+        expect(sample.error).toContain(
+          "azure-workload identity needs a federated token file (AZURE_FEDERATED_TOKEN_FILE)",
+        );
+      } finally {
+        process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+      }
+    });
   });
 });
