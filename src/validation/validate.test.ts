@@ -372,6 +372,35 @@ describe("validateSet: authentication", () => {
     ]);
   });
 
+  it("checks an azureKeyVault's credentials as KEDA does, without contacting the vault", async () => {
+    const secrets = [{ parameter: "connection", name: "sb" }];
+    const vaultUri = "https://vault.invalid";
+    expect(
+      await check([
+        auth("none", { azureKeyVault: { vaultUri, secrets } }),
+        auth("gcp", { azureKeyVault: { vaultUri, secrets, podIdentity: { provider: "gcp" } } }),
+        auth("wi", {
+          azureKeyVault: { vaultUri, secrets, podIdentity: { provider: "azure-workload", identityId: "" } },
+        }),
+        auth("app", {
+          azureKeyVault: {
+            vaultUri,
+            secrets,
+            credentials: {
+              clientId: "c",
+              tenantId: "t",
+              clientSecret: { valueFrom: { secretKeyRef: { name: "kv", key: "secret" } } },
+            },
+          },
+        }),
+      ]),
+    ).toEqual([
+      "TriggerAuthentication/none spec.azureKeyVault.credentials: clientID, tenantID and clientSecret are expected when not using a pod identity provider",
+      "TriggerAuthentication/gcp spec.azureKeyVault.podIdentity.provider: key vault does not support pod identity provider - gcp",
+      "TriggerAuthentication/wi spec.azureKeyVault.podIdentity.identityId: identityId must not be empty: remove it to use AZURE_CLIENT_ID, or give the client id",
+    ]);
+  });
+
   it("never quotes a Secret's value, even when a scaler's check would", async () => {
     const canary = "canary-Xq7-secret-validate";
     const secret = {

@@ -5,6 +5,7 @@ import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { azureWorkloadIdentityProblems } from "../auth/identity/azure.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
+import { azureKeyVaultProblems } from "../auth/stores/azure-key-vault.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -111,6 +112,15 @@ function validateAuthentication(
   if (identity !== undefined) {
     for (const problem of azureWorkloadIdentityProblems(identity))
       report(`spec.podIdentity.${problem.field}`, problem.message);
+  }
+  const vault = loaded.object.spec.azureKeyVault;
+  if (vault !== undefined) {
+    for (const problem of azureKeyVaultProblems(vault))
+      report(`spec.azureKeyVault.${problem.field}`, problem.message);
+    if (vault.podIdentity !== undefined) {
+      for (const problem of azureWorkloadIdentityProblems(vault.podIdentity))
+        report(`spec.azureKeyVault.podIdentity.${problem.field}`, problem.message);
+    }
   }
 }
 
