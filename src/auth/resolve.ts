@@ -20,7 +20,16 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
+  /**
+   * Reading files only (`tidal validate`): external secret stores are not contacted; an
+   * authentication that uses one fails with an AuthResolutionError saying so, which callers
+   * treat as parameters they cannot know.
+   */
+  offline?: boolean;
 }
+
+/** How long one external secret store may take to answer. */
+const SECRET_STORE_TIMEOUT_MS = 10_000;
 
 /** What a (Cluster)TriggerAuthentication gives a trigger. */
 export interface ResolvedAuthentication {
@@ -51,7 +60,7 @@ export async function resolveAuthentication(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context);
   const identity = object.spec.podIdentity;
   return identity === undefined || identity.provider === "none"
     ? { params }
@@ -63,8 +72,9 @@ async function resolveSpec(
   label: string,
   namespace: string,
   sources: AuthSources,
-  containerEnv: Readonly<Record<string, string>>,
+  context: AuthContext,
 ): Promise<Record<string, string>> {
+  const containerEnv = context.containerEnv;
   const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
@@ -105,7 +115,16 @@ async function resolveSpec(
   for (const store of SECRET_STORES) {
     const config = spec[store.field];
     if (config === undefined) continue;
-    Object.assign(params, await store.resolve(config as never, { namespace, label, sources, containerEnv }));
+    if (context.offline) {
+      throw new AuthResolutionError(
+        `${label}: ${store.field} is read only when Tidal runs, not from the files`,
+      );
+    }
+    const signal = AbortSignal.timeout(SECRET_STORE_TIMEOUT_MS);
+    Object.assign(
+      params,
+      await store.resolve(config as never, { namespace, label, sources, containerEnv, signal }),
+    );
   }
   return params;
 }

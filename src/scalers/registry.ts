@@ -1,3 +1,7 @@
+import { azureBlobScaler } from "./azure/blob.ts";
+import { azureEventHubScaler } from "./azure/eventhub.ts";
+import { azureQueueScaler } from "./azure/queue.ts";
+import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -16,6 +20,10 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  azureBlobScaler,
+  azureEventHubScaler,
+  azureQueueScaler,
+  azureServiceBusScaler,
   cpuScaler,
   cronScaler,
   externalScaler,

@@ -89,9 +89,9 @@ describe("validateSet: triggers", () => {
   it("an unknown trigger type is an error saying it is not supported", async () => {
     expect(
       await check([
-        scaledObject("a", { triggers: [{ type: "azure-servicebus", metadata: { queueName: "q" } }] }),
+        scaledObject("a", { triggers: [{ type: "azure-pipelines", metadata: { poolName: "p" } }] }),
       ]),
-    ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "azure-servicebus" is not supported']);
+    ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "azure-pipelines" is not supported']);
   });
 
   it("unknown metadata keys are warnings with a did-you-mean, errors with strict", async () => {
@@ -338,12 +338,66 @@ describe("validateSet: authentication", () => {
         auth("f", { filePath: "/etc/creds" }),
         auth("p", { podIdentity: { provider: "aws" } }),
         auth("n", { podIdentity: { provider: "none" } }),
+        auth("w", { podIdentity: { provider: "azure-workload", identityId: "id" } }),
         auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
       ]),
     ).toEqual([
       "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
       'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "aws" is not supported by Tidal',
+    ]);
+  });
+
+  it("checks an azure-workload identity as KEDA's webhook does", async () => {
+    expect(
+      await check([
+        auth("empty", { podIdentity: { provider: "azure-workload", identityId: "" } }),
+        auth("host", {
+          podIdentity: { provider: "azure-workload", identityAuthorityHost: "https://login.example" },
+        }),
+        auth("tenant", { podIdentity: { provider: "azure-workload", identityTenantId: "" } }),
+        auth("ok", {
+          podIdentity: {
+            provider: "azure-workload",
+            identityId: "id",
+            identityTenantId: "t",
+            identityAuthorityHost: "https://login.example",
+          },
+        }),
+      ]),
+    ).toEqual([
+      "TriggerAuthentication/empty spec.podIdentity.identityId: identityId must not be empty: remove it to use AZURE_CLIENT_ID, or give the client id",
+      "TriggerAuthentication/host spec.podIdentity.identityTenantId: identityTenantId is required when identityAuthorityHost is set",
+      "TriggerAuthentication/tenant spec.podIdentity.identityTenantId: identityTenantId must not be empty: remove it to use AZURE_TENANT_ID, or give the tenant id",
+    ]);
+  });
+
+  it("checks an azureKeyVault's credentials as KEDA does, without contacting the vault", async () => {
+    const secrets = [{ parameter: "connection", name: "sb" }];
+    const vaultUri = "https://vault.invalid";
+    expect(
+      await check([
+        auth("none", { azureKeyVault: { vaultUri, secrets } }),
+        auth("gcp", { azureKeyVault: { vaultUri, secrets, podIdentity: { provider: "gcp" } } }),
+        auth("wi", {
+          azureKeyVault: { vaultUri, secrets, podIdentity: { provider: "azure-workload", identityId: "" } },
+        }),
+        auth("app", {
+          azureKeyVault: {
+            vaultUri,
+            secrets,
+            credentials: {
+              clientId: "c",
+              tenantId: "t",
+              clientSecret: { valueFrom: { secretKeyRef: { name: "kv", key: "secret" } } },
+            },
+          },
+        }),
+      ]),
+    ).toEqual([
+      "TriggerAuthentication/none spec.azureKeyVault.credentials: clientID, tenantID and clientSecret are expected when not using a pod identity provider",
+      "TriggerAuthentication/gcp spec.azureKeyVault.podIdentity.provider: key vault does not support pod identity provider - gcp",
+      "TriggerAuthentication/wi spec.azureKeyVault.podIdentity.identityId: identityId must not be empty: remove it to use AZURE_CLIENT_ID, or give the client id",
     ]);
   });
 

@@ -3,7 +3,9 @@ import { readResources, type Loaded, type ManifestSet } from "../api/resources.t
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
+import { azureWorkloadIdentityProblems } from "../auth/identity/azure.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
+import { azureKeyVaultProblems } from "../auth/stores/azure-key-vault.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -101,13 +103,29 @@ function validateAuthentication(
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
   const identity = loaded.object.spec.podIdentity;
-  if (identity?.provider !== undefined && identity.provider !== "none") {
+  if (identity?.provider !== undefined && !SUPPORTED_POD_IDENTITIES.has(identity.provider)) {
     report(
       "spec.podIdentity.provider",
       `pod identity provider "${identity.provider}" is not supported by Tidal`,
     );
   }
+  if (identity !== undefined) {
+    for (const problem of azureWorkloadIdentityProblems(identity))
+      report(`spec.podIdentity.${problem.field}`, problem.message);
+  }
+  const vault = loaded.object.spec.azureKeyVault;
+  if (vault !== undefined) {
+    for (const problem of azureKeyVaultProblems(vault))
+      report(`spec.azureKeyVault.${problem.field}`, problem.message);
+    if (vault.podIdentity !== undefined) {
+      for (const problem of azureWorkloadIdentityProblems(vault.podIdentity))
+        report(`spec.azureKeyVault.podIdentity.${problem.field}`, problem.message);
+    }
+  }
 }
+
+/** Pod identity providers Tidal's scalers and stores read (`none` means no identity). */
+const SUPPORTED_POD_IDENTITIES = new Set(["none", "azure-workload"]);
 
 /**
  * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the

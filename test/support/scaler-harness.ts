@@ -1,3 +1,4 @@
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../src/scalers/prepared-trigger.ts";
 import type { Cleanup } from "./isolation.ts";
@@ -9,6 +10,8 @@ export interface TriggerUnderTest {
   metricType?: "AverageValue" | "Value";
   authParams?: Record<string, string>;
   resolvedEnv?: Record<string, string>;
+  /** A TriggerAuthentication's pod identity. */
+  podIdentity?: PodIdentity;
   index?: number;
   timeoutMs?: number;
   pool?: ConnectionPool;
@@ -29,7 +32,11 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
       ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     },
     index,
-    { authParams: trigger.authParams ?? {}, resolvedEnv: trigger.resolvedEnv ?? {} },
+    {
+      authParams: trigger.authParams ?? {},
+      resolvedEnv: trigger.resolvedEnv ?? {},
+      ...(trigger.podIdentity ? { podIdentity: trigger.podIdentity } : {}),
+    },
     { asMetricSource: false },
   );
   const errors = prepared.problems.filter((problem) => problem.severity === "error");

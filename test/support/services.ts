@@ -99,4 +99,11 @@ export const services = {
   get kafkaCaFile(): string {
     return required("TIDAL_TEST_KAFKA_CA_FILE");
   },
+  /**
+   * Azurite's development account: DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;
+   * AccountKey=…;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;
+   */
+  get azureStorageConnectionString(): string {
+    return required("TIDAL_TEST_AZURE_STORAGE_CONNECTION_STRING");
+  },
 };

@@ -7,19 +7,22 @@ const kubeconfig = fileURLToPath(new URL("../../.tidal/kube/admin.kubeconfig", i
 
 /** `tidal operator` against the local control plane, as a child process. */
 export class TidalOperator extends TidalProcess {
-  private constructor(args: string[]) {
-    super([
-      "operator",
-      "--kubeconfig",
-      kubeconfig,
-      "--metrics-server-port",
-      "0",
-      "--metrics-bind-address",
-      "127.0.0.1:0",
-      "--log-format",
-      "json",
-      ...args,
-    ]);
+  private constructor(args: string[], env: Record<string, string>) {
+    super(
+      [
+        "operator",
+        "--kubeconfig",
+        kubeconfig,
+        "--metrics-server-port",
+        "0",
+        "--metrics-bind-address",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+        ...args,
+      ],
+      env,
+    );
   }
 
   /**
@@ -27,14 +30,19 @@ export class TidalOperator extends TidalProcess {
    * APIService on loopback; only one such operator may run at a time.
    */
   static async start(
-    options: { local?: boolean; leaderElect?: boolean; namespace?: string } = {},
+    options: {
+      local?: boolean;
+      leaderElect?: boolean;
+      namespace?: string;
+      env?: Record<string, string>;
+    } = {},
   ): Promise<TidalOperator> {
     const args = [
       ...(options.local === false ? [] : ["--local"]),
       ...(options.leaderElect ? ["--leader-elect", "--lease-namespace", options.namespace ?? "default"] : []),
       ...(options.namespace ? ["--namespace", options.namespace] : []),
     ];
-    const operator = new TidalOperator(args);
+    const operator = new TidalOperator(args, options.env ?? {});
     await operator.waitForLog("tidal operator started", 60_000);
     return operator;
   }
@@ -47,9 +55,10 @@ export class TidalOperator extends TidalProcess {
 export async function startOperatorWithNamespace(
   cleanup: Cleanup,
   prefix: string,
+  options: { env?: Record<string, string> } = {},
 ): Promise<{ operator: TidalOperator; namespace: string }> {
   await kubectl(["apply", "-f", "deploy/crds/"]);
-  const operator = await TidalOperator.start();
+  const operator = await TidalOperator.start(options);
   const created = await createTestNamespace(prefix);
   cleanup.add(created.remove);
   return { operator, namespace: created.namespace };

@@ -26,6 +26,36 @@ export const podIdentity = z
 /** The identity a trigger authenticates with instead of (or beside) credentials in parameters. */
 export type PodIdentity = z.infer<typeof podIdentity>;
 
+const secretKeyRef = z.object({ name: z.string(), key: z.string() }).strict();
+
+/** KEDA's AzureKeyVault: secrets read from a vault, with an app's credentials or a pod identity. */
+export const azureKeyVault = z
+  .object({
+    vaultUri: z.string(),
+    secrets: z
+      .array(z.object({ parameter: z.string(), name: z.string(), version: z.string().optional() }).strict())
+      .min(1),
+    credentials: z
+      .object({
+        clientId: z.string(),
+        tenantId: z.string(),
+        clientSecret: z.object({ valueFrom: z.object({ secretKeyRef }).strict() }).strict(),
+      })
+      .strict()
+      .optional(),
+    podIdentity: podIdentity.optional(),
+    cloud: z
+      .object({
+        type: z.string(),
+        keyVaultResourceURL: z.string().optional(),
+        activeDirectoryEndpoint: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type AzureKeyVault = z.infer<typeof azureKeyVault>;
+
 /**
  * The spec shared by TriggerAuthentication and ClusterTriggerAuthentication. Secret stores Tidal
  * does not read yet are accepted by the schema (so KEDA manifests load) and reported by validation.
@@ -38,7 +68,7 @@ export const triggerAuthenticationSpec = z
     env: z.array(authEnvironment).optional(),
     filePath: z.string().optional(),
     hashiCorpVault: preserved(z.object({}).loose()).optional(),
-    azureKeyVault: preserved(z.object({}).loose()).optional(),
+    azureKeyVault: azureKeyVault.optional(),
     gcpSecretManager: preserved(z.object({}).loose()).optional(),
     awsSecretManager: preserved(z.object({}).loose()).optional(),
     boundServiceAccountToken: z
