@@ -7,9 +7,12 @@ import { SECRET_STORES } from "./stores/index.ts";
 export class AuthResolutionError extends Error {
   /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
   readonly missingKey: boolean;
-  constructor(message: string, options: { missingKey?: boolean } = {}) {
+  /** Resolution stopped before an external secret store, because the context is offline. */
+  readonly usesStore: boolean;
+  constructor(message: string, options: { missingKey?: boolean; usesStore?: boolean } = {}) {
     super(message);
     this.missingKey = options.missingKey ?? false;
+    this.usesStore = options.usesStore ?? false;
   }
 }
 
@@ -20,6 +23,13 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
+  /** Tidal's own environment (its cloud identity), for secret stores. Default empty. */
+  processEnvironment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Never contact an external secret store (tidal validate): an authentication that uses one
+   * fails with `AuthResolutionError.usesStore`, so its parameters count as unknown.
+   */
+  offline?: boolean;
 }
 
 /** What a (Cluster)TriggerAuthentication gives a trigger. */
@@ -51,7 +61,7 @@ export async function resolveAuthentication(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context);
   const identity = object.spec.podIdentity;
   return identity === undefined || identity.provider === "none"
     ? { params }
@@ -63,8 +73,9 @@ async function resolveSpec(
   label: string,
   namespace: string,
   sources: AuthSources,
-  containerEnv: Readonly<Record<string, string>>,
+  context: AuthContext,
 ): Promise<Record<string, string>> {
+  const containerEnv = context.containerEnv;
   const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
@@ -105,7 +116,21 @@ async function resolveSpec(
   for (const store of SECRET_STORES) {
     const config = spec[store.field];
     if (config === undefined) continue;
-    Object.assign(params, await store.resolve(config as never, { namespace, label, sources, containerEnv }));
+    if (context.offline) {
+      throw new AuthResolutionError(`${label}: ${store.field} is read only when the trigger runs`, {
+        usesStore: true,
+      });
+    }
+    Object.assign(
+      params,
+      await store.resolve(config as never, {
+        namespace,
+        label,
+        sources,
+        containerEnv,
+        processEnvironment: context.processEnvironment ?? {},
+      }),
+    );
   }
   return params;
 }

@@ -96,6 +96,7 @@ Examples:
           clusterObjectNamespace:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
           timeoutMs,
+          processEnvironment: { ...process.env },
           logger,
         });
       } catch (error) {

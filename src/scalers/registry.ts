@@ -1,3 +1,8 @@
+import { awsCloudwatchScaler } from "./aws/cloudwatch.ts";
+import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
+import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
+import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
+import { awsSqsQueueScaler } from "./aws/sqs.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -16,6 +21,11 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  awsCloudwatchScaler,
+  awsDynamoDbScaler,
+  awsDynamoDbStreamsScaler,
+  awsKinesisStreamScaler,
+  awsSqsQueueScaler,
   cpuScaler,
   cronScaler,
   externalScaler,

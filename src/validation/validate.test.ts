@@ -336,14 +336,23 @@ describe("validateSet: authentication", () => {
       await check([
         auth("v", { hashiCorpVault: { address: "https://vault" } }),
         auth("f", { filePath: "/etc/creds" }),
-        auth("p", { podIdentity: { provider: "aws" } }),
+        auth("p", { podIdentity: { provider: "gcp" } }),
         auth("n", { podIdentity: { provider: "none" } }),
+        auth("a", { podIdentity: { provider: "aws" } }),
+        auth("e", { podIdentity: { provider: "aws-eks" } }),
+        auth("w", {
+          podIdentity: { provider: "aws", identityOwner: "workload", roleArn: "arn:aws:iam::1:role/r" },
+        }),
+        auth("x", { podIdentity: { provider: "aws", externalID: "id" } }),
         auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
       ]),
     ).toEqual([
       "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
-      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "aws" is not supported by Tidal',
+      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "gcp" is not supported by Tidal',
+      `TriggerAuthentication/e spec.podIdentity.provider: pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the scale target's ServiceAccount): use provider aws with roleArn`,
+      "TriggerAuthentication/w spec.podIdentity.roleArn: roleArn of PodIdentity can't be set if KEDA isn't identityOwner: remove roleArn or identityOwner",
+      "TriggerAuthentication/x spec.podIdentity.externalID: externalID of PodIdentity requires roleArn to be set",
     ]);
   });
 

@@ -3,6 +3,7 @@ import { readResources, type Loaded, type ManifestSet } from "../api/resources.t
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
+import { awsPodIdentityAdmissionProblems } from "../auth/identity/aws.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
@@ -101,7 +102,16 @@ function validateAuthentication(
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
   const identity = loaded.object.spec.podIdentity;
-  if (identity?.provider !== undefined && identity.provider !== "none") {
+  if (identity?.provider === "aws") {
+    for (const problem of awsPodIdentityAdmissionProblems(identity))
+      report(`spec.${problem.key}`, problem.message);
+  } else if (identity?.provider === "aws-eks") {
+    report(
+      "spec.podIdentity.provider",
+      'pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the ' +
+        "scale target's ServiceAccount): use provider aws with roleArn",
+    );
+  } else if (identity?.provider !== undefined && identity.provider !== "none") {
     report(
       "spec.podIdentity.provider",
       `pod identity provider "${identity.provider}" is not supported by Tidal`,

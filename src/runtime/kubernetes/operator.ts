@@ -52,6 +52,8 @@ export interface OperatorOptions {
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
   timeoutMs: number;
+  /** The operator's own environment: cloud identities (e.g. AWS_WEB_IDENTITY_TOKEN_FILE) for triggers. */
+  processEnvironment: Readonly<Record<string, string | undefined>>;
   resyncMs?: number;
   logger: Logger;
 }
@@ -118,6 +120,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     version: packageVersion(),
     clusterObjectNamespace: options.clusterObjectNamespace,
     timeoutMs: options.timeoutMs,
+    processEnvironment: options.processEnvironment,
     isLeader,
   };
   const scaledObjects = new ScaledObjectOperator({

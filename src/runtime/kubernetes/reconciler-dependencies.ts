@@ -21,6 +21,8 @@ export interface ReconcilerDependencies {
   clusterObjectNamespace: string;
   /** Deadline of one measurement. */
   timeoutMs: number;
+  /** The operator's own environment: cloud identities (e.g. AWS_WEB_IDENTITY_TOKEN_FILE) for triggers. */
+  processEnvironment: Readonly<Record<string, string | undefined>>;
   /** Only the leader writes; every replica reads. */
   isLeader: () => boolean;
   now?: () => number;

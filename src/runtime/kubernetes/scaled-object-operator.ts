@@ -252,6 +252,7 @@ export class ScaledObjectOperator {
       clusterObjectNamespace: this.#options.clusterObjectNamespace,
       pool: this.#options.pool,
       timeoutMs: this.#options.timeoutMs,
+      processEnvironment: this.#options.processEnvironment,
     });
   }
 
