@@ -1,4 +1,5 @@
 import type { ScaleTrigger } from "../../src/api/schema/trigger.ts";
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { prepareTrigger, type PreparedTrigger } from "../../src/scalers/prepared-trigger.ts";
 
 export interface PrepareOptions {
@@ -7,6 +8,8 @@ export interface PrepareOptions {
   resolvedEnv?: Record<string, string>;
   asMetricSource?: boolean;
   metricType?: ScaleTrigger["metricType"];
+  /** The TriggerAuthentication's podIdentity (not provider none). */
+  podIdentity?: PodIdentity;
 }
 
 /** A trigger of `type` with `metadata`, prepared as a ScaledObject's trigger would be. */
@@ -24,7 +27,11 @@ export function prepareScalerTrigger(
       ...(options.metricType ? { metricType: options.metricType } : {}),
     },
     options.index ?? 0,
-    { authParams: options.authParams ?? {}, resolvedEnv: options.resolvedEnv ?? {} },
+    {
+      authParams: options.authParams ?? {},
+      resolvedEnv: options.resolvedEnv ?? {},
+      ...(options.podIdentity ? { podIdentity: options.podIdentity } : {}),
+    },
     { asMetricSource: options.asMetricSource ?? false },
   );
 }

@@ -1,3 +1,4 @@
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../src/scalers/prepared-trigger.ts";
 import type { Cleanup } from "./isolation.ts";
@@ -12,6 +13,10 @@ export interface TriggerUnderTest {
   index?: number;
   timeoutMs?: number;
   pool?: ConnectionPool;
+  /** The TriggerAuthentication's podIdentity. */
+  podIdentity?: PodIdentity;
+  /** Tidal's own environment as the command would capture it (cloud identities). */
+  processEnvironment?: Record<string, string>;
 }
 
 /**
@@ -29,7 +34,11 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
       ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     },
     index,
-    { authParams: trigger.authParams ?? {}, resolvedEnv: trigger.resolvedEnv ?? {} },
+    {
+      authParams: trigger.authParams ?? {},
+      resolvedEnv: trigger.resolvedEnv ?? {},
+      ...(trigger.podIdentity ? { podIdentity: trigger.podIdentity } : {}),
+    },
     { asMetricSource: false },
   );
   const errors = prepared.problems.filter((problem) => problem.severity === "error");
@@ -44,6 +53,7 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
     asMetricSource: false,
     timeoutMs: trigger.timeoutMs ?? 3000,
     pool: trigger.pool ?? new ConnectionPool(),
+    ...(trigger.processEnvironment ? { processEnvironment: trigger.processEnvironment } : {}),
   });
 }
 

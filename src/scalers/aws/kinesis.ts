@@ -34,7 +34,15 @@ export const awsKinesisStreamScaler: ScalerDefinition<typeof params> = {
     const lease = acquireAwsClient(
       {
         id: "KINESIS",
-        create: async (config) => new (await import("@aws-sdk/client-kinesis")).KinesisClient(config),
+        create: async (config) => {
+          const [{ KinesisClient }, { NodeHttpHandler }] = await Promise.all([
+            import("@aws-sdk/client-kinesis"),
+            import("@smithy/node-http-handler"),
+          ]);
+          // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); KEDA's Go client
+          // and every Kinesis-compatible server speak HTTP/1.1, which DescribeStreamSummary needs.
+          return new KinesisClient({ ...config, requestHandler: new NodeHttpHandler(config.requestHandler) });
+        },
       },
       values,
       context,
