@@ -482,6 +482,11 @@ export function awsErrorMessage(error: unknown): string {
   const message = messageOf(error);
   const name = error.name;
   if (name === "AbortError") return "the request was aborted (deadline passed)";
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && message.includes("Deserialization error")) {
+    // An answer not in the service's protocol (a proxy's page, or an XML error from a JSON service).
+    return `the service answered HTTP ${status} in a form the AWS client cannot read (${message.split("\n")[0]?.trim()})`;
+  }
   if (!name || name === "Error" || message.startsWith(name)) return message;
   return `${name}: ${message}`;
 }
