@@ -331,6 +331,27 @@ describe("validateSet: authentication", () => {
     ]);
   });
 
+  it("an awsSecretManager store is never contacted: its parameters count as unknown, and are checked by name", async () => {
+    const sqs = {
+      type: "aws-sqs-queue",
+      metadata: { queueURL: "https://sqs.eu-west-1.amazonaws.com/1/q", awsRegion: "eu-west-1" },
+      authenticationRef: { name: "ta" },
+    };
+    const store = {
+      region: "eu-west-1",
+      podIdentity: { provider: "aws" },
+      secrets: [
+        { parameter: "awsAccessKeyID", name: "aws", secretKey: "id" },
+        { parameter: "awsSecretAccesKey", name: "aws", secretKey: "key" },
+      ],
+    };
+    expect(
+      await check([auth("ta", { awsSecretManager: store }), scaledObject("a", { triggers: [sqs] })]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[0].authenticationRef: warning: TriggerAuthentication "ta" sets parameter "awsSecretAccesKey", which aws-sqs-queue does not read from an authentication; did you mean "awsSecretAccessKey"?',
+    ]);
+  });
+
   it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
     expect(
       await check([
