@@ -35,6 +35,17 @@ describe("AWS identity through a trigger", () => {
       },
     );
     expect(withErrorMessages(aws).errors).toEqual([]);
+    const eks = prepareScalerTrigger(
+      "aws-kinesis-stream",
+      { streamName: "s", awsRegion: "r" },
+      {
+        authParams: keys,
+        podIdentity: { provider: "aws-eks" },
+      },
+    );
+    expect(withErrorMessages(eks).errors[0]).toMatch(
+      /"aws-eks" is deprecated in KEDA and not supported by Tidal/,
+    );
   });
 
   it("marks keys and tokens secret: a message quoting them is redacted", () => {

@@ -86,6 +86,16 @@ export function awsProblems(
     ...problem,
     severity: "error",
   }));
+  if (context.podIdentity?.provider === "aws-eks") {
+    problems.push({
+      key: "podIdentity.provider",
+      message:
+        'pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the ' +
+        "scale target's ServiceAccount): use provider aws with roleArn",
+      severity: "error",
+    });
+    return problems;
+  }
   const authorization = authorizationOf(values, context);
   if (isAwsAuthorizationProblem(authorization)) problems.push({ ...authorization, severity: "error" });
   if (values.identityOwner !== undefined) {
