@@ -7,9 +7,12 @@ import { SECRET_STORES } from "./stores/index.ts";
 export class AuthResolutionError extends Error {
   /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
   readonly missingKey: boolean;
-  constructor(message: string, options: { missingKey?: boolean } = {}) {
+  /** Resolution stopped before an external secret store, because the context is offline. */
+  readonly usesStore: boolean;
+  constructor(message: string, options: { missingKey?: boolean; usesStore?: boolean } = {}) {
     super(message);
     this.missingKey = options.missingKey ?? false;
+    this.usesStore = options.usesStore ?? false;
   }
 }
 
@@ -20,10 +23,11 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
+  /** Tidal's own environment (its cloud identity), for secret stores. Default empty. */
+  processEnvironment?: Readonly<Record<string, string | undefined>>;
   /**
-   * Reading files only (`tidal validate`): external secret stores are not contacted; an
-   * authentication that uses one fails with an AuthResolutionError saying so, which callers
-   * treat as parameters they cannot know.
+   * Never contact an external secret store (tidal validate): an authentication that uses one
+   * fails with `AuthResolutionError.usesStore`, so its parameters count as unknown.
    */
   offline?: boolean;
 }
@@ -116,14 +120,20 @@ async function resolveSpec(
     const config = spec[store.field];
     if (config === undefined) continue;
     if (context.offline) {
-      throw new AuthResolutionError(
-        `${label}: ${store.field} is read only when Tidal runs, not from the files`,
-      );
+      throw new AuthResolutionError(`${label}: ${store.field} is read only when the trigger runs`, {
+        usesStore: true,
+      });
     }
-    const signal = AbortSignal.timeout(SECRET_STORE_TIMEOUT_MS);
     Object.assign(
       params,
-      await store.resolve(config as never, { namespace, label, sources, containerEnv, signal }),
+      await store.resolve(config as never, {
+        namespace,
+        label,
+        sources,
+        containerEnv,
+        processEnvironment: context.processEnvironment ?? {},
+        signal: AbortSignal.timeout(SECRET_STORE_TIMEOUT_MS),
+      }),
     );
   }
   return params;

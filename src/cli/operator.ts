@@ -107,6 +107,7 @@ Examples:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
           timeoutMs,
           hpaSyncPeriodMs,
+          processEnvironment: { ...process.env },
           logger,
         });
       } catch (error) {

@@ -89,7 +89,7 @@ const EXPECTED: Record<string, Omit<JsonProblem, "file" | "doc" | "kind">[]> = {
     {
       name: "unsupported-trigger-type",
       path: "spec.triggers[0].type",
-      message: 'trigger type "aws-sqs-queue" is not supported',
+      message: 'trigger type "no-such-scaler" is not supported',
       severity: "error",
     },
   ],

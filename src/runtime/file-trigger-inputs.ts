@@ -72,6 +72,7 @@ export async function fileTriggerInputs(
     namespace,
     clusterObjectNamespace: environment.clusterObjectNamespace,
     containerEnv: resolvedEnv,
+    processEnvironment: environment.inherited,
   });
   return { ...authenticationInputs(authentication), resolvedEnv };
 }

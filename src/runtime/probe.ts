@@ -101,6 +101,7 @@ async function probeObject(
         asMetricSource,
         timeoutMs,
         pool,
+        processEnvironment: processEnvironment.inherited,
       });
       try {
         const sample = await measurer.measure();

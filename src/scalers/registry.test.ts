@@ -10,8 +10,12 @@ const KEDA = JSON.parse(
   readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
 ) as { scalerNames: Record<string, string> };
 
-/** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go). */
-const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
+/** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go and the scalers named). */
+const METRIC_PREFIX: Record<string, string> = {
+  "aws-kinesis-stream": "aws-kinesis-",
+  "aws-sqs-queue": "aws-sqs-",
+  "metrics-api": "metric-api-",
+};
 
 function prepare(
   type: string,

@@ -1,3 +1,8 @@
+import { awsCloudwatchScaler } from "./aws/cloudwatch.ts";
+import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
+import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
+import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
+import { awsSqsQueueScaler } from "./aws/sqs.ts";
 import { azureBlobScaler } from "./azure/blob.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
@@ -20,6 +25,11 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  awsCloudwatchScaler,
+  awsDynamoDbScaler,
+  awsDynamoDbStreamsScaler,
+  awsKinesisStreamScaler,
+  awsSqsQueueScaler,
   azureBlobScaler,
   azureEventHubScaler,
   azureQueueScaler,

@@ -31,6 +31,12 @@ export interface ScalerContext {
    * credentials from it as KEDA does (aws, azure-workload, gcp).
    */
   podIdentity?: PodIdentity;
+  /**
+   * Tidal's own environment, as the command captured it (KEDA reads these from its operator pod's
+   * environment): cloud SDK settings such as AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN for a
+   * pod identity, or Tidal's own credentials. Library code never reads process.env. Default empty.
+   */
+  processEnvironment?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One reading of an event source. */

@@ -98,8 +98,11 @@ function authParameterNames(type: string): string[] {
 function unknownAuthParameters(type: string, spec: TriggerAuthenticationSpec): string[] {
   if (findScaler(type) === undefined) return [];
   const known = new Set(authParameterNames(type));
-  const set = [...(spec.secretTargetRef ?? []), ...(spec.configMapTargetRef ?? []), ...(spec.env ?? [])].map(
-    (entry) => entry.parameter,
-  );
+  const set = [
+    ...(spec.secretTargetRef ?? []),
+    ...(spec.configMapTargetRef ?? []),
+    ...(spec.env ?? []),
+    ...(spec.awsSecretManager?.secrets ?? []),
+  ].map((entry) => entry.parameter);
   return [...new Set(set)].filter((parameter) => !known.has(parameter));
 }

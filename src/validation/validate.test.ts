@@ -331,20 +331,50 @@ describe("validateSet: authentication", () => {
     ]);
   });
 
+  it("an awsSecretManager store is never contacted: its parameters count as unknown, and are checked by name", async () => {
+    const sqs = {
+      type: "aws-sqs-queue",
+      metadata: { queueURL: "https://sqs.eu-west-1.amazonaws.com/1/q", awsRegion: "eu-west-1" },
+      authenticationRef: { name: "ta" },
+    };
+    const store = {
+      region: "eu-west-1",
+      podIdentity: { provider: "aws" },
+      secrets: [
+        { parameter: "awsAccessKeyID", name: "aws", secretKey: "id" },
+        { parameter: "awsSecretAccesKey", name: "aws", secretKey: "key" },
+      ],
+    };
+    expect(
+      await check([auth("ta", { awsSecretManager: store }), scaledObject("a", { triggers: [sqs] })]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[0].authenticationRef: warning: TriggerAuthentication "ta" sets parameter "awsSecretAccesKey", which aws-sqs-queue does not read from an authentication; did you mean "awsSecretAccessKey"?',
+    ]);
+  });
+
   it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
     expect(
       await check([
         auth("v", { hashiCorpVault: { address: "https://vault" } }),
         auth("f", { filePath: "/etc/creds" }),
-        auth("p", { podIdentity: { provider: "aws" } }),
+        auth("p", { podIdentity: { provider: "gcp" } }),
         auth("n", { podIdentity: { provider: "none" } }),
-        auth("w", { podIdentity: { provider: "azure-workload", identityId: "id" } }),
+        auth("a", { podIdentity: { provider: "aws" } }),
+        auth("e", { podIdentity: { provider: "aws-eks" } }),
+        auth("w", {
+          podIdentity: { provider: "aws", identityOwner: "workload", roleArn: "arn:aws:iam::1:role/r" },
+        }),
+        auth("x", { podIdentity: { provider: "aws", externalID: "id" } }),
+        auth("az", { podIdentity: { provider: "azure-workload", identityId: "id" } }),
         auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
       ]),
     ).toEqual([
       "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
-      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "aws" is not supported by Tidal',
+      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "gcp" is not supported by Tidal',
+      `TriggerAuthentication/e spec.podIdentity.provider: pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the scale target's ServiceAccount): use provider aws with roleArn`,
+      "TriggerAuthentication/w spec.podIdentity.roleArn: roleArn of PodIdentity can't be set if KEDA isn't identityOwner: remove roleArn or identityOwner",
+      "TriggerAuthentication/x spec.podIdentity.externalID: externalID of PodIdentity requires roleArn to be set",
     ]);
   });
 

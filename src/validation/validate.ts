@@ -4,6 +4,7 @@ import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { azureWorkloadIdentityProblems } from "../auth/identity/azure.ts";
+import { awsPodIdentityAdmissionProblems } from "../auth/identity/aws.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
 import { azureKeyVaultProblems } from "../auth/stores/azure-key-vault.ts";
 import { hpaName } from "../engine/hpa-model.ts";
@@ -103,11 +104,21 @@ function validateAuthentication(
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
   const identity = loaded.object.spec.podIdentity;
-  if (identity?.provider !== undefined && !SUPPORTED_POD_IDENTITIES.has(identity.provider)) {
+  if (identity?.provider === "aws-eks") {
+    report(
+      "spec.podIdentity.provider",
+      'pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the ' +
+        "scale target's ServiceAccount): use provider aws with roleArn",
+    );
+  } else if (identity?.provider !== undefined && !SUPPORTED_POD_IDENTITIES.has(identity.provider)) {
     report(
       "spec.podIdentity.provider",
       `pod identity provider "${identity.provider}" is not supported by Tidal`,
     );
+  }
+  if (identity?.provider === "aws") {
+    for (const problem of awsPodIdentityAdmissionProblems(identity))
+      report(`spec.${problem.key}`, problem.message);
   }
   if (identity !== undefined) {
     for (const problem of azureWorkloadIdentityProblems(identity))
@@ -125,7 +136,7 @@ function validateAuthentication(
 }
 
 /** Pod identity providers Tidal's scalers and stores read (`none` means no identity). */
-const SUPPORTED_POD_IDENTITIES = new Set(["none", "azure-workload"]);
+const SUPPORTED_POD_IDENTITIES = new Set(["none", "azure-workload", "aws"]);
 
 /**
  * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the

@@ -58,6 +58,7 @@ export function reconcilerHarness(options: { leader?: boolean } = {}) {
     version: "test",
     clusterObjectNamespace: "keda",
     timeoutMs: 3000,
+    processEnvironment: {},
     isLeader: () => leader,
     now: () => clock.now,
   };

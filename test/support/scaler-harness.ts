@@ -10,11 +10,13 @@ export interface TriggerUnderTest {
   metricType?: "AverageValue" | "Value";
   authParams?: Record<string, string>;
   resolvedEnv?: Record<string, string>;
-  /** A TriggerAuthentication's pod identity. */
-  podIdentity?: PodIdentity;
   index?: number;
   timeoutMs?: number;
   pool?: ConnectionPool;
+  /** The TriggerAuthentication's podIdentity. */
+  podIdentity?: PodIdentity;
+  /** Tidal's own environment as the command would capture it (cloud identities). */
+  processEnvironment?: Record<string, string>;
 }
 
 /**
@@ -51,6 +53,7 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
     asMetricSource: false,
     timeoutMs: trigger.timeoutMs ?? 3000,
     pool: trigger.pool ?? new ConnectionPool(),
+    ...(trigger.processEnvironment ? { processEnvironment: trigger.processEnvironment } : {}),
   });
 }
 

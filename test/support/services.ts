@@ -106,4 +106,12 @@ export const services = {
   get azureStorageConnectionString(): string {
     return required("TIDAL_TEST_AZURE_STORAGE_CONNECTION_STRING");
   },
+  /** http://127.0.0.1:5010: moto, AWS's APIs (any credentials are accepted) */
+  get motoUrl(): string {
+    return required("TIDAL_TEST_MOTO_URL");
+  },
+  /** http://127.0.0.1:5011: a second moto, for the test that turns its IAM enforcement on */
+  get motoIamUrl(): string {
+    return required("TIDAL_TEST_MOTO_IAM_URL");
+  },
 };

@@ -26,7 +26,12 @@ export const podIdentity = z
 /** The identity a trigger authenticates with instead of (or beside) credentials in parameters. */
 export type PodIdentity = z.infer<typeof podIdentity>;
 
-const secretKeyRef = z.object({ name: z.string(), key: z.string() }).strict();
+/** A value read from a key of a Secret in the authentication's namespace. */
+const valueFromSecret = z
+  .object({
+    valueFrom: z.object({ secretKeyRef: z.object({ name: z.string(), key: z.string() }).strict() }).strict(),
+  })
+  .strict();
 
 /** KEDA's AzureKeyVault: secrets read from a vault, with an app's credentials or a pod identity. */
 export const azureKeyVault = z
@@ -36,11 +41,7 @@ export const azureKeyVault = z
       .array(z.object({ parameter: z.string(), name: z.string(), version: z.string().optional() }).strict())
       .min(1),
     credentials: z
-      .object({
-        clientId: z.string(),
-        tenantId: z.string(),
-        clientSecret: z.object({ valueFrom: z.object({ secretKeyRef }).strict() }).strict(),
-      })
+      .object({ clientId: z.string(), tenantId: z.string(), clientSecret: valueFromSecret })
       .strict()
       .optional(),
     podIdentity: podIdentity.optional(),
@@ -56,6 +57,36 @@ export const azureKeyVault = z
   .strict();
 export type AzureKeyVault = z.infer<typeof azureKeyVault>;
 
+/** KEDA's awsSecretManager: parameters read from AWS Secrets Manager. */
+export const awsSecretManager = z
+  .object({
+    secrets: z
+      .array(
+        z
+          .object({
+            parameter: z.string(),
+            name: z.string(),
+            versionId: z.string().optional(),
+            versionStage: z.string().optional(),
+            secretKey: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    credentials: z
+      .object({
+        accessKey: valueFromSecret,
+        accessSecretKey: valueFromSecret,
+        accessToken: valueFromSecret.optional(),
+      })
+      .strict()
+      .optional(),
+    podIdentity: podIdentity.optional(),
+    region: z.string().optional(),
+  })
+  .strict();
+export type AwsSecretManager = z.infer<typeof awsSecretManager>;
+
 /**
  * The spec shared by TriggerAuthentication and ClusterTriggerAuthentication. Secret stores Tidal
  * does not read yet are accepted by the schema (so KEDA manifests load) and reported by validation.
@@ -70,7 +101,7 @@ export const triggerAuthenticationSpec = z
     hashiCorpVault: preserved(z.object({}).loose()).optional(),
     azureKeyVault: azureKeyVault.optional(),
     gcpSecretManager: preserved(z.object({}).loose()).optional(),
-    awsSecretManager: preserved(z.object({}).loose()).optional(),
+    awsSecretManager: awsSecretManager.optional(),
     boundServiceAccountToken: z
       .array(z.object({ parameter: z.string(), serviceAccountName: z.string() }).strict())
       .optional(),

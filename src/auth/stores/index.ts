@@ -1,8 +1,12 @@
 import { azureKeyVaultStore } from "./azure-key-vault.ts";
+import { awsSecretManagerStore } from "./aws-secret-manager.ts";
 import type { SecretStore } from "./types.ts";
 
 /**
  * The secret stores Tidal reads, in KEDA's order of precedence (later ones overwrite earlier
  * parameters). A store's module is loaded by its own file only when an authentication uses it.
  */
-export const SECRET_STORES: readonly SecretStore[] = [azureKeyVaultStore as SecretStore];
+export const SECRET_STORES: readonly SecretStore[] = [
+  azureKeyVaultStore as SecretStore,
+  awsSecretManagerStore as SecretStore,
+];

@@ -13,6 +13,8 @@ export interface SecretStoreContext {
   sources: AuthSources;
   /** Environment of the scale target's container. */
   containerEnv: Readonly<Record<string, string>>;
+  /** Tidal's own environment (KEDA's operator pod's): the store's cloud identity when it uses Tidal's. */
+  processEnvironment: Readonly<Record<string, string | undefined>>;
   /** Deadline of one call to the store. */
   signal?: AbortSignal;
 }

@@ -54,6 +54,8 @@ export interface OperatorOptions {
   timeoutMs: number;
   /** How often direct-mode ScaledObjects sync like the HPA. */
   hpaSyncPeriodMs: number;
+  /** The operator's own environment: cloud identities (e.g. AWS_WEB_IDENTITY_TOKEN_FILE) for triggers. */
+  processEnvironment: Readonly<Record<string, string | undefined>>;
   resyncMs?: number;
   logger: Logger;
 }
@@ -121,6 +123,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     clusterObjectNamespace: options.clusterObjectNamespace,
     timeoutMs: options.timeoutMs,
     hpaSyncPeriodMs: options.hpaSyncPeriodMs,
+    processEnvironment: options.processEnvironment,
     isLeader,
   };
   const scaledObjects = new ScaledObjectReconciler({

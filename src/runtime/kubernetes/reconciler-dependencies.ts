@@ -23,6 +23,8 @@ export interface ReconcilerDependencies {
   timeoutMs: number;
   /** How often direct-mode ScaledObjects sync like the HPA (default 15 s). */
   hpaSyncPeriodMs?: number;
+  /** The operator's own environment: cloud identities (e.g. AWS_WEB_IDENTITY_TOKEN_FILE) for triggers. */
+  processEnvironment: Readonly<Record<string, string | undefined>>;
   /** Only the leader writes; every replica reads. */
   isLeader: () => boolean;
   now?: () => number;

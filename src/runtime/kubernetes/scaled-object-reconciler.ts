@@ -239,6 +239,7 @@ export class ScaledObjectReconciler {
       clusterObjectNamespace: this.#options.clusterObjectNamespace,
       pool: this.#options.pool,
       timeoutMs: this.#options.timeoutMs,
+      processEnvironment: this.#options.processEnvironment,
     });
   }
 

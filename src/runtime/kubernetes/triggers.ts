@@ -41,7 +41,12 @@ export async function prepareClusterTriggers(
   object: ScaledObject | ScaledJob,
   container: ContainerEnvSpec | undefined,
   sources: AuthSources,
-  options: { clusterObjectNamespace: string; pool: ConnectionPool; timeoutMs: number },
+  options: {
+    clusterObjectNamespace: string;
+    pool: ConnectionPool;
+    timeoutMs: number;
+    processEnvironment?: Readonly<Record<string, string | undefined>>;
+  },
 ): Promise<PreparedTriggers> {
   const namespace = object.metadata.namespace ?? "default";
   let containerEnv: Record<string, string> = {};
@@ -61,6 +66,7 @@ export async function prepareClusterTriggers(
         namespace,
         clusterObjectNamespace: options.clusterObjectNamespace,
         containerEnv,
+        ...(options.processEnvironment ? { processEnvironment: options.processEnvironment } : {}),
       });
     } catch (error) {
       problems.push(`${label}: ${messageOf(error)}`);
@@ -89,6 +95,7 @@ export async function prepareClusterTriggers(
         asMetricSource,
         timeoutMs: options.timeoutMs,
         pool: options.pool,
+        ...(options.processEnvironment ? { processEnvironment: options.processEnvironment } : {}),
       }),
     );
   // External scalers name their metric only when asked; KEDA's reconcile fails until they answer.

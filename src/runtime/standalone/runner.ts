@@ -211,6 +211,7 @@ export class StandaloneRunner implements StatusSource {
         asMetricSource,
         timeoutMs: this.#options.timeoutMs,
         pool: this.#pool,
+        processEnvironment: this.#options.environment.inherited,
       }),
     );
     const specs = await Promise.all(
