@@ -11,7 +11,11 @@ const KEDA = JSON.parse(
 ) as { scalerNames: Record<string, string> };
 
 /** KEDA's metric name prefixes that are not the trigger type (KEDA reference §5). */
-const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
+const METRIC_PREFIX: Record<string, string> = {
+  "metrics-api": "metric-api-",
+  "gcp-pubsub": "gcp-ps-",
+  "gcp-cloudtasks": "gcp-ct-",
+};
 
 function prepare(
   type: string,

@@ -1,9 +1,11 @@
 import type { ScaleTrigger } from "../../src/api/schema/trigger.ts";
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { prepareTrigger, type PreparedTrigger } from "../../src/scalers/prepared-trigger.ts";
 
 export interface PrepareOptions {
   index?: number;
   authParams?: Record<string, string>;
+  podIdentity?: PodIdentity;
   resolvedEnv?: Record<string, string>;
   asMetricSource?: boolean;
   metricType?: ScaleTrigger["metricType"];
@@ -24,7 +26,11 @@ export function prepareScalerTrigger(
       ...(options.metricType ? { metricType: options.metricType } : {}),
     },
     options.index ?? 0,
-    { authParams: options.authParams ?? {}, resolvedEnv: options.resolvedEnv ?? {} },
+    {
+      authParams: options.authParams ?? {},
+      resolvedEnv: options.resolvedEnv ?? {},
+      ...(options.podIdentity ? { podIdentity: options.podIdentity } : {}),
+    },
     { asMetricSource: options.asMetricSource ?? false },
   );
 }

@@ -1,3 +1,4 @@
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
 import { connectTrigger, prepareTrigger, type TriggerMeasurer } from "../../src/scalers/prepared-trigger.ts";
 import type { Cleanup } from "./isolation.ts";
@@ -8,6 +9,8 @@ export interface TriggerUnderTest {
   metadata: Record<string, string>;
   metricType?: "AverageValue" | "Value";
   authParams?: Record<string, string>;
+  /** The TriggerAuthentication's podIdentity (never provider none). */
+  podIdentity?: PodIdentity;
   resolvedEnv?: Record<string, string>;
   index?: number;
   timeoutMs?: number;
@@ -29,7 +32,11 @@ export function connectTestTrigger(trigger: TriggerUnderTest): TriggerMeasurer {
       ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     },
     index,
-    { authParams: trigger.authParams ?? {}, resolvedEnv: trigger.resolvedEnv ?? {} },
+    {
+      authParams: trigger.authParams ?? {},
+      resolvedEnv: trigger.resolvedEnv ?? {},
+      ...(trigger.podIdentity ? { podIdentity: trigger.podIdentity } : {}),
+    },
     { asMetricSource: false },
   );
   const errors = prepared.problems.filter((problem) => problem.severity === "error");
