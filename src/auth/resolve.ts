@@ -20,6 +20,11 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
+  /**
+   * Reading files only (`tidal validate`): external secret stores are not contacted, and an
+   * authentication that uses one fails to resolve (its parameters are unknown here).
+   */
+  offline?: boolean;
 }
 
 /** What a (Cluster)TriggerAuthentication gives a trigger. */
@@ -51,7 +56,7 @@ export async function resolveAuthentication(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context);
   const identity = object.spec.podIdentity;
   return identity === undefined || identity.provider === "none"
     ? { params }
@@ -63,8 +68,9 @@ async function resolveSpec(
   label: string,
   namespace: string,
   sources: AuthSources,
-  containerEnv: Readonly<Record<string, string>>,
+  context: Pick<AuthContext, "containerEnv" | "offline">,
 ): Promise<Record<string, string>> {
+  const { containerEnv } = context;
   const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
@@ -105,6 +111,9 @@ async function resolveSpec(
   for (const store of SECRET_STORES) {
     const config = spec[store.field];
     if (config === undefined) continue;
+    if (context.offline) {
+      throw new AuthResolutionError(`${label}: parameters from ${store.field} are read only at run time`);
+    }
     Object.assign(params, await store.resolve(config as never, { namespace, label, sources, containerEnv }));
   }
   return params;

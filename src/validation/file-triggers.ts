@@ -54,6 +54,7 @@ export async function prepareTriggersFromFiles(
             namespace,
             clusterObjectNamespace: namespace,
             containerEnv: {},
+            offline: true,
           });
         } catch (error) {
           // Secrets usually live only in the cluster: the parameters exist, their values are unknown here.

@@ -347,6 +347,40 @@ describe("validateSet: authentication", () => {
     ]);
   });
 
+  it("accepts podIdentity gcp and gcpSecretManager, reads neither offline, and reports store identities it cannot use", async () => {
+    const store = {
+      secrets: [{ parameter: "GoogleApplicationCredentials", id: "scaler-key" }],
+      credentials: { clientSecret: { valueFrom: { secretKeyRef: { name: "s", key: "key.json" } } } },
+    };
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { "key.json": "{}" },
+    };
+    const object = scaledObject("a", {
+      triggers: [
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "workload" } },
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "store" } },
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "none" } },
+      ],
+    });
+    expect(
+      await check([
+        secret,
+        object,
+        auth("workload", { podIdentity: { provider: "gcp" } }),
+        auth("store", { gcpSecretManager: store }),
+        auth("none", { secretTargetRef: [{ parameter: "host", name: "s", key: "key.json" }] }),
+        auth("aws-store", { gcpSecretManager: { ...store, podIdentity: { provider: "aws" } } }),
+      ]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[2].authenticationRef: warning: TriggerAuthentication "none" sets parameter "host", which gcp-pubsub does not read from an authentication',
+      "ScaledObject/a spec.triggers[2].metadata.GoogleApplicationCredentials: no Google credentials: give a service-account key as the authentication parameter GoogleApplicationCredentials, through credentialsFromEnv or credentialsFromEnvFile, or use a TriggerAuthentication with podIdentity provider gcp",
+      'TriggerAuthentication/aws-store spec.gcpSecretManager.podIdentity.provider: gcpSecretManager takes pod identity provider gcp (or none with credentials), not "aws"',
+    ]);
+  });
+
   it("never quotes a Secret's value, even when a scaler's check would", async () => {
     const canary = "canary-Xq7-secret-validate";
     const secret = {

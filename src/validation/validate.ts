@@ -86,6 +86,9 @@ async function validateScaledJob(
   reportTriggerProblems(prepared, report, strict);
 }
 
+/** Pod identity providers Tidal reads credentials from (KEDA's other providers are reported). */
+const SUPPORTED_POD_IDENTITIES: ReadonlySet<string> = new Set(["none", "gcp"]);
+
 function validateAuthentication(
   loaded: Loaded<{ kind: string; metadata: { name: string }; spec: TriggerAuthenticationSpec }>,
   problems: Problem[],
@@ -101,10 +104,17 @@ function validateAuthentication(
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
   const identity = loaded.object.spec.podIdentity;
-  if (identity?.provider !== undefined && identity.provider !== "none") {
+  if (identity?.provider !== undefined && !SUPPORTED_POD_IDENTITIES.has(identity.provider)) {
     report(
       "spec.podIdentity.provider",
       `pod identity provider "${identity.provider}" is not supported by Tidal`,
+    );
+  }
+  const storeIdentity = loaded.object.spec.gcpSecretManager?.podIdentity?.provider;
+  if (storeIdentity !== undefined && storeIdentity !== "none" && storeIdentity !== "gcp") {
+    report(
+      "spec.gcpSecretManager.podIdentity.provider",
+      `gcpSecretManager takes pod identity provider gcp (or none with credentials), not "${storeIdentity}"`,
     );
   }
 }

@@ -26,6 +26,36 @@ export const podIdentity = z
 /** The identity a trigger authenticates with instead of (or beside) credentials in parameters. */
 export type PodIdentity = z.infer<typeof podIdentity>;
 
+/** A reference to one key of a Secret in the authentication's namespace, as KEDA's stores take it. */
+export const valueFromSecret = z
+  .object({
+    secretKeyRef: z.object({ name: z.string(), key: z.string() }).strict(),
+  })
+  .strict();
+
+/** KEDA's gcpSecretManager: secrets to read, with a service-account key from a Secret or a pod identity. */
+export const gcpSecretManager = z
+  .object({
+    secrets: z
+      .array(
+        z
+          .object({
+            parameter: z.string(),
+            id: z.string(),
+            version: z.string().optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    credentials: z
+      .object({ clientSecret: z.object({ valueFrom: valueFromSecret }).strict() })
+      .strict()
+      .optional(),
+    podIdentity: podIdentity.optional(),
+  })
+  .strict();
+export type GcpSecretManager = z.infer<typeof gcpSecretManager>;
+
 /**
  * The spec shared by TriggerAuthentication and ClusterTriggerAuthentication. Secret stores Tidal
  * does not read yet are accepted by the schema (so KEDA manifests load) and reported by validation.
@@ -39,7 +69,7 @@ export const triggerAuthenticationSpec = z
     filePath: z.string().optional(),
     hashiCorpVault: preserved(z.object({}).loose()).optional(),
     azureKeyVault: preserved(z.object({}).loose()).optional(),
-    gcpSecretManager: preserved(z.object({}).loose()).optional(),
+    gcpSecretManager: gcpSecretManager.optional(),
     awsSecretManager: preserved(z.object({}).loose()).optional(),
     boundServiceAccountToken: z
       .array(z.object({ parameter: z.string(), serviceAccountName: z.string() }).strict())
