@@ -28,7 +28,7 @@ async function credentialsOf(
   config: GcpSecretManager,
   context: SecretStoreContext,
 ): Promise<{ identity: GcpIdentity; projectId: string }> {
-  const provider = config.podIdentity?.provider ?? "none";
+  const provider = config.podIdentity?.provider || "none";
   const where = `${context.label}: gcpSecretManager`;
   if (provider === "gcp") {
     const identity = await loadGcpIdentity({ kind: "workload" });

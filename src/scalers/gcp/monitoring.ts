@@ -178,6 +178,18 @@ export interface QueryRead {
   valueIfNull?: number | undefined;
 }
 
+/**
+ * KEDA's getActualProjectID: the trigger's project, else the client's (the workload's), else the
+ * one in the key's credentials; empty when none has one.
+ */
+export function actualProjectId(
+  trigger: string | undefined,
+  client: string | undefined,
+  credentials: string | undefined,
+): string {
+  return trigger || client || credentials || "";
+}
+
 /** One set of Cloud Monitoring clients for one credential (shared through the connection pool). */
 export class GcpMonitoring {
   readonly #identity: () => Promise<GcpIdentity>;
@@ -224,8 +236,8 @@ export class GcpMonitoring {
   async projectOf(explicit: string | undefined): Promise<string> {
     if (explicit) return explicit;
     const identity = await this.#identity();
-    if (identity.key === undefined) return this.#workloadProject();
-    return identity.key.project_id ?? "";
+    const workload = identity.key === undefined ? await this.#workloadProject() : undefined;
+    return actualProjectId(explicit, workload, identity.key?.project_id);
   }
 
   /** KEDA's GetMetrics: the first point of the first series matching the filter. */
