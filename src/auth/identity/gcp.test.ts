@@ -111,10 +111,17 @@ describe("loadGcpIdentity", () => {
     ).rejects.toThrow("cannot read the key file X: no such file");
   });
 
-  it("gives no options for the workload's identity: the libraries use Application Default Credentials", async () => {
-    const workload = await loadGcpIdentity({ kind: "workload" });
-    expect(await workload.clientOptions()).toEqual({});
-    expect(workload.key).toBeUndefined();
+  it("gives no auth client for the workload's identity (Application Default Credentials), only its project", async () => {
+    const saved = process.env.CLOUDSDK_CORE_PROJECT;
+    process.env.CLOUDSDK_CORE_PROJECT = "hook-project";
+    try {
+      const workload = await loadGcpIdentity({ kind: "workload" });
+      expect(await workload.clientOptions()).toEqual({ projectId: "hook-project" });
+      expect(workload.key).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.CLOUDSDK_CORE_PROJECT;
+      else process.env.CLOUDSDK_CORE_PROJECT = saved;
+    }
   });
 });
 

@@ -109,7 +109,7 @@ export function parseServiceAccountKey(text: string, origin: string): ServiceAcc
 export interface GcpClientOptions {
   /** The key's client; absent means Application Default Credentials (the workload's identity). */
   authClient?: AuthClient;
-  /** The key's project_id. */
+  /** The key's project_id, or the workload's project. */
   projectId?: string;
 }
 
@@ -132,7 +132,17 @@ export interface GcpIdentity {
 /** Reads the key (a file is read now) and checks it. Errors never quote the key. */
 export async function loadGcpIdentity(source: GcpCredentialSource): Promise<GcpIdentity> {
   if (source.kind === "workload") {
-    return { id: "workload", key: undefined, clientOptions: async () => ({}), redact: (text) => text };
+    return {
+      id: "workload",
+      key: undefined,
+      // Naming the project spares the libraries their own search for it, which runs the gcloud
+      // command; when it cannot be found here they search as usual.
+      clientOptions: async () => {
+        const projectId = await workloadProjectId().catch(() => undefined);
+        return projectId ? { projectId } : {};
+      },
+      redact: (text) => text,
+    };
   }
   let json: string;
   if (source.kind === "keyFile") {
