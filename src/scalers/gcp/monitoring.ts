@@ -190,6 +190,12 @@ export function actualProjectId(
   return trigger || client || credentials || "";
 }
 
+/**
+ * Retries of a failed call within one measurement (the library's default retries until the
+ * deadline): an unreachable endpoint is reported at once, and the next poll tries again.
+ */
+const MAX_RETRIES = 2;
+
 /** One set of Cloud Monitoring clients for one credential (shared through the connection pool). */
 export class GcpMonitoring {
   readonly #identity: () => Promise<GcpIdentity>;
@@ -254,7 +260,11 @@ export class GcpMonitoring {
     };
     const series = await this.#call("list time series", signal, async (timeout) => {
       const client = await this.#metrics();
-      const [page] = await client.listTimeSeries(request, { timeout: timeout(), autoPaginate: false });
+      const [page] = await client.listTimeSeries(request, {
+        timeout: timeout(),
+        autoPaginate: false,
+        maxRetries: MAX_RETRIES,
+      });
       return page;
     });
     const first = series[0];
@@ -271,7 +281,11 @@ export class GcpMonitoring {
     const request = { name: `projects/${read.projectId}`, query: read.query, pageSize: 1 };
     const data = await this.#call("query time series", signal, async (timeout) => {
       const client = await this.#query();
-      const [page] = await client.queryTimeSeries(request, { timeout: timeout(), autoPaginate: false });
+      const [page] = await client.queryTimeSeries(request, {
+        timeout: timeout(),
+        autoPaginate: false,
+        maxRetries: MAX_RETRIES,
+      });
       return page;
     });
     const first = data[0];
