@@ -34,7 +34,12 @@ source "$ROOT/scripts/ports.sh"
 #   env_NAME        `export_line VAR VALUE` lines for `env`
 #   stop_also_NAME  stops helper processes it started, after the server itself
 #   logs_NAME       where to look when it fails (default: its log of output)
+# A NAME with dashes (fake-gcs) names its functions with underscores (install_fake_gcs).
 SERVICES=()
+
+# fn_of STEP NAME: the function of server NAME for STEP (dashes in NAME become underscores).
+fn_of() { printf '%s_%s' "$1" "${2//-/_}"; }
+
 declare -A PORTS=() PROCESS=() STOP_SIGNAL=() TIMEOUT=() SERVER_PACKAGES=()
 
 # declare_server NAME PORTS PROCESS TIMEOUT [PACKAGE...]: the ports that must accept connections
@@ -139,7 +144,9 @@ as_user() {
 
 # Where to look when a server fails: our log of its output, plus its own log if it keeps one.
 logs_of() {
-  if declare -F "logs_$1" >/dev/null; then "logs_$1"; else log_of "$1"; fi
+  local fn
+  fn=$(fn_of logs "$1")
+  if declare -F "$fn" >/dev/null; then "$fn"; else log_of "$1"; fi
 }
 
 ports_open() {
@@ -152,10 +159,11 @@ http_ok() { curl -fsS -o /dev/null --max-time 3 "$@" 2>/dev/null; }
 # check NAME ready|probe: our process is alive, its ports accept connections, and the check
 # function (ready_NAME falls back to probe_NAME) passes.
 check() {
-  local name=$1 fn="$2_$1"
+  local name=$1 fn
+  fn=$(fn_of "$2" "$1")
   live_pid "$name" >/dev/null || return 1
   ports_open "$name" || return 1
-  declare -F "$fn" >/dev/null || fn="probe_$name"
+  declare -F "$fn" >/dev/null || fn=$(fn_of probe "$name")
   if declare -F "$fn" >/dev/null; then "$fn" || return 1; fi
 }
 
@@ -323,15 +331,15 @@ start_one() {
         "scripts/services.sh stop there; otherwise stop that process. Then run start again."
       return 1
     fi
-    if declare -F "prepare_$name" >/dev/null; then "prepare_$name"; fi
+    if declare -F "$(fn_of prepare "$name")" >/dev/null; then "$(fn_of prepare "$name")"; fi
     say "starting $name ..."
-    "launch_$name"
+    "$(fn_of launch "$name")"
   else
     say "waiting for $name ..."
   fi
   wait_ready "$name" || return 1
-  if declare -F "bootstrap_$name" >/dev/null; then
-    "bootstrap_$name" >>"$(log_of "$name")" 2>&1 ||
+  if declare -F "$(fn_of bootstrap "$name")" >/dev/null; then
+    "$(fn_of bootstrap "$name")" >>"$(log_of "$name")" 2>&1 ||
       fail "$name bootstrap failed; see $(log_of "$name")" || return 1
   fi
   if ! is_up "$name"; then
@@ -371,11 +379,11 @@ install_all() {
   local name pids=() rc=0
   ensure_packages "$@"
   for name in "$@"; do
-    if declare -F "install_$name" >/dev/null; then
+    if declare -F "$(fn_of install "$name")" >/dev/null; then
       (
         exec 8>"$STATE/.lock-install-$name"
         flock 8
-        "install_$name"
+        "$(fn_of install "$name")"
       ) &
       pids+=("$!")
     fi
@@ -420,7 +428,7 @@ stop_one() {
   exec 8>"$STATE/.lock-$1"
   flock 8
   stop_pid "$1"
-  if declare -F "stop_also_$1" >/dev/null; then "stop_also_$1"; fi
+  if declare -F "$(fn_of stop_also "$1")" >/dev/null; then "$(fn_of stop_also "$1")"; fi
 }
 
 cmd_stop() {
@@ -455,7 +463,7 @@ export_line() {
 cmd_env() {
   local name
   for name in "${SERVICES[@]}"; do
-    if declare -F "env_$name" >/dev/null; then "env_$name"; fi
+    if declare -F "$(fn_of env "$name")" >/dev/null; then "$(fn_of env "$name")"; fi
   done
 }
 

@@ -118,6 +118,13 @@ function structural(node: unknown): unknown {
   }
   const output: Schema = {};
   for (const [key, value] of Object.entries(input)) {
+    if (key === "properties" && value !== null && typeof value === "object") {
+      // Property names are the resource's own (gcpSecretManager's secrets have an `id`), not keywords.
+      output.properties = Object.fromEntries(
+        Object.entries(value as Schema).map(([name, property]) => [name, structural(property)]),
+      );
+      continue;
+    }
     if (key === "$schema" || key === "default" || key === "propertyNames" || key === "id") continue;
     if (
       key === "additionalProperties" &&

@@ -16,6 +16,11 @@ interface ParamBase<T> {
   aliases?: readonly string[];
   /** Sources in lookup order. Default: metadata only. */
   sources?: readonly ParamSource[];
+  /**
+   * The metadata key naming the environment variable, when it is not `<key>FromEnv` (KEDA's gcp
+   * scalers read a key file's path through `credentialsFromEnvFile`). Aliases keep `<alias>FromEnv`.
+   */
+  envKey?: string;
   /** Value used when no source has one. A parameter without a default and not optional is required. */
   default?: T;
   optional?: boolean;
@@ -102,6 +107,11 @@ const SOURCE_LABEL: Record<ParamSource, string> = {
   env: "the target's environment (…FromEnv)",
 };
 
+/** The metadata key that names the environment variable holding `key` (see ParamBase.envKey). */
+function envKeyOf(name: string, key: string, declaration: Param<unknown>): string {
+  return key === name && declaration.envKey !== undefined ? declaration.envKey : `${key}FromEnv`;
+}
+
 /** Looks a parameter up in its sources, in order; returns the first non-blank value and where it came from. */
 function lookup(
   name: string,
@@ -119,7 +129,8 @@ function lookup(
         const raw = inputs.authParams[key]?.trim();
         if (raw) return { raw, source };
       } else {
-        const envName = inputs.metadata[`${key}FromEnv`]?.trim();
+        const envKey = envKeyOf(name, key, declaration);
+        const envName = inputs.metadata[envKey]?.trim();
         if (!envName) continue;
         const raw = inputs.resolvedEnv[envName]?.trim();
         if (raw) return { raw, source };
@@ -127,8 +138,8 @@ function lookup(
         if (inputs.unresolved?.has("env") || declaration.optional || declaration.default !== undefined)
           continue;
         problems.push({
-          key: `${key}FromEnv`,
-          message: `environment variable "${envName}" named by ${key}FromEnv is not set on the target`,
+          key: envKey,
+          message: `environment variable "${envName}" named by ${envKey} is not set on the target`,
           severity: "error",
         });
       }
@@ -146,7 +157,7 @@ function couldComeFromUnresolved(name: string, declaration: Param<unknown>, inpu
   return (declaration.sources ?? ["metadata"]).some((source) => {
     if (!inputs.unresolved?.has(source)) return false;
     if (source !== "env") return true;
-    return keys.some((key) => Boolean(inputs.metadata[`${key}FromEnv`]?.trim()));
+    return keys.some((key) => Boolean(inputs.metadata[envKeyOf(name, key, declaration)]?.trim()));
   });
 }
 
@@ -261,7 +272,7 @@ export function knownMetadataKeys(schema: ParamSchema): Set<string> {
     const sources = declaration.sources ?? ["metadata"];
     for (const key of [name, ...(declaration.aliases ?? [])]) {
       if (sources.includes("metadata")) keys.add(key);
-      if (sources.includes("env")) keys.add(`${key}FromEnv`);
+      if (sources.includes("env")) keys.add(envKeyOf(name, key, declaration));
     }
   }
   return keys;

@@ -10,10 +10,12 @@ const KEDA = JSON.parse(
   readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
 ) as { scalerNames: Record<string, string> };
 
-/** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go and the scalers named). */
+/** KEDA's metric name prefixes that are not the trigger type (in each scaler's KEDA source). */
 const METRIC_PREFIX: Record<string, string> = {
   "aws-kinesis-stream": "aws-kinesis-",
   "aws-sqs-queue": "aws-sqs-",
+  "gcp-cloudtasks": "gcp-ct-",
+  "gcp-pubsub": "gcp-ps-",
   "metrics-api": "metric-api-",
 };
 

@@ -10,6 +10,10 @@ import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
+import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
+import { gcpPubSubScaler } from "./gcp/pubsub.ts";
+import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
+import { gcpStorageScaler } from "./gcp/storage.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
@@ -38,6 +42,10 @@ const definitions: readonly ScalerDefinition[] = [
   cronScaler,
   externalScaler,
   externalPushScaler,
+  gcpCloudTasksScaler,
+  gcpPubSubScaler,
+  gcpStackdriverScaler,
+  gcpStorageScaler,
   kafkaScaler,
   memoryScaler,
   metricsApiScaler,

@@ -49,7 +49,9 @@ export function scalerReference(): string {
   const sections = allScalers().map((definition) => {
     const rows = Object.entries(definition.params).map(([name, param]) => {
       const names = [name, ...(param.aliases ?? [])].map((key) => `\`${key}\``).join(", ");
-      const sources = (param.sources ?? ["metadata"]).map((source) => SOURCE_NAMES[source]).join(", ");
+      const sources = (param.sources ?? ["metadata"])
+        .map((source) => (source === "env" && param.envKey ? `\`${param.envKey}\`` : SOURCE_NAMES[source]))
+        .join(", ");
       const kind =
         param.kind === "enum"
           ? (param.values ?? []).map((value) => `\`${value}\``).join(" \\| ")

@@ -357,7 +357,6 @@ describe("validateSet: authentication", () => {
       await check([
         auth("v", { hashiCorpVault: { address: "https://vault" } }),
         auth("f", { filePath: "/etc/creds" }),
-        auth("p", { podIdentity: { provider: "gcp" } }),
         auth("n", { podIdentity: { provider: "none" } }),
         auth("a", { podIdentity: { provider: "aws" } }),
         auth("e", { podIdentity: { provider: "aws-eks" } }),
@@ -371,7 +370,6 @@ describe("validateSet: authentication", () => {
     ).toEqual([
       "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
-      'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "gcp" is not supported by Tidal',
       `TriggerAuthentication/e spec.podIdentity.provider: pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the scale target's ServiceAccount): use provider aws with roleArn`,
       "TriggerAuthentication/w spec.podIdentity.roleArn: roleArn of PodIdentity can't be set if KEDA isn't identityOwner: remove roleArn or identityOwner",
       "TriggerAuthentication/x spec.podIdentity.externalID: externalID of PodIdentity requires roleArn to be set",
@@ -428,6 +426,40 @@ describe("validateSet: authentication", () => {
       "TriggerAuthentication/none spec.azureKeyVault.credentials: clientID, tenantID and clientSecret are expected when not using a pod identity provider",
       "TriggerAuthentication/gcp spec.azureKeyVault.podIdentity.provider: key vault does not support pod identity provider - gcp",
       "TriggerAuthentication/wi spec.azureKeyVault.podIdentity.identityId: identityId must not be empty: remove it to use AZURE_CLIENT_ID, or give the client id",
+    ]);
+  });
+
+  it("accepts podIdentity gcp and gcpSecretManager, reads neither offline, and reports store identities it cannot use", async () => {
+    const store = {
+      secrets: [{ parameter: "GoogleApplicationCredentials", id: "scaler-key" }],
+      credentials: { clientSecret: { valueFrom: { secretKeyRef: { name: "s", key: "key.json" } } } },
+    };
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { "key.json": "{}" },
+    };
+    const object = scaledObject("a", {
+      triggers: [
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "workload" } },
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "store" } },
+        { type: "gcp-pubsub", metadata: { subscriptionName: "q" }, authenticationRef: { name: "none" } },
+      ],
+    });
+    expect(
+      await check([
+        secret,
+        object,
+        auth("workload", { podIdentity: { provider: "gcp" } }),
+        auth("store", { gcpSecretManager: store }),
+        auth("none", { secretTargetRef: [{ parameter: "host", name: "s", key: "key.json" }] }),
+        auth("aws-store", { gcpSecretManager: { ...store, podIdentity: { provider: "aws" } } }),
+      ]),
+    ).toEqual([
+      'ScaledObject/a spec.triggers[2].authenticationRef: warning: TriggerAuthentication "none" sets parameter "host", which gcp-pubsub does not read from an authentication',
+      "ScaledObject/a spec.triggers[2].metadata.GoogleApplicationCredentials: no Google credentials: give a service-account key as the authentication parameter GoogleApplicationCredentials, through credentialsFromEnv or credentialsFromEnvFile, or use a TriggerAuthentication with podIdentity provider gcp",
+      'TriggerAuthentication/aws-store spec.gcpSecretManager.podIdentity.provider: gcpSecretManager takes pod identity provider gcp (or none with credentials), not "aws"',
     ]);
   });
 

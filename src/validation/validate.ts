@@ -133,10 +133,17 @@ function validateAuthentication(
         report(`spec.azureKeyVault.podIdentity.${problem.field}`, problem.message);
     }
   }
+  const storeIdentity = loaded.object.spec.gcpSecretManager?.podIdentity?.provider;
+  if (storeIdentity !== undefined && storeIdentity !== "none" && storeIdentity !== "gcp") {
+    report(
+      "spec.gcpSecretManager.podIdentity.provider",
+      `gcpSecretManager takes pod identity provider gcp (or none with credentials), not "${storeIdentity}"`,
+    );
+  }
 }
 
 /** Pod identity providers Tidal's scalers and stores read (`none` means no identity). */
-const SUPPORTED_POD_IDENTITIES = new Set(["none", "azure-workload", "aws"]);
+const SUPPORTED_POD_IDENTITIES: ReadonlySet<string> = new Set(["none", "azure-workload", "aws", "gcp"]);
 
 /**
  * Two objects of one kind with one namespace and name: a cluster would keep the last applied, the

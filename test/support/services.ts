@@ -95,6 +95,10 @@ export const services = {
   get kafkaPassword(): string {
     return required("TIDAL_TEST_KAFKA_PASSWORD");
   },
+  /** fake-gcs-server's JSON API, plain HTTP: http://127.0.0.1:4443 (no authentication) */
+  get gcsEndpoint(): string {
+    return required("TIDAL_TEST_GCS_ENDPOINT");
+  },
   /** Absolute path of the PEM CA certificate that signed the SASL_SSL listener's certificate */
   get kafkaCaFile(): string {
     return required("TIDAL_TEST_KAFKA_CA_FILE");

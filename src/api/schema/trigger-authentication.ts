@@ -87,6 +87,18 @@ export const awsSecretManager = z
   .strict();
 export type AwsSecretManager = z.infer<typeof awsSecretManager>;
 
+/** KEDA's gcpSecretManager: secrets to read, with a service-account key from a Secret or a pod identity. */
+export const gcpSecretManager = z
+  .object({
+    secrets: z
+      .array(z.object({ parameter: z.string(), id: z.string(), version: z.string().optional() }).strict())
+      .min(1),
+    credentials: z.object({ clientSecret: valueFromSecret }).strict().optional(),
+    podIdentity: podIdentity.optional(),
+  })
+  .strict();
+export type GcpSecretManager = z.infer<typeof gcpSecretManager>;
+
 /**
  * The spec shared by TriggerAuthentication and ClusterTriggerAuthentication. Secret stores Tidal
  * does not read yet are accepted by the schema (so KEDA manifests load) and reported by validation.
@@ -100,7 +112,7 @@ export const triggerAuthenticationSpec = z
     filePath: z.string().optional(),
     hashiCorpVault: preserved(z.object({}).loose()).optional(),
     azureKeyVault: azureKeyVault.optional(),
-    gcpSecretManager: preserved(z.object({}).loose()).optional(),
+    gcpSecretManager: gcpSecretManager.optional(),
     awsSecretManager: awsSecretManager.optional(),
     boundServiceAccountToken: z
       .array(z.object({ parameter: z.string(), serviceAccountName: z.string() }).strict())

@@ -1,5 +1,6 @@
 import { azureKeyVaultStore } from "./azure-key-vault.ts";
 import { awsSecretManagerStore } from "./aws-secret-manager.ts";
+import { gcpSecretManagerStore } from "./gcp-secret-manager.ts";
 import type { SecretStore } from "./types.ts";
 
 /**
@@ -8,5 +9,6 @@ import type { SecretStore } from "./types.ts";
  */
 export const SECRET_STORES: readonly SecretStore[] = [
   azureKeyVaultStore as SecretStore,
+  gcpSecretManagerStore as SecretStore,
   awsSecretManagerStore as SecretStore,
 ];
