@@ -3,6 +3,7 @@ import type { PodIdentity, TriggerAuthenticationSpec } from "../api/schema/trigg
 import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
 import type { AuthSources } from "./sources.ts";
 import { SECRET_STORES } from "./stores/index.ts";
+import type { SecretStoreField } from "./stores/types.ts";
 
 export class AuthResolutionError extends Error {
   /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
@@ -20,6 +21,13 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
+  /**
+   * `skip` leaves external secret stores alone (`tidal validate` never contacts one): their
+   * parameters stay unresolved. Default `read`.
+   */
+  secretStores?: "read" | "skip";
+  /** Tidal's own environment, for stores whose clients read settings from it; default process.env. */
+  processEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What a (Cluster)TriggerAuthentication gives a trigger. */
@@ -27,6 +35,10 @@ export interface ResolvedAuthentication {
   params: Record<string, string>;
   /** Its podIdentity, unless absent or provider `none`. */
   podIdentity?: PodIdentity;
+  /** When a parameter from a store stops being valid (epoch ms): resolve again before then. */
+  refreshAt?: number;
+  /** Stores the spec names that were skipped (`secretStores: "skip"`): their parameters are unknown. */
+  skippedStores?: SecretStoreField[];
 }
 
 /**
@@ -51,11 +63,11 @@ export async function resolveAuthentication(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context.containerEnv);
+  const resolved = await resolveSpec(object.spec, label, secretNamespace, sources, context);
   const identity = object.spec.podIdentity;
   return identity === undefined || identity.provider === "none"
-    ? { params }
-    : { params, podIdentity: identity };
+    ? resolved
+    : { ...resolved, podIdentity: identity };
 }
 
 async function resolveSpec(
@@ -63,8 +75,9 @@ async function resolveSpec(
   label: string,
   namespace: string,
   sources: AuthSources,
-  containerEnv: Readonly<Record<string, string>>,
-): Promise<Record<string, string>> {
+  context: AuthContext,
+): Promise<ResolvedAuthentication> {
+  const { containerEnv } = context;
   const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
@@ -102,12 +115,28 @@ async function resolveSpec(
       params[reference.parameter] = value;
     }
   }
+  const resolved: ResolvedAuthentication = { params };
   for (const store of SECRET_STORES) {
     const config = spec[store.field];
     if (config === undefined) continue;
-    Object.assign(params, await store.resolve(config as never, { namespace, label, sources, containerEnv }));
+    if (context.secretStores === "skip") {
+      (resolved.skippedStores ??= []).push(store.field);
+      continue;
+    }
+    const values = await store.resolve(config as never, {
+      namespace,
+      objectNamespace: context.namespace,
+      label,
+      sources,
+      containerEnv,
+      processEnv: context.processEnv ?? process.env,
+      refreshBy: (atMs) => {
+        resolved.refreshAt = Math.min(resolved.refreshAt ?? Infinity, atMs);
+      },
+    });
+    Object.assign(params, values);
   }
-  return params;
+  return resolved;
 }
 
 /** Secret stores the spec names that no module of stores/ reads. */

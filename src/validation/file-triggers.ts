@@ -54,7 +54,10 @@ export async function prepareTriggersFromFiles(
             namespace,
             clusterObjectNamespace: namespace,
             containerEnv: {},
+            // Validation never contacts a secret store: its parameters stay unresolved.
+            secretStores: "skip",
           });
+          if (authentication.skippedStores?.length) unresolved.add("auth");
         } catch (error) {
           // Secrets usually live only in the cluster: the parameters exist, their values are unknown here.
           unresolved.add("auth");
@@ -97,8 +100,12 @@ function authParameterNames(type: string): string[] {
 function unknownAuthParameters(type: string, spec: TriggerAuthenticationSpec): string[] {
   if (findScaler(type) === undefined) return [];
   const known = new Set(authParameterNames(type));
-  const set = [...(spec.secretTargetRef ?? []), ...(spec.configMapTargetRef ?? []), ...(spec.env ?? [])].map(
-    (entry) => entry.parameter,
-  );
+  const set = [
+    ...(spec.secretTargetRef ?? []),
+    ...(spec.configMapTargetRef ?? []),
+    ...(spec.env ?? []),
+    ...(spec.hashiCorpVault?.secrets ?? []),
+    ...(spec.boundServiceAccountToken ?? []),
+  ].map((entry) => entry.parameter);
   return [...new Set(set)].filter((parameter) => !known.has(parameter));
 }

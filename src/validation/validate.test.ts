@@ -334,14 +334,14 @@ describe("validateSet: authentication", () => {
   it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
     expect(
       await check([
-        auth("v", { hashiCorpVault: { address: "https://vault" } }),
+        auth("o", { oauth2: { type: "clientCredentials" } }),
         auth("f", { filePath: "/etc/creds" }),
         auth("p", { podIdentity: { provider: "aws" } }),
         auth("n", { podIdentity: { provider: "none" } }),
         auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
       ]),
     ).toEqual([
-      "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
+      "TriggerAuthentication/o spec.oauth2: oauth2 is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
       'TriggerAuthentication/p spec.podIdentity.provider: pod identity provider "aws" is not supported by Tidal',
     ]);

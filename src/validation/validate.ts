@@ -4,6 +4,7 @@ import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentication.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
+import { SECRET_STORES } from "../auth/stores/index.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -96,6 +97,16 @@ function validateAuthentication(
       `spec.${source}`,
       `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
     );
+  }
+  for (const store of SECRET_STORES) {
+    const config = loaded.object.spec[store.field];
+    if (config === undefined || store.check === undefined) continue;
+    for (const problem of store.check(config as never))
+      report(
+        `spec.${store.field}${problem.path === "" || problem.path.startsWith("[") ? "" : "."}${problem.path}`,
+        problem.message,
+        problem.severity,
+      );
   }
   if (loaded.object.kind === "TriggerAuthentication" && loaded.object.spec.filePath !== undefined) {
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");

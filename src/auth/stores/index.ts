@@ -1,7 +1,13 @@
+import { boundServiceAccountTokenStore } from "./bound-service-account-token.ts";
+import { hashiCorpVaultStore } from "./hashicorp-vault.ts";
 import type { SecretStore } from "./types.ts";
 
 /**
  * The secret stores Tidal reads, in KEDA's order of precedence (later ones overwrite earlier
- * parameters). A store's module is loaded by its own file only when an authentication uses it.
+ * parameters): hashiCorpVault, azureKeyVault, gcpSecretManager, awsSecretManager,
+ * boundServiceAccountToken. A store's client library is loaded only when an authentication uses it.
  */
-export const SECRET_STORES: readonly SecretStore[] = [];
+export const SECRET_STORES: readonly SecretStore[] = [
+  hashiCorpVaultStore as SecretStore,
+  boundServiceAccountTokenStore as SecretStore,
+];

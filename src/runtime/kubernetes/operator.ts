@@ -27,6 +27,7 @@ import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ScaledJobOperator, type RawScaledJob } from "./scaled-job-operator.ts";
 import { ScaledObjectOperator, type RawScaledObject } from "./scaled-object-operator.ts";
+import { ServiceAccountTokens } from "./service-account-tokens.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
@@ -51,6 +52,8 @@ export interface OperatorOptions {
   certDir?: string;
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
+  /** Lifetime asked for bound service account tokens (KEDA_BOUND_SERVICE_ACCOUNT_TOKEN_EXPIRY); 1 h. */
+  boundTokenExpirySeconds?: number;
   timeoutMs: number;
   resyncMs?: number;
   logger: Logger;
@@ -109,7 +112,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const pool = new ConnectionPool();
   const shared = {
     api,
-    authSources: clusterAuthSources(api, informers),
+    authSources: clusterAuthSources(
+      api,
+      informers,
+      new ServiceAccountTokens(api, { expirationSeconds: options.boundTokenExpirySeconds ?? 3600 }),
+    ),
     scheduler,
     pool,
     metrics,

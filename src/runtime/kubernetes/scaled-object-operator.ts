@@ -61,6 +61,10 @@ interface ScaleLoopRuntime {
   replicas: number;
   /** A trigger failed: re-resolve secrets and reconnect before the next poll, as KEDA does. */
   stale: boolean;
+  /** When a store's value (a service account token) is due for renewal: rebuild the triggers then. */
+  refreshAt?: number;
+  /** A rebuild under way, which polls and metric reads wait for. */
+  rebuilding?: Promise<void>;
   /** The scale target's container whose env `…FromEnv` reads, for rebuilding triggers. */
   container: ContainerEnvSpec | undefined;
   triggerErrors: TriggerErrorReporter;
@@ -230,6 +234,7 @@ export class ScaledObjectOperator {
       state: existing?.state ?? stateFromStatus(raw, this.#now()),
       replicas,
       stale: false,
+      ...(prepared.refreshAt === undefined ? {} : { refreshAt: prepared.refreshAt }),
       container,
       triggerErrors:
         existing?.triggerErrors ??
@@ -259,14 +264,30 @@ export class ScaledObjectOperator {
    * After a failed poll KEDA drops the object's scalers and builds them again, re-reading secrets:
    * a rotated password is picked up. When they cannot be built, the old ones stay (and keep failing).
    */
-  async #rebuildTriggers(runtime: ScaleLoopRuntime): Promise<void> {
-    const prepared = await this.#prepareTriggers(runtime.object, runtime.container);
-    if (!prepared.ok) return;
-    await Promise.all(runtime.measurers.map((measurer) => measurer.close()));
-    runtime.measurers = prepared.measurers;
-    runtime.specs = prepared.specs;
-    runtime.resources = prepared.resources;
-    runtime.stale = false;
+  #rebuildTriggers(runtime: ScaleLoopRuntime): Promise<void> {
+    runtime.rebuilding ??= (async () => {
+      const prepared = await this.#prepareTriggers(runtime.object, runtime.container);
+      if (!prepared.ok) return;
+      await Promise.all(runtime.measurers.map((measurer) => measurer.close()));
+      runtime.measurers = prepared.measurers;
+      runtime.specs = prepared.specs;
+      runtime.resources = prepared.resources;
+      runtime.stale = false;
+      runtime.refreshAt = prepared.refreshAt;
+    })().finally(() => {
+      runtime.rebuilding = undefined;
+    });
+    return runtime.rebuilding;
+  }
+
+  /**
+   * Rebuilds the triggers before a value from a secret store expires (a service account token is
+   * renewed at 80% of its lifetime), on every replica: the metrics API reads with them too.
+   */
+  async #renewIfDue(runtime: ScaleLoopRuntime): Promise<void> {
+    if (runtime.rebuilding) await runtime.rebuilding;
+    else if (runtime.refreshAt !== undefined && this.#now() >= runtime.refreshAt)
+      await this.#rebuildTriggers(runtime);
   }
 
   /** One poll of KEDA's scale loop (leader only). */
@@ -274,6 +295,7 @@ export class ScaledObjectOperator {
     const runtime = this.#runtimes.get(key);
     if (runtime === undefined || !this.#options.isLeader()) return;
     if (runtime.stale) await this.#rebuildTriggers(runtime);
+    else await this.#renewIfDue(runtime);
     const { object } = runtime;
     const namespace = object.metadata.namespace ?? "default";
     const samples = await measureAll(runtime.measurers);
@@ -578,6 +600,7 @@ export class ScaledObjectOperator {
     if (runtime === undefined) {
       return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
     }
+    await this.#renewIfDue(runtime);
     return lookupMetric(runtime, metricName, this.#now());
   }
 
