@@ -41,35 +41,36 @@ export function effectiveType(
 }
 
 /**
- * The value of `key` in what Vault answered for a secret's path, as KEDA extracts it: KV v1 reads
- * `data.<key>`, KV v2 `data.data.<key>`, PKI `data.<key>` with `ca_chain`'s list joined by
- * newlines. Only strings are values; anything else is an error naming the key.
+ * The value a secret entry takes from what Vault answered for its path (`data`; undefined when
+ * Vault has nothing there), as KEDA extracts it: KV v1 reads `data.<key>`, KV v2
+ * `data.data.<key>`, PKI `data.<key>` with `ca_chain`'s list joined by newlines. Only strings are
+ * values; anything else is an error naming the path and key.
  */
 export function secretValue(
-  type: VaultSecretType | undefined,
-  key: string,
-  data: Record<string, unknown>,
+  secret: Pick<VaultSecret, "path" | "key" | "type">,
+  data: Record<string, unknown> | null | undefined,
 ): { value: string } | { error: string } {
-  const kind = effectiveType(type, data);
+  const { key, path } = secret;
+  if (data === undefined || data === null) return { error: `path "${path}" has no secret in Vault` };
+  const kind = effectiveType(secret.type, data);
   let holder: Record<string, unknown> = data;
   if (kind === "secretV2") {
     const inner = data.data;
     if (inner === null || typeof inner !== "object" || Array.isArray(inner))
       return {
-        error:
-          "the answer has no data.data (a deleted version, or not a KV version 2 path <mount>/data/<name>)",
+        error: `path "${path}" has no data.data (a deleted version, or not a KV version 2 path <mount>/data/<name>)`,
       };
     holder = inner as Record<string, unknown>;
   }
-  if (!Object.hasOwn(holder, key)) return { error: `key "${key}" not found` };
+  if (!Object.hasOwn(holder, key)) return { error: `path "${path}" has no key "${key}"` };
   const value = holder[key];
   if (kind === "pki" && key === "ca_chain") {
     if (Array.isArray(value) && value.every((item) => typeof item === "string"))
       return { value: value.join("\n") };
-    return { error: `key "${key}" is not a list of strings` };
+    return { error: `path "${path}": key "${key}" is not a list of strings` };
   }
   if (typeof value === "string") return { value };
-  return { error: `key "${key}" is not a string` };
+  return { error: `path "${path}": key "${key}" is not a string` };
 }
 
 /** Entries that read the same path the same way: Vault is asked once per group (one PKI certificate for its key and chain). */
@@ -202,12 +203,9 @@ export const hashiCorpVaultStore: SecretStore<"hashiCorpVault"> = {
       } catch (error) {
         throw fail(entryLabel(firstIndex, first), `cannot read path "${first.path}": ${messageOf(error)}`);
       }
-      const data = answer?.data;
-      if (data === undefined || data === null)
-        throw fail(entryLabel(firstIndex, first), `path "${first.path}" has no secret in Vault`);
       for (const [index, secret] of group.entries) {
-        const found = secretValue(secret.type, secret.key, data);
-        if ("error" in found) throw fail(entryLabel(index, secret), `path "${secret.path}": ${found.error}`);
+        const found = secretValue(secret, answer?.data);
+        if ("error" in found) throw fail(entryLabel(index, secret), found.error);
         params[secret.parameter] = found.value;
       }
     }
