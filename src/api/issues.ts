@@ -13,12 +13,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /**
  * Fields whose values may be secrets (Secret and ConfigMap data, environment values, trigger
- * metadata): messages about them say what type was written, never the value.
+ * metadata, a secret store's credential): messages about them say what type was written, never
+ * the value.
  */
 function mayHoldSecret(path: readonly PropertyKey[]): boolean {
   return (
-    path.some((part) => part === "data" || part === "stringData" || part === "env" || part === "metadata") &&
-    !(path.length >= 1 && path[0] === "metadata")
+    path.some(
+      (part) =>
+        part === "data" ||
+        part === "stringData" ||
+        part === "env" ||
+        part === "metadata" ||
+        part === "credential",
+    ) && !(path.length >= 1 && path[0] === "metadata")
   );
 }
 

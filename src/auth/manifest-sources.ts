@@ -24,5 +24,10 @@ export function manifestAuthSources(set: ManifestSet): AuthSources {
       const configMap = find(set.configMaps, namespace, name);
       return configMap === undefined ? undefined : { ...configMap.data };
     },
+    serviceAccountToken: async (namespace, name) => {
+      throw new Error(
+        `a token for service account "${name}" (namespace "${namespace}") needs a Kubernetes cluster's TokenRequest API, which files alone do not have; run this authentication with \`tidal operator\`, or pass the token through secretTargetRef or env`,
+      );
+    },
   };
 }

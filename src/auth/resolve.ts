@@ -3,16 +3,14 @@ import type { PodIdentity, TriggerAuthenticationSpec } from "../api/schema/trigg
 import { UNSUPPORTED_AUTH_SOURCES } from "../api/schema/trigger-authentication.ts";
 import type { AuthSources } from "./sources.ts";
 import { SECRET_STORES } from "./stores/index.ts";
+import type { SecretStoreField } from "./stores/types.ts";
 
 export class AuthResolutionError extends Error {
   /** The object was found but lacks the key: a mistake a reader of the files alone can see. */
   readonly missingKey: boolean;
-  /** Resolution stopped before an external secret store, because the context is offline. */
-  readonly usesStore: boolean;
-  constructor(message: string, options: { missingKey?: boolean; usesStore?: boolean } = {}) {
+  constructor(message: string, options: { missingKey?: boolean } = {}) {
     super(message);
     this.missingKey = options.missingKey ?? false;
-    this.usesStore = options.usesStore ?? false;
   }
 }
 
@@ -23,11 +21,11 @@ export interface AuthContext {
   clusterObjectNamespace: string;
   /** Environment of the scale target's container, for `spec.env` entries. */
   containerEnv: Readonly<Record<string, string>>;
-  /** Tidal's own environment (its cloud identity), for secret stores. Default empty. */
+  /** Tidal's own environment (its cloud identity, VAULT_* settings), for secret stores. Default empty. */
   processEnvironment?: Readonly<Record<string, string | undefined>>;
   /**
-   * Never contact an external secret store (tidal validate): an authentication that uses one
-   * fails with `AuthResolutionError.usesStore`, so its parameters count as unknown.
+   * Never contact an external secret store (`tidal validate`): stores are skipped, named in
+   * `skippedStores`, and their parameters count as unknown.
    */
   offline?: boolean;
 }
@@ -40,6 +38,10 @@ export interface ResolvedAuthentication {
   params: Record<string, string>;
   /** Its podIdentity, unless absent or provider `none`. */
   podIdentity?: PodIdentity;
+  /** When a parameter from a store stops being valid (epoch ms): resolve again before then. */
+  refreshAt?: number;
+  /** Stores the spec names that were skipped (`offline`): their parameters are unknown. */
+  skippedStores?: SecretStoreField[];
 }
 
 /**
@@ -64,11 +66,11 @@ export async function resolveAuthentication(
     );
   }
   const secretNamespace = cluster ? context.clusterObjectNamespace : context.namespace;
-  const params = await resolveSpec(object.spec, label, secretNamespace, sources, context);
+  const resolved = await resolveSpec(object.spec, label, secretNamespace, sources, context);
   const identity = object.spec.podIdentity;
   return identity === undefined || identity.provider === "none"
-    ? { params }
-    : { params, podIdentity: identity };
+    ? resolved
+    : { ...resolved, podIdentity: identity };
 }
 
 async function resolveSpec(
@@ -77,8 +79,8 @@ async function resolveSpec(
   namespace: string,
   sources: AuthSources,
   context: AuthContext,
-): Promise<Record<string, string>> {
-  const containerEnv = context.containerEnv;
+): Promise<ResolvedAuthentication> {
+  const { containerEnv } = context;
   const unsupported = unsupportedAuthSources(spec);
   if (unsupported.length > 0) {
     throw new AuthResolutionError(
@@ -116,27 +118,29 @@ async function resolveSpec(
       params[reference.parameter] = value;
     }
   }
+  const resolved: ResolvedAuthentication = { params };
   for (const store of SECRET_STORES) {
     const config = spec[store.field];
     if (config === undefined) continue;
     if (context.offline) {
-      throw new AuthResolutionError(`${label}: ${store.field} is read only when the trigger runs`, {
-        usesStore: true,
-      });
+      (resolved.skippedStores ??= []).push(store.field);
+      continue;
     }
-    Object.assign(
-      params,
-      await store.resolve(config as never, {
-        namespace,
-        label,
-        sources,
-        containerEnv,
-        processEnvironment: context.processEnvironment ?? {},
-        signal: AbortSignal.timeout(SECRET_STORE_TIMEOUT_MS),
-      }),
-    );
+    const values = await store.resolve(config as never, {
+      namespace,
+      objectNamespace: context.namespace,
+      label,
+      sources,
+      containerEnv,
+      processEnvironment: context.processEnvironment ?? {},
+      signal: AbortSignal.timeout(SECRET_STORE_TIMEOUT_MS),
+      refreshBy: (atMs) => {
+        resolved.refreshAt = Math.min(resolved.refreshAt ?? Infinity, atMs);
+      },
+    });
+    Object.assign(params, values);
   }
-  return params;
+  return resolved;
 }
 
 /** Secret stores the spec names that no module of stores/ reads. */

@@ -13,6 +13,20 @@ export interface AuthSources {
   clusterTriggerAuthentication(name: string): Promise<ClusterTriggerAuthentication | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /**
+   * A token for a service account from the TokenRequest API (boundServiceAccountToken, Vault's
+   * credential.serviceAccountName). Only a cluster can issue one: without one it throws, saying so.
+   */
+  serviceAccountToken(namespace: string, name: string): Promise<ServiceAccountToken>;
+}
+
+/** A bound service account token and when to ask for the next one. */
+export interface ServiceAccountToken {
+  token: string;
+  /** When the API server says it expires (epoch milliseconds). */
+  expiresAt: number;
+  /** When to replace it: before it expires, as a kubelet refreshes projected tokens. */
+  refreshAt: number;
 }
 
 /** Decodes a Secret document or object: base64 `data` plus plain `stringData` (which wins). */

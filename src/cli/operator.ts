@@ -89,9 +89,13 @@ Examples:
       portNumber(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
+      const { boundTokenExpirySeconds } = await import("../runtime/kubernetes/service-account-tokens.ts");
       let operator;
       try {
         operator = await startOperator({
+          boundTokenExpirySeconds: boundTokenExpirySeconds(
+            process.env.KEDA_BOUND_SERVICE_ACCOUNT_TOKEN_EXPIRY,
+          ),
           ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
           clusterEnvironment: process.env,
           instance: process.env.HOSTNAME ?? "tidal",

@@ -32,6 +32,8 @@ export const HPA_SYNC_PERIOD_MS = 15_000;
 export interface ConnectedTriggers {
   measurers: readonly TriggerMeasurer[];
   specs: readonly TriggerMetricSpec[];
+  /** When a parameter from a secret store (a service account token) must be fetched again. */
+  refreshAt?: number;
 }
 
 /** What one poll found and decided, for the runtime to persist or write to status. */
@@ -93,6 +95,7 @@ export class ScaleLoop {
   #pausedCondition: Condition;
   #rebuildBeforeNextPoll = false;
   #running: Promise<void> = Promise.resolve();
+  #rebuilding: Promise<void> | undefined;
   #samples: TimedSample[] = [];
   #trace: DecisionTrace | undefined;
   #lastEvaluation: number | undefined;
@@ -188,7 +191,7 @@ export class ScaleLoop {
     const annotations = parseControlAnnotations(object.metadata.annotations);
     // Paused (with or without a count), KEDA stops reading the triggers.
     const readsTriggers = !pausesScaling(annotations);
-    if (readsTriggers && this.#rebuildBeforeNextPoll) await this.#rebuildTriggers();
+    if (readsTriggers) await this.freshTriggers();
     const { measurers, specs } = this.#triggers;
     const samples = readsTriggers ? await measureAll(measurers) : [];
     const now = this.#options.now();
@@ -250,6 +253,7 @@ export class ScaleLoop {
     if (pausesScaling(parseControlAnnotations(object.metadata.annotations))) return undefined;
     const current = await target.getReplicas();
     if (current === 0) return undefined;
+    await this.freshTriggers();
     const { measurers, specs } = this.#triggers;
     // What KEDA's metrics server answers: a fresh read, or the last poll's for useCachedMetrics.
     const cached = (index: number) =>
@@ -314,6 +318,21 @@ export class ScaleLoop {
     this.#options.metrics.desiredReplicas.set(labels, desired);
     this.#options.metrics.currentReplicas.set(labels, current);
     await this.#options.persist?.({ engine: state, replicas });
+  }
+
+  /**
+   * The triggers to read with: rebuilt first after a failed poll (as KEDA does, re-reading
+   * secrets) or when a value from a secret store is due for renewal. The metrics API calls this
+   * too, so it never reads with an expired token; concurrent callers share one rebuild.
+   */
+  freshTriggers(): Promise<void> {
+    const due = this.#triggers.refreshAt !== undefined && this.#options.now() >= this.#triggers.refreshAt;
+    if (this.#rebuilding === undefined && (this.#rebuildBeforeNextPoll || due)) {
+      this.#rebuilding = this.#rebuildTriggers().finally(() => {
+        this.#rebuilding = undefined;
+      });
+    }
+    return this.#rebuilding ?? Promise.resolve();
   }
 
   async #rebuildTriggers(): Promise<void> {

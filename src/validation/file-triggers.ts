@@ -54,8 +54,10 @@ export async function prepareTriggersFromFiles(
             namespace,
             clusterObjectNamespace: namespace,
             containerEnv: {},
+            // Validation never contacts a secret store: its parameters stay unresolved.
             offline: true,
           });
+          if (authentication.skippedStores?.length) unresolved.add("auth");
         } catch (error) {
           // Secrets usually live only in the cluster: the parameters exist, their values are unknown here.
           unresolved.add("auth");
@@ -103,6 +105,8 @@ function unknownAuthParameters(type: string, spec: TriggerAuthenticationSpec): s
     ...(spec.configMapTargetRef ?? []),
     ...(spec.env ?? []),
     ...(spec.awsSecretManager?.secrets ?? []),
+    ...(spec.hashiCorpVault?.secrets ?? []),
+    ...(spec.boundServiceAccountToken ?? []),
   ].map((entry) => entry.parameter);
   return [...new Set(set)].filter((parameter) => !known.has(parameter));
 }

@@ -355,7 +355,7 @@ describe("validateSet: authentication", () => {
   it("secret stores Tidal does not read, filePath in a namespaced TriggerAuthentication and pod identities are errors", async () => {
     expect(
       await check([
-        auth("v", { hashiCorpVault: { address: "https://vault" } }),
+        auth("o", { oauth2: { type: "clientCredentials" } }),
         auth("f", { filePath: "/etc/creds" }),
         auth("n", { podIdentity: { provider: "none" } }),
         auth("a", { podIdentity: { provider: "aws" } }),
@@ -368,7 +368,7 @@ describe("validateSet: authentication", () => {
         auth("c", { filePath: "/etc/creds" }, "ClusterTriggerAuthentication"),
       ]),
     ).toEqual([
-      "TriggerAuthentication/v spec.hashiCorpVault: hashiCorpVault is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
+      "TriggerAuthentication/o spec.oauth2: oauth2 is not supported by Tidal; use secretTargetRef, configMapTargetRef or env",
       "TriggerAuthentication/f spec.filePath: filePath is only allowed in a ClusterTriggerAuthentication",
       `TriggerAuthentication/e spec.podIdentity.provider: pod identity provider "aws-eks" is deprecated in KEDA and not supported by Tidal (it reads the role from the scale target's ServiceAccount): use provider aws with roleArn`,
       "TriggerAuthentication/w spec.podIdentity.roleArn: roleArn of PodIdentity can't be set if KEDA isn't identityOwner: remove roleArn or identityOwner",

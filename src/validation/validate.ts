@@ -6,7 +6,7 @@ import type { TriggerAuthenticationSpec } from "../api/schema/trigger-authentica
 import { azureWorkloadIdentityProblems } from "../auth/identity/azure.ts";
 import { awsPodIdentityAdmissionProblems } from "../auth/identity/aws.ts";
 import { unsupportedAuthSources } from "../auth/resolve.ts";
-import { azureKeyVaultProblems } from "../auth/stores/azure-key-vault.ts";
+import { SECRET_STORES } from "../auth/stores/index.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import type { PreparedTrigger } from "../scalers/prepared-trigger.ts";
@@ -100,6 +100,16 @@ function validateAuthentication(
       `${source} is not supported by Tidal; use secretTargetRef, configMapTargetRef or env`,
     );
   }
+  for (const store of SECRET_STORES) {
+    const config = loaded.object.spec[store.field];
+    if (config === undefined || store.check === undefined) continue;
+    for (const problem of store.check(config as never))
+      report(
+        `spec.${store.field}${problem.path === "" || problem.path.startsWith("[") ? "" : "."}${problem.path}`,
+        problem.message,
+        problem.severity,
+      );
+  }
   if (loaded.object.kind === "TriggerAuthentication" && loaded.object.spec.filePath !== undefined) {
     report("spec.filePath", "filePath is only allowed in a ClusterTriggerAuthentication");
   }
@@ -123,22 +133,6 @@ function validateAuthentication(
   if (identity !== undefined) {
     for (const problem of azureWorkloadIdentityProblems(identity))
       report(`spec.podIdentity.${problem.field}`, problem.message);
-  }
-  const vault = loaded.object.spec.azureKeyVault;
-  if (vault !== undefined) {
-    for (const problem of azureKeyVaultProblems(vault))
-      report(`spec.azureKeyVault.${problem.field}`, problem.message);
-    if (vault.podIdentity !== undefined) {
-      for (const problem of azureWorkloadIdentityProblems(vault.podIdentity))
-        report(`spec.azureKeyVault.podIdentity.${problem.field}`, problem.message);
-    }
-  }
-  const storeIdentity = loaded.object.spec.gcpSecretManager?.podIdentity?.provider;
-  if (storeIdentity !== undefined && storeIdentity !== "none" && storeIdentity !== "gcp") {
-    report(
-      "spec.gcpSecretManager.podIdentity.provider",
-      `gcpSecretManager takes pod identity provider gcp (or none with credentials), not "${storeIdentity}"`,
-    );
   }
 }
 

@@ -285,6 +285,7 @@ describe("deploy/ on the real control plane", () => {
         ["get", "leases.coordination.k8s.io/tidal-operator", ["-n", namespace]],
         ["update", "leases.coordination.k8s.io/tidal-operator", ["-n", namespace]],
         ["get", "configmaps/extension-apiserver-authentication", ["-n", "kube-system"]],
+        ["create", "serviceaccounts", ["--subresource=token", "-n", "default"]],
       ]);
     });
 
@@ -299,6 +300,8 @@ describe("deploy/ on the real control plane", () => {
         ["create", "pods", ["-n", "default"]],
         ["delete", "pods", ["-n", "default"]],
         ["list", "secrets", ["-n", "default"]],
+        ["create", "serviceaccounts", ["-n", "default"]],
+        ["get", "serviceaccounts", ["-n", "default"]],
         ["update", "secrets", ["-n", "default"]],
         ["update", "configmaps", ["-n", "default"]],
         ["patch", "jobs.batch", ["-n", "default"]],
@@ -423,6 +426,8 @@ describe("deploy/ on the real control plane", () => {
         "certificates.mode=certManager",
         "--set-json",
         'rbac.scaleTargets=[{"apiGroups":["argoproj.io"],"resources":["rollouts"]}]',
+        "--set",
+        "rbac.serviceAccountTokens=false",
       );
       // cert-manager is not installed here: everything else goes through the API server.
       await dryRun(objects.filter((object) => !object.apiVersion.startsWith("cert-manager.io/")));
@@ -458,6 +463,9 @@ describe("deploy/ on the real control plane", () => {
         resources: ["rollouts"],
         verbs: ["get"],
       });
+      expect(rules(objects, "ClusterRole").flatMap((rule) => rule.resources)).not.toContain(
+        "serviceaccounts/token",
+      );
     });
   });
 });

@@ -30,6 +30,9 @@ function fakeAuthSources(api: FakeKubeApi): AuthSources {
       );
       return secret?.stringData;
     },
+    serviceAccountToken: async () => {
+      throw new Error("no cluster: service account tokens need the TokenRequest API");
+    },
     configMap: async (namespace, name) =>
       api.read<{ data?: Record<string, string> }>(`/api/v1/namespaces/${namespace}/configmaps/${name}`)?.data,
   };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hashiCorpVault } from "./hashicorp-vault.ts";
 import { objectMeta, preserved } from "./primitives.ts";
 import { KEDA_API_VERSION } from "../names.ts";
 
@@ -110,7 +111,7 @@ export const triggerAuthenticationSpec = z
     configMapTargetRef: z.array(secretTargetRef).optional(),
     env: z.array(authEnvironment).optional(),
     filePath: z.string().optional(),
-    hashiCorpVault: preserved(z.object({}).loose()).optional(),
+    hashiCorpVault: hashiCorpVault.optional(),
     azureKeyVault: azureKeyVault.optional(),
     gcpSecretManager: gcpSecretManager.optional(),
     awsSecretManager: awsSecretManager.optional(),

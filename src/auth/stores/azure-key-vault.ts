@@ -12,6 +12,7 @@ import {
   azureClientSecretCredential,
   azureEnvironment,
   azureWorkloadCredential,
+  azureWorkloadIdentityProblems,
   type TokenCredential,
 } from "../identity/azure.ts";
 import { AuthResolutionError } from "../resolve.ts";
@@ -99,6 +100,16 @@ function readError(error: unknown, vaultUri: string, name: string, version: stri
 
 export const azureKeyVaultStore: SecretStore<"azureKeyVault"> = {
   field: "azureKeyVault",
+  check: (vault) =>
+    [
+      ...azureKeyVaultProblems(vault),
+      ...(vault.podIdentity === undefined
+        ? []
+        : azureWorkloadIdentityProblems(vault.podIdentity).map((problem) => ({
+            ...problem,
+            field: `podIdentity.${problem.field}`,
+          }))),
+    ].map((problem) => ({ path: problem.field, message: problem.message, severity: "error" as const })),
   async resolve(vault, context) {
     const credential = await vaultCredential(vault, context);
     const { SecretClient } = await import("@azure/keyvault-secrets");

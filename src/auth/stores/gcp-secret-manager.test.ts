@@ -8,13 +8,24 @@ const sources: AuthSources = {
   triggerAuthentication: async () => undefined,
   clusterTriggerAuthentication: async () => undefined,
   secret: async (namespace, name) => (namespace === "apps" && name === "creds" ? { sa: "{}" } : undefined),
+  serviceAccountToken: async () => {
+    throw new Error("no cluster: service account tokens need the TokenRequest API");
+  },
   configMap: async () => undefined,
 };
 
 function resolve(config: Partial<GcpSecretManager>, namespace = "apps") {
   return gcpSecretManagerStore.resolve(
     { secrets: [{ parameter: "p", id: "s" }], ...config } as GcpSecretManager,
-    { namespace, label: 'TriggerAuthentication "ta"', sources, containerEnv: {}, processEnvironment: {} },
+    {
+      namespace,
+      label: 'TriggerAuthentication "ta"',
+      sources,
+      containerEnv: {},
+      processEnvironment: {},
+      objectNamespace: namespace,
+      refreshBy: () => {},
+    },
   );
 }
 

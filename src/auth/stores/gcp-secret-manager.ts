@@ -68,6 +68,17 @@ async function credentialsOf(
 
 export const gcpSecretManagerStore: SecretStore<"gcpSecretManager"> = {
   field: "gcpSecretManager",
+  check(config) {
+    const provider = config.podIdentity?.provider;
+    if (provider === undefined || provider === "none" || provider === "gcp") return [];
+    return [
+      {
+        path: "podIdentity.provider",
+        message: `gcpSecretManager takes pod identity provider gcp (or none with credentials), not "${provider}"`,
+        severity: "error",
+      },
+    ];
+  },
   async resolve(config, context) {
     const params: Record<string, string> = {};
     if (config.secrets.length === 0) return params;

@@ -8,15 +8,29 @@ export type SecretStoreField =
 export interface SecretStoreContext {
   /** Where the authentication's Secrets live (its own namespace, or KEDA_CLUSTER_OBJECT_NAMESPACE). */
   namespace: string;
+  /** Namespace of the ScaledObject/ScaledJob that uses the authentication. */
+  objectNamespace: string;
   /** e.g. `TriggerAuthentication "db"`, for messages. */
   label: string;
   sources: AuthSources;
   /** Environment of the scale target's container. */
   containerEnv: Readonly<Record<string, string>>;
-  /** Tidal's own environment (KEDA's operator pod's): the store's cloud identity when it uses Tidal's. */
+  /** Tidal's own environment (KEDA's operator pod's): cloud identities, VAULT_* client settings. */
   processEnvironment: Readonly<Record<string, string | undefined>>;
   /** Deadline of one call to the store. */
   signal?: AbortSignal;
+  /**
+   * Says that a value just returned stops being valid at `atMs` (epoch milliseconds), e.g. a
+   * service account token: the runtime resolves the authentication again before then.
+   */
+  refreshBy(atMs: number): void;
+}
+
+/** What `tidal validate` finds in a store's configuration; `path` is relative to `spec.<field>`. */
+export interface StoreProblem {
+  path: string;
+  message: string;
+  severity: "error" | "warning";
 }
 
 /**
@@ -30,4 +44,9 @@ export interface SecretStore<F extends SecretStoreField = SecretStoreField> {
     config: NonNullable<TriggerAuthenticationSpec[F]>,
     context: SecretStoreContext,
   ): Promise<Record<string, string>>;
+  /**
+   * Rules beyond the schema that KEDA applies when it resolves the store, checked from the
+   * configuration alone (`tidal validate` never contacts a store).
+   */
+  check?(config: NonNullable<TriggerAuthenticationSpec[F]>): StoreProblem[];
 }

@@ -6,6 +6,7 @@ import { triggerAuthenticationSpec } from "../../api/schema/trigger-authenticati
 import { decodeSecret, type AuthSources } from "../../auth/sources.ts";
 import type { ObjectCache } from "./informer.ts";
 import { isNotFound, resourcePath, type KubeClient } from "./kube-api.ts";
+import { ServiceAccountTokens } from "./service-account-tokens.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
 type Raw = { metadata?: { name?: string; namespace?: string }; spec?: unknown };
@@ -24,7 +25,8 @@ function parseAuthentication<T>(raw: Raw | undefined, kind: string): T | undefin
 
 /**
  * Authentication data from the cluster: (Cluster)TriggerAuthentications from the informers'
- * caches, Secrets and ConfigMaps read when needed (only `get` on them is required).
+ * caches, Secrets and ConfigMaps read when needed (only `get` on them is required), service
+ * account tokens from the TokenRequest API (`create serviceaccounts/token`).
  */
 export function clusterAuthSources(
   api: KubeClient,
@@ -32,6 +34,7 @@ export function clusterAuthSources(
     triggerAuthentications: ObjectCache<Raw & { metadata: { name: string } }>;
     clusterTriggerAuthentications: ObjectCache<Raw & { metadata: { name: string } }>;
   },
+  tokens: ServiceAccountTokens = new ServiceAccountTokens(api, { expirationSeconds: 3600 }),
 ): AuthSources {
   const read = async <T>(path: string): Promise<T | undefined> => {
     try {
@@ -64,5 +67,6 @@ export function clusterAuthSources(
       );
       return configMap === undefined ? undefined : { ...configMap.data };
     },
+    serviceAccountToken: (namespace, name) => tokens.get(namespace, name),
   };
 }

@@ -27,6 +27,7 @@ import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ScaledJobReconciler, type RawScaledJob } from "./scaled-job-reconciler.ts";
 import { ScaledObjectReconciler, type RawScaledObject } from "./scaled-object-reconciler.ts";
+import { ServiceAccountTokens } from "./service-account-tokens.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { KEDA_API_VERSION } from "../../api/names.ts";
 
@@ -51,6 +52,8 @@ export interface OperatorOptions {
   certDir?: string;
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
+  /** Lifetime asked for bound service account tokens (KEDA_BOUND_SERVICE_ACCOUNT_TOKEN_EXPIRY); 1 h. */
+  boundTokenExpirySeconds?: number;
   timeoutMs: number;
   /** How often direct-mode ScaledObjects sync like the HPA. */
   hpaSyncPeriodMs: number;
@@ -113,7 +116,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const pool = new ConnectionPool();
   const shared = {
     api,
-    authSources: clusterAuthSources(api, informers),
+    authSources: clusterAuthSources(
+      api,
+      informers,
+      new ServiceAccountTokens(api, { expirationSeconds: options.boundTokenExpirySeconds ?? 3600 }),
+    ),
     scheduler,
     pool,
     metrics,

@@ -27,6 +27,8 @@ interface JobRuntime {
   fingerprint: string;
   loop: JobLoop;
   lastStatus?: string;
+  /** When a store's value (a service account token) is due for renewal: prepare the triggers again. */
+  refreshAt?: number;
 }
 
 /**
@@ -137,7 +139,11 @@ export class ScaledJobReconciler {
         metrics: this.#options.metrics,
         events: this.#options.events,
       });
-      this.#runtimes.set(key, { fingerprint, loop });
+      this.#runtimes.set(key, {
+        fingerprint,
+        loop,
+        ...(prepared.refreshAt === undefined ? {} : { refreshAt: prepared.refreshAt }),
+      });
       this.#options.scheduler.add({
         key: `scaledjob.${key}`,
         intervalMs: loop.intervalMs,
@@ -164,8 +170,15 @@ export class ScaledJobReconciler {
   }
 
   async poll(key: string): Promise<void> {
-    const runtime = this.#runtimes.get(key);
+    let runtime = this.#runtimes.get(key);
     if (runtime === undefined || !this.#options.isLeader()) return;
+    if (runtime.refreshAt !== undefined && (this.#options.now ?? Date.now)() >= runtime.refreshAt) {
+      // A value from a secret store (a service account token) is due for renewal: prepare again.
+      runtime.fingerprint = "";
+      await this.reconcile(key);
+      runtime = this.#runtimes.get(key);
+      if (runtime === undefined) return;
+    }
     await runtime.loop.evaluate();
     const snapshot = runtime.loop.snapshot();
     const [namespace, name] = key.split("/") as [string, string];

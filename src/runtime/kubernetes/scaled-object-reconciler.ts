@@ -209,7 +209,7 @@ export class ScaledObjectReconciler {
       replicas,
       loop: new ScaleLoop({
         object,
-        triggers: { measurers: prepared.measurers, specs: prepared.specs },
+        triggers: prepared,
         strategy: mode,
         hpaSyncPeriodMs: this.#options.hpaSyncPeriodMs,
         target,
@@ -440,6 +440,7 @@ export class ScaledObjectReconciler {
     if (scaled === undefined) {
       return { error: { status: 404, message: `ScaledObject ${namespace}/${name} not found or not ready` } };
     }
+    await scaled.loop.freshTriggers();
     return lookupMetric(scaled.loop.metricSource(), metricName, this.#now());
   }
 

@@ -16,7 +16,14 @@ import { messageOf } from "../../util/errors.ts";
 
 /** Connected triggers of one object, or the reasons they could not be prepared. */
 export type PreparedTriggers =
-  | { ok: true; measurers: TriggerMeasurer[]; specs: TriggerMetricSpec[]; resources: ResourceMetric[] }
+  | {
+      ok: true;
+      measurers: TriggerMeasurer[];
+      specs: TriggerMetricSpec[];
+      resources: ResourceMetric[];
+      /** When a parameter from a secret store (a service account token) must be fetched again. */
+      refreshAt?: number;
+    }
   | { ok: false; problems: string[] };
 
 interface PodTemplateHolder {
@@ -58,6 +65,7 @@ export async function prepareClusterTriggers(
   const asMetricSource = object.kind === "ScaledObject" && usesFormula(object);
   const problems: string[] = [];
   const prepared = [];
+  let refreshAt: number | undefined;
   for (const [index, trigger] of object.spec.triggers.entries()) {
     const label = `trigger ${trigger.name || index} (${trigger.type})`;
     let authentication: ResolvedAuthentication;
@@ -72,6 +80,8 @@ export async function prepareClusterTriggers(
       problems.push(`${label}: ${messageOf(error)}`);
       continue;
     }
+    if (authentication.refreshAt !== undefined)
+      refreshAt = Math.min(refreshAt ?? Infinity, authentication.refreshAt);
     const one = prepareTrigger(
       trigger,
       index,
@@ -116,5 +126,6 @@ export async function prepareClusterTriggers(
     measurers,
     specs: described.map((result) => (result as PromiseFulfilledResult<TriggerMetricSpec>).value),
     resources,
+    ...(refreshAt === undefined ? {} : { refreshAt }),
   };
 }

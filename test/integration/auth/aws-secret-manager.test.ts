@@ -58,6 +58,9 @@ function sources(spec: TriggerAuthenticationSpec): AuthSources {
     triggerAuthentication: async (_namespace, name) => (name === "aws" ? authentication : undefined),
     clusterTriggerAuthentication: async () => undefined,
     secret: async (_namespace, name) => secrets[name],
+    serviceAccountToken: async () => {
+      throw new Error("no cluster: service account tokens need the TokenRequest API");
+    },
     configMap: async () => undefined,
   };
 }

@@ -59,6 +59,9 @@ function sourcesWith(spec: VaultSpec, secrets: Record<string, Record<string, str
     triggerAuthentication: async (_, name) => (name === "vault-auth" ? authentication : undefined),
     clusterTriggerAuthentication: async () => undefined,
     secret: async (namespace, name) => (namespace === "team" ? secrets[name] : undefined),
+    serviceAccountToken: async () => {
+      throw new Error("no cluster: service account tokens need the TokenRequest API");
+    },
     configMap: async () => undefined,
   };
 }

@@ -24,6 +24,9 @@ function sources(
         : undefined,
     clusterTriggerAuthentication: async () => undefined,
     secret: async (namespace, name) => (namespace === "apps" ? secrets[name] : undefined),
+    serviceAccountToken: async () => {
+      throw new Error("no cluster: service account tokens need the TokenRequest API");
+    },
     configMap: async () => undefined,
   };
 }
