@@ -10,8 +10,17 @@ const KEDA = JSON.parse(
   readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
 ) as { scalerNames: Record<string, string> };
 
-/** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go). */
-const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
+/**
+ * KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go;
+ * the redis variants name their metrics as redis and redis-streams do).
+ */
+const METRIC_PREFIX: Record<string, string> = {
+  "metrics-api": "metric-api-",
+  "redis-cluster": "redis-",
+  "redis-sentinel": "redis-",
+  "redis-cluster-streams": "redis-streams-",
+  "redis-sentinel-streams": "redis-streams-",
+};
 
 function prepare(
   type: string,

@@ -11,6 +11,12 @@ import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
+import {
+  redisClusterScaler,
+  redisClusterStreamsScaler,
+  redisSentinelScaler,
+  redisSentinelStreamsScaler,
+} from "./redis/variants.ts";
 import type { LegacyTriggerRules } from "../api/legacy.ts";
 import type { ScalerDefinition } from "./types.ts";
 
@@ -30,6 +36,10 @@ const definitions: readonly ScalerDefinition[] = [
   prometheusScaler,
   rabbitMqScaler,
   redisScaler,
+  redisClusterScaler,
+  redisClusterStreamsScaler,
+  redisSentinelScaler,
+  redisSentinelStreamsScaler,
   redisStreamsScaler,
 ];
 
