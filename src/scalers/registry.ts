@@ -1,3 +1,4 @@
+import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -22,6 +23,7 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  beanstalkdScaler,
   cpuScaler,
   cronScaler,
   externalScaler,
