@@ -7,6 +7,7 @@ import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
@@ -34,6 +35,7 @@ const definitions: readonly ScalerDefinition[] = [
   mqttScaler,
   mysqlScaler,
   natsJetStreamScaler,
+  nsqScaler,
   postgresqlScaler,
   prometheusScaler,
   rabbitMqScaler,
