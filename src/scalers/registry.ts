@@ -1,6 +1,7 @@
 import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
+import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
@@ -27,6 +28,7 @@ const definitions: readonly ScalerDefinition[] = [
   beanstalkdScaler,
   cpuScaler,
   cronScaler,
+  etcdScaler,
   externalScaler,
   externalPushScaler,
   kafkaScaler,
