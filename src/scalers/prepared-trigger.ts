@@ -144,6 +144,7 @@ export function prepareTrigger(
     triggerIndex: index,
     ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    inputs: { metadata: trigger.metadata, authParams: inputs.authParams },
   };
   // Cross-parameter checks and the metric need every value; with unresolved sources they wait.
   const complete = parsed.unknown.size === 0;

@@ -12,9 +12,10 @@ const KEDA = JSON.parse(
 
 /**
  * KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go;
- * the redis variants name their metrics as redis and redis-streams do).
+ * apache-kafka names its metrics as kafka does, the redis variants as redis and redis-streams do).
  */
 const METRIC_PREFIX: Record<string, string> = {
+  "apache-kafka": "kafka-",
   "metrics-api": "metric-api-",
   "redis-cluster": "redis-",
   "redis-sentinel": "redis-",

@@ -1,3 +1,4 @@
+import { apacheKafkaScaler } from "./apache-kafka/apache-kafka.ts";
 import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
@@ -25,6 +26,7 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  apacheKafkaScaler,
   beanstalkdScaler,
   cpuScaler,
   cronScaler,

@@ -119,7 +119,14 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
   validate?(
     params: ParsedParams<S>,
-    context: Pick<ScalerContext, "asMetricSource" | "triggerType" | "podIdentity"> & { metricType?: string },
+    context: Pick<ScalerContext, "asMetricSource" | "triggerType" | "podIdentity"> & {
+      metricType?: string;
+      /** The trigger's own inputs, for KEDA's rules about where a value was given (e.g. "not in both"). */
+      inputs: {
+        metadata: Readonly<Record<string, string>>;
+        authParams: Readonly<Record<string, string>>;
+      };
+    },
   ): ParamProblem[];
   metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
   /**
