@@ -101,7 +101,11 @@ const statsCommon = {
   "pause-time-left": 0,
   "total-jobs": 24,
 };
-const tubeStatsRows = [
+const tubeStatsRows: {
+  response: Record<string, string | number>;
+  metadata: Record<string, string>;
+  isActive: boolean;
+}[] = [
   {
     response: {
       ...statsCommon,
