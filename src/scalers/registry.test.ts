@@ -12,10 +12,13 @@ const KEDA = JSON.parse(
 
 /**
  * KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go;
- * apache-kafka names its metrics as kafka does, the redis variants as redis and redis-streams do).
+ * apache-kafka names its metrics as kafka does, the redis variants as redis and redis-streams do,
+ * kubernetes-workload after the namespace and kubernetes-resource after the object's kind).
  */
 const METRIC_PREFIX: Record<string, string> = {
   "apache-kafka": "kafka-",
+  "kubernetes-resource": "configmap-",
+  "kubernetes-workload": "workload-",
   "metrics-api": "metric-api-",
   "redis-cluster": "redis-",
   "redis-sentinel": "redis-",

@@ -5,6 +5,8 @@ import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
+import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
+import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
@@ -34,6 +36,8 @@ const definitions: readonly ScalerDefinition[] = [
   externalScaler,
   externalPushScaler,
   kafkaScaler,
+  kubernetesResourceScaler,
+  kubernetesWorkloadScaler,
   memoryScaler,
   metricsApiScaler,
   mqttScaler,

@@ -13,6 +13,8 @@ export interface KedaRow {
   authParams?: Record<string, string>;
   resolvedEnv?: Record<string, string>;
   index?: number;
+  /** KEDA's ScalableObjectNamespace. */
+  namespace?: string;
   error: boolean | string;
   /** The metric name KEDA gives (with the s<index>- prefix). */
   metricName?: string;
@@ -62,6 +64,7 @@ export function runKedaTable({ table, type, rows, differences = {}, check }: Ked
             authParams: { ...row.authParams },
             resolvedEnv: { ...row.resolvedEnv },
             index: row.index ?? 0,
+            ...(row.namespace ? { namespace: row.namespace } : {}),
           },
         ),
       );

@@ -7,6 +7,8 @@ export interface PrepareOptions {
   resolvedEnv?: Record<string, string>;
   asMetricSource?: boolean;
   metricType?: ScaleTrigger["metricType"];
+  /** The ScaledObject's namespace (default "default"). */
+  namespace?: string;
 }
 
 /** A trigger of `type` with `metadata`, prepared as a ScaledObject's trigger would be. */
@@ -25,7 +27,7 @@ export function prepareScalerTrigger(
     },
     options.index ?? 0,
     { authParams: options.authParams ?? {}, resolvedEnv: options.resolvedEnv ?? {} },
-    { asMetricSource: options.asMetricSource ?? false },
+    { asMetricSource: options.asMetricSource ?? false, namespace: options.namespace ?? "default" },
   );
 }
 

@@ -110,6 +110,7 @@ export class ScaledJobReconciler {
         clusterObjectNamespace: this.#options.clusterObjectNamespace,
         pool: this.#options.pool,
         timeoutMs: this.#options.timeoutMs,
+        api: this.#options.api,
       });
       if (!prepared.ok || prepared.resources.length > 0) {
         const problems = prepared.ok

@@ -236,6 +236,7 @@ export class ScaledObjectReconciler {
       clusterObjectNamespace: this.#options.clusterObjectNamespace,
       pool: this.#options.pool,
       timeoutMs: this.#options.timeoutMs,
+      api: this.#options.api,
     });
   }
 

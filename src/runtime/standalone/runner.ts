@@ -143,7 +143,10 @@ export class StandaloneRunner implements StatusSource {
         object,
         poolKey: `${object.metadata.namespace}/${object.spec.scaleTargetRef.name}`,
         triggers: object.spec.triggers.map((trigger, index) =>
-          prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource }),
+          prepareTrigger(trigger, index, inputs[index] as never, {
+            asMetricSource,
+            namespace: object.metadata.namespace,
+          }),
         ),
         inputs,
       });
@@ -209,6 +212,7 @@ export class StandaloneRunner implements StatusSource {
         asMetricSource,
         timeoutMs: this.#options.timeoutMs,
         pool: this.#pool,
+        ...(this.#options.environment.kubernetes ? { kubernetes: this.#options.environment.kubernetes } : {}),
       }),
     );
     const specs = await Promise.all(
@@ -348,7 +352,10 @@ export class StandaloneRunner implements StatusSource {
     const { measurers: triggers, specs } = await this.#connect(
       object,
       object.spec.triggers.map((trigger, index) =>
-        prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource: false }),
+        prepareTrigger(trigger, index, inputs[index] as never, {
+          asMetricSource: false,
+          namespace: object.metadata.namespace,
+        }),
       ),
     );
     const loop = new JobLoop({
