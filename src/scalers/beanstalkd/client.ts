@@ -76,14 +76,22 @@ export class BeanstalkdClient {
       this.#socket = socket;
       // Events of a socket that was replaced (after an abort or error) concern nobody any more.
       const current = () => this.#socket === socket;
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(
-          new Error(
-            `connection to beanstalkd at ${this.address} failed: no connection within ${this.#connectTimeoutMs} ms (timeout)`,
-          ),
-        );
-      }, this.#connectTimeoutMs);
+      // Timers run before I/O in each turn of the event loop: after a busy moment the timer may
+      // fire while the connection is already made and its event waiting. setImmediate runs after
+      // that I/O, so only a connection that really is not there fails (KEDA's dial timeout).
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!socket.connecting) return;
+            socket.destroy();
+            reject(
+              new Error(
+                `connection to beanstalkd at ${this.address} failed: no connection within ${this.#connectTimeoutMs} ms (timeout)`,
+              ),
+            );
+          }),
+        this.#connectTimeoutMs,
+      );
       socket.once("connect", () => {
         clearTimeout(timer);
         resolve(socket);
