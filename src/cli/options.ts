@@ -1,3 +1,4 @@
+import { kubeconfigAccess } from "../runtime/kube-reader.ts";
 import type { FileEnvironment } from "../runtime/file-trigger-inputs.ts";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { TidalError } from "../util/errors.ts";
@@ -97,5 +98,10 @@ export function fileEnvironment(): FileEnvironment {
       Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),
   );
-  return { inherited, clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? "default" };
+  return {
+    inherited,
+    clusterObjectNamespace: process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? "default",
+    // kubernetes-workload and kubernetes-resource read the cluster kubectl would use, when they run.
+    kubernetes: kubeconfigAccess({ KUBECONFIG: process.env.KUBECONFIG }),
+  };
 }

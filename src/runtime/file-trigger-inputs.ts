@@ -1,3 +1,4 @@
+import type { KubernetesAccess } from "../scalers/types.ts";
 import type { ManifestSet } from "../api/resources.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
@@ -13,6 +14,8 @@ export interface FileEnvironment {
   inherited: Readonly<Record<string, string>>;
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
+  /** The cluster's API for kubernetes-* triggers (see ScalerContext.kubernetes); none without it. */
+  kubernetes?: () => Promise<KubernetesAccess>;
 }
 
 /** The ProcessPool a ScaledObject scales, when it names one in the files. */

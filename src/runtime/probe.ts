@@ -75,7 +75,10 @@ async function probeObject(
       } catch (error) {
         return fail(messageOf(error));
       }
-      const prepared = prepareTrigger(trigger, index, inputs, { asMetricSource });
+      const prepared = prepareTrigger(trigger, index, inputs, {
+        asMetricSource,
+        namespace: object.metadata.namespace,
+      });
       if (prepared.resource) {
         // The HPA reads cpu and memory from metrics.k8s.io; there is nothing for Tidal to read.
         const { name, targetType, value } = prepared.resource;
@@ -102,6 +105,7 @@ async function probeObject(
         timeoutMs,
         pool,
         processEnvironment: processEnvironment.inherited,
+        ...(processEnvironment.kubernetes ? { kubernetes: processEnvironment.kubernetes } : {}),
       });
       try {
         const sample = await measurer.measure();

@@ -82,7 +82,7 @@ export function prepareTrigger(
   trigger: ScaleTrigger,
   index: number,
   inputs: TriggerInputs,
-  options: { asMetricSource: boolean },
+  options: { asMetricSource: boolean; namespace?: string | undefined },
 ): PreparedTrigger {
   const definition = findScaler(trigger.type);
   const base = {
@@ -142,8 +142,10 @@ export function prepareTrigger(
     asMetricSource: options.asMetricSource,
     triggerType: trigger.type,
     triggerIndex: index,
+    namespace: options.namespace ?? "default",
     ...(trigger.metricType ? { metricType: trigger.metricType } : {}),
     ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    inputs: { metadata: trigger.metadata, authParams: inputs.authParams },
   };
   // Cross-parameter checks run even when some values come from unresolved sources: the checks
   // that do not depend on those values still apply (see checksWithUnknownValues).
@@ -235,7 +237,7 @@ function checksWithUnknownValues(
 function tryMetric(
   definition: ScalerDefinition,
   values: Record<string, unknown>,
-  context: { asMetricSource: boolean; triggerType: string; triggerIndex: number },
+  context: { asMetricSource: boolean; triggerType: string; triggerIndex: number; namespace: string },
 ): ScalerMetric | undefined {
   try {
     const metric = definition.metric(values, context);

@@ -10,13 +10,24 @@ const KEDA = JSON.parse(
   readFileSync(new URL("../../test/conformance/keda-trigger-types.json", import.meta.url), "utf8"),
 ) as { scalerNames: Record<string, string> };
 
-/** KEDA's metric name prefixes that are not the trigger type (in each scaler's KEDA source). */
+/**
+ * KEDA's metric name prefixes that are not the trigger type (in each scaler's KEDA source;
+ * apache-kafka names its metrics as kafka does, the redis variants as redis and redis-streams do,
+ * kubernetes-workload after the namespace and kubernetes-resource after the object's kind).
+ */
 const METRIC_PREFIX: Record<string, string> = {
+  "apache-kafka": "kafka-",
   "aws-kinesis-stream": "aws-kinesis-",
   "aws-sqs-queue": "aws-sqs-",
   "gcp-cloudtasks": "gcp-ct-",
   "gcp-pubsub": "gcp-ps-",
+  "kubernetes-resource": "configmap-",
+  "kubernetes-workload": "workload-",
   "metrics-api": "metric-api-",
+  "redis-cluster": "redis-",
+  "redis-sentinel": "redis-",
+  "redis-cluster-streams": "redis-streams-",
+  "redis-sentinel-streams": "redis-streams-",
 };
 
 function prepare(

@@ -1,3 +1,5 @@
+import { apacheKafkaScaler } from "./apache-kafka/apache-kafka.ts";
+import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { awsCloudwatchScaler } from "./aws/cloudwatch.ts";
 import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
 import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
@@ -9,26 +11,37 @@ import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
+import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
+import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
+import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
+import {
+  redisClusterScaler,
+  redisClusterStreamsScaler,
+  redisSentinelScaler,
+  redisSentinelStreamsScaler,
+} from "./redis/variants.ts";
 import type { LegacyTriggerRules } from "../api/legacy.ts";
 import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  apacheKafkaScaler,
   awsCloudwatchScaler,
   awsDynamoDbScaler,
   awsDynamoDbStreamsScaler,
@@ -38,8 +51,10 @@ const definitions: readonly ScalerDefinition[] = [
   azureEventHubScaler,
   azureQueueScaler,
   azureServiceBusScaler,
+  beanstalkdScaler,
   cpuScaler,
   cronScaler,
+  etcdScaler,
   externalScaler,
   externalPushScaler,
   gcpCloudTasksScaler,
@@ -47,15 +62,22 @@ const definitions: readonly ScalerDefinition[] = [
   gcpStackdriverScaler,
   gcpStorageScaler,
   kafkaScaler,
+  kubernetesResourceScaler,
+  kubernetesWorkloadScaler,
   memoryScaler,
   metricsApiScaler,
   mqttScaler,
   mysqlScaler,
   natsJetStreamScaler,
+  nsqScaler,
   postgresqlScaler,
   prometheusScaler,
   rabbitMqScaler,
   redisScaler,
+  redisClusterScaler,
+  redisClusterStreamsScaler,
+  redisSentinelScaler,
+  redisSentinelStreamsScaler,
   redisStreamsScaler,
 ];
 

@@ -4,6 +4,16 @@ import type { LegacyTriggerRule } from "../api/legacy.ts";
 import type { PodIdentity } from "../api/schema/trigger-authentication.ts";
 import type { ParamProblem, ParamSchema, ParsedParams } from "./params.ts";
 
+/** Read access to the Kubernetes API, for the triggers that read the cluster itself. */
+export interface KubernetesAccess {
+  /**
+   * GETs an API path (e.g. `/api/v1/namespaces/web/pods?labelSelector=app%3Dweb`) as JSON.
+   * Errors carry the API's own message (e.g. `configmaps "x" not found`) and, when the API
+   * answered, its HTTP `status`.
+   */
+  get<T>(path: string, signal: AbortSignal): Promise<T>;
+}
+
 /** What a scaler is given besides its parameters. */
 export interface ScalerContext {
   triggerIndex: number;
@@ -37,6 +47,12 @@ export interface ScalerContext {
    * pod identity, or Tidal's own credentials. Library code never reads process.env. Default empty.
    */
   processEnvironment?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The Kubernetes API (kubernetes-workload, kubernetes-resource): the operator's own client, or in
+   * `tidal run` and `tidal probe` the kubeconfig kubectl would use, connected on first use. The
+   * promise rejects with the reason when there is no cluster; undefined where a runtime offers none.
+   */
+  kubernetes?: () => Promise<KubernetesAccess>;
 }
 
 /** One reading of an event source. */
@@ -125,9 +141,22 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
   /** Cross-parameter checks after parsing (conflicts, ranges). Return problems, empty when valid. */
   validate?(
     params: ParsedParams<S>,
-    context: Pick<ScalerContext, "asMetricSource" | "triggerType" | "podIdentity"> & { metricType?: string },
+    context: Pick<ScalerContext, "asMetricSource" | "triggerType" | "podIdentity"> & {
+      metricType?: string;
+      /** The trigger's own inputs, for KEDA's rules about where a value was given (e.g. "not in both"). */
+      inputs: {
+        metadata: Readonly<Record<string, string>>;
+        authParams: Readonly<Record<string, string>>;
+      };
+    },
   ): ParamProblem[];
-  metric(params: ParsedParams<S>, context: Pick<ScalerContext, "triggerType" | "triggerIndex">): ScalerMetric;
+  metric(
+    params: ParsedParams<S>,
+    context: Pick<ScalerContext, "triggerType" | "triggerIndex"> & {
+      /** The namespace of the trigger's ScaledObject or ScaledJob ("default" when it names none). */
+      namespace?: string;
+    },
+  ): ScalerMetric;
   /**
    * True when the metric name and target come from the source: `metric()` then returns a
    * placeholder, and the connected scaler's `describe()` the real metric.

@@ -81,7 +81,7 @@ export async function prepareTriggersFromFiles(
         trigger,
         index,
         { ...authenticationInputs(authentication), resolvedEnv: {}, unresolved },
-        { asMetricSource },
+        { asMetricSource, namespace: object.metadata.namespace },
       ),
     );
   }

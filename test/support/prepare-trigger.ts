@@ -10,6 +10,8 @@ export interface PrepareOptions {
   metricType?: ScaleTrigger["metricType"];
   /** The TriggerAuthentication's pod identity (provider `none` is the same as none). */
   podIdentity?: PodIdentity;
+  /** The ScaledObject's namespace (default "default"). */
+  namespace?: string;
 }
 
 /** A trigger of `type` with `metadata`, prepared as a ScaledObject's trigger would be. */
@@ -34,7 +36,7 @@ export function prepareScalerTrigger(
         ? { podIdentity: options.podIdentity }
         : {}),
     },
-    { asMetricSource: options.asMetricSource ?? false },
+    { asMetricSource: options.asMetricSource ?? false, namespace: options.namespace ?? "default" },
   );
 }
 

@@ -118,4 +118,41 @@ export const services = {
   get motoIamUrl(): string {
     return required("TIDAL_TEST_MOTO_IAM_URL");
   },
+  /** Redis Cluster nodes (three masters), e.g. ["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"] */
+  get redisClusterNodes(): string[] {
+    return required("TIDAL_TEST_REDIS_CLUSTER_NODES").split(",");
+  },
+  /** The Redis Sentinel, e.g. 127.0.0.1:26379 (password redisSentinelPassword, user default) */
+  get redisSentinel(): string {
+    return required("TIDAL_TEST_REDIS_SENTINEL");
+  },
+  /** The master name the sentinel monitors: mymaster */
+  get redisSentinelMaster(): string {
+    return required("TIDAL_TEST_REDIS_SENTINEL_MASTER");
+  },
+  get redisSentinelPassword(): string {
+    return required("TIDAL_TEST_REDIS_SENTINEL_PASSWORD");
+  },
+  /** beanstalkd, host:port, e.g. 127.0.0.1:11300 */
+  get beanstalkd(): string {
+    return required("TIDAL_TEST_BEANSTALKD");
+  },
+  /** http://127.0.0.1:2479 (authentication on: etcdUsername/etcdPassword may read and write every key) */
+  get etcdEndpoint(): string {
+    return required("TIDAL_TEST_ETCD_ENDPOINT");
+  },
+  get etcdUsername(): string {
+    return required("TIDAL_TEST_ETCD_USERNAME");
+  },
+  get etcdPassword(): string {
+    return required("TIDAL_TEST_ETCD_PASSWORD");
+  },
+  /** nsqlookupd's HTTP address, host:port, e.g. 127.0.0.1:4161 */
+  get nsqLookupdHttp(): string {
+    return required("TIDAL_TEST_NSQ_LOOKUPD_HTTP");
+  },
+  /** nsqd's HTTP address, host:port, e.g. 127.0.0.1:4151 */
+  get nsqdHttp(): string {
+    return required("TIDAL_TEST_NSQD_HTTP");
+  },
 };

@@ -113,6 +113,7 @@ export class ScaledJobReconciler {
         pool: this.#options.pool,
         timeoutMs: this.#options.timeoutMs,
         processEnvironment: this.#options.processEnvironment,
+        api: this.#options.api,
       });
       if (!prepared.ok || prepared.resources.length > 0) {
         const problems = prepared.ok

@@ -240,6 +240,7 @@ export class ScaledObjectReconciler {
       pool: this.#options.pool,
       timeoutMs: this.#options.timeoutMs,
       processEnvironment: this.#options.processEnvironment,
+      api: this.#options.api,
     });
   }
 

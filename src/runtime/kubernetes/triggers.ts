@@ -12,7 +12,27 @@ import {
   type ResourceMetric,
   type TriggerMeasurer,
 } from "../../scalers/prepared-trigger.ts";
+import type { KubernetesAccess } from "../../scalers/types.ts";
 import { messageOf } from "../../util/errors.ts";
+import { KubeApiError, type KubeClient } from "./kube-api.ts";
+
+/**
+ * The operator's own client as the kubernetes-* triggers' read access to the cluster. Errors keep
+ * the API's message (`configmaps "x" not found`) without the request line.
+ */
+export function clusterAccess(api: KubeClient): () => Promise<KubernetesAccess> {
+  const access: KubernetesAccess = {
+    get: async <T>(path: string) => {
+      try {
+        return await api.get<T>(path);
+      } catch (error) {
+        if (!(error instanceof KubeApiError)) throw error;
+        throw Object.assign(new Error(error.message.replace(/^GET \S+: /, "")), { status: error.status });
+      }
+    },
+  };
+  return () => Promise.resolve(access);
+}
 
 /** Connected triggers of one object, or the reasons they could not be prepared. */
 export type PreparedTriggers =
@@ -53,6 +73,7 @@ export async function prepareClusterTriggers(
     pool: ConnectionPool;
     timeoutMs: number;
     processEnvironment?: Readonly<Record<string, string | undefined>>;
+    api: KubeClient;
   },
 ): Promise<PreparedTriggers> {
   const namespace = object.metadata.namespace ?? "default";
@@ -86,7 +107,7 @@ export async function prepareClusterTriggers(
       trigger,
       index,
       { ...authenticationInputs(authentication), resolvedEnv: containerEnv },
-      { asMetricSource },
+      { asMetricSource, namespace },
     );
     const errors = one.problems.filter((problem) => problem.severity === "error");
     if (errors.length > 0)
@@ -106,6 +127,7 @@ export async function prepareClusterTriggers(
         timeoutMs: options.timeoutMs,
         pool: options.pool,
         ...(options.processEnvironment ? { processEnvironment: options.processEnvironment } : {}),
+        kubernetes: clusterAccess(options.api),
       }),
     );
   // External scalers name their metric only when asked; KEDA's reconcile fails until they answer.

@@ -145,7 +145,10 @@ export class StandaloneRunner implements StatusSource {
         object,
         poolKey: `${object.metadata.namespace}/${object.spec.scaleTargetRef.name}`,
         triggers: object.spec.triggers.map((trigger, index) =>
-          prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource }),
+          prepareTrigger(trigger, index, inputs[index] as never, {
+            asMetricSource,
+            namespace: object.metadata.namespace,
+          }),
         ),
         inputs,
       });
@@ -212,6 +215,7 @@ export class StandaloneRunner implements StatusSource {
         timeoutMs: this.#options.timeoutMs,
         pool: this.#pool,
         processEnvironment: this.#options.environment.inherited,
+        ...(this.#options.environment.kubernetes ? { kubernetes: this.#options.environment.kubernetes } : {}),
       }),
     );
     const specs = await Promise.all(
@@ -351,7 +355,10 @@ export class StandaloneRunner implements StatusSource {
     const { measurers: triggers, specs } = await this.#connect(
       object,
       object.spec.triggers.map((trigger, index) =>
-        prepareTrigger(trigger, index, inputs[index] as never, { asMetricSource: false }),
+        prepareTrigger(trigger, index, inputs[index] as never, {
+          asMetricSource: false,
+          namespace: object.metadata.namespace,
+        }),
       ),
     );
     const loop = new JobLoop({

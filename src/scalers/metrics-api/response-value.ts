@@ -38,7 +38,7 @@ function parseDocument(body: string, format: string, parse: (text: string) => un
 }
 
 /** KEDA's GetValueByPath for YAML: dot-separated keys, numbers index arrays. */
-function valueByDottedPath(document: unknown, path: string): unknown {
+export function valueByDottedPath(document: unknown, path: string): unknown {
   let current = document;
   for (const key of path.split(".")) {
     const container = Array.isArray(current) || (typeof current === "object" && current !== null);

@@ -66,11 +66,7 @@ export interface RedisEndpoint {
  */
 export function redisEndpoint(params: RedisConnectionParams): RedisEndpoint | ParamProblem {
   const [address] = params.address ?? [];
-  if (address !== undefined) {
-    const separator = address.lastIndexOf(":");
-    if (separator <= 0) return problem("address", `address "${address}" must be host:port`);
-    return withPort("address", address.slice(0, separator), address.slice(separator + 1));
-  }
+  if (address !== undefined) return parseAddress(address);
   const hosts = params.host ?? [];
   const ports = params.port ?? [];
   if (hosts.length === 0) return problem("address", "set address (host:port), or host and port");
@@ -85,20 +81,57 @@ function withPort(key: string, host: string, port: string): RedisEndpoint | Para
   const number = Number(port);
   if (!/^\d+$/.test(port) || number < 1 || number > 65535)
     return problem(key, `port "${port}" must be a number from 1 to 65535`);
-  return { host: host.replace(/^\[(.*)\]$/, "$1"), port: number };
+  // As Go dials it (KEDA's ":7001"): an empty host is the local system.
+  return { host: host.replace(/^\[(.*)\]$/, "$1") || "localhost", port: number };
+}
+
+function parseAddress(address: string): RedisEndpoint | ParamProblem {
+  const separator = address.lastIndexOf(":");
+  if (separator < 0) return problem("address", `address "${address}" must be host:port`);
+  return withPort("address", address.slice(0, separator), address.slice(separator + 1));
+}
+
+/**
+ * Every server of a Redis Cluster or every sentinel, by KEDA's rules: the `address` list, then
+ * each `host` paired with its `port` (which must come in equal numbers when both are given).
+ */
+export function redisEndpoints(params: RedisConnectionParams): RedisEndpoint[] | ParamProblem {
+  const endpoints: RedisEndpoint[] = [];
+  for (const address of params.address ?? []) {
+    const endpoint = parseAddress(address);
+    if (isProblem(endpoint)) return endpoint;
+    endpoints.push(endpoint);
+  }
+  const hosts = params.host ?? [];
+  const ports = params.port ?? [];
+  if (hosts.length > 0 && ports.length > 0) {
+    if (hosts.length !== ports.length) {
+      return problem("port", `${hosts.length} hosts but ${ports.length} ports: give one port per host`);
+    }
+    for (const [index, host] of hosts.entries()) {
+      const endpoint = withPort("port", host, ports[index] as string);
+      if (isProblem(endpoint)) return endpoint;
+      endpoints.push(endpoint);
+    }
+  }
+  if (endpoints.length === 0) {
+    return problem("address", "set address (a list of host:port), or hosts and ports");
+  }
+  return endpoints;
 }
 
 function problem(key: string, message: string): ParamProblem {
   return { key, message, severity: "error" };
 }
 
-export function isProblem(value: RedisEndpoint | ParamProblem): value is ParamProblem {
+export function isProblem<T extends object>(value: T | ParamProblem): value is ParamProblem {
   return "message" in value;
 }
 
-export function redisConnectionProblems(params: RedisConnectionParams): ParamProblem[] {
+/** KEDA's checks of the connection parameters; `several` for a cluster's nodes or the sentinels. */
+export function redisConnectionProblems(params: RedisConnectionParams, several = false): ParamProblem[] {
   const problems: ParamProblem[] = [...certAndKeyProblems(params)];
-  const endpoint = redisEndpoint(params);
+  const endpoint = several ? redisEndpoints(params) : redisEndpoint(params);
   if (isProblem(endpoint)) problems.push(endpoint);
   if (params.enableTLS !== undefined && params.tls !== undefined) {
     problems.push(

@@ -1,10 +1,10 @@
-import { param } from "../params.ts";
+import { param, type ParamProblem } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { acquireRedis, redisConnectionParams, redisConnectionProblems } from "./connection.ts";
 import { watchKeyspace } from "./push.ts";
 
 // KEDA reads the length of whatever the key holds: list, set, sorted set or hash; a missing key is 0.
-const LENGTH_SCRIPT = `
+export const LENGTH_SCRIPT = `
 local kind = redis.call('TYPE', KEYS[1])['ok']
 if kind == 'zset' then return redis.call('ZCARD', KEYS[1])
 elseif kind == 'set' then return redis.call('SCARD', KEYS[1])
@@ -13,11 +13,22 @@ elseif kind == 'list' or kind == 'none' then return redis.call('LLEN', KEYS[1])
 else return redis.error_reply('key "' .. KEYS[1] .. '" holds a ' .. kind .. ', not a list, set, sorted set or hash') end
 `;
 
-const params = {
-  ...redisConnectionParams,
+/** The list parameters of redis, redis-cluster and redis-sentinel. */
+export const listParams = {
   listName: param.string({ description: "key of the list (or set, sorted set, hash) to measure" }),
   listLength: param.int({ default: 5, description: "target number of items per replica" }),
   activationListLength: param.int({ default: 0, description: "active when the length is greater than this" }),
+};
+
+export function listLengthProblems(values: { listLength: number }): ParamProblem[] {
+  return values.listLength <= 0
+    ? [{ key: "listLength", message: "listLength must be greater than 0", severity: "error" }]
+    : [];
+}
+
+const params = {
+  ...redisConnectionParams,
+  ...listParams,
   tidalPush: param.bool({
     default: false,
     description:
@@ -35,12 +46,7 @@ export const redisScaler: ScalerDefinition<typeof params> = {
   description:
     "Length of a Redis list (or set, sorted set, hash); with Tidal's tidalPush, keyspace notifications wake it at once.",
   params,
-  validate: (values) => [
-    ...redisConnectionProblems(values),
-    ...(values.listLength <= 0
-      ? [{ key: "listLength", message: "listLength must be greater than 0", severity: "error" as const }]
-      : []),
-  ],
+  validate: (values) => [...redisConnectionProblems(values), ...listLengthProblems(values)],
   metric: (values) => ({
     name: `redis-${values.listName}`,
     target: values.listLength,

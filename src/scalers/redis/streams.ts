@@ -1,11 +1,11 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { ParamProblem, ParsedParams } from "../params.ts";
 import { param } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { acquireRedis, redisConnectionParams, redisConnectionProblems } from "./connection.ts";
 
-const params = {
-  ...redisConnectionParams,
+/** The stream parameters of redis-streams, redis-cluster-streams and redis-sentinel-streams. */
+export const streamParams = {
   stream: param.string({ description: "name of the Redis stream" }),
   consumerGroup: param.string({
     optional: true,
@@ -30,7 +30,9 @@ const params = {
   }),
 };
 
-type StreamsParams = ParsedParams<typeof params>;
+const params = { ...redisConnectionParams, ...streamParams };
+
+type StreamsParams = ParsedParams<typeof streamParams>;
 
 /** What a redis-streams trigger measures, chosen from its parameters as KEDA chooses. */
 export type StreamsMode =
@@ -74,7 +76,7 @@ export function groupLag(reply: unknown, group: string): number | null | undefin
   return undefined;
 }
 
-async function pendingEntries(client: Redis, stream: string, group: string): Promise<number> {
+async function pendingEntries(client: Redis | Cluster, stream: string, group: string): Promise<number> {
   try {
     const [count] = (await client.xpending(stream, group)) as [number, ...unknown[]];
     return Number(count);
@@ -86,7 +88,7 @@ async function pendingEntries(client: Redis, stream: string, group: string): Pro
   }
 }
 
-async function consumerGroupLag(client: Redis, stream: string, group: string): Promise<number> {
+async function consumerGroupLag(client: Redis | Cluster, stream: string, group: string): Promise<number> {
   const major = redisMajorVersion(await client.info("server"));
   if (major === undefined) throw new Error("could not read the Redis version from INFO");
   if (major < 7) throw new Error(`lagCount needs Redis 7 or later (the server runs Redis ${major})`);
@@ -110,6 +112,33 @@ async function consumerGroupLag(client: Redis, stream: string, group: string): P
   return lag;
 }
 
+/** The mode's target must be positive (KEDA: the HPA refuses a target of 0). */
+export function streamTargetProblems(values: StreamsParams): ParamProblem[] {
+  const mode = streamsMode(values);
+  if (mode.target > 0) return [];
+  return [{ key: mode.targetKey, message: `${mode.targetKey} must be greater than 0`, severity: "error" }];
+}
+
+export function streamMetric(values: StreamsParams) {
+  return {
+    name: `redis-streams-${values.stream}`,
+    target: streamsMode(values).target,
+    activationTarget: values.activationLagCount,
+  };
+}
+
+/** Reads what the mode measures: XLEN, XPENDING's count, or the group's lag. */
+export function measureStream(
+  client: Redis | Cluster,
+  mode: StreamsMode,
+  stream: string,
+  group: string,
+): Promise<number> {
+  if (mode.kind === "length") return client.xlen(stream);
+  if (mode.kind === "pending") return pendingEntries(client, stream, group);
+  return consumerGroupLag(client, stream, group);
+}
+
 export const redisStreamsScaler: ScalerDefinition<typeof params> = {
   type: "redis-streams",
   testedAgainst: "Redis (Debian)",
@@ -127,22 +156,8 @@ export const redisStreamsScaler: ScalerDefinition<typeof params> = {
   description:
     "Redis stream: pending entries of a consumer group (XPENDING), the group's lag (XINFO GROUPS, Redis 7+), or the stream length (XLEN).",
   params,
-  validate(values) {
-    const problems: ParamProblem[] = redisConnectionProblems(values);
-    const mode = streamsMode(values);
-    if (mode.target <= 0)
-      problems.push({
-        key: mode.targetKey,
-        message: `${mode.targetKey} must be greater than 0`,
-        severity: "error",
-      });
-    return problems;
-  },
-  metric: (values) => ({
-    name: `redis-streams-${values.stream}`,
-    target: streamsMode(values).target,
-    activationTarget: values.activationLagCount,
-  }),
+  validate: (values) => [...redisConnectionProblems(values), ...streamTargetProblems(values)],
+  metric: streamMetric,
   connect(values, context) {
     const lease = acquireRedis(values, context);
     const mode = streamsMode(values);
@@ -150,11 +165,7 @@ export const redisStreamsScaler: ScalerDefinition<typeof params> = {
     return {
       async measure() {
         const connection = await lease.client;
-        const value = await connection.run((client) => {
-          if (mode.kind === "length") return client.xlen(values.stream);
-          if (mode.kind === "pending") return pendingEntries(client, values.stream, group);
-          return consumerGroupLag(client, values.stream, group);
-        });
+        const value = await connection.run((client) => measureStream(client, mode, values.stream, group));
         return { value, active: value > values.activationLagCount };
       },
       close: () => lease.release(),
