@@ -11,7 +11,11 @@ const KEDA = JSON.parse(
 ) as { scalerNames: Record<string, string> };
 
 /** KEDA's metric name prefixes that are not the trigger type (KEDA: pkg/scalers/metrics_api_scaler.go). */
-const METRIC_PREFIX: Record<string, string> = { "metrics-api": "metric-api-" };
+const METRIC_PREFIX: Record<string, string> = {
+  "artemis-queue": "artemis-",
+  couchdb: "coucdb-",
+  "metrics-api": "metric-api-",
+};
 
 function prepare(
   type: string,

@@ -1,3 +1,11 @@
+import { activeMqScaler } from "./activemq/activemq.ts";
+import { artemisScaler } from "./artemis/artemis.ts";
+import { cassandraScaler } from "./cassandra/cassandra.ts";
+import { couchDbScaler } from "./couchdb/couchdb.ts";
+import { graphiteScaler } from "./graphite/graphite.ts";
+import { mongoDbScaler } from "./mongodb/mongodb.ts";
+import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
+import { solrScaler } from "./solr/solr.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -16,13 +24,19 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  activeMqScaler,
+  artemisScaler,
+  cassandraScaler,
+  couchDbScaler,
   cpuScaler,
   cronScaler,
   externalScaler,
   externalPushScaler,
+  graphiteScaler,
   kafkaScaler,
   memoryScaler,
   metricsApiScaler,
+  mongoDbScaler,
   mqttScaler,
   mysqlScaler,
   natsJetStreamScaler,
@@ -31,6 +45,8 @@ const definitions: readonly ScalerDefinition[] = [
   rabbitMqScaler,
   redisScaler,
   redisStreamsScaler,
+  seleniumGridScaler,
+  solrScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();
