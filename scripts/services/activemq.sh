@@ -2,8 +2,9 @@
 # ActiveMQ Classic from its Maven Central distribution (org.apache.activemq:apache-activemq, bin
 # tar.gz) on loopback: OpenWire on 127.0.0.1:61616 only (the distribution's AMQP, STOMP, MQTT and
 # WebSocket connectors would take RabbitMQ's and Mosquitto's ports), the web console with Jolokia
-# on 127.0.0.1:8161. Broker name tidal; web user tidal (password tidal). Jolokia allows exec too,
-# so tests create queues and send messages through it (addQueue, sendTextMessage).
+# on 127.0.0.1:8161. Broker name localhost (ActiveMQ's default); web user tidal (password tidal).
+# Jolokia allows exec too, so tests create queues and send messages through it (addQueue,
+# sendTextMessage).
 
 ACTIVEMQ_VERSION=5.18.3
 ACTIVEMQ_HOME="$CACHE/activemq/$ACTIVEMQ_VERSION/apache-activemq-$ACTIVEMQ_VERSION"
@@ -13,7 +14,7 @@ logs_activemq() { printf '%s and %s' "$(log_of activemq)" "$(dir_of activemq)/da
 
 probe_activemq() {
   curl -fsS --max-time 3 -u "$USER_NAME:$PASSWORD" -H "Origin: http://127.0.0.1:8161" \
-    "http://127.0.0.1:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=tidal/BrokerName" \
+    "http://127.0.0.1:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost/BrokerName" \
     2>/dev/null | grep -q '"status":200'
 }
 
@@ -74,7 +75,7 @@ XML
   xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer"/>
-  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="tidal" dataDirectory="$dir/data"
+  <broker xmlns="http://activemq.apache.org/schema/core" brokerName="localhost" dataDirectory="$dir/data"
           useJmx="true" schedulePeriodForDestinationPurge="0">
     <managementContext><managementContext createConnector="false"/></managementContext>
     <persistenceAdapter><kahaDB directory="$dir/data/kahadb"/></persistenceAdapter>
@@ -110,7 +111,7 @@ launch_activemq() {
 
 env_activemq() {
   export_line TIDAL_TEST_ACTIVEMQ_MANAGEMENT "127.0.0.1:8161"
-  export_line TIDAL_TEST_ACTIVEMQ_BROKER "tidal"
+  export_line TIDAL_TEST_ACTIVEMQ_BROKER "localhost"
   export_line TIDAL_TEST_ACTIVEMQ_USERNAME "$USER_NAME"
   export_line TIDAL_TEST_ACTIVEMQ_PASSWORD "$PASSWORD"
 }

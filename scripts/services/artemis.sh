@@ -2,19 +2,19 @@
 # ActiveMQ Artemis from its Maven Central distribution (org.apache.activemq:apache-artemis, bin
 # tar.gz) on loopback: one acceptor (CORE, AMQP and OpenWire) on 127.0.0.1:61626 and the web
 # console with Jolokia on 127.0.0.1:8162, so it runs beside ActiveMQ Classic (61616, 8161). Broker
-# name tidal; user tidal (password tidal), login required. The broker instance is created with
+# name broker; user tidal (password tidal), login required. The broker instance is created with
 # `artemis create` under .tidal/services/artemis/instance on the first start.
 
 ARTEMIS_VERSION=2.40.0
 ARTEMIS_HOME="$CACHE/artemis/$ARTEMIS_VERSION/apache-artemis-$ARTEMIS_VERSION"
-declare_server artemis "61626 8162" "-Dartemis.instance=$STATE/artemis/instance " 120 \
+declare_server artemis "61626 8162" "org.apache.activemq.artemis.boot.Artemis run" 120 \
   openjdk-17-jre-headless maven
 
 logs_artemis() { printf '%s and %s' "$(log_of artemis)" "$(dir_of artemis)/instance/log/artemis.log"; }
 
 probe_artemis() {
   curl -fsS --max-time 3 -u "$USER_NAME:$PASSWORD" -H "Origin: http://127.0.0.1:8162" \
-    'http://127.0.0.1:8162/console/jolokia/read/org.apache.activemq.artemis:broker=%22tidal%22/Started' \
+    'http://127.0.0.1:8162/console/jolokia/read/org.apache.activemq.artemis:broker=%22broker%22/Started' \
     2>/dev/null | grep -q '"value":true'
 }
 
@@ -38,7 +38,7 @@ artemis_create() {
   local dir=$1
   say "creating the artemis broker instance in $dir/instance ..."
   mkdir -p "$dir"
-  "$ARTEMIS_HOME/bin/artemis" create "$dir/instance" --silent --force --name tidal \
+  "$ARTEMIS_HOME/bin/artemis" create "$dir/instance" --silent --force --name broker \
     --user "$USER_NAME" --password "$PASSWORD" --require-login \
     --host 127.0.0.1 --default-port 61626 --http-host 127.0.0.1 --http-port 8162 \
     --no-mqtt-acceptor --no-stomp-acceptor --no-hornetq-acceptor --no-amqp-acceptor \
@@ -50,7 +50,7 @@ launch_artemis() { spawn artemis artemis "$(dir_of artemis)/instance/bin/artemis
 
 env_artemis() {
   export_line TIDAL_TEST_ARTEMIS_MANAGEMENT "127.0.0.1:8162"
-  export_line TIDAL_TEST_ARTEMIS_BROKER "tidal"
+  export_line TIDAL_TEST_ARTEMIS_BROKER "broker"
   export_line TIDAL_TEST_ARTEMIS_USERNAME "$USER_NAME"
   export_line TIDAL_TEST_ARTEMIS_PASSWORD "$PASSWORD"
 }

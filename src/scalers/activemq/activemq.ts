@@ -32,8 +32,8 @@ const params = {
   restAPITemplate: param.string({
     optional: true,
     description:
-      "full Jolokia URL instead of managementEndpoint, brokerName and destinationName, which are read from it; " +
-      "may use {{.ManagementEndpoint}}, {{.BrokerName}} and {{.DestinationName}}",
+      "full Jolokia URL with the values written in (brokerName=…,destinationName=…); managementEndpoint, " +
+      "brokerName and destinationName are then read from it, as KEDA does",
   }),
   targetQueueSize: param.int({ default: 10, description: "target number of messages per replica" }),
   activationTargetQueueSize: param.int({

@@ -26,8 +26,8 @@ const params = {
   restApiTemplate: param.string({
     optional: true,
     description:
-      "full Jolokia URL instead of managementEndpoint, brokerName, brokerAddress and queueName, which are read from it; " +
-      "may use <<managementEndpoint>>, <<brokerName>>, <<brokerAddress>> and <<queueName>>",
+      'full Jolokia URL with the values written in (broker="…",address="…",queue="…"); managementEndpoint, ' +
+      "brokerName, brokerAddress and queueName are then read from it, quotes included, as KEDA does",
   }),
   queueLength: param.int({ default: 10, description: "target number of messages per replica" }),
   activationQueueLength: param.int({

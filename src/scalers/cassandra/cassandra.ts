@@ -96,7 +96,7 @@ export const cassandraScaler: ScalerDefinition<typeof params> = {
   type: "cassandra",
   kedaScalerName: "cassandraScaler",
   description: "Value of a CQL query against Apache Cassandra (first column of the first row).",
-  testedAgainst: "fake-cassandra (a loopback fake of the CQL native protocol v4)",
+  testedAgainst: "Apache Cassandra 5.0 (Maven Central jars)",
   example: {
     metadata: {
       username: "cassandra",

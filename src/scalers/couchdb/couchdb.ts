@@ -95,7 +95,7 @@ export const couchDbScaler: ScalerDefinition<typeof params> = {
   type: "couchdb",
   kedaScalerName: "couchDBScaler",
   description: "Number of documents a CouchDB Mango query (_find) returns.",
-  testedAgainst: "fake-couchdb (a loopback fake of CouchDB's documented _find API)",
+  testedAgainst: "pouchdb-server 4.2 (the CouchDB HTTP API with Mango _find)",
   example: {
     metadata: {
       dbName: "jobs",

@@ -173,7 +173,8 @@ export const mongoDbScaler: ScalerDefinition<typeof params> = {
         const { MongoClient } = await import("mongodb");
         const client = new MongoClient(uri, {
           ...tls,
-          serverSelectionTimeoutMS: context.timeoutMs,
+          // Within the measurement's deadline, so the driver's own reason (refused, unknown host) is reported.
+          serverSelectionTimeoutMS: Math.max(100, Math.floor(context.timeoutMs * 0.8)),
           connectTimeoutMS: context.timeoutMs,
           maxPoolSize: 2,
           appName: "tidal",
