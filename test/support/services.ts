@@ -157,4 +157,14 @@ export const services = {
   get cassandraPassword(): string {
     return required("TIDAL_TEST_CASSANDRA_PASSWORD");
   },
+  /** http://127.0.0.1:8983 (Solr, context /solr; basic authentication) */
+  get solrUrl(): string {
+    return required("TIDAL_TEST_SOLR_URL");
+  },
+  get solrUsername(): string {
+    return required("TIDAL_TEST_SOLR_USERNAME");
+  },
+  get solrPassword(): string {
+    return required("TIDAL_TEST_SOLR_PASSWORD");
+  },
 };

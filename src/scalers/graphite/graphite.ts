@@ -1,5 +1,6 @@
 import { goQueryEscape } from "../metric-name.ts";
 import { param } from "../params.ts";
+import { bodyExcerpt } from "../shared/excerpt.ts";
 import { basicAuthorization } from "../shared/go-url.ts";
 import type { HttpResponse } from "../shared/http-get.ts";
 import { createHttpGetClient, isHttpUrl } from "../shared/http-get.ts";
@@ -37,7 +38,7 @@ export function graphiteValue(response: HttpResponse, query: string): number {
   try {
     series = JSON.parse(response.body);
   } catch {
-    const excerpt = response.body.replace(/\s+/g, " ").trim().slice(0, 120);
+    const excerpt = bodyExcerpt(response.body, 120);
     throw new Error(
       response.status === 200
         ? `graphite answered with something that is not JSON: ${excerpt}`
@@ -49,7 +50,7 @@ export function graphiteValue(response: HttpResponse, query: string): number {
     throw new Error(
       response.status === 200
         ? "graphite answered with JSON that is not a list of series"
-        : `graphite answered HTTP ${response.status}: ${response.body.trim().slice(0, 120)}`,
+        : `graphite answered HTTP ${response.status}: ${bodyExcerpt(response.body, 120)}`,
     );
   }
   if (series.length === 0) return 0;

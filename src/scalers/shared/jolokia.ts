@@ -1,3 +1,4 @@
+import { bodyExcerpt } from "./excerpt.ts";
 import type { HttpResponse } from "./http-get.ts";
 
 interface JolokiaReply {
@@ -33,7 +34,7 @@ export function jolokiaValue(response: HttpResponse, subject: JolokiaSubject): n
   if (reply === undefined) {
     const hint =
       response.status === 401 || response.status === 403 ? " (check the username and password)" : "";
-    const excerpt = response.body.replace(/\s+/g, " ").trim().slice(0, 120);
+    const excerpt = bodyExcerpt(response.body, 120);
     throw new Error(
       response.status === 200
         ? `${where} answered with something that is not JSON: ${excerpt}`

@@ -1,5 +1,6 @@
 import { goQueryEscape } from "../metric-name.ts";
 import { param } from "../params.ts";
+import { bodyExcerpt } from "../shared/excerpt.ts";
 import { basicAuthorization } from "../shared/go-url.ts";
 import type { HttpResponse } from "../shared/http-get.ts";
 import { createHttpGetClient, isHttpUrl } from "../shared/http-get.ts";
@@ -46,7 +47,7 @@ export function solrValue(response: HttpResponse, url: URL): number {
   if (response.status !== 200) {
     const hint = response.status === 401 || response.status === 403 ? " (check username and password)" : "";
     throw new Error(
-      `the solr API returned error. url: ${redacted(url)} status: ${response.status}${hint} response: ${response.body.trim().slice(0, 300)}`,
+      `the solr API returned error. url: ${redacted(url)} status: ${response.status}${hint} response: ${bodyExcerpt(response.body, 300)}`,
     );
   }
   let parsed: unknown;
@@ -72,7 +73,7 @@ export const solrScaler: ScalerDefinition<typeof params> = {
   type: "solr",
   kedaScalerName: "solrScaler",
   description: "Number of documents matching a Solr query (numFound).",
-  testedAgainst: "fake-solr (a loopback fake of Solr's documented select API)",
+  testedAgainst: "Apache Solr 9.10 (Maven Central jars, run by Solr's embedded Jetty runner)",
   example: {
     metadata: { host: "http://solr:8983", collection: "jobs", targetQueryValue: "10" },
     authParams: { username: "reader", password: "reader-password" },
