@@ -77,7 +77,12 @@ describe("mongodb scaler against FerretDB", () => {
   it("takes extended JSON filters", async () => {
     const collection = await tasks(cleanup, 5);
     const trigger = measurer(cleanup, {
-      metadata: { dbName: "tidal", collection, query: '{"index": {"$gte": {"$numberInt": "3"}}}', queryValue: "1" },
+      metadata: {
+        dbName: "tidal",
+        collection,
+        query: '{"index": {"$gte": {"$numberInt": "3"}}}',
+        queryValue: "1",
+      },
       authParams: { connectionString: services.mongodbUrl },
     });
     expect(await trigger.measure()).toMatchObject({ value: 2 });
