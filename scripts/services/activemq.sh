@@ -25,28 +25,6 @@ install_activemq() {
     "$CACHE/activemq/$ACTIVEMQ_VERSION"
 }
 
-# maven_distribution NAME ARTIFACT DIR: downloads a tar.gz distribution from Maven Central into
-# the cache's local repository and unpacks it into DIR.
-maven_distribution() {
-  local name=$1 artifact=$2 dir=$3 tmp
-  tmp="$dir.tmp.$$"
-  say "downloading $artifact into $dir ..."
-  rm -rf "$tmp"
-  mkdir -p "$tmp/download"
-  if ! mvn -B -q -Dmaven.repo.local="$CACHE/maven-m2" dependency:copy -Dartifact="$artifact" \
-    -DoutputDirectory="$tmp/download" >"$tmp.log" 2>&1 ||
-    ! tar -xzf "$tmp"/download/*.tar.gz -C "$tmp" >>"$tmp.log" 2>&1; then
-    cat "$tmp.log" >&2
-    rm -rf "$tmp" "$tmp.log"
-    fail "could not download and unpack $artifact (output above)"
-    return 1
-  fi
-  rm -rf "$tmp/download" "$tmp.log"
-  rm -rf "$dir"
-  mv "$tmp" "$dir"
-  [[ -n $name ]]
-}
-
 prepare_activemq() {
   local dir
   dir=$(dir_of activemq)
