@@ -28,7 +28,9 @@ const params = {
   dbName: param.string({ sources: SERVER_SOURCES, optional: true, description: "database to query" }),
   query: param.string({
     optional: true,
-    description: 'Mango query: {"selector": {…}, "fields": […]}; the documents it returns are counted',
+    description:
+      'Mango query: {"selector": {…}, "fields": […]}; the documents it returns are counted (only selector and ' +
+      "fields are sent, as KEDA does, so CouchDB returns at most its default limit of 25)",
   }),
   queryValue: param.int({
     optional: true,
