@@ -217,6 +217,28 @@ stop_pid() {
 # ---------------------------------------------------------------------------------------------
 # Test certificates
 
+# maven_distribution NAME ARTIFACT DIR: downloads a tar.gz distribution from Maven Central into
+# the cache's local repository and unpacks it into DIR.
+maven_distribution() {
+  local name=$1 artifact=$2 dir=$3 tmp
+  tmp="$dir.tmp.$$"
+  say "downloading $artifact into $dir ..."
+  rm -rf "$tmp"
+  mkdir -p "$tmp/download"
+  if ! mvn -B -q -Dmaven.repo.local="$CACHE/maven-m2" dependency:copy -Dartifact="$artifact" \
+    -DoutputDirectory="$tmp/download" >"$tmp.log" 2>&1 ||
+    ! tar -xzf "$tmp"/download/*.tar.gz -C "$tmp" >>"$tmp.log" 2>&1; then
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    fail "could not download and unpack $artifact (output above)"
+    return 1
+  fi
+  rm -rf "$tmp/download" "$tmp.log"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  say "unpacked $name into $dir"
+}
+
 # make_test_tls DIR LOG: a throw-away CA (ca.crt) and a server certificate for 127.0.0.1 and
 # localhost signed by it (server.crt, server.key) in DIR, unless they are there already.
 

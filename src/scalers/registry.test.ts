@@ -17,8 +17,10 @@ const KEDA = JSON.parse(
  */
 const METRIC_PREFIX: Record<string, string> = {
   "apache-kafka": "kafka-",
+  "artemis-queue": "artemis-",
   "aws-kinesis-stream": "aws-kinesis-",
   "aws-sqs-queue": "aws-sqs-",
+  couchdb: "coucdb-",
   "gcp-cloudtasks": "gcp-ct-",
   "gcp-pubsub": "gcp-ps-",
   "kubernetes-resource": "configmap-",

@@ -9,6 +9,14 @@ import { azureBlobScaler } from "./azure/blob.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
+import { activeMqScaler } from "./activemq/activemq.ts";
+import { artemisScaler } from "./artemis/artemis.ts";
+import { cassandraScaler } from "./cassandra/cassandra.ts";
+import { couchDbScaler } from "./couchdb/couchdb.ts";
+import { graphiteScaler } from "./graphite/graphite.ts";
+import { mongoDbScaler } from "./mongodb/mongodb.ts";
+import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
+import { solrScaler } from "./solr/solr.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
@@ -41,7 +49,9 @@ import type { ScalerDefinition } from "./types.ts";
 
 /** Every scaler Tidal ships, sorted by trigger type. Adding a scaler means adding it here. */
 const definitions: readonly ScalerDefinition[] = [
+  activeMqScaler,
   apacheKafkaScaler,
+  artemisScaler,
   awsCloudwatchScaler,
   awsDynamoDbScaler,
   awsDynamoDbStreamsScaler,
@@ -52,6 +62,8 @@ const definitions: readonly ScalerDefinition[] = [
   azureQueueScaler,
   azureServiceBusScaler,
   beanstalkdScaler,
+  cassandraScaler,
+  couchDbScaler,
   cpuScaler,
   cronScaler,
   etcdScaler,
@@ -61,11 +73,13 @@ const definitions: readonly ScalerDefinition[] = [
   gcpPubSubScaler,
   gcpStackdriverScaler,
   gcpStorageScaler,
+  graphiteScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
   memoryScaler,
   metricsApiScaler,
+  mongoDbScaler,
   mqttScaler,
   mysqlScaler,
   natsJetStreamScaler,
@@ -79,6 +93,8 @@ const definitions: readonly ScalerDefinition[] = [
   redisSentinelScaler,
   redisSentinelStreamsScaler,
   redisStreamsScaler,
+  seleniumGridScaler,
+  solrScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

@@ -155,4 +155,72 @@ export const services = {
   get nsqdHttp(): string {
     return required("TIDAL_TEST_NSQD_HTTP");
   },
+  /** mongodb://tidal:tidal@127.0.0.1:27017/tidal (FerretDB; SCRAM authentication) */
+  get mongodbUrl(): string {
+    return required("TIDAL_TEST_MONGODB_URL");
+  },
+  /** http://tidal:tidal@127.0.0.1:5984 (pouchdb-server; admin tidal) */
+  get couchdbUrl(): string {
+    return required("TIDAL_TEST_COUCHDB_URL");
+  },
+  /** ActiveMQ Classic's web console (Jolokia at /api/jolokia), host:port, e.g. 127.0.0.1:8161 */
+  get activemqManagement(): string {
+    return required("TIDAL_TEST_ACTIVEMQ_MANAGEMENT");
+  },
+  /** ActiveMQ Classic's brokerName */
+  get activemqBroker(): string {
+    return required("TIDAL_TEST_ACTIVEMQ_BROKER");
+  },
+  get activemqUsername(): string {
+    return required("TIDAL_TEST_ACTIVEMQ_USERNAME");
+  },
+  get activemqPassword(): string {
+    return required("TIDAL_TEST_ACTIVEMQ_PASSWORD");
+  },
+  /** ActiveMQ Artemis' web console (Jolokia at /console/jolokia), host:port, e.g. 127.0.0.1:8162 */
+  get artemisManagement(): string {
+    return required("TIDAL_TEST_ARTEMIS_MANAGEMENT");
+  },
+  /** ActiveMQ Artemis' broker name */
+  get artemisBroker(): string {
+    return required("TIDAL_TEST_ARTEMIS_BROKER");
+  },
+  get artemisUsername(): string {
+    return required("TIDAL_TEST_ARTEMIS_USERNAME");
+  },
+  get artemisPassword(): string {
+    return required("TIDAL_TEST_ARTEMIS_PASSWORD");
+  },
+  /** http://127.0.0.1:4444, a Selenium Grid hub without nodes (GraphQL at /graphql) */
+  get seleniumGridUrl(): string {
+    return required("TIDAL_TEST_SELENIUM_GRID_URL");
+  },
+  /** http://127.0.0.1:8085, graphite-web's render API */
+  get graphiteUrl(): string {
+    return required("TIDAL_TEST_GRAPHITE_URL");
+  },
+  /** 127.0.0.1:2003, carbon's plaintext protocol */
+  get carbonAddress(): string {
+    return required("TIDAL_TEST_CARBON_ADDRESS");
+  },
+  /** 127.0.0.1:9042, Cassandra's CQL port */
+  get cassandraAddress(): string {
+    return required("TIDAL_TEST_CASSANDRA_ADDRESS");
+  },
+  get cassandraUsername(): string {
+    return required("TIDAL_TEST_CASSANDRA_USERNAME");
+  },
+  get cassandraPassword(): string {
+    return required("TIDAL_TEST_CASSANDRA_PASSWORD");
+  },
+  /** http://127.0.0.1:8983 (Solr, context /solr; basic authentication) */
+  get solrUrl(): string {
+    return required("TIDAL_TEST_SOLR_URL");
+  },
+  get solrUsername(): string {
+    return required("TIDAL_TEST_SOLR_USERNAME");
+  },
+  get solrPassword(): string {
+    return required("TIDAL_TEST_SOLR_PASSWORD");
+  },
 };

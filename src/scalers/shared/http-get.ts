@@ -15,6 +15,12 @@ export interface HttpGetClient {
   close(): void;
 }
 
+/** The same client, for APIs that are asked with a POST (GraphQL, CouchDB's _find). */
+export interface HttpClient extends HttpGetClient {
+  /** POSTs `body` to `url` once (no redirects), until `signal` aborts. */
+  post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpResponse>;
+}
+
 /** Whether `text` is an absolute http or https URL. */
 export function isHttpUrl(text: string): boolean {
   const protocol = URL.parse(text)?.protocol;
@@ -31,7 +37,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGetClient {
+export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpClient {
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -39,11 +45,13 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGe
       let current = url;
       let currentHeaders = headers;
       for (let redirects = 0; ; redirects += 1) {
-        const response = await getOnce(current, currentHeaders, agents, signal).catch((error: unknown) => {
-          throw signal.aborted
-            ? error
-            : new Error(`cannot reach ${current.origin}: ${(error as Error).message}`);
-        });
+        const response = await requestOnce("GET", current, currentHeaders, undefined, agents, signal).catch(
+          (error: unknown) => {
+            throw signal.aborted
+              ? error
+              : new Error(`cannot reach ${current.origin}: ${(error as Error).message}`);
+          },
+        );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
           return { status: response.status, body: response.body };
         }
@@ -51,6 +59,14 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpGe
         if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
         current = next;
       }
+    },
+    async post(url, headers, body, signal) {
+      const response = await requestOnce("POST", url, headers, body, agents, signal).catch(
+        (error: unknown) => {
+          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+        },
+      );
+      return { status: response.status, body: response.body };
     },
     close() {
       if (closed) return;
@@ -105,9 +121,11 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
   );
 }
 
-function getOnce(
+function requestOnce(
+  method: "GET" | "POST",
   url: URL,
   headers: Record<string, string>,
+  body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
 ): Promise<HttpResponse & { location: string | undefined }> {
@@ -117,7 +135,9 @@ function getOnce(
   const transport = url.protocol === "https:" ? https : http;
   const agent = agents[url.protocol];
   return new Promise((resolve, reject) => {
-    const request = transport.request(url, { method: "GET", headers, agent, signal }, (response) => {
+    const requestHeaders =
+      body === undefined ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) };
+    const request = transport.request(url, { method, headers: requestHeaders, agent, signal }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
@@ -136,6 +156,6 @@ function getOnce(
       );
     });
     request.on("error", reject);
-    request.end();
+    request.end(body);
   });
 }
