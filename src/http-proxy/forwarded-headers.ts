@@ -21,7 +21,10 @@ const COLD_START_HEADER = "X-KEDA-HTTP-Cold-Start";
  * hop-by-hop headers removed, `X-Forwarded-For` extended with the client address, and
  * `X-Forwarded-Host` / `X-Forwarded-Proto` added unless a proxy in front already set them.
  */
-export function upstreamRequestHeaders(request: IncomingMessage): string[] {
+export function upstreamRequestHeaders(
+  request: IncomingMessage,
+  protocol: "http" | "https" = "http",
+): string[] {
   const headers = endToEndHeaders(request, "x-forwarded-for");
   const client = request.socket.remoteAddress ?? "";
   const prior = request.headers["x-forwarded-for"];
@@ -30,16 +33,17 @@ export function upstreamRequestHeaders(request: IncomingMessage): string[] {
   if (host !== undefined && request.headers["x-forwarded-host"] === undefined) {
     headers.push("X-Forwarded-Host", host);
   }
-  if (request.headers["x-forwarded-proto"] === undefined) headers.push("X-Forwarded-Proto", "http");
+  if (request.headers["x-forwarded-proto"] === undefined) headers.push("X-Forwarded-Proto", protocol);
   // A body of unknown length arrived chunked; it leaves chunked whatever the method.
   if (request.headers["transfer-encoding"] !== undefined) headers.push("Transfer-Encoding", "chunked");
   return headers;
 }
 
-/** The worker's response headers for the client, hop-by-hop headers removed. */
-export function clientResponseHeaders(response: IncomingMessage, coldStart: boolean): string[] {
+/** The worker's response headers for the client, hop-by-hop headers removed; `coldStart`
+ * undefined leaves out X-KEDA-HTTP-Cold-Start. */
+export function clientResponseHeaders(response: IncomingMessage, coldStart: boolean | undefined): string[] {
   const headers = endToEndHeaders(response);
-  headers.push(COLD_START_HEADER, coldStart ? "true" : "false");
+  if (coldStart !== undefined) headers.push(COLD_START_HEADER, coldStart ? "true" : "false");
   return headers;
 }
 

@@ -1,14 +1,18 @@
-import { Agent, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, createServer, type Server as HttpServer } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type SecureContextOptions } from "node:tls";
 import { silentLogger } from "../observability/logger.ts";
 import type { Logger } from "../observability/logger.ts";
 import { EndpointLoad } from "./endpoint-load.ts";
 import type { Endpoint } from "./endpoint-load.ts";
+import { FastConnection, type FastPathContext } from "./fast-path.ts";
+import { headerValue, type RequestHead } from "./http1.ts";
 import { replyPlainText } from "./plain-text-reply.ts";
 import { ProxyExchange } from "./proxy-exchange.ts";
 import type { ActiveRoute, ExchangeContext } from "./proxy-exchange.ts";
 import { RoutingTable } from "./routing-table.ts";
-import type { HttpRoute } from "./routing-table.ts";
+import type { HeaderLookup, HttpRoute } from "./routing-table.ts";
+import { UpstreamPool } from "./upstream-pool.ts";
 import { TrafficMeters } from "./traffic-meter.ts";
 import type { Clock, RequestRateSettings, RouteMetrics } from "./traffic-meter.ts";
 
@@ -42,43 +46,58 @@ export interface HttpProxyOptions {
   logger?: Logger;
   /** Milliseconds, never going backwards, for the request-rate windows. Default performance.now. */
   clock?: Clock;
+  /** Add X-KEDA-HTTP-Cold-Start to responses (the add-on's KEDA_HTTP_ENABLE_COLD_START_HEADER). Default true. */
+  coldStartHeader?: boolean;
 }
 
+/** A certificate and key (PEM) for a TLS listener. */
+export type TlsOptions = Pick<SecureContextOptions, "cert" | "key">;
+
 export interface HttpProxy {
-  /** Starts listening; `port` 0 picks a free one. */
-  listen(port: number, host?: string): Promise<{ port: number }>;
+  /** Starts listening (HTTPS when `tls` is given); `port` 0 picks a free one. Call once per port. */
+  listen(port: number, host?: string, tls?: TlsOptions): Promise<{ port: number }>;
   /** Stops accepting, answers held requests 503, lets forwarded ones finish. */
   close(): Promise<void>;
+  /** Replaces the certificate of the TLS listeners (a renewed certificate). */
+  setTlsCertificate(tls: TlsOptions): void;
   /** Concurrency and request rate of a route; zeros for an unknown one. */
   metrics(routeKey: string): RouteMetrics;
   /** Replaces the routes; meters of routes that stay keep counting. */
   updateRoutes(routes: readonly HttpProxyRoute[]): void;
 }
 
-/** Up to this many connections per worker; further requests queue in the agent. */
+/** Up to this many connections per worker; further requests queue. */
 const MAX_SOCKETS_PER_WORKER = 256;
 const MAX_IDLE_SOCKETS_PER_WORKER = 64;
 
-/** The HTTP proxy in front of a set of scaled-to-zero-capable worker pools. */
+/**
+ * The HTTP proxy in front of a set of scaled-to-zero-capable worker pools. HTTP/1.1 requests take
+ * the fast path (fast-path.ts) over raw sockets; a connection whose request it does not take
+ * (HTTP/1.0, Upgrade, Expect: 100-continue, malformed input) moves to Node's HTTP server and is
+ * served by ProxyExchange. Both share the routes, meters, balancing and the hold from zero.
+ */
 export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   const conditionWaitMs = options.conditionWaitMs ?? DEFAULT_CONDITION_WAIT_MS;
   const responseHeaderTimeoutMs = options.responseHeaderTimeoutMs ?? DEFAULT_RESPONSE_HEADER_TIMEOUT_MS;
   const meters = new TrafficMeters(options.clock ?? (() => performance.now()));
-  // One agent pools keep-alive connections per worker address (host:port).
+  // The slow path's agent pools keep-alive connections per worker address (host:port).
   const agent = new Agent({
     keepAlive: true,
     maxSockets: MAX_SOCKETS_PER_WORKER,
     maxFreeSockets: MAX_IDLE_SOCKETS_PER_WORKER,
     scheduling: "lifo",
   });
+  const pool = new UpstreamPool({ maxSockets: MAX_SOCKETS_PER_WORKER, maxIdle: MAX_IDLE_SOCKETS_PER_WORKER });
   const shutdown = new AbortController();
-  const context: ExchangeContext = {
+  const base: ExchangeContext = {
     agent,
     load: new EndpointLoad(),
     source: { endpoints: options.endpoints, waitForEndpoints: options.waitForEndpoints },
     onDemand: options.onDemand,
     logger: options.logger ?? silentLogger,
     shutdown: shutdown.signal,
+    protocol: "http",
+    coldStartHeader: options.coldStartHeader ?? true,
   };
 
   let table = new RoutingTable<ActiveRoute>([]);
@@ -89,6 +108,7 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
         key: route.key,
         hosts: route.hosts,
         pathPrefixes: route.pathPrefixes,
+        headers: route.headers,
         conditionWaitMs: route.conditionWaitMs || conditionWaitMs,
         responseHeaderTimeoutMs: route.responseHeaderTimeoutMs || responseHeaderTimeoutMs,
         meter: meters.meterFor(route),
@@ -98,24 +118,74 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   };
   updateRoutes(options.routes);
 
-  // No overall request deadline (the add-on has none by default): uploads may stream for long.
-  const server = createServer({ requestTimeout: 0 }, (request, response) => {
-    const target = request.url ?? "/";
-    const route = table.match(request.headers.host, target);
-    if (route) {
-      new ProxyExchange(request, response, route, context).start();
-      return;
-    }
-    const path = target.split("?", 1)[0];
-    replyPlainText(
-      response,
-      404,
-      `no HTTPScaledObject route matches host "${request.headers.host ?? ""}" and path "${path}"`,
-    );
-  });
+  let closing = false;
+  /** Connections handed to Node's HTTP server, with their requests in flight. */
+  const handedOff = new Map<Socket, number>();
+  /** Node's HTTP server for the connections the fast path hands over; it never listens itself. */
+  const slowServer = (context: ExchangeContext): HttpServer =>
+    // No overall request deadline (the add-on has none by default): uploads may stream for long.
+    createServer({ requestTimeout: 0 }, (request, response) => {
+      const socket = request.socket;
+      handedOff.set(socket, (handedOff.get(socket) ?? 0) + 1);
+      if (closing) response.shouldKeepAlive = false;
+      response.once("close", () => {
+        const inFlight = (handedOff.get(socket) ?? 1) - 1;
+        if (handedOff.has(socket)) handedOff.set(socket, inFlight);
+        if (closing && inFlight === 0) socket.destroySoon();
+      });
+      const target = request.url ?? "/";
+      const route = table.match(request.headers.host, target, (name) => {
+        const value = request.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+      });
+      if (route) {
+        new ProxyExchange(request, response, route, context).start();
+        return;
+      }
+      replyPlainText(response, 404, notFoundMessage(request.headers.host, target));
+    });
+
+  const fastConnections = new Set<FastConnection>();
+  const listeners: Server[] = [];
+  const tlsListeners: ReturnType<typeof createTlsServer>[] = [];
+  const fastContext = (protocol: "http" | "https"): FastPathContext => {
+    const context: ExchangeContext = { ...base, protocol };
+    const slow = slowServer(context);
+    const fast: FastPathContext = {
+      ...context,
+      pool,
+      route: (head: RequestHead) => {
+        const lookup: HeaderLookup = (name) => headerValue(head, name);
+        return table.match(headerValue(head, "host"), head.target, lookup);
+      },
+      handoff: (socket: Socket, buffered: Buffer | undefined) => {
+        handedOff.set(socket, 0);
+        socket.once("close", () => handedOff.delete(socket));
+        slow.emit("connection", socket);
+        // Node's server now reads the socket; the bytes already read go first, synchronously, so
+        // nothing that arrives later can overtake them.
+        if (buffered !== undefined && buffered.length > 0) socket.emit("data", buffered);
+      },
+      connections: fastConnections,
+      get closing() {
+        return closing;
+      },
+    };
+    return fast;
+  };
 
   return {
-    listen(port, host = "127.0.0.1") {
+    listen(port, host = "127.0.0.1", tls) {
+      const context = fastContext(tls ? "https" : "http");
+      const accept = (socket: Socket): void => {
+        if (closing) socket.destroy();
+        else new FastConnection(socket, context);
+      };
+      const server = tls
+        ? createTlsServer({ ...tls, ALPNProtocols: ["http/1.1"] }, accept)
+        : createNetServer({ noDelay: true }, accept);
+      if (tls) tlsListeners.push(server as ReturnType<typeof createTlsServer>);
+      listeners.push(server);
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {
@@ -124,15 +194,28 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
         });
       });
     },
+    setTlsCertificate(tls) {
+      for (const server of tlsListeners) server.setSecureContext(tls);
+    },
     async close() {
+      closing = true;
       shutdown.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const closed = Promise.all(
+        listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+      for (const connection of [...fastConnections]) connection.closeWhenIdle();
+      // Handed-over connections between requests close now; the others after their response.
+      for (const [socket, inFlight] of handedOff) if (inFlight === 0) socket.destroySoon();
+      await closed;
       agent.destroy();
+      pool.destroy();
     },
     metrics: (routeKey) => meters.metrics(routeKey),
     updateRoutes,
   };
+}
+
+function notFoundMessage(host: string | undefined, target: string): string {
+  const path = target.split("?", 1)[0];
+  return `no HTTPScaledObject route matches host "${host ?? ""}" and path "${path}"`;
 }

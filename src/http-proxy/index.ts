@@ -8,10 +8,10 @@ export {
   DEFAULT_CONDITION_WAIT_MS,
   DEFAULT_RESPONSE_HEADER_TIMEOUT_MS,
 } from "./http-proxy.ts";
-export type { HttpProxy, HttpProxyOptions, HttpProxyRoute } from "./http-proxy.ts";
+export type { HttpProxy, HttpProxyOptions, HttpProxyRoute, TlsOptions } from "./http-proxy.ts";
 export { httpScaledObjectRoute } from "./http-scaled-object-route.ts";
 export { findRouteConflicts } from "./routing-table.ts";
-export type { HttpRoute, RouteConflict } from "./routing-table.ts";
+export type { HttpRoute, RouteConflict, RouteHeader } from "./routing-table.ts";
 export { DEFAULT_REQUEST_RATE } from "./traffic-meter.ts";
 export type { RequestRateSettings, RouteMetrics } from "./traffic-meter.ts";
 export type { Endpoint } from "./endpoint-load.ts";

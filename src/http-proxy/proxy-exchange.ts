@@ -27,6 +27,10 @@ export interface ExchangeContext {
   logger: Logger;
   /** Aborts when the proxy closes: held requests stop waiting. */
   shutdown: AbortSignal;
+  /** The scheme clients used, for X-Forwarded-Proto. */
+  protocol: "http" | "https";
+  /** Whether responses carry X-KEDA-HTTP-Cold-Start (KEDA_HTTP_ENABLE_COLD_START_HEADER). */
+  coldStartHeader: boolean;
 }
 
 type Attempt =
@@ -106,7 +110,7 @@ export class ProxyExchange {
   }
 
   async #forward(ready: readonly Endpoint[], coldStart: boolean): Promise<void> {
-    const headers = upstreamRequestHeaders(this.#request);
+    const headers = upstreamRequestHeaders(this.#request, this.#context.protocol);
     let endpoint = this.#take(ready);
     if (!endpoint) return this.#fail(502, "no ready worker");
     let attempt = await this.#attempt(endpoint, headers, coldStart);
@@ -187,7 +191,7 @@ export class ProxyExchange {
         response.writeHead(
           reply.statusCode ?? 502,
           reply.statusMessage,
-          clientResponseHeaders(reply, coldStart),
+          clientResponseHeaders(reply, this.#context.coldStartHeader ? coldStart : undefined),
         );
         // A worker failing mid-body can only be passed on by cutting the client's connection too.
         reply.once("error", () => response.destroy());

@@ -112,3 +112,54 @@ describe("findRouteConflicts", () => {
     expect(findRouteConflicts([{ key: "ns/a", hosts: ["h", "H"], pathPrefixes: ["/x", "/x/"] }])).toEqual([]);
   });
 });
+
+describe("RoutingTable headers", () => {
+  const routes: HttpRoute[] = [
+    { key: "ns/default", hosts: ["h"] },
+    { key: "ns/beta", hosts: ["h"], headers: [{ name: "X-Canary", value: "beta" }] },
+    {
+      key: "ns/beta-gold",
+      hosts: ["h"],
+      headers: [
+        { name: "x-canary", value: "beta" },
+        { name: "X-Tier", value: "gold" },
+      ],
+    },
+    {
+      key: "ns/api-beta",
+      hosts: ["h"],
+      pathPrefixes: ["/api"],
+      headers: [{ name: "x-canary", value: "beta" }],
+    },
+  ];
+  const match = (target: string, headers: Record<string, string>) =>
+    new RoutingTable(routes).match("h", target, (name) => headers[name])?.key;
+
+  it("sends requests with every listed header and value to the route, names case-insensitive", () => {
+    expect(match("/", { "x-canary": "beta" })).toBe("ns/beta");
+  });
+
+  it("prefers the route with more matching headers for the same host and prefix", () => {
+    expect(match("/", { "x-canary": "beta", "x-tier": "gold" })).toBe("ns/beta-gold");
+  });
+
+  it("lets routes without headers catch requests whose headers match no route", () => {
+    expect(match("/", {})).toBe("ns/default");
+    expect(match("/", { "x-canary": "BETA" })).toBe("ns/default");
+  });
+
+  it("ranks the longer prefix first, then headers, falling back to a shorter prefix", () => {
+    expect(match("/api/x", { "x-canary": "beta" })).toBe("ns/api-beta");
+    expect(match("/api/x", {})).toBe("ns/default");
+  });
+
+  it("reports conflicts only between routes requiring the same headers", () => {
+    expect(
+      findRouteConflicts([
+        { key: "ns/a", hosts: ["h"], headers: [{ name: "X-A", value: "1" }] },
+        { key: "ns/b", hosts: ["h"], headers: [{ name: "x-a", value: "1" }] },
+        { key: "ns/c", hosts: ["h"] },
+      ]),
+    ).toEqual([{ host: "h", pathPrefix: "/", headers: ["x-a: 1"], routeKeys: ["ns/a", "ns/b"] }]);
+  });
+});

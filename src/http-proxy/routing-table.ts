@@ -2,7 +2,10 @@
  * Request routing as the KEDA HTTP add-on's interceptor does it: the Host header picks a host tier
  * (exact name, then `*.` wildcards from most to least specific, then any-host routes), and within
  * the first tier that has a matching prefix the longest path prefix wins. Prefixes match whole
- * path segments: `/api` matches `/api` and `/api/x`, never `/apix`.
+ * path segments: `/api` matches `/api` and `/api/x`, never `/apix`. Routes with `headers` (add-on
+ * 0.12) match only requests carrying every listed header with exactly that value; for the same
+ * host and prefix, the route with more headers is tried first, and routes without headers catch
+ * the rest, as in the Gateway API's precedence.
  */
 
 /** The routing part of one HTTPScaledObject. */
@@ -14,13 +17,27 @@ export interface HttpRoute {
   hosts?: readonly string[];
   /** Path prefixes, matched on segment boundaries. Absent or empty means `/` (everything). */
   pathPrefixes?: readonly string[];
+  /** Request headers that must all be present with these exact values (names case-insensitive). */
+  headers?: readonly RouteHeader[];
 }
+
+export interface RouteHeader {
+  name: string;
+  value: string;
+}
+
+/** A request header by lower-case name: its value (several joined with ", "), or undefined. */
+export type HeaderLookup = (lowerName: string) => string | undefined;
+
+const NO_HEADERS: HeaderLookup = () => undefined;
 
 /** Two or more routes claiming the same host and path prefix. */
 export interface RouteConflict {
   /** The host as normalised for matching; `*` for any host. */
   host: string;
   pathPrefix: string;
+  /** The headers both routes require (`name: value`, names lower-cased), if any. */
+  headers?: string[];
   /** Keys of the routes involved, in the order given; the first one receives the traffic. */
   routeKeys: string[];
 }
@@ -31,6 +48,8 @@ interface PrefixEntry<R> {
   /** Without leading or trailing slashes; `""` is the root. */
   prefix: string;
   route: R;
+  /** Lower-cased names with the values they must have; empty when the route has none. */
+  headers: readonly RouteHeader[];
 }
 
 export class RoutingTable<R extends HttpRoute> {
@@ -39,40 +58,44 @@ export class RoutingTable<R extends HttpRoute> {
 
   constructor(routes: readonly R[]) {
     for (const route of routes) {
+      const headers = routeHeaders(route);
       for (const host of routeHosts(route)) {
         let entries = this.#byHost.get(host);
         if (!entries) this.#byHost.set(host, (entries = []));
-        for (const prefix of routePrefixes(route)) entries.push({ prefix, route });
+        for (const prefix of routePrefixes(route)) entries.push({ prefix, route, headers });
       }
     }
-    // Longest prefix first; the sort is stable, so for equal prefixes the earlier route wins.
-    for (const entries of this.#byHost.values()) entries.sort((a, b) => b.prefix.length - a.prefix.length);
+    // Longest prefix first, then most headers; the sort is stable, so among equals the earlier
+    // route wins.
+    for (const entries of this.#byHost.values())
+      entries.sort((a, b) => b.prefix.length - a.prefix.length || b.headers.length - a.headers.length);
     this.#hasWildcards = [...this.#byHost.keys()].some((host) => host.startsWith("*."));
   }
 
-  /** The route for a request's Host header and request target (`/path?query`), if any. */
-  match(hostHeader: string | undefined, target: string): R | undefined {
+  /** The route for a request's Host header, request target (`/path?query`) and headers, if any. */
+  match(hostHeader: string | undefined, target: string, header: HeaderLookup = NO_HEADERS): R | undefined {
     const host = requestHostname(hostHeader ?? "");
     const path = normalizePath(requestPath(target));
-    const exact = this.#matchPrefix(host, path);
+    const exact = this.#matchPrefix(host, path, header);
     if (exact) return exact;
     if (this.#hasWildcards) {
       for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
-        const wildcard = this.#matchPrefix(`*${host.slice(dot)}`, path);
+        const wildcard = this.#matchPrefix(`*${host.slice(dot)}`, path, header);
         if (wildcard) return wildcard;
       }
     }
-    return this.#matchPrefix(ANY_HOST, path);
+    return this.#matchPrefix(ANY_HOST, path, header);
   }
 
-  #matchPrefix(host: string, path: string): R | undefined {
+  #matchPrefix(host: string, path: string, header: HeaderLookup): R | undefined {
     const entries = this.#byHost.get(host);
     if (!entries) return undefined;
-    for (const { prefix, route } of entries) {
+    for (const { prefix, route, headers } of entries) {
       if (
-        prefix === "" ||
-        path === prefix ||
-        (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47) /* "/" */
+        (prefix === "" ||
+          path === prefix ||
+          (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47)) /* "/" */ &&
+        (headers.length === 0 || headers.every(({ name, value }) => header(name) === value))
       ) {
         return route;
       }
@@ -85,12 +108,21 @@ export class RoutingTable<R extends HttpRoute> {
 export function findRouteConflicts(routes: readonly HttpRoute[]): RouteConflict[] {
   const claims = new Map<string, RouteConflict>();
   for (const route of routes) {
+    const headers = routeHeaders(route)
+      .map(({ name, value }) => `${name}: ${value}`)
+      .sort();
     for (const host of routeHosts(route)) {
       for (const prefix of routePrefixes(route)) {
         const pathPrefix = `/${prefix}`;
-        const id = `${host} ${pathPrefix}`;
+        const id = `${host} ${pathPrefix} ${JSON.stringify(headers)}`;
         const claim = claims.get(id);
-        if (!claim) claims.set(id, { host, pathPrefix, routeKeys: [route.key] });
+        if (!claim)
+          claims.set(id, {
+            host,
+            pathPrefix,
+            ...(headers.length > 0 ? { headers } : {}),
+            routeKeys: [route.key],
+          });
         else if (!claim.routeKeys.includes(route.key)) claim.routeKeys.push(route.key);
       }
     }
@@ -101,6 +133,19 @@ export function findRouteConflicts(routes: readonly HttpRoute[]): RouteConflict[
 function routeHosts(route: HttpRoute): Set<string> {
   const hosts = route.hosts?.length ? route.hosts : [ANY_HOST];
   return new Set(hosts.map((host) => (host === "" || host === ANY_HOST ? ANY_HOST : requestHostname(host))));
+}
+
+/** A route's headers, names lower-cased; a name listed twice keeps its first value. */
+function routeHeaders(route: HttpRoute): RouteHeader[] {
+  const seen = new Set<string>();
+  const headers: RouteHeader[] = [];
+  for (const { name, value } of route.headers ?? []) {
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) continue;
+    seen.add(lower);
+    headers.push({ name: lower, value });
+  }
+  return headers;
 }
 
 function routePrefixes(route: HttpRoute): Set<string> {
