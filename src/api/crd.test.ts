@@ -71,6 +71,14 @@ const KEDA_COLUMNS: Record<string, (string | number)[][]> = {
     ["ScaledObjects", "string", ".status.scaledobjects", 1],
     ["ScaledJobs", "string", ".status.scaledjobs", 1],
   ],
+  HTTPScaledObject: [
+    ["TargetWorkload", "string", ".status.targetWorkload"],
+    ["TargetService", "string", ".status.targetService"],
+    ["MinReplicas", "integer", ".spec.replicas.min"],
+    ["MaxReplicas", "integer", ".spec.replicas.max"],
+    ["Age", "date", ".metadata.creationTimestamp"],
+    condition("Ready"),
+  ],
 };
 
 /** Every schema node with its JSON path, for structural checks. */
@@ -86,7 +94,7 @@ function* nodes(node: unknown, path = "$"): Generator<[string, Record<string, un
 }
 
 describe("generated CRDs", () => {
-  it("are KEDA's four CRDs with its names, scopes and short names", () => {
+  it("are KEDA's four CRDs and the HTTP add-on's, with their names, scopes and short names", () => {
     const identity = [...crds.values()].map((crd) => [
       crd.metadata.name,
       crd.spec.group,
@@ -137,6 +145,16 @@ describe("generated CRDs", () => {
         "clustertriggerauthentication",
         "ClusterTriggerAuthenticationList",
         ["cta", "clustertriggerauth"],
+      ],
+      [
+        "httpscaledobjects.http.keda.sh",
+        "http.keda.sh",
+        "Namespaced",
+        "HTTPScaledObject",
+        "httpscaledobjects",
+        "httpscaledobject",
+        "HTTPScaledObjectList",
+        ["httpso"],
       ],
     ]);
     for (const crd of crds.values()) {

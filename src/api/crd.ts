@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpScaledObject } from "./schema/http-scaled-object.ts";
 import { scaledJob } from "./schema/scaled-job.ts";
 import { scaledObject } from "./schema/scaled-object.ts";
 import { clusterTriggerAuthentication, triggerAuthentication } from "./schema/trigger-authentication.ts";
@@ -13,6 +14,8 @@ interface PrinterColumn {
 }
 
 interface CrdDefinition {
+  /** API group; keda.sh when absent. */
+  group?: string;
   kind: string;
   plural: string;
   shortNames: string[];
@@ -48,7 +51,8 @@ const authColumns = (extra: PrinterColumn[]): PrinterColumn[] => [
   { name: "ScaledJobs", type: "string", jsonPath: ".status.scaledjobs", priority: 1 },
 ];
 
-/** KEDA's four CRDs with its names, short names and printer columns. */
+/** KEDA's four CRDs and the HTTP add-on's HTTPScaledObject, with their names, short names and
+ * printer columns. */
 export const CRDS: readonly CrdDefinition[] = [
   {
     kind: "ScaledObject",
@@ -102,6 +106,22 @@ export const CRDS: readonly CrdDefinition[] = [
     scope: "Cluster",
     schema: clusterTriggerAuthentication,
     columns: authColumns([{ name: "FilePath", type: "string", jsonPath: ".spec.filePath" }]),
+  },
+  {
+    group: "http.keda.sh",
+    kind: "HTTPScaledObject",
+    plural: "httpscaledobjects",
+    shortNames: ["httpso"],
+    scope: "Namespaced",
+    schema: httpScaledObject,
+    columns: [
+      { name: "TargetWorkload", type: "string", jsonPath: ".status.targetWorkload" },
+      { name: "TargetService", type: "string", jsonPath: ".status.targetService" },
+      { name: "MinReplicas", type: "integer", jsonPath: ".spec.replicas.min" },
+      { name: "MaxReplicas", type: "integer", jsonPath: ".spec.replicas.max" },
+      common.age,
+      condition("Ready"),
+    ],
   },
 ];
 
@@ -175,15 +195,16 @@ function openApiSchema(schema: z.ZodType): Schema {
 
 /** The CustomResourceDefinition object for one kind. */
 export function customResourceDefinition(definition: CrdDefinition): Record<string, unknown> {
+  const group = definition.group ?? "keda.sh";
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: {
-      name: `${definition.plural}.keda.sh`,
+      name: `${definition.plural}.${group}`,
       labels: { "app.kubernetes.io/name": "tidal", "app.kubernetes.io/part-of": "tidal" },
     },
     spec: {
-      group: "keda.sh",
+      group,
       names: {
         kind: definition.kind,
         listKind: `${definition.kind}List`,

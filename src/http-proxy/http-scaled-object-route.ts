@@ -17,6 +17,7 @@ export function httpScaledObjectRoute(object: HttpScaledObject): HttpProxyRoute 
     key: `${metadata.namespace ?? DEFAULT_NAMESPACE}/${metadata.name}`,
     hosts: spec.hosts,
     pathPrefixes: spec.pathPrefixes,
+    headers: spec.headers,
     conditionWaitMs: milliseconds(spec.timeouts?.conditionWait),
     responseHeaderTimeoutMs: milliseconds(spec.timeouts?.responseHeader),
     requestRate: rate && {
@@ -28,4 +29,29 @@ export function httpScaledObjectRoute(object: HttpScaledObject): HttpProxyRoute 
 
 function milliseconds(duration: string | undefined): number | undefined {
   return duration === undefined ? undefined : parseDuration(duration);
+}
+
+/** The HTTP add-on's default target when neither scaling metric sets one. */
+const DEFAULT_TARGET = 100;
+
+/** Which proxy metric scales an HTTPScaledObject, and its target per replica. */
+export function httpScalingMetric(object: HttpScaledObject): {
+  metric: "concurrency" | "requestRate";
+  target: number;
+} {
+  const { scalingMetric, targetPendingRequests } = object.spec;
+  if (scalingMetric?.requestRate)
+    return { metric: "requestRate", target: scalingMetric.requestRate.targetValue };
+  return {
+    metric: "concurrency",
+    target: scalingMetric?.concurrency?.targetValue ?? targetPendingRequests ?? DEFAULT_TARGET,
+  };
+}
+
+/**
+ * The metric the add-on's external scaler names for an HTTPScaledObject (before KEDA's `s<i>-`
+ * prefix): `http-<namespace>-<name>`.
+ */
+export function httpMetricName(object: HttpScaledObject): string {
+  return `http-${object.metadata.namespace ?? DEFAULT_NAMESPACE}-${object.metadata.name}`;
 }

@@ -9,7 +9,7 @@ export {
   DEFAULT_RESPONSE_HEADER_TIMEOUT_MS,
 } from "./http-proxy.ts";
 export type { HttpProxy, HttpProxyOptions, HttpProxyRoute, TlsOptions } from "./http-proxy.ts";
-export { httpScaledObjectRoute } from "./http-scaled-object-route.ts";
+export { httpMetricName, httpScaledObjectRoute, httpScalingMetric } from "./http-scaled-object-route.ts";
 export { findRouteConflicts } from "./routing-table.ts";
 export type { HttpRoute, RouteConflict, RouteHeader } from "./routing-table.ts";
 export { DEFAULT_REQUEST_RATE } from "./traffic-meter.ts";

@@ -49,7 +49,7 @@ describe("HTTPScaledObject scaling", () => {
       },
     });
     expect(trigger.metricSpec).toMatchObject({
-      metricName: "s0-http-web",
+      metricName: "s0-http-apps-web",
       target: 5,
       targetType: "AverageValue",
     });

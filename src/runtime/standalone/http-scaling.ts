@@ -5,23 +5,9 @@ import type { PreparedTrigger } from "../../scalers/prepared-trigger.ts";
 import type { ScalerDefinition } from "../../scalers/types.ts";
 import { metricNameWithIndex } from "../../scalers/metric-name.ts";
 import { KEDA_API_VERSION, TIDAL_API_VERSION } from "../../api/names.ts";
+import { httpMetricName, httpScalingMetric } from "../../http-proxy/index.ts";
 
-/** The HTTP add-on's default target when neither scaling metric sets one. */
-const DEFAULT_TARGET = 100;
-
-/** Which proxy metric scales an HTTPScaledObject, and its target per replica. */
-export function httpScalingMetric(object: HttpScaledObject): {
-  metric: "concurrency" | "requestRate";
-  target: number;
-} {
-  const { scalingMetric, targetPendingRequests } = object.spec;
-  if (scalingMetric?.requestRate)
-    return { metric: "requestRate", target: scalingMetric.requestRate.targetValue };
-  return {
-    metric: "concurrency",
-    target: scalingMetric?.concurrency?.targetValue ?? targetPendingRequests ?? DEFAULT_TARGET,
-  };
-}
+export { httpScalingMetric };
 
 /**
  * The ScaledObject that scales an HTTPScaledObject's ProcessPool, as the add-on's operator writes
@@ -70,11 +56,11 @@ export function httpTrigger(object: HttpScaledObject, meter: RouteMeter): Prepar
     // The HTTP add-on's ScaledObject reads its external scaler through an external-push trigger.
     kedaScalerName: "externalPushScaler",
     testedAgainst: "Tidal's HTTP proxy",
-    example: { metadata: {}, metricName: `s0-http-${object.metadata.name}` },
+    example: { metadata: {}, metricName: `s0-${httpMetricName(object)}` },
     description:
       "In-flight requests or request rate of an HTTPScaledObject's route through Tidal's HTTP proxy.",
     params: {},
-    metric: () => ({ name: `http-${object.metadata.name}`, target, activationTarget: 0 }),
+    metric: () => ({ name: httpMetricName(object), target, activationTarget: 0 }),
     connect: () => ({
       measure: async () => {
         const value = meter.metrics(routeKey)[metric];
@@ -94,7 +80,7 @@ export function httpTrigger(object: HttpScaledObject, meter: RouteMeter): Prepar
       index: 0,
       name: "http",
       type: "http",
-      metricName: metricNameWithIndex(0, `http-${object.metadata.name}`),
+      metricName: metricNameWithIndex(0, httpMetricName(object)),
       targetType: "AverageValue",
       target,
       activationTarget: 0,

@@ -20,7 +20,7 @@ describe("tidal explain", () => {
     const text = await runTidal(["explain", "hello", "--server", run.statusUrl]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^ScaledObject default\/hello: \d+ → \d+ replicas/);
-    expect(text.stdout).toContain("s0-http-hello");
+    expect(text.stdout).toContain("s0-http-default-hello");
     const json = await runTidal(["explain", "hello", "--server", run.statusUrl, "-o", "json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ desiredReplicas: expect.any(Number) });
