@@ -307,12 +307,14 @@ class FastExchange implements UpstreamUser {
       logger.warn("http proxy: onDemand failed", { route: route.key, error: String(error) });
     }
     this.#hold = new AbortController();
+    route.meter.holdStart();
     const held = await holdForEndpoints(
       source,
       route.key,
       route.conditionWaitMs,
       AbortSignal.any([this.#hold.signal, shutdown]),
     );
+    route.meter.holdEnd();
     this.#hold = undefined;
     if (this.#response === "done") return;
     if ("ready" in held) {

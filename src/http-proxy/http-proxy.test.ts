@@ -340,6 +340,15 @@ describe("createHttpProxy scale from zero", () => {
     await until(() => wake !== undefined);
     expect(demanded).toEqual(["default/app"]);
     expect(proxy.metrics("default/app").concurrency).toBe(1);
+    expect(proxy.routes()).toMatchObject([
+      { key: "default/app", hosts: ["app.test"], held: 1, concurrency: 1 },
+    ]);
+    expect(proxy.routes()[0]?.lastDemandAgoMs).toBeGreaterThanOrEqual(0);
+    expect(proxy.explain("APP.test:80", "/x?y")).toMatchObject({
+      route: { key: "default/app", held: 1 },
+      match: { host: "app.test", pathPrefix: "/", headers: [] },
+    });
+    expect(proxy.explain("other.test", "/")).toBeUndefined();
 
     const worker = await startWorker(echoWorker("started"));
     ready = [worker.endpoint];
@@ -351,6 +360,7 @@ describe("createHttpProxy scale from zero", () => {
     expect(reply.headers["x-keda-http-cold-start"]).toBe("true");
     expect(JSON.parse(reply.body).worker).toBe("started");
     await until(() => proxy.metrics("default/app").concurrency === 0);
+    expect(proxy.routes()[0]?.held).toBe(0);
   });
 
   it("answers 502 naming the route when no worker becomes ready within conditionWait", async () => {

@@ -11,7 +11,7 @@ import { replyPlainText } from "./plain-text-reply.ts";
 import { ProxyExchange } from "./proxy-exchange.ts";
 import type { ActiveRoute, ExchangeContext } from "./proxy-exchange.ts";
 import { RoutingTable } from "./routing-table.ts";
-import type { HeaderLookup, HttpRoute } from "./routing-table.ts";
+import type { HeaderLookup, HttpRoute, RouteHeader } from "./routing-table.ts";
 import { UpstreamPool } from "./upstream-pool.ts";
 import { TrafficMeters } from "./traffic-meter.ts";
 import type { Clock, RequestRateSettings, RouteMetrics } from "./traffic-meter.ts";
@@ -50,6 +50,23 @@ export interface HttpProxyOptions {
   coldStartHeader?: boolean;
 }
 
+/** A route as the proxy serves it now, for status pages and `tidal explain`. */
+export interface RouteStatus {
+  key: string;
+  hosts: readonly string[];
+  pathPrefixes: readonly string[];
+  headers: readonly RouteHeader[];
+  conditionWaitMs: number;
+  responseHeaderTimeoutMs: number;
+  concurrency: number;
+  requestRate: number;
+  /** Requests waiting for a ready worker now, and how long the longest of them has waited. */
+  held: number;
+  heldForMs?: number;
+  /** Time since a request last found no ready worker. */
+  lastDemandAgoMs?: number;
+}
+
 /** A certificate and key (PEM) for a TLS listener. */
 export type TlsOptions = Pick<SecureContextOptions, "cert" | "key">;
 
@@ -62,6 +79,16 @@ export interface HttpProxy {
   setTlsCertificate(tls: TlsOptions): void;
   /** Concurrency and request rate of a route; zeros for an unknown one. */
   metrics(routeKey: string): RouteMetrics;
+  /** Every route with its settings, counts and held requests. */
+  routes(): RouteStatus[];
+  /** The route a request would take, and which of its claims matched; undefined for a 404. */
+  explain(
+    host: string | undefined,
+    target: string,
+    headers?: Readonly<Record<string, string>>,
+  ):
+    | { route: RouteStatus; match: { host: string; pathPrefix: string; headers: readonly RouteHeader[] } }
+    | undefined;
   /** Replaces the routes; meters of routes that stay keep counting. */
   updateRoutes(routes: readonly HttpProxyRoute[]): void;
 }
@@ -79,7 +106,8 @@ const MAX_IDLE_SOCKETS_PER_WORKER = 64;
 export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   const conditionWaitMs = options.conditionWaitMs ?? DEFAULT_CONDITION_WAIT_MS;
   const responseHeaderTimeoutMs = options.responseHeaderTimeoutMs ?? DEFAULT_RESPONSE_HEADER_TIMEOUT_MS;
-  const meters = new TrafficMeters(options.clock ?? (() => performance.now()));
+  const clock = options.clock ?? (() => performance.now());
+  const meters = new TrafficMeters(clock);
   // The slow path's agent pools keep-alive connections per worker address (host:port).
   const agent = new Agent({
     keepAlive: true,
@@ -101,20 +129,36 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   };
 
   let table = new RoutingTable<ActiveRoute>([]);
+  let active: ActiveRoute[] = [];
   const updateRoutes = (routes: readonly HttpProxyRoute[]): void => {
     meters.retain(new Set(routes.map((route) => route.key)));
-    table = new RoutingTable(
-      routes.map((route) => ({
-        key: route.key,
-        hosts: route.hosts,
-        pathPrefixes: route.pathPrefixes,
-        headers: route.headers,
-        conditionWaitMs: route.conditionWaitMs || conditionWaitMs,
-        responseHeaderTimeoutMs: route.responseHeaderTimeoutMs || responseHeaderTimeoutMs,
-        meter: meters.meterFor(route),
-        rotation: 0,
-      })),
-    );
+    active = routes.map((route) => ({
+      key: route.key,
+      hosts: route.hosts,
+      pathPrefixes: route.pathPrefixes,
+      headers: route.headers,
+      conditionWaitMs: route.conditionWaitMs || conditionWaitMs,
+      responseHeaderTimeoutMs: route.responseHeaderTimeoutMs || responseHeaderTimeoutMs,
+      meter: meters.meterFor(route),
+      rotation: 0,
+    }));
+    table = new RoutingTable(active);
+  };
+  const statusOf = (route: ActiveRoute): RouteStatus => {
+    const now = clock();
+    const { held, heldSince, lastDemandAt } = route.meter.holding();
+    return {
+      key: route.key,
+      hosts: route.hosts?.length ? route.hosts : ["*"],
+      pathPrefixes: route.pathPrefixes?.length ? route.pathPrefixes : ["/"],
+      headers: route.headers ?? [],
+      conditionWaitMs: route.conditionWaitMs,
+      responseHeaderTimeoutMs: route.responseHeaderTimeoutMs,
+      ...route.meter.metrics(),
+      held,
+      ...(heldSince === undefined ? {} : { heldForMs: Math.round(now - heldSince) }),
+      ...(lastDemandAt === undefined ? {} : { lastDemandAgoMs: Math.round(now - lastDemandAt) }),
+    };
   };
   updateRoutes(options.routes);
 
@@ -211,6 +255,18 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
       pool.destroy();
     },
     metrics: (routeKey) => meters.metrics(routeKey),
+    routes: () => active.map(statusOf),
+    explain(host, target, headers = {}) {
+      const lower = Object.fromEntries(
+        Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+      );
+      const found = table.explain(host, target, (name) => lower[name]);
+      if (found === undefined) return undefined;
+      return {
+        route: statusOf(found.route),
+        match: { host: found.host, pathPrefix: found.pathPrefix, headers: found.headers },
+      };
+    },
     updateRoutes,
   };
 }

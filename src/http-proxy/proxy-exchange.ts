@@ -94,12 +94,14 @@ export class ProxyExchange {
       logger.warn("http proxy: onDemand failed", { route: key, error: String(error) });
     }
     this.#hold = new AbortController();
+    this.#route.meter.holdStart();
     const held = await holdForEndpoints(
       source,
       key,
       conditionWaitMs,
       AbortSignal.any([this.#hold.signal, shutdown]),
     );
+    this.#route.meter.holdEnd();
     this.#hold = undefined;
     if ("ready" in held) return this.#forward(held.ready, true);
     if ("timedOut" in held) {

@@ -31,6 +31,16 @@ export type HeaderLookup = (lowerName: string) => string | undefined;
 
 const NO_HEADERS: HeaderLookup = () => undefined;
 
+/** Which claim of a route a request matched. */
+export interface RouteMatch<R> {
+  route: R;
+  /** The host as normalised for matching: the name, a `*.` wildcard, or `*` for any host. */
+  host: string;
+  pathPrefix: string;
+  /** Headers the route requires (names lower-cased). */
+  headers: readonly RouteHeader[];
+}
+
 /** Two or more routes claiming the same host and path prefix. */
 export interface RouteConflict {
   /** The host as normalised for matching; `*` for any host. */
@@ -74,6 +84,15 @@ export class RoutingTable<R extends HttpRoute> {
 
   /** The route for a request's Host header, request target (`/path?query`) and headers, if any. */
   match(hostHeader: string | undefined, target: string, header: HeaderLookup = NO_HEADERS): R | undefined {
+    return this.explain(hostHeader, target, header)?.route;
+  }
+
+  /** The route and the entry that matched: the host (`*` for any), prefix and headers it claims. */
+  explain(
+    hostHeader: string | undefined,
+    target: string,
+    header: HeaderLookup = NO_HEADERS,
+  ): RouteMatch<R> | undefined {
     const host = requestHostname(hostHeader ?? "");
     const path = normalizePath(requestPath(target));
     const exact = this.#matchPrefix(host, path, header);
@@ -87,7 +106,7 @@ export class RoutingTable<R extends HttpRoute> {
     return this.#matchPrefix(ANY_HOST, path, header);
   }
 
-  #matchPrefix(host: string, path: string, header: HeaderLookup): R | undefined {
+  #matchPrefix(host: string, path: string, header: HeaderLookup): RouteMatch<R> | undefined {
     const entries = this.#byHost.get(host);
     if (!entries) return undefined;
     for (const { prefix, route, headers } of entries) {
@@ -97,7 +116,7 @@ export class RoutingTable<R extends HttpRoute> {
           (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47)) /* "/" */ &&
         (headers.length === 0 || headers.every(({ name, value }) => header(name) === value))
       ) {
-        return route;
+        return { route, host, pathPrefix: `/${prefix}`, headers };
       }
     }
     return undefined;

@@ -26,6 +26,10 @@ export class TrafficMeter {
   readonly #clock: Clock;
   readonly #rate: RequestRateWindow;
   #concurrency = 0;
+  #held = 0;
+  /** When the oldest request still held began to wait; undefined when none is held. */
+  #heldSince: number | undefined;
+  #lastDemandAt: number | undefined;
 
   constructor(settings: RequestRateSettings, clock: Clock) {
     this.settings = settings;
@@ -44,8 +48,30 @@ export class TrafficMeter {
     this.#concurrency--;
   }
 
+  /** A request found no ready worker and waits for one. */
+  holdStart(): void {
+    this.#lastDemandAt = this.#clock();
+    if (this.#held === 0) this.#heldSince = this.#lastDemandAt;
+    this.#held++;
+  }
+
+  /** A held request stopped waiting (forwarded, timed out or gone). */
+  holdEnd(): void {
+    this.#held--;
+    if (this.#held === 0) this.#heldSince = undefined;
+  }
+
   metrics(): RouteMetrics {
     return { concurrency: this.#concurrency, requestRate: this.#rate.rate(this.#clock()) };
+  }
+
+  /** Requests held now, since when the longest-held one waits, and the last demand (clock ms). */
+  holding(): { held: number; heldSince?: number; lastDemandAt?: number } {
+    return {
+      held: this.#held,
+      ...(this.#heldSince === undefined ? {} : { heldSince: this.#heldSince }),
+      ...(this.#lastDemandAt === undefined ? {} : { lastDemandAt: this.#lastDemandAt }),
+    };
   }
 }
 

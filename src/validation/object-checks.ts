@@ -1,11 +1,13 @@
 import { MODE_ANNOTATION, parseControlAnnotations, SCALING_MODES } from "../engine/annotations.ts";
 import { compileFormula } from "../engine/formula/compile.ts";
 import { hpaName } from "../engine/hpa-model.ts";
+import type { HttpScaledObject } from "../api/schema/http-scaled-object.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
 import type { ScaleTrigger } from "../api/schema/trigger.ts";
 import { findScaler } from "../scalers/registry.ts";
 import { messageOf } from "../util/errors.ts";
+import { parseDuration } from "../util/go/duration.ts";
 
 const MAX_NAME_LENGTH = 63;
 
@@ -185,4 +187,39 @@ export function checkScaledJob(object: ScaledJob, report: ProblemSink): void {
   }
   if (spec.rolloutStrategy !== undefined)
     report("spec.rolloutStrategy", "rolloutStrategy is deprecated; use rollout.strategy", "warning");
+}
+
+/**
+ * The HTTP add-on's checks of an HTTPScaledObject beyond its schema. On Kubernetes (`cluster`) the
+ * interceptor forwards to a Service, so `scaleTargetRef.service` and a port (number or name) are
+ * required; `tidal run` forwards to the ProcessPool's workers and needs neither.
+ */
+export function checkHttpScaledObject(
+  object: HttpScaledObject,
+  report: ProblemSink,
+  options: { cluster: boolean },
+): void {
+  const { spec } = object;
+  const durations: [string, string | undefined][] = [
+    ["spec.timeouts.conditionWait", spec.timeouts?.conditionWait],
+    ["spec.timeouts.responseHeader", spec.timeouts?.responseHeader],
+    ["spec.scalingMetric.requestRate.window", spec.scalingMetric?.requestRate?.window],
+    ["spec.scalingMetric.requestRate.granularity", spec.scalingMetric?.requestRate?.granularity],
+  ];
+  for (const [path, value] of durations) {
+    if (value !== undefined && parseDuration(value) === undefined)
+      report(path, `"${value}" is not a duration: write it as Go does, such as 20s, 1m30s or 500ms`);
+  }
+  if (spec.scalingMetric?.concurrency && spec.scalingMetric.requestRate)
+    report("spec.scalingMetric", "concurrency and requestRate are mutually exclusive: set only one");
+  const { min, max } = spec.replicas ?? {};
+  if (min !== undefined && max !== undefined && min > max)
+    report("spec.replicas.min", `min (${min}) must not be greater than max (${max})`);
+  if (options.cluster) {
+    const ref = spec.scaleTargetRef;
+    if (!ref.service)
+      report("spec.scaleTargetRef.service", "required: the Service the interceptor forwards requests to");
+    if (ref.port === undefined && !ref.portName)
+      report("spec.scaleTargetRef.port", "set port (the Service's port number) or portName (its name)");
+  }
 }

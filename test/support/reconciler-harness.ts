@@ -12,11 +12,17 @@ import {
   ScaledObjectReconciler,
   type RawScaledObject,
 } from "../../src/runtime/kubernetes/scaled-object-reconciler.ts";
+import {
+  HttpScaledObjectReconciler,
+  type LiveScaledObject,
+  type RawHttpScaledObject,
+} from "../../src/runtime/kubernetes/http-scaled-object-reconciler.ts";
 import { ConnectionPool } from "../../src/scalers/connection-pool.ts";
 import { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { FakeKubeApi } from "./fake-kube-api.ts";
 
 export const KEDA = "/apis/keda.sh/v1alpha1";
+export const HTTP_ADDON = "/apis/http.keda.sh/v1alpha1";
 
 /** Authentication data from the fake API's Secrets, ConfigMaps and (Cluster)TriggerAuthentications. */
 function fakeAuthSources(api: FakeKubeApi): AuthSources {
@@ -43,7 +49,7 @@ function fakeAuthSources(api: FakeKubeApi): AuthSources {
  * objects, events and status go to it, time is `now`. Scheduled polls are far apart, so tests
  * poll explicitly with `reconciler.poll(key)`.
  */
-export function reconcilerHarness(options: { leader?: boolean } = {}) {
+export function reconcilerHarness(options: { leader?: boolean; scalerAddress?: string } = {}) {
   const api = new FakeKubeApi();
   const metrics = new TidalMetrics("test");
   const logger = createLogger({ level: "error", write: () => {} });
@@ -65,9 +71,9 @@ export function reconcilerHarness(options: { leader?: boolean } = {}) {
     isLeader: () => leader,
     now: () => clock.now,
   };
-  const cache = <T>(plural: string) => ({
+  const cache = <T>(plural: string, group = KEDA) => ({
     get: (name: string, namespace?: string) =>
-      api.read<T>(`${KEDA}/namespaces/${namespace}/${plural}/${name}`),
+      api.read<T>(`${group}/namespaces/${namespace}/${plural}/${name}`),
     list: () => [] as T[],
   });
   const scaledObjects = new ScaledObjectReconciler({
@@ -79,6 +85,16 @@ export function reconcilerHarness(options: { leader?: boolean } = {}) {
     ...dependencies,
     informer: cache<RawScaledJob>("scaledjobs"),
   });
+  const httpScaledObjects = new HttpScaledObjectReconciler({
+    api,
+    informer: cache<RawHttpScaledObject>("httpscaledobjects", HTTP_ADDON),
+    scaledObjects: cache<LiveScaledObject>("scaledobjects"),
+    events: dependencies.events,
+    logger,
+    scalerAddress: options.scalerAddress ?? "tidal-operator.tidal-system:9090",
+    isLeader: () => leader,
+    now: () => clock.now,
+  });
   let seenEvents = 0;
   return {
     api,
@@ -86,6 +102,7 @@ export function reconcilerHarness(options: { leader?: boolean } = {}) {
     clock,
     scaledObjects,
     scaledJobs,
+    httpScaledObjects,
     setLeader(value: boolean) {
       leader = value;
     },
