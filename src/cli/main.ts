@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { TidalError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
 import { explainCommand } from "./explain.ts";
+import { interceptorCommand } from "./interceptor.ts";
 import { runCommand } from "./run.ts";
 import { simulateCommand } from "./simulate.ts";
 import { migrateCommand } from "./migrate.ts";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(explainCommand());
   program.addCommand(simulateCommand());
   program.addCommand(operatorCommand());
+  program.addCommand(interceptorCommand());
   program.addHelpText(
     "after",
     `

@@ -20,6 +20,10 @@ interface OperatorCommandOptions {
   certDir?: string;
   timeout: string;
   hpaSyncPeriod: string;
+  httpScalerPort: string;
+  httpScalerAddress?: string;
+  interceptorService: string;
+  interceptorUrl?: string[];
   logFormat: "json" | "text";
 }
 
@@ -63,13 +67,36 @@ export function operatorCommand(): Command {
     )
     .addOption(measurementTimeoutOption())
     .addOption(hpaSyncPeriodOption())
+    .addOption(
+      new Option(
+        "--http-scaler-port <port>",
+        "port of the HTTP add-on's external scaler (gRPC) that HTTPScaledObjects' ScaledObjects use",
+      ).default("9090"),
+    )
+    .option(
+      "--http-scaler-address <host:port>",
+      "address written into those ScaledObjects (default: tidal-operator.<lease namespace>.svc:<port>, loopback with --local)",
+    )
+    .addOption(
+      new Option(
+        "--interceptor-service <namespace/name>",
+        "Service of the interceptors' admin port (name, or namespace/name; default namespace: POD_NAMESPACE), whose EndpointSlices list the replicas",
+      ).default("tidal-interceptor-admin"),
+    )
+    .option(
+      "--interceptor-url <url>",
+      "admin URL of one interceptor replica, instead of discovery (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
     .addHelpText(
       "after",
       `
 Watches ScaledObject, ScaledJob, TriggerAuthentication and ClusterTriggerAuthentication
 (keda.sh/v1alpha1; apply deploy/crds first), owns the HPA keda-hpa-<name> of each ScaledObject,
-scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. Annotation
+scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. HTTPScaledObjects
+(http.keda.sh/v1alpha1) get the ScaledObject the HTTP add-on creates, measured from the pending
+requests of the \`tidal interceptor\` replicas. Annotation
 autoscaling.tidal.dev/mode: direct scales through /scale with no HPA: Tidal then does the HPA's
 work itself every --hpa-sync-period.
 
@@ -86,6 +113,10 @@ Examples:
         options.local && options.metricsBindAddress === ":8080"
           ? "127.0.0.1:8080"
           : options.metricsBindAddress;
+      const httpScalerPort = portNumber(options.httpScalerPort, "--http-scaler-port");
+      const [interceptorNamespace, interceptorName] = options.interceptorService.includes("/")
+        ? options.interceptorService.split("/", 2)
+        : [process.env.POD_NAMESPACE ?? "default", options.interceptorService];
       portNumber(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
@@ -112,6 +143,13 @@ Examples:
           timeoutMs,
           hpaSyncPeriodMs,
           processEnvironment: { ...process.env },
+          http: {
+            scalerPort: httpScalerPort,
+            scalerHost: options.local ? "127.0.0.1" : "0.0.0.0",
+            ...(options.httpScalerAddress ? { scalerAddress: options.httpScalerAddress } : {}),
+            interceptorService: { namespace: interceptorNamespace ?? "default", name: interceptorName ?? "" },
+            ...(options.interceptorUrl?.length ? { interceptorUrls: options.interceptorUrl } : {}),
+          },
           logger,
         });
       } catch (error) {

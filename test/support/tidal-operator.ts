@@ -17,6 +17,8 @@ export class TidalOperator extends TidalProcess {
         "0",
         "--metrics-bind-address",
         "127.0.0.1:0",
+        "--http-scaler-port",
+        "0",
         "--log-format",
         "json",
         ...args,
@@ -35,12 +37,15 @@ export class TidalOperator extends TidalProcess {
       leaderElect?: boolean;
       namespace?: string;
       env?: Record<string, string>;
+      /** More command-line arguments. */
+      args?: string[];
     } = {},
   ): Promise<TidalOperator> {
     const args = [
       ...(options.local === false ? [] : ["--local"]),
       ...(options.leaderElect ? ["--leader-elect", "--lease-namespace", options.namespace ?? "default"] : []),
       ...(options.namespace ? ["--namespace", options.namespace] : []),
+      ...(options.args ?? []),
     ];
     const operator = new TidalOperator(args, options.env ?? {});
     await operator.waitForLog("tidal operator started", 60_000);

@@ -27,9 +27,19 @@ import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ScaledJobReconciler, type RawScaledJob } from "./scaled-job-reconciler.ts";
 import { ScaledObjectReconciler, type RawScaledObject } from "./scaled-object-reconciler.ts";
+import {
+  HttpScaledObjectReconciler,
+  owningHttpScaledObject,
+  parseHttpScaledObject,
+  type LiveScaledObject,
+  type RawHttpScaledObject,
+} from "./http-scaled-object-reconciler.ts";
+import { startHttpScalerServer, type HttpScalerServer } from "./http-scaler-server.ts";
+import { InterceptorCounts, replicaUrls } from "./interceptor-counts.ts";
+import type { EndpointSliceObject } from "./service-endpoints.ts";
 import { ServiceAccountTokens } from "./service-account-tokens.ts";
 import { WorkQueue } from "./work-queue.ts";
-import { KEDA_API_VERSION } from "../../api/names.ts";
+import { HTTP_ADDON_API_VERSION, KEDA_API_VERSION } from "../../api/names.ts";
 
 export interface OperatorOptions {
   kubeconfig?: string;
@@ -60,12 +70,27 @@ export interface OperatorOptions {
   /** The operator's own environment: cloud identities (e.g. AWS_WEB_IDENTITY_TOKEN_FILE) for triggers. */
   processEnvironment: Readonly<Record<string, string | undefined>>;
   resyncMs?: number;
+  /** The HTTP add-on's scaler (gRPC) and where the interceptors' counts come from. */
+  http: HttpAddonOptions;
   logger: Logger;
+}
+
+export interface HttpAddonOptions {
+  scalerPort: number;
+  scalerHost: string;
+  /** host:port written into the ScaledObjects of HTTPScaledObjects; by default the bound loopback
+   * port with --local, else `tidal-operator.<namespace>.svc:<port>`. */
+  scalerAddress?: string;
+  /** The interceptors' admin Service, whose EndpointSlices list the replicas. */
+  interceptorService: { namespace: string; name: string };
+  /** Fixed admin URLs of interceptor replicas instead (no discovery). */
+  interceptorUrls?: string[];
 }
 
 export interface RunningOperator {
   metricsServerPort: number;
   metricsPort: number;
+  httpScalerPort: number;
   stop(): Promise<void>;
 }
 
@@ -111,6 +136,62 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     triggerAuthentications: watch("triggerauthentications", true),
     clusterTriggerAuthentications: watch("clustertriggerauthentications", false),
   };
+  // The HTTP add-on's CRD is optional: without it, HTTPScaledObjects are not served.
+  const httpAddon = await api.get(`/apis/${HTTP_ADDON_API_VERSION}`).then(
+    () => true,
+    (error: unknown) => {
+      logger.warn("HTTPScaledObjects are not served: the http.keda.sh CRD is missing (apply deploy/crds/)", {
+        error: messageOf(error),
+      });
+      return false;
+    },
+  );
+  const httpInformers = httpAddon
+    ? {
+        httpScaledObjects: new Informer<Named & RawHttpScaledObject>(
+          kubeConfig,
+          api,
+          {
+            apiVersion: HTTP_ADDON_API_VERSION,
+            plural: "httpscaledobjects",
+            ...(options.namespace ? { namespace: options.namespace } : {}),
+          },
+          logger,
+        ),
+        ...(options.http.interceptorUrls?.length
+          ? {}
+          : {
+              interceptorSlices: new Informer<Named & EndpointSliceObject>(
+                kubeConfig,
+                api,
+                {
+                  apiVersion: "discovery.k8s.io/v1",
+                  plural: "endpointslices",
+                  namespace: options.http.interceptorService.namespace,
+                  labelSelector: `kubernetes.io/service-name=${options.http.interceptorService.name}`,
+                },
+                logger,
+              ),
+            }),
+      }
+    : undefined;
+  const interceptorCounts = new InterceptorCounts({ logger });
+  const httpObjectOf = (namespace: string, name: string) => {
+    const raw = httpInformers?.httpScaledObjects.get(name, namespace);
+    if (raw === undefined) return undefined;
+    const parsed = parseHttpScaledObject(raw);
+    return typeof parsed === "string" ? undefined : parsed;
+  };
+  const httpScaler: HttpScalerServer = await startHttpScalerServer(
+    { counts: interceptorCounts, lookup: httpObjectOf, logger },
+    options.http.scalerPort,
+    options.http.scalerHost,
+  );
+  const scalerAddress =
+    options.http.scalerAddress ??
+    (options.local
+      ? `127.0.0.1:${httpScaler.port}`
+      : `tidal-operator.${options.leaseNamespace}.svc:${httpScaler.port}`);
   let elector: LeaderElector | undefined;
   const isLeader = () => elector === undefined || elector.leading;
   const pool = new ConnectionPool();
@@ -139,16 +220,31 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     discovery: new Discovery(api),
   });
   const scaledJobs = new ScaledJobReconciler({ ...shared, informer: informers.scaledJobs });
+  const httpScaledObjects = httpInformers
+    ? new HttpScaledObjectReconciler({
+        api,
+        informer: httpInformers.httpScaledObjects,
+        scaledObjects: informers.scaledObjects as unknown as Informer<Named & LiveScaledObject>,
+        events,
+        logger,
+        scalerAddress,
+        isLeader,
+      })
+    : undefined;
   const onError = (kind: string) => (key: string, error: unknown, retryInMs: number) =>
     logger.warn("reconcile failed; retrying", { kind, object: key, error: messageOf(error), retryInMs });
   const objectQueue = new WorkQueue((key) => scaledObjects.reconcile(key), {
     onError: onError("ScaledObject"),
   });
   const jobQueue = new WorkQueue((key) => scaledJobs.reconcile(key), { onError: onError("ScaledJob") });
+  const httpQueue = new WorkQueue((key) => httpScaledObjects?.reconcile(key) ?? Promise.resolve(), {
+    onError: onError("HTTPScaledObject"),
+  });
   const keyOf = (object: Named) => `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
   const enqueueAll = () => {
     for (const object of informers.scaledObjects.list()) objectQueue.add(keyOf(object));
     for (const object of informers.scaledJobs.list()) jobQueue.add(keyOf(object as Named));
+    for (const object of httpInformers?.httpScaledObjects.list() ?? []) httpQueue.add(keyOf(object));
   };
   const watchReconciled = (informer: Informer<Named & RawScaledObject>, queue: WorkQueue) => {
     const changes = new ReconcileTrigger();
@@ -161,12 +257,34 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   };
   watchReconciled(informers.scaledObjects, objectQueue);
   watchReconciled(informers.scaledJobs as unknown as Informer<Named & RawScaledObject>, jobQueue);
+  if (httpInformers) {
+    watchReconciled(
+      httpInformers.httpScaledObjects as unknown as Informer<Named & RawScaledObject>,
+      httpQueue,
+    );
+    // A generated ScaledObject changed or deleted by someone else is put back.
+    for (const verb of ["update", "delete"] as const) {
+      informers.scaledObjects.on(verb, (object) => {
+        const owner = owningHttpScaledObject(object as unknown as LiveScaledObject);
+        if (owner !== undefined) httpQueue.add(owner);
+      });
+    }
+    const slices = httpInformers.interceptorSlices;
+    if (slices) {
+      const follow = () => interceptorCounts.setReplicas(replicaUrls(slices.list()));
+      for (const verb of ["add", "update", "delete"] as const) slices.on(verb, follow);
+    } else interceptorCounts.setReplicas(options.http.interceptorUrls ?? []);
+  }
   for (const verb of ["add", "update", "delete"] as const) {
     // A changed authentication object can change any trigger that references it.
     informers.triggerAuthentications.on(verb, enqueueAll);
     informers.clusterTriggerAuthentications.on(verb, enqueueAll);
   }
-  await Promise.all(Object.values(informers).map((informer) => informer.start()));
+  await Promise.all(
+    [...Object.values(informers), ...Object.values(httpInformers ?? {})].map((informer) => informer.start()),
+  );
+  if (httpInformers?.interceptorSlices)
+    interceptorCounts.setReplicas(replicaUrls(httpInformers.interceptorSlices.list()));
   const resync = setInterval(enqueueAll, options.resyncMs ?? 5 * 60_000);
   resync.unref();
 
@@ -205,6 +323,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   logger.info("tidal operator started", {
     externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
     metrics: `http://${host}:${metricsPort}/metrics`,
+    httpScaler: httpAddon ? scalerAddress : "(http.keda.sh CRD missing)",
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect,
   });
@@ -212,18 +331,26 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   return {
     metricsServerPort,
     metricsPort,
+    httpScalerPort: httpScaler.port,
     async stop() {
       clearInterval(resync);
       objectQueue.stop();
       jobQueue.stop();
+      httpQueue.stop();
       scheduler.stop();
       await elector?.stop();
-      await Promise.all(Object.values(informers).map((informer) => informer.stop()));
+      await Promise.all(
+        [...Object.values(informers), ...Object.values(httpInformers ?? {})].map((informer) =>
+          informer.stop(),
+        ),
+      );
+      interceptorCounts.close();
       await scaledObjects.stop();
       await scaledJobs.stop();
       if (options.local)
         await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
       await metricsServer.close();
+      await httpScaler.close();
       await new Promise<void>((resolve) => monitoring.close(() => resolve()));
       api.close();
     },

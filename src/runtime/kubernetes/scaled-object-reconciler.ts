@@ -59,6 +59,8 @@ interface Scaled {
   replicas: number;
   /** The status last written by a poll, to write only changes. */
   lastStatus?: string;
+  /** Stops the push triggers' streams (external-push). */
+  unwatch: (() => void)[];
 }
 
 export interface ScaledObjectReconcilerOptions extends ReconcilerDependencies {
@@ -207,6 +209,7 @@ export class ScaledObjectReconciler {
       mode,
       resources: prepared.resources,
       replicas,
+      unwatch: [],
       loop: new ScaleLoop({
         object,
         triggers: prepared,
@@ -224,12 +227,29 @@ export class ScaledObjectReconciler {
       }),
     };
     this.#scaled.set(key, scaled);
-    for (const task of scaled.loop.tasks(`scaledobject.${key}`)) {
+    const tasks = scaled.loop.tasks(`scaledobject.${key}`);
+    for (const task of tasks) {
       // Every replica keeps the loop to answer the metrics API; only the leader polls and scales.
       this.#options.scheduler.add({
         ...task,
         run: () => (this.#options.isLeader() ? task.run() : Promise.resolve()),
       });
+    }
+    // Push triggers (external-push) poll at once when their scaler reports activity, as in KEDA.
+    const wake = () => {
+      for (const task of tasks) this.#options.scheduler.wake(task.key);
+    };
+    for (const trigger of prepared.measurers) {
+      if (!trigger.scaler.watch) continue;
+      scaled.unwatch.push(
+        trigger.scaler.watch(wake, (error) =>
+          this.#options.logger.warn("push trigger failed", {
+            scaledObject: key,
+            trigger: trigger.prepared.index,
+            error: trigger.prepared.redact(messageOf(error)),
+          }),
+        ),
+      );
     }
     return scaled;
   }
@@ -416,6 +436,7 @@ export class ScaledObjectReconciler {
   }
 
   async #stopLoop(key: string, scaled: Scaled): Promise<void> {
+    for (const unwatch of scaled.unwatch.splice(0)) unwatch();
     for (const task of scaled.loop.tasks(`scaledobject.${key}`)) this.#options.scheduler.remove(task.key);
     this.#scaled.delete(key);
     await scaled.loop.close();
