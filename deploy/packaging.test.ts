@@ -184,13 +184,21 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     expect(manifests.map((object) => object.kind).sort()).toEqual([
       "APIService",
       "ClusterRole",
+      "ClusterRole",
       "ClusterRoleBinding",
+      "ClusterRoleBinding",
+      "Deployment",
       "Deployment",
       "Namespace",
       "Role",
+      "Role",
+      "RoleBinding",
       "RoleBinding",
       "RoleBinding",
       "Service",
+      "Service",
+      "Service",
+      "ServiceAccount",
       "ServiceAccount",
     ]);
   });
@@ -226,6 +234,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     expect(container.ports).toEqual([
       { name: "https", containerPort: 6443 },
       { name: "metrics", containerPort: 8080 },
+      { name: "http-scaler", containerPort: 9090 },
     ]);
     expect(Object.keys(container.resources).sort()).toEqual(["limits", "requests"]);
     expect(pod.volumes[0]?.secret?.secretName).toBe(kustomization.secretGenerator[0]?.name);
@@ -241,6 +250,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     expect(service.spec.ports).toEqual([
       { name: "https", port: 443, targetPort: "https" },
       { name: "metrics", port: 8080, targetPort: "metrics" },
+      { name: "http-scaler", port: 9090, targetPort: "http-scaler" },
     ]);
     expect(find("APIService").spec).toEqual({
       group: "external.metrics.k8s.io",
@@ -252,11 +262,13 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
   });
 
   it("binds the ServiceAccount to the operator's roles and to extension-apiserver-authentication-reader", () => {
-    const account = find("ServiceAccount");
+    const account = find("ServiceAccount", "tidal-operator");
     const subject = [
       { kind: "ServiceAccount", name: account.metadata.name, namespace: account.metadata.namespace },
     ];
-    const bindings = manifests.filter((object) => object.kind.endsWith("Binding")) as unknown as {
+    const bindings = manifests.filter(
+      (object) => object.kind.endsWith("Binding") && !object.metadata.name.startsWith("tidal-interceptor"),
+    ) as unknown as {
       metadata: Manifest["metadata"];
       roleRef: { kind: string; name: string };
       subjects: unknown;
@@ -268,9 +280,37 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     ).toEqual([
       [undefined, "ClusterRole", "tidal-operator"],
       ["kube-system", "Role", "extension-apiserver-authentication-reader"],
+      ["tidal-system", "Role", "tidal-operator-interceptors"],
       ["tidal-system", "Role", "tidal-operator-leader-election"],
     ]);
     for (const binding of bindings) expect(binding.subjects).toEqual(subject);
+  });
+
+  it("runs `tidal interceptor` hardened, with its own account that only watches routes and endpoints", () => {
+    const deployment = find("Deployment", "tidal-interceptor") as unknown as {
+      spec: { template: { spec: Pod & { serviceAccountName: string } } };
+    };
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0] as Container;
+    expect(container.args).toEqual(["interceptor", "--log-format", "json"]);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(container.env.map((env) => env.name).sort()).toEqual([
+      "KEDA_CONDITION_WAIT_TIMEOUT",
+      "KEDA_HTTP_ADMIN_PORT",
+      "KEDA_HTTP_PROXY_PORT",
+      "KEDA_HTTP_WATCH_NAMESPACE",
+      "KEDA_RESPONSE_HEADER_TIMEOUT",
+    ]);
+    expect(pod.serviceAccountName).toBe("tidal-interceptor");
+    const role = find("ClusterRole", "tidal-interceptor") as unknown as { rules: Rule[] };
+    for (const rule of role.rules) expect(rule.verbs).toEqual(["list", "watch"]);
+    expect(role.rules.flatMap((rule) => rule.resources).sort()).toEqual([
+      "endpointslices",
+      "httpscaledobjects",
+      "services",
+    ]);
+    // The operator's default --interceptor-service.
+    expect(find("Service", "tidal-interceptor-admin")).toBeDefined();
   });
 });
 
@@ -294,6 +334,7 @@ describe("Helm chart deploy/helm/tidal", () => {
       "apiservice.yaml",
       "certificates.yaml",
       "deployment.yaml",
+      "interceptor.yaml",
       "rbac.yaml",
       "service.yaml",
       "serviceaccount.yaml",

@@ -64,10 +64,14 @@ const manifests = (text: string) =>
     .filter(Boolean);
 const find = (objects: Manifest[], kind: string) =>
   objects.find((object) => object.kind === kind) as Manifest;
+/** The operator's object of a kind (the interceptor's have "interceptor" in their names). */
+const operatorObject = (objects: Manifest[], kind: string) =>
+  objects.find((object) => object.kind === kind && !object.metadata.name.includes("interceptor")) as Manifest;
 const podSpec = (objects: Manifest[]) =>
-  (find(objects, "Deployment") as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+  (operatorObject(objects, "Deployment") as unknown as { spec: { template: { spec: PodSpec } } }).spec
+    .template.spec;
 const rules = (objects: Manifest[], kind: string) =>
-  (find(objects, kind) as unknown as { rules: Rule[] }).rules;
+  (operatorObject(objects, kind) as unknown as { rules: Rule[] }).rules;
 const dryRun = async (objects: Manifest[]) =>
   (
     JSON.parse(
@@ -83,6 +87,7 @@ describe("deploy/ on the real control plane", () => {
   const suffix = randomBytes(3).toString("hex");
   const namespace = `e2e-packaging-${suffix}`;
   const account = `system:serviceaccount:${namespace}:tidal-operator`;
+  const interceptorAccount = `system:serviceaccount:${namespace}:tidal-interceptor`;
   let work = "";
   let rendered: Manifest[] = [];
   let variant: Manifest[] = [];
@@ -161,8 +166,17 @@ describe("deploy/ on the real control plane", () => {
         "Secret",
         "Service",
         "ServiceAccount",
+        // The interceptor; the operator's Role for the interceptor replicas.
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "Service",
+        "ServiceAccount",
       ]
-        .concat(Array(4).fill("CustomResourceDefinition"))
+        .concat(Array(5).fill("CustomResourceDefinition"))
         .sort(),
     );
     const apiService = find(items, "APIService") as unknown as {
@@ -192,6 +206,7 @@ describe("deploy/ on the real control plane", () => {
           "delete",
           "clusterrole,clusterrolebinding",
           `tidal-operator-${suffix}`,
+          `tidal-interceptor-${suffix}`,
           "--ignore-not-found",
         ]),
       );
@@ -211,7 +226,7 @@ describe("deploy/ on the real control plane", () => {
       await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: variant }));
     });
 
-    it("runs both replicas in a namespace that enforces the restricted Pod Security Standard", async () => {
+    it("runs the operator's and the interceptor's replicas in a namespace that enforces the restricted Pod Security Standard", async () => {
       const denied = await run("kubectl", [
         "-n",
         namespace,
@@ -235,21 +250,46 @@ describe("deploy/ on the real control plane", () => {
           ).status.availableReplicas === 2,
         { timeoutMs: 60_000 },
       );
+      await eventually(
+        "2 available interceptor replicas",
+        async () =>
+          (
+            await kubectlJson<{ status: { availableReplicas?: number } }>([
+              "-n",
+              namespace,
+              "get",
+              "deployment",
+              "tidal-interceptor",
+            ])
+          ).status.availableReplicas === 2,
+        { timeoutMs: 60_000 },
+      );
       const pods = await kubectlJson<{
         items: { spec: { serviceAccountName: string; containers: { image: string }[] } }[];
       }>(["-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=tidal"]);
-      expect(pods.items.map((pod) => [pod.spec.serviceAccountName, pod.spec.containers[0]?.image])).toEqual([
+      expect(
+        pods.items.map((pod) => [pod.spec.serviceAccountName, pod.spec.containers[0]?.image]).sort(),
+      ).toEqual([
+        ["tidal-interceptor", "tidal:0.1.0"],
+        ["tidal-interceptor", "tidal:0.1.0"],
         ["tidal-operator", "tidal:0.1.0"],
         ["tidal-operator", "tidal:0.1.0"],
       ]);
     });
 
-    const canI = async (verb: string, resource: string, scope: string[] = ["--all-namespaces"]) => {
-      const result = await run("kubectl", ["auth", "can-i", verb, resource, ...scope, `--as=${account}`]);
+    const canI = async (
+      verb: string,
+      resource: string,
+      scope: string[] = ["--all-namespaces"],
+      as = account,
+    ) => {
+      const result = await run("kubectl", ["auth", "can-i", verb, resource, ...scope, `--as=${as}`]);
       return `${verb} ${resource} ${scope.join(" ")}: ${result.stdout.trim()}`;
     };
-    const expectCan = async (allowed: boolean, checks: [string, string, string[]?][]) => {
-      const answers = await Promise.all(checks.map(([verb, resource, scope]) => canI(verb, resource, scope)));
+    const expectCan = async (allowed: boolean, checks: [string, string, string[]?][], as = account) => {
+      const answers = await Promise.all(
+        checks.map(([verb, resource, scope]) => canI(verb, resource, scope, as)),
+      );
       expect(answers).toEqual(
         answers.map((answer) => answer.replace(/: .*$/, `: ${allowed ? "yes" : "no"}`)),
       );
@@ -286,15 +326,22 @@ describe("deploy/ on the real control plane", () => {
         ["update", "leases.coordination.k8s.io/tidal-operator", ["-n", namespace]],
         ["get", "configmaps/extension-apiserver-authentication", ["-n", "kube-system"]],
         ["create", "serviceaccounts", ["--subresource=token", "-n", "default"]],
+        ["watch", "httpscaledobjects.http.keda.sh"],
+        ["patch", "httpscaledobjects.http.keda.sh", ["--subresource=status", "-n", "default"]],
+        ["update", "httpscaledobjects.http.keda.sh", ["--subresource=finalizers", "-n", "default"]],
+        ["create", "scaledobjects.keda.sh", ["-n", "default"]],
+        ["update", "scaledobjects.keda.sh", ["-n", "default"]],
+        ["delete", "scaledobjects.keda.sh", ["-n", "default"]],
+        ["watch", "endpointslices.discovery.k8s.io", ["-n", namespace]],
       ]);
     });
 
     it("and nothing it does not need", async () => {
       await expectCan(false, [
-        ["create", "scaledobjects.keda.sh", ["-n", "default"]],
-        ["update", "scaledobjects.keda.sh", ["-n", "default"]],
-        ["delete", "scaledobjects.keda.sh", ["-n", "default"]],
         ["patch", "triggerauthentications.keda.sh", ["-n", "default"]],
+        ["patch", "httpscaledobjects.http.keda.sh", ["-n", "default"]],
+        ["create", "httpscaledobjects.http.keda.sh", ["-n", "default"]],
+        ["list", "endpointslices.discovery.k8s.io", ["-n", "default"]],
         ["patch", "deployments.apps", ["-n", "default"]],
         ["delete", "deployments.apps", ["-n", "default"]],
         ["create", "pods", ["-n", "default"]],
@@ -314,6 +361,30 @@ describe("deploy/ on the real control plane", () => {
         ["create", "subjectaccessreviews.authorization.k8s.io"],
         ["get", "nodes"],
       ]);
+    });
+
+    it("lets the interceptor watch routes, Services and EndpointSlices, and do nothing else", async () => {
+      await expectCan(
+        true,
+        [
+          ["watch", "httpscaledobjects.http.keda.sh"],
+          ["list", "services"],
+          ["watch", "endpointslices.discovery.k8s.io"],
+        ],
+        interceptorAccount,
+      );
+      await expectCan(
+        false,
+        [
+          ["get", "secrets", ["-n", "default"]],
+          ["patch", "httpscaledobjects.http.keda.sh", ["--subresource=status", "-n", "default"]],
+          ["patch", "deployments.apps", ["--subresource=scale", "-n", "default"]],
+          ["watch", "scaledobjects.keda.sh"],
+          ["create", "events", ["-n", "default"]],
+          ["list", "pods", ["-n", "default"]],
+        ],
+        interceptorAccount,
+      );
     });
   });
 
@@ -373,8 +444,16 @@ describe("deploy/ on the real control plane", () => {
           "RoleBinding",
           "Service",
           "ServiceAccount",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "Deployment",
+          "Role",
+          "RoleBinding",
+          "Service",
+          "Service",
+          "ServiceAccount",
         ]
-          .concat(Array(4).fill("CustomResourceDefinition"))
+          .concat(Array(5).fill("CustomResourceDefinition"))
           .sort(),
       );
       for (const kind of ["ClusterRole", "Role"]) expect(rules(objects, kind)).toEqual(rules(rendered, kind));
@@ -391,6 +470,12 @@ describe("deploy/ on the real control plane", () => {
         "6443",
         "--metrics-bind-address",
         ":8080",
+        "--http-scaler-port",
+        "9090",
+        "--http-scaler-address",
+        `${operator}.${namespace}.svc:9090`,
+        "--interceptor-service",
+        `${namespace}/${release}-interceptor-admin`,
         "--log-format",
         "json",
       ]);

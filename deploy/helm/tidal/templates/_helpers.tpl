@@ -12,6 +12,17 @@
 {{- printf "%s-operator" (include "tidal.fullname" .) -}}
 {{- end -}}
 
+{{/* Name of the interceptor's Deployment, ServiceAccount and ClusterRole: tidal-interceptor for release "tidal". */}}
+{{- define "tidal.interceptorName" -}}
+{{- printf "%s-interceptor" (include "tidal.fullname" .) -}}
+{{- end -}}
+
+{{- define "tidal.interceptorSelectorLabels" -}}
+app.kubernetes.io/name: tidal
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: interceptor
+{{- end -}}
+
 {{- define "tidal.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "tidal.operatorName" .) .Values.serviceAccount.name -}}
