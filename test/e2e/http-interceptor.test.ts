@@ -76,6 +76,8 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
   const cleanup = useCleanup();
   let namespace = "";
   let interceptor: TidalProcess;
+  let second: TidalProcess;
+  let secondPort = 0;
   let operator: TidalOperator;
   let proxyPort = 0;
   let endpoints: KwokEndpoints;
@@ -90,33 +92,62 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     const created = await createTestNamespace("e2e-http");
     namespace = created.namespace;
     cleanup.add(created.remove);
-    interceptor = new TidalProcess([
-      "interceptor",
-      "--kubeconfig",
-      kubeconfig,
-      "--namespace",
-      namespace,
-      "--bind-address",
-      "127.0.0.1",
-      "--proxy-port",
-      "0",
-      "--admin-port",
-      "0",
-      "--condition-wait-timeout",
-      "60s",
-    ]);
-    cleanup.add(async () => void (await interceptor.stop()));
-    const started = await interceptor.waitForLog("tidal interceptor started", 60_000);
-    proxyPort = Number(new URL(String(started.proxy)).port);
+    // Two interceptor replicas: the operator sums what both report.
+    const startInterceptor = async () => {
+      const process = new TidalProcess([
+        "interceptor",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        namespace,
+        "--bind-address",
+        "127.0.0.1",
+        "--proxy-port",
+        "0",
+        "--admin-port",
+        "0",
+        "--condition-wait-timeout",
+        "60s",
+      ]);
+      cleanup.add(async () => void (await process.stop()));
+      const started = await process.waitForLog("tidal interceptor started", 60_000);
+      return {
+        process,
+        proxyPort: Number(new URL(String(started.proxy)).port),
+        admin: String(started.admin),
+      };
+    };
+    const [one, two] = await Promise.all([startInterceptor(), startInterceptor()]);
+    interceptor = one.process;
+    proxyPort = one.proxyPort;
+    second = two.process;
+    secondPort = two.proxyPort;
     operator = await TidalOperator.start({
       namespace,
-      args: ["--interceptor-url", String(started.admin)],
+      args: ["--interceptor-url", one.admin, "--interceptor-url", two.admin],
     });
     cleanup.add(async () => void (await operator.stop()));
+    // Before the operator stops: it removes the ScaledObjects' finalizers, so the namespace can go.
+    cleanup.add(
+      async () =>
+        void (await kubectl([
+          "-n",
+          namespace,
+          "delete",
+          "httpscaledobjects,scaledobjects",
+          "--all",
+          "--wait=true",
+          "--timeout=60s",
+        ])),
+    );
     for (const object of [
       deployment("web"),
       service("web"),
-      httpScaledObject("web", "web.e2e.test"),
+      httpScaledObject("web", "web.e2e.test", {
+        scalingMetric: { concurrency: { targetValue: 2 } },
+        // The add-on's default is 500ms; requests under /slow wait for the test.
+        timeouts: { responseHeader: "120s" },
+      }),
       deployment("stuck"),
       service("stuck"),
       httpScaledObject("stuck", "stuck.e2e.test", { timeouts: { conditionWait: "2s" } }),
@@ -223,5 +254,43 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     expect(reply.status).toBe(502);
     // The operator did scale it: the pod exists, it just never gets an endpoint.
     expect(await eventually("stuck scaled to 1", async () => (await replicas("stuck")) === 1)).toBe(true);
+  });
+
+  it("sums the in-flight requests of both interceptors, and the HPA scales to N on them", async () => {
+    endpoints.closeGate();
+    cleanup.add(() => endpoints.openGate());
+    // Six requests kept in flight, three through each interceptor: 6 / targetValue 2 = 3 replicas.
+    const replies = [0, 1, 2, 3, 4, 5].map((index) =>
+      get(index % 2 === 0 ? proxyPort : secondPort, "web.e2e.test", `/slow/${index}`),
+    );
+    const hpa = await eventually("the HPA of web", () =>
+      kubectlJson<{
+        spec: { metrics: { external: { metric: { name: string } } }[] };
+      }>(["-n", namespace, "get", "hpa", "keda-hpa-web"]).catch(() => undefined),
+    );
+    const metric = hpa.spec.metrics[0]?.external.metric.name ?? "";
+    const value = await eventually("the external metric at 6", async () => {
+      const list = JSON.parse(
+        await kubectl([
+          "get",
+          "--raw",
+          `/apis/external.metrics.k8s.io/v1beta1/namespaces/${namespace}/${metric}?labelSelector=${encodeURIComponent("scaledobject.keda.sh/name=web")}`,
+        ]),
+      ) as { items: { value: string }[] };
+      return list.items[0]?.value === "6" && list.items[0].value;
+    });
+    expect(value).toBe("6");
+    const scaled = await eventually(
+      "the Deployment at 3 replicas",
+      async () => (await replicas("web")) === 3,
+      {
+        timeoutMs: 90_000,
+        intervalMs: 500,
+      },
+    );
+    expect(scaled).toBe(true);
+    endpoints.openGate();
+    const answered = await Promise.all(replies);
+    expect(answered.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });

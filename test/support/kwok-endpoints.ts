@@ -24,6 +24,7 @@ export class KwokEndpoints {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #syncing: Promise<void> = Promise.resolve();
+  #gate = Promise.withResolvers<void>();
   /** The last error of a sync, for a test's failure message. */
   lastError: unknown;
   readonly address = hostAddress();
@@ -45,6 +46,15 @@ export class KwokEndpoints {
     return this.#requests;
   }
 
+  /** Answers the requests held under /slow, and the later ones at once until `closeGate`. */
+  openGate(): void {
+    this.#gate.resolve();
+  }
+
+  closeGate(): void {
+    this.#gate = Promise.withResolvers<void>();
+  }
+
   start(intervalMs = 250): void {
     const tick = () => {
       if (this.#stopped) return;
@@ -59,6 +69,7 @@ export class KwokEndpoints {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#gate.resolve();
     clearTimeout(this.#timer);
     await this.#syncing;
     for (const { server } of this.#servers.values()) {
@@ -90,7 +101,11 @@ export class KwokEndpoints {
           url: request.url ?? "",
           host: request.headers.host ?? "",
         });
-        response.writeHead(200, { "content-type": "text/plain" }).end(`hello from ${pod}\n`);
+        // Requests under /slow stay in flight until the test opens the gate.
+        const gate = request.url?.startsWith("/slow") ? this.#gate.promise : undefined;
+        void Promise.resolve(gate).then(() =>
+          response.writeHead(200, { "content-type": "text/plain" }).end(`hello from ${pod}\n`),
+        );
       });
       await new Promise<void>((resolve) => server.listen(0, this.address, resolve));
       const port = (server.address() as AddressInfo).port;
