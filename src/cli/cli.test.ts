@@ -12,7 +12,8 @@ const SUBCOMMANDS: Record<string, string[]> = {
   migrate: ["--filename", "keda.sh/v1alpha1"],
   probe: ["--filename", "--output", "--timeout"],
   run: ["--filename", "--port", "--state-dir"],
-  explain: ["<name>", "--server", "--output"],
+  explain: ["[name]", "--server", "--host", "--output"],
+  interceptor: ["--proxy-port", "--admin-port", "--condition-wait-timeout", "KEDA_CONDITION_WAIT_TIMEOUT"],
   simulate: [
     "--filename",
     "--metrics",

@@ -8,19 +8,40 @@ export const DEFAULT_SERVER = "http://127.0.0.1:9090";
 
 export function explainCommand(): Command {
   return new Command("explain")
-    .description("show why a ScaledObject has the replica count it has (its last decision trace)")
-    .argument("<name>", "ScaledObject name")
-    .addOption(new Option("--server <url>", "status API of a running `tidal run`").default(DEFAULT_SERVER))
+    .description(
+      "show why a ScaledObject has the replica count it has (its last decision trace), or where an interceptor routes a host",
+    )
+    .argument("[name]", "ScaledObject name")
+    .addOption(
+      new Option(
+        "--server <url>",
+        "status API of a running `tidal run`, or an interceptor's admin port",
+      ).default(DEFAULT_SERVER),
+    )
     .option("-n, --namespace <namespace>", "namespace, when several ScaledObjects share the name")
+    .option(
+      "--host <host>",
+      "instead of a ScaledObject: where `tidal interceptor` (at --server) sends a request for this host, and why it would be held",
+    )
+    .addOption(new Option("--path <path>", "with --host: the request's path").default("/"))
+    .option(
+      "--header <name:value>",
+      "with --host: a request header (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText(
       "after",
       `
 Example:
   tidal explain orders
-  tidal explain orders --server http://127.0.0.1:9090 --output json`,
+  tidal explain orders --server http://127.0.0.1:9090 --output json
+  kubectl -n tidal-system port-forward deploy/tidal-interceptor 9090 &
+  tidal explain --host shop.example.com --path /cart --server http://127.0.0.1:9090`,
     )
-    .action(async (name: string, options: { server: string; namespace?: string; output: string }) => {
+    .action(async (name: string | undefined, options: ExplainOptions, command: Command) => {
+      if (options.host !== undefined) return explainRoute(options);
+      if (name === undefined) command.error("error: missing required argument 'name'", { exitCode: 2 });
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
       const base = serverUrl(options.server);
       const url = new URL(
@@ -51,6 +72,48 @@ Example:
         options.output === "json" ? `${JSON.stringify(body, null, 2)}\n` : `${renderTrace(body)}\n`,
       );
     });
+}
+
+interface ExplainOptions {
+  server: string;
+  namespace?: string;
+  host?: string;
+  path: string;
+  header?: string[];
+  output: string;
+}
+
+/** `--host`: asks an interceptor's admin port where a request would go, and prints its verdict. */
+async function explainRoute(options: ExplainOptions): Promise<void> {
+  const base = serverUrl(options.server);
+  const url = new URL("api/v1/explain", base.href.endsWith("/") ? base : `${base.href}/`);
+  url.searchParams.set("host", options.host ?? "");
+  url.searchParams.set("path", options.path);
+  for (const header of options.header ?? []) {
+    if (header.indexOf(":") <= 0) throw new UsageError(`--header must be name:value, got "${header}"`);
+    url.searchParams.append("header", header);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (error) {
+    throw new TidalError(
+      "TIDAL_E_UNREACHABLE",
+      `cannot reach the interceptor's admin port at ${base.origin} (${causeOf(error)}); pass --server, e.g. after kubectl port-forward deploy/tidal-interceptor 9090`,
+    );
+  }
+  const body = (await response.json().catch(() => undefined)) as { summary?: unknown } | undefined;
+  if (!response.ok || !Array.isArray(body?.summary)) {
+    throw new TidalError(
+      "TIDAL_E_EXPLAIN",
+      `${base.origin} answered${response.ok ? "" : ` ${response.status}`}, but not as an interceptor's admin port; pass --server with the address \`tidal interceptor\` prints as admin`,
+    );
+  }
+  process.stdout.write(
+    options.output === "json"
+      ? `${JSON.stringify(body, null, 2)}\n`
+      : `${(body.summary as unknown[]).map(String).join("\n")}\n`,
+  );
 }
 
 /** The --server URL: http(s), without credentials (they would end up in messages). */

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runTidal } from "../cli/tidal-cli.ts";
 import { useCleanup } from "../support/isolation.ts";
 import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
 import { KwokEndpoints } from "../support/kwok-endpoints.ts";
@@ -78,6 +79,7 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
   let interceptor: TidalProcess;
   let second: TidalProcess;
   let secondPort = 0;
+  let adminUrl = "";
   let operator: TidalOperator;
   let proxyPort = 0;
   let endpoints: KwokEndpoints;
@@ -119,6 +121,7 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     };
     const [one, two] = await Promise.all([startInterceptor(), startInterceptor()]);
     interceptor = one.process;
+    adminUrl = one.admin;
     proxyPort = one.proxyPort;
     second = two.process;
     secondPort = two.proxyPort;
@@ -247,6 +250,37 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
       intervalMs: 500,
     });
     expect(idle).toBe(true);
+  });
+
+  it("tidal explain --host says where a request goes and why it would be held", async () => {
+    const stuck = await runTidal([
+      "explain",
+      "--host",
+      "stuck.e2e.test",
+      "--path",
+      "/x",
+      "--server",
+      adminUrl,
+    ]);
+    expect(stuck.code).toBe(0);
+    expect(stuck.stdout).toContain(
+      `route: HTTPScaledObject ${namespace}/stuck, matched on host stuck.e2e.test`,
+    );
+    expect(stuck.stdout).toContain(`target: Service ${namespace}/stuck port 80`);
+    expect(stuck.stdout).toMatch(/no ready endpoint: .*held up to conditionWait 2000 ms/);
+    const unknown = await runTidal([
+      "explain",
+      "--host",
+      "nobody.e2e.test",
+      "--server",
+      adminUrl,
+      "-o",
+      "json",
+    ]);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({
+      request: { host: "nobody.e2e.test", path: "/" },
+      summary: [expect.stringContaining("answered 404 at once"), expect.stringContaining(`${namespace}/web`)],
+    });
   });
 
   it("answers a timeout status, not a hang, for a workload that never becomes ready", async () => {
