@@ -20,6 +20,7 @@ import { solrScaler } from "./solr/solr.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
+import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
@@ -69,6 +70,7 @@ const definitions: readonly ScalerDefinition[] = [
   etcdScaler,
   externalScaler,
   externalPushScaler,
+  forgejoRunnerScaler,
   gcpCloudTasksScaler,
   gcpPubSubScaler,
   gcpStackdriverScaler,
