@@ -16,6 +16,7 @@ import { couchDbScaler } from "./couchdb/couchdb.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
+import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
 import { solrScaler } from "./solr/solr.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
@@ -96,6 +97,7 @@ const definitions: readonly ScalerDefinition[] = [
   redisSentinelStreamsScaler,
   redisStreamsScaler,
   seleniumGridScaler,
+  solarWindsScaler,
   solrScaler,
 ];
 
