@@ -35,6 +35,8 @@ import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
+import { openstackMetricScaler } from "./openstack/metric.ts";
+import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
@@ -87,6 +89,8 @@ const definitions: readonly ScalerDefinition[] = [
   mysqlScaler,
   natsJetStreamScaler,
   nsqScaler,
+  openstackMetricScaler,
+  openstackSwiftScaler,
   postgresqlScaler,
   prometheusScaler,
   rabbitMqScaler,
