@@ -138,7 +138,8 @@ export class KeystoneSession {
 
   async #request(signal: AbortSignal): Promise<KeystoneToken> {
     const url = new URL(`${identityV3Base(this.#credentials.authUrl)}/auth/tokens`);
-    const response = await this.#client.post(
+    const response = await this.#client.send(
+      "POST",
       url,
       { "Content-Type": "application/json", Accept: "application/json" },
       JSON.stringify(tokenRequestBody(this.#credentials)),

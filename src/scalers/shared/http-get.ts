@@ -6,7 +6,7 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
-  /** The response's headers (lowercase names), where the caller needs them. */
+  /** The response's headers (lowercase names): given by `send`. */
   headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
@@ -63,7 +63,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
-          return { status: response.status, body: response.body, headers: response.headers };
+          return { status: response.status, body: response.body };
         }
         const next = new URL(response.location, current);
         if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
@@ -76,7 +76,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body, headers: response.headers };
+      return { status: response.status, body: response.body };
     },
     async send(method, url, headers, body, signal) {
       const response = await requestOnce(method, url, headers, body, agents, signal).catch(
