@@ -13,6 +13,7 @@ import { activeMqScaler } from "./activemq/activemq.ts";
 import { artemisScaler } from "./artemis/artemis.ts";
 import { cassandraScaler } from "./cassandra/cassandra.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
+import { githubRunnerScaler } from "./github-runner/github-runner.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
@@ -78,6 +79,7 @@ const definitions: readonly ScalerDefinition[] = [
   gcpPubSubScaler,
   gcpStackdriverScaler,
   gcpStorageScaler,
+  githubRunnerScaler,
   graphiteScaler,
   kafkaScaler,
   kubernetesResourceScaler,
