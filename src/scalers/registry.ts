@@ -7,6 +7,7 @@ import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
 import { awsSqsQueueScaler } from "./aws/sqs.ts";
 import { azureBlobScaler } from "./azure/blob.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
+import { azurePipelinesScaler } from "./azure/pipelines.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { activeMqScaler } from "./activemq/activemq.ts";
@@ -64,6 +65,7 @@ const definitions: readonly ScalerDefinition[] = [
   awsSqsQueueScaler,
   azureBlobScaler,
   azureEventHubScaler,
+  azurePipelinesScaler,
   azureQueueScaler,
   azureServiceBusScaler,
   beanstalkdScaler,
