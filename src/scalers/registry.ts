@@ -5,8 +5,12 @@ import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
 import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
 import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
 import { awsSqsQueueScaler } from "./aws/sqs.ts";
+import { azureAppInsightsScaler } from "./azure/app-insights.ts";
 import { azureBlobScaler } from "./azure/blob.ts";
+import { azureDataExplorerScaler } from "./azure/data-explorer.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
+import { azureLogAnalyticsScaler } from "./azure/log-analytics.ts";
+import { azureMonitorScaler } from "./azure/monitor.ts";
 import { azurePipelinesScaler } from "./azure/pipelines.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
@@ -63,8 +67,12 @@ const definitions: readonly ScalerDefinition[] = [
   awsDynamoDbStreamsScaler,
   awsKinesisStreamScaler,
   awsSqsQueueScaler,
+  azureAppInsightsScaler,
   azureBlobScaler,
+  azureDataExplorerScaler,
   azureEventHubScaler,
+  azureLogAnalyticsScaler,
+  azureMonitorScaler,
   azurePipelinesScaler,
   azureQueueScaler,
   azureServiceBusScaler,

@@ -223,8 +223,8 @@ export const azurePipelinesScaler: ScalerDefinition<typeof params> = {
   testedAgainst:
     "fake-azure-devops (a loopback fake of Azure DevOps' documented agent pool and job request REST API) and fake-entra (of Entra ID's token endpoint)",
   example: {
-    metadata: { poolID: "12", organizationURLFromEnv: "AZP_URL" },
-    authParams: { personalAccessToken: "azure-devops-pat" },
+    metadata: { poolID: "12" },
+    authParams: { organizationURL: "https://dev.azure.com/my-org", personalAccessToken: "azure-devops-pat" },
     metricName: "s0-azure-pipelines-12",
   },
   params,
