@@ -108,6 +108,28 @@ function endpointOf(values: Values): { endpoint: string; audience: string } {
   return (monitoringCloud(values.cloud) ?? monitoringCloud(undefined))!.logAnalytics;
 }
 
+/**
+ * KEDA asks with the query alone; the JavaScript client always writes a `timespan`, empty when none
+ * is given. This drops the empty one, so the service applies no time range beyond the query's own.
+ */
+const withoutEmptyTimespan = {
+  name: "tidalWithoutEmptyTimespan",
+  sendRequest(request: { body?: unknown }, next: (request: never) => Promise<never>) {
+    if (typeof request.body === "string") {
+      try {
+        const body = JSON.parse(request.body) as { timespan?: string };
+        if (body.timespan === "") {
+          delete body.timespan;
+          request.body = JSON.stringify(body);
+        }
+      } catch {
+        // not JSON: sent as it is
+      }
+    }
+    return next(request as never);
+  },
+};
+
 interface LogsClient {
   client: LogsQueryClient;
   endpoint: string;
@@ -141,6 +163,7 @@ function acquireClient(values: Values, context: ScalerContext) {
         endpoint: endpoint.replace(/\/v1$/, ""),
         audience,
         retryOptions: { maxRetries: 0 },
+        additionalPolicies: [{ policy: withoutEmptyTimespan, position: "perCall" }],
         // unsafeSsl: an agent that skips certificate verification, as KEDA's HTTP client does.
         ...(values.unsafeSsl
           ? { agent: new (await import("node:https")).Agent({ rejectUnauthorized: false, keepAlive: true }) }

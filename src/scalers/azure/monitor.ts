@@ -267,7 +267,8 @@ export const azureMonitorScaler: ScalerDefinition<typeof params> = {
         const endTime = new Date();
         let metrics;
         try {
-          ({ metrics } = await client.queryResource(resourceId, [values.metricName], {
+          // The SDK's path is "/{resourceUri}/providers/…": the id goes in without its leading slash.
+          ({ metrics } = await client.queryResource(resourceId.slice(1), [values.metricName], {
             timespan: { startTime: new Date(endTime.getTime() - intervalMs), endTime },
             aggregations: [values.metricAggregationType as "Average"],
             ...(values.metricFilter ? { filter: values.metricFilter } : {}),
