@@ -33,7 +33,8 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-export type LoopbackHandler = (request: LoopbackRequest, response: ServerResponse) => void | Promise<void>;
+/** Answers a request; a returned promise is awaited for its errors, any other result is ignored. */
+export type LoopbackHandler = (request: LoopbackRequest, response: ServerResponse) => unknown;
 
 /**
  * Serves `handle` on 127.0.0.1 at a free port, over HTTPS with the fakes' certificate when `tls`
