@@ -20,6 +20,7 @@ import { cassandraScaler } from "./cassandra/cassandra.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
 import { githubRunnerScaler } from "./github-runner/github-runner.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
+import { huaweiCloudeyeScaler } from "./huawei-cloudeye/cloudeye.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
@@ -91,6 +92,7 @@ const definitions: readonly ScalerDefinition[] = [
   gcpStorageScaler,
   githubRunnerScaler,
   graphiteScaler,
+  huaweiCloudeyeScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
