@@ -32,6 +32,7 @@ import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
+import { gcpSpannerScaler } from "./gcp/spanner.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
@@ -88,6 +89,7 @@ const definitions: readonly ScalerDefinition[] = [
   forgejoRunnerScaler,
   gcpCloudTasksScaler,
   gcpPubSubScaler,
+  gcpSpannerScaler,
   gcpStackdriverScaler,
   gcpStorageScaler,
   githubRunnerScaler,
