@@ -731,7 +731,9 @@ describe("KEDA main gcp_spanner_scaler_test.go", () => {
         resolvedEnv,
       };
       const prepared = prepareRow("gcp-spanner", inputs);
-      expect(vectorErrors(prepared).length > 0, JSON.stringify(vectorErrors(prepared))).toBe(Boolean(row.isError));
+      expect(vectorErrors(prepared).length > 0, JSON.stringify(vectorErrors(prepared))).toBe(
+        Boolean(row.isError),
+      );
       if (!row.isError) expect(prepared.metricSpec?.target).toBe(Number(inputs.metadata.targetValue ?? 5));
     },
   );
