@@ -18,7 +18,7 @@ import { sendJson, serveLoopback, type LoopbackServer } from "./loopback.ts";
 export interface FakeSolarWindsSeries {
   metric: string;
   attributes?: Record<string, string>;
-  /** Points; `at` defaults to now. */
+  /** Points; without `at`, a point falls in any interval that reaches the present. */
   points: { value: number; at?: number }[];
 }
 
@@ -91,9 +91,9 @@ export async function startFakeSolarWinds(): Promise<FakeSolarWinds> {
       const key = JSON.stringify(Object.entries(attributes).sort());
       const group = groups.get(key) ?? { attributes, values: [] };
       groups.set(key, group);
-      const now = Date.now();
       for (const point of entry.points) {
-        const at = point.at ?? now;
+        // A point without a time is as recent as the interval asked for.
+        const at = point.at ?? end;
         if (at >= start && at <= end + 1000) group.values.push(point.value);
       }
     }
