@@ -6,6 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The response's headers (lowercase names): given by `send`. */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -19,6 +21,14 @@ export interface HttpGetClient {
 export interface HttpClient extends HttpGetClient {
   /** POSTs `body` to `url` once (no redirects), until `signal` aborts. */
   post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpResponse>;
+  /** Sends one request of any method (no redirects followed), until `signal` aborts. */
+  send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<HttpResponse>;
 }
 
 /** Whether `text` is an absolute http or https URL. */
@@ -67,6 +77,14 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
         },
       );
       return { status: response.status, body: response.body };
+    },
+    async send(method, url, headers, body, signal) {
+      const response = await requestOnce(method, url, headers, body, agents, signal).catch(
+        (error: unknown) => {
+          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+        },
+      );
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     close() {
       if (closed) return;
@@ -122,13 +140,13 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
 }
 
 function requestOnce(
-  method: "GET" | "POST",
+  method: string,
   url: URL,
   headers: Record<string, string>,
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined }> {
+): Promise<Required<HttpResponse> & { location: string | undefined }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -152,6 +170,7 @@ function requestOnce(
           status: response.statusCode ?? 0,
           location: response.headers.location,
           body: Buffer.concat(chunks).toString("utf8"),
+          headers: response.headers,
         }),
       );
     });
