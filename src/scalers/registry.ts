@@ -18,6 +18,8 @@ import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solrScaler } from "./solr/solr.ts";
 import { cronScaler } from "./cron/cron.ts";
+import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
+import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -25,13 +27,16 @@ import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
+import { influxDbScaler } from "./influxdb/influxdb.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
 import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
+import { lokiScaler } from "./loki/loki.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
@@ -66,6 +71,8 @@ const definitions: readonly ScalerDefinition[] = [
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  elasticForecastScaler,
+  elasticsearchScaler,
   etcdScaler,
   externalScaler,
   externalPushScaler,
@@ -74,9 +81,11 @@ const definitions: readonly ScalerDefinition[] = [
   gcpStackdriverScaler,
   gcpStorageScaler,
   graphiteScaler,
+  influxDbScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
+  lokiScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
@@ -84,6 +93,7 @@ const definitions: readonly ScalerDefinition[] = [
   mysqlScaler,
   natsJetStreamScaler,
   nsqScaler,
+  opensearchScaler,
   postgresqlScaler,
   prometheusScaler,
   rabbitMqScaler,

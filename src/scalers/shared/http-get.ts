@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
 import { fingerprintOf } from "../../util/stable-json.ts";
@@ -6,6 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The response's headers (lower-case names), where a caller needs them. */
+  headers?: IncomingHttpHeaders;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -53,7 +55,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
-          return { status: response.status, body: response.body };
+          return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
         if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
@@ -66,7 +68,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body };
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     close() {
       if (closed) return;
@@ -128,7 +130,7 @@ function requestOnce(
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined }> {
+): Promise<HttpResponse & { location: string | undefined; headers: IncomingHttpHeaders }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -151,6 +153,7 @@ function requestOnce(
         resolve({
           status: response.statusCode ?? 0,
           location: response.headers.location,
+          headers: response.headers,
           body: Buffer.concat(chunks).toString("utf8"),
         }),
       );
