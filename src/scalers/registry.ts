@@ -17,6 +17,7 @@ import { graphiteScaler } from "./graphite/graphite.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solrScaler } from "./solr/solr.ts";
+import { temporalScaler } from "./temporal/temporal.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
 import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
@@ -40,6 +41,7 @@ import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
+import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
@@ -96,6 +98,7 @@ const definitions: readonly ScalerDefinition[] = [
   opensearchScaler,
   postgresqlScaler,
   prometheusScaler,
+  pulsarScaler,
   rabbitMqScaler,
   redisScaler,
   redisClusterScaler,
@@ -105,6 +108,7 @@ const definitions: readonly ScalerDefinition[] = [
   redisStreamsScaler,
   seleniumGridScaler,
   solrScaler,
+  temporalScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

@@ -39,7 +39,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpClient {
+export function createHttpGetClient(options: {
+  tls: ConnectionOptions;
+  /** Whether a redirect from one URL to another keeps the Authorization header (default: same origin). */
+  keepAuthorization?: (from: URL, to: URL, status: number) => boolean;
+}): HttpClient {
+  const keepAuthorization = options.keepAuthorization ?? ((from: URL, to: URL) => from.origin === to.origin);
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -58,7 +63,9 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
-        if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
+        if (!keepAuthorization(current, next, response.status)) {
+          currentHeaders = withoutAuthorization(currentHeaders);
+        }
         current = next;
       }
     },
