@@ -223,4 +223,44 @@ export const services = {
   get solrPassword(): string {
     return required("TIDAL_TEST_SOLR_PASSWORD");
   },
+  /** http://127.0.0.1:8075, Pulsar's web service and admin API (authentication on) */
+  get pulsarAdminUrl(): string {
+    return required("TIDAL_TEST_PULSAR_ADMIN_URL");
+  },
+  /** A JWT of role tidal, accepted as a bearer token */
+  get pulsarToken(): string {
+    return required("TIDAL_TEST_PULSAR_TOKEN");
+  },
+  /** The HS256 key Pulsar checks tokens with (a file of raw bytes) */
+  get pulsarTokenSecretFile(): string {
+    return required("TIDAL_TEST_PULSAR_TOKEN_SECRET_FILE");
+  },
+  get pulsarUsername(): string {
+    return required("TIDAL_TEST_PULSAR_USERNAME");
+  },
+  get pulsarPassword(): string {
+    return required("TIDAL_TEST_PULSAR_PASSWORD");
+  },
+  /** 127.0.0.1:7233, the Temporal dev server's frontend (namespace default, no authentication) */
+  get temporalEndpoint(): string {
+    return required("TIDAL_TEST_TEMPORAL_ENDPOINT");
+  },
+  /** http://127.0.0.1:9201, OpenSearch (basic authentication) */
+  get opensearchUrl(): string {
+    return required("TIDAL_TEST_OPENSEARCH_URL");
+  },
+  get opensearchUsername(): string {
+    return required("TIDAL_TEST_OPENSEARCH_USERNAME");
+  },
+  get opensearchPassword(): string {
+    return required("TIDAL_TEST_OPENSEARCH_PASSWORD");
+  },
+  /** http://127.0.0.1:8086, InfluxDB 1.8 with its Flux API /api/v2/query (authentication on) */
+  get influxdbUrl(): string {
+    return required("TIDAL_TEST_INFLUXDB_URL");
+  },
+  /** The API token InfluxDB 1.8 accepts on /api/v2: username:password */
+  get influxdbToken(): string {
+    return required("TIDAL_TEST_INFLUXDB_TOKEN");
+  },
 };
