@@ -106,12 +106,13 @@ export function lokiQueryValue(
   const result = (data as { result?: unknown } | null | undefined)?.result;
   expectShape(result, "array", "lokiQueryResult.data.result");
   const samples = (result ?? []) as unknown[];
+  // Go decodes every element into a struct first: a scalar answer ([time, "value"]) fails here.
+  for (const sample of samples) expectShape(sample, "object", "lokiQueryResult.data.result");
   if (samples.length === 0) {
     if (values.ignoreNullValues) return 0;
     throw new Error("loki metrics may be lost, the result is empty");
   }
   if (samples.length > 1) throw new Error(`loki query ${values.query} returned multiple elements`);
-  expectShape(samples[0], "object", "lokiQueryResult.data.result");
   const value = (samples[0] as { value?: unknown } | null)?.value;
   expectShape(value, "array", "lokiQueryResult.data.result.value");
   const pair = (value ?? []) as unknown[];
