@@ -302,6 +302,8 @@ export const temporalScaler: ScalerDefinition<typeof params> = {
 
     return {
       async measure(signal) {
+        // KEDA connects when it creates the scaler: a connection failure is not a backlog failure.
+        await lease.client;
         let result: { backlog: number; status: number | undefined };
         try {
           result =
@@ -422,11 +424,22 @@ async function connectTemporal(
       },
     };
   }
-  return Connection.connect({
-    address: values.endpoint,
-    metadata: { "temporal-namespace": values.namespace },
-    ...(values.apiKey ? { apiKey: values.apiKey } : {}),
-    ...transport,
-    connectTimeout: Math.max(values.minConnectTimeout * 1000, timeoutMs),
-  });
+  // Within the measurement's deadline, so a server that cannot be reached is named as such.
+  const deadline = Math.max(1, Math.floor(timeoutMs * 0.8));
+  const connectTimeout =
+    values.minConnectTimeout > 0 ? Math.min(values.minConnectTimeout * 1000, deadline) : deadline;
+  try {
+    return await Connection.connect({
+      address: values.endpoint,
+      metadata: { "temporal-namespace": values.namespace },
+      ...(values.apiKey ? { apiKey: values.apiKey } : {}),
+      ...transport,
+      connectTimeout,
+    });
+  } catch (error) {
+    throw new Error(
+      `failed to create Temporal client connection to ${values.endpoint}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
