@@ -55,7 +55,7 @@ export const influxDbScaler: ScalerDefinition<typeof params> = {
   kedaScalerName: "influxDBScaler",
   description: "First value of an InfluxDB 2 Flux query (InfluxDB 3 is declared but not measured yet).",
   testedAgainst:
-    "fake-influxdb (a loopback fake of InfluxDB 2's documented /api/v2/query API, driven by @influxdata/influxdb-client)",
+    "InfluxDB 1.8.3 (built from Go modules) through its InfluxDB 2 compatible Flux API, /api/v2/query",
   example: {
     metadata: {
       serverURL: "http://influxdb:8086",

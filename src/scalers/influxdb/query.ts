@@ -92,12 +92,16 @@ export function queryFirstValue(queryApi: QueryApi, query: string, signal: Abort
 /** The server's own words for a failed query (`unauthorized: unauthorized access`), else the error's. */
 function influxError(error: Error): Error {
   const { json, statusCode } = error as Error & {
-    json?: { code?: unknown; message?: unknown };
+    json?: { code?: unknown; message?: unknown; error?: unknown };
     statusCode?: number;
   };
   if (statusCode !== undefined && typeof json?.message === "string") {
     const code = typeof json.code === "string" ? `${json.code}: ` : "";
     return new Error(`${code}${json.message} (HTTP ${statusCode})`);
+  }
+  // InfluxDB 1.x's compatible API answers {"error": "…"}.
+  if (statusCode !== undefined && typeof json?.error === "string") {
+    return new Error(`${json.error} (HTTP ${statusCode})`);
   }
   return new Error(error.message);
 }
