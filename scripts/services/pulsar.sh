@@ -1,15 +1,16 @@
 # shellcheck shell=bash
 # Apache Pulsar standalone (broker, BookKeeper and a RocksDB metadata store in one JVM) from the
 # Maven Central jars (test/pulsar/pom.xml; Maven Central has no Pulsar distribution to run):
-# broker on 127.0.0.1:6650, web service and admin API on 127.0.0.1:8075; the bookie listens on
-# the loopback interface on a port of its own choosing. Functions worker and stream storage are
-# off. Authentication is on (no authorization): JWT tokens signed with a secret key (the token of
-# role `tidal`, the key and the CA paths are printed by `env`) and basic authentication
-# (tidal/tidal).
+# broker on 127.0.0.1:6650, web service and admin API on 127.0.0.1:8075 and over TLS on
+# 127.0.0.1:8076; the bookie listens on the loopback interface on a port of its own choosing.
+# Functions worker and stream storage are off. Authentication is on (no authorization): JWT
+# tokens signed with a secret key (the token of role `tidal` and the key's path are printed by
+# `env`), basic authentication (tidal/tidal), and client certificates on the TLS port (a client
+# certificate for role `tidal`, its key and the CA, all from a throw-away CA, printed by `env`).
 
 PULSAR_VERSION=4.2.4
 PULSAR_LIBS="$CACHE/pulsar/$PULSAR_VERSION/libs"
-declare_server pulsar "6650 8075" "org.apache.pulsar.PulsarStandaloneStarter" 180 openjdk-17-jre-headless maven
+declare_server pulsar "6650 8075 8076" "org.apache.pulsar.PulsarStandaloneStarter" 180 openjdk-17-jre-headless maven
 
 logs_pulsar() { log_of pulsar; }
 
@@ -60,11 +61,32 @@ pulsar_auth() {
   printf '%s:%s\n' "$USER_NAME" "$(openssl passwd -apr1 "$PASSWORD")" >"$auth/basic.conf"
 }
 
+# The server certificate (make_test_tls) and a client certificate of role tidal signed by the same CA.
+pulsar_tls() {
+  local tls
+  tls="$(dir_of pulsar)/tls"
+  make_test_tls "$tls" "$(log_of pulsar)" || return 1
+  [[ -f $tls/client.crt && -f $tls/client.key ]] && return 0
+  (
+    cd "$tls" &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$USER_NAME" \
+        -keyout client.key -out client.csr &&
+      printf '%s\n' "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature" >client.ext &&
+      openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile client.ext -out client.crt
+  ) >>"$(log_of pulsar)" 2>&1 || {
+    fail "openssl failed; see $(log_of pulsar)"
+    return 1
+  }
+}
+
 prepare_pulsar() {
-  local dir auth
+  local dir auth tls
   dir=$(dir_of pulsar)
   auth="$dir/auth"
+  tls="$dir/tls"
   pulsar_auth
+  pulsar_tls || return 1
   mkdir -p "$dir/data" "$dir/tmp"
   cat >"$dir/standalone.conf" <<CONF
 clusterName=standalone
@@ -72,6 +94,12 @@ bindAddress=127.0.0.1
 advertisedAddress=127.0.0.1
 brokerServicePort=6650
 webServicePort=8075
+webServicePortTls=8076
+tlsCertificateFilePath=$tls/server.crt
+tlsKeyFilePath=$tls/server.key
+tlsTrustCertsFilePath=$tls/ca.crt
+tlsAllowInsecureConnection=false
+tlsRequireTrustedClientCertOnConnect=false
 listeningInterface=lo
 managedLedgerDefaultEnsembleSize=1
 managedLedgerDefaultWriteQuorum=1
@@ -79,7 +107,7 @@ managedLedgerDefaultAckQuorum=1
 functionsWorkerEnabled=false
 authenticationEnabled=true
 authorizationEnabled=false
-authenticationProviders=org.apache.pulsar.broker.authentication.AuthenticationProviderToken,org.apache.pulsar.broker.authentication.AuthenticationProviderBasic
+authenticationProviders=org.apache.pulsar.broker.authentication.AuthenticationProviderToken,org.apache.pulsar.broker.authentication.AuthenticationProviderBasic,org.apache.pulsar.broker.authentication.AuthenticationProviderTls
 tokenSecretKey=file://$auth/secret.key
 basicAuthConf=file://$auth/basic.conf
 superUserRoles=$USER_NAME
@@ -102,6 +130,10 @@ env_pulsar() {
   local auth
   auth="$(dir_of pulsar)/auth"
   export_line TIDAL_TEST_PULSAR_ADMIN_URL "http://127.0.0.1:8075"
+  export_line TIDAL_TEST_PULSAR_ADMIN_TLS_URL "https://127.0.0.1:8076"
+  export_line TIDAL_TEST_PULSAR_CA_FILE "$(dir_of pulsar)/tls/ca.crt"
+  export_line TIDAL_TEST_PULSAR_CLIENT_CERT_FILE "$(dir_of pulsar)/tls/client.crt"
+  export_line TIDAL_TEST_PULSAR_CLIENT_KEY_FILE "$(dir_of pulsar)/tls/client.key"
   export_line TIDAL_TEST_PULSAR_TOKEN "$(cat "$auth/tidal.jwt" 2>/dev/null)"
   export_line TIDAL_TEST_PULSAR_TOKEN_SECRET_FILE "$auth/secret.key"
   export_line TIDAL_TEST_PULSAR_USERNAME "$USER_NAME"

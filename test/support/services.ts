@@ -227,6 +227,20 @@ export const services = {
   get pulsarAdminUrl(): string {
     return required("TIDAL_TEST_PULSAR_ADMIN_URL");
   },
+  /** https://127.0.0.1:8076, the same API over TLS (client certificates of role tidal accepted) */
+  get pulsarAdminTlsUrl(): string {
+    return required("TIDAL_TEST_PULSAR_ADMIN_TLS_URL");
+  },
+  /** PEM files: the CA that signed Pulsar's certificate, and a client certificate and key of role tidal */
+  get pulsarCaFile(): string {
+    return required("TIDAL_TEST_PULSAR_CA_FILE");
+  },
+  get pulsarClientCertFile(): string {
+    return required("TIDAL_TEST_PULSAR_CLIENT_CERT_FILE");
+  },
+  get pulsarClientKeyFile(): string {
+    return required("TIDAL_TEST_PULSAR_CLIENT_KEY_FILE");
+  },
   /** A JWT of role tidal, accepted as a bearer token */
   get pulsarToken(): string {
     return required("TIDAL_TEST_PULSAR_TOKEN");

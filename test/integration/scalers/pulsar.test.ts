@@ -168,6 +168,36 @@ describe("pulsar scaler against Apache Pulsar standalone", () => {
     );
   });
 
+  it("authenticates with a client certificate over TLS (authModes tls, and KEDA's older tls: enable)", async () => {
+    const name = await topic(cleanup);
+    await publish(name, 2);
+    const files = {
+      ca: readFileSync(services.pulsarCaFile, "utf8"),
+      cert: readFileSync(services.pulsarClientCertFile, "utf8"),
+      key: readFileSync(services.pulsarClientKeyFile, "utf8"),
+    };
+    const metadata = {
+      adminURL: services.pulsarAdminTlsUrl,
+      topic: `persistent://public/default/${name}`,
+      subscription: "workers",
+    };
+    const modern = measurer(cleanup, { metadata: { ...metadata, authModes: "tls" }, authParams: files });
+    expect(await modern.measure()).toMatchObject({ value: 2 });
+    const legacy = measurer(cleanup, { metadata: { ...metadata, tls: "enable" }, authParams: files });
+    expect(await legacy.measure()).toMatchObject({ value: 2 });
+    const withoutCertificate = measurer(cleanup, { metadata, authParams: { ca: files.ca } });
+    expect((await withoutCertificate.measure()).error).toBe(
+      "error requesting stats from url: error requesting stats from admin url, response status is: 401 Unauthorized",
+    );
+    const untrusted = measurer(cleanup, {
+      metadata: { ...metadata, authModes: "tls" },
+      authParams: { cert: files.cert, key: files.key },
+    });
+    expect((await untrusted.measure()).error).toMatch(
+      /^error requesting stats from url: cannot reach https:\/\/127\.0\.0\.1:\d+: .*certificate/,
+    );
+  });
+
   it("names a subscription the topic does not have, and a topic Pulsar does not have", async () => {
     const name = await topic(cleanup);
     const missingSubscription = measurer(cleanup, {
