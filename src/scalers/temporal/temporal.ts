@@ -392,6 +392,7 @@ async function connectTemporal(
   },
   timeoutMs: number,
 ): Promise<Connection> {
+  const started = Date.now();
   const { Connection } = await import("@temporalio/client");
   const useTls = Boolean(values.cert && values.key) || Boolean(values.apiKey && values.enableTLS);
   const key =
@@ -424,8 +425,9 @@ async function connectTemporal(
       },
     };
   }
-  // Within the measurement's deadline, so a server that cannot be reached is named as such.
-  const deadline = Math.max(1, Math.floor(timeoutMs * 0.8));
+  // Within the first measurement's deadline (loading the client counts), so a server that
+  // cannot be reached is named as such.
+  const deadline = Math.max(100, Math.floor(timeoutMs * 0.8) - (Date.now() - started));
   const connectTimeout =
     values.minConnectTimeout > 0 ? Math.min(values.minConnectTimeout * 1000, deadline) : deadline;
   try {
