@@ -97,7 +97,9 @@ describe("temporal scaler against the Temporal dev server", () => {
       authParams: { apiKey },
     });
     const sample = await trigger.measure();
-    expect(sample.error).toBeDefined();
+    expect(sample.error).toBe(
+      `failed to create Temporal client connection to ${services.temporalEndpoint}: Failed to connect before the deadline`,
+    );
     expect(sample.error).not.toContain(apiKey);
   });
 
