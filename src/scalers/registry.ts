@@ -25,7 +25,10 @@ import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
 import { solrScaler } from "./solr/solr.ts";
+import { temporalScaler } from "./temporal/temporal.ts";
 import { cronScaler } from "./cron/cron.ts";
+import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
+import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
@@ -35,18 +38,22 @@ import { gcpPubSubScaler } from "./gcp/pubsub.ts";
 import { gcpSpannerScaler } from "./gcp/spanner.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
+import { influxDbScaler } from "./influxdb/influxdb.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
 import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
+import { lokiScaler } from "./loki/loki.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { openstackMetricScaler } from "./openstack/metric.ts";
 import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
+import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
@@ -83,6 +90,8 @@ const definitions: readonly ScalerDefinition[] = [
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  elasticForecastScaler,
+  elasticsearchScaler,
   etcdScaler,
   externalScaler,
   externalPushScaler,
@@ -95,9 +104,11 @@ const definitions: readonly ScalerDefinition[] = [
   githubRunnerScaler,
   graphiteScaler,
   huaweiCloudeyeScaler,
+  influxDbScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
+  lokiScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
@@ -105,10 +116,12 @@ const definitions: readonly ScalerDefinition[] = [
   mysqlScaler,
   natsJetStreamScaler,
   nsqScaler,
+  opensearchScaler,
   openstackMetricScaler,
   openstackSwiftScaler,
   postgresqlScaler,
   prometheusScaler,
+  pulsarScaler,
   rabbitMqScaler,
   redisScaler,
   redisClusterScaler,
@@ -119,6 +132,7 @@ const definitions: readonly ScalerDefinition[] = [
   seleniumGridScaler,
   solarWindsScaler,
   solrScaler,
+  temporalScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

@@ -88,9 +88,7 @@ describe("validateSet: triggers", () => {
 
   it("an unknown trigger type is an error saying it is not supported", async () => {
     expect(
-      await check([
-        scaledObject("a", { triggers: [{ type: "acme-queue", metadata: { queueName: "q" } }] }),
-      ]),
+      await check([scaledObject("a", { triggers: [{ type: "acme-queue", metadata: { queueName: "q" } }] })]),
     ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "acme-queue" is not supported']);
   });
 

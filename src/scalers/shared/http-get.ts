@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
 import { fingerprintOf } from "../../util/stable-json.ts";
@@ -6,8 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
-  /** The response's headers (lowercase names): given by `send`. */
-  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** The response's headers (lower-case names). */
+  headers?: IncomingHttpHeaders;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -47,7 +47,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpClient {
+export function createHttpGetClient(options: {
+  tls: ConnectionOptions;
+  /** Whether a redirect from one URL to another keeps the Authorization header (default: same origin). */
+  keepAuthorization?: (from: URL, to: URL, status: number) => boolean;
+}): HttpClient {
+  const keepAuthorization = options.keepAuthorization ?? ((from: URL, to: URL) => from.origin === to.origin);
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -63,10 +68,12 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
-          return { status: response.status, body: response.body };
+          return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
-        if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
+        if (!keepAuthorization(current, next, response.status)) {
+          currentHeaders = withoutAuthorization(currentHeaders);
+        }
         current = next;
       }
     },
@@ -76,7 +83,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body };
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     async send(method, url, headers, body, signal) {
       const response = await requestOnce(method, url, headers, body, agents, signal).catch(
