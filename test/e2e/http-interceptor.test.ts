@@ -77,7 +77,6 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
   const cleanup = useCleanup();
   let namespace = "";
   let interceptor: TidalProcess;
-  let second: TidalProcess;
   let secondPort = 0;
   let adminUrl = "";
   let operator: TidalOperator;
@@ -123,7 +122,6 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     interceptor = one.process;
     adminUrl = one.admin;
     proxyPort = one.proxyPort;
-    second = two.process;
     secondPort = two.proxyPort;
     operator = await TidalOperator.start({
       namespace,
