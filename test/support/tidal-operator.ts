@@ -37,7 +37,7 @@ export class TidalOperator extends TidalProcess {
       leaderElect?: boolean;
       namespace?: string;
       env?: Record<string, string>;
-      /** More command-line arguments. */
+      /** More arguments of `tidal operator`. */
       args?: string[];
     } = {},
   ): Promise<TidalOperator> {
