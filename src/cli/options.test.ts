@@ -3,6 +3,7 @@ import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { main } from "./main.ts";
 import {
+  durationMilliseconds,
   filenameOption,
   hpaSyncPeriod,
   nonNegativeInteger,
@@ -54,6 +55,16 @@ describe("shared options", () => {
       expect(error).toBeInstanceOf(CommanderError);
       expect((error as CommanderError).code).toBe("commander.invalidArgument");
     }
+  });
+
+  it("durationMilliseconds reads the HTTP add-on's Go durations and refuses bare numbers and zero", () => {
+    expect(durationMilliseconds("20s", "--condition-wait-timeout")).toBe(20_000);
+    expect(durationMilliseconds(" 500ms ", "--response-header-timeout")).toBe(500);
+    expect(durationMilliseconds("1m30s", "--x")).toBe(90_000);
+    for (const bad of ["20", "0s", "-1s", "soon", ""])
+      expect(() => durationMilliseconds(bad, "--condition-wait-timeout")).toThrow(
+        `--condition-wait-timeout must be a positive duration with a unit, such as 20s or 500ms, got "${bad}"`,
+      );
   });
 });
 

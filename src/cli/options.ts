@@ -108,7 +108,8 @@ export function fileEnvironment(): FileEnvironment {
 
 /** A Go duration option (the HTTP add-on's timeouts, e.g. 20s or 500ms), in milliseconds. */
 export function durationMilliseconds(value: string, option: string): number {
-  const milliseconds = parseDuration(value.trim());
+  // Go's time.ParseDuration (the add-on's envconfig) wants a unit: a bare number is refused.
+  const milliseconds = /^\d+$/.test(value.trim()) ? undefined : parseDuration(value.trim());
   if (milliseconds === undefined || milliseconds <= 0 || milliseconds > MAX_TIMER_MS) {
     throw usageError(
       `${option} must be a positive duration with a unit, such as 20s or 500ms, got "${value}"`,
