@@ -223,7 +223,12 @@ export class ScaledObjectReconciler {
         metrics: this.#options.metrics,
         events: this.#options.events,
         onPolled: (outcome) => this.#writeStatus(key, outcome),
-        rebuildTriggers: () => this.#rebuildTriggers(object, container),
+        // Rebuilt triggers (after a failed poll) get their push streams anew.
+        rebuildTriggers: async () => {
+          const rebuilt = await this.#rebuildTriggers(object, container);
+          if (rebuilt !== undefined) this.#watchPush(key, scaled, rebuilt.measurers);
+          return rebuilt;
+        },
       }),
     };
     this.#scaled.set(key, scaled);
@@ -235,11 +240,18 @@ export class ScaledObjectReconciler {
         run: () => (this.#options.isLeader() ? task.run() : Promise.resolve()),
       });
     }
-    // Push triggers (external-push) poll at once when their scaler reports activity, as in KEDA.
+    this.#watchPush(key, scaled, prepared.measurers);
+    return scaled;
+  }
+
+  /** Push triggers (external-push) poll at once when their scaler reports activity, as in KEDA. */
+  #watchPush(key: string, scaled: Scaled, measurers: ConnectedTriggers["measurers"]): void {
+    for (const unwatch of scaled.unwatch.splice(0)) unwatch();
+    const tasks = scaled.loop.tasks(`scaledobject.${key}`);
     const wake = () => {
       for (const task of tasks) this.#options.scheduler.wake(task.key);
     };
-    for (const trigger of prepared.measurers) {
+    for (const trigger of measurers) {
       if (!trigger.scaler.watch) continue;
       scaled.unwatch.push(
         trigger.scaler.watch(wake, (error) =>
@@ -251,7 +263,6 @@ export class ScaledObjectReconciler {
         ),
       );
     }
-    return scaled;
   }
 
   #prepareTriggers(object: ScaledObject, container: ContainerEnvSpec | undefined) {
