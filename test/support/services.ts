@@ -89,6 +89,44 @@ export const services = {
   get kafkaSaslSslBrokers(): string[] {
     return required("TIDAL_TEST_KAFKA_SASL_SSL_BROKERS").split(",");
   },
+  /** SASL_PLAINTEXT brokers (the SASL_SSL listener's mechanisms without TLS), e.g. ["127.0.0.1:9095"] */
+  get kafkaSaslPlaintextBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_SASL_PLAINTEXT_BROKERS").split(",");
+  },
+  /** SSL brokers that require a client certificate signed by the CA, e.g. ["127.0.0.1:9096"] */
+  get kafkaMtlsBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_MTLS_BROKERS").split(",");
+  },
+  /** PEM client certificate, key, and the key encrypted (PKCS#8, passphrase tidal-test), signed by the Kafka CA */
+  get kafkaClientCertFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_CERT_FILE");
+  },
+  get kafkaClientKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_KEY_FILE");
+  },
+  get kafkaClientEncryptedKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_ENCRYPTED_KEY_FILE");
+  },
+  /** The RSA key (PEM) whose JWKS the broker's OAUTHBEARER validator trusts (key id tidal-test, audience kafka) */
+  get kafkaOAuthKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_OAUTH_KEY_FILE");
+  },
+  /** The test KDC's realm (TIDAL.TEST), its krb5.conf, and a principal's password and keytab */
+  get kerberosRealm(): string {
+    return required("TIDAL_TEST_KERBEROS_REALM");
+  },
+  get kerberosConfigFile(): string {
+    return required("TIDAL_TEST_KERBEROS_CONFIG_FILE");
+  },
+  get kerberosUsername(): string {
+    return required("TIDAL_TEST_KERBEROS_USERNAME");
+  },
+  get kerberosPassword(): string {
+    return required("TIDAL_TEST_KERBEROS_PASSWORD");
+  },
+  get kerberosKeytabFile(): string {
+    return required("TIDAL_TEST_KERBEROS_KEYTAB_FILE");
+  },
   get kafkaUsername(): string {
     return required("TIDAL_TEST_KAFKA_USERNAME");
   },

@@ -14,7 +14,7 @@ export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
   legacy: { renamedKeys: { brokerList: "bootstrapServers" } },
   description: "Lag of a Kafka consumer group: latest minus committed offsets, summed over partitions.",
   params: kafkaParams,
-  validate: (values) => kafkaParamProblems(values),
+  validate: (values, context) => kafkaParamProblems(values, context),
   metric: (values) => ({
     name: values.topic ? `kafka-${values.topic}` : `kafka-${values.consumerGroup}-topics`,
     target: values.lagThreshold,

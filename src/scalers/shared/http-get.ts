@@ -6,6 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The Content-Type header, when the server sent one. */
+  contentType?: string | undefined;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -66,7 +68,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body };
+      return { status: response.status, body: response.body, contentType: response.contentType };
     },
     close() {
       if (closed) return;
@@ -128,7 +130,7 @@ function requestOnce(
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined }> {
+): Promise<HttpResponse & { location: string | undefined; contentType: string | undefined }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -151,6 +153,7 @@ function requestOnce(
         resolve({
           status: response.statusCode ?? 0,
           location: response.headers.location,
+          contentType: response.headers["content-type"],
           body: Buffer.concat(chunks).toString("utf8"),
         }),
       );
