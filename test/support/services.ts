@@ -57,6 +57,22 @@ export const services = {
   get rabbitmqManagementUrl(): string {
     return required("TIDAL_TEST_RABBITMQ_MANAGEMENT_URL");
   },
+  /** amqps://tidal:tidal@localhost:5671/ (a client certificate is required) */
+  get rabbitmqAmqpsUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_AMQPS_URL");
+  },
+  /** https://tidal:tidal@localhost:15671 (a client certificate is accepted, not required) */
+  get rabbitmqManagementHttpsUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_MANAGEMENT_HTTPS_URL");
+  },
+  /** RabbitMQ's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test) */
+  get rabbitmqTlsDir(): string {
+    return required("TIDAL_TEST_RABBITMQ_TLS_DIR");
+  },
+  /** The RSA key (PEM) RabbitMQ's OAuth 2.0 backend trusts (key id tidal-test, audience rabbitmq) */
+  get rabbitmqOAuthKeyFile(): string {
+    return required("TIDAL_TEST_RABBITMQ_OAUTH_KEY_FILE");
+  },
   /** nats://127.0.0.1:4222 */
   get natsUrl(): string {
     return required("TIDAL_TEST_NATS_URL");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { HttpResponse } from "./http-get.ts";
-import { clientCredentialsTokenSource, goQueryEscape, tokenRequestForm } from "./oauth2.ts";
+import { clientCredentialsTokenSource, tokenRequestForm } from "./oauth2.ts";
 
 interface Sent {
   url: string;
@@ -115,9 +115,5 @@ describe("tokenRequestForm", () => {
     expect(
       tokenRequestForm({ ...config, endpointParams: new Map([["grant_type", ["other"]]]) }).get("grant_type"),
     ).toEqual(["other"]);
-  });
-
-  it("escapes as Go's url.QueryEscape", () => {
-    expect(goQueryEscape("a b*~'()!é")).toBe("a+b%2A~%27%28%29%21%C3%A9");
   });
 });

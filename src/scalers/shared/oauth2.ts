@@ -1,3 +1,4 @@
+import { goQueryEscape } from "../metric-name.ts";
 import { bodyExcerpt } from "./excerpt.ts";
 import type { HttpClient } from "./http-get.ts";
 
@@ -36,18 +37,6 @@ export interface TokenSource {
 const EXPIRY_DELTA_MS = 10_000;
 
 type AuthStyle = "header" | "params";
-
-/** Go's url.QueryEscape: everything but letters, digits and `-_.~` escaped, spaces as `+`. */
-export function goQueryEscape(text: string): string {
-  let result = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const character = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~]/.test(character)) result += character;
-    else if (byte === 0x20) result += "+";
-    else result += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return result;
-}
 
 /** Go's url.Values.Encode: keys sorted, each value escaped with QueryEscape. */
 function encodeForm(values: Map<string, readonly string[]>): string {
