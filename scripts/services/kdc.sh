@@ -56,6 +56,7 @@ EOF
     supported_enctypes = $KDC_ENCTYPES
     max_life = 24h
     max_renewable_life = 7d
+    default_principal_flags = +preauth
   }
 
 [logging]
@@ -76,7 +77,11 @@ kdc_database() {
     exec 6>"$dir/.lock-database"
     flock 6
     kdc_files "$dir"
-    [[ -f $dir/db/.complete ]] && exit 0
+    if [[ -f $dir/db/.complete ]]; then
+      # Principals made before pre-authentication was the default get it too.
+      kdc_run kadmin.local -r "$KDC_REALM" -q "modprinc +requires_preauth $USER_NAME" >>"$(log_of kdc)" 2>&1
+      exit 0
+    fi
     say "creating the kerberos realm $KDC_REALM in $dir/db ..."
     rm -rf "$dir/db" "$dir/tidal.keytab"
     mkdir -p "$dir/db"

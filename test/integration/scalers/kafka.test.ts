@@ -425,3 +425,99 @@ describe("kafka scaler with the other SASL and TLS combinations KEDA accepts", (
     expect((await noCertificate.measure()).error).toMatch(/cannot read the lag/);
   });
 });
+
+describe("kafka scaler with sasl gssapi (Kerberos, MIT KDC)", () => {
+  const cleanup = useCleanup();
+  beforeAll(() => useServices("kdc"));
+
+  const kerberos = (extra: Record<string, string> = {}) => ({
+    sasl: "gssapi",
+    username: services.kerberosUsername,
+    realm: services.kerberosRealm,
+    kerberosConfig: readFileSync(services.kerberosConfigFile, "utf8"),
+    ...extra,
+  });
+  const keytab = () => readFileSync(services.kerberosKeytabFile).toString("latin1");
+
+  it.each([
+    [
+      "a password",
+      "SASL_PLAINTEXT",
+      () => services.kafkaSaslPlaintextBrokers,
+      () => ({ password: services.kerberosPassword }),
+    ],
+    ["a keytab", "SASL_PLAINTEXT", () => services.kafkaSaslPlaintextBrokers, () => ({ keytab: keytab() })],
+    [
+      "a password",
+      "SASL_SSL",
+      () => services.kafkaSaslSslBrokers,
+      () => ({
+        password: services.kerberosPassword,
+        tls: "enable",
+        ca: readFileSync(services.kafkaCaFile, "utf8"),
+      }),
+    ],
+    [
+      "a keytab and FAST disabled",
+      "SASL_SSL",
+      () => services.kafkaSaslSslBrokers,
+      () => ({
+        keytab: keytab(),
+        kerberosDisableFAST: "true",
+        kerberosServiceName: "kafka",
+        tls: "enable",
+        ca: readFileSync(services.kafkaCaFile, "utf8"),
+      }),
+    ],
+  ] as const)("reads the lag with %s over %s", async (_how, _listener, brokers, secret) => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: brokers().join(","), consumerGroup: group, topic, lagThreshold: "100" },
+      { authParams: kerberos(secret()) },
+    );
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+  });
+
+  it("names the KDC's refusal for a wrong password and an unknown principal, without secrets", async () => {
+    const metadata = {
+      bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","),
+      consumerGroup: "g",
+      topic: "t",
+    };
+    const wrong = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: "wrong-kerberos-pass-4" }),
+    });
+    const wrongError = (await wrong.measure()).error ?? "";
+    expect(wrongError).toContain("KDC_ERR_PREAUTH_FAILED");
+    expect(wrongError).not.toContain("wrong-kerberos-pass-4");
+    const unknown = measurer(cleanup, metadata, {
+      authParams: kerberos({ username: "nobody", password: "x-password-5" }),
+    });
+    expect((await unknown.measure()).error).toContain("KDC_ERR_C_PRINCIPAL_UNKNOWN");
+  });
+
+  it("names a service principal the realm does not have, and an unreachable KDC", async () => {
+    const metadata = {
+      bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","),
+      consumerGroup: "g",
+      topic: "t",
+    };
+    const otherService = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: services.kerberosPassword, kerberosServiceName: "not-kafka" }),
+    });
+    expect((await otherService.measure()).error).toContain("KDC_ERR_S_PRINCIPAL_UNKNOWN");
+    const port = await closedPort();
+    const config = readFileSync(services.kerberosConfigFile, "utf8").replace(
+      /kdc = 127\.0\.0\.1:\d+/,
+      `kdc = 127.0.0.1:${port}`,
+    );
+    const noKdc = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: services.kerberosPassword, kerberosConfig: config }),
+    });
+    expect((await noKdc.measure()).error).toMatch(
+      new RegExp(`no KDC answered \\(127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    );
+  });
+});
