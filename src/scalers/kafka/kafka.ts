@@ -5,7 +5,8 @@ import { kafkaParamProblems, kafkaParams } from "./params.ts";
 
 export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
   type: "kafka",
-  testedAgainst: "Apache Kafka 4.1 (KRaft), PLAINTEXT and SASL_SSL",
+  testedAgainst:
+    "Apache Kafka 4.1 (KRaft): PLAINTEXT, SSL with client certificates, SASL_PLAINTEXT and SASL_SSL with PLAIN, SCRAM, OAUTHBEARER (JWKS-validated tokens) and GSSAPI (MIT krb5kdc)",
   example: {
     metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "a.b" },
     metricName: "s0-kafka-a-b",

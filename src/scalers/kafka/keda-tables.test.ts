@@ -115,3 +115,17 @@ runValueVectors(FILE, "TestGetLagForPartition_MissingPartition.tests", {}, (row)
       : partitionLag({ committed, latest }, settings, undefined);
   expect(lag).toEqual({ lag: row.expectedLag, lagWithPersistent: row.expectedLagWithPersistent });
 });
+
+runParseVectors({
+  file: FILE,
+  table: "TestKafkaClientsOAuthTokenProvider.testData",
+  type: "kafka",
+  kedaError: () => false,
+  // The token provider the client is built with (Tidal's MSK IAM provider cannot connect yet).
+  expect: (row) => ({
+    check: (prepared) => {
+      const provider = (prepared.params as { saslTokenProvider?: string }).saslTokenProvider ?? "bearer";
+      expect(provider === "aws_msk_iam" ? "MSK" : "OAuthBearer").toBe(row.expectedTokenProvider);
+    },
+  }),
+});

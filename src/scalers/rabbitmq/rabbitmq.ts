@@ -112,7 +112,8 @@ function connectAmqp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: 
 
 export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
   type: "rabbitmq",
-  testedAgainst: "RabbitMQ (Debian), AMQP and the management API",
+  testedAgainst:
+    "RabbitMQ 3.10 (Debian): AMQP and AMQPS with client certificates, the management API over HTTP and HTTPS with basic authentication and OAuth 2.0 tokens (rabbitmq_auth_backend_oauth2)",
   example: {
     metadata: { host: "amqp://rabbitmq:5672/", queueName: "orders/eu 1", mode: "QueueLength", value: "5" },
     metricName: "s0-rabbitmq-orders-2Feu+1",
