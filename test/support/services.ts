@@ -97,6 +97,10 @@ export const services = {
   get redisCaFile(): string {
     return required("TIDAL_TEST_REDIS_CA_FILE");
   },
+  /** Redis's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test); clients may present a certificate */
+  get redisTlsDir(): string {
+    return required("TIDAL_TEST_REDIS_TLS_DIR");
+  },
   /** PLAINTEXT brokers, e.g. ["127.0.0.1:9092"] */
   get kafkaBrokers(): string[] {
     return required("TIDAL_TEST_KAFKA_BROKERS").split(",");
