@@ -94,7 +94,9 @@ describe("prometheus parameters", () => {
     expect(prepare({ ...base, authModes: "kerberos" }).errors[0]).toMatch(
       /must be among apiKey, basic, tls, bearer, custom/,
     );
-    expect(prepare({ ...base, authModes: "oauth" }).errors[0]).toMatch(/oauth is not supported/);
+    expect(prepare({ ...base, authModes: "oauth" }).errors).toEqual([
+      "oauth authentication needs oauthTokenURI and clientID",
+    ]);
   });
 
   it("warns about credentials put in metadata", () => {

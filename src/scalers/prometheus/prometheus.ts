@@ -1,6 +1,11 @@
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
-import { httpAuthorization, httpAuthParams, httpAuthProblems } from "../shared/http-auth.ts";
+import {
+  httpAuthorization,
+  httpAuthParams,
+  httpAuthProblems,
+  oauthAuthorization,
+} from "../shared/http-auth.ts";
 import { createHttpGetClient, isHttpUrl } from "../shared/http-get.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { prometheusQueryUrl, prometheusQueryValue } from "./query.ts";
@@ -73,12 +78,14 @@ export const prometheusScaler: ScalerDefinition<typeof params> = {
   connect(values) {
     const authorization = httpAuthorization(values, values.unsafeSsl);
     const client = createHttpGetClient({ tls: authorization.tls });
+    const oauth = oauthAuthorization(values, client);
     const headers = { ...values.customHeaders, ...authorization.headers };
     return {
       timeoutMs: values.timeout,
       async measure(signal) {
         const url = prometheusQueryUrl(values, authorization.query, Date.now());
-        const value = prometheusQueryValue(await client.get(url, headers, signal), values);
+        const requestHeaders = oauth ? { ...headers, Authorization: await oauth(signal) } : headers;
+        const value = prometheusQueryValue(await client.get(url, requestHeaders, signal), values);
         return { value, active: value > values.activationThreshold };
       },
       close: async () => client.close(),

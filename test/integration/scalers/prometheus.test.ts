@@ -1,9 +1,16 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
-import { closedPort, startHttpServer } from "./http-test-server.ts";
+import { startFakeOAuth } from "../../support/fakes/fake-oauth.ts";
+import { mutualTls } from "../../support/fakes/tls.ts";
+import { closedPort, startHttpServer, type RecordedRequest } from "./http-test-server.ts";
 
 beforeAll(() => useServices("prometheus"));
 
@@ -179,6 +186,98 @@ describe("prometheus scaler against the real Prometheus", () => {
     });
     expect(request?.headers["x-scope-orgid"]).toBe("tenant-1");
     expect(request?.headers.authorization).toBe(`Basic ${Buffer.from("tidal:secret-pw").toString("base64")}`);
+  });
+
+  it("reads over HTTPS with the CA, a client certificate or unsafeSsl", async () => {
+    const tls = await mutualTls();
+    const forward = async (request: RecordedRequest, response: ServerResponse) => {
+      const upstream = await fetch(
+        new URL(`${request.url.pathname}${request.url.search}`, services.prometheusUrl),
+      );
+      response.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    };
+    const open = await startHttpServer(cleanup, forward, { cert: tls.serverCert, key: tls.serverKey });
+    const mutual = await startHttpServer(cleanup, forward, {
+      cert: tls.serverCert,
+      key: tls.serverKey,
+      ca: tls.ca,
+      requireClientCertificate: true,
+    });
+    const query = { query: "vector(6)" };
+    const caOnly = measurer(
+      cleanup,
+      { serverAddress: open.baseUrl, ...query },
+      { authParams: { ca: tls.ca } },
+    );
+    expect(await caOnly.measure()).toMatchObject({ value: 6 });
+    const unsafe = measurer(cleanup, { serverAddress: open.baseUrl, ...query, unsafeSsl: "true" });
+    expect(await unsafe.measure()).toMatchObject({ value: 6 });
+    const untrusted = measurer(cleanup, { serverAddress: open.baseUrl, ...query });
+    expect((await untrusted.measure()).error).toMatch(/certificate/);
+
+    const withCertificate = measurer(
+      cleanup,
+      { serverAddress: mutual.baseUrl, ...query, authModes: "tls" },
+      { authParams: { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey } },
+    );
+    expect(await withCertificate.measure()).toMatchObject({ value: 6 });
+    expect(mutual.requests.at(-1)?.clientCertificate).toBe("tidal");
+    const withoutCertificate = measurer(
+      cleanup,
+      { serverAddress: mutual.baseUrl, ...query },
+      { authParams: { ca: tls.ca } },
+    );
+    expect((await withoutCertificate.measure()).error).toBeDefined();
+  });
+
+  it("authenticates with an OAuth 2.0 client credentials token (authModes oauth)", async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), "tidal-oauth-")), "signing.key");
+    writeFileSync(
+      keyFile,
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }),
+    );
+    const oauth = await startFakeOAuth({ keyFile, keyId: "k1" });
+    cleanup.add(() => oauth.close());
+    oauth.addClient({ id: "prom-reader", secret: "prom-secret-8c2", audience: "prometheus" });
+    const proxy = await startHttpServer(cleanup, async (request, response) => {
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+      if (!token || oauth.claimsOf(token).aud !== "prometheus") {
+        response.writeHead(401, { "content-type": "text/plain" }).end("unauthorized");
+        return;
+      }
+      const upstream = await fetch(
+        new URL(`${request.url.pathname}${request.url.search}`, services.prometheusUrl),
+      );
+      response.writeHead(upstream.status, { "content-type": "application/json" }).end(await upstream.text());
+    });
+    const auth = { oauthTokenURI: oauth.tokenUrl, clientID: "prom-reader", clientSecret: "prom-secret-8c2" };
+    const trigger = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(4)", authModes: "oauth" },
+      { authParams: { ...auth, scopes: "metrics.read, ,metrics.list", endpointParams: "resource=prom" } },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 4 });
+    expect(await trigger.measure()).toMatchObject({ value: 4 });
+    expect(oauth.requests).toEqual([
+      {
+        clientId: "prom-reader",
+        via: "basic",
+        status: 200,
+        form: {
+          grant_type: ["client_credentials"],
+          resource: ["prom"],
+          scope: ["metrics.read metrics.list"],
+        },
+      },
+    ]);
+    const refused = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(4)", authModes: "oauth" },
+      { authParams: { ...auth, clientSecret: "wrong-prom-secret" } },
+    );
+    const error = (await refused.measure()).error ?? "";
+    expect(error).toContain("cannot get an OAuth2 token from oauthTokenURI");
+    expect(error).not.toContain("wrong-prom-secret");
   });
 
   it("honours the timeout parameter, shorter or longer than the global one", async () => {
