@@ -41,6 +41,10 @@ export const services = {
   get postgresUrl(): string {
     return required("TIDAL_TEST_POSTGRES_URL");
   },
+  /** PostgreSQL's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test); role tidal_cert logs in with the certificate */
+  get postgresTlsDir(): string {
+    return required("TIDAL_TEST_POSTGRES_TLS_DIR");
+  },
   /** mysql://tidal:tidal@127.0.0.1:3306/tidal (MariaDB) */
   get mysqlUrl(): string {
     return required("TIDAL_TEST_MYSQL_URL");

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
@@ -83,7 +84,7 @@ describe("postgresql scaler", () => {
     expect(await trigger.measure()).toMatchObject({ value: 2 });
   });
 
-  it("connects with separate settings and the password from authentication (sslmode prefer falls back to plain text)", async () => {
+  it("connects with separate settings and the password from authentication", async () => {
     const table = await jobsTable(cleanup, 5);
     const trigger = measurer(cleanup, {
       metadata: {
@@ -98,6 +99,85 @@ describe("postgresql scaler", () => {
       authParams: { password },
     });
     expect(await trigger.measure()).toMatchObject({ value: 5 });
+  });
+
+  /** 1 when the trigger's own connection is encrypted, else 0. */
+  const TLS_IN_USE = "SELECT count(*) FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl";
+
+  it.each([
+    ["disable", 0],
+    ["allow", 0],
+    ["prefer", 1],
+    ["require", 1],
+  ])("connects with sslmode %s (TLS in use: %i)", async (sslmode, tls) => {
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: TLS_IN_USE,
+        targetQueryValue: "1",
+        host: server.hostname,
+        port: server.port,
+        userName: user,
+        dbName: database,
+        sslmode,
+      },
+      authParams: { password },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: tls });
+  });
+
+  it("verifies the server with sslrootcert in the connection string (verify-ca, verify-full)", async () => {
+    const ca = join(services.postgresTlsDir, "ca.crt");
+    for (const [sslmode, host] of [
+      ["verify-ca", "127.0.0.1"],
+      ["verify-full", "localhost"],
+    ]) {
+      const trigger = measurer(cleanup, {
+        metadata: { query: TLS_IN_USE, targetQueryValue: "1" },
+        authParams: {
+          connection: `host=${host} port=${server.port} user=${user} password=${password} dbname=${database} sslmode=${sslmode} sslrootcert=${ca}`,
+        },
+      });
+      expect(await trigger.measure()).toMatchObject({ value: 1 });
+    }
+    // Without the CA the server's certificate is not trusted.
+    const unverified = measurer(cleanup, {
+      metadata: { query: TLS_IN_USE, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=${user} password=${password} dbname=${database} sslmode=verify-full`,
+      },
+    });
+    expect((await unverified.measure()).error).toMatch(/certificate/);
+  });
+
+  it("logs in with a client certificate, also with an encrypted key and sslpassword", async () => {
+    const file = (name: string) => join(services.postgresTlsDir, name);
+    const base = `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=verify-full sslrootcert=${file("ca.crt")} sslcert=${file("client.crt")}`;
+    const asCertificateUser = "SELECT (current_user = 'tidal_cert')::int";
+    for (const key of [
+      `sslkey=${file("client.key")}`,
+      `sslkey=${file("client.enc.key")} sslpassword=tidal-test`,
+    ]) {
+      const trigger = measurer(cleanup, {
+        metadata: { query: asCertificateUser, targetQueryValue: "1" },
+        authParams: { connection: `${base} ${key}` },
+      });
+      expect(await trigger.measure()).toMatchObject({ value: 1 });
+    }
+    // sslmode allow tries plain text first; the server refuses it for tidal_cert, so TLS follows.
+    const allow = measurer(cleanup, {
+      metadata: { query: asCertificateUser, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=allow sslcert=${file("client.crt")} sslkey=${file("client.key")}`,
+      },
+    });
+    expect(await allow.measure()).toMatchObject({ value: 1 });
+    const noCertificate = measurer(cleanup, {
+      metadata: { query: asCertificateUser, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=require`,
+      },
+    });
+    expect((await noCertificate.measure()).error).toMatch(/certificate/);
   });
 
   it("explains a query without rows, a value that is not a number, and NULL", async () => {
