@@ -49,6 +49,10 @@ export const services = {
   get mysqlUrl(): string {
     return required("TIDAL_TEST_MYSQL_URL");
   },
+  /** The CA (PEM) of MariaDB's TLS certificate */
+  get mysqlCaFile(): string {
+    return required("TIDAL_TEST_MYSQL_CA_FILE");
+  },
   /** redis://127.0.0.1:6379, no auth */
   get redisUrl(): string {
     return required("TIDAL_TEST_REDIS_URL");
