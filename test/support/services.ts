@@ -89,6 +89,18 @@ export const services = {
   get natsMonitoring(): string {
     return required("TIDAL_TEST_NATS_MONITORING");
   },
+  /** nats://127.0.0.1:4223, the NATS whose monitoring speaks HTTPS (its client port takes plain text too) */
+  get natsTlsUrl(): string {
+    return required("TIDAL_TEST_NATS_TLS_URL");
+  },
+  /** 127.0.0.1:8223, that NATS's HTTPS monitoring endpoint */
+  get natsTlsMonitoring(): string {
+    return required("TIDAL_TEST_NATS_TLS_MONITORING");
+  },
+  /** The CA (PEM) of that monitoring endpoint's certificate */
+  get natsTlsCaFile(): string {
+    return required("TIDAL_TEST_NATS_TLS_CA_FILE");
+  },
   /** mqtt://127.0.0.1:1883, anonymous */
   get mqttUrl(): string {
     return required("TIDAL_TEST_MQTT_URL");

@@ -51,7 +51,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           (error: unknown) => {
             throw signal.aborted
               ? error
-              : new Error(`cannot reach ${current.origin}: ${(error as Error).message}`);
+              : new Error(`cannot reach ${current.origin}: ${transportFailure(error as Error)}`);
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
@@ -65,7 +65,9 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
     async post(url, headers, body, signal) {
       const response = await requestOnce("POST", url, headers, body, agents, signal).catch(
         (error: unknown) => {
-          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+          throw signal.aborted
+            ? error
+            : new Error(`cannot reach ${url.origin}: ${transportFailure(error as Error)}`);
         },
       );
       return { status: response.status, body: response.body, contentType: response.contentType };
@@ -76,6 +78,16 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
       release();
     },
   };
+}
+
+/**
+ * The cause of a failed request in one line. OpenSSL's record-layer complaint about an https URL
+ * whose server answers in plain text spans a file path and an error stack; it becomes a sentence.
+ */
+export function transportFailure(error: Error): string {
+  if ((error as NodeJS.ErrnoException).code === "EPROTO" && /wrong version number/.test(error.message))
+    return "the server answered without TLS (OpenSSL: wrong version number)";
+  return error.message;
 }
 
 interface Agents {
