@@ -46,7 +46,7 @@ org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
 listener.name.$listener.oauthbearer.sasl.server.callback.handler.class=\
 org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
 listener.name.$listener.gssapi.sasl.jaas.config=\
-com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true storeKey=true \
+com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true storeKey=true isInitiator=false \
 keyTab="$dir/kafka.keytab" principal="kafka/127.0.0.1@$KDC_REALM";
 EOF
 }

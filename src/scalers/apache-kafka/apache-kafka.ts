@@ -123,7 +123,8 @@ export const apacheKafkaScaler: ScalerDefinition<typeof params> = {
   kedaScalerName: "apacheKafkaScaler",
   description:
     "Lag of a Kafka consumer group over one or more topics (KEDA's experimental kafka-go scaler): latest minus committed offsets.",
-  testedAgainst: "Apache Kafka 4.1 (KRaft), PLAINTEXT and SASL_SSL",
+  testedAgainst:
+    "Apache Kafka 4.1 (KRaft): PLAINTEXT, SASL_PLAINTEXT and SASL_SSL (PLAIN, SCRAM-SHA-256/512), SSL with a client certificate",
   example: {
     metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "orders" },
     metricName: "s0-kafka-orders",
