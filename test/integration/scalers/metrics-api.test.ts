@@ -12,6 +12,7 @@ import { closedPort, startHttpServer, type RecordedRequest } from "./http-test-s
 
 const API_KEY = "metrics-api-key-93b1c7";
 const PASSWORD = "metrics-api-password-44d0";
+const TOKEN = "metrics-api-token-7c2e";
 
 /** What the test's API serves; the tests change it between measurements. */
 interface ApiState {
@@ -63,6 +64,14 @@ async function startApi(cleanup: Cleanup, state: ApiState) {
         return request.headers.authorization === basic
           ? send(response, 200, "application/json", json)
           : send(response, 401, "text/plain", "who are you");
+      case "/bearer":
+        return request.headers.authorization === `Bearer ${TOKEN}`
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "bad token");
+      case "/custom":
+        return request.headers["x-tenant-token"] === TOKEN
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "bad tenant token");
       case "/broken":
         return send(response, 500, "text/plain", "database unavailable");
       default:
@@ -180,6 +189,40 @@ describe("metrics-api scaler against a real HTTP server", () => {
     const error = (await bad.measure()).error ?? "";
     expect(error).toBe(`${api.baseUrl}/basic: api returned 401: who are you`);
     expect(error).not.toContain(PASSWORD);
+  });
+
+  it("sends a bearer token (authModes bearer), and keeps a wrong one out of the error", async () => {
+    const api = await startApi(cleanup, { depth: 4, memory: "1" });
+    const metadata = {
+      url: `${api.baseUrl}/bearer`,
+      valueLocation: "stats.queue.depth",
+      authModes: "bearer",
+    };
+    const good = measurer(cleanup, metadata, { authParams: { bearerToken: TOKEN } });
+    expect(await good.measure()).toMatchObject({ value: 4 });
+    const wrong = `${TOKEN}-wrong`;
+    const error = (await measurer(cleanup, metadata, { authParams: { bearerToken: wrong } }).measure()).error;
+    expect(error).toBe(`${api.baseUrl}/bearer: api returned 401: bad token`);
+    expect(error).not.toContain(wrong);
+  });
+
+  it("sends a custom header (authModes custom), also together with basic credentials", async () => {
+    const api = await startApi(cleanup, { depth: 5, memory: "1" });
+    const authParams = { customAuthHeader: "X-Tenant-Token", customAuthValue: TOKEN };
+    const custom = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/custom`, valueLocation: "stats.queue.depth", authModes: "custom" },
+      { authParams },
+    );
+    expect(await custom.measure()).toMatchObject({ value: 5 });
+    const both = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/custom`, valueLocation: "stats.queue.depth", authModes: "custom,basic" },
+      { authParams: { ...authParams, username: "tidal", password: PASSWORD } },
+    );
+    expect(await both.measure()).toMatchObject({ value: 5 });
+    const basic = `Basic ${Buffer.from(`tidal:${PASSWORD}`).toString("base64")}`;
+    expect(api.requests.at(-1)?.headers).toMatchObject({ "x-tenant-token": TOKEN, authorization: basic });
   });
 
   it("reports non-200 answers, missing values and unreachable servers", async () => {

@@ -158,6 +158,17 @@ describe("prometheus scaler against the real Prometheus", () => {
     expect(error).not.toContain(TOKEN);
   });
 
+  it("sends a custom authentication header (authModes custom) that the proxy accepts", async () => {
+    const proxy = await bearerProxy(cleanup);
+    const trigger = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(6)", authModes: "custom" },
+      { authParams: { customAuthHeader: "Authorization", customAuthValue: `Bearer ${TOKEN}` } },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 6, active: true });
+    expect(proxy.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
   it("sends namespace, query parameters, custom headers and basic credentials", async () => {
     const server = await startHttpServer(cleanup, (_request, response) => {
       response.writeHead(200, { "content-type": "application/json" });
