@@ -13,10 +13,13 @@ export class PostgresPool {
   readonly #timeoutMs: number;
   #pool: pg.Pool | undefined;
   #useTls: boolean;
+  readonly #password: (() => Promise<string>) | undefined;
 
-  constructor(target: PostgresTarget, timeoutMs: number) {
+  /** `password`, when given, is asked for each new connection's password (a token that renews). */
+  constructor(target: PostgresTarget, timeoutMs: number, password?: () => Promise<string>) {
     this.#target = target;
     this.#timeoutMs = timeoutMs;
+    this.#password = password;
     this.#useTls = startsWithTls(target.tls);
   }
 
@@ -61,6 +64,7 @@ export class PostgresPool {
     if (this.#pool) return this.#pool;
     const pool = new pg.Pool({
       ...this.#target.config,
+      ...(this.#password ? { password: this.#password } : {}),
       ssl: this.#useTls ? sslOptions(this.#target.tls) : false,
       max: 2,
       connectionTimeoutMillis: this.#timeoutMs,
