@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import type { ScaleTrigger } from "../../src/api/schema/trigger.ts";
 import { prepareTrigger, type PreparedTrigger } from "../../src/scalers/prepared-trigger.ts";
 import { findScaler } from "../../src/scalers/registry.ts";
@@ -50,6 +51,8 @@ export interface VectorInputs {
   index?: number;
   metricType?: ScaleTrigger["metricType"];
   asMetricSource?: boolean;
+  /** The TriggerAuthentication's pod identity (KEDA's podIdentityProvider column). */
+  podIdentity?: PodIdentity;
 }
 
 export interface ParseVectors {
@@ -95,7 +98,11 @@ export function prepareRow(type: string, inputs: VectorInputs): PreparedTrigger 
       ...(inputs.metricType ? { metricType: inputs.metricType } : {}),
     },
     inputs.index ?? 0,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: inputs.resolvedEnv ?? {} },
+    {
+      authParams: inputs.authParams ?? {},
+      resolvedEnv: inputs.resolvedEnv ?? {},
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    },
     { asMetricSource: inputs.asMetricSource ?? false },
   );
 }

@@ -4,12 +4,13 @@ import type { ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
 import { startFakeOAuth } from "../../support/fakes/fake-oauth.ts";
-import { mutualTls } from "../../support/fakes/tls.ts";
+import { mutualTls, trustFakeCertificate } from "../../support/fakes/tls.ts";
 import { closedPort, startHttpServer, type RecordedRequest } from "./http-test-server.ts";
 
 beforeAll(() => useServices("prometheus"));
@@ -27,9 +28,9 @@ function measurer(cleanup: Cleanup, metadata: Record<string, string>, extra: Par
 }
 
 /** An authenticating proxy in front of the real Prometheus: it checks the bearer token, then forwards. */
-async function bearerProxy(cleanup: Cleanup, delayMs = 0) {
+async function bearerProxy(cleanup: Cleanup, delayMs = 0, token = TOKEN) {
   return startHttpServer(cleanup, async (request, response) => {
-    if (request.headers.authorization !== `Bearer ${TOKEN}`) {
+    if (request.headers.authorization !== `Bearer ${token}`) {
       response.writeHead(401, { "content-type": "text/plain" }).end("unauthorized");
       return;
     }
@@ -299,5 +300,91 @@ describe("prometheus scaler against the real Prometheus", () => {
     expect((await short.measure()).error).toBe("no answer within 300 ms");
     const long = measurer(cleanup, { ...metadata, timeout: "3000" }, { authParams, timeoutMs: 500 });
     expect(await long.measure()).toMatchObject({ value: 2 });
+  });
+});
+
+describe("prometheus scaler with podIdentity azure-workload (Azure Managed Prometheus)", () => {
+  const cleanup = useCleanup();
+  const tenantId = "11111111-2222-3333-4444-555555555555";
+  const clientId = "cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee";
+  const federatedToken = "eyJhbGciOiJSUzI1NiJ9.prometheus-service-account-token.signature";
+  const scope = "https://prometheus.monitor.azure.com/.default";
+  const saved = { ...process.env };
+  const variables = [
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_AUTHORITY_HOST",
+  ];
+  let entra: FakeEntra;
+
+  beforeAll(async () => {
+    await trustFakeCertificate();
+    entra = await startFakeEntra();
+    entra.addApp({ tenantId, clientId, federatedToken });
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-prom-wi-")), "token");
+    writeFileSync(file, federatedToken);
+    // What the Azure Workload Identity webhook gives Tidal's own pod.
+    process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+    process.env.AZURE_CLIENT_ID = clientId;
+    process.env.AZURE_TENANT_ID = tenantId;
+    process.env.AZURE_AUTHORITY_HOST = entra.authorityHost;
+  });
+  afterAll(async () => {
+    await entra.close();
+    for (const key of variables)
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+  });
+
+  it("sends the identity's token for Managed Prometheus's scope to the real Prometheus behind a checking proxy", async () => {
+    const proxy = await bearerProxy(cleanup, 0, entra.tokenFor(clientId, scope));
+    // The first token takes MSAL's discovery requests too; a busy machine needs more than 3 s.
+    const trigger = measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(9)" },
+      { podIdentity: { provider: "azure-workload" }, timeoutMs: 10_000 },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 9, active: true });
+    expect(entra.requests.at(-1)).toMatchObject({ clientId, scope, kind: "assertion", status: 200 });
+  });
+
+  it("uses the Private cloud's azureManagedPrometheusResourceURL as the scope", async () => {
+    const privateScope = "https://prometheus.private.example/.default";
+    const proxy = await bearerProxy(cleanup, 0, entra.tokenFor(clientId, privateScope));
+    const trigger = measurer(
+      cleanup,
+      {
+        serverAddress: proxy.baseUrl,
+        query: "vector(2)",
+        cloud: "Private",
+        azureManagedPrometheusResourceURL: privateScope,
+      },
+      { podIdentity: { provider: "azure-workload" }, timeoutMs: 10_000 },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 2 });
+  });
+
+  it("names Entra ID's refusal without the federated token", async () => {
+    const other = "dddddddd-bbbb-cccc-dddd-eeeeeeeeeeee";
+    entra.addApp({ tenantId, clientId: other, federatedToken: "a different subject" });
+    const proxy = await bearerProxy(cleanup);
+    const sample = await measurer(
+      cleanup,
+      { serverAddress: proxy.baseUrl, query: "vector(1)" },
+      {
+        // The first token takes MSAL's discovery requests too; a busy machine needs more than 3 s.
+        timeoutMs: 10_000,
+        podIdentity: {
+          provider: "azure-workload",
+          identityId: other,
+          identityTenantId: tenantId,
+          identityAuthorityHost: entra.authorityHost,
+        },
+      },
+    ).measure();
+    expect(sample.error).toMatch(new RegExp(`^azure-workload identity \\(client ${other}\\)`));
+    expect(sample.error).not.toContain(federatedToken);
+    expect(proxy.requests).toEqual([]);
   });
 });
