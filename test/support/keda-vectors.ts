@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import type { ScaleTrigger } from "../../src/api/schema/trigger.ts";
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { prepareTrigger, type PreparedTrigger } from "../../src/scalers/prepared-trigger.ts";
 import { findScaler } from "../../src/scalers/registry.ts";
 import { kedaSource, kedaTable, stringMap, type KedaRow, type KedaTable } from "./keda-data.ts";
@@ -51,7 +51,7 @@ export interface VectorInputs {
   index?: number;
   metricType?: ScaleTrigger["metricType"];
   asMetricSource?: boolean;
-  /** The TriggerAuthentication's pod identity (KEDA's podIdentityProvider column). */
+  /** The TriggerAuthentication's podIdentity, for rows KEDA runs with one. */
   podIdentity?: PodIdentity;
 }
 
@@ -122,7 +122,12 @@ function expectSameChecksWithoutEnvironment(
   const prepared = prepareTrigger(
     { type, name: "", useCachedMetrics: false, metadata: inputs.metadata },
     inputs.index ?? 0,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: {}, unresolved: new Set(["env"]) },
+    {
+      authParams: inputs.authParams ?? {},
+      resolvedEnv: {},
+      unresolved: new Set(["env"]),
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    },
     { asMetricSource: inputs.asMetricSource ?? false },
   );
   const keysOf = (trigger: PreparedTrigger) =>

@@ -97,7 +97,7 @@ describe("clientCredentialsTokenSource", () => {
   it("reads a form-encoded answer and keeps another token type", async () => {
     const endpoint = stubEndpoint(() => ({
       status: 200,
-      contentType: "application/x-www-form-urlencoded",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "access_token=T3&token_type=mac&expires_in=100",
     }));
     const token = await clientCredentialsTokenSource(config, endpoint.http, () => 0).token(signal);

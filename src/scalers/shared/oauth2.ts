@@ -141,7 +141,12 @@ export function clientCredentialsTokenSource(
       const response = await request(style, signal);
       if (response.status >= 200 && response.status < 300) {
         knownStyle = style;
-        return parseTokenResponse(response.body, response.contentType, now());
+        const contentType = response.headers?.["content-type"];
+        return parseTokenResponse(
+          response.body,
+          typeof contentType === "string" ? contentType : undefined,
+          now(),
+        );
       }
       refusal = describeRefusal(response.status, response.body);
     }
