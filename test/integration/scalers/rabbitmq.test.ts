@@ -1,11 +1,15 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
-import { readFileSync } from "node:fs";
+import { createPrivateKey } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
-import { startFakeOAuth, type FakeOAuth } from "../../support/fakes/fake-oauth.ts";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
+import { signJwt, startFakeOAuth, type FakeOAuth } from "../../support/fakes/fake-oauth.ts";
+import { trustFakeCertificate } from "../../support/fakes/tls.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, rabbitmqQueue, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
@@ -550,5 +554,95 @@ describe("rabbitmq scaler over TLS", () => {
       },
     );
     expect(await trigger.measure()).toMatchObject({ value: 0, active: false });
+  });
+});
+
+describe("rabbitmq scaler with workloadIdentityResource (azure-workload identity, OAuth 2.0 backend)", () => {
+  const cleanup = useCleanup();
+  const tenantId = "11111111-2222-3333-4444-555555555555";
+  const clientId = "eeeeeeee-bbbb-cccc-dddd-eeeeeeeeeeee";
+  const federatedToken = "eyJhbGciOiJSUzI1NiJ9.rabbitmq-service-account-token.signature";
+  const resource = "api://rabbitmq-management";
+  const saved = { ...process.env };
+  const variables = [
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_AUTHORITY_HOST",
+  ];
+  let entra: FakeEntra;
+
+  beforeAll(async () => {
+    await trustFakeCertificate();
+    // Entra ID issues a JWT RabbitMQ's OAuth 2.0 backend trusts (its signing key, audience
+    // rabbitmq), with the monitoring tag and read access, for the scope <resource>/.default.
+    const key = createPrivateKey(readFileSync(services.rabbitmqOAuthKeyFile));
+    entra = await startFakeEntra({
+      issueToken: (client, scope) => {
+        const now = Math.floor(Date.now() / 1000);
+        return signJwt(key, "tidal-test", {
+          iss: "fake-entra",
+          sub: client,
+          aud: "rabbitmq",
+          scope: scope === `${resource}/.default` ? "rabbitmq.tag:monitoring rabbitmq.read:*/*" : "",
+          iat: now,
+          nbf: now - 5,
+          exp: now + 3600,
+        });
+      },
+    });
+    entra.addApp({ tenantId, clientId, federatedToken });
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-rabbit-wi-")), "token");
+    writeFileSync(file, federatedToken);
+    // What the Azure Workload Identity webhook gives Tidal's own pod.
+    process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+    process.env.AZURE_CLIENT_ID = clientId;
+    process.env.AZURE_TENANT_ID = tenantId;
+    process.env.AZURE_AUTHORITY_HOST = entra.authorityHost;
+  });
+  afterAll(async () => {
+    await entra.close();
+    for (const key of variables)
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+  });
+
+  it("reads the queue with the identity's token for <resource>/.default", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-workload");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 2);
+    // No credentials in the host URL: the identity's token is the only authentication.
+    const trigger = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, mode: "QueueLength", value: "1" },
+      {
+        authParams: { workloadIdentityResource: resource },
+        podIdentity: { provider: "azure-workload" },
+        // The first token takes MSAL's discovery requests too.
+        timeoutMs: 10_000,
+      },
+    );
+    expect(await measureUntil(trigger, (value) => value === 2, "2 messages")).toMatchObject({ active: true });
+    expect(entra.requests.at(-1)).toMatchObject({
+      clientId,
+      scope: `${resource}/.default`,
+      kind: "assertion",
+      status: 200,
+    });
+  });
+
+  it("names RabbitMQ's refusal of a token for another resource", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-workload-refused");
+    const sample = await measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, mode: "QueueLength", value: "1" },
+      {
+        authParams: { workloadIdentityResource: "api://another-resource" },
+        podIdentity: { provider: "azure-workload" },
+        timeoutMs: 10_000,
+      },
+    ).measure();
+    expect(sample.error).toMatch(/401/);
+    expect(sample.error).not.toContain(federatedToken);
   });
 });
