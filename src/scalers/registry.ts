@@ -12,8 +12,10 @@ import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { activeMqScaler } from "./activemq/activemq.ts";
 import { artemisScaler } from "./artemis/artemis.ts";
 import { cassandraScaler } from "./cassandra/cassandra.ts";
+import { clickHouseScaler } from "./clickhouse/clickhouse.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
+import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solrScaler } from "./solr/solr.ts";
@@ -63,6 +65,7 @@ const definitions: readonly ScalerDefinition[] = [
   azureServiceBusScaler,
   beanstalkdScaler,
   cassandraScaler,
+  clickHouseScaler,
   couchDbScaler,
   cpuScaler,
   cronScaler,
@@ -74,6 +77,7 @@ const definitions: readonly ScalerDefinition[] = [
   gcpStackdriverScaler,
   gcpStorageScaler,
   graphiteScaler,
+  ibmMqScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
