@@ -19,8 +19,10 @@ import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solrScaler } from "./solr/solr.ts";
+import { splunkScaler } from "./splunk/splunk.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
+import { dynatraceScaler } from "./dynatrace/dynatrace.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
@@ -69,6 +71,7 @@ const definitions: readonly ScalerDefinition[] = [
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  dynatraceScaler,
   etcdScaler,
   externalScaler,
   externalPushScaler,
@@ -99,6 +102,7 @@ const definitions: readonly ScalerDefinition[] = [
   redisStreamsScaler,
   seleniumGridScaler,
   solrScaler,
+  splunkScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();
