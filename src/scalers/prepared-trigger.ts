@@ -111,6 +111,7 @@ export function prepareTrigger(
     if (known.has(key)) continue;
     const declared = definition.params[key];
     if (!declared && definition.passesMetadataThrough) continue;
+    if (definition.metadataPrefixes?.some((prefix) => key.startsWith(prefix))) continue;
     const hint = declared
       ? `parameter "${key}" cannot be set in trigger metadata; set it through a TriggerAuthentication${declared.sources?.includes("env") ? ` or ${key}FromEnv` : ""}`
       : `unknown parameter "${key}" for trigger type "${definition.type}"${didYouMean(key, known)}`;

@@ -20,6 +20,7 @@ import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solrScaler } from "./solr/solr.ts";
 import { splunkScaler } from "./splunk/splunk.ts";
+import { sumologicScaler } from "./sumologic/sumologic.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { dynatraceScaler } from "./dynatrace/dynatrace.ts";
@@ -103,6 +104,7 @@ const definitions: readonly ScalerDefinition[] = [
   seleniumGridScaler,
   solrScaler,
   splunkScaler,
+  sumologicScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

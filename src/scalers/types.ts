@@ -167,5 +167,10 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
    * declare are then expected, not warned about.
    */
   passesMetadataThrough?: boolean;
+  /**
+   * Prefixes of metadata keys the scaler reads as a family (sumologic's `query.<rowId>`): such keys
+   * are expected, and the scaler reads them from `inputs.metadata` / `resolvedMetadata`.
+   */
+  metadataPrefixes?: readonly string[];
   connect(params: ParsedParams<S>, context: ScalerContext): Scaler;
 }

@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
 import { fingerprintOf } from "../../util/stable-json.ts";
@@ -21,6 +21,18 @@ export interface HttpClient extends HttpGetClient {
   post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpResponse>;
 }
 
+/** The same client, for APIs that need other methods and the answer's headers (cookies). */
+export interface HttpRequestClient extends HttpClient {
+  /** Sends one request (no redirects) and returns the status, headers and body. */
+  send(
+    method: "GET" | "POST" | "DELETE",
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<HttpResponse & { headers: IncomingHttpHeaders }>;
+}
+
 /** Whether `text` is an absolute http or https URL. */
 export function isHttpUrl(text: string): boolean {
   const protocol = URL.parse(text)?.protocol;
@@ -37,7 +49,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpClient {
+export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpRequestClient {
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -67,6 +79,14 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
         },
       );
       return { status: response.status, body: response.body };
+    },
+    async send(method, url, headers, body, signal) {
+      const response = await requestOnce(method, url, headers, body, agents, signal).catch(
+        (error: unknown) => {
+          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+        },
+      );
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     close() {
       if (closed) return;
@@ -122,13 +142,13 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
 }
 
 function requestOnce(
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "DELETE",
   url: URL,
   headers: Record<string, string>,
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined }> {
+): Promise<HttpResponse & { location: string | undefined; headers: IncomingHttpHeaders }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -151,6 +171,7 @@ function requestOnce(
         resolve({
           status: response.statusCode ?? 0,
           location: response.headers.location,
+          headers: response.headers,
           body: Buffer.concat(chunks).toString("utf8"),
         }),
       );
