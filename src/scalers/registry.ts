@@ -37,6 +37,7 @@ import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { newRelicScaler } from "./new-relic/new-relic.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
@@ -91,6 +92,7 @@ const definitions: readonly ScalerDefinition[] = [
   mqttScaler,
   mysqlScaler,
   natsJetStreamScaler,
+  newRelicScaler,
   nsqScaler,
   postgresqlScaler,
   prometheusScaler,
