@@ -93,7 +93,7 @@ export function nrqlResults(response: HttpResponse): unknown[] {
       "401 response returned: Invalid credentials provided. Missing API key or an invalid API key was provided.",
     );
   }
-  let answer: NerdGraphAnswer | null = null;
+  let answer: NerdGraphAnswer | null;
   try {
     answer = JSON.parse(response.body) as NerdGraphAnswer | null;
   } catch {
