@@ -179,8 +179,8 @@ export function prepareTrigger(
       index,
       name: trigger.name ?? "",
       type: trigger.type,
-      metricName: metricNameWithIndex(index, metric.name),
-      targetType: metricType,
+      metricName: metric.verbatimName ? metric.name : metricNameWithIndex(index, metric.name),
+      targetType: metric.targetType ?? metricType,
       target: metric.target,
       activationTarget: metric.activationTarget,
     };

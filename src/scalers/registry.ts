@@ -23,6 +23,7 @@ import { splunkScaler } from "./splunk/splunk.ts";
 import { sumologicScaler } from "./sumologic/sumologic.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
+import { datadogScaler } from "./datadog/datadog.ts";
 import { dynatraceScaler } from "./dynatrace/dynatrace.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -73,6 +74,7 @@ const definitions: readonly ScalerDefinition[] = [
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  datadogScaler,
   dynatraceScaler,
   etcdScaler,
   externalScaler,
