@@ -30,6 +30,9 @@ const METRIC_PREFIX: Record<string, string> = {
   "redis-sentinel": "redis-",
   "redis-cluster-streams": "redis-streams-",
   "redis-sentinel-streams": "redis-streams-",
+  "solace-direct-messaging": "solace-dm-",
+  "solace-event-queue": "solace-",
+  "splunk-observability": "signalfx",
 };
 
 function prepare(

@@ -18,6 +18,8 @@ import { graphiteScaler } from "./graphite/graphite.ts";
 import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
+import { solaceDirectMessagingScaler } from "./solace/direct-messaging.ts";
+import { solaceEventQueueScaler } from "./solace/event-queue.ts";
 import { solrScaler } from "./solr/solr.ts";
 import { splunkScaler } from "./splunk/splunk.ts";
 import { sumologicScaler } from "./sumologic/sumologic.ts";
@@ -106,6 +108,8 @@ const definitions: readonly ScalerDefinition[] = [
   redisSentinelStreamsScaler,
   redisStreamsScaler,
   seleniumGridScaler,
+  solaceDirectMessagingScaler,
+  solaceEventQueueScaler,
   solrScaler,
   splunkScaler,
   sumologicScaler,
