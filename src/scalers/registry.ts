@@ -16,6 +16,7 @@ import { clickHouseScaler } from "./clickhouse/clickhouse.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
 import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
+import { liiklusScaler } from "./liiklus/liiklus.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
 import { solaceDirectMessagingScaler } from "./solace/direct-messaging.ts";
@@ -90,6 +91,7 @@ const definitions: readonly ScalerDefinition[] = [
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
+  liiklusScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
