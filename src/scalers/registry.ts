@@ -1,4 +1,5 @@
 import { apacheKafkaScaler } from "./apache-kafka/apache-kafka.ts";
+import { arangoDbScaler } from "./arangodb/arangodb.ts";
 import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { awsCloudwatchScaler } from "./aws/cloudwatch.ts";
 import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
@@ -61,6 +62,7 @@ import type { ScalerDefinition } from "./types.ts";
 const definitions: readonly ScalerDefinition[] = [
   activeMqScaler,
   apacheKafkaScaler,
+  arangoDbScaler,
   artemisScaler,
   awsCloudwatchScaler,
   awsDynamoDbScaler,
