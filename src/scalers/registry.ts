@@ -24,6 +24,7 @@ import { solaceDirectMessagingScaler } from "./solace/direct-messaging.ts";
 import { solaceEventQueueScaler } from "./solace/event-queue.ts";
 import { solrScaler } from "./solr/solr.ts";
 import { splunkScaler } from "./splunk/splunk.ts";
+import { splunkObservabilityScaler } from "./splunk-observability/splunk-observability.ts";
 import { sumologicScaler } from "./sumologic/sumologic.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
@@ -116,6 +117,7 @@ const definitions: readonly ScalerDefinition[] = [
   solaceEventQueueScaler,
   solrScaler,
   splunkScaler,
+  splunkObservabilityScaler,
   sumologicScaler,
 ];
 
