@@ -114,7 +114,7 @@ describe.each(
       metricName: metricNameWithIndex(3, metric.name),
       target: metric.target,
       activationTarget: metric.activationTarget,
-      targetType: "AverageValue",
+      targetType: metric.targetType ?? "AverageValue",
     });
     expect(prepared.metricSpec?.metricName.startsWith(`s3-${METRIC_PREFIX[type] ?? type}`)).toBe(true);
     // The index is the trigger's position: the same trigger at index 0 is s0-, KEDA's name.
