@@ -41,6 +41,7 @@ import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
 import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
+import { mssqlScaler } from "./mssql/mssql.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
 import { newRelicScaler } from "./new-relic/new-relic.ts";
@@ -99,6 +100,7 @@ const definitions: readonly ScalerDefinition[] = [
   metricsApiScaler,
   mongoDbScaler,
   mqttScaler,
+  mssqlScaler,
   mysqlScaler,
   natsJetStreamScaler,
   newRelicScaler,
