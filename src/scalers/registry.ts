@@ -6,8 +6,13 @@ import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
 import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
 import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
 import { awsSqsQueueScaler } from "./aws/sqs.ts";
+import { azureAppInsightsScaler } from "./azure/app-insights.ts";
 import { azureBlobScaler } from "./azure/blob.ts";
+import { azureDataExplorerScaler } from "./azure/data-explorer.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
+import { azureLogAnalyticsScaler } from "./azure/log-analytics.ts";
+import { azureMonitorScaler } from "./azure/monitor.ts";
+import { azurePipelinesScaler } from "./azure/pipelines.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { activeMqScaler } from "./activemq/activemq.ts";
@@ -15,6 +20,7 @@ import { artemisScaler } from "./artemis/artemis.ts";
 import { cassandraScaler } from "./cassandra/cassandra.ts";
 import { clickHouseScaler } from "./clickhouse/clickhouse.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
+import { githubRunnerScaler } from "./github-runner/github-runner.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
 import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
 import { liiklusScaler } from "./liiklus/liiklus.ts";
@@ -26,28 +32,41 @@ import { solrScaler } from "./solr/solr.ts";
 import { splunkScaler } from "./splunk/splunk.ts";
 import { splunkObservabilityScaler } from "./splunk-observability/splunk-observability.ts";
 import { sumologicScaler } from "./sumologic/sumologic.ts";
+import { huaweiCloudeyeScaler } from "./huawei-cloudeye/cloudeye.ts";
+import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
+import { temporalScaler } from "./temporal/temporal.ts";
 import { cronScaler } from "./cron/cron.ts";
+import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
+import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { datadogScaler } from "./datadog/datadog.ts";
 import { dynatraceScaler } from "./dynatrace/dynatrace.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
+import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
+import { gcpSpannerScaler } from "./gcp/spanner.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
+import { influxDbScaler } from "./influxdb/influxdb.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
 import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
+import { lokiScaler } from "./loki/loki.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mssqlScaler } from "./mssql/mssql.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
 import { newRelicScaler } from "./new-relic/new-relic.ts";
+import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
+import { openstackMetricScaler } from "./openstack/metric.ts";
+import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
+import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
@@ -71,8 +90,13 @@ const definitions: readonly ScalerDefinition[] = [
   awsDynamoDbStreamsScaler,
   awsKinesisStreamScaler,
   awsSqsQueueScaler,
+  azureAppInsightsScaler,
   azureBlobScaler,
+  azureDataExplorerScaler,
   azureEventHubScaler,
+  azureLogAnalyticsScaler,
+  azureMonitorScaler,
+  azurePipelinesScaler,
   azureQueueScaler,
   azureServiceBusScaler,
   beanstalkdScaler,
@@ -83,19 +107,27 @@ const definitions: readonly ScalerDefinition[] = [
   cronScaler,
   datadogScaler,
   dynatraceScaler,
+  elasticForecastScaler,
+  elasticsearchScaler,
   etcdScaler,
   externalScaler,
   externalPushScaler,
+  forgejoRunnerScaler,
   gcpCloudTasksScaler,
   gcpPubSubScaler,
+  gcpSpannerScaler,
   gcpStackdriverScaler,
   gcpStorageScaler,
+  githubRunnerScaler,
   graphiteScaler,
+  huaweiCloudeyeScaler,
   ibmMqScaler,
+  influxDbScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
   liiklusScaler,
+  lokiScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
@@ -105,8 +137,12 @@ const definitions: readonly ScalerDefinition[] = [
   natsJetStreamScaler,
   newRelicScaler,
   nsqScaler,
+  opensearchScaler,
+  openstackMetricScaler,
+  openstackSwiftScaler,
   postgresqlScaler,
   prometheusScaler,
+  pulsarScaler,
   rabbitMqScaler,
   redisScaler,
   redisClusterScaler,
@@ -117,10 +153,12 @@ const definitions: readonly ScalerDefinition[] = [
   seleniumGridScaler,
   solaceDirectMessagingScaler,
   solaceEventQueueScaler,
+  solarWindsScaler,
   solrScaler,
   splunkScaler,
   splunkObservabilityScaler,
   sumologicScaler,
+  temporalScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

@@ -51,8 +51,8 @@ export interface VectorInputs {
   index?: number;
   metricType?: ScaleTrigger["metricType"];
   asMetricSource?: boolean;
-  /** The TriggerAuthentication's pod identity provider (KEDA's row's podIdentity). */
-  podIdentity?: PodIdentity["provider"];
+  /** The TriggerAuthentication's podIdentity, for rows KEDA runs with one. */
+  podIdentity?: PodIdentity;
 }
 
 export interface ParseVectors {
@@ -101,9 +101,7 @@ export function prepareRow(type: string, inputs: VectorInputs): PreparedTrigger 
     {
       authParams: inputs.authParams ?? {},
       resolvedEnv: inputs.resolvedEnv ?? {},
-      ...(inputs.podIdentity && inputs.podIdentity !== "none"
-        ? { podIdentity: { provider: inputs.podIdentity } }
-        : {}),
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
     },
     { asMetricSource: inputs.asMetricSource ?? false },
   );
@@ -128,9 +126,7 @@ function expectSameChecksWithoutEnvironment(
       authParams: inputs.authParams ?? {},
       resolvedEnv: {},
       unresolved: new Set(["env"]),
-      ...(inputs.podIdentity && inputs.podIdentity !== "none"
-        ? { podIdentity: { provider: inputs.podIdentity } }
-        : {}),
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
     },
     { asMetricSource: inputs.asMetricSource ?? false },
   );

@@ -280,7 +280,7 @@ async function queryDatadog(
     );
   }
   if (response.status === 429) {
-    const header = (name: string) => String(response.headers[name] ?? "");
+    const header = (name: string) => String(response.headers?.[name] ?? "");
     throw new Error(
       `your Datadog account reached the ${header("x-ratelimit-limit")} queries per ${header("x-ratelimit-period")} seconds rate limit, next limit reset will happen in ${header("x-ratelimit-reset")} seconds`,
     );

@@ -58,6 +58,9 @@ function dqlStub(row: KedaRow): HttpClient {
       }
       return json(200, { state: "RUNNING", result: { records: null } });
     },
+    async send() {
+      throw new Error("the DQL stub answers only the POST and GET KEDA's test stubs");
+    },
     close() {},
   };
 }

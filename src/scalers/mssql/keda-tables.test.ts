@@ -24,7 +24,7 @@ runParseVectors({
       metadata: stringMap(row.metadata),
       authParams: stringMap(row.authParams),
       resolvedEnv: stringMap(row.resolvedEnv),
-      ...(identity ? { podIdentity: identity } : {}),
+      ...(identity ? { podIdentity: { provider: identity } } : {}),
     };
   },
   kedaError: (row) => Boolean(row.expectedError),

@@ -6,6 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The response's headers (lower-case names). */
+  headers?: IncomingHttpHeaders;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -19,19 +21,18 @@ export interface HttpGetClient {
 export interface HttpClient extends HttpGetClient {
   /** POSTs `body` to `url` once (no redirects), until `signal` aborts. */
   post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpResponse>;
-}
-
-/** The same client, for APIs that need other methods and the answer's headers (cookies). */
-export interface HttpRequestClient extends HttpClient {
-  /** Sends one request (no redirects) and returns the status, headers and body. */
+  /** Sends one request of any method (no redirects followed), until `signal` aborts. */
   send(
-    method: "GET" | "POST" | "DELETE",
+    method: string,
     url: URL,
     headers: Record<string, string>,
     body: string | undefined,
     signal: AbortSignal,
-  ): Promise<HttpResponse & { headers: IncomingHttpHeaders }>;
+  ): Promise<HttpResponse>;
 }
+
+/** The client of the scalers that read the answer's headers (cookies) with other methods. */
+export type HttpRequestClient = HttpClient;
 
 /** Whether `text` is an absolute http or https URL. */
 export function isHttpUrl(text: string): boolean {
@@ -49,7 +50,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpRequestClient {
+export function createHttpGetClient(options: {
+  tls: ConnectionOptions;
+  /** Whether a redirect from one URL to another keeps the Authorization header (default: same origin). */
+  keepAuthorization?: (from: URL, to: URL, status: number) => boolean;
+}): HttpClient {
+  const keepAuthorization = options.keepAuthorization ?? ((from: URL, to: URL) => from.origin === to.origin);
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -65,10 +71,12 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpRe
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
-          return { status: response.status, body: response.body };
+          return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
-        if (next.origin !== current.origin) currentHeaders = withoutAuthorization(currentHeaders);
+        if (!keepAuthorization(current, next, response.status)) {
+          currentHeaders = withoutAuthorization(currentHeaders);
+        }
         current = next;
       }
     },
@@ -78,7 +86,7 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpRe
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body };
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     async send(method, url, headers, body, signal) {
       const response = await requestOnce(method, url, headers, body, agents, signal).catch(
@@ -142,13 +150,13 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
 }
 
 function requestOnce(
-  method: "GET" | "POST" | "DELETE",
+  method: string,
   url: URL,
   headers: Record<string, string>,
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined; headers: IncomingHttpHeaders }> {
+): Promise<Required<HttpResponse> & { location: string | undefined }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -171,8 +179,8 @@ function requestOnce(
         resolve({
           status: response.statusCode ?? 0,
           location: response.headers.location,
-          headers: response.headers,
           body: Buffer.concat(chunks).toString("utf8"),
+          headers: response.headers,
         }),
       );
     });

@@ -166,7 +166,7 @@ export class SumoClient {
         payload === undefined ? undefined : JSON.stringify(payload),
         signal,
       );
-      for (const cookie of response.headers["set-cookie"] ?? []) {
+      for (const cookie of response.headers?.["set-cookie"] ?? []) {
         const [pair = ""] = cookie.split(";");
         const equals = pair.indexOf("=");
         if (equals > 0) this.#cookies.set(pair.slice(0, equals).trim(), pair.slice(equals + 1).trim());

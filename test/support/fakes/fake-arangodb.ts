@@ -16,7 +16,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 function arangoError(response: ServerResponse, code: number, errorNum: number, errorMessage: string): void {
   sendJson(response, code, { error: true, code, errorNum, errorMessage });

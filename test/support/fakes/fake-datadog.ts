@@ -19,7 +19,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 export interface DatadogSeries {
   metric: string;

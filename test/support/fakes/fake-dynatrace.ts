@@ -16,7 +16,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 export interface DqlQuery {
   records: Record<string, unknown>[];

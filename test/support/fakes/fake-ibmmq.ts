@@ -13,7 +13,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 const MQSC_PATH = /^\/ibmmq\/rest\/v[123]\/admin\/action\/qmgr\/([^/]+)\/mqsc$/;
 

@@ -6,7 +6,7 @@
  * read or a query it does not know (HTTP 200, as GraphQL does), and 401 for a missing or unknown key.
  */
 import type { ServerResponse } from "node:http";
-import { sendJson, startLoopback, type Loopback, type RecordedRequest } from "./loopback.ts";
+import { sendJson, startLoopback, type Loopback, type RecordedRequest } from "./http-loopback.ts";
 
 export class FakeNewRelic {
   /** User key → the accounts it may read. */

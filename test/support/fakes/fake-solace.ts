@@ -18,7 +18,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 export interface SolaceQueue {
   msgs: number;

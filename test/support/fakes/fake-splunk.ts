@@ -16,7 +16,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 const EXPORT_PATH = /^\/servicesNS\/([^/]+)\/([^/]+)\/search\/jobs\/export$/;
 

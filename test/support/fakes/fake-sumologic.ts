@@ -17,7 +17,7 @@ import {
   startLoopback,
   type Loopback,
   type RecordedRequest,
-} from "./loopback.ts";
+} from "./http-loopback.ts";
 
 export interface LogSearch {
   /** The aggregate's rows (fields as strings); empty with messageCount for a non-aggregate query. */

@@ -1,66 +1,79 @@
 /**
- * The plumbing the loopback fakes of HTTP APIs share: a server on 127.0.0.1 and a random port
- * (plain HTTP, or HTTPS with the fakes' certificate from tls.ts), every request recorded with its
- * headers and body, and small helpers for answers and Basic credentials.
+ * The plumbing the HTTP(S) fakes share: a server on 127.0.0.1 at a free port that records each
+ * request (method, path, query, headers, body) before handing it to the fake, and JSON answers.
+ * HTTPS fakes serve the fakes' certificate (tls.ts), which the test process must trust.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { fakeTls } from "./tls.ts";
 
-/** One request as the fake received it. */
-export interface RecordedRequest {
+export interface LoopbackRequest {
   method: string;
-  /** The decoded path without the query. */
+  /** The path without the query, as sent (percent-encoded). */
   path: string;
-  /** The path as sent (escapes kept), without the query. */
-  rawPath: string;
   query: URLSearchParams;
   headers: IncomingMessage["headers"];
   body: string;
 }
 
-export type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
+/** What a fake answered to a request, recorded beside it. */
+export interface RecordedExchange extends LoopbackRequest {
+  status: number;
+}
 
-export interface Loopback {
-  /** `http://127.0.0.1:<port>` (or https). */
-  url: string;
-  port: number;
-  requests: RecordedRequest[];
+export interface LoopbackServer {
+  /** e.g. http://127.0.0.1:40123 */
+  readonly origin: string;
+  /** e.g. 127.0.0.1:40123 */
+  readonly host: string;
+  readonly port: number;
+  /** Every request, with the status it was answered with, in order. */
+  readonly requests: RecordedExchange[];
   close(): Promise<void>;
 }
 
-/** Starts a server that records each request and hands it to `handle`. */
-export async function startLoopback(handle: Handler, options: { tls?: boolean } = {}): Promise<Loopback> {
-  const requests: RecordedRequest[] = [];
-  const listener = (incoming: IncomingMessage, response: ServerResponse) => {
+/** Answers a request; a returned promise is awaited for its errors, any other result is ignored. */
+export type LoopbackHandler = (request: LoopbackRequest, response: ServerResponse) => unknown;
+
+/**
+ * Serves `handle` on 127.0.0.1 at a free port, over HTTPS with the fakes' certificate when `tls`
+ * is set. A handler that throws answers 500 with the error's text.
+ */
+export async function serveLoopback(
+  handle: LoopbackHandler,
+  options: { tls?: boolean } = {},
+): Promise<LoopbackServer> {
+  const requests: RecordedExchange[] = [];
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const url = new URL(incoming.url ?? "/", "http://fake");
-      const request: RecordedRequest = {
-        method: incoming.method ?? "GET",
-        path: safeDecode(url.pathname),
-        rawPath: url.pathname,
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const url = new URL(request.url ?? "/", "http://loopback");
+      const recorded: RecordedExchange = {
+        method: request.method ?? "GET",
+        path: url.pathname,
         query: url.searchParams,
-        headers: incoming.headers,
+        headers: request.headers,
         body: Buffer.concat(chunks).toString("utf8"),
+        status: 0,
       };
-      requests.push(request);
-      Promise.resolve(handle(request, response)).catch((error: unknown) => {
-        if (!response.headersSent) sendJson(response, 500, { message: String(error) });
-        else response.destroy();
+      requests.push(recorded);
+      response.on("finish", () => (recorded.status = response.statusCode));
+      Promise.resolve(handle(recorded, response)).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+        response.end(String(error));
       });
     });
   };
-  const tls = options.tls ? await fakeTls() : undefined;
-  const server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener)
+  const server = options.tls
+    ? createHttpsServer({ cert: (await fakeTls()).cert, key: (await fakeTls()).key }, listener)
     : createHttpServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    origin: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
     port,
     requests,
     close: () =>
@@ -71,56 +84,14 @@ export async function startLoopback(handle: Handler, options: { tls?: boolean } 
   };
 }
 
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
-}
-
-export function sendText(
+/** Answers `body` as JSON with `status` and any extra headers. */
+export function sendJson(
   response: ServerResponse,
   status: number,
-  body: string,
-  contentType = "text/plain; charset=utf-8",
-  headers = {},
+  body: unknown,
+  headers: Record<string, string> = {},
 ): void {
-  response.writeHead(status, {
-    "Content-Type": contentType,
-    "Content-Length": Buffer.byteLength(body),
-    ...headers,
-  });
-  response.end(body);
-}
-
-/** The user and password of a Basic Authorization header, or undefined. */
-export function basicCredentials(
-  headers: IncomingMessage["headers"],
-): { username: string; password: string } | undefined {
-  const match = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? "");
-  if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  if (colon < 0) return undefined;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** The token of a `<scheme> <token>` Authorization header, or undefined. */
-export function authorizationToken(headers: IncomingMessage["headers"], scheme: string): string | undefined {
-  const header = headers.authorization ?? "";
-  const prefix = `${scheme} `;
-  return header.toLowerCase().startsWith(prefix.toLowerCase())
-    ? header.slice(prefix.length).trim()
-    : undefined;
+  response
+    .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+    .end(body === undefined ? "" : JSON.stringify(body));
 }
