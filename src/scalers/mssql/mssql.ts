@@ -54,7 +54,8 @@ export const mssqlScaler: ScalerDefinition<typeof params> = {
   kedaScalerName: "mssqlScaler",
   description:
     "Result of a SQL Server query (first column of the first row; no row is 0), over tedious; user and password or podIdentity azure-workload.",
-  testedAgainst: "fake-mssql (a loopback fake of SQL Server speaking TDS 7.4: prelogin, login, SQL batches)",
+  testedAgainst:
+    "fake-mssql (a loopback fake of SQL Server speaking TDS 7.4: prelogin, SQL and Entra ID logins, SQL batches)",
   example: {
     metadata: {
       host: "mssql",

@@ -1,10 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
-import { FakeMssql, type QueryResult } from "../../support/fakes/fake-mssql.ts";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
+import { FakeMssql, MSSQL_SPN, type QueryResult } from "../../support/fakes/fake-mssql.ts";
+import { trustFakeCertificate } from "../../support/fakes/tls.ts";
 import { uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 
@@ -12,13 +17,16 @@ import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-
 // fake speaking TDS 7.4 (prelogin, SQL Server authentication, SQL batches).
 const PASSWORD = `canary-${randomBytes(6).toString("hex")}#;`;
 let mssql: FakeMssql;
+let entra: FakeEntra;
 
 beforeAll(async () => {
   mssql = await FakeMssql.start();
   mssql.logins.set("keda", PASSWORD);
   mssql.databases.add("jobs");
+  await trustFakeCertificate();
+  entra = await startFakeEntra();
 });
-afterAll(() => mssql.close());
+afterAll(() => Promise.all([mssql.close(), entra.close()]));
 
 function measurer(cleanup: Cleanup, trigger: Omit<TriggerUnderTest, "type">): TriggerMeasurer {
   const connected = connectTestTrigger({ type: "mssql", ...trigger });
@@ -124,6 +132,62 @@ describe("mssql scaler (fake-mssql)", () => {
     const logins = mssql.sessions.length;
     expect(await trigger.measure()).toMatchObject({ value: 3 });
     expect(mssql.sessions.length).toBe(logins + 1);
+  });
+
+  it("logs in with podIdentity azure-workload: an Entra ID token for SQL Database", async () => {
+    const tenantId = "11111111-2222-3333-4444-555555555555";
+    const clientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+    const federatedToken = `eyJ.canary-${randomBytes(6).toString("hex")}.sig`;
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-wi-")), "token");
+    writeFileSync(file, federatedToken);
+    entra.addApp({ tenantId, clientId, federatedToken });
+    const scope = `${MSSQL_SPN}.default`;
+    mssql.accessTokens.set(entra.tokenFor(clientId, scope), clientId);
+    const sql = query({ columns: [{ name: "", type: "int" }], rows: [[4]] });
+    const trigger = measurer(cleanup, {
+      metadata: {
+        host: "127.0.0.1",
+        port: String(mssql.port),
+        database: "jobs",
+        query: sql,
+        targetValue: "1",
+      },
+      podIdentity: {
+        provider: "azure-workload",
+        identityId: clientId,
+        identityTenantId: tenantId,
+        identityAuthorityHost: entra.authorityHost,
+      },
+      processEnvironment: { AZURE_FEDERATED_TOKEN_FILE: file },
+    });
+    const sample = await trigger.measure();
+    expect(sample).toMatchObject({ value: 4, active: true });
+    expect(mssql.sessions.at(-1)).toEqual({ user: clientId, database: "jobs", appName: "tidal" });
+    expect(entra.requests.at(-1)).toMatchObject({ clientId, scope, kind: "assertion", status: 200 });
+    expect(JSON.stringify(sample)).not.toContain(federatedToken);
+
+    mssql.accessTokens.clear();
+    const refused = measurer(cleanup, {
+      metadata: {
+        host: "127.0.0.1",
+        port: String(mssql.port),
+        database: "master",
+        query: sql,
+        targetValue: "1",
+      },
+      podIdentity: {
+        provider: "azure-workload",
+        identityId: clientId,
+        identityTenantId: tenantId,
+        identityAuthorityHost: entra.authorityHost,
+      },
+      processEnvironment: { AZURE_FEDERATED_TOKEN_FILE: file },
+    });
+    const error = (await refused.measure()).error;
+    expect(error).toBe(
+      `cannot connect to SQL Server at 127.0.0.1:${mssql.port}: Login failed for user '<token-identified principal>'.`,
+    );
+    expect(error).not.toContain(federatedToken);
   });
 
   it("reports NULL, a value that is no number, and a missing table", async () => {

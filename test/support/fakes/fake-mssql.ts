@@ -2,7 +2,9 @@
  * fake-mssql: a loopback fake of SQL Server speaking the part of TDS 7.4 (MS-TDS) a client needs
  * to log in and run a query: PRELOGIN (answered with encryption not supported), LOGIN7 with SQL
  * Server authentication (user, de-obfuscated password, database), answered with ENVCHANGE,
- * LOGINACK and DONE, or with SQL Server's ERROR 18456 / 4060; SQL_BATCH requests answered with
+ * LOGINACK and DONE, or with SQL Server's ERROR 18456 / 4060; federated authentication (a LOGIN7
+ * with the FEDAUTH feature, answered with FEDAUTHINFO, then a FEDAUTH_TOKEN message whose Entra
+ * ID access token the test registered); SQL_BATCH requests answered with
  * COLMETADATA, ROW and DONE tokens for the queries the test registers (int, bigint, float, bit and
  * nvarchar columns, NULLs), an ERROR for others, or no answer; ATTENTION answered with DONE_ATTN. Every packet
  * fits one TDS packet, which is all these small answers need.
@@ -14,6 +16,10 @@ const PRELOGIN = 0x12;
 const LOGIN7 = 0x10;
 const SQL_BATCH = 0x01;
 const ATTENTION = 0x06;
+const FEDAUTH_TOKEN = 0x08;
+const FEATURE_FEDAUTH = 0x02;
+/** The service principal name SQL Database names in FEDAUTHINFO; clients ask Entra ID for `<spn>/.default`. */
+export const MSSQL_SPN = "https://database.windows.net/";
 const TABULAR_RESULT = 0x04;
 const DONE_COUNT = 0x10;
 const DONE_ERROR = 0x02;
@@ -45,6 +51,8 @@ export class FakeMssql {
   /** SQL logins: user → password. */
   readonly logins = new Map<string, string>();
   readonly databases = new Set<string>(["master"]);
+  /** Entra ID access tokens accepted for federated authentication → the principal they name. */
+  readonly accessTokens = new Map<string, string>();
   /** Query text (as sent) → its result. */
   readonly queries = new Map<string, QueryResult>();
   /** Logins accepted, in order. */
@@ -93,6 +101,7 @@ export class FakeMssql {
     let buffered = Buffer.alloc(0);
     let message: Buffer[] = [];
     let session: FakeLogin | undefined;
+    let federated: { database: string; appName: string } | undefined;
     socket.on("data", (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 8) {
@@ -109,6 +118,13 @@ export class FakeMssql {
         else if (type === LOGIN7) {
           const answer = this.#login(payload);
           session = answer.session;
+          federated = answer.federated;
+          socket.write(packet(answer.tokens));
+          if (!session && !federated) socket.end();
+        } else if (type === FEDAUTH_TOKEN && federated) {
+          const answer = this.#federatedLogin(payload, federated);
+          session = answer.session;
+          federated = undefined;
           socket.write(packet(answer.tokens));
           if (!session) socket.end();
         } else if (type === SQL_BATCH && session) {
@@ -120,7 +136,11 @@ export class FakeMssql {
     });
   }
 
-  #login(payload: Buffer): { session?: FakeLogin; tokens: Buffer } {
+  #login(payload: Buffer): {
+    session?: FakeLogin;
+    federated?: { database: string; appName: string };
+    tokens: Buffer;
+  } {
     const field = (
       offset: number,
       decode: (bytes: Buffer) => string = (bytes) => bytes.toString("utf16le"),
@@ -133,11 +153,37 @@ export class FakeMssql {
     const password = field(44, deobfuscate);
     const appName = field(48);
     const database = field(68) || "master";
+    if (features(payload).has(FEATURE_FEDAUTH)) {
+      // Federated authentication: tell the client where to get a token; it sends one next.
+      return { federated: { database, appName }, tokens: Buffer.concat([fedAuthInfo(), done(0, 0)]) };
+    }
     if (this.logins.get(user) !== password) {
       return {
         tokens: Buffer.concat([error(18456, 1, 14, `Login failed for user '${user}'.`), done(DONE_ERROR, 0)]),
       };
     }
+    return this.#accepted(user, database, appName);
+  }
+
+  #federatedLogin(
+    payload: Buffer,
+    login: { database: string; appName: string },
+  ): { session?: FakeLogin; tokens: Buffer } {
+    const length = payload.readUInt32LE(4);
+    const token = payload.subarray(8, 8 + length).toString("utf16le");
+    const principal = this.accessTokens.get(token);
+    if (principal === undefined) {
+      return {
+        tokens: Buffer.concat([
+          error(18456, 1, 14, "Login failed for user '<token-identified principal>'."),
+          done(DONE_ERROR, 0),
+        ]),
+      };
+    }
+    return this.#accepted(principal, login.database, login.appName);
+  }
+
+  #accepted(user: string, database: string, appName: string): { session?: FakeLogin; tokens: Buffer } {
     if (!this.databases.has(database)) {
       return {
         tokens: Buffer.concat([
@@ -184,6 +230,43 @@ export class FakeMssql {
       done(DONE_COUNT, result.rows.length),
     ]);
   }
+}
+
+/** The ids of the LOGIN7 feature extensions (TDS 7.4: ibExtension points at their offset). */
+function features(payload: Buffer): Set<number> {
+  const ids = new Set<number>();
+  const pointer = payload.readUInt16LE(56);
+  if (payload.readUInt16LE(58) !== 4 || pointer + 4 > payload.length) return ids;
+  let offset = payload.readUInt32LE(pointer);
+  while (offset < payload.length && payload[offset] !== 0xff) {
+    ids.add(payload[offset] as number);
+    offset += 5 + payload.readUInt32LE(offset + 1);
+  }
+  return ids;
+}
+
+/** FEDAUTHINFO: the STS URL and the SPN to ask a token for. */
+function fedAuthInfo(): Buffer {
+  const entries: [number, Buffer][] = [
+    [0x01, Buffer.from("https://login.microsoftonline.com/common", "utf16le")],
+    [0x02, Buffer.from(MSSQL_SPN, "utf16le")],
+  ];
+  const headerLength = 4 + entries.length * 9;
+  const header = Buffer.alloc(headerLength);
+  header.writeUInt32LE(entries.length, 0);
+  let offset = headerLength;
+  entries.forEach(([id, data], index) => {
+    const at = 4 + index * 9;
+    header[at] = id;
+    header.writeUInt32LE(data.length, at + 1);
+    header.writeUInt32LE(offset, at + 5);
+    offset += data.length;
+  });
+  const body = Buffer.concat([header, ...entries.map(([, data]) => data)]);
+  const head = Buffer.alloc(5);
+  head[0] = 0xee;
+  head.writeUInt32LE(body.length, 1);
+  return Buffer.concat([head, body]);
 }
 
 function packet(payload: Buffer): Buffer {
