@@ -237,6 +237,10 @@ export const services = {
   get mongodbUrl(): string {
     return required("TIDAL_TEST_MONGODB_URL");
   },
+  /** http://tidal:tidal@127.0.0.1:8123 (ClickHouse's HTTP interface; user tidal, database default) */
+  get clickhouseUrl(): string {
+    return required("TIDAL_TEST_CLICKHOUSE_URL");
+  },
   /** http://tidal:tidal@127.0.0.1:5984 (pouchdb-server; admin tidal) */
   get couchdbUrl(): string {
     return required("TIDAL_TEST_COUCHDB_URL");
