@@ -215,6 +215,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "Service",
       "ServiceAccount",
       "ServiceAccount",
+      "ValidatingWebhookConfiguration",
     ]);
   });
 
@@ -230,6 +231,8 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "--leader-elect",
       "--cert-dir",
       "/certs",
+      "--webhook-port",
+      "9443",
       "--log-format",
       "json",
     ]);
@@ -250,6 +253,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       { name: "https", containerPort: 6443 },
       { name: "metrics", containerPort: 8080 },
       { name: "http-scaler", containerPort: 9090 },
+      { name: "webhook", containerPort: 9443 },
     ]);
     expect(Object.keys(container.resources).sort()).toEqual(["limits", "requests"]);
     expect(pod.volumes[0]?.secret?.secretName).toBe(kustomization.secretGenerator[0]?.name);
@@ -264,6 +268,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     };
     expect(service.spec.ports).toEqual([
       { name: "https", port: 443, targetPort: "https" },
+      { name: "webhook", port: 9443, targetPort: "webhook" },
       { name: "metrics", port: 8080, targetPort: "metrics" },
       { name: "http-scaler", port: 9090, targetPort: "http-scaler" },
     ]);
@@ -353,6 +358,7 @@ describe("Helm chart deploy/helm/tidal", () => {
       "rbac.yaml",
       "service.yaml",
       "serviceaccount.yaml",
+      "webhook.yaml",
     ]);
   });
 
