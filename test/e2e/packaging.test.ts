@@ -500,7 +500,7 @@ describe("deploy/ on the real control plane", () => {
       expect(objects.some((object) => object.kind === "ValidatingWebhookConfiguration")).toBe(false);
       expect(
         (pod.containers[0] as unknown as { ports: { name: string }[] }).ports.map((port) => port.name),
-      ).toEqual(["https", "metrics"]);
+      ).toEqual(["https", "metrics", "http-scaler"]);
       // The pod template is the plain manifests' apart from names, arguments, env and that port.
       const strip = (spec: PodSpec) =>
         JSON.parse(JSON.stringify(spec).replaceAll(operator, "tidal-operator"), (key, value) =>
