@@ -34,6 +34,7 @@ import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
+import { predictKubeScaler } from "./predictkube/predictkube.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
@@ -85,6 +86,7 @@ const definitions: readonly ScalerDefinition[] = [
   natsJetStreamScaler,
   nsqScaler,
   postgresqlScaler,
+  predictKubeScaler,
   prometheusScaler,
   rabbitMqScaler,
   redisScaler,
