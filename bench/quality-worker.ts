@@ -41,6 +41,8 @@ const predictive = bestWithin(
   rates.filter((entry) => entry.settings.rate?.kind === "predictkube"),
   budget,
 );
+// The cheapest forecast that meets the SLO, for the gap to the optimum.
+const predictiveCheapest = best(rates.filter((entry) => entry.settings.rate?.kind === "predictkube"));
 const sameRate = bestWithin(
   rates.filter((entry) => entry.settings.rate?.kind === "prometheus"),
   budget,
@@ -62,6 +64,7 @@ parentPort?.postMessage({
   rateGridSize: rates.length,
   rateSeconds,
   predictive,
+  predictiveCheapest,
   sameRate,
   optimum: { ...optimum, plan: undefined },
 });
