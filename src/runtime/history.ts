@@ -1,0 +1,372 @@
+import type { TriggerMetricSpec } from "../engine/types.ts";
+import type { ObjectRef } from "./events.ts";
+
+/**
+ * What one evaluation of an object leaves in its history: the counts the status API shows after
+ * it (current and desired replicas, or running jobs), and each trigger's reading (null when the
+ * trigger failed or was not read, e.g. while paused).
+ */
+export interface HistoryRecord {
+  at: number;
+  replicas: number;
+  desiredReplicas: number;
+  active: boolean;
+  fallback: boolean;
+  /** The triggers' metrics: their names lay out the series, their targets and activation thresholds are kept as they change. */
+  specs: readonly Pick<TriggerMetricSpec, "name" | "type" | "metricName" | "target" | "activationTarget">[];
+  values: readonly (number | null | undefined)[];
+}
+
+/** A threshold of a trigger from `at` on (a trigger's target or activation changes only with its object). */
+export interface ThresholdChange {
+  at: number;
+  target: number;
+  activationTarget: number;
+}
+
+/**
+ * An object's history as the dashboard draws it, in columns (one entry per point, oldest first):
+ * older points are one per `coarseMs` bucket (the largest counts and values seen in it), the newest
+ * are every evaluation. `t` is milliseconds since the epoch.
+ */
+export interface HistorySeries {
+  t: number[];
+  replicas: number[];
+  desiredReplicas: number[];
+  active: boolean[];
+  fallback: boolean[];
+  /** One column per trigger, in `triggers` order; null where the trigger had no reading. */
+  values: (number | null)[][];
+}
+
+export interface ObjectHistory extends HistorySeries {
+  coarseMs: number;
+  /** Points before this time are bucketed (one per coarseMs); 0 when there are none. */
+  coarseUntil: number;
+  triggers: { name: string; type: string; metricName: string; thresholds: ThresholdChange[] }[];
+}
+
+/**
+ * A forecast of one line of an object's chart, from a predictive scaler when one is configured:
+ * the dashboard draws it dashed, after the measured points. Tidal itself records none yet; a
+ * runtime with a forecaster passes a provider to the dashboard.
+ */
+export interface ForecastSeries {
+  /** The line it continues: desired replicas, or one trigger's metric (by KEDA's metric name). */
+  of: { kind: "desiredReplicas" } | { kind: "metric"; metricName: string };
+  /** When the forecast was made (ms since the epoch). */
+  madeAt: number;
+  points: readonly { at: number; value: number; lower?: number; upper?: number }[];
+}
+
+/** Gives an object's current forecasts, or none. */
+export type ForecastProvider = (object: ObjectRef) => readonly ForecastSeries[] | undefined;
+
+export interface HistoryOptions {
+  /** Evaluations kept at full resolution per object (default 120). */
+  recentPoints?: number;
+  /** Width of one older bucket (default 60 s). */
+  coarseMs?: number;
+  /** Buckets kept per object (default 180: three hours of one-minute buckets). */
+  coarsePoints?: number;
+}
+
+const FLAG_ACTIVE = 1;
+const FLAG_FALLBACK = 2;
+/** Replica counts are kept as 16-bit integers; larger counts are shown as this. */
+const MAX_COUNT = 0xffff;
+const MAX_THRESHOLD_CHANGES = 8;
+
+/**
+ * A ring of points in typed arrays: 8 bytes of time, 2 + 2 of counts, 1 of flags and 4 per trigger
+ * (float32; values round-trip to 7 significant digits). It starts small and doubles up to its
+ * capacity, so objects with little history cost little.
+ */
+class Ring {
+  readonly capacity: number;
+  readonly width: number;
+  at: Float64Array;
+  replicas: Uint16Array;
+  desired: Uint16Array;
+  flags: Uint8Array;
+  values: Float32Array;
+  start = 0;
+  length = 0;
+
+  constructor(capacity: number, width: number) {
+    this.capacity = capacity;
+    this.width = width;
+    const initial = Math.min(capacity, 8);
+    this.at = new Float64Array(initial);
+    this.replicas = new Uint16Array(initial);
+    this.desired = new Uint16Array(initial);
+    this.flags = new Uint8Array(initial);
+    this.values = new Float32Array(initial * width);
+  }
+
+  get allocated(): number {
+    return this.at.length;
+  }
+
+  push(at: number, replicas: number, desired: number, flags: number, values: ArrayLike<number>): void {
+    if (this.length === this.allocated && this.allocated < this.capacity) this.#grow();
+    let slot: number;
+    if (this.length < this.allocated) {
+      slot = (this.start + this.length) % this.allocated;
+      this.length += 1;
+    } else {
+      slot = this.start;
+      this.start = (this.start + 1) % this.allocated;
+    }
+    this.at[slot] = at;
+    this.replicas[slot] = clampCount(replicas);
+    this.desired[slot] = clampCount(desired);
+    this.flags[slot] = flags;
+    for (let trigger = 0; trigger < this.width; trigger++)
+      this.values[slot * this.width + trigger] = values[trigger] ?? Number.NaN;
+  }
+
+  /** The physical slot of the i-th oldest point. */
+  slot(index: number): number {
+    return (this.start + index) % this.allocated;
+  }
+
+  get oldest(): number | undefined {
+    return this.length === 0 ? undefined : this.at[this.start];
+  }
+
+  #grow(): void {
+    const size = Math.min(this.capacity, this.allocated * 2);
+    const order = Array.from({ length: this.length }, (_, index) => this.slot(index));
+    const at = new Float64Array(size);
+    const replicas = new Uint16Array(size);
+    const desired = new Uint16Array(size);
+    const flags = new Uint8Array(size);
+    const values = new Float32Array(size * this.width);
+    order.forEach((slot, index) => {
+      at[index] = this.at[slot] as number;
+      replicas[index] = this.replicas[slot] as number;
+      desired[index] = this.desired[slot] as number;
+      flags[index] = this.flags[slot] as number;
+      values.set(this.values.subarray(slot * this.width, (slot + 1) * this.width), index * this.width);
+    });
+    Object.assign(this, { at, replicas, desired, flags, values, start: 0 });
+  }
+
+  /** Appends the points with time in [from, until) to `out`. */
+  appendTo(out: HistorySeries, from: number, until: number): void {
+    for (let index = 0; index < this.length; index++) {
+      const slot = this.slot(index);
+      const at = this.at[slot] as number;
+      if (at < from || at >= until) continue;
+      out.t.push(at);
+      out.replicas.push(this.replicas[slot] as number);
+      out.desiredReplicas.push(this.desired[slot] as number);
+      const flags = this.flags[slot] as number;
+      out.active.push((flags & FLAG_ACTIVE) !== 0);
+      out.fallback.push((flags & FLAG_FALLBACK) !== 0);
+      for (let trigger = 0; trigger < this.width; trigger++) {
+        const value = this.values[slot * this.width + trigger] as number;
+        (out.values[trigger] as (number | null)[]).push(Number.isNaN(value) ? null : shortest(value));
+      }
+    }
+  }
+
+  /** Bytes of the typed arrays. */
+  get bytes(): number {
+    return (
+      this.at.byteLength +
+      this.replicas.byteLength +
+      this.desired.byteLength +
+      this.flags.byteLength +
+      this.values.byteLength
+    );
+  }
+}
+
+function clampCount(count: number): number {
+  return Math.max(0, Math.min(MAX_COUNT, Math.round(count)));
+}
+
+/** A float32 as the decimal it most likely stood for (7 significant digits). */
+function shortest(value: number): number {
+  return Number(value.toPrecision(7));
+}
+
+/** The open bucket of the coarse ring: the largest counts and values seen in it, any flag seen. */
+interface Bucket {
+  start: number;
+  replicas: number;
+  desired: number;
+  flags: number;
+  values: Float64Array;
+}
+
+class Series {
+  readonly layout: string;
+  readonly triggers: ObjectHistory["triggers"];
+  readonly recent: Ring;
+  readonly coarse: Ring;
+  bucket: Bucket | undefined;
+
+  constructor(layout: string, record: HistoryRecord, options: Required<HistoryOptions>) {
+    this.layout = layout;
+    this.triggers = record.specs.map((spec) => ({
+      name: spec.name,
+      type: spec.type,
+      metricName: spec.metricName,
+      thresholds: [],
+    }));
+    this.recent = new Ring(options.recentPoints, record.specs.length);
+    this.coarse = new Ring(options.coarsePoints, record.specs.length);
+  }
+}
+
+function layoutOf(specs: HistoryRecord["specs"]): string {
+  return specs.map((spec) => spec.metricName).join("\n");
+}
+
+function keyOf(object: ObjectRef): string {
+  return `${object.kind}/${object.namespace}/${object.name}`;
+}
+
+/**
+ * The recent history of every object, in memory and bounded per object: the last `recentPoints`
+ * evaluations as they happened, and before them one bucket per `coarseMs` (by default three hours
+ * of one-minute buckets). With one trigger a full object takes about 5 KiB (bench/history.ts
+ * measures it). The scale and job loops record; the dashboard reads, and hears of new points.
+ */
+export class ScalingHistory {
+  readonly #series = new Map<string, Series>();
+  readonly #options: Required<HistoryOptions>;
+  readonly #listeners = new Set<(object: ObjectRef) => void>();
+
+  constructor(options: HistoryOptions = {}) {
+    this.#options = {
+      recentPoints: options.recentPoints ?? 120,
+      coarseMs: options.coarseMs ?? 60_000,
+      coarsePoints: options.coarsePoints ?? 180,
+    };
+  }
+
+  get coarseMs(): number {
+    return this.#options.coarseMs;
+  }
+
+  record(object: ObjectRef, record: HistoryRecord): void {
+    const key = keyOf(object);
+    const layout = layoutOf(record.specs);
+    let series = this.#series.get(key);
+    // Other metrics, other lines: a changed set of triggers starts the object's history over.
+    if (series === undefined || series.layout !== layout) {
+      series = new Series(layout, record, this.#options);
+      this.#series.set(key, series);
+    }
+    record.specs.forEach((spec, index) => {
+      const thresholds = series.triggers[index]?.thresholds;
+      const last = thresholds?.at(-1);
+      if (thresholds === undefined) return;
+      if (last?.target === spec.target && last.activationTarget === spec.activationTarget) return;
+      thresholds.push({ at: record.at, target: spec.target, activationTarget: spec.activationTarget });
+      if (thresholds.length > MAX_THRESHOLD_CHANGES) thresholds.shift();
+    });
+    const flags = (record.active ? FLAG_ACTIVE : 0) | (record.fallback ? FLAG_FALLBACK : 0);
+    const values = record.specs.map((_, index) => {
+      const value = record.values[index];
+      return value === null || value === undefined || !Number.isFinite(value) ? Number.NaN : value;
+    });
+    series.recent.push(record.at, record.replicas, record.desiredReplicas, flags, values);
+    this.#fold(series, record, flags, values);
+    for (const listener of this.#listeners) listener(object);
+  }
+
+  /** Adds a point to its bucket; a point of a later bucket closes the open one into the coarse ring. */
+  #fold(series: Series, record: HistoryRecord, flags: number, values: number[]): void {
+    const start = record.at - (record.at % this.#options.coarseMs);
+    const open = series.bucket;
+    if (open !== undefined && open.start === start) {
+      open.replicas = Math.max(open.replicas, record.replicas);
+      open.desired = Math.max(open.desired, record.desiredReplicas);
+      open.flags |= flags;
+      values.forEach((value, index) => {
+        const previous = open.values[index] as number;
+        if (!Number.isNaN(value) && (Number.isNaN(previous) || value > previous)) open.values[index] = value;
+      });
+      return;
+    }
+    if (open !== undefined)
+      series.coarse.push(open.start, open.replicas, open.desired, open.flags, open.values);
+    series.bucket = {
+      start,
+      replicas: record.replicas,
+      desired: record.desiredReplicas,
+      flags,
+      values: Float64Array.from(values),
+    };
+  }
+
+  /**
+   * An object's history: buckets up to the oldest full-resolution point, then every evaluation.
+   * With `after`, only the full-resolution points later than it (what a live view appends).
+   */
+  get(object: ObjectRef, after?: number): ObjectHistory | undefined {
+    const series = this.#series.get(keyOf(object));
+    if (series === undefined) return undefined;
+    const width = series.triggers.length;
+    const out: HistorySeries = {
+      t: [],
+      replicas: [],
+      desiredReplicas: [],
+      active: [],
+      fallback: [],
+      values: Array.from({ length: width }, () => []),
+    };
+    const firstRecent = series.recent.oldest ?? Number.POSITIVE_INFINITY;
+    let coarseUntil = 0;
+    if (after === undefined) {
+      // A bucket is shown only when it ended before the full-resolution points begin.
+      const lastFullBucket = firstRecent - (firstRecent % this.#options.coarseMs);
+      series.coarse.appendTo(out, Number.NEGATIVE_INFINITY, lastFullBucket);
+      coarseUntil = out.t.length > 0 ? lastFullBucket : 0;
+    }
+    series.recent.appendTo(out, after === undefined ? firstRecent : after + 1e-3, Number.POSITIVE_INFINITY);
+    return {
+      ...out,
+      coarseMs: this.#options.coarseMs,
+      coarseUntil,
+      triggers: series.triggers.map((trigger) => ({ ...trigger, thresholds: [...trigger.thresholds] })),
+    };
+  }
+
+  /** Replica counts over the kept window, at most `points` of them (the largest of each stretch). */
+  sparkline(object: ObjectRef, points = 40): number[] {
+    const history = this.get(object);
+    if (history === undefined) return [];
+    const counts = history.replicas;
+    if (counts.length <= points) return counts;
+    const out: number[] = [];
+    for (let index = 0; index < points; index++) {
+      const from = Math.floor((index * counts.length) / points);
+      const to = Math.floor(((index + 1) * counts.length) / points);
+      out.push(Math.max(...counts.slice(from, Math.max(to, from + 1))));
+    }
+    return out;
+  }
+
+  forget(object: ObjectRef): void {
+    this.#series.delete(keyOf(object));
+  }
+
+  /** Listens for new points; returns what stops listening. */
+  onRecord(listener: (object: ObjectRef) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Objects with a history, and the bytes their points take (the typed arrays). */
+  stats(): { objects: number; pointBytes: number } {
+    let pointBytes = 0;
+    for (const series of this.#series.values()) pointBytes += series.recent.bytes + series.coarse.bytes;
+    return { objects: this.#series.size, pointBytes };
+  }
+}
