@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { TidalError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
+import { dashboardCommand } from "./dashboard.ts";
 import { explainCommand } from "./explain.ts";
 import { runCommand } from "./run.ts";
 import { simulateCommand } from "./simulate.ts";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(probeCommand());
   program.addCommand(runCommand());
   program.addCommand(explainCommand());
+  program.addCommand(dashboardCommand());
   program.addCommand(simulateCommand());
   program.addCommand(operatorCommand());
   program.addHelpText(

@@ -460,6 +460,10 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
     return this.#options.events.recent(object);
   }
 
+  recentEvents(): RuntimeEvent[] {
+    return this.#options.events.latest();
+  }
+
   onEvent(listener: (event: RuntimeEvent) => void): void {
     this.#options.events.onEvent(listener);
   }

@@ -11,8 +11,6 @@ import {
 } from "./dashboard.ts";
 import type { DashboardSource } from "./source.ts";
 
-/** Events the overview keeps, across all objects. */
-const RECENT_EVENTS = 50;
 /** A client that has this much unsent is dropped; its browser reconnects and starts afresh. */
 const MAX_BUFFERED_BYTES = 4 * 2 ** 20;
 const PING_MS = 15_000;
@@ -41,7 +39,6 @@ export class LiveUpdates {
   readonly #tickMs: number;
   readonly #clients = new Set<Client>();
   readonly #dirty = new Set<string>();
-  readonly #recent: RuntimeEvent[] = [];
   #pending: RuntimeEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #lastPing = Date.now();
@@ -53,8 +50,6 @@ export class LiveUpdates {
       if (this.#clients.size > 0) this.#dirty.add(keyOf(object));
     });
     source.onEvent((event) => {
-      this.#recent.push(event);
-      if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
       if (this.#clients.size > 0) this.#pending.push(event);
     });
   }
@@ -66,7 +61,7 @@ export class LiveUpdates {
       now: new Date().toISOString(),
       objects: this.#source.objects().map((object) => overviewRow(object, this.#source)),
       pools: this.#source.processPools?.() ?? [],
-      events: [...this.#recent],
+      events: this.#source.recentEvents(),
     };
   }
 

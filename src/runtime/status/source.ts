@@ -22,6 +22,8 @@ export interface DashboardObject {
   shownKind: "ScaledObject" | "ScaledJob" | "HTTPScaledObject";
   snapshot(): ObjectSnapshot;
   trace(): DecisionTrace | undefined;
+  /** Cluster objects whose events belong in its view (its target and HPA), in the operator. */
+  related?: { kind: string; name: string }[];
 }
 
 /** A worker of a ProcessPool, as the dashboard shows it. */
@@ -53,6 +55,8 @@ export interface DashboardSource {
   objects(): DashboardObject[];
   /** The events kept in memory for an object (its ProcessPool's too, for a pool). */
   eventsOf(object: ObjectRef): RuntimeEvent[];
+  /** The latest events of all objects, oldest first. */
+  recentEvents(): RuntimeEvent[];
   /** Every event as it is recorded. */
   onEvent(listener: (event: RuntimeEvent) => void): void;
   /** `tidal run`'s ProcessPools. */

@@ -35,7 +35,7 @@ const RANGES = /** @type {const} */ ([
   ["all", "All kept", 0],
 ]);
 /** "All kept" shows at least this much, so a young history is not stretched across the chart. */
-const MIN_SPAN_SECONDS = 5 * 60;
+const MIN_SPAN_SECONDS = 60;
 /** Rows drawn at once in the overview; the filter finds the others. */
 const MAX_ROWS = 500;
 /** Points the object view keeps (the server keeps the same window). */
@@ -191,7 +191,7 @@ function setConnection(status) {
 function renderOverview() {
   const filter = h("input", {
     type: "search",
-    placeholder: "Filter by name, namespace, kind or target",
+    placeholder: "Filter objects",
     "aria-label": "Filter objects",
     value: state.filter,
     oninput: (event) => {

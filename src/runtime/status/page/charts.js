@@ -157,7 +157,8 @@ export class TimeChart {
     this.data = data;
     this.range = range;
     this.chart.setData(data);
-    this.#showLatest();
+    // After uPlot has drawn the new data (it redraws on the next frame).
+    requestAnimationFrame(() => this.#showLatest());
   }
 
   /** Without a cursor on the chart, the legend shows the latest measured values. */
@@ -179,7 +180,7 @@ export class TimeChart {
     this.chart.destroy();
     this.chart = this.#create();
     this.chart.setData(this.data);
-    this.#showLatest();
+    requestAnimationFrame(() => this.#showLatest());
   }
 
   destroy() {
