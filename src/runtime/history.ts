@@ -78,109 +78,135 @@ const MAX_COUNT = 0xffff;
 const MAX_THRESHOLD_CHANGES = 8;
 
 /**
- * A ring of points in typed arrays: 8 bytes of time, 2 + 2 of counts, 1 of flags and 4 per trigger
- * (float32; values round-trip to 7 significant digits). It starts small and doubles up to its
+ * A ring of points in one ArrayBuffer read through one DataView (two objects per ring, whatever
+ * its size): per point 8 bytes of time, 4 per trigger (float32; values round-trip to 7
+ * significant digits), 2 + 2 of counts and 1 of flags. It starts small and doubles up to its
  * capacity, so objects with little history cost little.
  */
 class Ring {
   readonly capacity: number;
   readonly width: number;
-  at: Float64Array;
-  replicas: Uint16Array;
-  desired: Uint16Array;
-  flags: Uint8Array;
-  values: Float32Array;
+  #view: DataView;
+  #allocated: number;
   start = 0;
   length = 0;
 
   constructor(capacity: number, width: number) {
     this.capacity = capacity;
     this.width = width;
-    const initial = Math.min(capacity, 8);
-    this.at = new Float64Array(initial);
-    this.replicas = new Uint16Array(initial);
-    this.desired = new Uint16Array(initial);
-    this.flags = new Uint8Array(initial);
-    this.values = new Float32Array(initial * width);
+    this.#allocated = Math.min(capacity, 8);
+    this.#view = new DataView(new ArrayBuffer(this.#allocated * this.#pointBytes));
   }
 
-  get allocated(): number {
-    return this.at.length;
+  get #pointBytes(): number {
+    return 8 + 4 * this.width + 5;
+  }
+
+  // Column offsets for an allocation of `size` points: times, values, replicas, desired, flags.
+  #offsets(size: number) {
+    const values = 8 * size;
+    const replicas = values + 4 * this.width * size;
+    const desired = replicas + 2 * size;
+    return { values, replicas, desired, flags: desired + 2 * size };
   }
 
   push(at: number, replicas: number, desired: number, flags: number, values: ArrayLike<number>): void {
-    if (this.length === this.allocated && this.allocated < this.capacity) this.#grow();
+    if (this.length === this.#allocated && this.#allocated < this.capacity) this.#grow();
     let slot: number;
-    if (this.length < this.allocated) {
-      slot = (this.start + this.length) % this.allocated;
+    if (this.length < this.#allocated) {
+      slot = (this.start + this.length) % this.#allocated;
       this.length += 1;
     } else {
       slot = this.start;
-      this.start = (this.start + 1) % this.allocated;
+      this.start = (this.start + 1) % this.#allocated;
     }
-    this.at[slot] = at;
-    this.replicas[slot] = clampCount(replicas);
-    this.desired[slot] = clampCount(desired);
-    this.flags[slot] = flags;
-    for (let trigger = 0; trigger < this.width; trigger++)
-      this.values[slot * this.width + trigger] = values[trigger] ?? Number.NaN;
+    this.#write(this.#view, this.#allocated, slot, {
+      at,
+      replicas: clampCount(replicas),
+      desired: clampCount(desired),
+      flags,
+      values,
+    });
   }
 
-  /** The physical slot of the i-th oldest point. */
-  slot(index: number): number {
-    return (this.start + index) % this.allocated;
+  #write(
+    view: DataView,
+    size: number,
+    slot: number,
+    point: { at: number; replicas: number; desired: number; flags: number; values: ArrayLike<number> },
+  ): void {
+    const offsets = this.#offsets(size);
+    view.setFloat64(8 * slot, point.at);
+    for (let trigger = 0; trigger < this.width; trigger++)
+      view.setFloat32(
+        offsets.values + 4 * (slot * this.width + trigger),
+        point.values[trigger] ?? Number.NaN,
+      );
+    view.setUint16(offsets.replicas + 2 * slot, point.replicas);
+    view.setUint16(offsets.desired + 2 * slot, point.desired);
+    view.setUint8(offsets.flags + slot, point.flags);
+  }
+
+  /** The i-th oldest point. */
+  point(index: number) {
+    const slot = (this.start + index) % this.#allocated;
+    const offsets = this.#offsets(this.#allocated);
+    const view = this.#view;
+    const values: number[] = [];
+    for (let trigger = 0; trigger < this.width; trigger++)
+      values.push(view.getFloat32(offsets.values + 4 * (slot * this.width + trigger)));
+    return {
+      at: view.getFloat64(8 * slot),
+      replicas: view.getUint16(offsets.replicas + 2 * slot),
+      desired: view.getUint16(offsets.desired + 2 * slot),
+      flags: view.getUint8(offsets.flags + slot),
+      values,
+    };
+  }
+
+  /** Time and replica count of the i-th oldest point (the sparkline's, without the rest). */
+  timeAndReplicas(index: number): [number, number] {
+    const slot = (this.start + index) % this.#allocated;
+    return [
+      this.#view.getFloat64(8 * slot),
+      this.#view.getUint16(this.#offsets(this.#allocated).replicas + 2 * slot),
+    ];
   }
 
   get oldest(): number | undefined {
-    return this.length === 0 ? undefined : this.at[this.start];
+    return this.length === 0 ? undefined : this.#view.getFloat64(8 * this.start);
   }
 
   #grow(): void {
-    const size = Math.min(this.capacity, this.allocated * 2);
-    const order = Array.from({ length: this.length }, (_, index) => this.slot(index));
-    const at = new Float64Array(size);
-    const replicas = new Uint16Array(size);
-    const desired = new Uint16Array(size);
-    const flags = new Uint8Array(size);
-    const values = new Float32Array(size * this.width);
-    order.forEach((slot, index) => {
-      at[index] = this.at[slot] as number;
-      replicas[index] = this.replicas[slot] as number;
-      desired[index] = this.desired[slot] as number;
-      flags[index] = this.flags[slot] as number;
-      values.set(this.values.subarray(slot * this.width, (slot + 1) * this.width), index * this.width);
-    });
-    Object.assign(this, { at, replicas, desired, flags, values, start: 0 });
+    const size = Math.min(this.capacity, this.#allocated * 2);
+    const view = new DataView(new ArrayBuffer(size * this.#pointBytes));
+    for (let index = 0; index < this.length; index++) this.#write(view, size, index, this.point(index));
+    this.#view = view;
+    this.#allocated = size;
+    this.start = 0;
   }
 
   /** Appends the points with time in [from, until) to `out`. */
   appendTo(out: HistorySeries, from: number, until: number): void {
     for (let index = 0; index < this.length; index++) {
-      const slot = this.slot(index);
-      const at = this.at[slot] as number;
-      if (at < from || at >= until) continue;
-      out.t.push(at);
-      out.replicas.push(this.replicas[slot] as number);
-      out.desiredReplicas.push(this.desired[slot] as number);
-      const flags = this.flags[slot] as number;
-      out.active.push((flags & FLAG_ACTIVE) !== 0);
-      out.fallback.push((flags & FLAG_FALLBACK) !== 0);
-      for (let trigger = 0; trigger < this.width; trigger++) {
-        const value = this.values[slot * this.width + trigger] as number;
-        (out.values[trigger] as (number | null)[]).push(Number.isNaN(value) ? null : shortest(value));
-      }
+      const point = this.point(index);
+      if (point.at < from || point.at >= until) continue;
+      out.t.push(point.at);
+      out.replicas.push(point.replicas);
+      out.desiredReplicas.push(point.desired);
+      out.active.push((point.flags & FLAG_ACTIVE) !== 0);
+      out.fallback.push((point.flags & FLAG_FALLBACK) !== 0);
+      point.values.forEach((value, trigger) =>
+        (out.values[trigger] as (number | null)[]).push(
+          Number.isNaN(value) ? null : Number.isInteger(value) ? value : shortest(value),
+        ),
+      );
     }
   }
 
-  /** Bytes of the typed arrays. */
+  /** Bytes of the points' buffer. */
   get bytes(): number {
-    return (
-      this.at.byteLength +
-      this.replicas.byteLength +
-      this.desired.byteLength +
-      this.flags.byteLength +
-      this.values.byteLength
-    );
+    return this.#view.byteLength;
   }
 }
 
@@ -199,7 +225,7 @@ interface Bucket {
   replicas: number;
   desired: number;
   flags: number;
-  values: Float64Array;
+  values: number[];
 }
 
 class Series {
@@ -233,8 +259,9 @@ function keyOf(object: ObjectRef): string {
 /**
  * The recent history of every object, in memory and bounded per object: the last `recentPoints`
  * evaluations as they happened, and before them one bucket per `coarseMs` (by default three hours
- * of one-minute buckets). With one trigger a full object takes about 5 KiB (bench/history.ts
- * measures it). The scale and job loops record; the dashboard reads, and hears of new points.
+ * of one-minute buckets). With one trigger a full object takes about 6 KiB, 10,000 objects about
+ * 60 MiB (bench/history.ts measures it). The scale and job loops record; the dashboard reads, and
+ * hears of new points.
  */
 export class ScalingHistory {
   readonly #series = new Map<string, Series>();
@@ -301,7 +328,7 @@ export class ScalingHistory {
       replicas: record.replicas,
       desired: record.desiredReplicas,
       flags,
-      values: Float64Array.from(values),
+      values: [...values],
     };
   }
 
@@ -340,15 +367,29 @@ export class ScalingHistory {
 
   /** Replica counts over the kept window, at most `points` of them (the largest of each stretch). */
   sparkline(object: ObjectRef, points = 40): number[] {
-    const history = this.get(object);
-    if (history === undefined) return [];
-    const counts = history.replicas;
+    const series = this.#series.get(keyOf(object));
+    if (series === undefined) return [];
+    const counts: number[] = [];
+    const firstRecent = series.recent.oldest ?? Number.POSITIVE_INFINITY;
+    const lastFullBucket = firstRecent - (firstRecent % this.#options.coarseMs);
+    for (const [ring, from, until] of [
+      [series.coarse, Number.NEGATIVE_INFINITY, lastFullBucket],
+      [series.recent, firstRecent, Number.POSITIVE_INFINITY],
+    ] as const) {
+      for (let index = 0; index < ring.length; index++) {
+        const [at, replicas] = ring.timeAndReplicas(index);
+        if (at >= from && at < until) counts.push(replicas);
+      }
+    }
     if (counts.length <= points) return counts;
     const out: number[] = [];
     for (let index = 0; index < points; index++) {
       const from = Math.floor((index * counts.length) / points);
       const to = Math.floor(((index + 1) * counts.length) / points);
-      out.push(Math.max(...counts.slice(from, Math.max(to, from + 1))));
+      let largest = 0;
+      for (let at = from; at < Math.max(to, from + 1); at++)
+        largest = Math.max(largest, counts[at] as number);
+      out.push(largest);
     }
     return out;
   }
@@ -363,7 +404,7 @@ export class ScalingHistory {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Objects with a history, and the bytes their points take (the typed arrays). */
+  /** Objects with a history, and the bytes their points take. */
   stats(): { objects: number; pointBytes: number } {
     let pointBytes = 0;
     for (const series of this.#series.values()) pointBytes += series.recent.bytes + series.coarse.bytes;
