@@ -47,7 +47,7 @@ with kubectl port-forward).
 Examples:
   tidal dashboard --open
   tidal dashboard hello --open
-  kubectl -n keda port-forward deploy/tidal-operator 9090 & tidal dashboard --open`,
+  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open`,
     )
     .action(async (name: string | undefined, options: DashboardOptions) => {
       if (name !== undefined && name.trim() === "")

@@ -85,7 +85,7 @@ work itself every --hpa-sync-period.
 
 The dashboard (the same as tidal run's) listens on 127.0.0.1:9090 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
-  kubectl -n keda port-forward deploy/tidal-operator 9090 & tidal dashboard --open
+  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
