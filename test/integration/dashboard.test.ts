@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +12,36 @@ import { TidalRun } from "../support/tidal-run.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "ScaledObject/default/hello";
+const CRASHING = "ScaledObject/default/crashing";
+
+/** A pool whose one worker always fails at start: restarts, back-off and stderr to show. */
+const CRASHING_POOL = `
+apiVersion: tidal.dev/v1alpha1
+kind: ProcessPool
+metadata:
+  name: crashing
+spec:
+  command: [node, -e, "console.error('cannot read /etc/worker/config.json: no such file'); process.exit(3)"]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: crashing
+spec:
+  scaleTargetRef:
+    apiVersion: tidal.dev/v1alpha1
+    kind: ProcessPool
+    name: crashing
+  minReplicaCount: 1
+  maxReplicaCount: 2
+  triggers:
+    - type: cron
+      metadata:
+        timezone: UTC
+        start: "0 0 * * *"
+        end: "1 0 * * *"
+        desiredReplicas: "2"
+`;
 
 interface ChartData {
   labels: string[];
@@ -36,7 +69,9 @@ describe("the dashboard of tidal run, in a real browser", () => {
     // The quick start, scaling back to zero 5 s after the last request instead of 30 s.
     const variant = exampleVariant("quickstart", { "scaledownPeriod: 30": "scaledownPeriod: 5" });
     cleanup.add(variant.remove);
-    run = await TidalRun.start([variant.file]);
+    const crashing = join(mkdtempSync(join(tmpdir(), "tidal-crashing-")), "crashing.yaml");
+    writeFileSync(crashing, CRASHING_POOL);
+    run = await TidalRun.start([variant.file, crashing]);
     cleanup.add(() => run.stop());
     browser = await launchBrowser("dashboard");
     cleanup.add(() => browser.close());
@@ -165,5 +200,41 @@ describe("the dashboard of tidal run, in a real browser", () => {
       return reasons.includes("KEDAScaleTargetActivated") && reasons.includes("KEDAScaleTargetDeactivated");
     });
     await browser.screenshot("5-overview-dark");
+  });
+
+  it("shows a failing ProcessPool's restarts, back-off and last stderr lines", async () => {
+    const { page } = browser;
+    await page.goto(`${run.statusUrl}/dashboard/`);
+    const pool = page.locator('tr[data-pool="default/crashing"]');
+    await eventually("the pool's restarts, back-off and stderr in the overview", async () => {
+      const text = (await pool.textContent()) ?? "";
+      const restarts = Number(await pool.locator("td.num").nth(1).textContent());
+      return (
+        restarts >= 1 &&
+        text.includes("backoff") &&
+        /worker 0 until \d\d:\d\d:\d\d/.test(text) &&
+        text.includes("[0] cannot read /etc/worker/config.json: no such file")
+      );
+    });
+    const crashingRow = page.locator(`tr[data-key="${CRASHING}"]`);
+    expect(await crashingRow.textContent()).toContain("ProcessPool/crashing");
+    await eventually("the object's row to warn of its workers", async () =>
+      ((await crashingRow.textContent()) ?? "").includes("Workers in back-off"),
+    );
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.evaluate(() => localStorage.removeItem("tidal.theme"));
+    await page.reload();
+    await pool.waitFor();
+    await browser.screenshot("6-overview-light");
+
+    await page.locator(`tr[data-key="${CRASHING}"] .object-link`).click();
+    const workers = page.locator("#object-pool tbody tr").first();
+    await eventually("the worker's last exit in the object view", async () =>
+      ((await workers.textContent()) ?? "").includes("code 3"),
+    );
+    expect(await page.locator("#object-pool pre.stderr").textContent()).toContain(
+      "cannot read /etc/worker/config.json",
+    );
+    await browser.screenshot("7-object-failing-pool-light");
   });
 });

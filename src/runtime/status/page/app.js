@@ -135,6 +135,8 @@ function route() {
   on(stream, "pools", (/** @type {Pool[]} */ pools) => {
     state.pools = pools;
     renderPools();
+    // A row's chips tell when its pool's workers are in back-off.
+    renderRows();
   });
   on(stream, "events", (/** @type {RuntimeEvent[]} */ events) => {
     if (state.objectKey) return objectEvents(events);
@@ -348,11 +350,34 @@ function chips(row) {
   return h(
     "span",
     { class: "chips" },
-    row.active ? h("span", { class: "chip chip-active" }, "Active") : h("span", { class: "chip" }, "Idle"),
+    row.active
+      ? h("span", { class: "chip chip-active" }, "Active")
+      : h("span", { class: "chip", title: "no trigger is active" }, "Inactive"),
     !row.ready && h("span", { class: "chip chip-warning" }, "Not ready"),
     row.fallback && h("span", { class: "chip chip-warning" }, "Fallback"),
     row.paused && h("span", { class: "chip chip-paused" }, "Paused"),
+    workersInBackoff(row) > 0 &&
+      h(
+        "span",
+        { class: "chip chip-warning", title: "workers of its ProcessPool fail and wait to start again" },
+        "Workers in back-off",
+      ),
   );
+}
+
+/**
+ * Workers of the row's ProcessPool (tidal run) that failed and wait to start again.
+ * @param {Row} row
+ */
+function workersInBackoff(row) {
+  if (row.target.kind !== "ProcessPool") return 0;
+  /** @param {Pool | null | undefined} pool */
+  const matches = (pool) => pool?.name === row.target.name && pool.namespace === row.namespace;
+  const pool =
+    state.detail?.row.key === row.key && matches(state.detail.pool)
+      ? state.detail.pool
+      : state.pools.find(matches);
+  return pool?.workers.filter((worker) => worker.state === "backoff").length ?? 0;
 }
 
 /** @param {number[]} counts */
@@ -497,7 +522,12 @@ function eventItem(event, withObject) {
     h("time", { datetime: event.at }, clock(event.at)),
     withObject &&
       (objectKey
-        ? h("a", { href: objectHref(objectKey), class: "event-object" }, `${event.kind}/${event.name}`)
+        ? h(
+            "a",
+            { href: objectHref(objectKey), class: "event-object" },
+            // As the overview lists it: an HTTPScaledObject's loop records as its ScaledObject.
+            `${state.rows.get(objectKey)?.kind ?? event.kind}/${event.name}`,
+          )
         : h("span", { class: "event-object" }, `${event.kind}/${event.name}`)),
     h("span", { class: "reason" }, event.reason),
     event.source && h("span", { class: "chip" }, event.source),
@@ -536,7 +566,7 @@ function renderObject() {
           " ",
           row.name,
           " ",
-          h("span", { class: "muted ns" }, row.namespace),
+          h("span", { class: "muted ns" }, `in namespace ${row.namespace}`),
         ),
         h("span", { id: "object-chips" }, chips(row)),
       ),

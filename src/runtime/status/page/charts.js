@@ -27,6 +27,22 @@ export function palette() {
 }
 
 /**
+ * uPlot's date templates in 24-hour time and ISO dates, as the rest of the page writes times
+ * (its defaults are "1:47pm" and "12/3/26").
+ * @param {string} template
+ */
+function fmtDate(template) {
+  return uPlot.fmtDate(
+    template
+      .replaceAll("{M}/{D}/{YY}", "{YYYY}-{MM}-{DD}")
+      .replaceAll("{M}/{D}", "{MM}-{DD}")
+      .replaceAll("{h}{aa}", "{HH}:00")
+      .replaceAll("{h}", "{HH}")
+      .replaceAll("{aa}", ""),
+  );
+}
+
+/**
  * Vertical lines at events' times, so scale events line up with the series that caused them.
  * @param {() => Marker[]} markers
  * @returns {uPlot.Plugin}
@@ -105,6 +121,7 @@ export class TimeChart {
       height: this.options.height ?? 220,
       cursor: { sync: { key: "tidal" }, drag: { x: true, y: false } },
       legend: { live: true },
+      fmtDate,
       scales: {
         x: {
           time: true,
@@ -127,7 +144,7 @@ export class TimeChart {
         },
       ],
       series: [
-        { label: "time" },
+        { label: "time", value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}" },
         ...lines.map((line) => ({
           label: line.label,
           stroke:
