@@ -73,12 +73,29 @@ describe("ScalingHistory", () => {
     const got = history.get(object);
     // Full resolution: the last 4 evaluations (52.5 s .. 57.5 s).
     expect(got?.t.slice(-4)).toEqual([50_000, 52_500, 55_000, 57_500]);
-    // Buckets: only the 3 newest closed ones ending by 50 s (20-30 s, 30-40 s, 40-50 s).
-    expect(got?.t.slice(0, -4)).toEqual([20_000, 30_000, 40_000]);
+    // Buckets of the evaluations that left it: the 3 newest closed ones (10-20 s, 20-30 s,
+    // 30-40 s) and the open one (40-50 s).
+    expect(got?.t.slice(0, -4)).toEqual([10_000, 20_000, 30_000, 40_000]);
     expect(got?.coarseUntil).toBe(50_000);
-    // Bucket 20-30 s holds evaluations 8..11: replicas 0..3, values 3,4,0,1.
+    // Bucket 10-20 s holds evaluations 4..7: replicas 0..3, values 4,0,1,2.
     expect(got?.replicas[0]).toBe(3);
     expect(got?.values[0]?.[0]).toBe(4);
+  });
+
+  it("loses no evaluation between the buckets and the full-resolution points", () => {
+    const history = new ScalingHistory({ recentPoints: 4, coarseMs: 60_000 });
+    // From 30 s into a minute: a scale from zero at 32 s, then ten evaluations at one replica.
+    for (let index = 0; index < 12; index++)
+      history.record(object, record(30_000 + index * 1_000, index < 2 ? 0 : 1, [index < 2 ? 0 : 5]));
+    const got = history.get(object);
+    // The first 8 evaluations are one bucket, at the first one's time (not the minute's start,
+    // before anything was recorded), with their largest counts and values; before, the history
+    // began at the 9th.
+    expect(got?.t).toEqual([30_000, 38_000, 39_000, 40_000, 41_000]);
+    expect(got?.coarseUntil).toBe(38_000);
+    expect(got?.replicas).toEqual([1, 1, 1, 1, 1]);
+    expect(got?.values[0]).toEqual([5, 5, 5, 5, 5]);
+    expect(history.sparkline(object)).toEqual([1, 1, 1, 1, 1]);
   });
 
   it("returns only newer full-resolution points after a time (what live views append)", () => {

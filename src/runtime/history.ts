@@ -110,13 +110,22 @@ class Ring {
     return { values, replicas, desired, flags: desired + 2 * size };
   }
 
-  push(at: number, replicas: number, desired: number, flags: number, values: ArrayLike<number>): void {
+  /** Adds a point; when the ring is full, returns the oldest point, which it overwrites. */
+  push(
+    at: number,
+    replicas: number,
+    desired: number,
+    flags: number,
+    values: ArrayLike<number>,
+  ): Point | undefined {
     if (this.length === this.#allocated && this.#allocated < this.capacity) this.#grow();
     let slot: number;
+    let evicted: Point | undefined;
     if (this.length < this.#allocated) {
       slot = (this.start + this.length) % this.#allocated;
       this.length += 1;
     } else {
+      evicted = this.point(0);
       slot = this.start;
       this.start = (this.start + 1) % this.#allocated;
     }
@@ -127,13 +136,14 @@ class Ring {
       flags,
       values,
     });
+    return evicted;
   }
 
   #write(
     view: DataView,
     size: number,
     slot: number,
-    point: { at: number; replicas: number; desired: number; flags: number; values: ArrayLike<number> },
+    point: Omit<Point, "values"> & { values: ArrayLike<number> },
   ): void {
     const offsets = this.#offsets(size);
     view.setFloat64(8 * slot, point.at);
@@ -148,7 +158,7 @@ class Ring {
   }
 
   /** The i-th oldest point. */
-  point(index: number) {
+  point(index: number): Point {
     const slot = (this.start + index) % this.#allocated;
     const offsets = this.#offsets(this.#allocated);
     const view = this.#view;
@@ -164,13 +174,10 @@ class Ring {
     };
   }
 
-  /** Time and replica count of the i-th oldest point (the sparkline's, without the rest). */
-  timeAndReplicas(index: number): [number, number] {
+  /** The replica count of the i-th oldest point (the sparkline's, without the rest). */
+  replicasAt(index: number): number {
     const slot = (this.start + index) % this.#allocated;
-    return [
-      this.#view.getFloat64(8 * slot),
-      this.#view.getUint16(this.#offsets(this.#allocated).replicas + 2 * slot),
-    ];
+    return this.#view.getUint16(this.#offsets(this.#allocated).replicas + 2 * slot);
   }
 
   get oldest(): number | undefined {
@@ -190,17 +197,7 @@ class Ring {
   appendTo(out: HistorySeries, from: number, until: number): void {
     for (let index = 0; index < this.length; index++) {
       const point = this.point(index);
-      if (point.at < from || point.at >= until) continue;
-      out.t.push(point.at);
-      out.replicas.push(point.replicas);
-      out.desiredReplicas.push(point.desired);
-      out.active.push((point.flags & FLAG_ACTIVE) !== 0);
-      out.fallback.push((point.flags & FLAG_FALLBACK) !== 0);
-      point.values.forEach((value, trigger) =>
-        (out.values[trigger] as (number | null)[]).push(
-          Number.isNaN(value) ? null : Number.isInteger(value) ? value : shortest(value),
-        ),
-      );
+      if (point.at >= from && point.at < until) appendPoint(out, point);
     }
   }
 
@@ -219,14 +216,34 @@ function shortest(value: number): number {
   return Number(value.toPrecision(7));
 }
 
-/** The open bucket of the coarse ring: the largest counts and values seen in it, any flag seen. */
-interface Bucket {
-  start: number;
+/** One point of a ring or a bucket; a value is NaN where the trigger had no reading. */
+interface Point {
+  at: number;
   replicas: number;
   desired: number;
   flags: number;
   values: number[];
 }
+
+function appendPoint(out: HistorySeries, point: Point): void {
+  out.t.push(point.at);
+  out.replicas.push(point.replicas);
+  out.desiredReplicas.push(point.desired);
+  out.active.push((point.flags & FLAG_ACTIVE) !== 0);
+  out.fallback.push((point.flags & FLAG_FALLBACK) !== 0);
+  point.values.forEach((value, trigger) =>
+    (out.values[trigger] as (number | null)[]).push(
+      Number.isNaN(value) ? null : Number.isInteger(value) ? value : shortest(value),
+    ),
+  );
+}
+
+/**
+ * The open bucket of the coarse ring: the largest counts and values of the points that left the
+ * full-resolution ring in one `coarseMs`, any flag seen; `at` is its first point's time (the
+ * history's first bucket does not claim the part of its minute before Tidal ran).
+ */
+type Bucket = Point;
 
 class Series {
   readonly layout: string;
@@ -302,34 +319,31 @@ export class ScalingHistory {
       const value = record.values[index];
       return value === null || value === undefined || !Number.isFinite(value) ? Number.NaN : value;
     });
-    series.recent.push(record.at, record.replicas, record.desiredReplicas, flags, values);
-    this.#fold(series, record, flags, values);
+    const evicted = series.recent.push(record.at, record.replicas, record.desiredReplicas, flags, values);
+    if (evicted !== undefined) this.#fold(series, evicted);
     for (const listener of this.#listeners) listener(object);
   }
 
-  /** Adds a point to its bucket; a point of a later bucket closes the open one into the coarse ring. */
-  #fold(series: Series, record: HistoryRecord, flags: number, values: number[]): void {
-    const start = record.at - (record.at % this.#options.coarseMs);
+  /**
+   * Adds a point that left the full-resolution ring to its bucket; a point of a later bucket closes
+   * the open one into the coarse ring. So buckets hold only points older than the full-resolution
+   * ones: nothing is drawn twice, and nothing falls between the two.
+   */
+  #fold(series: Series, point: Point): void {
+    const bucketOf = (at: number) => at - (at % this.#options.coarseMs);
     const open = series.bucket;
-    if (open !== undefined && open.start === start) {
-      open.replicas = Math.max(open.replicas, record.replicas);
-      open.desired = Math.max(open.desired, record.desiredReplicas);
-      open.flags |= flags;
-      values.forEach((value, index) => {
+    if (open !== undefined && bucketOf(open.at) === bucketOf(point.at)) {
+      open.replicas = Math.max(open.replicas, point.replicas);
+      open.desired = Math.max(open.desired, point.desired);
+      open.flags |= point.flags;
+      point.values.forEach((value, index) => {
         const previous = open.values[index] as number;
         if (!Number.isNaN(value) && (Number.isNaN(previous) || value > previous)) open.values[index] = value;
       });
       return;
     }
-    if (open !== undefined)
-      series.coarse.push(open.start, open.replicas, open.desired, open.flags, open.values);
-    series.bucket = {
-      start,
-      replicas: record.replicas,
-      desired: record.desiredReplicas,
-      flags,
-      values: [...values],
-    };
+    if (open !== undefined) series.coarse.push(open.at, open.replicas, open.desired, open.flags, open.values);
+    series.bucket = point;
   }
 
   /**
@@ -351,10 +365,9 @@ export class ScalingHistory {
     const firstRecent = series.recent.oldest ?? Number.POSITIVE_INFINITY;
     let coarseUntil = 0;
     if (after === undefined) {
-      // A bucket is shown only when it ended before the full-resolution points begin.
-      const lastFullBucket = firstRecent - (firstRecent % this.#options.coarseMs);
-      series.coarse.appendTo(out, Number.NEGATIVE_INFINITY, lastFullBucket);
-      coarseUntil = out.t.length > 0 ? lastFullBucket : 0;
+      series.coarse.appendTo(out, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+      if (series.bucket !== undefined) appendPoint(out, series.bucket);
+      coarseUntil = out.t.length > 0 ? firstRecent : 0;
     }
     series.recent.appendTo(out, after === undefined ? firstRecent : after + 1e-3, Number.POSITIVE_INFINITY);
     return {
@@ -370,17 +383,9 @@ export class ScalingHistory {
     const series = this.#series.get(keyOf(object));
     if (series === undefined) return [];
     const counts: number[] = [];
-    const firstRecent = series.recent.oldest ?? Number.POSITIVE_INFINITY;
-    const lastFullBucket = firstRecent - (firstRecent % this.#options.coarseMs);
-    for (const [ring, from, until] of [
-      [series.coarse, Number.NEGATIVE_INFINITY, lastFullBucket],
-      [series.recent, firstRecent, Number.POSITIVE_INFINITY],
-    ] as const) {
-      for (let index = 0; index < ring.length; index++) {
-        const [at, replicas] = ring.timeAndReplicas(index);
-        if (at >= from && at < until) counts.push(replicas);
-      }
-    }
+    for (let index = 0; index < series.coarse.length; index++) counts.push(series.coarse.replicasAt(index));
+    if (series.bucket !== undefined) counts.push(series.bucket.replicas);
+    for (let index = 0; index < series.recent.length; index++) counts.push(series.recent.replicasAt(index));
     if (counts.length <= points) return counts;
     const out: number[] = [];
     for (let index = 0; index < points; index++) {

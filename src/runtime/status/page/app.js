@@ -927,10 +927,12 @@ function updateCharts() {
     ];
     return [xs, ...measured.map((column) => [...column, ...pad]), line];
   };
+  const coarseUntil = history.coarseUntil / 1000;
   const [replicaChart, ...triggerCharts] = state.charts;
   replicaChart?.setData(
     aligned([history.replicas, history.desiredReplicas], forecastFor({ kind: "desiredReplicas" })),
     range,
+    coarseUntil,
   );
   triggerCharts.forEach((chart, index) => {
     const trigger = history.triggers[index];
@@ -941,6 +943,7 @@ function updateCharts() {
     chart.setData(
       aligned([values, target, activation], forecastFor({ kind: "metric", metricName: trigger.metricName })),
       range,
+      coarseUntil,
     );
   });
 }

@@ -17,6 +17,7 @@ export function palette() {
     fg: read("--fg"),
     muted: read("--muted"),
     grid: read("--grid"),
+    panel: read("--panel"),
     primary: read("--series-primary"),
     secondary: read("--series-secondary"),
     threshold: read("--series-threshold"),
@@ -28,12 +29,14 @@ export function palette() {
 
 /**
  * uPlot's date templates in 24-hour time and ISO dates, as the rest of the page writes times
- * (its defaults are "1:47pm" and "12/3/26").
+ * (its defaults are "1:47pm" and "12/3/26"). Ticks seconds apart name the minute under the first
+ * one without the date, which would run into the next minute's name (the legend has the date).
  * @param {string} template
  */
 function fmtDate(template) {
   return uPlot.fmtDate(
     template
+      .replaceAll("{M}/{D}/{YY} {h}:{mm}{aa}", "{HH}:{mm}")
       .replaceAll("{M}/{D}/{YY}", "{YYYY}-{MM}-{DD}")
       .replaceAll("{M}/{D}", "{MM}-{DD}")
       .replaceAll("{h}{aa}", "{HH}:00")
@@ -84,6 +87,41 @@ function eventMarkers(markers) {
   };
 }
 
+/**
+ * Shades the stretch drawn from one-minute buckets (each the minute's largest values) and says
+ * so, so it is not read as every evaluation.
+ * @param {() => number} until seconds since the epoch; 0 when nothing is bucketed
+ * @returns {uPlot.Plugin}
+ */
+function coarseShade(until) {
+  return {
+    hooks: {
+      drawClear: [
+        (chart) => {
+          const end = until();
+          const min = chart.scales.x?.min;
+          if (!end || min === undefined || end <= min) return;
+          const colors = palette();
+          const { ctx, bbox } = chart;
+          const right = Math.round(chart.valToPos(end, "x", true));
+          ctx.save();
+          ctx.fillStyle = colors.panel;
+          ctx.fillRect(bbox.left, bbox.top, right - bbox.left, bbox.height);
+          const label = "per-minute maxima";
+          ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+          if (ctx.measureText(label).width + 12 * devicePixelRatio < right - bbox.left) {
+            ctx.fillStyle = colors.muted;
+            ctx.textAlign = "left";
+            ctx.textBaseline = "top";
+            ctx.fillText(label, bbox.left + 6 * devicePixelRatio, bbox.top + 4 * devicePixelRatio);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
 /** A chart of lines over time, with event markers; `setData` replaces what it shows. */
 export class TimeChart {
   /**
@@ -97,6 +135,8 @@ export class TimeChart {
     this.data = [[], ...options.lines.map(() => [])];
     /** @type {Range} */
     this.range = undefined;
+    /** Seconds since the epoch before which points are one-minute buckets (0: none). */
+    this.coarseUntil = 0;
     this.chart = this.#create();
     this.resize = new ResizeObserver(() => {
       const width = this.container.clientWidth;
@@ -161,7 +201,7 @@ export class TimeChart {
             value === null || value === undefined ? "–" : String(Math.round(value * 1000) / 1000),
         })),
       ],
-      plugins: [eventMarkers(markers)],
+      plugins: [coarseShade(() => this.coarseUntil), eventMarkers(markers)],
     };
     return new uPlot(options, this.data, this.container);
   }
@@ -169,10 +209,12 @@ export class TimeChart {
   /**
    * @param {uPlot.AlignedData} data
    * @param {Range} range
+   * @param {number} [coarseUntil] seconds since the epoch before which points are buckets
    */
-  setData(data, range) {
+  setData(data, range, coarseUntil = 0) {
     this.data = data;
     this.range = range;
+    this.coarseUntil = coarseUntil;
     this.chart.setData(data);
     // After uPlot has drawn the new data (it redraws on the next frame).
     requestAnimationFrame(() => this.#showLatest());
