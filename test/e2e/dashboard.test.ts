@@ -16,18 +16,20 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("the operator's dashboard on the real control plane", () => {
   const cleanup = useCleanup();
-  const redis = new Redis(services.redisUrl);
+  // Connected once the server is up (a client made earlier logs refused connections).
+  let redis: Redis;
   let operator: TidalOperator;
   let namespace = "";
   let browser: Browser;
 
   beforeAll(async () => {
+    redis = new Redis(services.redisUrl);
     ({ operator, namespace } = await startOperatorWithNamespace(cleanup, "e2e-dashboard"));
     browser = await launchBrowser("dashboard-operator");
     cleanup.add(() => browser.close());
   });
   afterAll(async () => {
-    redis.disconnect();
+    redis?.disconnect();
     expect(await operator.stop()).toBe(0);
   });
 
