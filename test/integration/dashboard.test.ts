@@ -13,8 +13,12 @@ import { TidalRun } from "../support/tidal-run.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "ScaledObject/default/hello";
 const CRASHING = "ScaledObject/default/crashing";
+const NIGHTLY = "ScaledJob/default/nightly";
 
-/** A pool whose one worker always fails at start: restarts, back-off and stderr to show. */
+/**
+ * A pool whose one worker always fails at start: restarts, back-off and stderr to show; and a
+ * ScaledJob, which the overview lists beside the ScaledObjects.
+ */
 const CRASHING_POOL = `
 apiVersion: tidal.dev/v1alpha1
 kind: ProcessPool
@@ -41,6 +45,27 @@ spec:
         start: "0 0 * * *"
         end: "1 0 * * *"
         desiredReplicas: "2"
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata:
+  name: nightly
+spec:
+  pollingInterval: 1
+  jobTargetRef:
+    template:
+      spec:
+        containers:
+          - name: main
+            image: ignored-by-tidal-run
+            command: [node, -e, ""]
+  triggers:
+    - type: cron
+      metadata:
+        timezone: UTC
+        start: "0 0 * * *"
+        end: "1 0 * * *"
+        desiredReplicas: "1"
 `;
 
 interface ChartData {
@@ -202,7 +227,7 @@ describe("the dashboard of tidal run, in a real browser", () => {
     await browser.screenshot("5-overview-dark");
   });
 
-  it("shows a failing ProcessPool's restarts, back-off and last stderr lines", async () => {
+  it("shows a failing ProcessPool's restarts, back-off and last stderr lines, and a ScaledJob", async () => {
     const { page } = browser;
     await page.goto(`${run.statusUrl}/dashboard/`);
     const pool = page.locator('tr[data-pool="default/crashing"]');
@@ -221,6 +246,9 @@ describe("the dashboard of tidal run, in a real browser", () => {
     await eventually("the object's row to warn of its workers", async () =>
       ((await crashingRow.textContent()) ?? "").includes("Workers in back-off"),
     );
+    const nightly = page.locator(`tr[data-key="${NIGHTLY}"]`);
+    expect(await nightly.locator(".kind").textContent()).toBe("ScaledJob");
+    expect(await nightly.locator(".object-link").textContent()).toBe("nightly");
     await page.emulateMedia({ colorScheme: "light" });
     await page.evaluate(() => localStorage.removeItem("tidal.theme"));
     await page.reload();
@@ -236,5 +264,15 @@ describe("the dashboard of tidal run, in a real browser", () => {
       "cannot read /etc/worker/config.json",
     );
     await browser.screenshot("7-object-failing-pool-light");
+
+    // A ScaledJob's view: its running jobs over time, its trigger against its target.
+    await page.goto(`${run.statusUrl}/dashboard/#/object/${NIGHTLY}`);
+    await page.locator('[data-chart="replicas"] canvas').waitFor();
+    await page.locator('[data-chart="trigger-0"] canvas').waitFor();
+    expect(await page.locator("#object-title").textContent()).toContain("nightly");
+    expect(
+      await page.locator('[data-chart="replicas"]').locator("xpath=..").locator("figcaption").textContent(),
+    ).toBe("Running jobs");
+    await browser.screenshot("8-scaledjob-light");
   });
 });

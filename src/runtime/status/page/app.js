@@ -627,13 +627,13 @@ function renderObject() {
   const replicaFigure = h(
     "figure",
     { class: "chart" },
-    h("figcaption", {}, "Replicas"),
+    h("figcaption", {}, row.kind === "ScaledJob" ? "Running jobs" : "Replicas"),
     h("div", { class: "plot", "data-chart": "replicas" }),
   );
   charts.append(replicaFigure);
   state.charts.push(
     new TimeChart(/** @type {HTMLElement} */ (replicaFigure.lastChild), {
-      yLabel: "replicas",
+      yLabel: row.kind === "ScaledJob" ? "jobs" : "replicas",
       integer: true,
       markers,
       lines: [
@@ -707,7 +707,8 @@ function updateObjectParts() {
   const { row } = detail;
   const figures = document.getElementById("object-figures");
   figures?.replaceChildren(
-    figure("Replicas", String(row.replicas), "replicas"),
+    // A ScaledJob's "replicas" are its running Jobs (KEDA's ScaledJob status counts them so).
+    figure(row.kind === "ScaledJob" ? "Running jobs" : "Replicas", String(row.replicas), "replicas"),
     figure("Desired", String(row.desiredReplicas), "desired"),
     figure("Min / max", `${row.minReplicas} / ${row.maxReplicas}`),
     figure("Target", `${row.target.kind}/${row.target.name}`),
