@@ -19,6 +19,7 @@ interface OperatorCommandOptions {
   leaseNamespace?: string;
   local?: boolean;
   metricsServerPort: string;
+  webhookPort?: string;
   metricsBindAddress: string;
   dashboardBindAddress: string;
   certDir?: string;
@@ -68,6 +69,10 @@ export function operatorCommand(): Command {
       ).default(DEFAULT_DASHBOARD),
     )
     .option(
+      "--webhook-port <port>",
+      "serve the admission webhook (ScaledObject, ScaledJob, TriggerAuthentication checks) on this HTTPS port; with --local it is registered",
+    )
+    .option(
       "--cert-dir <dir>",
       "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
     )
@@ -96,6 +101,8 @@ Examples:
       const timeoutMs = measurementTimeout(command);
       const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");
+      const webhookPort =
+        options.webhookPort === undefined ? undefined : portNumber(options.webhookPort, "--webhook-port");
       const metricsBindAddress =
         options.local && options.metricsBindAddress === ":8080"
           ? "127.0.0.1:8080"
@@ -125,6 +132,7 @@ Examples:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
           local: options.local ?? false,
           metricsServerPort,
+          ...(webhookPort !== undefined ? { webhookPort } : {}),
           metricsBindAddress,
           ...(dashboardOff ? {} : { dashboardBindAddress: options.dashboardBindAddress }),
           dashboardRequired: options.dashboardBindAddress !== DEFAULT_DASHBOARD,

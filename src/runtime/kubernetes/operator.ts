@@ -22,6 +22,8 @@ import { listen } from "../../util/listen.ts";
 import { EventLog } from "../events.ts";
 import { ScalingHistory } from "../history.ts";
 import { createStatusServer, isLoopbackHost, type StatusServer } from "../status/server.ts";
+import { ensureLocalWebhook, removeLocalWebhook } from "./admission/registration.ts";
+import { admissionCluster, createAdmissionServer } from "./admission/server.ts";
 import { OperatorStatus, type OperatorStatusOptions } from "./operator-status.ts";
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
@@ -50,6 +52,8 @@ export interface OperatorOptions {
   local: boolean;
   /** Port of the external metrics API (HTTPS). */
   metricsServerPort: number;
+  /** Port of the admission webhook (HTTPS, same certificate); none when absent. */
+  webhookPort?: number;
   /** Address of the Prometheus /metrics and health endpoints, host:port. */
   metricsBindAddress: string;
   /**
@@ -76,6 +80,8 @@ export interface OperatorOptions {
 
 export interface RunningOperator {
   metricsServerPort: number;
+  /** The admission webhook's port, when it is served. */
+  webhookPort?: number;
   metricsPort: number;
   /** Where the dashboard listens, when it does. */
   dashboardPort?: number;
@@ -207,9 +213,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   }
   enqueueAll();
 
+  const tls = await servingCredentials(options.certDir);
   const metricsServer: ExternalMetricsServer = createExternalMetricsServer({
     lookup: (query) => scaledObjects.lookupMetric(query.namespace, query.metricName, query.labelSelector),
-    tls: await servingCredentials(options.certDir),
+    tls,
     clientAuth: await readFrontProxyTrust(kubeConfig),
     logger,
   });
@@ -217,6 +224,15 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")
   ).port;
   if (options.local) await ensureLocalApiService(kubeConfig, { port: metricsServerPort, logger });
+  const webhook =
+    options.webhookPort === undefined
+      ? undefined
+      : createAdmissionServer(tls, admissionCluster(api, informers), logger);
+  const webhookPort =
+    webhook === undefined
+      ? undefined
+      : await listen(webhook, options.webhookPort!, options.local ? "127.0.0.1" : "0.0.0.0");
+  if (options.local && webhookPort !== undefined) await ensureLocalWebhook(api, webhookPort, tls.cert.toString());
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
@@ -229,6 +245,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   logger.info("tidal operator started", {
     externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
     metrics: `http://${host}:${metricsPort}/metrics`,
+    ...(webhookPort !== undefined
+      ? { admissionWebhook: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${webhookPort}` }
+      : {}),
     ...(dashboard ? { dashboard: dashboard.url } : {}),
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect,
@@ -236,6 +255,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   return {
     metricsServerPort,
+    ...(webhookPort !== undefined ? { webhookPort } : {}),
     metricsPort,
     ...(dashboard ? { dashboardPort: dashboard.port } : {}),
     async stop() {
@@ -250,6 +270,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       await scaledJobs.stop();
       if (options.local)
         await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
+      if (options.local && webhookPort !== undefined) await removeLocalWebhook(api).catch(() => undefined);
+      if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
       await metricsServer.close();
       await new Promise<void>((resolve) => monitoring.close(() => resolve()));
       api.close();
