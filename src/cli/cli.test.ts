@@ -15,6 +15,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   run: ["--filename", "--port", "--state-dir"],
   explain: ["[name]", "--server", "--host", "--output"],
   interceptor: ["--proxy-port", "--admin-port", "--condition-wait-timeout", "KEDA_CONDITION_WAIT_TIMEOUT"],
+  dashboard: ["[name]", "--server", "--open"],
   simulate: [
     "--filename",
     "--metrics",

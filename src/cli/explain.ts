@@ -55,7 +55,7 @@ Example:
       } catch (error) {
         throw new TidalError(
           "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${causeOf(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
+          `cannot reach the status API at ${base.origin} (${unreachableCause(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
         );
       }
       const body = (await response.json().catch(() => undefined)) as
@@ -99,7 +99,7 @@ async function explainRoute(options: ExplainOptions): Promise<void> {
   } catch (error) {
     throw new TidalError(
       "TIDAL_E_UNREACHABLE",
-      `cannot reach the interceptor's admin port at ${base.origin} (${causeOf(error)}); pass --server, e.g. after kubectl port-forward deploy/tidal-interceptor 9090`,
+      `cannot reach the interceptor's admin port at ${base.origin} (${unreachableCause(error)}); pass --server, e.g. after kubectl port-forward deploy/tidal-interceptor 9090`,
     );
   }
   const body = (await response.json().catch(() => undefined)) as { summary?: unknown } | undefined;
@@ -117,7 +117,7 @@ async function explainRoute(options: ExplainOptions): Promise<void> {
 }
 
 /** The --server URL: http(s), without credentials (they would end up in messages). */
-function serverUrl(text: string): URL {
+export function serverUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -132,7 +132,7 @@ function serverUrl(text: string): URL {
 }
 
 /** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
-function causeOf(error: unknown): string {
+export function unreachableCause(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === "string") return cause.code;
   if (typeof cause?.message === "string") return cause.message;

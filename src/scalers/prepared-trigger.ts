@@ -340,6 +340,7 @@ export function connectTrigger(
           metricName: metricSpec.metricName,
           value,
           active: measurement.active,
+          ...(measurement.forecast ? { forecast: measurement.forecast } : {}),
           latencyMs: now() - started,
         };
       } catch (error) {

@@ -65,6 +65,7 @@ import { nsqScaler } from "./nsq/nsq.ts";
 import { openstackMetricScaler } from "./openstack/metric.ts";
 import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
+import { predictKubeScaler } from "./predictkube/predictkube.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
@@ -141,6 +142,7 @@ const definitions: readonly ScalerDefinition[] = [
   openstackMetricScaler,
   openstackSwiftScaler,
   postgresqlScaler,
+  predictKubeScaler,
   prometheusScaler,
   pulsarScaler,
   rabbitMqScaler,

@@ -1,4 +1,4 @@
-import type { MetricTargetType } from "../engine/types.ts";
+import type { ForecastReport, MetricTargetType } from "../engine/types.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
 import type { LegacyTriggerRule } from "../api/legacy.ts";
 import type { PodIdentity } from "../api/schema/trigger-authentication.ts";
@@ -60,6 +60,8 @@ export interface Measurement {
   value: number;
   /** Whether the source is active (usually value > activation threshold; some scalers differ). */
   active: boolean;
+  /** For a value that is a forecast (predictkube): how it was chosen, for traces, status and metrics. */
+  forecast?: ForecastReport;
 }
 
 /** A connected scaler for one trigger. */
