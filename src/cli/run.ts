@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { STDIN } from "../api/load.ts";
-import { validateManifests } from "../validation/validate.ts";
+import { validateManifests, type LoadOptions } from "../validation/validate.ts";
+import { loadManifestsOffThread } from "../api/load-off-thread.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
 import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
@@ -44,8 +45,8 @@ interface RunOptions {
   httpMaxConnections: string;
 }
 
-async function loadValid(paths: readonly string[]) {
-  const { set, problems } = await validateManifests(paths);
+async function loadValid(paths: readonly string[], options: LoadOptions = {}) {
+  const { set, problems } = await validateManifests(paths, options);
   const all = [...problems, ...standaloneProblems(set)];
   const errors = all.filter((problem) => problem.severity === "error");
   return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
@@ -239,7 +240,9 @@ Example:
         : () => {};
       async function reload(log: Logger): Promise<void> {
         try {
-          const next = await loadValid(options.filename);
+          // Files are read and parsed on a worker thread: a large one must not stall the status
+          // API, the HTTP proxy and the scale loops meanwhile.
+          const next = await loadValid(options.filename, { load: loadManifestsOffThread });
           if (next.errors.length > 0) {
             for (const problem of next.errors) log.error(`reload rejected: ${formatProblem(problem)}`);
             return;
