@@ -155,6 +155,7 @@ Example:
       });
       for (const warning of initial.warnings) logger.warn(formatProblem(warning));
       const metrics = new TidalMetrics(packageVersion());
+      if (process.env.TIDAL_COUNT_TIMERS === "1") metrics.countAllTimers();
       const events = new EventLog();
       const recentEvents: RuntimeEvent[] = [];
       events.onEvent((event) => {
