@@ -57,7 +57,9 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
     if (match) {
       const [, collection, rawName, view] = match as unknown as [string, string, string, string | undefined];
-      const name = decodeURIComponent(rawName);
+      const name = decodedName(rawName);
+      if (name === undefined)
+        return send(response, 400, { error: "the name in the path is not valid percent-encoded UTF-8" });
       const kind = collection === "scaledobjects" ? "ScaledObject" : "ScaledJob";
       if (view === "explain") {
         if (kind !== "ScaledObject")
@@ -88,6 +90,15 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
         "/api/v1/scaledobjects/NAME/explain",
       ],
     });
+  }
+}
+
+/** A path segment decoded, or undefined when it is not valid percent-encoded UTF-8 (`%ff`, `%`). */
+function decodedName(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
   }
 }
 
