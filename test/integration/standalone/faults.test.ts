@@ -11,13 +11,25 @@ import { processPool, writeManifests } from "./manifests.ts";
 // metrics API served by this file.
 
 let metrics: Server;
+let metricsPort = 0;
 let metricsUrl = "";
+
+function serveMetrics(port: number): Promise<Server> {
+  const server = createServer((_request, response) => response.end('{"value": 0}'));
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}
+
+function closeMetrics(): Promise<void> {
+  metrics.closeAllConnections();
+  return new Promise((resolve) => metrics.close(() => resolve()));
+}
+
 beforeAll(async () => {
-  metrics = createServer((_request, response) => response.end('{"value": 0}'));
-  await new Promise<void>((resolve) => metrics.listen(0, "127.0.0.1", resolve));
-  metricsUrl = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}/value`;
+  metrics = await serveMetrics(0);
+  metricsPort = (metrics.address() as AddressInfo).port;
+  metricsUrl = `http://127.0.0.1:${metricsPort}/value`;
 });
-afterAll(() => new Promise<void>((resolve) => metrics.close(() => resolve())));
+afterAll(() => (metrics.listening ? closeMetrics() : undefined));
 
 function scaledObject(name: string, pool: string, minReplicaCount: number) {
   return {
@@ -69,6 +81,13 @@ async function readyPids(run: TidalRun, count: number): Promise<number[]> {
   return pool.workers.map((worker) => worker.pid as number).sort((a, b) => a - b);
 }
 
+/** Ready means spawned: a stubborn worker ignores SIGTERM only once its handler is in place. */
+async function ignoringSigterm(run: TidalRun, pids: number[]): Promise<void> {
+  await eventually("the workers to ignore SIGTERM", () =>
+    pids.every((pid) => run.logs.some((line) => line.msg === `ignoring SIGTERM (pid ${pid})`)),
+  );
+}
+
 describe("tidal run under process faults", () => {
   const cleanup = useCleanup();
 
@@ -80,6 +99,7 @@ describe("tidal run under process faults", () => {
       for (const pid of processesTagged(tag)) process.kill(pid, "SIGKILL");
     });
     const pids = await readyPids(run, 2);
+    await ignoringSigterm(run, pids);
     expect(processesTagged(tag)).toEqual(pids);
 
     run.child.kill("SIGINT");
@@ -104,6 +124,7 @@ describe("tidal run under process faults", () => {
       for (const pid of processesTagged(tag)) process.kill(pid, "SIGKILL");
     });
     const pids = await readyPids(first, 2);
+    await ignoringSigterm(first, pids);
 
     expect(await first.stop("SIGKILL")).toBeNull();
     // The workers outlive their parent (their own process groups)…
@@ -143,5 +164,34 @@ describe("tidal run under process faults", () => {
     cleanup.add(() => second.stop("SIGKILL"));
     await eventually("the leftover worker to be stopped", () => processesTagged(tag).length === 0);
     expect(await second.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a metrics server that goes away mid-run and comes back: the trigger errs, then recovers, workers stay", async () => {
+    const tag = uniqueName("steady-tag");
+    const file = writeManifests([
+      processPool("stubborn", "idle.js", { args: [tag] }),
+      scaledObject("stubborn", "stubborn", 1),
+    ]);
+    const run = await TidalRun.start([file]);
+    cleanup.add(() => run.stop("SIGKILL"));
+    const pids = await readyPids(run, 1);
+    await eventually("a first value", async () => (await run.object("stubborn")).triggers[0]?.value === 0);
+
+    await closeMetrics();
+    const failing = await eventually("the trigger to report the server gone", async () => {
+      const error = (await run.object("stubborn")).triggers[0]?.error;
+      return typeof error === "string" && error;
+    });
+    expect(failing).toContain(`127.0.0.1:${metricsPort}`);
+    expect((await run.pool("stubborn")).workers.map((worker) => worker.pid)).toEqual(pids);
+
+    metrics = await serveMetrics(metricsPort);
+    await eventually("the trigger to recover", async () => {
+      const trigger = (await run.object("stubborn")).triggers[0];
+      return trigger?.error === null && trigger.value === 0;
+    });
+    expect((await run.pool("stubborn")).workers.map((worker) => worker.pid)).toEqual(pids);
+    expect(await run.stop("SIGTERM")).toBe(0);
+    expect(processesTagged(tag)).toEqual([]);
   });
 });
