@@ -1,7 +1,15 @@
-# Tidal's image: `tidal operator` for Kubernetes (see deploy/). Node 24 runs the TypeScript sources
-# directly (type stripping), so the image holds the sources and production dependencies, no build.
+# Tidal's image: `tidal operator` for Kubernetes (see deploy/). It runs the same compiled JavaScript
+# the npm package ships (dist/, built by scripts/build.ts) with the production dependencies.
 #   docker build -t tidal:0.1.0 .
 # Pin the base by digest for releases: FROM node:24-slim@sha256:<digest>.
+
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/build.ts
+COPY src ./src
+# The TypeScript compiler is a devDependency; none of the packages needs an install script here.
+RUN npm ci --ignore-scripts && node scripts/build.ts
 
 FROM node:24-slim AS deps
 WORKDIR /app
@@ -21,7 +29,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin
-COPY src ./src
+COPY --from=build /app/dist ./dist
 # The base image's `node` user, by number so runAsNonRoot can verify it.
 USER 1000:1000
 # 6443: external.metrics.k8s.io (HTTPS); 8080: /metrics, /healthz, /readyz.

@@ -1,16 +1,25 @@
 #!/usr/bin/env node
-// Entry point of the `tidal` command. Sources are TypeScript, run by Node's built-in type stripping,
-// which needs Node 22.18 or newer: say so plainly rather than fail on the first `.ts` import.
+// Entry point of the `tidal` command. An installed package runs the JavaScript compiled into
+// dist/; a checkout runs the TypeScript in src/ with Node's type stripping (no build step).
+import { existsSync } from "node:fs";
+
+const checkout = existsSync(new URL("../src/cli/main.ts", import.meta.url));
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
+const supported = checkout
+  ? major > 22 || (major === 22 && minor >= 18)
+  : (major === 22 && minor >= 22) || (major === 24 && minor >= 6) || major > 24;
+if (!supported) {
   process.stderr.write(
-    `tidal: needs Node 22.18 or newer, and this is Node ${process.versions.node}.\n` +
-      "In a checkout, run it as `npx tidal ...`: npm puts the project's Node 24 first on PATH.\n",
+    `tidal: needs Node ${checkout ? "22.18" : "22.22 or 24.6"} or newer, and this is Node ${process.versions.node}.\n` +
+      (checkout
+        ? "In a checkout, run it as `npx tidal ...`: npm puts the project's Node 24 first on PATH.\n"
+        : "Install a current Node LTS (https://nodejs.org) and run tidal with it.\n"),
   );
   process.exit(1);
 }
+const source = (path) => new URL(checkout ? `../src/${path}.ts` : `../dist/${path}.js`, import.meta.url).href;
 
-const { daemonRelaunchArgv } = await import("../src/cli/daemon-heap.ts");
+const { daemonRelaunchArgv } = await import(source("cli/daemon-heap"));
 const relaunch = daemonRelaunchArgv(process.argv, process.execArgv, process.env.NODE_OPTIONS);
 if (relaunch !== undefined && typeof process.execve === "function") {
   process.execve(process.execPath, relaunch, process.env);
@@ -24,5 +33,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { main } = await import("../src/cli/main.ts");
+const { main } = await import(source("cli/main"));
 process.exitCode = await main(process.argv.slice(2));

@@ -92,6 +92,10 @@ function runtimeFiles(): { files: Set<string>; packages: Set<string> } {
       if (existsSync(join(root, path)) && statSync(join(root, path)).isFile()) files.add(path);
     }
   };
+  // bin/tidal.js loads src/ (a checkout) or the dist/ compiled from it (the image, the package),
+  // choosing by a path it names as an asset: its modules are followed first.
+  visit("src/cli/daemon-heap.ts");
+  visit("src/cli/main.ts");
   visit("bin/tidal.js");
   return { files, packages };
 }
@@ -126,7 +130,11 @@ describe("Dockerfile", () => {
     expect(JSON.parse(args(final, "CMD").at(-1) ?? "null")).toEqual(["operator"]);
     const copies = args(final, "COPY");
     expect(copies).toEqual(
-      expect.arrayContaining(["--from=deps /app/node_modules ./node_modules", "bin ./bin", "src ./src"]),
+      expect.arrayContaining([
+        "--from=deps /app/node_modules ./node_modules",
+        "bin ./bin",
+        "--from=build /app/dist ./dist",
+      ]),
     );
     expect(copies.some((copy) => /^\.\s/.test(copy))).toBe(false);
   });
@@ -138,7 +146,14 @@ describe("Dockerfile", () => {
     expect([...files].filter(dockerIgnored)).toEqual([]);
     for (const name of packages)
       expect(Object.keys(pkg.dependencies), `${name} is imported at run time`).toContain(name);
-    for (const kept of ["package.json", "package-lock.json", "bin/tidal.js", "src/cli/main.ts"])
+    for (const kept of [
+      "package.json",
+      "package-lock.json",
+      "bin/tidal.js",
+      "src/cli/main.ts",
+      "tsconfig.build.json",
+      "scripts/build.ts",
+    ])
       expect(dockerIgnored(kept), kept).toBe(false);
     for (const left of [
       "node_modules/yaml/package.json",

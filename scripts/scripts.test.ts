@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -19,5 +21,19 @@ describe.each(["services.sh", "kube.sh", "kube-build.sh", "keda-vectors.sh"])("s
     const result = run(script, "bogus");
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/Usage: scripts\//);
+  });
+});
+
+describe("scripts/services/*.sh", () => {
+  it("name their step functions as services.sh looks them up: dashes become underscores", () => {
+    const dir = join(root, "scripts/services");
+    const dashed = readdirSync(dir)
+      .filter((file) => file.endsWith(".sh"))
+      .flatMap((file) =>
+        [...readFileSync(join(dir, file), "utf8").matchAll(/^([a-z_]+-[a-z-]+)\(\)/gm)].map(
+          (match) => `${file}: ${match[1]}`,
+        ),
+      );
+    expect(dashed).toEqual([]);
   });
 });

@@ -5,10 +5,10 @@
 
 declare_server moto-iam "5011" "moto_server -H 127.0.0.1 -p 5011" 60
 
-probe_moto-iam() { http_ok http://127.0.0.1:5011/moto-api/data.json; }
+probe_moto_iam() { http_ok http://127.0.0.1:5011/moto-api/data.json; }
 
-install_moto-iam() { install_moto; }
+install_moto_iam() { install_moto; }
 
-launch_moto-iam() { spawn_moto moto-iam 5011; }
+launch_moto_iam() { spawn_moto moto-iam 5011; }
 
-env_moto-iam() { export_line TIDAL_TEST_MOTO_IAM_URL "http://127.0.0.1:5011"; }
+env_moto_iam() { export_line TIDAL_TEST_MOTO_IAM_URL "http://127.0.0.1:5011"; }

@@ -8,20 +8,20 @@ declare_server redis-sentinel "6390 6391 26379" redis-server 30 redis-server red
 PROCESS[redis-sentinel-master]=redis-server
 PROCESS[redis-sentinel-replica]=redis-server
 
-stop_also_redis-sentinel() {
+stop_also_redis_sentinel() {
   stop_pid redis-sentinel-replica redis-sentinel & stop_pid redis-sentinel-master redis-sentinel & wait
 }
 
 redis_sentinel_cli() { timeout 3 redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
 
-ready_redis-sentinel() {
+ready_redis_sentinel() {
   [[ $(redis_sentinel_cli 6390 ping) == PONG && $(redis_sentinel_cli 6391 ping) == PONG &&
     $(redis_sentinel_cli 26379 --user default --pass "$PASSWORD" --no-auth-warning ping) == PONG ]]
 }
 
 # The sentinel names the master, and the master has its replica in sync.
-probe_redis-sentinel() {
-  ready_redis-sentinel || return 1
+probe_redis_sentinel() {
+  ready_redis_sentinel || return 1
   [[ $(redis_sentinel_cli 26379 --user default --pass "$PASSWORD" --no-auth-warning \
     sentinel get-master-addr-by-name mymaster | head -n 1) == 127.0.0.1 ]] || return 1
   [[ $(redis_sentinel_cli 6390 info replication) == *connected_slaves:1* ]]
@@ -43,7 +43,7 @@ CONF
 
 # Fresh config files at each launch: the sentinel rewrites its own file as it learns, and a
 # restart starts again from master 6390 and replica 6391.
-prepare_redis-sentinel() {
+prepare_redis_sentinel() {
   local dir
   dir=$(dir_of redis-sentinel)
   mkdir -p "$dir/master" "$dir/replica" "$dir/sentinel"
@@ -62,7 +62,7 @@ sentinel failover-timeout mymaster 60000
 CONF
 }
 
-launch_redis-sentinel() {
+launch_redis_sentinel() {
   local dir
   dir=$(dir_of redis-sentinel)
   live_pid redis-sentinel-master redis-sentinel >/dev/null ||
@@ -72,7 +72,7 @@ launch_redis-sentinel() {
   spawn redis-sentinel redis-sentinel redis-server "$dir/sentinel/sentinel.conf" --sentinel
 }
 
-env_redis-sentinel() {
+env_redis_sentinel() {
   export_line TIDAL_TEST_REDIS_SENTINEL "127.0.0.1:26379"
   export_line TIDAL_TEST_REDIS_SENTINEL_MASTER mymaster
   export_line TIDAL_TEST_REDIS_SENTINEL_PASSWORD "$PASSWORD"

@@ -10,9 +10,9 @@ SELENIUM_LIBS="$CACHE/selenium-grid/$SELENIUM_VERSION/libs"
 declare_server selenium-grid "4444 4445 4446" "org.openqa.selenium.grid.Main hub" 90 \
   openjdk-17-jre-headless maven
 
-probe_selenium-grid() { curl -fsS --max-time 3 http://127.0.0.1:4444/status 2>/dev/null | grep -q '"ready"'; }
+probe_selenium_grid() { curl -fsS --max-time 3 http://127.0.0.1:4444/status 2>/dev/null | grep -q '"ready"'; }
 
-install_selenium-grid() {
+install_selenium_grid() {
   [[ -f $SELENIUM_LIBS/.complete ]] && return 0
   say "downloading selenium-grid $SELENIUM_VERSION jars into $SELENIUM_LIBS ..."
   local tmp="$SELENIUM_LIBS.tmp.$$"
@@ -32,7 +32,7 @@ install_selenium-grid() {
   mv "$tmp" "$SELENIUM_LIBS"
 }
 
-launch_selenium-grid() {
+launch_selenium_grid() {
   local dir
   dir=$(dir_of selenium-grid)
   mkdir -p "$dir/tmp"
@@ -42,4 +42,4 @@ launch_selenium-grid() {
     --session-request-timeout 120 --log-level WARNING
 }
 
-env_selenium-grid() { export_line TIDAL_TEST_SELENIUM_GRID_URL "http://127.0.0.1:4444"; }
+env_selenium_grid() { export_line TIDAL_TEST_SELENIUM_GRID_URL "http://127.0.0.1:4444"; }

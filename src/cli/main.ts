@@ -1,15 +1,13 @@
 import { Command, CommanderError } from "commander";
-import { TidalError, messageOf } from "../util/errors.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
-import { explainCommand } from "./explain.ts";
-import { runCommand } from "./run.ts";
-import { simulateCommand } from "./simulate.ts";
-import { migrateCommand } from "./migrate.ts";
-import { operatorCommand } from "./operator.ts";
-import { probeCommand } from "./probe.ts";
-import { validateCommand } from "./validate.ts";
+import { COMMANDS } from "./commands.ts";
 
-export function buildProgram(): Command {
+/**
+ * The `tidal` program: every command listed by name and summary, and `loaded` (the one about to
+ * run, or whose help is asked for) complete.
+ */
+function buildProgram(loaded?: Command): Command {
   const program = new Command("tidal")
     .description(
       "Event-driven autoscaling with KEDA's ScaledObject/ScaledJob YAML: standalone on one machine or as a Kubernetes operator.",
@@ -19,13 +17,10 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.addCommand(validateCommand());
-  program.addCommand(migrateCommand());
-  program.addCommand(probeCommand());
-  program.addCommand(runCommand());
-  program.addCommand(explainCommand());
-  program.addCommand(simulateCommand());
-  program.addCommand(operatorCommand());
+  for (const entry of COMMANDS) {
+    if (entry.name === loaded?.name()) program.addCommand(loaded);
+    else program.command(entry.name).description(entry.summary);
+  }
   program.addHelpText(
     "after",
     `
@@ -37,9 +32,9 @@ Documentation: README.md and docs/ in the Tidal repository.`,
 
 /** Runs the CLI and returns the process exit code. Never prints a stack trace unless TIDAL_DEBUG=1. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  for (const command of program.commands) command.exitOverride();
   try {
+    const program = buildProgram(await commandFor(argv));
+    for (const command of program.commands) command.exitOverride();
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
@@ -49,6 +44,18 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return exitCodeFor(error);
   }
+}
+
+/** The command `argv` names (`tidal NAME …` or `tidal help NAME`), loaded; undefined for none. */
+async function commandFor(argv: readonly string[]): Promise<Command | undefined> {
+  const name = argv[0] === "help" ? argv[1] : argv[0];
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (argv[0] === "help" && name !== undefined && entry === undefined) {
+    throw new UsageError(
+      `help: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(", ")}`,
+    );
+  }
+  return entry?.load();
 }
 
 function exitCodeFor(error: unknown): number {

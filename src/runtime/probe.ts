@@ -113,7 +113,8 @@ async function probeObject(
           ...base,
           trigger: label,
           type: trigger.type,
-          metricName: spec.metricName,
+          // The source may name the metric itself (external scalers, an azure-pipelines pool name).
+          metricName: sample.metricName ?? spec.metricName,
           value: sample.value ?? null,
           target: spec.target,
           targetType: spec.targetType,

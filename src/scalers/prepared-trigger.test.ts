@@ -24,13 +24,13 @@ const noInputs = { authParams: {}, resolvedEnv: {} };
 
 describe("prepareTrigger", () => {
   it("an unknown trigger type is an error on `type` saying it is not supported", () => {
-    const prepared = prepareTrigger(trigger("azure-pipelines", { poolName: "p" }), 0, noInputs, {
+    const prepared = prepareTrigger(trigger("acme-queue", { queueName: "q" }), 0, noInputs, {
       asMetricSource: false,
     });
     expect(prepared.definition).toBeUndefined();
     expect(prepared.metricSpec).toBeUndefined();
     expect(prepared.problems).toEqual([
-      { key: "type", message: 'trigger type "azure-pipelines" is not supported', severity: "error" },
+      { key: "type", message: 'trigger type "acme-queue" is not supported', severity: "error" },
     ]);
   });
 

@@ -21,6 +21,7 @@ const METRIC_PREFIX: Record<string, string> = {
   "aws-kinesis-stream": "aws-kinesis-",
   "aws-sqs-queue": "aws-sqs-",
   couchdb: "coucdb-",
+  "forgejo-runner": "forgejo",
   "gcp-cloudtasks": "gcp-ct-",
   "gcp-pubsub": "gcp-ps-",
   "kubernetes-resource": "configmap-",

@@ -5,36 +5,55 @@ import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
 import { awsDynamoDbStreamsScaler } from "./aws/dynamodb-streams.ts";
 import { awsKinesisStreamScaler } from "./aws/kinesis.ts";
 import { awsSqsQueueScaler } from "./aws/sqs.ts";
+import { azureAppInsightsScaler } from "./azure/app-insights.ts";
 import { azureBlobScaler } from "./azure/blob.ts";
+import { azureDataExplorerScaler } from "./azure/data-explorer.ts";
 import { azureEventHubScaler } from "./azure/eventhub.ts";
+import { azureLogAnalyticsScaler } from "./azure/log-analytics.ts";
+import { azureMonitorScaler } from "./azure/monitor.ts";
+import { azurePipelinesScaler } from "./azure/pipelines.ts";
 import { azureQueueScaler } from "./azure/queue.ts";
 import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { activeMqScaler } from "./activemq/activemq.ts";
 import { artemisScaler } from "./artemis/artemis.ts";
 import { cassandraScaler } from "./cassandra/cassandra.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
+import { githubRunnerScaler } from "./github-runner/github-runner.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
+import { huaweiCloudeyeScaler } from "./huawei-cloudeye/cloudeye.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
+import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
 import { solrScaler } from "./solr/solr.ts";
+import { temporalScaler } from "./temporal/temporal.ts";
 import { cronScaler } from "./cron/cron.ts";
+import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
+import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
+import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
 import { gcpCloudTasksScaler } from "./gcp/cloud-tasks.ts";
 import { gcpPubSubScaler } from "./gcp/pubsub.ts";
+import { gcpSpannerScaler } from "./gcp/spanner.ts";
 import { gcpStackdriverScaler } from "./gcp/stackdriver.ts";
 import { gcpStorageScaler } from "./gcp/storage.ts";
+import { influxDbScaler } from "./influxdb/influxdb.ts";
 import { kafkaScaler } from "./kafka/kafka.ts";
 import { kubernetesResourceScaler } from "./kubernetes/resource.ts";
 import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
+import { lokiScaler } from "./loki/loki.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
+import { openstackMetricScaler } from "./openstack/metric.ts";
+import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
+import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
 import { redisScaler } from "./redis/redis.ts";
 import { redisStreamsScaler } from "./redis/streams.ts";
@@ -57,8 +76,13 @@ const definitions: readonly ScalerDefinition[] = [
   awsDynamoDbStreamsScaler,
   awsKinesisStreamScaler,
   awsSqsQueueScaler,
+  azureAppInsightsScaler,
   azureBlobScaler,
+  azureDataExplorerScaler,
   azureEventHubScaler,
+  azureLogAnalyticsScaler,
+  azureMonitorScaler,
+  azurePipelinesScaler,
   azureQueueScaler,
   azureServiceBusScaler,
   beanstalkdScaler,
@@ -66,17 +90,25 @@ const definitions: readonly ScalerDefinition[] = [
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  elasticForecastScaler,
+  elasticsearchScaler,
   etcdScaler,
   externalScaler,
   externalPushScaler,
+  forgejoRunnerScaler,
   gcpCloudTasksScaler,
   gcpPubSubScaler,
+  gcpSpannerScaler,
   gcpStackdriverScaler,
   gcpStorageScaler,
+  githubRunnerScaler,
   graphiteScaler,
+  huaweiCloudeyeScaler,
+  influxDbScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
+  lokiScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
@@ -84,8 +116,12 @@ const definitions: readonly ScalerDefinition[] = [
   mysqlScaler,
   natsJetStreamScaler,
   nsqScaler,
+  opensearchScaler,
+  openstackMetricScaler,
+  openstackSwiftScaler,
   postgresqlScaler,
   prometheusScaler,
+  pulsarScaler,
   rabbitMqScaler,
   redisScaler,
   redisClusterScaler,
@@ -94,7 +130,9 @@ const definitions: readonly ScalerDefinition[] = [
   redisSentinelStreamsScaler,
   redisStreamsScaler,
   seleniumGridScaler,
+  solarWindsScaler,
   solrScaler,
+  temporalScaler,
 ];
 
 const byType = new Map<string, ScalerDefinition>();

@@ -88,10 +88,8 @@ describe("validateSet: triggers", () => {
 
   it("an unknown trigger type is an error saying it is not supported", async () => {
     expect(
-      await check([
-        scaledObject("a", { triggers: [{ type: "azure-pipelines", metadata: { poolName: "p" } }] }),
-      ]),
-    ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "azure-pipelines" is not supported']);
+      await check([scaledObject("a", { triggers: [{ type: "acme-queue", metadata: { queueName: "q" } }] })]),
+    ).toEqual(['ScaledObject/a spec.triggers[0].type: trigger type "acme-queue" is not supported']);
   });
 
   it("unknown metadata keys are warnings with a did-you-mean, errors with strict", async () => {

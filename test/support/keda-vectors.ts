@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScaleTrigger } from "../../src/api/schema/trigger.ts";
+import type { PodIdentity } from "../../src/api/schema/trigger-authentication.ts";
 import { prepareTrigger, type PreparedTrigger } from "../../src/scalers/prepared-trigger.ts";
 import { findScaler } from "../../src/scalers/registry.ts";
 import { kedaSource, kedaTable, stringMap, type KedaRow, type KedaTable } from "./keda-data.ts";
@@ -50,6 +51,8 @@ export interface VectorInputs {
   index?: number;
   metricType?: ScaleTrigger["metricType"];
   asMetricSource?: boolean;
+  /** The TriggerAuthentication's podIdentity, for rows KEDA runs with one. */
+  podIdentity?: PodIdentity;
 }
 
 export interface ParseVectors {
@@ -95,7 +98,11 @@ export function prepareRow(type: string, inputs: VectorInputs): PreparedTrigger 
       ...(inputs.metricType ? { metricType: inputs.metricType } : {}),
     },
     inputs.index ?? 0,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: inputs.resolvedEnv ?? {} },
+    {
+      authParams: inputs.authParams ?? {},
+      resolvedEnv: inputs.resolvedEnv ?? {},
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    },
     { asMetricSource: inputs.asMetricSource ?? false },
   );
 }
@@ -115,7 +122,12 @@ function expectSameChecksWithoutEnvironment(
   const prepared = prepareTrigger(
     { type, name: "", useCachedMetrics: false, metadata: inputs.metadata },
     inputs.index ?? 0,
-    { authParams: inputs.authParams ?? {}, resolvedEnv: {}, unresolved: new Set(["env"]) },
+    {
+      authParams: inputs.authParams ?? {},
+      resolvedEnv: {},
+      unresolved: new Set(["env"]),
+      ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
+    },
     { asMetricSource: inputs.asMetricSource ?? false },
   );
   const keysOf = (trigger: PreparedTrigger) =>

@@ -223,4 +223,58 @@ export const services = {
   get solrPassword(): string {
     return required("TIDAL_TEST_SOLR_PASSWORD");
   },
+  /** http://127.0.0.1:8075, Pulsar's web service and admin API (authentication on) */
+  get pulsarAdminUrl(): string {
+    return required("TIDAL_TEST_PULSAR_ADMIN_URL");
+  },
+  /** https://127.0.0.1:8076, the same API over TLS (client certificates of role tidal accepted) */
+  get pulsarAdminTlsUrl(): string {
+    return required("TIDAL_TEST_PULSAR_ADMIN_TLS_URL");
+  },
+  /** PEM files: the CA that signed Pulsar's certificate, and a client certificate and key of role tidal */
+  get pulsarCaFile(): string {
+    return required("TIDAL_TEST_PULSAR_CA_FILE");
+  },
+  get pulsarClientCertFile(): string {
+    return required("TIDAL_TEST_PULSAR_CLIENT_CERT_FILE");
+  },
+  get pulsarClientKeyFile(): string {
+    return required("TIDAL_TEST_PULSAR_CLIENT_KEY_FILE");
+  },
+  /** A JWT of role tidal, accepted as a bearer token */
+  get pulsarToken(): string {
+    return required("TIDAL_TEST_PULSAR_TOKEN");
+  },
+  /** The HS256 key Pulsar checks tokens with (a file of raw bytes) */
+  get pulsarTokenSecretFile(): string {
+    return required("TIDAL_TEST_PULSAR_TOKEN_SECRET_FILE");
+  },
+  get pulsarUsername(): string {
+    return required("TIDAL_TEST_PULSAR_USERNAME");
+  },
+  get pulsarPassword(): string {
+    return required("TIDAL_TEST_PULSAR_PASSWORD");
+  },
+  /** 127.0.0.1:7233, the Temporal dev server's frontend (namespace default, no authentication) */
+  get temporalEndpoint(): string {
+    return required("TIDAL_TEST_TEMPORAL_ENDPOINT");
+  },
+  /** http://127.0.0.1:9201, OpenSearch (basic authentication) */
+  get opensearchUrl(): string {
+    return required("TIDAL_TEST_OPENSEARCH_URL");
+  },
+  get opensearchUsername(): string {
+    return required("TIDAL_TEST_OPENSEARCH_USERNAME");
+  },
+  get opensearchPassword(): string {
+    return required("TIDAL_TEST_OPENSEARCH_PASSWORD");
+  },
+  /** http://127.0.0.1:8086, InfluxDB 1.8 with its Flux API /api/v2/query (authentication on) */
+  get influxdbUrl(): string {
+    return required("TIDAL_TEST_INFLUXDB_URL");
+  },
+  /** The API token InfluxDB 1.8 accepts on /api/v2: username:password */
+  get influxdbToken(): string {
+    return required("TIDAL_TEST_INFLUXDB_TOKEN");
+  },
 };

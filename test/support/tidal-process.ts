@@ -11,6 +11,14 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+/** How to start `tidal`: a Node and the command's entry script (by default the checkout's). */
+export interface TidalCommand {
+  node: string;
+  bin: string;
+}
+
+const CHECKOUT: TidalCommand = { node: process.execPath, bin: "bin/tidal.js" };
+
 /** A `tidal` command as a child process with JSON logs on stdout, the way a user starts it. */
 export class TidalProcess {
   readonly child: ChildProcess;
@@ -19,8 +27,8 @@ export class TidalProcess {
   output = "";
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ["bin/tidal.js", ...args], {
+  constructor(args: string[], env: Record<string, string> = {}, command: TidalCommand = CHECKOUT) {
+    this.child = spawn(command.node, [command.bin, ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TidalProcess } from "./tidal-process.ts";
+import { TidalProcess, type TidalCommand } from "./tidal-process.ts";
 
 export type { LogLine } from "./tidal-process.ts";
 
@@ -16,7 +16,12 @@ export class TidalRun extends TidalProcess {
   statusUrl = "";
   httpProxyUrl: string | undefined;
 
-  private constructor(paths: string[], stateDir: string, env: Record<string, string>) {
+  private constructor(
+    paths: string[],
+    stateDir: string,
+    env: Record<string, string>,
+    command: TidalCommand | undefined,
+  ) {
     super(
       [
         "run",
@@ -34,18 +39,20 @@ export class TidalRun extends TidalProcess {
         ...paths,
       ],
       env,
+      command,
     );
     this.stateDir = stateDir;
   }
 
   static async start(
     paths: string[],
-    options: { stateDir?: string; env?: Record<string, string> } = {},
+    options: { stateDir?: string; env?: Record<string, string>; command?: TidalCommand } = {},
   ): Promise<TidalRun> {
     const run = new TidalRun(
       paths,
       options.stateDir ?? mkdtempSync(join(tmpdir(), "tidal-state-")),
       options.env ?? {},
+      options.command,
     );
     const started = await run.waitForLog("tidal run started");
     run.statusUrl = String(started.statusApi);

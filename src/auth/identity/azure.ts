@@ -283,13 +283,42 @@ export async function azureClientSecretCredential(options: {
  * The credential for a pod identity, for scalers: only `azure-workload` is an Azure identity.
  * Throws for other providers, naming what is supported.
  */
-export async function azurePodIdentityCredential(identity: PodIdentity): Promise<TokenCredential> {
+export async function azurePodIdentityCredential(
+  identity: PodIdentity,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TokenCredential> {
   if (identity.provider !== "azure-workload") {
     throw new Error(
       `pod identity ${identity.provider} is not supported for Azure credentials; use azure-workload`,
     );
   }
-  return azureWorkloadCredential(identity);
+  return azureWorkloadCredential(identity, env);
+}
+
+/**
+ * The credential of an Azure scaler that takes an app registration's secret or the pod identity,
+ * as KEDA's Monitor, Log Analytics, App Insights, Data Explorer and Pipelines scalers do: with
+ * `podIdentity` azure-workload the workload identity; otherwise the client secret, sent to
+ * `authorityHost` when the trigger names one (Data Explorer's activeDirectoryEndpoint), else to
+ * the authority the Azure SDK reads from AZURE_AUTHORITY_HOST, else the public cloud's.
+ */
+export async function azureScalerCredential(options: {
+  podIdentity?: PodIdentity | undefined;
+  tenantId?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | undefined;
+  authorityHost?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+}): Promise<TokenCredential> {
+  const env = (options.env ?? process.env) as NodeJS.ProcessEnv;
+  if (options.podIdentity) return azurePodIdentityCredential(options.podIdentity, env);
+  const authorityHost = options.authorityHost || env.AZURE_AUTHORITY_HOST || PUBLIC.activeDirectoryEndpoint;
+  return azureClientSecretCredential({
+    tenantId: options.tenantId ?? "",
+    clientId: options.clientId ?? "",
+    clientSecret: options.clientSecret ?? "",
+    authorityHost,
+  });
 }
 
 /** KEDA's scope for a resource: `<resource>/.default`. */

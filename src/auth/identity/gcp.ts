@@ -215,6 +215,7 @@ export const GCP_ENDPOINT_VARIABLES = {
   monitoring: "TIDAL_GCP_MONITORING_ENDPOINT",
   secretmanager: "TIDAL_GCP_SECRET_MANAGER_ENDPOINT",
   storage: "TIDAL_GCP_STORAGE_ENDPOINT",
+  spanner: "TIDAL_GCP_SPANNER_ENDPOINT",
 } as const;
 export type GcpApi = keyof typeof GCP_ENDPOINT_VARIABLES;
 

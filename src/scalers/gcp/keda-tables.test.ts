@@ -6,12 +6,21 @@
  */
 import { describe, expect, it } from "vitest";
 import type { PodIdentity } from "../../api/schema/trigger-authentication.ts";
+import {
+  errorsOf as vectorErrors,
+  kedaTable,
+  kedaVar,
+  prepareRow,
+  rowLabel,
+  stringMap,
+} from "../../../test/support/keda-vectors.ts";
 import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { createRedactor } from "../../util/redact.ts";
 import { metricNameWithIndex } from "../metric-name.ts";
 import { triggerCredentialSource } from "./credentials.ts";
 import { actualProjectId, buildMqlQuery } from "./monitoring.ts";
 import { pubSubResource, snakeCase } from "./pubsub.ts";
+import { spannerValue } from "./spanner.ts";
 
 interface Row {
   name: string;
@@ -687,5 +696,60 @@ describe("gcp: TestGetGCPAuthorization", () => {
       expect(source).toMatchObject(expected);
       expect(errorsOf(prepared)).toEqual([]);
     }
+  });
+});
+
+// gcp-spanner: KEDA added it after the pinned release; its tables come from KEDA's main branch
+// (test/conformance/keda-main/). Rows built with the test's withoutKey/withOverrides helpers are
+// evaluated here from their source text.
+describe("KEDA main gcp_spanner_scaler_test.go", () => {
+  const file = "../keda-main/gcp_spanner_scaler_test.json";
+  const required = stringMap(kedaVar(file, "spannerRequiredFields"));
+  const resolvedEnv = stringMap(kedaVar(file, "testSpannerResolvedEnv"));
+  const metadataOf = (value: unknown): Record<string, string> => {
+    const source = (value as { $unevaluated?: string } | null)?.$unevaluated;
+    if (source === undefined) return stringMap(value);
+    const without = /^withoutKey\(spannerRequiredFields, "(\w+)"\)$/.exec(source);
+    if (without) return Object.fromEntries(Object.entries(required).filter(([key]) => key !== without[1]));
+    const overrides = /^withOverrides\(spannerRequiredFields, map\[string\]string\{(.*)\}\)$/s.exec(source);
+    if (overrides) {
+      const pairs = [...(overrides[1] as string).matchAll(/"(\w+)":\s*"([^"]*)"/g)].map((match) => [
+        match[1],
+        match[2],
+      ]);
+      return { ...required, ...Object.fromEntries(pairs) };
+    }
+    throw new Error(`cannot evaluate ${source}`);
+  };
+  const metadataTable = kedaTable(file, "testSpannerMetadataCases");
+  it.each(metadataTable.rows.map((row, index) => [rowLabel(index, row), row] as const))(
+    "%s",
+    (_label, row) => {
+      const inputs = {
+        metadata: metadataOf(row.metadata),
+        authParams: stringMap(row.authParams),
+        resolvedEnv,
+      };
+      const prepared = prepareRow("gcp-spanner", inputs);
+      expect(vectorErrors(prepared).length > 0, JSON.stringify(vectorErrors(prepared))).toBe(
+        Boolean(row.isError),
+      );
+      if (!row.isError) expect(prepared.metricSpec?.target).toBe(Number(inputs.metadata.targetValue ?? 5));
+    },
+  );
+  const names = kedaTable(file, "spannerMetricNameCases");
+  it.each(names.rows.map((row, index) => [rowLabel(index, row), row] as const))("%s", (_label, row) => {
+    const prepared = prepareRow("gcp-spanner", {
+      metadata: required,
+      authParams: { GoogleApplicationCredentials: '{"type":"service_account"}' },
+      index: Number(row.triggerIndex),
+    });
+    expect(prepared.metricSpec?.metricName).toBe(row.wantName);
+  });
+  it("reads the first column as KEDA's int64; no row is 0", () => {
+    expect(spannerValue([[{ value: { value: "42" } }]], "INT64")).toBe(42);
+    expect(spannerValue([], "INT64")).toBe(0);
+    expect(() => spannerValue([[{ value: "x" }]], "STRING")).toThrow("reading first column as INT64");
+    expect(() => spannerValue([[{ value: null }]], "INT64")).toThrow("NULL");
   });
 });

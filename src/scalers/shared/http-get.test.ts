@@ -34,8 +34,8 @@ describe("createHttpGetClient", () => {
     const { url, sockets } = await countingServer();
     const first = createHttpGetClient({ tls: { rejectUnauthorized: true } });
     const second = createHttpGetClient({ tls: { rejectUnauthorized: true } });
-    expect(await first.get(url, {}, signal())).toEqual({ status: 200, body: '{"value":1}' });
-    expect(await second.get(url, {}, signal())).toEqual({ status: 200, body: '{"value":1}' });
+    expect(await first.get(url, {}, signal())).toMatchObject({ status: 200, body: '{"value":1}' });
+    expect(await second.get(url, {}, signal())).toMatchObject({ status: 200, body: '{"value":1}' });
     expect(sockets.size).toBe(1);
     first.close();
     second.close();

@@ -1,4 +1,4 @@
-import http from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { ConnectionOptions } from "node:tls";
 import { fingerprintOf } from "../../util/stable-json.ts";
@@ -6,6 +6,8 @@ import { fingerprintOf } from "../../util/stable-json.ts";
 export interface HttpResponse {
   status: number;
   body: string;
+  /** The response's headers (lower-case names). */
+  headers?: IncomingHttpHeaders;
 }
 
 /** A keep-alive HTTP(S) client for one trigger's API calls. */
@@ -19,6 +21,14 @@ export interface HttpGetClient {
 export interface HttpClient extends HttpGetClient {
   /** POSTs `body` to `url` once (no redirects), until `signal` aborts. */
   post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<HttpResponse>;
+  /** Sends one request of any method (no redirects followed), until `signal` aborts. */
+  send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<HttpResponse>;
 }
 
 /** Whether `text` is an absolute http or https URL. */
@@ -37,7 +47,15 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
-export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpClient {
+export function createHttpGetClient(options: {
+  tls: ConnectionOptions;
+  /**
+   * Whether a redirect from one URL to another keeps the credential headers (default: same
+   * origin); when not, only headers that cannot hold a credential follow it.
+   */
+  keepAuthorization?: (from: URL, to: URL, status: number) => boolean;
+}): HttpClient {
+  const keepAuthorization = options.keepAuthorization ?? ((from: URL, to: URL) => from.origin === to.origin);
   const { agents, release } = acquireAgents(options.tls);
   let closed = false;
   return {
@@ -53,10 +71,11 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
-          return { status: response.status, body: response.body };
+          return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
-        if (next.origin !== current.origin) currentHeaders = acrossOrigins(currentHeaders);
+        // Leaving the origin (or what the scaler counts as its server) drops every credential header.
+        if (!keepAuthorization(current, next, response.status)) currentHeaders = acrossOrigins(currentHeaders);
         current = next;
       }
     },
@@ -66,7 +85,15 @@ export function createHttpGetClient(options: { tls: ConnectionOptions }): HttpCl
           throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
         },
       );
-      return { status: response.status, body: response.body };
+      return { status: response.status, body: response.body, headers: response.headers };
+    },
+    async send(method, url, headers, body, signal) {
+      const response = await requestOnce(method, url, headers, body, agents, signal).catch(
+        (error: unknown) => {
+          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+        },
+      );
+      return { status: response.status, body: response.body, headers: response.headers };
     },
     close() {
       if (closed) return;
@@ -136,13 +163,13 @@ function acrossOrigins(headers: Record<string, string>): Record<string, string> 
 }
 
 function requestOnce(
-  method: "GET" | "POST",
+  method: string,
   url: URL,
   headers: Record<string, string>,
   body: string | undefined,
   agents: Agents,
   signal: AbortSignal,
-): Promise<HttpResponse & { location: string | undefined }> {
+): Promise<Required<HttpResponse> & { location: string | undefined }> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return Promise.reject(new Error(`unsupported URL scheme "${url.protocol}" (use http or https)`));
   }
@@ -166,6 +193,7 @@ function requestOnce(
           status: response.statusCode ?? 0,
           location: response.headers.location,
           body: Buffer.concat(chunks).toString("utf8"),
+          headers: response.headers,
         }),
       );
     });

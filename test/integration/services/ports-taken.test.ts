@@ -13,7 +13,7 @@ describe("services.sh start while another checkout's servers hold the ports", ()
   afterAll(() => other.remove());
 
   it("refuses each server, naming the port, who holds it and what to do, before touching data", () => {
-    const start = other.run("services.sh", ["start"]);
+    const start = other.run("services.sh", ["start", "postgres", "mariadb", "redis", "kafka"]);
     expect(start.status).not.toBe(0);
     expect(start.stderr).toMatch(
       /redis cannot start: 127\.0\.0\.1:6379 is already in use by redis-server \(pid \d+\)/,

@@ -1,0 +1,97 @@
+/**
+ * The plumbing the HTTP(S) fakes share: a server on 127.0.0.1 at a free port that records each
+ * request (method, path, query, headers, body) before handing it to the fake, and JSON answers.
+ * HTTPS fakes serve the fakes' certificate (tls.ts), which the test process must trust.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { fakeTls } from "./tls.ts";
+
+export interface LoopbackRequest {
+  method: string;
+  /** The path without the query, as sent (percent-encoded). */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** What a fake answered to a request, recorded beside it. */
+export interface RecordedExchange extends LoopbackRequest {
+  status: number;
+}
+
+export interface LoopbackServer {
+  /** e.g. http://127.0.0.1:40123 */
+  readonly origin: string;
+  /** e.g. 127.0.0.1:40123 */
+  readonly host: string;
+  readonly port: number;
+  /** Every request, with the status it was answered with, in order. */
+  readonly requests: RecordedExchange[];
+  close(): Promise<void>;
+}
+
+/** Answers a request; a returned promise is awaited for its errors, any other result is ignored. */
+export type LoopbackHandler = (request: LoopbackRequest, response: ServerResponse) => unknown;
+
+/**
+ * Serves `handle` on 127.0.0.1 at a free port, over HTTPS with the fakes' certificate when `tls`
+ * is set. A handler that throws answers 500 with the error's text.
+ */
+export async function serveLoopback(
+  handle: LoopbackHandler,
+  options: { tls?: boolean } = {},
+): Promise<LoopbackServer> {
+  const requests: RecordedExchange[] = [];
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const url = new URL(request.url ?? "/", "http://loopback");
+      const recorded: RecordedExchange = {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        status: 0,
+      };
+      requests.push(recorded);
+      response.on("finish", () => (recorded.status = response.statusCode));
+      Promise.resolve(handle(recorded, response)).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+        response.end(String(error));
+      });
+    });
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: (await fakeTls()).cert, key: (await fakeTls()).key }, listener)
+    : createHttpServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Answers `body` as JSON with `status` and any extra headers. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response
+    .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+    .end(body === undefined ? "" : JSON.stringify(body));
+}
