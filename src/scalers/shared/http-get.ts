@@ -75,7 +75,8 @@ export function createHttpGetClient(options: {
         }
         const next = new URL(response.location, current);
         // Leaving the origin (or what the scaler counts as its server) drops every credential header.
-        if (!keepAuthorization(current, next, response.status)) currentHeaders = acrossOrigins(currentHeaders);
+        if (!keepAuthorization(current, next, response.status))
+          currentHeaders = acrossOrigins(currentHeaders);
         current = next;
       }
     },
