@@ -178,6 +178,7 @@ const loadChunks: { at: number; result: LoadResult }[] = [];
 const coldStarts: { at: number; status: number; ms: number }[] = [];
 const evaluations: { at: number; count: number }[] = [];
 let reloads = 0;
+const taskFailures: { at: number; error: string }[] = [];
 const load = new LoadClient();
 let errorLines = 0;
 tidal.onLog((line) => {
@@ -226,7 +227,14 @@ const every = (everyMs: number, offsetMs: number, task: () => Promise<void>) =>
     await pause(offsetMs);
     while (!over()) {
       const next = performance.now() + everyMs;
-      await task();
+      // A failed sample or request (a connection reset on a loaded machine) is counted and the
+      // run goes on: one failure must not end an hour's run.
+      await task().catch((error: unknown) => {
+        taskFailures.push({
+          at: elapsed(),
+          error: (error as Error).cause ? String((error as Error).cause) : String(error),
+        });
+      });
       await pause(next - performance.now());
     }
   })();
@@ -297,7 +305,7 @@ Machine: ${String(machine.cores)} cores, ${String(machine.cpuModel)}, Node ${pro
   .map((value) => value.toFixed(1))
   .join(
     " ",
-  )}. Start of tidal run: ${startupSeconds.toFixed(1)} s. Evaluations: ${evaluationRate.toFixed(1)}/s (${objects} objects every ${pollingSeconds} s ask for ${(objects / pollingSeconds).toFixed(1)}/s, plus HPA syncs). Proxy: ${requests} requests, ${errors} errors. Cold starts: ${coldStarts.length} (${coldStarts.filter((entry) => entry.status === 200).length} answered 200, slowest ${Math.max(0, ...coldStarts.map((entry) => entry.ms)).toFixed(0)} ms). Reloads: ${reloads}. Error log lines: ${errorLines}.
+  )}. Start of tidal run: ${startupSeconds.toFixed(1)} s. Evaluations: ${evaluationRate.toFixed(1)}/s (${objects} objects every ${pollingSeconds} s ask for ${(objects / pollingSeconds).toFixed(1)}/s, plus HPA syncs). Proxy: ${requests} requests, ${errors} errors. Cold starts: ${coldStarts.length} (${coldStarts.filter((entry) => entry.status === 200).length} answered 200, slowest ${Math.max(0, ...coldStarts.map((entry) => entry.ms)).toFixed(0)} ms). Reloads: ${reloads}. Error log lines: ${errorLines}. Failed samples or requests of this harness: ${taskFailures.length}${taskFailures.length > 0 ? ` (first: ${taskFailures[0]!.error})` : ""}.
 
 | minute | RSS MiB | fds | threads | children | active resources | timers | proxy req/s | proxy p99 ms |
 | -----: | ------: | --: | ------: | -------: | ---------------: | -----: | ----------: | -----------: |
@@ -320,7 +328,7 @@ const results = join(root, "bench", "results");
 mkdirSync(results, { recursive: true });
 writeFileSync(
   join(results, "soak.json"),
-  `${JSON.stringify({ machine, objects, rate, minutes, pollingSeconds, startupSeconds, samples, loadChunks, coldStarts, evaluations, reloads, errorLines, analysis, series: SERIES }, null, 2)}\n`,
+  `${JSON.stringify({ machine, objects, rate, minutes, pollingSeconds, startupSeconds, samples, loadChunks, coldStarts, evaluations, reloads, errorLines, taskFailures, analysis, series: SERIES }, null, 2)}\n`,
 );
 writeFileSync(join(results, "soak.md"), markdown);
 process.stdout.write(markdown);
