@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { messageOf } from "../util/errors.ts";
@@ -113,6 +114,23 @@ export class StateStore {
       await rename(temporary, path);
     } catch (error) {
       await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Like save, but done when it returns: for a small record that must be on disk before anything
+   * else can happen (a process just started, which a crash right after must not lose).
+   */
+  saveSync(key: string, value: unknown): void {
+    mkdirSync(this.directory, { recursive: true });
+    const path = this.pathOf(key);
+    const temporary = `${path}.${process.pid}.tmp`;
+    try {
+      writeFileSync(temporary, `${JSON.stringify(value)}\n`);
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
       throw error;
     }
   }

@@ -79,7 +79,7 @@ export class ProcessRecords {
         this.#owners.set(owner, processes);
       }
       processes.add(stored);
-      this.#changed(owner);
+      this.#recordNow(owner);
       return () => {
         processes.delete(stored);
         this.#changed(owner);
@@ -90,6 +90,25 @@ export class ProcessRecords {
   /** Resolves once every change so far is written. */
   async flush(): Promise<void> {
     while (this.#writing.size > 0) await Promise.all(this.#writing.values());
+  }
+
+  /**
+   * Writes the owner's file before returning, so a kill -9 right after a process starts cannot
+   * leave it unrecorded (and a later run blind to it). A write already under way is written again
+   * once done, since it may hold an older list; a failed write falls back to the logged one.
+   */
+  #recordNow(owner: string): void {
+    if (this.#failing.has(owner)) return this.#changed(owner);
+    try {
+      this.#store.saveSync(`${KEY_PREFIX}${owner}`, {
+        owner,
+        seenAtTicks: uptimeTicks() ?? 0,
+        processes: [...(this.#owners.get(owner) ?? [])],
+      });
+    } catch {
+      return this.#changed(owner);
+    }
+    if (this.#writing.has(owner)) this.#dirty.add(owner);
   }
 
   #changed(owner: string): void {
