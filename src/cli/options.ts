@@ -32,6 +32,14 @@ function usageError(message: string): TidalError {
   return new TidalError("TIDAL_E_USAGE", message, { exitCode: 2 });
 }
 
+/** A count option's value: a whole number from 1. */
+export function positiveCount(value: string, option: string): number {
+  const count = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw usageError(`${option} must be a whole number ≥ 1, got "${value}"`);
+  return count;
+}
+
 /** A port option's value: a whole number from 0 (any free port) to 65535. */
 export function portNumber(value: string, option: string): number {
   const port = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
@@ -88,6 +96,23 @@ export function hpaSyncPeriod(value: string): number {
     );
   }
   return milliseconds;
+}
+
+/** A duration option's value in milliseconds (a number with a unit: 500ms, 60s, 2m), within bounds. */
+export function durationMilliseconds(value: string, option: string, minMs: number, maxMs: number): number {
+  const milliseconds = /^\d+$/.test(value.trim()) ? undefined : parseDuration(value.trim());
+  if (milliseconds === undefined || milliseconds < minMs || milliseconds > maxMs) {
+    throw usageError(
+      `${option} must be a duration with a unit from ${formatBound(minMs)} to ${formatBound(maxMs)}, such as 60s, got "${value}"`,
+    );
+  }
+  return milliseconds;
+}
+
+function formatBound(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }
 
 /** Tidal's own environment, read once: what `…FromEnv` and ClusterTriggerAuthentications see in files. */

@@ -17,6 +17,13 @@ export const DEFAULT_CONDITION_WAIT_MS = 20_000;
 /** The interceptor's KEDA_RESPONSE_HEADER_TIMEOUT default (HTTP add-on v0.10–v0.13). */
 export const DEFAULT_RESPONSE_HEADER_TIMEOUT_MS = 500;
 
+/** How long a client may take to send a request's headers before a 408 (Node's default). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+/** How long a keep-alive connection may sit idle between requests (Node's default). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Connections open at once; further ones are closed as they arrive. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
 /** A route with the per-HTTPScaledObject settings the proxy applies. */
 export interface HttpProxyRoute extends HttpRoute {
   /** `timeouts.conditionWait`; absent or 0: the proxy-wide value. */
@@ -39,6 +46,15 @@ export interface HttpProxyOptions {
   conditionWaitMs?: number;
   /** How long a worker may take to send response headers before a 504; 0 disables. Default 500ms. */
   responseHeaderTimeoutMs?: number;
+  /**
+   * How long a client may take to send a request's headers; the connection then gets a 408 and
+   * is closed (slow-header clients must not hold connections). Default 60 s, as Node's.
+   */
+  headersTimeoutMs?: number;
+  /** How long a keep-alive connection may sit idle between requests. Default 5 s, as Node's. */
+  keepAliveTimeoutMs?: number;
+  /** Connections open at once; further ones are closed as they arrive. Default 10,000. */
+  maxConnections?: number;
   logger?: Logger;
   /** Milliseconds, never going backwards, for the request-rate windows. Default performance.now. */
   clock?: Clock;
@@ -98,21 +114,35 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   };
   updateRoutes(options.routes);
 
-  // No overall request deadline (the add-on has none by default): uploads may stream for long.
-  const server = createServer({ requestTimeout: 0 }, (request, response) => {
-    const target = request.url ?? "/";
-    const route = table.match(request.headers.host, target);
-    if (route) {
-      new ProxyExchange(request, response, route, context).start();
-      return;
-    }
-    const path = target.split("?", 1)[0];
-    replyPlainText(
-      response,
-      404,
-      `no HTTPScaledObject route matches host "${request.headers.host ?? ""}" and path "${path}"`,
-    );
-  });
+  // No overall request deadline (the add-on has none by default): uploads may stream for long,
+  // and a request held while its pool scales from zero waits up to conditionWait. But the headers
+  // must arrive in time: with requestTimeout 0 Node would wait for them forever as well. Node
+  // looks for expired headers every connectionsCheckingInterval, so that follows the timeout.
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const server = createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
+    (request, response) => {
+      const target = request.url ?? "/";
+      const route = table.match(request.headers.host, target);
+      if (route) {
+        new ProxyExchange(request, response, route, context).start();
+        return;
+      }
+      const path = target.split("?", 1)[0];
+      replyPlainText(
+        response,
+        404,
+        `no HTTPScaledObject route matches host "${request.headers.host ?? ""}" and path "${path}"`,
+      );
+    },
+  );
+
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   return {
     listen(port, host = "127.0.0.1") {
