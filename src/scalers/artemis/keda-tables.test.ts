@@ -91,9 +91,8 @@ describe("KEDA's artemis tests beside the tables", () => {
   });
 
   it("reads broker, address and queue from restApiTemplate as KEDA does, quotes included", () => {
-    const template = stringMap(
-      kedaTable(FILE, "testArtemisMetadata").rows.find((row) => row.$line === 60)?.metadata,
-    ).restApiTemplate;
+    const row = kedaTable(FILE, "testArtemisMetadata").rows.find((candidate) => candidate.$line === 60);
+    const template = String(stringMap(row?.metadata).restApiTemplate);
     const target = artemisTarget(
       prepare({ restApiTemplate: template, username: "u", password: "p" }).params as never,
     );
