@@ -11,7 +11,8 @@ import {
   valueAtLocation,
 } from "./search-value.ts";
 
-const params = {
+/** How KEDA's elasticsearch and elastic-forecast scalers reach a deployment: addresses or Elastic Cloud. */
+export const elasticConnectionParams = {
   addresses: param.list({
     sources: ["auth", "metadata"],
     optional: true,
@@ -40,6 +41,10 @@ const params = {
     secret: true,
     description: "Elastic Cloud API key (with cloudID)",
   }),
+};
+
+const params = {
+  ...elasticConnectionParams,
   ...searchParams,
 };
 
