@@ -214,7 +214,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     webhook === undefined
       ? undefined
       : await listen(webhook, options.webhookPort!, options.local ? "127.0.0.1" : "0.0.0.0");
-  if (options.local && webhookPort !== undefined) await ensureLocalWebhook(api, webhookPort, tls.cert.toString());
+  if (options.local && webhookPort !== undefined)
+    await ensureLocalWebhook(api, webhookPort, tls.cert.toString());
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
