@@ -14,6 +14,7 @@ import type { EventRecorder, ObjectRef } from "./events.ts";
 import { measureAll, recordComposite, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
+import { TriggerForecasting, type ForecastHistoryStore } from "./forecasting.ts";
 
 /**
  * Who scales between 1 and N. Either way the loop runs KEDA's scale loop (kedaPoll) every
@@ -77,6 +78,11 @@ export interface ScaleLoopOptions {
    * built; the old ones then stay and keep failing.
    */
   rebuildTriggers?: () => Promise<ConnectedTriggers | undefined>;
+  /**
+   * Where the history of the `autoscaling.tidal.dev/forecast` annotation is kept across restarts
+   * (the state folder, a ConfigMap); without one it lives as long as the loop.
+   */
+  forecastStore?: ForecastHistoryStore;
 }
 
 /**
@@ -96,6 +102,8 @@ export class ScaleLoop {
   #rebuildBeforeNextPoll = false;
   #running: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> | undefined;
+  /** The forecast annotation's stage, which every reading of a forecast trigger goes through. */
+  readonly #forecasting: TriggerForecasting | undefined;
   #samples: TimedSample[] = [];
   #trace: DecisionTrace | undefined;
   #lastEvaluation: number | undefined;
@@ -106,7 +114,8 @@ export class ScaleLoop {
 
   constructor(options: ScaleLoopOptions) {
     this.#options = options;
-    this.#triggers = options.triggers;
+    this.#forecasting = TriggerForecasting.of(options.object, options.now, options.forecastStore);
+    this.#triggers = this.#forecasting?.wrap(options.triggers) ?? options.triggers;
     this.#state = options.state;
     this.#pausedCondition = options.pausedCondition ?? pausedCondition("ScaledObject", false);
     const { metadata } = options.object;
@@ -242,6 +251,7 @@ export class ScaleLoop {
     if (poll.isError)
       metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
     await this.#settle(poll.state, trace, current, desired, replicas, now);
+    await this.#forecasting?.saveIfDue();
     const pausedReplicas = annotations.pausedReplicas;
     await this.#options.onPolled?.({
       poll,
@@ -347,7 +357,7 @@ export class ScaleLoop {
     const rebuilt = await this.#options.rebuildTriggers?.();
     if (rebuilt === undefined) return;
     const previous = this.#triggers;
-    this.#triggers = rebuilt;
+    this.#triggers = this.#forecasting?.wrap(rebuilt) ?? rebuilt;
     this.#rebuildBeforeNextPoll = false;
     await Promise.all(previous.measurers.map((measurer) => measurer.close()));
   }
@@ -460,6 +470,7 @@ export class ScaleLoop {
   }
 
   async close(): Promise<void> {
+    await this.#forecasting?.save();
     await Promise.all(this.#triggers.measurers.map((measurer) => measurer.close()));
   }
 }

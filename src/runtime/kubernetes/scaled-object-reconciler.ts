@@ -14,6 +14,7 @@ import type { LookupResult } from "../metrics-api/index.ts";
 import { ScaleLoop, type ConnectedTriggers, type PollOutcome } from "../scale-loop.ts";
 import { mergeConditions } from "./conditions.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
+import { configMapForecastStore } from "./forecast-history.ts";
 import { HpaOwner } from "./hpa-owner.ts";
 import type { ObjectCache } from "./informer.ts";
 import { isNotFound, resourcePath } from "./kube-api.ts";
@@ -221,6 +222,11 @@ export class ScaledObjectReconciler {
         events: this.#options.events,
         onPolled: (outcome) => this.#writeStatus(key, outcome),
         rebuildTriggers: () => this.#rebuildTriggers(object, container),
+        forecastStore: configMapForecastStore(
+          api,
+          { namespace, name: object.metadata.name, uid: raw.metadata.uid },
+          this.#options.isLeader,
+        ),
       }),
     };
     this.#scaled.set(key, scaled);

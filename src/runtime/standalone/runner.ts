@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
+import type { ForecastHistory } from "../../engine/forecast/stage.ts";
 import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
@@ -291,6 +292,11 @@ export class StandaloneRunner implements StatusSource {
         const running = this.#objects.get(scalable.key);
         if (running?.loop === loop) running.persisted = latest;
         await this.#options.store.save(scalable.key, latest);
+      },
+      // The forecast annotation's recorded history, in a file of its own (saved every few minutes).
+      forecastStore: {
+        load: () => this.#options.store.load<ForecastHistory>(`forecast.${scalable.key}`),
+        save: (history) => this.#options.store.save(`forecast.${scalable.key}`, history),
       },
     });
     const stopWatching = this.#schedule(scalable.key, loop.tasks(scalable.key), triggers);
