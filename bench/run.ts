@@ -8,6 +8,7 @@
  *   4. proxy       bench/proxy.ts        HTTP proxy overhead and cold start
  *   5. quality     bench/quality.ts      tidal simulate --workload vs KEDA defaults and the optimum
  *   6. forecastCost bench/forecast-cost.ts 1,000 forecasters: refit and poll CPU, memory
+ *   7. history     bench/history.ts      the dashboard's history of 10,000 objects: memory, read time
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
  *
@@ -26,12 +27,13 @@ import { proxySection } from "./proxy.ts";
 import { qualitySection } from "./quality.ts";
 import { reactionSection } from "./reaction.ts";
 import { scaleSection } from "./scale.ts";
+import { historySection } from "./history.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
       "  --only    run only these sections (results still go to bench/results/latest.*)\n",
   );
@@ -49,6 +51,7 @@ const sections: [string, string, Section][] = [
   ["proxy", "4. HTTP proxy", proxySection],
   ["quality", "5. Scaling quality", qualitySection],
   ["forecastCost", "6. Forecast cost", forecastCostSection],
+  ["history", "7. Dashboard history", historySection],
 ];
 
 stopChildrenOnExit();

@@ -14,6 +14,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   probe: ["--filename", "--output", "--timeout"],
   run: ["--filename", "--port", "--state-dir"],
   explain: ["<name>", "--server", "--output"],
+  dashboard: ["[name]", "--server", "--open"],
   simulate: [
     "--filename",
     "--metrics",

@@ -34,7 +34,7 @@ Example:
       } catch (error) {
         throw new TidalError(
           "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${causeOf(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
+          `cannot reach the status API at ${base.origin} (${unreachableCause(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
         );
       }
       const body = (await response.json().catch(() => undefined)) as
@@ -54,7 +54,7 @@ Example:
 }
 
 /** The --server URL: http(s), without credentials (they would end up in messages). */
-function serverUrl(text: string): URL {
+export function serverUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -69,7 +69,7 @@ function serverUrl(text: string): URL {
 }
 
 /** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
-function causeOf(error: unknown): string {
+export function unreachableCause(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   if (typeof cause?.code === "string") return cause.code;
   if (typeof cause?.message === "string") return cause.message;

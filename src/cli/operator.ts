@@ -9,6 +9,9 @@ import {
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
+/** Loopback in the pod: reached through kubectl port-forward, which RBAC guards. */
+const DEFAULT_DASHBOARD = "127.0.0.1:9090";
+
 interface OperatorCommandOptions {
   kubeconfig?: string;
   namespace?: string;
@@ -18,6 +21,7 @@ interface OperatorCommandOptions {
   metricsServerPort: string;
   webhookPort?: string;
   metricsBindAddress: string;
+  dashboardBindAddress: string;
   certDir?: string;
   timeout: string;
   hpaSyncPeriod: string;
@@ -58,6 +62,12 @@ export function operatorCommand(): Command {
         "address of Prometheus /metrics and health checks",
       ).default(":8080"),
     )
+    .addOption(
+      new Option(
+        "--dashboard-bind-address <address>",
+        'address of the status API and dashboard; no login of its own, so loopback by default ("0" turns it off)',
+      ).default(DEFAULT_DASHBOARD),
+    )
     .option(
       "--webhook-port <port>",
       "serve the admission webhook (ScaledObject, ScaledJob, TriggerAuthentication checks) on this HTTPS port; with --local it is registered",
@@ -78,6 +88,10 @@ scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. Annotation
 autoscaling.tidal.dev/mode: direct scales through /scale with no HPA: Tidal then does the HPA's
 work itself every --hpa-sync-period.
 
+The dashboard (the same as tidal run's) listens on 127.0.0.1:9090 in the operator's pod: only
+those allowed to port-forward to the pod reach it.
+  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open
+
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
   tidal operator --leader-elect            (in cluster; see deploy/)`,
@@ -94,6 +108,12 @@ Examples:
           ? "127.0.0.1:8080"
           : options.metricsBindAddress;
       portNumber(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
+      const dashboardOff = options.dashboardBindAddress === "0" || options.dashboardBindAddress === "";
+      if (!dashboardOff)
+        portNumber(
+          options.dashboardBindAddress.slice(options.dashboardBindAddress.lastIndexOf(":") + 1),
+          "--dashboard-bind-address",
+        );
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
       const { boundTokenExpirySeconds } = await import("../runtime/kubernetes/service-account-tokens.ts");
@@ -114,6 +134,8 @@ Examples:
           metricsServerPort,
           ...(webhookPort !== undefined ? { webhookPort } : {}),
           metricsBindAddress,
+          ...(dashboardOff ? {} : { dashboardBindAddress: options.dashboardBindAddress }),
+          dashboardRequired: options.dashboardBindAddress !== DEFAULT_DASHBOARD,
           ...(options.certDir ? { certDir: options.certDir } : {}),
           clusterObjectNamespace:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",

@@ -7,7 +7,8 @@ import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
 import { renderLiveView } from "../runtime/standalone/live-view.ts";
 import { StandaloneRunner } from "../runtime/standalone/runner.ts";
 import { standaloneProblems } from "../runtime/standalone/standalone-problems.ts";
-import { createStatusServer } from "../runtime/standalone/status-server.ts";
+import { ScalingHistory } from "../runtime/history.ts";
+import { createStatusServer } from "../runtime/status/server.ts";
 import { listen } from "../util/listen.ts";
 import { StateStore } from "../runtime/state-store.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
@@ -83,6 +84,8 @@ gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriod
 
 Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
 /api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
+Dashboard: http://127.0.0.1:PORT/dashboard/ (or \`tidal dashboard --open\`): every object's
+metric, target and replicas over the last hours, its events and its last decision, live.
 HTTPScaledObjects are served by an HTTP proxy on --http-port that holds requests while their
 ProcessPool scales from zero.
 
@@ -137,13 +140,15 @@ Example:
         store: new StateStore(stateDir),
         metrics,
         events,
+        history: new ScalingHistory(),
         logger,
         timeoutMs,
         hpaSyncPeriodMs,
         httpPort,
         environment: fileEnvironment(),
       });
-      const server = createStatusServer(runner, metrics);
+      const status = createStatusServer({ status: runner, dashboard: runner, metrics, loopbackOnly: true });
+      const server = status.server;
       let boundPort: number;
       try {
         boundPort = await listen(server, port);
@@ -157,11 +162,12 @@ Example:
         await runner.apply(initial.set);
       } catch (error) {
         await runner.stop();
-        server.close();
+        await status.close();
         throw new TidalError("TIDAL_E_START", `could not start: ${messageOf(error)}`);
       }
       logger.info("tidal run started", {
         statusApi: `http://127.0.0.1:${boundPort}`,
+        dashboard: `http://127.0.0.1:${boundPort}/dashboard/`,
         ...(runner.httpProxyPort === undefined
           ? {}
           : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
@@ -202,8 +208,7 @@ Example:
       stopWatching();
       scheduler.stop();
       await runner.stop();
-      await new Promise<void>((done) => server.close(() => done()));
-      server.closeAllConnections();
+      await status.close();
       logger.info("stopped");
       process.exitCode = 0;
     });
@@ -213,7 +218,7 @@ function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: n
   const color = useColor(process.stdout);
   const proxy =
     runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
-  const header = `tidal run · status http://127.0.0.1:${port}${proxy} · Ctrl-C to stop`;
+  const header = `tidal run · dashboard http://127.0.0.1:${port}/dashboard/${proxy} · Ctrl-C to stop`;
   const draw = () => {
     process.stdout.write(
       `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`,

@@ -11,6 +11,7 @@ import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
+import type { ScalingHistory } from "./history.ts";
 import { measureAll, recordComposite, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
@@ -68,6 +69,8 @@ export interface ScaleLoopOptions {
   now: () => number;
   metrics: TidalMetrics;
   events: EventRecorder;
+  /** Where every poll and HPA sync leaves a point (the dashboard's charts). */
+  history?: ScalingHistory;
   /** After every KEDA poll: the operator writes status. */
   onPolled?: (outcome: PollOutcome) => Promise<void>;
   /** After every poll and HPA sync: the standalone runner keeps state across restarts. */
@@ -250,7 +253,7 @@ export class ScaleLoop {
     );
     if (poll.isError)
       metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
-    await this.#settle(poll.state, trace, current, desired, replicas, now);
+    await this.#settle(poll.state, trace, current, desired, replicas, now, samples);
     await this.#forecasting?.saveIfDue();
     const pausedReplicas = annotations.pausedReplicas;
     await this.#options.onPolled?.({
@@ -294,7 +297,7 @@ export class ScaleLoop {
       desiredReplicas: desired,
       readyReplicas: observed.ready,
     };
-    await this.#settle(step.state, step.trace, current, desired, scaled ? desired : current, now);
+    await this.#settle(step.state, step.trace, current, desired, scaled ? desired : current, now, samples);
     return step.trace;
   }
 
@@ -328,10 +331,20 @@ export class ScaleLoop {
     desired: number,
     replicas: number,
     now: number,
+    samples: readonly TimedSample[],
   ): Promise<void> {
     this.#state = state;
     this.#trace = trace;
     this.#lastEvaluation = now;
+    this.#options.history?.record(this.ref, {
+      at: now,
+      replicas: current,
+      desiredReplicas: desired,
+      active: this.#snapshot.active,
+      fallback: this.#snapshot.fallback,
+      specs: this.#triggers.specs,
+      values: samples.map((sample) => (sample.error === undefined ? sample.value : null)),
+    });
     const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
     this.#options.metrics.desiredReplicas.set(labels, desired);
     this.#options.metrics.currentReplicas.set(labels, current);
@@ -460,6 +473,8 @@ export class ScaleLoop {
       namespace: this.ref.namespace,
       target: this.#options.targetRef,
       ...this.#snapshot,
+      minReplicas: this.#options.object.spec.minReplicaCount,
+      maxReplicas: this.#options.object.spec.maxReplicaCount,
       ready: conditionIs(this.#snapshot.conditions, "Ready", "True"),
       lastActiveTime:
         this.#state.lastActiveTime === undefined ? null : new Date(this.#state.lastActiveTime).toISOString(),

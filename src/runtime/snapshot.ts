@@ -24,6 +24,9 @@ export interface ObjectSnapshot {
   replicas: number;
   desiredReplicas: number;
   readyReplicas: number;
+  /** minReplicaCount and maxReplicaCount of the object's spec. */
+  minReplicas: number;
+  maxReplicas: number;
   /** The Ready condition is True: defined correctly, and triggers readable. */
   ready: boolean;
   active: boolean;

@@ -16,6 +16,11 @@ export interface RunningPool {
   ref: { namespace: string; name: string };
 }
 
+/** Lines of stderr kept per pool for the dashboard. */
+const STDERR_LINES = 20;
+/** A longer line is cut to this many characters. */
+const STDERR_LINE_CHARS = 500;
+
 export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
   `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
 
@@ -25,6 +30,8 @@ export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; 
  */
 export class ProcessPools {
   readonly #pools = new Map<string, RunningPool>();
+  /** The latest stderr lines of each pool's workers (kept across restarts of the pool). */
+  readonly #stderr = new Map<string, { at: string; worker: number; line: string }[]>();
   readonly #options: { logger: Logger; events: EventLog; metrics: TidalMetrics };
 
   constructor(options: { logger: Logger; events: EventLog; metrics: TidalMetrics }) {
@@ -69,6 +76,7 @@ export class ProcessPools {
     for (const [key, running] of this.#pools) {
       if (wanted.has(key)) continue;
       this.#pools.delete(key);
+      this.#stderr.delete(key);
       await running.target.shutdown();
     }
   }
@@ -91,7 +99,19 @@ export class ProcessPools {
       if (event.reason === "BackOff")
         this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
     });
-    target.onOutput((line, source) => logger.info(line, { worker: source.worker, stream: source.stream }));
+    const key = poolKeyOf(loaded.object);
+    target.onOutput((line, source) => {
+      logger.info(line, { worker: source.worker, stream: source.stream });
+      if (source.stream !== "stderr") return;
+      const lines = this.#stderr.get(key) ?? [];
+      lines.push({
+        at: new Date().toISOString(),
+        worker: source.worker,
+        line: line.slice(0, STDERR_LINE_CHARS),
+      });
+      if (lines.length > STDERR_LINES) lines.shift();
+      this.#stderr.set(key, lines);
+    });
     return target;
   }
 
@@ -107,12 +127,14 @@ export class ProcessPools {
     replicas: number;
     workers: ReturnType<ProcessPoolTarget["workers"]>;
     events: RuntimeEvent[];
+    stderr: { at: string; worker: number; line: string }[];
   }[] {
-    return [...this.#pools.values()].map((pool) => ({
+    return [...this.#pools].map(([key, pool]) => ({
       ...pool.ref,
       replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
       workers: pool.target.workers(),
       events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),
+      stderr: [...(this.#stderr.get(key) ?? [])],
     }));
   }
 }

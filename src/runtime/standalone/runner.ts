@@ -17,7 +17,7 @@ import type { ScheduledTask, Scheduler } from "../../scheduler/scheduler.ts";
 import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
-import type { EventLog, RuntimeEvent } from "../events.ts";
+import type { EventLog, ObjectRef, RuntimeEvent } from "../events.ts";
 import { JobLoop } from "../job-loop.ts";
 import { initialState } from "../../engine/decide.ts";
 import { ScaleLoop } from "../scale-loop.ts";
@@ -26,7 +26,8 @@ import type { StateStore } from "../state-store.ts";
 import { HttpRouting } from "./http-routing.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
-import type { StatusSource } from "./status-server.ts";
+import type { ScalingHistory } from "../history.ts";
+import type { DashboardObject, DashboardSource, StatusSource } from "../status/source.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
 export interface RunnerOptions {
@@ -34,6 +35,8 @@ export interface RunnerOptions {
   store: StateStore;
   metrics: TidalMetrics;
   events: EventLog;
+  /** Where the loops leave their points, for the dashboard. */
+  history: ScalingHistory;
   logger: Logger;
   /** Deadline of one measurement (KEDA_HTTP_DEFAULT_TIMEOUT). */
   timeoutMs: number;
@@ -85,7 +88,8 @@ interface RunningJob {
  * scheduler, with state kept in the state store. `apply` takes a whole manifest set, first at
  * start and again on every reload, and changes only what changed.
  */
-export class StandaloneRunner implements StatusSource {
+export class StandaloneRunner implements StatusSource, DashboardSource {
+  readonly title = "tidal run";
   readonly #options: RunnerOptions;
   readonly #pool = new ConnectionPool();
   readonly #pools: ProcessPools;
@@ -189,7 +193,9 @@ export class StandaloneRunner implements StatusSource {
       await this.#startObject(scalable, pool, state, fingerprint);
     }
     for (const [key, running] of this.#objects) {
-      if (!wanted.has(key)) await this.#stopObject(key, running);
+      if (wanted.has(key)) continue;
+      await this.#stopObject(key, running);
+      this.#options.history.forget(running.loop.ref);
     }
   }
 
@@ -288,6 +294,7 @@ export class StandaloneRunner implements StatusSource {
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
+      history: this.#options.history,
       persist: async (latest) => {
         const running = this.#objects.get(scalable.key);
         if (running?.loop === loop) running.persisted = latest;
@@ -330,7 +337,9 @@ export class StandaloneRunner implements StatusSource {
       await this.#startJob(key, loaded, inputs, environment, fingerprint);
     }
     for (const [key, running] of this.#jobs) {
-      if (!wanted.has(key)) await this.#stopJob(key, running);
+      if (wanted.has(key)) continue;
+      await this.#stopJob(key, running);
+      this.#options.history.forget(running.loop.ref);
     }
   }
 
@@ -376,6 +385,7 @@ export class StandaloneRunner implements StatusSource {
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
+      history: this.#options.history,
     });
     const stopWatching = this.#schedule(
       key,
@@ -430,5 +440,37 @@ export class StandaloneRunner implements StatusSource {
 
   processPools() {
     return this.#pools.snapshots();
+  }
+
+  get history(): ScalingHistory {
+    return this.#options.history;
+  }
+
+  objects(): DashboardObject[] {
+    const scaled = [...this.#objects].map(([key, running]): DashboardObject => ({
+      ref: running.loop.ref,
+      shownKind: key.startsWith("httpscaledobject.") ? "HTTPScaledObject" : "ScaledObject",
+      snapshot: () => running.loop.snapshot(),
+      trace: () => running.loop.lastTrace(),
+    }));
+    const jobs = [...this.#jobs.values()].map((running): DashboardObject => ({
+      ref: running.loop.ref,
+      shownKind: "ScaledJob",
+      snapshot: () => running.loop.snapshot(),
+      trace: () => running.loop.lastTrace(),
+    }));
+    return [...scaled, ...jobs];
+  }
+
+  eventsOf(object: ObjectRef): RuntimeEvent[] {
+    return this.#options.events.recent(object);
+  }
+
+  recentEvents(): RuntimeEvent[] {
+    return this.#options.events.latest();
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): void {
+    this.#options.events.onEvent(listener);
   }
 }
