@@ -53,7 +53,7 @@ export class TidalRun {
   static async start(
     root: string,
     files: string[],
-    options: { env?: Record<string, string>; startTimeoutMs?: number } = {},
+    options: { env?: Record<string, string>; startTimeoutMs?: number; watch?: boolean } = {},
   ): Promise<TidalRun> {
     const stateDir = mkdtempSync(join(tmpdir(), "tidal-bench-state-"));
     const child = spawnTracked(
@@ -69,7 +69,7 @@ export class TidalRun {
         stateDir,
         "--log-format",
         "json",
-        "--no-watch",
+        ...(options.watch ? [] : ["--no-watch"]),
         "-f",
         ...files,
       ],

@@ -4,7 +4,22 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TidalError } from "../util/errors.ts";
-import { expandPaths, loadManifests, parseManifests } from "./load.ts";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import {
+  expandPaths,
+  loadManifests,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_NODES,
+  parseManifests,
+} from "./load.ts";
+import { loadManifestsOffThread } from "./load-off-thread.ts";
+
+/** A ConfigMap whose data has `keys` entries, optionally repeating the first key at the end. */
+function configMapWithKeys(keys: number, repeatFirst = false): string {
+  const lines = Array.from({ length: keys }, (_, index) => `  k${index}: v${index}`);
+  if (repeatFirst) lines.push("  k0: again");
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n${lines.join("\n")}\n`;
+}
 
 describe("parseManifests", () => {
   it("reads every document of a multi-document text with its 1-based index; empty documents are skipped but counted", () => {
@@ -56,6 +71,34 @@ describe("parseManifests", () => {
   it("reports duplicate keys, which YAML forbids", () => {
     const { problems } = parseManifests("dup.yaml", "kind: A\nkind: B\n");
     expect(problems[0]?.message).toBe("line 2, column 1: Map keys must be unique");
+  });
+
+  it("finds duplicate keys in linear time: a mapping of 30,000 keys (a minute with a pairwise check)", () => {
+    const clean = parseManifests("big.yaml", configMapWithKeys(30_000));
+    expect(clean.problems).toEqual([]);
+    expect(Object.keys((clean.documents[0]?.value as { data: object }).data)).toHaveLength(30_000);
+    const repeated = parseManifests("big.yaml", configMapWithKeys(30_000, true));
+    expect(repeated.problems.map((problem) => problem.message)).toEqual([
+      "line 30005, column 3: Map keys must be unique",
+    ]);
+  });
+
+  it("refuses a document over the size limit, and one with too many values, naming the limit", () => {
+    const padding = "x".repeat(1024);
+    const large = `a: 1\n---\nitems:\n${Array.from({ length: MAX_DOCUMENT_BYTES / 1024 + 1 }, () => `  - ${padding}`).join("\n")}\n---\nb: 2\n`;
+    const sized = parseManifests("large.yaml", large);
+    expect(sized.documents.map((document) => document.value)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(sized.problems).toEqual([
+      expect.objectContaining({
+        doc: 2,
+        message:
+          "line 2, column 1: the document is 3 MiB; Tidal reads documents up to 3 MiB, as Kubernetes stores no bigger object",
+      }),
+    ]);
+    const many = `[${Array.from({ length: MAX_DOCUMENT_NODES }, () => "1").join(",")}]\n`;
+    expect(parseManifests("many.yaml", many).problems.map((problem) => problem.message)).toEqual([
+      "line 1, column 1: the document has more than 250,000 values; Tidal reads no document that large",
+    ]);
   });
 
   it("reports a document that expands into too many aliases instead of crashing", () => {
@@ -152,6 +195,31 @@ describe("expandPaths and loadManifests", () => {
     expect(problems.map((problem) => [problem.file, problem.severity, problem.message])).toEqual([
       [root, "error", "no objects found: the files are empty (or hold only empty lists)"],
     ]);
+  });
+
+  it("refuses to read more than it may from one file, even one that never ends", async () => {
+    await expect(loadManifests(["/dev/zero"])).rejects.toThrow(
+      "/dev/zero: larger than the 32 MiB Tidal reads from one file; split it",
+    );
+  });
+
+  it("reads the same off the event loop, which keeps turning while a large file is parsed", async () => {
+    const root = mkdtempSync(join(tmpdir(), "tidal-load-"));
+    writeFileSync(join(root, "big.yaml"), configMapWithKeys(20_000));
+    writeFileSync(join(root, "dup.yaml"), "kind: A\nkind: B\n");
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const started = performance.now();
+    const offThread = await loadManifestsOffThread([root]);
+    const took = performance.now() - started;
+    delay.disable();
+    expect(offThread).toEqual(await loadManifests([root]));
+    // On this thread the parse would hold the loop for nearly all of that time.
+    expect(delay.max / 1e6).toBeLessThan(took / 2);
+    await expect(loadManifestsOffThread([join(root, "missing")])).rejects.toMatchObject({
+      exitCode: 2,
+      message: `${join(root, "missing")}: no such file or folder`,
+    });
   });
 
   it("a file that cannot be read is a finding naming the file and the cause, not a crash", async () => {

@@ -1,6 +1,6 @@
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { open, readdir, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 
 /** Where a finding is: file, 1-based document index, the object it is about, the field path. */
@@ -26,9 +26,76 @@ const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 /** The `-f` value that reads standard input, as kubectl spells it. */
 export const STDIN = "-";
 
+/**
+ * What one input may cost. Kubernetes refuses requests over 3 MiB, so no object it stores is
+ * bigger; a file may hold many. The node limit bounds the work after parsing (a mapping of 100,000
+ * keys fits in 3 MiB). Parsing is linear in the input, so these bound its time too.
+ */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
+export const MAX_DOCUMENT_BYTES = 3 * 1024 * 1024;
+export const MAX_DOCUMENT_NODES = 250_000;
+
+const MIB = 1024 * 1024;
+const mebibytes = (bytes: number) => `${Number((bytes / MIB).toFixed(1))} MiB`;
+
+function tooLarge(what: string): TidalError {
+  return new TidalError(
+    "TIDAL_E_READ",
+    `${what}: larger than the ${mebibytes(MAX_FILE_BYTES)} Tidal reads from one file; split it`,
+  );
+}
+
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FILE_BYTES) throw tooLarge("standard input");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A file's text, refusing one too large to read (see MAX_FILE_BYTES) without reading all of it. */
+export async function readManifestFile(file: string): Promise<string> {
+  const handle = await open(file, "r").catch((error: unknown) => {
+    throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
+  });
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_FILE_BYTES) throw tooLarge(file);
+    // Read up to the limit and one byte more: a file that grows while read is still bounded.
+    const buffer = Buffer.alloc(Math.min(MAX_FILE_BYTES + 1, Math.max(size, 64 * 1024)));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) break;
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_FILE_BYTES) throw tooLarge(file);
+    if (length === buffer.length && length < MAX_FILE_BYTES) return await readRest(handle, buffer, file);
+    return buffer.subarray(0, length).toString("utf8");
+  } catch (error) {
+    if (error instanceof TidalError) throw error;
+    throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The rest of a file that was bigger than its size said (it grew, or it is a pipe), up to the limit. */
+async function readRest(handle: Awaited<ReturnType<typeof open>>, start: Buffer, file: string) {
+  const chunks = [start];
+  let size = start.length;
+  for (;;) {
+    const chunk = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    size += bytesRead;
+    if (size > MAX_FILE_BYTES) throw tooLarge(file);
+    chunks.push(chunk.subarray(0, bytesRead));
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -60,7 +127,10 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
 
 /**
  * Parses every document of a multi-document YAML text. Syntax errors become problems, not throws.
- * `documentCount` counts empty documents too, as `doc` numbers them.
+ * `documentCount` counts empty documents too, as `doc` numbers them. Linear in the text: duplicate
+ * keys are found with one set per mapping (the yaml package's own check compares every pair of
+ * keys, which took minutes for a mapping of 100,000 keys), and a document over MAX_DOCUMENT_BYTES
+ * or MAX_DOCUMENT_NODES is a problem, not read further.
  */
 export function parseManifests(
   file: string,
@@ -72,16 +142,34 @@ export function parseManifests(
   const lineCounter = new LineCounter();
   const documentProblem = (message: string) =>
     problems.push({ file, doc, kind: "", name: "", path: "", message, severity: "error" });
-  for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter })) {
+  const where = (offset: number) => {
+    const position = lineCounter.linePos(offset);
+    return position ? `line ${position.line}, column ${position.col}: ` : "";
+  };
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw tooLarge(file);
+  for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, lineCounter })) {
     doc += 1;
-    if (parsed.errors.length > 0) {
-      for (const error of parsed.errors) {
-        const position = lineCounter.linePos(error.pos[0]);
-        const where = position ? `line ${position.line}, column ${position.col}: ` : "";
+    const [start = 0, , end = start] = parsed.range;
+    if (end - start > MAX_DOCUMENT_BYTES) {
+      documentProblem(
+        `${where(start)}the document is ${mebibytes(end - start)}; Tidal reads documents up to ${mebibytes(MAX_DOCUMENT_BYTES)}, as Kubernetes stores no bigger object`,
+      );
+      continue;
+    }
+    const errors = [...parsed.errors, ...duplicateKeyErrors(parsed)];
+    if (errors.length > 0) {
+      for (const error of errors) {
         const message =
           error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-        documentProblem(`${where}${message}`);
+        documentProblem(`${where(error.pos[0])}${message}`);
       }
+      continue;
+    }
+    const nodes = countNodes(parsed);
+    if (nodes > MAX_DOCUMENT_NODES) {
+      documentProblem(
+        `${where(start)}the document has more than ${MAX_DOCUMENT_NODES.toLocaleString("en-US")} values; Tidal reads no document that large`,
+      );
       continue;
     }
     let value: unknown;
@@ -96,6 +184,40 @@ export function parseManifests(
     for (const item of listItems(value)) documents.push({ file, doc, value: item });
   }
   return { documents, problems, documentCount: doc };
+}
+
+/**
+ * Keys that repeat in a mapping, which YAML forbids ("Map keys must be unique", as the yaml
+ * package words it): one set per mapping, so linear in the keys. Scalar keys are equal when their
+ * values are (`1` and `"1"` differ); other keys (mappings as keys) are left alone.
+ */
+function duplicateKeyErrors(document: Document.Parsed): { message: string; pos: [number, number] }[] {
+  const errors: { message: string; pos: [number, number] }[] = [];
+  visit(document, {
+    Map(_key, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          const [position = 0] = pair.key.range ?? [0];
+          errors.push({ message: "Map keys must be unique", pos: [position, position + 1] });
+        }
+        seen.add(pair.key.value);
+      }
+    },
+  });
+  return errors;
+}
+
+/** The document's nodes (scalars, collections, pairs and aliases), counted up to one past the limit. */
+function countNodes(document: Document.Parsed): number {
+  let count = 0;
+  visit(document, () => {
+    count += 1;
+    return count > MAX_DOCUMENT_NODES ? visit.BREAK : undefined;
+  });
+  return count;
 }
 
 /**
@@ -130,12 +252,7 @@ export async function loadManifests(
     const real = file === STDIN ? file : await realpath(file).catch(() => file);
     if (seen.has(real)) continue;
     seen.add(real);
-    const text =
-      file === STDIN
-        ? await readStdin()
-        : await readFile(file, "utf8").catch((error: unknown) => {
-            throw new TidalError("TIDAL_E_READ", `${file}: cannot read the file (${messageOf(error)})`);
-          });
+    const text = file === STDIN ? await readStdin() : await readManifestFile(file);
     const parsed = parseManifests(file, text);
     documents.push(...parsed.documents);
     problems.push(...parsed.problems);

@@ -75,10 +75,35 @@ export function emptyManifestSet(): ManifestSet {
   };
 }
 
+/** The object's name for messages: only a string is one (a mapping would print "[object Object]"). */
 function nameOf(value: Record<string, unknown>): string {
   const metadata = value.metadata;
-  if (metadata && typeof metadata === "object" && "name" in metadata) return String(metadata.name);
+  if (metadata && typeof metadata === "object" && "name" in metadata && typeof metadata.name === "string")
+    return metadata.name;
   return "";
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Names Kubernetes would refuse, as its API server checks them: object names are DNS-1123
+ * subdomains (lowercase letters, digits, "-" and ".", at most 253 characters, each dot-separated
+ * part starting and ending with a letter or digit), namespaces DNS-1123 labels (no dots, at most 63).
+ */
+function nameProblems(metadata: { name: string; namespace?: string }): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const { name, namespace } = metadata;
+  if (name.length > 253 || !name.split(".").every((part) => DNS1123_LABEL.test(part)))
+    problems.push({
+      path: "metadata.name",
+      message: `name ${JSON.stringify(name)} is not valid in Kubernetes: use at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit (DNS-1123 subdomain)`,
+    });
+  if (namespace !== undefined && (namespace.length > 63 || !DNS1123_LABEL.test(namespace)))
+    problems.push({
+      path: "metadata.namespace",
+      message: `namespace ${JSON.stringify(namespace)} is not valid in Kubernetes: use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit (DNS-1123 label)`,
+    });
+  return problems;
 }
 
 /** The groups whose kinds are all Tidal's to read: any other kind in them is a typo. */
@@ -167,7 +192,7 @@ export function readResources(
     }
     const value = converted as Record<string, unknown>;
     const entry = KINDS.get(`${String(value.apiVersion)} ${String(value.kind)}`);
-    const kind = String(value.kind ?? "");
+    const kind = typeof value.kind === "string" ? value.kind : "";
     const name = nameOf(value);
     if (entry === undefined) {
       const problem = unreadKindProblem(value);
@@ -193,7 +218,13 @@ export function readResources(
         severity: "warning",
       });
     }
-    const object = parsed.data as { metadata: { namespace?: string } };
+    const object = parsed.data as { metadata: { name: string; namespace?: string } };
+    const invalidNames = nameProblems(object.metadata);
+    if (invalidNames.length > 0) {
+      for (const problem of invalidNames)
+        problems.push({ file: document.file, doc: document.doc, kind, name, severity: "error", ...problem });
+      continue;
+    }
     object.metadata.namespace ??= DEFAULT_NAMESPACE;
     (set[entry.collection] as Loaded<unknown>[]).push({
       file: document.file,

@@ -1,10 +1,9 @@
 import { Command } from "commander";
-import { readFile } from "node:fs/promises";
 import { stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
-import { parseManifests, readStdin, STDIN } from "../api/load.ts";
-import { TidalError, UsageError } from "../util/errors.ts";
+import { parseManifests, readManifestFile, readStdin, STDIN } from "../api/load.ts";
+import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
 
 export function migrateCommand(): Command {
@@ -25,7 +24,8 @@ Example:
       const text =
         options.filename === STDIN
           ? await readStdin()
-          : await readFile(options.filename, "utf8").catch(() => {
+          : await readManifestFile(options.filename).catch((error: unknown) => {
+              if (/: larger than /.test(messageOf(error))) throw error;
               throw new UsageError(`${options.filename}: cannot read the file`);
             });
       const { documents, problems, documentCount } = parseManifests(options.filename, text);

@@ -32,6 +32,14 @@ function usageError(message: string): TidalError {
   return new TidalError("TIDAL_E_USAGE", message, { exitCode: 2 });
 }
 
+/** A count option's value: a whole number from 1. */
+export function positiveCount(value: string, option: string): number {
+  const count = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw usageError(`${option} must be a whole number ≥ 1, got "${value}"`);
+  return count;
+}
+
 /** A port option's value: a whole number from 0 (any free port) to 65535. */
 export function portNumber(value: string, option: string): number {
   const port = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
@@ -90,6 +98,12 @@ export function hpaSyncPeriod(value: string): number {
   return milliseconds;
 }
 
+function formatBound(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 /** Tidal's own environment, read once: what `…FromEnv` and ClusterTriggerAuthentications see in files. */
 export function fileEnvironment(): FileEnvironment {
   const inherited = Object.freeze(
@@ -105,10 +119,21 @@ export function fileEnvironment(): FileEnvironment {
   };
 }
 
-/** A Go duration option (the HTTP add-on's timeouts, e.g. 20s or 500ms), in milliseconds. */
-export function durationMilliseconds(value: string, option: string): number {
+/**
+ * A duration option's value in milliseconds: a Go duration (the HTTP add-on's timeouts, e.g. 20s or
+ * 500ms), positive; within [minMs, maxMs] when those are given.
+ */
+export function durationMilliseconds(value: string, option: string, minMs?: number, maxMs?: number): number {
   // Go's time.ParseDuration (the add-on's envconfig) wants a unit: a bare number is refused.
   const milliseconds = /^\d+$/.test(value.trim()) ? undefined : parseDuration(value.trim());
+  if (minMs !== undefined && maxMs !== undefined) {
+    if (milliseconds === undefined || milliseconds < minMs || milliseconds > maxMs) {
+      throw usageError(
+        `${option} must be a duration with a unit from ${formatBound(minMs)} to ${formatBound(maxMs)}, such as 60s, got "${value}"`,
+      );
+    }
+    return milliseconds;
+  }
   if (milliseconds === undefined || milliseconds <= 0 || milliseconds > MAX_TIMER_MS) {
     throw usageError(
       `${option} must be a positive duration with a unit, such as 20s or 500ms, got "${value}"`,

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { STDIN } from "../api/load.ts";
-import { validateManifests } from "../validation/validate.ts";
+import { validateManifests, type LoadOptions } from "../validation/validate.ts";
+import { loadManifestsOffThread } from "../api/load-off-thread.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
 import { TidalMetrics } from "../observability/metrics.ts";
 import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
@@ -11,10 +12,12 @@ import { ScalingHistory } from "../runtime/history.ts";
 import { createStatusServer } from "../runtime/status/server.ts";
 import { listen } from "../util/listen.ts";
 import { StateStore } from "../runtime/state-store.ts";
+import { killAllNow } from "../targets/shared/last-resort-kill.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { packageVersion } from "../util/version.ts";
 import {
+  durationMilliseconds,
   fileEnvironment,
   filenameOption,
   hpaSyncPeriod,
@@ -22,8 +25,9 @@ import {
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
+  positiveCount,
 } from "./options.ts";
-import { usableStateDir } from "./state-dir.ts";
+import { lockStateDir, usableStateDir } from "./state-dir.ts";
 import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
 import { formatProblem } from "./validate.ts";
@@ -37,10 +41,13 @@ interface RunOptions {
   hpaSyncPeriod: string;
   logFormat?: "json" | "text";
   watch: boolean;
+  httpHeadersTimeout: string;
+  httpKeepAliveTimeout: string;
+  httpMaxConnections: string;
 }
 
-async function loadValid(paths: readonly string[]) {
-  const { set, problems } = await validateManifests(paths);
+async function loadValid(paths: readonly string[], options: LoadOptions = {}) {
+  const { set, problems } = await validateManifests(paths, options);
   const all = [...problems, ...standaloneProblems(set)];
   const errors = all.filter((problem) => problem.severity === "error");
   return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
@@ -60,6 +67,24 @@ export function runCommand(): Command {
         "--http-port <port>",
         "HTTP proxy port for HTTPScaledObjects on 127.0.0.1 (0 picks a free one)",
       ).default("8080"),
+    )
+    .addOption(
+      new Option(
+        "--http-headers-timeout <duration>",
+        "how long an HTTP proxy client may take to send request headers (then 408)",
+      ).default("60s"),
+    )
+    .addOption(
+      new Option(
+        "--http-keep-alive-timeout <duration>",
+        "how long an idle keep-alive connection to the HTTP proxy stays open",
+      ).default("5s"),
+    )
+    .addOption(
+      new Option(
+        "--http-max-connections <n>",
+        "connections the HTTP proxy keeps open at once (further ones are closed)",
+      ).default("10000"),
     )
     .addOption(
       new Option("--state-dir <dir>", "where scaling state survives restarts").default(".tidal/state"),
@@ -98,6 +123,21 @@ Example:
       if (port !== 0 && port === httpPort)
         throw new UsageError(`--port and --http-port must differ (both are ${port})`);
       const timeoutMs = measurementTimeout(command);
+      const httpLimits = {
+        headersTimeoutMs: durationMilliseconds(
+          options.httpHeadersTimeout,
+          "--http-headers-timeout",
+          100,
+          3_600_000,
+        ),
+        keepAliveTimeoutMs: durationMilliseconds(
+          options.httpKeepAliveTimeout,
+          "--http-keep-alive-timeout",
+          100,
+          3_600_000,
+        ),
+        maxConnections: positiveCount(options.httpMaxConnections, "--http-max-connections"),
+      };
       const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       if (options.watch && options.filename.includes(STDIN))
         throw new UsageError("-f - (standard input) cannot be watched for changes; add --no-watch");
@@ -109,6 +149,7 @@ Example:
           `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`,
         );
       }
+      const unlock = await lockStateDir(stateDir);
       const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
       const logger = createLogger({
         format: options.logFormat ?? "json",
@@ -117,6 +158,7 @@ Example:
       });
       for (const warning of initial.warnings) logger.warn(formatProblem(warning));
       const metrics = new TidalMetrics(packageVersion());
+      if (process.env.TIDAL_COUNT_TIMERS === "1") metrics.countAllTimers();
       const events = new EventLog();
       const recentEvents: RuntimeEvent[] = [];
       events.onEvent((event) => {
@@ -137,7 +179,7 @@ Example:
       });
       const runner = new StandaloneRunner({
         scheduler,
-        store: new StateStore(stateDir),
+        store: new StateStore(stateDir, { onSetAside: (message) => logger.warn(message) }),
         metrics,
         events,
         history: new ScalingHistory(),
@@ -145,14 +187,38 @@ Example:
         timeoutMs,
         hpaSyncPeriodMs,
         httpPort,
+        httpLimits,
         environment: fileEnvironment(),
       });
+      // The first SIGINT/SIGTERM stops gracefully; a second one hastens the stop (every worker
+      // and job process is SIGKILLed now) but still waits for them to be gone; a third exits at
+      // once, and the exit handler SIGKILLs whatever is left. No signal leaves a worker behind, not
+      // even one during the start.
+      let signals = 0;
+      let stopRequested: () => void = () => {};
+      const requested = new Promise<void>((resolve) => (stopRequested = resolve));
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals === 1) {
+          logger.info("stopping: workers get SIGTERM, then SIGKILL after their grace period", { signal });
+          stopRequested();
+        } else if (signals === 2) {
+          logger.warn("stopping now: every worker and job process gets SIGKILL", { signal });
+          killAllNow();
+        } else {
+          logger.warn("exiting now: remaining processes get SIGKILL", { signal });
+          process.exit(130);
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       const status = createStatusServer({ status: runner, dashboard: runner, metrics, loopbackOnly: true });
       const server = status.server;
       let boundPort: number;
       try {
         boundPort = await listen(server, port);
       } catch (error) {
+        await unlock();
         throw new TidalError(
           "TIDAL_E_PORT",
           `cannot listen on 127.0.0.1:${port} (${messageOf(error)}); pass --port with a free port, or 0`,
@@ -163,6 +229,7 @@ Example:
       } catch (error) {
         await runner.stop();
         await status.close();
+        await unlock();
         throw new TidalError("TIDAL_E_START", `could not start: ${messageOf(error)}`);
       }
       logger.info("tidal run started", {
@@ -180,7 +247,9 @@ Example:
         : () => {};
       async function reload(log: Logger): Promise<void> {
         try {
-          const next = await loadValid(options.filename);
+          // Files are read and parsed on a worker thread: a large one must not stall the status
+          // API, the HTTP proxy and the scale loops meanwhile.
+          const next = await loadValid(options.filename, { load: loadManifestsOffThread });
           if (next.errors.length > 0) {
             for (const problem of next.errors) log.error(`reload rejected: ${formatProblem(problem)}`);
             return;
@@ -192,24 +261,16 @@ Example:
         }
       }
       const view = interactive ? startLiveView(runner, recentEvents, boundPort) : () => {};
-      await new Promise<void>((done) => {
-        const stop = (signal: string) => {
-          process.off("SIGINT", onInt);
-          process.off("SIGTERM", onTerm);
-          logger.info("stopping: workers get SIGTERM, then SIGKILL after their grace period", { signal });
-          done();
-        };
-        const onInt = () => stop("SIGINT");
-        const onTerm = () => stop("SIGTERM");
-        process.on("SIGINT", onInt);
-        process.on("SIGTERM", onTerm);
-      });
+      await requested;
       view();
       stopWatching();
       scheduler.stop();
       await runner.stop();
       await status.close();
+      await unlock();
       logger.info("stopped");
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       process.exitCode = 0;
     });
 }

@@ -1,5 +1,6 @@
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { isSameProcess, processIdentity, type ProcessIdentity } from "../targets/shared/process-table.ts";
 import { UsageError, messageOf } from "../util/errors.ts";
 
 /** `--state-dir`, created when missing and proven writable before anything starts. */
@@ -27,4 +28,40 @@ async function makeFolders(path: string): Promise<void> {
   const parent = dirname(path);
   if (parent !== path) await makeFolders(parent);
   await mkdir(path);
+}
+
+const LOCK_FILE = "run.lock";
+
+/**
+ * Claims `--state-dir` for this `tidal run`: two runs on one folder would each take the other's
+ * workers for leftovers of a crash. The lock names its holder by pid and start time, so a lock
+ * left by a run that was killed (or whose pid was recycled since) is taken over. Returns the
+ * function that releases it.
+ */
+export async function lockStateDir(path: string): Promise<() => Promise<void>> {
+  const file = join(path, LOCK_FILE);
+  const own = processIdentity(process.pid);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await writeFile(file, `${JSON.stringify(own ?? { pid: process.pid })}\n`, { flag: "wx" });
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+    }
+    const holder = await readFile(file, "utf8")
+      .then((text) => JSON.parse(text) as Partial<ProcessIdentity>)
+      .catch(() => ({}) as Partial<ProcessIdentity>);
+    if (
+      typeof holder.pid === "number" &&
+      typeof holder.startTicks === "number" &&
+      typeof holder.bootId === "string" &&
+      holder.pid !== process.pid &&
+      isSameProcess(holder as ProcessIdentity)
+    ) {
+      throw new UsageError(
+        `--state-dir ${path} is in use by another tidal run (pid ${holder.pid}); stop it, or pass another --state-dir`,
+      );
+    }
+    await rm(file, { force: true });
+  }
 }

@@ -226,8 +226,18 @@ describe("tidal validate: the seed articles' YAML", () => {
       "json",
     ]);
     expect(result.code).toBe(0);
-    // The article's rabbitmq TriggerAuthentication is not in it: a warning, not an error.
+    // The article's rabbitmq TriggerAuthentication is not in it, and the Event Hubs article's Secret
+    // holds a placeholder password: warnings, not errors.
     expect(parseJson(result.stdout)).toEqual([
+      {
+        file: `${SEEDS}/kafka-eventhubs-legacy.yaml`,
+        doc: 2,
+        kind: "ScaledObject",
+        name: "kafka-scaledobject",
+        path: "spec.triggers[0].authenticationRef",
+        message: "password is still a <placeholder> in the files: fill in the Secret before applying",
+        severity: "warning",
+      },
       {
         file: `${SEEDS}/rabbitmq-consumer.yaml`,
         doc: 1,
@@ -248,7 +258,11 @@ describe("tidal validate: the seed articles' YAML", () => {
       `${SEEDS}/kafka-eventhubs-legacy.yaml`,
       `${SEEDS}/mysql-statefulset.yaml`,
     ]);
-    expect(result).toEqual({ code: 0, stdout: "", stderr: "4 resources valid\n" });
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${SEEDS}/kafka-eventhubs-legacy.yaml:2 ScaledObject/kafka-scaledobject: spec.triggers[0].authenticationRef: warning: password is still a <placeholder> in the files: fill in the Secret before applying\n`,
+      stderr: "4 resources valid (1 warning)\n",
+    });
   });
 
   it("reads standard input for -f -, as kubectl does", () => {

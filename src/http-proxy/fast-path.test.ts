@@ -385,4 +385,39 @@ describe("fast path: options", () => {
     });
     expect(seen.headers).toMatchObject({ "x-forwarded-proto": "https", host: "app.test" });
   });
+
+  it("caps connections over the HTTP and HTTPS listeners together, and times out heads over TLS", async () => {
+    const tls = await fakeTls();
+    const proxy = createHttpProxy({
+      routes: [{ key: "default/app", hosts: ["app.test"] }],
+      endpoints: () => [],
+      onDemand: () => {},
+      waitForEndpoints: async () => {},
+      maxConnections: 1,
+      headersTimeoutMs: 200,
+    });
+    cleanups.push(() => proxy.close());
+    const plain = (await proxy.listen(0)).port;
+    const secure = (await proxy.listen(0, "127.0.0.1", { cert: tls.cert, key: tls.key })).port;
+    const { connect: tlsConnect } = await import("node:tls");
+    const closed = (socket: Socket) => new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    // An HTTPS connection that sends part of a head holds the one place.
+    const held = tlsConnect({ host: "127.0.0.1", port: secure, ca: tls.cert, servername: "localhost" });
+    held.on("error", () => {});
+    cleanups.push(() => void held.destroy());
+    await once(held, "secureConnect");
+    let received = "";
+    held.setEncoding("utf8");
+    held.on("data", (chunk: string) => (received += chunk));
+    const heldClosed = closed(held);
+    held.write("GET / HTTP/1.1\r\n");
+    // A plain connection meanwhile is over the cap.
+    const refused = connect(plain, "127.0.0.1");
+    refused.on("error", () => {});
+    cleanups.push(() => void refused.destroy());
+    await closed(refused);
+    // The head never completes: 408, and the connection closes.
+    await heldClosed;
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+  });
 });

@@ -35,8 +35,10 @@ export interface FastPathContext extends ExchangeContext {
   route(head: RequestHead): ActiveRoute | undefined;
   /** Gives the connection, with the bytes read but not handled, to Node's HTTP server. */
   handoff(socket: Socket, buffered: Buffer | undefined): void;
-  /** Connections being served, so close() can end them. */
+  /** Connections being served, so close() can end them and overdue request heads be found. */
   connections: Set<FastConnection>;
+  /** How long a connection may sit idle between requests before it is closed; 0: no limit. */
+  keepAliveTimeoutMs: number;
   /** Set while the proxy closes: connections end after their current exchange. */
   closing: boolean;
 }
@@ -81,16 +83,38 @@ export class FastConnection {
   #parsing = false;
   #ended = false;
   #closing = false;
+  /**
+   * When the proxy began waiting for the head of the next request (performance.now()): at accept,
+   * or when the first bytes of a request arrive after an idle keep-alive; 0 while a request is
+   * served or the connection is idle between requests.
+   */
+  #headStarted: number;
 
   constructor(socket: Socket, context: FastPathContext) {
     this.socket = socket;
     this.context = context;
+    this.#headStarted = performance.now();
     socket.setNoDelay(true);
     socket.on("data", this.#onData);
     socket.on("error", ignore);
     socket.on("close", this.#onClose);
     socket.on("drain", this.#onDrain);
+    socket.on("timeout", this.#onTimeout);
+    // An inactivity timeout: it only closes the connection when it finds it idle between requests
+    // (a held request, a slow head or a quiet stream are not idle); each read or write restarts it.
+    if (context.keepAliveTimeoutMs > 0) socket.setTimeout(context.keepAliveTimeoutMs);
     context.connections.add(this);
+  }
+
+  /**
+   * Answers `response` (a 408) and closes the connection if it has been waiting for a request head
+   * since before `startedBefore` (performance.now() time).
+   */
+  expireHeaders(startedBefore: number, response: string): void {
+    if (this.#ended || this.#exchange !== undefined || this.#headStarted === 0) return;
+    if (this.#headStarted > startedBefore) return;
+    this.socket.write(response);
+    this.#end();
   }
 
   /** Ends the connection now if it is between exchanges, else after the current one. */
@@ -146,6 +170,7 @@ export class FastConnection {
         const end = headEnd(buffer);
         if (end === -1) {
           if (buffer.length > MAX_HEAD_BYTES) this.#handoff();
+          else if (this.#headStarted === 0) this.#headStarted = performance.now();
           return;
         }
         const head = parseRequestHead(buffer.toString("latin1", 0, end - 4));
@@ -156,6 +181,7 @@ export class FastConnection {
         }
         const rest = end < buffer.length ? buffer.subarray(end) : undefined;
         this.#buffer = undefined;
+        this.#headStarted = 0;
         const exchange = new FastExchange(this, head, framing);
         this.#exchange = exchange;
         if (rest !== undefined) {
@@ -175,8 +201,16 @@ export class FastConnection {
     this.#buffer = undefined;
     this.socket.end();
     // A client that does not close its side gets its connection closed after a grace period.
-    this.socket.setTimeout(5000, () => this.socket.destroy());
+    this.socket.setTimeout(5000);
   }
+
+  #onTimeout = (): void => {
+    if (this.#ended) this.socket.destroy();
+    else if (this.#exchange === undefined && this.#buffer === undefined && this.#headStarted === 0) {
+      // Idle between requests for the keep-alive timeout.
+      this.#end();
+    }
+  };
 
   #onClose = (): void => {
     this.context.connections.delete(this);
@@ -196,6 +230,9 @@ export class FastConnection {
     socket.off("error", ignore);
     socket.off("close", this.#onClose);
     socket.off("drain", this.#onDrain);
+    socket.off("timeout", this.#onTimeout);
+    // Node's server sets its own deadlines from here on.
+    socket.setTimeout(0);
     const buffered = this.#buffer;
     this.#buffer = undefined;
     this.#ended = true;

@@ -466,3 +466,160 @@ describe("createHttpProxy metrics", () => {
     expect(proxy.metrics("default/unknown")).toEqual({ concurrency: 0, requestRate: 0 });
   });
 });
+
+/** A raw connection to the proxy: what it received, and whether the proxy closed it. */
+async function rawConnection(port: number) {
+  const socket = connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  let received = "";
+  let closed = false;
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => (received += chunk));
+  socket.on("error", () => {});
+  const ended = new Promise<void>((resolve) =>
+    socket.on("close", () => {
+      closed = true;
+      resolve();
+    }),
+  );
+  cleanups.push(async () => {
+    socket.destroy();
+  });
+  return { socket, ended, received: () => received, closed: () => closed };
+}
+
+describe("createHttpProxy limits", () => {
+  it("answers 408 and closes a connection whose request headers do not arrive in time", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], headersTimeoutMs: 200 });
+    const slow = await rawConnection(port);
+    slow.socket.write("GET / HTTP/1.1\r\nHost: app.test\r\n");
+    // A header now and then, never the blank line that ends them: a slowloris client.
+    const drip = setInterval(() => slow.socket.write("X-Drip: 1\r\n"), 50);
+    await slow.ended;
+    clearInterval(drip);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+    // A complete request on a fresh connection is served as always.
+    expect((await send(port)).status).toBe(200);
+  });
+
+  it("still holds a request while its pool scales from zero for longer than the headers timeout", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    let ready = false;
+    let release: () => void = () => {};
+    const { port } = await startProxy({
+      endpoints: () => (ready ? [worker.endpoint] : []),
+      waitForEndpoints: () => new Promise<void>((resolve) => (release = resolve)),
+      headersTimeoutMs: 100,
+    });
+    const held = send(port, { path: "/held" });
+    // A slow-header connection opened after the held request is closed first: by then the held
+    // request has waited longer than the headers timeout.
+    const slow = await rawConnection(port);
+    slow.socket.write("GET / HTTP/1.1\r\n");
+    await slow.ended;
+    ready = true;
+    release();
+    const reply = await held;
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ url: "/held" });
+  });
+
+  it("closes a keep-alive connection that stays idle past the keep-alive timeout", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], keepAliveTimeoutMs: 100 });
+    const idle = await rawConnection(port);
+    idle.socket.write("GET / HTTP/1.1\r\nHost: app.test\r\n\r\n");
+    await idle.ended;
+    expect(idle.received()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it("closes connections beyond maxConnections as they arrive, and takes new ones once some close", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], maxConnections: 2 });
+    const first = await rawConnection(port);
+    const second = await rawConnection(port);
+    first.socket.write("GET / HTTP/1.1\r\n");
+    second.socket.write("GET / HTTP/1.1\r\n");
+    const third = await rawConnection(port);
+    await third.ended;
+    expect(third.received()).toBe("");
+    expect(first.closed() || second.closed()).toBe(false);
+    first.socket.destroy();
+    await first.ended;
+    const reply = await eventuallyServed(port);
+    expect(reply.status).toBe(200);
+  });
+});
+
+describe("createHttpProxy limits on connections handed to Node's server", () => {
+  // HTTP/1.0 is not taken by the fast path: its connection goes to Node's server.
+  const http10 = "GET / HTTP/1.0\r\nHost: app.test\r\nConnection: keep-alive\r\n\r\n";
+
+  it("answers 408 and closes when the next request's headers do not arrive in time", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], headersTimeoutMs: 200 });
+    const slow = await rawConnection(port);
+    slow.socket.write(http10);
+    await until(() => /\r\n\r\n\{/.test(slow.received()));
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 200 /);
+    slow.socket.write("GET / HTTP/1.0\r\nHost: app.test\r\n");
+    const drip = setInterval(() => slow.socket.write("X-Drip: 1\r\n"), 50);
+    await slow.ended;
+    clearInterval(drip);
+    expect(slow.received()).toMatch(/HTTP\/1\.1 408 /);
+  });
+
+  it("closes a handed-over keep-alive connection that stays idle past the keep-alive timeout", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], keepAliveTimeoutMs: 100 });
+    const idle = await rawConnection(port);
+    idle.socket.write(http10);
+    await idle.ended;
+    expect(idle.received()).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it("still holds a handed-over request while its pool scales from zero past the headers timeout", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    let ready = false;
+    let release: () => void = () => {};
+    const { port } = await startProxy({
+      endpoints: () => (ready ? [worker.endpoint] : []),
+      waitForEndpoints: () => new Promise<void>((resolve) => (release = resolve)),
+      headersTimeoutMs: 100,
+    });
+    const held = await rawConnection(port);
+    held.socket.write("GET /held HTTP/1.0\r\nHost: app.test\r\n\r\n");
+    const slow = await rawConnection(port);
+    slow.socket.write("GET / HTTP/1.1\r\n");
+    await slow.ended;
+    ready = true;
+    release();
+    await held.ended;
+    expect(held.received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(held.received()).toContain('"url":"/held"');
+  });
+
+  it("counts handed-over connections against maxConnections", async () => {
+    const worker = await startWorker(echoWorker("a"));
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint], maxConnections: 1 });
+    const first = await rawConnection(port);
+    first.socket.write(http10);
+    await until(() => /\r\n\r\n\{/.test(first.received()));
+    const second = await rawConnection(port);
+    await second.ended;
+    expect(second.received()).toBe("");
+    expect(first.closed()).toBe(false);
+  });
+});
+
+/** Sends a request until one is served (the proxy counts a closed connection out a moment later). */
+async function eventuallyServed(port: number): Promise<Reply> {
+  for (;;) {
+    try {
+      return await send(port);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}

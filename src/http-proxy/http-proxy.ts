@@ -21,6 +21,13 @@ export const DEFAULT_CONDITION_WAIT_MS = 20_000;
 /** The interceptor's KEDA_RESPONSE_HEADER_TIMEOUT default (HTTP add-on v0.10–v0.13). */
 export const DEFAULT_RESPONSE_HEADER_TIMEOUT_MS = 500;
 
+/** How long a client may take to send a request's headers before a 408 (Node's default). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+/** How long a keep-alive connection may sit idle between requests (Node's default). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Connections open at once; further ones are closed as they arrive. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
 /** A route with the per-HTTPScaledObject settings the proxy applies. */
 export interface HttpProxyRoute extends HttpRoute {
   /** `timeouts.conditionWait`; absent or 0: the proxy-wide value. */
@@ -43,12 +50,34 @@ export interface HttpProxyOptions {
   conditionWaitMs?: number;
   /** How long a worker may take to send response headers before a 504; 0 disables. Default 500ms. */
   responseHeaderTimeoutMs?: number;
+  /**
+   * How long a client may take to send a request's headers; the connection then gets a 408 and
+   * is closed (slow-header clients must not hold connections). Default 60 s, as Node's. A request
+   * whose headers have arrived is not limited by it (a request held from zero waits conditionWait).
+   */
+  headersTimeoutMs?: number;
+  /** How long a keep-alive connection may sit idle between requests. Default 5 s, as Node's. */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Connections open at once, over all listening ports; further ones are closed as they arrive.
+   * Default 10,000.
+   */
+  maxConnections?: number;
   logger?: Logger;
   /** Milliseconds, never going backwards, for the request-rate windows. Default performance.now. */
   clock?: Clock;
   /** Add X-KEDA-HTTP-Cold-Start to responses (the add-on's KEDA_HTTP_ENABLE_COLD_START_HEADER). Default true. */
   coldStartHeader?: boolean;
 }
+
+/** The protections of the proxy's client connections, as `tidal run` and `tidal interceptor` set them. */
+export type HttpProxyLimits = Pick<
+  HttpProxyOptions,
+  "headersTimeoutMs" | "keepAliveTimeoutMs" | "maxConnections"
+>;
+
+/** The answer to a client whose request headers did not arrive in time, as Node's server words it. */
+const REQUEST_TIMEOUT_RESPONSE = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
 
 /** A route as the proxy serves it now, for status pages and `tidal explain`. */
 export interface RouteStatus {
@@ -162,32 +191,57 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
   };
   updateRoutes(options.routes);
 
+  // No overall request deadline (the add-on has none by default): uploads may stream for long,
+  // and a request held while its pool scales from zero waits up to conditionWait. But the headers
+  // must arrive in time, and idle keep-alive connections and the number of connections are
+  // bounded, on the fast path (FastConnection) and on Node's server alike.
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // Expired headers are looked for every checkInterval (as Node's server does), so that follows
+  // the timeout.
+  const checkInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeoutMs / 4)));
+
   let closing = false;
   /** Connections handed to Node's HTTP server, with their requests in flight. */
   const handedOff = new Map<Socket, number>();
+  const slowServers: HttpServer[] = [];
   /** Node's HTTP server for the connections the fast path hands over; it never listens itself. */
-  const slowServer = (context: ExchangeContext): HttpServer =>
-    // No overall request deadline (the add-on has none by default): uploads may stream for long.
-    createServer({ requestTimeout: 0 }, (request, response) => {
-      const socket = request.socket;
-      handedOff.set(socket, (handedOff.get(socket) ?? 0) + 1);
-      if (closing) response.shouldKeepAlive = false;
-      response.once("close", () => {
-        const inFlight = (handedOff.get(socket) ?? 1) - 1;
-        if (handedOff.has(socket)) handedOff.set(socket, inFlight);
-        if (closing && inFlight === 0) socket.destroySoon();
-      });
-      const target = request.url ?? "/";
-      const route = table.match(request.headers.host, target, (name) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value.join(", ") : value;
-      });
-      if (route) {
-        new ProxyExchange(request, response, route, context).start();
-        return;
-      }
-      replyPlainText(response, 404, notFoundMessage(request.headers.host, target));
-    });
+  const slowServer = (context: ExchangeContext): HttpServer => {
+    const server = createServer(
+      {
+        requestTimeout: 0,
+        headersTimeout: headersTimeoutMs,
+        keepAliveTimeout: keepAliveTimeoutMs,
+        connectionsCheckingInterval: checkInterval,
+      },
+      (request, response) => {
+        const socket = request.socket;
+        handedOff.set(socket, (handedOff.get(socket) ?? 0) + 1);
+        if (closing) response.shouldKeepAlive = false;
+        response.once("close", () => {
+          const inFlight = (handedOff.get(socket) ?? 1) - 1;
+          if (handedOff.has(socket)) handedOff.set(socket, inFlight);
+          if (closing && inFlight === 0) socket.destroySoon();
+        });
+        const target = request.url ?? "/";
+        const route = table.match(request.headers.host, target, (name) => {
+          const value = request.headers[name];
+          return Array.isArray(value) ? value.join(", ") : value;
+        });
+        if (route) {
+          new ProxyExchange(request, response, route, context).start();
+          return;
+        }
+        replyPlainText(response, 404, notFoundMessage(request.headers.host, target));
+      },
+    );
+    // Node's server tracks its connections' headers and keep-alive deadlines from its "listening"
+    // event on; this one is given connections without listening, so it is told to start now.
+    server.emit("listening");
+    slowServers.push(server);
+    return server;
+  };
 
   const fastConnections = new Set<FastConnection>();
   const listeners: Server[] = [];
@@ -211,6 +265,7 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
         if (buffered !== undefined && buffered.length > 0) socket.emit("data", buffered);
       },
       connections: fastConnections,
+      keepAliveTimeoutMs,
       get closing() {
         return closing;
       },
@@ -218,17 +273,47 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
     return fast;
   };
 
+  /** Connections open now, over all listeners; counted from accept to close. */
+  let open = 0;
+  /** Counts a new connection in, or closes it when the proxy closes or is at its cap. */
+  const admit = (socket: Socket): boolean => {
+    if (closing || open >= maxConnections) {
+      socket.destroy();
+      return false;
+    }
+    open++;
+    socket.once("close", () => open--);
+    return true;
+  };
+  /** The fast-path connections whose request headers are overdue get a 408 and are closed. */
+  let headersCheck: NodeJS.Timeout | undefined;
+  const checkHeaders = (): void => {
+    const startedBefore = performance.now() - headersTimeoutMs;
+    for (const connection of fastConnections)
+      connection.expireHeaders(startedBefore, REQUEST_TIMEOUT_RESPONSE);
+  };
+
   return {
     listen(port, host = "127.0.0.1", tls) {
       const context = fastContext(tls ? "https" : "http");
-      const accept = (socket: Socket): void => {
-        if (closing) socket.destroy();
-        else new FastConnection(socket, context);
-      };
-      const server = tls
-        ? createTlsServer({ ...tls, ALPNProtocols: ["http/1.1"] }, accept)
-        : createNetServer({ noDelay: true }, accept);
-      if (tls) tlsListeners.push(server as ReturnType<typeof createTlsServer>);
+      if (headersCheck === undefined && headersTimeoutMs > 0) {
+        headersCheck = setInterval(checkHeaders, checkInterval).unref();
+      }
+      let server: Server;
+      if (tls) {
+        // Counted as TCP connections, so those still in their TLS handshake count too.
+        const tlsServer = createTlsServer({ ...tls, ALPNProtocols: ["http/1.1"] }, (socket) => {
+          if (closing) socket.destroy();
+          else new FastConnection(socket, context);
+        });
+        tlsServer.on("connection", admit);
+        tlsListeners.push(tlsServer);
+        server = tlsServer;
+      } else {
+        server = createNetServer({ noDelay: true }, (socket) => {
+          if (admit(socket)) new FastConnection(socket, context);
+        });
+      }
       listeners.push(server);
       return new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -250,6 +335,9 @@ export function createHttpProxy(options: HttpProxyOptions): HttpProxy {
       for (const connection of [...fastConnections]) connection.closeWhenIdle();
       // Handed-over connections between requests close now; the others after their response.
       for (const [socket, inFlight] of handedOff) if (inFlight === 0) socket.destroySoon();
+      clearInterval(headersCheck);
+      // Stops the servers' deadline checks; they were never listening, so they report just that.
+      for (const server of slowServers) server.close(() => {});
       await closed;
       agent.destroy();
       pool.destroy();

@@ -8,7 +8,14 @@ export {
   DEFAULT_CONDITION_WAIT_MS,
   DEFAULT_RESPONSE_HEADER_TIMEOUT_MS,
 } from "./http-proxy.ts";
-export type { HttpProxy, HttpProxyOptions, HttpProxyRoute, RouteStatus, TlsOptions } from "./http-proxy.ts";
+export type {
+  HttpProxy,
+  HttpProxyLimits,
+  HttpProxyOptions,
+  HttpProxyRoute,
+  RouteStatus,
+  TlsOptions,
+} from "./http-proxy.ts";
 export { httpMetricName, httpScaledObjectRoute, httpScalingMetric } from "./http-scaled-object-route.ts";
 export { findRouteConflicts } from "./routing-table.ts";
 export type { HttpRoute, RouteConflict, RouteHeader } from "./routing-table.ts";

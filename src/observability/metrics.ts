@@ -1,3 +1,4 @@
+import { createHook } from "node:async_hooks";
 import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 
 /** What the metrics show of a forecasting trigger's choice (the engine's ForecastReport). */
@@ -109,6 +110,19 @@ export class TidalMetrics {
     help: "Replicas the scale target had at the last evaluation.",
     labelNames: ["namespace", "kind", "name"],
     registers: [this.registry],
+  });
+  /** What keeps the process busy, counted when scraped: a leak of timers or sockets shows here first. */
+  readonly activeResources = new Gauge({
+    name: "tidal_process_active_resources",
+    help: "Node.js resources of the process by type (Timeout, TCPSocketWrap, FSReqCallback, ...), as process.getActiveResourcesInfo() lists them.",
+    labelNames: ["type"],
+    registers: [this.registry],
+    collect() {
+      const counts = new Map<string, number>();
+      for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+      this.reset();
+      for (const [type, count] of counts) this.set({ type }, count);
+    },
   });
   /** The same observations as schedulingLag, as quantiles of the last minute (for benchmarks and alerts). */
   readonly schedulingLagQuantiles = new Summary({
@@ -326,6 +340,31 @@ export class TidalMetrics {
   }
 
   /** The exposition text: every metric, or only those named (cheap with many objects). */
+  /**
+   * Adds `tidal_process_timers`: every timer of the process, unreferenced ones included (which
+   * tidal_process_active_resources leaves out), tracked with an async hook. A diagnostic for soak
+   * runs (TIDAL_COUNT_TIMERS=1): async hooks slow every promise down a little.
+   */
+  countAllTimers(): void {
+    const timers = new Set<number>();
+    createHook({
+      init(id, type) {
+        if (type === "Timeout") timers.add(id);
+      },
+      destroy(id) {
+        timers.delete(id);
+      },
+    }).enable();
+    new Gauge({
+      name: "tidal_process_timers",
+      help: "Timers of the process, unreferenced ones included (only with TIDAL_COUNT_TIMERS=1).",
+      registers: [this.registry],
+      collect() {
+        this.set(timers.size);
+      },
+    });
+  }
+
   async text(names?: readonly string[]): Promise<{ contentType: string; body: string }> {
     if (names === undefined || names.length === 0) {
       return { contentType: this.registry.contentType, body: await this.registry.metrics() };

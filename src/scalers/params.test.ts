@@ -96,6 +96,23 @@ describe("parseParams: conversions by kind", () => {
     ]);
     expect(result.secrets).toEqual(["hunter2-not-a-number"]);
   });
+
+  it("a value from an authentication or the environment is never quoted in its error, secret or not", () => {
+    const schema = { port: param.int({ sources: ["metadata", "auth", "env"], description: "d" }) };
+    const fromAuth = parseParams(schema, inputs({ authParams: { port: "6379?password=pw-canary" } }));
+    const fromEnv = parseParams(
+      schema,
+      inputs({ metadata: { portFromEnv: "PORT" }, resolvedEnv: { PORT: "6379?password=pw-canary" } }),
+    );
+    for (const result of [fromAuth, fromEnv])
+      expect(result.problems).toEqual([
+        { key: "port", message: 'parameter "port" value must be an integer', severity: "error" },
+      ]);
+    // From the metadata it is the user's own text, and quoted.
+    expect(parseParams(schema, inputs({ metadata: { port: "x" } })).problems[0]?.message).toBe(
+      'parameter "port" value "x" must be an integer',
+    );
+  });
 });
 
 describe("parseParams: values to redact", () => {
@@ -134,6 +151,14 @@ describe("parseParams: values to redact", () => {
         }),
       ).fromAuthentication,
     ).toEqual(["a", "a"]);
+  });
+
+  it("lists free-form values from the environment (<key>FromEnv) too", () => {
+    const result = parseParams(
+      { host: param.string({ sources: ["metadata", "env"], description: "d" }) },
+      inputs({ metadata: { hostFromEnv: "HOST" }, resolvedEnv: { HOST: "db.internal:5432" } }),
+    );
+    expect(result.fromAuthentication).toEqual(["db.internal:5432", "db.internal:5432"]);
   });
 });
 

@@ -89,8 +89,8 @@ export interface ParseResult<S extends ParamSchema> {
   /** Values of secret parameters that were found, for redaction. */
   secrets: string[];
   /**
-   * Values of free-form parameters (string, list, map) taken from the authentication parameters,
-   * which usually come from a Secret: hosts, URLs and user names can carry credentials, so
+   * Values of free-form parameters (string, list, map) taken from the authentication parameters
+   * (which usually come from a Secret) or from the environment (`<key>FromEnv`): hosts, URLs and user names can carry credentials, so
    * messages quoting them are redacted too. Enum, boolean and number values are not included.
    */
   fromAuthentication: string[];
@@ -191,12 +191,13 @@ export function parseParams<S extends ParamSchema>(schema: S, inputs: ParamInput
       continue;
     }
     if (declaration.secret) secrets.push(found.raw);
-    else if (found.source === "auth" && FREE_FORM.has(declaration.kind)) {
+    else if (found.source !== "metadata" && FREE_FORM.has(declaration.kind)) {
       fromAuthentication.push(found.raw, ...found.raw.split(",").map((item) => item.trim()));
     }
     const converted = convert(found.raw, declaration);
     if (typeof converted === "object" && converted !== null && "invalid" in converted) {
-      const shown = declaration.secret ? "" : ` "${found.raw}"`;
+      // A value from an authentication (usually a Secret) or the environment is never quoted.
+      const shown = declaration.secret || found.source !== "metadata" ? "" : ` "${found.raw}"`;
       problems.push({
         key: name,
         message: `parameter "${name}" value${shown} ${converted.invalid}`,

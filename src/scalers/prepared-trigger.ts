@@ -158,7 +158,10 @@ export function prepareTrigger(
         : checksWithUnknownValues(definition, parsed, context)),
     );
   }
-  const redact = createRedactor([...parsed.secrets, ...Object.values(inputs.authParams)]);
+  const redact = createRedactor(
+    [...Object.values(inputs.authParams), ...parsed.fromAuthentication],
+    parsed.secrets,
+  );
   let metricSpec: TriggerMetricSpec | undefined;
   let resource: ResourceMetric | undefined;
   if (definition.resourceMetric && !problems.some((problem) => problem.severity === "error")) {
@@ -188,7 +191,18 @@ export function prepareTrigger(
   // Checks may quote a parameter's value, and values from authentication usually come from a
   // Secret: messages leave here with secrets and free-form authentication values redacted. (Not
   // every authentication value: masking "enable" would garble "enableTLS".)
-  const redactProblem = createRedactor([...parsed.secrets, ...parsed.fromAuthentication]);
+  // A check may quote a piece of such a value (the port of an address): pieces are masked too.
+  const redactProblem = createRedactor(
+    [],
+    [...parsed.secrets, ...parsed.fromAuthentication],
+    [
+      trigger.type,
+      definition.type,
+      ...(definition.aliases ?? []),
+      ...known,
+      ...Object.keys(trigger.metadata),
+    ],
+  );
   const redacted = problems.map((problem) => ({ ...problem, message: redactProblem(problem.message) }));
   return {
     ...base,

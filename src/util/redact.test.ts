@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor } from "./redact.ts";
+import { createRedactor, fragmentsOf } from "./redact.ts";
 
 describe("createRedactor", () => {
   it("removes every occurrence of every secret value", () => {
@@ -70,6 +70,21 @@ describe("createRedactor", () => {
     expect(redact("pull ghcr.io/app:v1@sha256:abc from 10.0.0.1:5672")).toBe(
       "pull ghcr.io/app:v1@sha256:abc from 10.0.0.1:5672",
     );
+  });
+
+  it("masks the pieces of a fragmented value, but not the names it uses (keys, schemes, networks)", () => {
+    expect(fragmentsOf("app:s3cret/db")).toEqual(["app", "s3cret"]);
+    expect(fragmentsOf("redis:6379?password=pw-canary")).toEqual(["redis", "6379", "pw-canary"]);
+    expect(fragmentsOf("u:pw@tcp(db:3306)/orders?tls=true")).toEqual(["3306", "orders", "true"]);
+    expect(fragmentsOf("postgresql://tidal:pw@pg:5432/jobs")).toEqual(["tidal", "5432", "jobs"]);
+    expect(fragmentsOf('{"type": "service_account", "key": "k3y"}')).toEqual(["service_account", "k3y"]);
+    const redact = createRedactor([], ["app:s3cret/db", "redis:6379?password=pw-canary"]);
+    expect(redact('network "app:s3cret" is not supported')).toBe('network "***:***" is not supported');
+    expect(redact('port "6379?password=pw-canary" must be a number')).toBe(
+      'port "***?password=***" must be a number',
+    );
+    // The whole value still goes, and words of the message that merely contain a piece stay.
+    expect(redact("dsn app:s3cret/db; apps and redistribution")).toBe("dsn ***; apps and redistribution");
   });
 
   it("leaves text without secrets unchanged", () => {

@@ -24,13 +24,45 @@ function tokenPattern(value: string): string {
   return `${before}${escapeRegExp(value)}${after}`;
 }
 
+/** What separates the parts of a connection string, URL, DSN or address. */
+const SEPARATORS = /[\s:/@?#&=;,()[\]{}"'<>|]+/u;
+
+/**
+ * The parts of a value that a message could quote on their own (`app` and `s3cret` of
+ * `app:s3cret/db`, `6379` and `pw` of `redis:6379?password=pw`): the pieces between separators,
+ * except the ones the value uses as names (a key before `=`, a JSON key, a scheme before `://`, a
+ * network before `(`), which are vocabulary rather than data.
+ */
+export function fragmentsOf(value: string): string[] {
+  const fragments: string[] = [];
+  let offset = 0;
+  for (const piece of value.split(SEPARATORS)) {
+    const at = value.indexOf(piece, offset);
+    offset = at + piece.length;
+    const next = value.slice(offset);
+    if (piece.length < 3 || /^(=|:\/\/|\(|"\s*:)/u.test(next)) continue;
+    fragments.push(piece);
+  }
+  return fragments;
+}
+
 /**
  * Returns a function that removes secrets from a text: every occurrence of a known secret value
  * (and its URL-encoded form) as a whole token, and the password part of any credentials in a URL.
- * Used where scaler errors are created, so no secret leaves.
+ * Used where scaler errors are created, so no secret leaves. The parts of the values in
+ * `fragmented` are removed as well (see fragmentsOf), for messages that quote a piece of a value
+ * (a port or a network taken from a connection string), except pieces in `vocabulary`.
  */
-export function createRedactor(secrets: readonly string[]): (text: string) => string {
-  const values = [...new Set(secrets.filter((secret) => secret.length >= 3))];
+export function createRedactor(
+  secrets: readonly string[],
+  fragmented: readonly string[] = [],
+  vocabulary: readonly string[] = [],
+): (text: string) => string {
+  // Pieces that are words of the messages themselves (the trigger type, parameter names) stay.
+  const words = new Set(vocabulary.map((word) => word.toLowerCase()));
+  const pieces = fragmented.flatMap(fragmentsOf).filter((piece) => !words.has(piece.toLowerCase()));
+  const all = [...secrets, ...fragmented, ...pieces];
+  const values = [...new Set(all.filter((secret) => secret.length >= 3))];
   const variants = [...new Set(values.flatMap((value) => [value, encodeURIComponent(value)]))];
   // Longer values first, so one that contains another leaves nothing behind.
   variants.sort((a, b) => b.length - a.length);

@@ -108,12 +108,12 @@ export function isPlaceholder(value: string): boolean {
   return /^<[^<>]+>$/.test(value);
 }
 
-/** Parameters a scaler takes from a TriggerAuthentication. */
+/** Parameters a scaler takes from a TriggerAuthentication, under their names and aliases. */
 function authParameterNames(type: string): string[] {
   const params = findScaler(type)?.params ?? {};
   return Object.entries(params)
     .filter(([, declaration]) => declaration.sources?.includes("auth"))
-    .map(([name]) => name);
+    .flatMap(([name, declaration]) => [name, ...(declaration.aliases ?? [])]);
 }
 
 /** Parameters an authentication sets that the trigger's scaler never reads from one. */

@@ -485,6 +485,77 @@ describe("validateSet: authentication", () => {
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join("\n")).not.toContain(canary);
   });
+
+  it("token, the alias of bearerToken, is read from an authentication: no 'not read' warning", async () => {
+    const ta = auth("ta", { secretTargetRef: [{ parameter: "token", name: "s", key: "token" }] });
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      stringData: { token: "t-123" },
+    };
+    const object = scaledObject("a", {
+      triggers: [
+        {
+          type: "prometheus",
+          metadata: { serverAddress: "http://p:9090", query: "up", threshold: "1", authModes: "bearer" },
+          authenticationRef: { name: "ta" },
+        },
+        {
+          type: "metrics-api",
+          metadata: { url: "http://m/x", valueLocation: "v", targetValue: "1", authMode: "bearer" },
+          authenticationRef: { name: "ta" },
+        },
+      ],
+    });
+    expect(await check([secret, ta, object])).toEqual([]);
+  });
+
+  it("never quotes a piece of a Secret's value either (the network of a DSN, the port of an address)", async () => {
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s" },
+      // A DSN written user:pass/db (no @) and an address with the password in a query.
+      stringData: { dsn: "app:Pw9canaryQ/db", address: "redis:6379?password=Pw9canaryR", port: "x9canaryP" },
+    };
+    const ta = auth("ta", {
+      secretTargetRef: [
+        { parameter: "connectionString", name: "s", key: "dsn" },
+        { parameter: "address", name: "s", key: "address" },
+        { parameter: "port", name: "s", key: "port" },
+      ],
+    });
+    const object = scaledObject("a", {
+      triggers: [
+        {
+          type: "mysql",
+          metadata: { query: "SELECT 1", queryValue: "1" },
+          authenticationRef: { name: "ta" },
+        },
+        { type: "redis", metadata: { listName: "q" }, authenticationRef: { name: "ta" } },
+        {
+          type: "postgresql",
+          metadata: {
+            query: "SELECT 1",
+            targetQueryValue: "1",
+            host: "h",
+            userName: "u",
+            dbName: "d",
+            sslmode: "disable",
+          },
+          authenticationRef: { name: "ta" },
+        },
+      ],
+    });
+    const problems = (await check([secret, ta, object])).filter((problem) => !problem.includes("warning:"));
+    expect(problems).toEqual([
+      'ScaledObject/a spec.triggers[0].metadata.connectionString: connectionString is not a valid DSN (user:password@tcp(host:port)/dbname): network "***:***" is not supported; use tcp or unix',
+      'ScaledObject/a spec.triggers[1].metadata.address: port "***?password=***" must be a number from 1 to 65535',
+      "ScaledObject/a spec.triggers[2].metadata.port: port must be a number from 1 to 65535",
+    ]);
+    expect(problems.join("\n")).not.toMatch(/canary|app|6379/);
+  });
 });
 
 describe("validateManifests", () => {
@@ -544,5 +615,30 @@ describe("validateSet: predictkube", () => {
     ).join("\n");
     expect(problems).toContain('predictHorizon "2 hours" is not a duration; write a duration such as 30m');
     expect(problems).toContain('historyTimeWindow "a week" is not a duration; write a duration such as 30m');
+  });
+});
+
+describe("readResources: names as Kubernetes checks them", () => {
+  function read(metadata: Record<string, unknown>) {
+    const value = { ...scaledObject("x", {}), metadata };
+    return readResources([{ file: "m.yaml", doc: 1, value }], legacyTriggerRules).problems.map(
+      (problem) => `${problem.kind}/${problem.name} ${problem.path}: ${problem.message}`,
+    );
+  }
+
+  it("refuses names and namespaces Kubernetes refuses (DNS-1123)", () => {
+    expect(read({ name: "Bad_Name" })).toEqual([
+      'ScaledObject/Bad_Name metadata.name: name "Bad_Name" is not valid in Kubernetes: use at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit (DNS-1123 subdomain)',
+    ]);
+    expect(read({ name: "a", namespace: "default_a" })).toEqual([
+      'ScaledObject/a metadata.namespace: namespace "default_a" is not valid in Kubernetes: use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit (DNS-1123 label)',
+    ]);
+    for (const name of ["-a", "a-", "a..b", "a/b", "é"]) expect(read({ name })).toHaveLength(1);
+    for (const name of ["a", "a-b", "a.b", "0a9"]) expect(read({ name })).toEqual([]);
+  });
+
+  it("a name that is not a string is never printed as [object Object]", () => {
+    const problems = read({ name: { a: 1 } });
+    expect(problems).toEqual(["ScaledObject/ metadata.name: expected a string, got an object"]);
   });
 });

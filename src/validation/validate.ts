@@ -18,6 +18,11 @@ export interface ValidationOptions {
   strict?: boolean;
 }
 
+/** How `validateManifests` reads the files (by default on this thread). */
+export interface LoadOptions {
+  load?: typeof loadManifests;
+}
+
 export interface ValidationResult {
   set: ManifestSet;
   problems: Problem[];
@@ -213,9 +218,9 @@ export async function validateSet(set: ManifestSet, options: ValidationOptions =
 /** Loads files or folders and validates everything in them. */
 export async function validateManifests(
   paths: readonly string[],
-  options: ValidationOptions = {},
+  options: ValidationOptions & LoadOptions = {},
 ): Promise<ValidationResult> {
-  const loaded = await loadManifests(paths);
+  const loaded = await (options.load ?? loadManifests)(paths);
   const { set, problems } = readResources(loaded.documents, legacyTriggerRules);
   const semantic = await validateSet(set, options);
   const all = [...loaded.problems, ...problems, ...semantic];

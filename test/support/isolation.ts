@@ -118,6 +118,19 @@ export function useCleanup(): Cleanup {
 // Waiting
 
 /**
+ * How long to wait for something that the settings under test make take `seconds` (back-offs,
+ * polling intervals, cooldowns, HPA syncs added up): that time stretched for a loaded machine
+ * (`TIDAL_TEST_SLOWDOWN`, default 3) plus a fixed allowance for starting processes. Waits derive
+ * their budget from the settings this way instead of a fixed number of seconds.
+ */
+export function budgetFor(seconds: number, allowanceSeconds = 15): number {
+  const slowdown = Number(process.env.TIDAL_TEST_SLOWDOWN ?? 3);
+  return Math.round(
+    (seconds * (Number.isFinite(slowdown) && slowdown >= 1 ? slowdown : 3) + allowanceSeconds) * 1000,
+  );
+}
+
+/**
  * Polls `check` until it returns a value other than undefined/false (which it returns), or
  * throws with `description` and the last error after `timeoutMs`.
  */

@@ -53,6 +53,8 @@ export interface VectorInputs {
   asMetricSource?: boolean;
   /** The TriggerAuthentication's podIdentity, for rows KEDA runs with one. */
   podIdentity?: PodIdentity;
+  /** The scaled object's namespace (KEDA's ScalableObjectNamespace); default "default". */
+  namespace?: string;
 }
 
 export interface ParseVectors {
@@ -103,7 +105,10 @@ export function prepareRow(type: string, inputs: VectorInputs): PreparedTrigger 
       resolvedEnv: inputs.resolvedEnv ?? {},
       ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
     },
-    { asMetricSource: inputs.asMetricSource ?? false },
+    {
+      asMetricSource: inputs.asMetricSource ?? false,
+      ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
+    },
   );
 }
 
@@ -128,7 +133,10 @@ function expectSameChecksWithoutEnvironment(
       unresolved: new Set(["env"]),
       ...(inputs.podIdentity ? { podIdentity: inputs.podIdentity } : {}),
     },
-    { asMetricSource: inputs.asMetricSource ?? false },
+    {
+      asMetricSource: inputs.asMetricSource ?? false,
+      ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
+    },
   );
   const keysOf = (trigger: PreparedTrigger) =>
     new Set(trigger.problems.filter((problem) => problem.severity === "error").map((problem) => problem.key));

@@ -15,6 +15,21 @@ export interface ForecastHistory {
   series: Record<string, SeriesExport>;
 }
 
+/** Checks a stored forecast history's shape (a file that does not hold one is set aside). */
+export function readForecastHistory(value: unknown): ForecastHistory {
+  const history = value as Partial<ForecastHistory> | null;
+  if (
+    history === null ||
+    typeof history !== "object" ||
+    history.version !== 1 ||
+    typeof history.series !== "object" ||
+    history.series === null ||
+    Array.isArray(history.series)
+  )
+    throw new Error("not a forecast history of version 1");
+  return history as ForecastHistory;
+}
+
 export class ForecastStage {
   readonly #settingsOf: (metricName: string) => ForecastSettings | undefined;
   readonly #forecasters = new Map<string, Forecaster>();

@@ -1,8 +1,16 @@
 import type { ManifestSet } from "../../api/resources.ts";
-import { createHttpProxy, httpScaledObjectRoute, type HttpProxy } from "../../http-proxy/index.ts";
+import {
+  createHttpProxy,
+  httpScaledObjectRoute,
+  type HttpProxy,
+  type HttpProxyLimits,
+} from "../../http-proxy/index.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { RouteMeter } from "./http-scaling.ts";
 import { poolKeyOf, type ProcessPools } from "./process-pools.ts";
+
+/** How long clients may take and how many may connect (see HttpProxyOptions). */
+export type { HttpProxyLimits };
 
 /**
  * The HTTP proxy in front of the HTTPScaledObjects' pools. It starts with the first
@@ -13,16 +21,18 @@ export class HttpRouting implements RouteMeter {
   readonly #pools: ProcessPools;
   readonly #logger: Logger;
   readonly #port: number;
+  readonly #limits: HttpProxyLimits;
   readonly #demand = new Map<string, Set<() => void>>();
   /** Route key (namespace/name of the HTTPScaledObject) → key of the pool it scales. */
   #poolOfRoute = new Map<string, string>();
   #proxy: HttpProxy | undefined;
   #boundPort: number | undefined;
 
-  constructor(options: { pools: ProcessPools; logger: Logger; port: number }) {
+  constructor(options: { pools: ProcessPools; logger: Logger; port: number; limits: HttpProxyLimits }) {
     this.#pools = options.pools;
     this.#logger = options.logger;
     this.#port = options.port;
+    this.#limits = options.limits;
   }
 
   /** Where the proxy listens, once started. */
@@ -59,6 +69,7 @@ export class HttpRouting implements RouteMeter {
       return key === undefined ? undefined : this.#pools.get(key)?.target;
     };
     this.#proxy = createHttpProxy({
+      ...this.#limits,
       routes,
       endpoints: (routeKey) =>
         poolOf(routeKey)

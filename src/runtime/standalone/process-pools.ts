@@ -6,8 +6,10 @@ import { manifestAuthSources } from "../../auth/manifest-sources.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
+import { isSameGroupLeader } from "../../targets/shared/process-table.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
+import type { EarlierProcess, ProcessRecords } from "./process-records.ts";
 
 export interface RunningPool {
   /** Everything the pool's processes depend on: a change restarts the pool. */
@@ -20,9 +22,18 @@ export interface RunningPool {
 const STDERR_LINES = 20;
 /** A longer line is cut to this many characters. */
 const STDERR_LINE_CHARS = 500;
+/** The owner a pool's worker processes are recorded under (see ProcessRecords). */
+export const poolOwner = (poolKey: string) => `processpool.${poolKey}`;
 
 export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
   `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
+
+interface PoolsOptions {
+  logger: Logger;
+  events: EventLog;
+  metrics: TidalMetrics;
+  records: ProcessRecords;
+}
 
 /**
  * The ProcessPools of the loaded files, kept in step with them: a new pool starts, a changed one
@@ -32,40 +43,81 @@ export class ProcessPools {
   readonly #pools = new Map<string, RunningPool>();
   /** The latest stderr lines of each pool's workers (kept across restarts of the pool). */
   readonly #stderr = new Map<string, { at: string; worker: number; line: string }[]>();
-  readonly #options: { logger: Logger; events: EventLog; metrics: TidalMetrics };
+  readonly #options: PoolsOptions;
 
-  constructor(options: { logger: Logger; events: EventLog; metrics: TidalMetrics }) {
+  constructor(options: PoolsOptions) {
     this.#options = options;
+  }
+
+  /** A pool as the files define it, with the fingerprint of everything its processes depend on. */
+  async #describe(loaded: Loaded<ProcessPool>, set: ManifestSet, httpPools: ReadonlySet<string>) {
+    const key = poolKeyOf(loaded.object);
+    const spec = httpPools.has(key)
+      ? { ...loaded.object.spec, readiness: "tcp" as const }
+      : loaded.object.spec;
+    const env = await resolveContainerEnv(
+      spec,
+      loaded.object.metadata.namespace ?? "default",
+      manifestAuthSources(set),
+    );
+    return { key, spec, env, fingerprint: fingerprintOf({ spec, env, file: loaded.file }) };
+  }
+
+  /**
+   * The workers an earlier run left that the files' pools can take over: those of a pool with
+   * the same definition (fingerprint), whose pid still names the same process, one per index.
+   */
+  async adoptable(
+    set: ManifestSet,
+    httpPools: ReadonlySet<string>,
+    earlier: readonly EarlierProcess[],
+  ): Promise<Map<string, EarlierProcess[]>> {
+    const adoptable = new Map<string, EarlierProcess[]>();
+    for (const loaded of set.processPools) {
+      const { key, fingerprint } = await this.#describe(loaded, set, httpPools);
+      const workers: EarlierProcess[] = [];
+      for (const process of earlier) {
+        if (process.owner !== poolOwner(key) || process.fingerprint !== fingerprint) continue;
+        if (workers.some((worker) => worker.index === process.index) || !isSameGroupLeader(process)) continue;
+        workers.push(process);
+      }
+      if (workers.length > 0) adoptable.set(key, workers);
+    }
+    return adoptable;
   }
 
   /**
    * Applies the files' pools. `initialReplicas` gives a new pool its first count (the scaling state
    * kept across restarts); `httpPools` are behind the HTTP proxy, where a worker is ready only
-   * once it accepts connections on $PORT.
+   * once it accepts connections on $PORT. A new pool first takes over its `adopt` workers (see
+   * `adoptable`).
    */
   async apply(
     set: ManifestSet,
     initialReplicas: (poolKey: string) => number | undefined,
     httpPools: ReadonlySet<string>,
+    adopt: ReadonlyMap<string, readonly EarlierProcess[]> = new Map(),
   ): Promise<void> {
     const wanted = new Set<string>();
     for (const loaded of set.processPools) {
-      const key = poolKeyOf(loaded.object);
+      const { key, spec, env, fingerprint } = await this.#describe(loaded, set, httpPools);
       wanted.add(key);
-      const spec = httpPools.has(key)
-        ? { ...loaded.object.spec, readiness: "tcp" as const }
-        : loaded.object.spec;
-      const env = await resolveContainerEnv(
-        spec,
-        loaded.object.metadata.namespace ?? "default",
-        manifestAuthSources(set),
-      );
-      const fingerprint = fingerprintOf({ spec, env, file: loaded.file });
       const running = this.#pools.get(key);
       if (running?.fingerprint === fingerprint) continue;
       const replicas = running ? await running.target.getReplicas() : (initialReplicas(key) ?? spec.replicas);
       if (running) await running.target.shutdown();
-      const target = this.#start(loaded, spec, env);
+      const target = this.#start(loaded, spec, env, fingerprint);
+      const adopted = running ? [] : (adopt.get(key) ?? []);
+      if (adopted.length > 0) {
+        target.adopt(
+          adopted.map(({ index, port, pid, startTicks, bootId }) => ({
+            index,
+            identity: { pid, startTicks, bootId },
+            ...(port === undefined ? {} : { port }),
+          })),
+        );
+        this.#options.records.release(adopted);
+      }
       this.#pools.set(key, {
         fingerprint,
         target,
@@ -89,10 +141,17 @@ export class ProcessPools {
     loaded: Loaded<ProcessPool>,
     spec: ProcessPool["spec"],
     env: Record<string, string>,
+    fingerprint: string,
   ): ProcessPoolTarget {
     const { metadata } = loaded.object;
     const ref = { kind: "ProcessPool", namespace: metadata.namespace ?? "default", name: metadata.name };
-    const target = new ProcessPoolTarget({ name: metadata.name, spec, baseDir: dirname(loaded.file), env });
+    const target = new ProcessPoolTarget({
+      name: metadata.name,
+      spec,
+      baseDir: dirname(loaded.file),
+      env,
+      record: this.#options.records.recorder(poolOwner(poolKeyOf(loaded.object)), fingerprint),
+    });
     const logger = this.#options.logger.child({ pool: metadata.name });
     target.onEvent((event) => {
       this.#options.events.record(ref, event.type, event.reason, event.message);

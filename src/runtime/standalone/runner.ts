@@ -2,8 +2,8 @@ import { dirname } from "node:path";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
-import type { ForecastHistory } from "../../engine/forecast/stage.ts";
-import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
+import { readForecastHistory } from "../../engine/forecast/stage.ts";
+import type { DecisionTrace, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
@@ -23,11 +23,13 @@ import { initialState } from "../../engine/decide.ts";
 import { ScaleLoop } from "../scale-loop.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 import type { StateStore } from "../state-store.ts";
-import { HttpRouting } from "./http-routing.ts";
+import { HttpRouting, type HttpProxyLimits } from "./http-routing.ts";
+import { readPersistedScaleState, type PersistedScaleState } from "./persisted-state.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
 import type { ScalingHistory } from "../history.ts";
 import type { DashboardObject, DashboardSource, StatusSource } from "../status/source.ts";
+import { ProcessRecords } from "./process-records.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
 export interface RunnerOptions {
@@ -46,6 +48,8 @@ export interface RunnerOptions {
   environment: FileEnvironment;
   /** Port of the HTTP proxy for HTTPScaledObjects (started only when there is one). */
   httpPort: number;
+  /** The proxy's client limits (defaults: Node's timeouts, 10,000 connections). */
+  httpLimits?: HttpProxyLimits;
   now?: () => number;
 }
 
@@ -60,19 +64,14 @@ interface Scalable {
   inputs: unknown;
 }
 
-/** What a ScaledObject's loop keeps across restarts of `tidal run` (in --state-dir). */
-interface PersistedScaleState {
-  engine: ScaledObjectState;
-  /** Replicas Tidal last set, restored on restart so a restart never drops workers mid-cooldown. */
-  replicas: number;
-}
-
 interface RunningObject {
   fingerprint: string;
   loop: ScaleLoop;
   /** The state last persisted (or loaded), carried over when the object changes. */
   persisted: PersistedScaleState;
   stopWatching: (() => void)[];
+  /** The last save failed (a full disk): said once, and again when saving works. */
+  saveFailing: boolean;
 }
 
 interface RunningJob {
@@ -97,12 +96,21 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
   readonly #objects = new Map<string, RunningObject>();
   readonly #jobs = new Map<string, RunningJob>();
   readonly #now: () => number;
+  readonly #records: ProcessRecords;
+  /** Whether `apply` has run: the first one takes over or stops what an earlier run left. */
+  #applied = false;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#pools = new ProcessPools(options);
-    this.#http = new HttpRouting({ pools: this.#pools, logger: options.logger, port: options.httpPort });
+    this.#records = new ProcessRecords(options.store, options.logger);
+    this.#pools = new ProcessPools({ ...options, records: this.#records });
+    this.#http = new HttpRouting({
+      pools: this.#pools,
+      logger: options.logger,
+      port: options.httpPort,
+      limits: options.httpLimits ?? {},
+    });
   }
 
   /** Where the HTTP proxy listens, once an HTTPScaledObject started it. */
@@ -114,7 +122,7 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
     const scalables = await this.#scalables(set);
     const persisted = new Map<string, PersistedScaleState>();
     for (const scalable of scalables) {
-      const state = await this.#options.store.load<PersistedScaleState>(scalable.key);
+      const state = await this.#options.store.load(scalable.key, readPersistedScaleState);
       if (state) persisted.set(scalable.key, state);
     }
     const httpPools = new Set(
@@ -127,10 +135,27 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
       const owner = scalables.find((scalable) => scalable.poolKey === poolKey);
       return owner && persisted.get(owner.key)?.replicas;
     };
-    await this.#pools.apply(set, initialReplicas, httpPools);
+    const adopt = this.#applied ? new Map() : await this.#takeOverEarlierRun(set, httpPools);
+    this.#applied = true;
+    await this.#pools.apply(set, initialReplicas, httpPools, adopt);
     await this.#http.apply(set);
     await this.#applyScalables(scalables, persisted);
     await this.#applyScaledJobs(set);
+  }
+
+  /**
+   * After `kill -9` of an earlier `tidal run` on this state folder, its workers and jobs may still
+   * run. Workers of a pool defined as before are taken over (returned, by pool); every other
+   * process it left (a pool that changed or is gone, job processes, whose exit codes only their
+   * parent could read) is stopped first, so no pool ever runs beside its old workers.
+   */
+  async #takeOverEarlierRun(set: ManifestSet, httpPools: ReadonlySet<string>) {
+    const earlier = await this.#records.earlier();
+    if (earlier.length === 0) return new Map<string, never[]>();
+    const adopt = await this.#pools.adoptable(set, httpPools, earlier);
+    const taken = new Set([...adopt.values()].flat());
+    await this.#records.stopEarlier(earlier.filter((process) => !taken.has(process)));
+    return adopt;
   }
 
   /** The ScaledObjects to run: the files' own, and one per HTTPScaledObject. */
@@ -297,17 +322,45 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
       history: this.#options.history,
       persist: async (latest) => {
         const running = this.#objects.get(scalable.key);
-        if (running?.loop === loop) running.persisted = latest;
-        await this.#options.store.save(scalable.key, latest);
+        if (running?.loop !== loop) return;
+        running.persisted = latest;
+        await this.#save(scalable.key, running);
       },
       // The forecast annotation's recorded history, in a file of its own (saved every few minutes).
       forecastStore: {
-        load: () => this.#options.store.load<ForecastHistory>(`forecast.${scalable.key}`),
+        load: () => this.#options.store.load(`forecast.${scalable.key}`, readForecastHistory),
         save: (history) => this.#options.store.save(`forecast.${scalable.key}`, history),
       },
     });
     const stopWatching = this.#schedule(scalable.key, loop.tasks(scalable.key), triggers);
-    this.#objects.set(scalable.key, { fingerprint, loop, persisted, stopWatching });
+    this.#objects.set(scalable.key, { fingerprint, loop, persisted, stopWatching, saveFailing: false });
+  }
+
+  /**
+   * Saves an object's state. A failed save (a full or read-only disk) does not stop scaling: the
+   * loop goes on from memory, the failure is logged once, and so is the first save that works again.
+   */
+  async #save(key: string, running: RunningObject): Promise<void> {
+    const { store, logger } = this.#options;
+    try {
+      await store.save(key, running.persisted);
+    } catch (error) {
+      if (!running.saveFailing) {
+        logger.warn(
+          "cannot save scaling state; scaling goes on and saving is retried after every evaluation",
+          {
+            object: key,
+            file: store.pathOf(key),
+            error: messageOf(error),
+          },
+        );
+      }
+      running.saveFailing = true;
+      return;
+    }
+    if (running.saveFailing)
+      logger.info("scaling state saved again", { object: key, file: store.pathOf(key) });
+    running.saveFailing = false;
   }
 
   async #stopObject(key: string, running: RunningObject): Promise<void> {
@@ -357,6 +410,7 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
       name: object.metadata.name,
     };
     const runner = new JobRunner({
+      record: this.#records.recorder(key),
       scaledJobName: object.metadata.name,
       jobSpec: object.spec.jobTargetRef,
       baseDir: dirname(loaded.file),
@@ -410,6 +464,7 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
     await Promise.all([...this.#jobs].map(([key, running]) => this.#stopJob(key, running)));
     await this.#http.close();
     await this.#pools.shutdown();
+    await this.#records.flush();
   }
 
   scaledObjects(): ObjectSnapshot[] {

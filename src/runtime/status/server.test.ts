@@ -264,3 +264,30 @@ describe("the status server's dashboard", () => {
       expect(isLoopbackHost(host), String(host)).toBe(false);
   });
 });
+
+describe("the status API: hostile paths", () => {
+  it("a name that is not valid percent-encoding is a 400, not a 500", async () => {
+    const base = await start(fixture());
+    for (const path of [
+      "/api/v1/scaledobjects/%ff/explain",
+      "/api/v1/scaledobjects/%ff",
+      "/api/v1/scaledjobs/%E0%A4%A/events",
+      "/api/v1/dashboard/objects/ScaledObject/default/%ff",
+    ]) {
+      const response = await fetch(`${base}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expect(await response.json()).toEqual({
+        error: "the name in the path is not valid percent-encoded UTF-8",
+      });
+    }
+  });
+
+  it("a well-encoded unknown name is a 404", async () => {
+    const base = await start(fixture());
+    const response = await fetch(`${base}/api/v1/scaledobjects/a%20b/explain`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: 'no decision yet for ScaledObject "a b" (unknown, or not evaluated yet)',
+    });
+  });
+});

@@ -153,7 +153,9 @@ export function createStatusServer(options: StatusServerOptions): StatusServer {
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
     if (match) {
       const [, collection, rawName, view] = match as unknown as [string, string, string, string | undefined];
-      const name = decodeURIComponent(rawName);
+      const name = decodedName(rawName);
+      if (name === undefined)
+        return send(response, 400, { error: "the name in the path is not valid percent-encoded UTF-8" });
       const kind = collection === "scaledobjects" ? "ScaledObject" : "ScaledJob";
       if (view === "explain") {
         if (kind !== "ScaledObject")
@@ -184,7 +186,10 @@ export function createStatusServer(options: StatusServerOptions): StatusServer {
     }
     const prefix = "/api/v1/dashboard/objects/";
     if (path.startsWith(prefix)) {
-      const key = path.slice(prefix.length).split("/").map(decodeURIComponent).join("/");
+      const parts = path.slice(prefix.length).split("/").map(decodedName);
+      if (parts.includes(undefined))
+        return send(response, 400, { error: "the name in the path is not valid percent-encoded UTF-8" });
+      const key = parts.join("/");
       const object = findObject(dashboard, key);
       if (object === undefined) return send(response, 404, { error: `no object ${key}` });
       return send(response, 200, await objectDetail(object, dashboard));
@@ -207,4 +212,13 @@ function filter(snapshots: ObjectSnapshot[], namespace: string | undefined): Obj
   return namespace === undefined
     ? snapshots
     : snapshots.filter((snapshot) => snapshot.namespace === namespace);
+}
+
+/** A path segment decoded, or undefined when it is not valid percent-encoded UTF-8 (`%ff`, `%`). */
+function decodedName(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -4,298 +4,36 @@
  * Jolokia URLs KEDA builds.
  */
 import { describe, expect, it } from "vitest";
-import { kedaParseTable, type KedaRow } from "../../../test/support/keda-rows.ts";
+import {
+  kedaVar,
+  rowInputs,
+  runParseVectors,
+  runValueVectors,
+  stringMap,
+  type KedaRow,
+} from "../../../test/support/keda-vectors.ts";
 import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { activeMqTarget, activeMqUrl, type ActiveMqTarget } from "./activemq.ts";
 
-const METADATA: KedaRow[] = [
-  {
-    line: 37,
-    name: "nothing passed",
-    metadata: {},
-    isError: true,
-  },
-  {
-    line: 43,
-    name: "properly formed metadata",
-    metadata: {
-      activationTargetQueueSize: "0",
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-  },
-  {
-    line: 58,
-    name: "no metricName passed, metricName is generated from destinationName",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-  },
-  {
-    line: 72,
-    name: "Invalid targetQueueSize using a string",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "AA",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 87,
-    name: "Invalid activatingTargetQueueSize using a string",
-    metadata: {
-      activationTargetQueueSize: "AA",
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 103,
-    name: "missing management endpoint should fail",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 117,
-    name: "missing destination name, should fail",
-    metadata: {
-      brokerName: "localhost",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 131,
-    name: "missing broker name, should fail",
-    metadata: {
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 145,
-    name: "missing username, should fail",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-    },
-    isError: true,
-  },
-  {
-    line: 159,
-    name: "missing password, should fail",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      metricName: "testMetricName",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 173,
-    name: "properly formed metadata with restAPITemplate",
-    metadata: {
-      metricName: "testMetricName",
-      restAPITemplate:
-        "http://localhost:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost,destinationType=Queue,destinationName=testQueue/QueueSize",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-  },
-  {
-    line: 186,
-    name: "invalid restAPITemplate, should fail",
-    metadata: {
-      metricName: "testMetricName",
-      restAPITemplate: "testInvalidRestAPITemplate",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: true,
-  },
-  {
-    line: 199,
-    name: "missing username, should fail",
-    metadata: {
-      metricName: "testMetricName",
-      restAPITemplate:
-        "http://localhost:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost,destinationType=Queue,destinationName=testQueue/QueueSize",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-    },
-    isError: true,
-  },
-  {
-    line: 211,
-    name: "missing password, should fail",
-    metadata: {
-      metricName: "testMetricName",
-      restAPITemplate:
-        "http://localhost:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost,destinationType=Queue,destinationName=testQueue/QueueSize",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      username: "testUsername",
-    },
-    isError: true,
-  },
-];
+const FILE = "activemq_scaler_test.json";
 
-const DEFAULT_TARGET: KedaRow[] = [
-  {
-    line: 268,
-    name: "properly formed metadata",
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-    params: {
-      targetQueueSize: 10,
-    },
-  },
-];
+runParseVectors({ file: FILE, table: "testActiveMQMetadata", type: "activemq" });
 
-const METRIC_NAMES: KedaRow[] = [
-  {
-    line: 32,
-    metadata: {
-      activationTargetQueueSize: "0",
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-    index: 0,
-    metricName: "s0-activemq-testQueue",
-  },
-  {
-    line: 33,
-    metadata: {
-      metricName: "testMetricName",
-      restAPITemplate:
-        "http://localhost:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost,destinationType=Queue,destinationName=testQueue/QueueSize",
-      targetQueueSize: "10",
-    },
-    authParams: {
-      password: "pass123",
-      username: "testUsername",
-    },
-    isError: false,
-    index: 1,
-    metricName: "s1-activemq-testQueue",
-  },
-];
+runParseVectors({
+  file: FILE,
+  table: "testDefaultTargetQueueSize",
+  type: "activemq",
+  expect: () => ({ params: { targetQueueSize: kedaVar(FILE, "defaultTargetQueueSize") } }),
+});
 
-const ENDPOINTS: { line: number; metadata: Record<string, string>; expected: string }[] = [
-  {
-    line: 325,
-    metadata: {
-      brokerName: "localhost",
-      destinationName: "testQueue",
-      managementEndpoint: "localhost:8161",
-      targetQueueSize: "10",
-    },
-    expected:
-      "http://localhost:8161/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=localhost,destinationType=Queue,destinationName=testQueue/QueueSize",
-  },
-  {
-    line: 334,
-    metadata: {
-      restAPITemplate:
-        "https://myBrokerHost:8162/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=myBrokerName,destinationType=Queue,destinationName=keda-test/QueueSize",
-      targetQueueSize: "10",
-    },
-    expected:
-      "https://myBrokerHost:8162/api/jolokia/read/org.apache.activemq:type=Broker,brokerName=myBrokerName,destinationType=Queue,destinationName=keda-test/QueueSize",
-  },
-];
-
-kedaParseTable("activemq", "testActiveMQMetadata", METADATA);
-kedaParseTable("activemq", "testDefaultTargetQueueSize", DEFAULT_TARGET);
-kedaParseTable("activemq", "activeMQMetricIdentifiers", METRIC_NAMES);
+runParseVectors({
+  file: FILE,
+  table: "activeMQMetricIdentifiers",
+  type: "activemq",
+  inputs: (row) => ({ ...rowInputs(row.metadataTestData as KedaRow), index: Number(row.triggerIndex) }),
+  kedaError: () => false,
+  expect: (row) => ({ metricName: String(row.name) }),
+});
 
 const CREDENTIALS = { username: "testUsername", password: "pass123" };
 
@@ -306,10 +44,8 @@ function target(metadata: Record<string, string>, authParams: Record<string, str
 }
 
 // KEDA's TestActiveMQGetMonitoringEndpoint.
-describe("KEDA's getMonitoringEndpointData", () => {
-  it.each(ENDPOINTS.map((row) => [row.line, row] as const))("line %s", (_line, row) => {
-    expect(activeMqUrl(target(row.metadata))).toBe(row.expected);
-  });
+runValueVectors(FILE, "getMonitoringEndpointData", {}, (row) => {
+  expect(activeMqUrl(target(stringMap(row.metadata)))).toBe(row.expected);
 });
 
 // KEDA's TestActiveMQDefaultCorsHeader and TestActiveMQCorsHeader (credentials in metadata).

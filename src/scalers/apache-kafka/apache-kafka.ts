@@ -1,6 +1,6 @@
-import { describeKafkaError } from "../kafka/client.ts";
-import { parsePartitionLimitation, totalLag } from "../kafka/lag.ts";
-import { awsCredentialProblems } from "../kafka/params.ts";
+import { lagMeasure } from "../kafka/client.ts";
+import { parsePartitionLimitation } from "../kafka/lag.ts";
+import { awsCredentialProblems, kafkaLagParams } from "../kafka/params.ts";
 import { param, type ParamProblem, type ParsedParams } from "../params.ts";
 import { tlsAuthParams } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
@@ -23,31 +23,10 @@ const params = {
     optional: true,
     description: "partitions to measure, e.g. 1,2,5-7 (ignored without topics)",
   }),
-  lagThreshold: param.int({ default: 10, description: "target lag per replica" }),
-  activationLagThreshold: param.int({
-    default: 0,
-    description: "active when the total lag is greater than this",
-  }),
+  ...kafkaLagParams,
   offsetResetPolicy: param.enum(["earliest", "latest"], {
     default: "latest",
     description: "where the consumers start when the group has no valid offset",
-  }),
-  allowIdleConsumers: param.bool({ default: false, description: "allow more replicas than partitions" }),
-  excludePersistentLag: param.bool({
-    default: false,
-    description: "ignore the lag of partitions whose committed offset did not move since the last poll",
-  }),
-  scaleToZeroOnInvalidOffset: param.bool({
-    default: false,
-    description: "count partitions without a committed offset as lag 0 instead of 1 (or the whole log)",
-  }),
-  limitToPartitionsWithLag: param.bool({
-    default: false,
-    description: "cap replicas at the partitions that have lag",
-  }),
-  ensureEvenDistributionOfPartitions: param.bool({
-    default: false,
-    description: "round the replica count up to a factor of the partition count",
   }),
   sasl: param.enum(["none", "plaintext", "scram_sha256", "scram_sha512", "gssapi", "aws_msk_iam"], {
     sources: ["metadata", "auth"],
@@ -146,27 +125,10 @@ export const apacheKafkaScaler: ScalerDefinition<typeof params> = {
       partitionLimitation: Array.isArray(limitation) && values.topic?.length ? limitation : undefined,
     };
     const lease = acquireApacheKafkaAdmin(connection, context);
-    let previousCommitted: ReadonlyMap<string, number> = new Map();
     const source = values.topic?.length ? `topic ${values.topic.join(",")}` : "the cluster's topics";
+    const measureLag = lagMeasure(values, source);
     return {
-      async measure() {
-        let partitions;
-        try {
-          partitions = await readApacheKafkaOffsets(await lease.client, connection);
-        } catch (error) {
-          throw new Error(
-            `cannot read the lag of consumer group "${values.consumerGroup}" on ${source} from ` +
-              `${values.bootstrapServers.join(",")}: ${describeKafkaError(error)}`,
-            { cause: error },
-          );
-        }
-        const totals = totalLag(partitions, values, previousCommitted);
-        previousCommitted = totals.committed;
-        return {
-          value: totals.totalLag,
-          active: totals.totalLagWithPersistent > values.activationLagThreshold,
-        };
-      },
+      measure: () => measureLag(async () => readApacheKafkaOffsets(await lease.client, connection)),
       close: () => lease.release(),
     };
   },

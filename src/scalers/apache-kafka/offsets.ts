@@ -2,6 +2,7 @@ import type { Admin, SASLOptions } from "@platformatic/kafka";
 import { poolKey } from "../connection-pool.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerContext } from "../types.ts";
+import { groupOffsets } from "../kafka/client.ts";
 import type { PartitionOffsets } from "../kafka/lag.ts";
 
 /** What reading the offsets needs from an apache-kafka trigger. */
@@ -118,21 +119,7 @@ export async function readApacheKafkaOffsets(
   const partitions = await topicPartitions(admin, values);
   if (partitions.size === 0) return [];
   const requested = [...partitions].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-  const [committedGroups, latestTopics] = await Promise.all([
-    admin.listConsumerGroupOffsets({ groups: [{ groupId: values.consumerGroup, topics: requested }] }),
-    admin.listOffsets({
-      topics: requested.map(({ name, partitionIndexes }) => ({
-        name,
-        partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
-      })),
-    }),
-  ]);
-  const committed = new Map<string, bigint>();
-  for (const topic of committedGroups[0]?.topics ?? []) {
-    for (const partition of topic.partitions) {
-      committed.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
-    }
-  }
+  const { committed, latestTopics } = await groupOffsets(admin, values.consumerGroup, requested);
   return latestTopics.flatMap((topic) =>
     topic.partitions.map((partition) => ({
       topic: topic.name,

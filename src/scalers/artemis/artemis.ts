@@ -3,7 +3,7 @@ import { param } from "../params.ts";
 import { basicAuthorization, parseGoQuery, parseRequestUri } from "../shared/go-url.ts";
 import { createHttpGetClient, isHttpUrl } from "../shared/http-get.ts";
 import { jolokiaValue } from "../shared/jolokia.ts";
-import { certAndKeyProblems, tlsOptions } from "../shared/tls.ts";
+import { certAndKeyProblems, tlsMaterialParams, tlsOptions } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
 
 /** KEDA's default request: Jolokia's read of the queue's MessageCount attribute. */
@@ -39,30 +39,7 @@ const params = {
     description: "Origin header sent to Jolokia (default http://<managementEndpoint>)",
   }),
   unsafeSsl: param.bool({ default: false, description: "skip verification of the server certificate" }),
-  ca: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "CA certificate (PEM) to trust",
-  }),
-  cert: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client certificate (PEM); needs key",
-  }),
-  key: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client private key (PEM)",
-  }),
-  keyPassword: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "password of the client private key",
-  }),
+  ...tlsMaterialParams,
 };
 
 type ArtemisParams = ParsedParams<typeof params>;

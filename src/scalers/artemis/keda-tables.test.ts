@@ -4,414 +4,45 @@
  * metric names, the Origin header, unsafeSsl and the TLS material.
  */
 import { describe, expect, it } from "vitest";
-import { kedaParseTable, type KedaRow } from "../../../test/support/keda-rows.ts";
+import {
+  kedaTable,
+  kedaVar,
+  runParseVectors,
+  stringMap,
+  type KedaRow,
+} from "../../../test/support/keda-vectors.ts";
 import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { artemisTarget, artemisUrl, type ArtemisTarget } from "./artemis.ts";
 
-const METADATA: KedaRow[] = [
-  {
-    line: 46,
-    name: "nothing passed",
-    metadata: {},
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 48,
-    name: "Missing missing managementEndpoint should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "broker-activemq",
-      managementEndpoint: "",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 50,
-    name: "Missing queue name, should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 52,
-    name: "Missing broker name, should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 54,
-    name: "Missing broker address, should fail",
-    metadata: {
-      brokerAddress: "",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 56,
-    name: "Missing username, should fail",
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 58,
-    name: "Missing password, should fail",
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 59,
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-  {
-    line: 60,
-    metadata: {
-      password: "myPassword",
-      restApiTemplate:
-        'http://localhost:8161/console/jolokia/read/org.apache.activemq.artemis:broker="broker-activemq",component=addresses,address="test",subcomponent=queues,routing-type="anycast",queue="queue1"/MessageCount',
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-  {
-    line: 62,
-    name: "Missing brokername , should fail",
-    metadata: {
-      password: "myPassword",
-      restApiTemplate:
-        'http://localhost:8161/console/jolokia/read/org.apache.activemq.artemis:broker="",component=addresses,address="test",subcomponent=queues,routing-type="anycast",queue="queue1"/MessageCount',
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 64,
-    name: "HTTPS endpoint with unsafeSsl true",
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8443",
-      password: "myPassword",
-      queueName: "queue1",
-      unsafeSsl: "true",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-  {
-    line: 66,
-    name: "HTTPS endpoint with unsafeSsl false",
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8443",
-      password: "myPassword",
-      queueName: "queue1",
-      unsafeSsl: "false",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-  {
-    line: 68,
-    name: "HTTPS restApiTemplate with unsafeSsl true",
-    metadata: {
-      password: "myPassword",
-      restApiTemplate:
-        'https://localhost:8443/console/jolokia/read/org.apache.activemq.artemis:broker="broker-activemq",component=addresses,address="test",subcomponent=queues,routing-type="anycast",queue="queue1"/MessageCount',
-      unsafeSsl: "true",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-  {
-    line: 70,
-    name: "HTTPS restApiTemplate with unsafeSsl false",
-    metadata: {
-      password: "myPassword",
-      restApiTemplate:
-        'https://localhost:8443/console/jolokia/read/org.apache.activemq.artemis:broker="broker-activemq",component=addresses,address="test",subcomponent=queues,routing-type="anycast",queue="queue1"/MessageCount',
-      unsafeSsl: "false",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-];
+const FILE = "artemis_scaler_test.json";
+const resolvedEnv = stringMap(kedaVar(FILE, "sampleArtemisResolvedEnv"));
 
-const EMPTY_AUTH: KedaRow[] = [
-  {
-    line: 80,
-    name: "nothing passed",
-    metadata: {},
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 82,
-    name: "Missing managementEndpoint should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "broker-activemq",
-      managementEndpoint: "",
-      queueName: "queue1",
-    },
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 84,
-    name: "Missing queue name, should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      queueName: "",
-    },
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 86,
-    name: "Missing broker name, should fail",
-    metadata: {
-      brokerAddress: "address1",
-      brokerName: "",
-      managementEndpoint: "localhost:8161",
-      queueName: "queue1",
-    },
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 88,
-    name: "Missing broker address, should fail",
-    metadata: {
-      brokerAddress: "",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      queueName: "queue1",
-    },
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-  {
-    line: 90,
-    name: "Missing username or password, should fail",
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      queueName: "queue1",
-    },
-    authParams: {
-      password: "",
-      username: "",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: true,
-  },
-];
+// TestArtemisParseMetadata runs each table with its own authentication parameters.
+for (const [table, authParams] of [
+  ["testArtemisMetadata", {}],
+  ["testArtemisMetadataWithEmptyAuthParams", stringMap(kedaVar(FILE, "emptyArtemisAuthParams"))],
+  ["testArtemisMetadataWithAuthParams", stringMap(kedaVar(FILE, "artemisAuthParams"))],
+] as const) {
+  runParseVectors({
+    file: FILE,
+    table,
+    type: "artemis-queue",
+    inputs: (row) => ({ metadata: stringMap(row.metadata), authParams, resolvedEnv }),
+  });
+}
 
-const WITH_AUTH: KedaRow[] = [
-  {
-    line: 94,
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      queueName: "queue1",
-    },
-    authParams: {
-      password: "admin",
-      username: "admin",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-  },
-];
-
-const METRIC_NAMES: KedaRow[] = [
-  {
-    line: 74,
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-    index: 0,
-    metricName: "s0-artemis-queue1",
-  },
-  {
-    line: 75,
-    metadata: {
-      brokerAddress: "test",
-      brokerName: "broker-activemq",
-      managementEndpoint: "localhost:8161",
-      password: "myPassword",
-      queueName: "queue1",
-      username: "myUserName",
-    },
-    resolvedEnv: {
-      myPassword: "artemis",
-      myUserName: "artemis",
-    },
-    isError: false,
-    index: 1,
-    metricName: "s1-artemis-queue1",
-  },
-];
-
-kedaParseTable("artemis-queue", "testArtemisMetadata", METADATA);
-kedaParseTable("artemis-queue", "testArtemisMetadataWithEmptyAuthParams", EMPTY_AUTH);
-kedaParseTable("artemis-queue", "testArtemisMetadataWithAuthParams", WITH_AUTH);
-kedaParseTable("artemis-queue", "artemisMetricIdentifiers", METRIC_NAMES);
+runParseVectors({
+  file: FILE,
+  table: "artemisMetricIdentifiers",
+  type: "artemis-queue",
+  inputs: (row) => ({
+    metadata: stringMap((row.metadataTestData as KedaRow).metadata),
+    resolvedEnv,
+    index: Number(row.triggerIndex),
+  }),
+  kedaError: () => false,
+  expect: (row) => ({ metricName: String(row.name) }),
+});
 
 const METADATA_WITH_CREDENTIALS = {
   managementEndpoint: "localhost:8161",
@@ -460,7 +91,8 @@ describe("KEDA's artemis tests beside the tables", () => {
   });
 
   it("reads broker, address and queue from restApiTemplate as KEDA does, quotes included", () => {
-    const template = String(METADATA.find((row) => row.line === 60)?.metadata.restApiTemplate);
+    const row = kedaTable(FILE, "testArtemisMetadata").rows.find((candidate) => candidate.$line === 60);
+    const template = String(stringMap(row?.metadata).restApiTemplate);
     const target = artemisTarget(
       prepare({ restApiTemplate: template, username: "u", password: "p" }).params as never,
     );

@@ -7,9 +7,8 @@ import { azureErrorMessage } from "./errors.ts";
 import { compileGlob } from "./glob.ts";
 import {
   acquireContainerClient,
-  storageAuthProblems,
+  storageAccountProblems,
   storageCloudParams,
-  storageEndpointSuffix,
   storageErrorCode,
   storageLabel,
 } from "./storage.ts";
@@ -104,9 +103,7 @@ export const azureBlobScaler: ScalerDefinition<typeof params> = {
         severity: "error",
       });
     }
-    const suffix = storageEndpointSuffix(values, "blob");
-    if ("error" in suffix) problems.push({ key: "cloud", message: suffix.error, severity: "error" });
-    problems.push(...storageAuthProblems(values, context.podIdentity, "Azure Storage Blobs"));
+    problems.push(...storageAccountProblems(values, context.podIdentity, "blob", "Azure Storage Blobs"));
     return problems;
   },
   metric: (values) => ({

@@ -161,10 +161,12 @@ export const azureEventHubScaler: ScalerDefinition<typeof params> = {
         problems.push(
           problem("connection", "no event hub connection string given: set connection or connectionFromEnv"),
         );
+      // About the connection string: when it comes from an unresolved source (tidal validate has no
+      // environment), whether it names the event hub is unknown and this is not reported.
       else if (!hasEntityPath(values.connection) && !values.eventHubName)
         problems.push(
           problem(
-            "eventHubName",
+            "connection",
             "connection string does not contain event hub name, and parameter eventHubName not provided",
           ),
         );

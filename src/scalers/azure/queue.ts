@@ -1,14 +1,13 @@
 import type { QueueClient } from "@azure/storage-queue";
-import type { ParamProblem, ParsedParams } from "../params.ts";
+import type { ParsedParams } from "../params.ts";
 import { param } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { connectionStringSecrets, redactSecrets } from "./connection-string.ts";
 import { azureErrorMessage } from "./errors.ts";
 import {
   acquireQueueClient,
-  storageAuthProblems,
+  storageAccountProblems,
   storageCloudParams,
-  storageEndpointSuffix,
   storageErrorCode,
   storageLabel,
 } from "./storage.ts";
@@ -70,11 +69,7 @@ export const azureQueueScaler: ScalerDefinition<typeof params> = {
   description: "Approximate (or visible) message count of an Azure Storage queue.",
   params,
   validate(values: Values, context) {
-    const problems: ParamProblem[] = [];
-    const suffix = storageEndpointSuffix(values, "queue");
-    if ("error" in suffix) problems.push({ key: "cloud", message: suffix.error, severity: "error" });
-    problems.push(...storageAuthProblems(values, context.podIdentity, "azure storage queues"));
-    return problems;
+    return storageAccountProblems(values, context.podIdentity, "queue", "azure storage queues");
   },
   metric: (values) => ({
     name: `azure-queue-${values.queueName}`,

@@ -48,6 +48,25 @@ export function storageEndpointSuffix(
   );
 }
 
+/** KEDA's checks of a storage scaler's account: the cloud's endpoint suffix, then the authentication. */
+export function storageAccountProblems(
+  values: {
+    cloud?: string | undefined;
+    endpointSuffix?: string | undefined;
+    connection?: string | undefined;
+    accountName?: string | undefined;
+  },
+  podIdentity: PodIdentity | undefined,
+  endpoint: StorageEndpoint,
+  what: string,
+): ParamProblem[] {
+  const suffix = storageEndpointSuffix(values, endpoint);
+  return [
+    ...("error" in suffix ? [{ key: "cloud", message: suffix.error, severity: "error" as const }] : []),
+    ...storageAuthProblems(values, podIdentity, what),
+  ];
+}
+
 /** KEDA's rules on connection string versus pod identity for a storage scaler. */
 export function storageAuthProblems(
   values: { connection?: string | undefined; accountName?: string | undefined },

@@ -4,6 +4,7 @@ import { poolKey } from "../connection-pool.ts";
 import type { ParamProblem, ParsedParams } from "../params.ts";
 import { param } from "../params.ts";
 import { joinHostPort } from "../shared/go-url.ts";
+import { tlsMaterialParams, tlsSwitchParam } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
 
 /** gocql's consistency names (case-insensitive), as KEDA parses `consistency`. */
@@ -22,24 +23,11 @@ const CONSISTENCIES = {
 const params = {
   username: param.string({ description: "user name" }),
   password: param.string({ sources: ["auth"], secret: true, description: "password" }),
-  tls: param.enum(["enable", "disable"], {
-    sources: ["auth"],
-    default: "disable",
-    description: "enable for TLS",
-  }),
-  cert: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client certificate (PEM)",
-  }),
-  key: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client private key (PEM)",
-  }),
-  ca: param.string({ sources: ["auth"], optional: true, secret: true, description: "CA certificate (PEM)" }),
+  // KEDA's cassandra scaler has no keyPassword.
+  tls: tlsSwitchParam(["auth"], "enable for TLS"),
+  cert: tlsMaterialParams.cert,
+  key: tlsMaterialParams.key,
+  ca: tlsMaterialParams.ca,
   clusterIPAddress: param.string({ description: "contact point: host, or host:port" }),
   port: param.int({ optional: true, description: "CQL port, when clusterIPAddress has none" }),
   consistency: param.string({

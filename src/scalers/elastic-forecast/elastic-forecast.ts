@@ -2,38 +2,11 @@ import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
 import type { Scaler, ScalerDefinition } from "../types.ts";
 import { createElasticClient, type ElasticClient, type ElasticConnection } from "../elasticsearch/client.ts";
-import { elasticAddressProblems } from "../elasticsearch/elasticsearch.ts";
+import { elasticAddressProblems, elasticConnectionParams } from "../elasticsearch/elasticsearch.ts";
 import { gjsonGet } from "../metrics-api/gjson-path.ts";
 
 const params = {
-  addresses: param.list({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "comma-separated Elasticsearch URLs, e.g. http://elasticsearch:9200",
-  }),
-  unsafeSsl: param.bool({ default: false, description: "skip verification of the server certificate" }),
-  username: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "user for basic authentication",
-  }),
-  password: param.string({
-    sources: ["auth", "env", "metadata"],
-    optional: true,
-    secret: true,
-    description: "password for basic authentication",
-  }),
-  cloudID: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "Elastic Cloud deployment ID (with apiKey, instead of addresses)",
-  }),
-  apiKey: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    secret: true,
-    description: "Elastic Cloud API key (with cloudID)",
-  }),
+  ...elasticConnectionParams,
   jobID: param.string({ description: "anomaly detection job whose forecast is read" }),
   lookAhead: param.duration({
     default: 600_000,

@@ -3,9 +3,16 @@ import { param } from "../params.ts";
 import { isHttpUrl } from "../shared/http-get.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { createElasticClient, indexPath } from "./client.ts";
-import { searchFailureReason, semicolonList, valueAtLocation } from "./search-value.ts";
+import {
+  searchFailureReason,
+  searchParams,
+  searchSourceProblems,
+  semicolonList,
+  valueAtLocation,
+} from "./search-value.ts";
 
-const params = {
+/** How KEDA's elasticsearch and elastic-forecast scalers reach a deployment: addresses or Elastic Cloud. */
+export const elasticConnectionParams = {
   addresses: param.list({
     sources: ["auth", "metadata"],
     optional: true,
@@ -34,38 +41,11 @@ const params = {
     secret: true,
     description: "Elastic Cloud API key (with cloudID)",
   }),
-  index: param.string({
-    sources: ["auth", "metadata"],
-    description: "index (or several, separated by ;) to search",
-  }),
-  searchTemplateName: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "stored search template to run (or give query)",
-  }),
-  query: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "search request body as JSON (or give searchTemplateName)",
-  }),
-  parameters: param.string({
-    optional: true,
-    description: "search template parameters as key:value;key2:value2",
-  }),
-  valueLocation: param.string({
-    sources: ["auth", "metadata"],
-    description: "GJSON path of the value in the search answer, e.g. hits.total.value",
-  }),
-  targetValue: param.float({ sources: ["auth", "metadata"], description: "target value per replica" }),
-  activationTargetValue: param.float({
-    default: 0,
-    description: "active when the value is greater than this",
-  }),
-  ignoreNullValues: param.bool({
-    default: false,
-    description: "read a missing or null value as 0 instead of failing",
-  }),
-  metricName: param.string({ optional: true, description: "ignored (KEDA names the metric itself)" }),
+};
+
+const params = {
+  ...elasticConnectionParams,
+  ...searchParams,
 };
 
 type Values = {
@@ -152,10 +132,7 @@ export const elasticsearchScaler: ScalerDefinition<typeof params> = {
   validate(values) {
     const problems: ParamProblem[] = [...elasticEndpointProblems(values), ...elasticAddressProblems(values)];
     const error = (key: string, message: string) => problems.push({ key, message, severity: "error" });
-    if (!values.searchTemplateName && !values.query)
-      error("query", "either searchTemplateName or query must be provided");
-    if (values.searchTemplateName && values.query)
-      error("query", "cannot provide both searchTemplateName and query");
+    problems.push(...searchSourceProblems(values));
     for (const parameter of semicolonList(values.parameters)) {
       if (parameter !== "" && !parameter.includes(":")) {
         error("parameters", `parameter "${parameter}" is not key:value`);

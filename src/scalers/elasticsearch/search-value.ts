@@ -1,4 +1,5 @@
 import { gjsonGet } from "../metrics-api/gjson-path.ts";
+import { param, type ParamProblem } from "../params.ts";
 import { parseGoFloat } from "../../util/go/parse.ts";
 
 /**
@@ -52,4 +53,54 @@ export function searchFailureReason(status: number, body: string): string | unde
     // not JSON: only the status is known
   }
   return `HTTP ${status}`;
+}
+
+/** The search parameters KEDA's elasticsearch and opensearch scalers share: names, sources, defaults. */
+export const searchParams = {
+  index: param.string({
+    sources: ["auth", "metadata"],
+    description: "index (or several, separated by ;) to search",
+  }),
+  searchTemplateName: param.string({
+    sources: ["auth", "metadata"],
+    optional: true,
+    description: "stored search template to run (or give query)",
+  }),
+  query: param.string({
+    sources: ["auth", "metadata"],
+    optional: true,
+    description: "search request body as JSON (or give searchTemplateName)",
+  }),
+  parameters: param.string({
+    optional: true,
+    description: "search template parameters as key:value;key2:value2",
+  }),
+  valueLocation: param.string({
+    sources: ["auth", "metadata"],
+    description: "GJSON path of the value in the search answer, e.g. hits.total.value",
+  }),
+  targetValue: param.float({ sources: ["auth", "metadata"], description: "target value per replica" }),
+  activationTargetValue: param.float({
+    default: 0,
+    description: "active when the value is greater than this",
+  }),
+  ignoreNullValues: param.bool({
+    default: false,
+    description: "read a missing or null value as 0 instead of failing",
+  }),
+  metricName: param.string({ optional: true, description: "ignored (KEDA names the metric itself)" }),
+};
+
+/** What is searched: a stored template or a query, exactly one of them (KEDA's rule for both scalers). */
+export function searchSourceProblems(values: {
+  searchTemplateName?: string | undefined;
+  query?: string | undefined;
+}): ParamProblem[] {
+  if (!values.searchTemplateName && !values.query)
+    return [
+      { key: "query", message: "either searchTemplateName or query must be provided", severity: "error" },
+    ];
+  if (values.searchTemplateName && values.query)
+    return [{ key: "query", message: "cannot provide both searchTemplateName and query", severity: "error" }];
+  return [];
 }

@@ -2,7 +2,7 @@ import type { Admin, SASLOptions } from "@platformatic/kafka";
 import { poolKey } from "../connection-pool.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerContext } from "../types.ts";
-import type { PartitionOffsets } from "./lag.ts";
+import { totalLag, type LagSettings, type PartitionOffsets } from "./lag.ts";
 import { createHttpGetClient } from "../shared/http-get.ts";
 import { clientCredentialsTokenSource, type TokenSource } from "../shared/oauth2.ts";
 import { gssapiSaslOptions } from "./gssapi.ts";
@@ -170,21 +170,7 @@ export async function readPartitionOffsets(
     if (partitionIndexes.length === 0) throw new Error(`topic "${name}" has no partition to measure`);
     return { name, partitionIndexes };
   });
-  const [committedGroups, latestTopics] = await Promise.all([
-    admin.listConsumerGroupOffsets({ groups: [{ groupId: query.group, topics: requested }] }),
-    admin.listOffsets({
-      topics: requested.map(({ name, partitionIndexes }) => ({
-        name,
-        partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
-      })),
-    }),
-  ]);
-  const committed = new Map<string, bigint>();
-  for (const topic of committedGroups[0]?.topics ?? []) {
-    for (const partition of topic.partitions) {
-      committed.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
-    }
-  }
+  const { committed, latestTopics } = await groupOffsets(admin, query.group, requested);
   return latestTopics.flatMap((topic) =>
     topic.partitions.map((partition) => {
       const committedOffset = committed.get(`${topic.name}/${partition.partitionIndex}`);
@@ -201,6 +187,63 @@ export async function readPartitionOffsets(
       };
     }),
   );
+}
+
+/**
+ * A group's committed offsets (by `topic/partition`) and the latest offsets of the requested
+ * partitions, read together.
+ */
+export async function groupOffsets(
+  admin: Admin,
+  group: string,
+  requested: { name: string; partitionIndexes: number[] }[],
+) {
+  const [committedGroups, latestTopics] = await Promise.all([
+    admin.listConsumerGroupOffsets({ groups: [{ groupId: group, topics: requested }] }),
+    admin.listOffsets({
+      topics: requested.map(({ name, partitionIndexes }) => ({
+        name,
+        partitions: partitionIndexes.map((partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+      })),
+    }),
+  ]);
+  const committed = new Map<string, bigint>();
+  for (const topic of committedGroups[0]?.topics ?? []) {
+    for (const partition of topic.partitions) {
+      committed.set(`${topic.name}/${partition.partitionIndex}`, partition.committedOffset);
+    }
+  }
+  return { committed, latestTopics };
+}
+
+/**
+ * A trigger's measure of its group's total lag: each call reads the poll's partition offsets with
+ * `read`; excludePersistentLag compares each poll's committed offsets with the previous poll's.
+ */
+export function lagMeasure(
+  values: LagSettings & {
+    consumerGroup: string;
+    bootstrapServers: readonly string[];
+    activationLagThreshold: number;
+  },
+  source: string,
+): (read: () => Promise<PartitionOffsets[]>) => Promise<{ value: number; active: boolean }> {
+  let previousCommitted: ReadonlyMap<string, number> = new Map();
+  return async (read) => {
+    let partitions;
+    try {
+      partitions = await read();
+    } catch (error) {
+      throw new Error(
+        `cannot read the lag of consumer group "${values.consumerGroup}" on ${source} from ` +
+          `${values.bootstrapServers.join(",")}: ${describeKafkaError(error)}`,
+        { cause: error },
+      );
+    }
+    const totals = totalLag(partitions, values, previousCommitted);
+    previousCommitted = totals.committed;
+    return { value: totals.totalLag, active: totals.totalLagWithPersistent > values.activationLagThreshold };
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ScalerDefinition } from "../types.ts";
-import { acquireAdmin, describeKafkaError, readPartitionOffsets } from "./client.ts";
-import { parsePartitionLimitation, totalLag } from "./lag.ts";
+import { acquireAdmin, lagMeasure, readPartitionOffsets } from "./client.ts";
+import { parsePartitionLimitation } from "./lag.ts";
 import { kafkaParamProblems, kafkaParams } from "./params.ts";
 
 export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
@@ -31,28 +31,11 @@ export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
       topic: values.topic,
       partitionLimitation: Array.isArray(limitation) ? limitation : undefined,
     };
-    // excludePersistentLag compares each poll's committed offsets with the previous poll's.
-    let previousCommitted: ReadonlyMap<string, number> = new Map();
+    const measureLag = lagMeasure(values, values.topic ? `topic "${values.topic}"` : "its topics");
     return {
       async measure() {
         const admin = await lease.client;
-        let partitions;
-        try {
-          partitions = await readPartitionOffsets(admin, query);
-        } catch (error) {
-          const source = values.topic ? `topic "${values.topic}"` : "its topics";
-          throw new Error(
-            `cannot read the lag of consumer group "${values.consumerGroup}" on ${source} from ` +
-              `${values.bootstrapServers.join(",")}: ${describeKafkaError(error)}`,
-            { cause: error },
-          );
-        }
-        const totals = totalLag(partitions, values, previousCommitted);
-        previousCommitted = totals.committed;
-        return {
-          value: totals.totalLag,
-          active: totals.totalLagWithPersistent > values.activationLagThreshold,
-        };
+        return measureLag(() => readPartitionOffsets(admin, query));
       },
       close: () => lease.release(),
     };

@@ -12,6 +12,32 @@ const LEGACY_AUTH_MODES = [
   "sasl_ssl_plain",
 ] as const;
 
+/** The lag parameters both Kafka scalers (kafka and apache-kafka) read, as KEDA names them. */
+export const kafkaLagParams = {
+  lagThreshold: param.int({ default: 10, description: "target lag per replica" }),
+  activationLagThreshold: param.int({
+    default: 0,
+    description: "active when the total lag is greater than this",
+  }),
+  allowIdleConsumers: param.bool({ default: false, description: "allow more replicas than partitions" }),
+  excludePersistentLag: param.bool({
+    default: false,
+    description: "ignore the lag of partitions whose committed offset did not move since the last poll",
+  }),
+  scaleToZeroOnInvalidOffset: param.bool({
+    default: false,
+    description: "count partitions without a committed offset as lag 0 instead of 1 (or the whole log)",
+  }),
+  limitToPartitionsWithLag: param.bool({
+    default: false,
+    description: "cap replicas at the number of partitions that have lag",
+  }),
+  ensureEvenDistributionOfPartitions: param.bool({
+    default: false,
+    description: "round the replica count up to a factor of the partition count",
+  }),
+};
+
 export const kafkaParams = {
   bootstrapServers: param.list({
     sources: ["metadata", "env"],
@@ -30,31 +56,10 @@ export const kafkaParams = {
     optional: true,
     description: "partitions to measure, e.g. 1,2,5-7 (only with a topic)",
   }),
-  lagThreshold: param.int({ default: 10, description: "target lag per replica" }),
-  activationLagThreshold: param.int({
-    default: 0,
-    description: "active when the total lag is greater than this",
-  }),
+  ...kafkaLagParams,
   offsetResetPolicy: param.enum(["latest", "earliest"], {
     default: "latest",
     description: "where the consumers start when the group has no valid offset",
-  }),
-  allowIdleConsumers: param.bool({ default: false, description: "allow more replicas than partitions" }),
-  excludePersistentLag: param.bool({
-    default: false,
-    description: "ignore the lag of partitions whose committed offset did not move since the last poll",
-  }),
-  scaleToZeroOnInvalidOffset: param.bool({
-    default: false,
-    description: "count partitions without a committed offset as lag 0 instead of 1 (or the whole log)",
-  }),
-  limitToPartitionsWithLag: param.bool({
-    default: false,
-    description: "cap replicas at the number of partitions that have lag",
-  }),
-  ensureEvenDistributionOfPartitions: param.bool({
-    default: false,
-    description: "round the replica count up to a factor of the partition count",
   }),
   fullMetadata: param.bool({
     default: true,

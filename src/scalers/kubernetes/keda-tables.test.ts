@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeKubeApi } from "../../../test/support/fake-kube-api.ts";
-import { runKedaTable, type KedaRow } from "../../../test/support/keda-table.ts";
+import { rowInputs, runParseVectors, type KedaRow } from "../../../test/support/keda-vectors.ts";
 import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { clusterAccess } from "../../runtime/kubernetes/triggers.ts";
 import { ConnectionPool } from "../connection-pool.ts";
@@ -8,62 +8,35 @@ import { connectTrigger } from "../prepared-trigger.ts";
 import { countPods } from "./workload.ts";
 
 // KEDA's tables for kubernetes-workload and kubernetes-resource
-// (pkg/scalers/kubernetes_workload_scaler_test.go, kubernetes_resource_scaler_test.go), row for row.
+// (pkg/scalers/kubernetes_workload_scaler_test.go, kubernetes_resource_scaler_test.go), from test/conformance/keda.
 // KEDA's value tests ran against controller-runtime's fake client; here the pods are counted as
 // KEDA counts them, and ConfigMaps and Secrets are read through the operator's access to an
 // in-memory API (test/support/fake-kube-api.ts).
 
-// parseWorkloadMetadataTestDataset: metadata, ScalableObjectNamespace, isError.
-const workloadRows: [Record<string, string>, string, boolean][] = [
-  [{ value: "1", podSelector: "app=demo" }, "test", false],
-  [{ value: "1", podSelector: "app=demo" }, "default", false],
-  [{ value: "1", podSelector: "app in (demo1, demo2)" }, "test", false],
-  [{ value: "1", podSelector: "app in (demo1, demo2),deploy in (deploy1, deploy2)" }, "test", false],
-  [{ value: "1", podSelector: "app=demo", groupByNode: "true" }, "test", false],
-  [{ podSelector: "app=demo" }, "test", true],
-  [{ podSelector: "app=demo" }, "default", true],
-  [{ value: "1" }, "test", true],
-  [{ value: "1" }, "default", true],
-  [{ value: "a", podSelector: "app=demo" }, "test", true],
-  [{ value: "a", podSelector: "app=demo" }, "default", true],
-  [{ value: "0", podSelector: "app=demo" }, "test", true],
-  [{ value: "0", podSelector: "app=demo" }, "default", true],
-  [{ value: "1", activationValue: "aa", podSelector: "app=demo" }, "test", true],
-  [{ value: "1", podSelector: "app=demo", groupByNode: "invalid" }, "test", true],
-];
+const WORKLOAD = "kubernetes_workload_scaler_test.json";
+const RESOURCE = "kubernetes_resource_scaler_test.json";
 
-runKedaTable({
+/** A row with KEDA's ScalableObjectNamespace. */
+const withNamespace = (row: KedaRow) => ({ ...rowInputs(row), namespace: String(row.namespace) });
+/** A metric-spec row: its metadata and namespace at its trigger index, and KEDA's metric name. */
+function metricSpecs(file: string, table: string, type: string, name: (row: KedaRow) => unknown) {
+  runParseVectors({
+    file,
+    table,
+    type,
+    inputs: (row) => ({ ...withNamespace(row), index: Number(row.triggerIndex) }),
+    kedaError: () => false,
+    expect: (row) => ({ metricName: String(name(row)) }),
+  });
+}
+
+runParseVectors({
+  file: WORKLOAD,
   table: "parseWorkloadMetadataTestDataset",
   type: "kubernetes-workload",
-  rows: workloadRows.map(([metadata, namespace, error], index) => ({
-    name: `row ${index}`,
-    metadata,
-    namespace,
-    error,
-  })),
+  inputs: withNamespace,
 });
-
-// getMetricSpecForScalingTestDataset
-runKedaTable({
-  table: "getMetricSpecForScalingTestDataset",
-  type: "kubernetes-workload",
-  rows: [
-    ["s0-workload-test", 0],
-    ["s1-workload-default", 1],
-    ["s2-workload-test", 2],
-    ["s3-workload-test", 3],
-  ].map(([name, index]) => {
-    const [metadata, namespace] = workloadRows[index as number] ?? [{}, ""];
-    return {
-      name: String(name),
-      metadata,
-      namespace,
-      index: index as number,
-      error: false,
-      metricName: String(name),
-    };
-  }),
-});
+metricSpecs(WORKLOAD, "getMetricSpecForScalingTestDataset", "kubernetes-workload", (row) => row.name);
 
 describe("KEDA kubernetes-workload value tests", () => {
   const demoPods = (count: number) =>
@@ -110,106 +83,25 @@ describe("KEDA kubernetes-workload value tests", () => {
   });
 });
 
-// parseKubernetesResourceMetadataTestDataset
+runParseVectors({
+  file: RESOURCE,
+  table: "parseKubernetesResourceMetadataTestDataset",
+  type: "kubernetes-resource",
+  inputs: withNamespace,
+});
+metricSpecs(
+  RESOURCE,
+  "getMetricSpecKubernetesResourceTestDataset",
+  "kubernetes-resource",
+  (row) => row.expectedName,
+);
+
 const configMap = {
   resourceKind: "ConfigMap",
   resourceName: "my-config",
   key: "threshold",
   targetValue: "10",
 };
-const resourceRows: KedaRow[] = [
-  { name: "Valid ConfigMap", metadata: configMap, error: false },
-  {
-    name: "Valid Secret",
-    metadata: { ...configMap, resourceKind: "Secret", resourceName: "my-secret" },
-    error: false,
-  },
-  {
-    name: "Valid with all optional fields",
-    metadata: {
-      ...configMap,
-      key: "data",
-      valueLocation: "metrics.threshold",
-      activationTargetValue: "5",
-      format: "json",
-      valueType: "float64",
-    },
-    error: false,
-  },
-  {
-    name: "Missing resourceKind",
-    metadata: { resourceName: "my-config", key: "threshold", targetValue: "10" },
-    error: true,
-  },
-  {
-    name: "Missing resourceName",
-    metadata: { resourceKind: "ConfigMap", key: "threshold", targetValue: "10" },
-    error: true,
-  },
-  {
-    name: "Missing key",
-    metadata: { resourceKind: "ConfigMap", resourceName: "my-config", targetValue: "10" },
-    error: true,
-  },
-  {
-    name: "Missing targetValue",
-    metadata: { resourceKind: "ConfigMap", resourceName: "my-config", key: "threshold" },
-    error: true,
-  },
-  {
-    name: "Invalid resourceKind",
-    metadata: { ...configMap, resourceKind: "Pod", resourceName: "my-pod" },
-    error: true,
-  },
-  { name: "Invalid format", metadata: { ...configMap, format: "xml" }, error: true },
-  { name: "Invalid valueType", metadata: { ...configMap, valueType: "string" }, error: true },
-  {
-    name: "valueLocation with number format",
-    metadata: { ...configMap, format: "number", valueLocation: "some.path" },
-    error: true,
-  },
-];
-runKedaTable({
-  table: "parseKubernetesResourceMetadataTestDataset",
-  type: "kubernetes-resource",
-  rows: resourceRows.map((row) => ({ ...row, namespace: "test" })),
-});
-
-runKedaTable({
-  table: "getMetricSpecKubernetesResourceTestDataset",
-  type: "kubernetes-resource",
-  rows: [
-    {
-      name: "ConfigMap",
-      metadata: configMap,
-      namespace: "test",
-      index: 0,
-      error: false,
-      metricName: "s0-configmap-my-config-threshold",
-    },
-    {
-      name: "Secret",
-      metadata: { resourceKind: "Secret", resourceName: "my-secret", key: "limit", targetValue: "100" },
-      namespace: "default",
-      index: 1,
-      error: false,
-      metricName: "s1-secret-my-secret-limit",
-    },
-    {
-      name: "ConfigMap with underscore",
-      metadata: {
-        resourceKind: "ConfigMap",
-        resourceName: "scaling-config",
-        key: "queue_length",
-        targetValue: "50",
-      },
-      namespace: "production",
-      index: 2,
-      error: false,
-      metricName: "s2-configmap-scaling-config-queue_length",
-    },
-  ],
-});
 
 /** Reads a kubernetes-resource trigger once against an in-memory API holding `data`. */
 async function measureResource(metadata: Record<string, string>, data: Record<string, string> | undefined) {

@@ -4,6 +4,7 @@ import { poolKey } from "../connection-pool.ts";
 import type { ParamProblem, ParsedParams } from "../params.ts";
 import { param } from "../params.ts";
 import { goEscapePath, joinHostPort } from "../shared/go-url.ts";
+import { tlsMaterialParams, tlsSwitchParam } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
 
 // KEDA's lookup orders: the authentication first, then the metadata (then the environment).
@@ -38,30 +39,8 @@ const params = {
     default: 0,
     description: "active when more documents than this match",
   }),
-  tls: param.enum(["enable", "disable"], {
-    sources: ["auth"],
-    default: "disable",
-    description: "enable for TLS",
-  }),
-  cert: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client certificate (PEM)",
-  }),
-  key: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "client private key (PEM)",
-  }),
-  keyPassword: param.string({
-    sources: ["auth"],
-    optional: true,
-    secret: true,
-    description: "password of the client private key",
-  }),
-  ca: param.string({ sources: ["auth"], optional: true, secret: true, description: "CA certificate (PEM)" }),
+  tls: tlsSwitchParam(["auth"], "enable for TLS"),
+  ...tlsMaterialParams,
 };
 
 type MongoParams = ParsedParams<typeof params>;

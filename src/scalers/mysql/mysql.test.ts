@@ -51,6 +51,23 @@ describe("mysql parameters", () => {
     expect(errors({ ...separate, query: "SELECT 1" }, {}, { asMetricSource: true })).toEqual([]);
   });
 
+  it("checks host and port each on its own: no port in the host, nothing but digits in the port", () => {
+    expect(errors({ ...query, ...separate, port: "evil:3306" })).toEqual([
+      "port: port must be a number from 1 to 65535",
+    ]);
+    expect(errors({ ...query, ...separate, host: "h:1" })).toEqual([
+      "host: host must be a host name or an IP address, without a port (give the port as port)",
+    ]);
+    expect(errors({ ...query, ...separate, host: "a@b" })).toEqual([
+      "host: host must be a host name or an IP address, without a port (give the port as port)",
+    ]);
+    expect(errors({ ...query, ...separate, host: "::1" })).toEqual([]);
+    expect(errors({ ...query, ...separate, host: "[fd00::1]", port: "3307" })).toEqual([]);
+    expect(prepare({ ...query, ...separate, host: "[fd00::1]", port: "3307" }).params).toMatchObject({
+      host: "[fd00::1]",
+    });
+  });
+
   it("needs a host or a connection string", () => {
     expect(errors(query)).toEqual([
       "host: set host (with port, dbName, username, password), or a connectionString",

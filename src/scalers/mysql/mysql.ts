@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { messageOf } from "../../util/errors.ts";
 import { poolKey } from "../connection-pool.ts";
 import type { ParamProblem, ParsedParams } from "../params.ts";
@@ -46,9 +47,16 @@ const TLS_VALUES: readonly string[] = ["true", "false", "skip-verify", "preferre
 /** The server, credentials and TLS from `connectionString`, or from the separate parameters. */
 export function mySqlTarget(values: ServerParams): MySqlTarget {
   if (!values.connectionString) {
+    const host = values.host ?? "";
     const port = values.port ?? "3306";
+    // Each on its own: "h:1" as a host or "evil:3306" as a port would otherwise pass as an address.
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+      throw new Error("port must be a number from 1 to 65535");
+    const bare = host.replace(/^\[(.*)\]$/, "$1");
+    if (/[\s/@?#]/.test(host) || (bare.includes(":") && isIP(bare) !== 6))
+      throw new Error("host must be a host name or an IP address, without a port (give the port as port)");
     return {
-      server: splitAddress(`${values.host ?? ""}:${port}`),
+      server: { host: bare, port: Number(port) },
       user: values.username ?? "",
       password: values.password ?? "",
       database: values.dbName ?? "",
@@ -81,7 +89,10 @@ function targetProblems(values: MySqlParams): ParamProblem[] {
     mySqlTarget(values);
     return [];
   } catch (error) {
-    if (!values.connectionString) return [{ key: "port", message: messageOf(error), severity: "error" }];
+    if (!values.connectionString) {
+      const message = messageOf(error);
+      return [{ key: message.startsWith("host ") ? "host" : "port", message, severity: "error" }];
+    }
     const message = `connectionString is not a valid DSN (user:password@tcp(host:port)/dbname): ${messageOf(error)}`;
     return [{ key: "connectionString", message, severity: "error" }];
   }

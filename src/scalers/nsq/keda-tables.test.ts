@@ -1,162 +1,58 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runKedaTable, type KedaRow } from "../../../test/support/keda-table.ts";
+import {
+  plain,
+  rowInputs,
+  runParseVectors,
+  runValueVectors,
+  type KedaRow,
+} from "../../../test/support/keda-vectors.ts";
 import { connectTestTrigger } from "../../../test/support/scaler-harness.ts";
 import { depthOf } from "./nsq.ts";
 
-// KEDA's tables for nsq (pkg/scalers/nsq_scaler_test.go), row for row. The value tables ran
+// KEDA's tables for nsq (pkg/scalers/nsq_scaler_test.go), from test/conformance/keda. The value tables ran
 // against Go httptest servers; here a loopback server answers /lookup and /stats the same way.
 
-const lookupd = "nsqlookupd-0:4161";
-const parseRows: KedaRow[] = [
-  {
-    name: "Success",
-    metadata: { nsqLookupdHTTPAddresses: lookupd, topic: "topic", channel: "channel" },
-    error: false,
-    want: {
-      nsqLookupdHTTPAddresses: [lookupd],
-      topic: "topic",
-      channel: "channel",
-      depthThreshold: 10,
-      activationDepthThreshold: 0,
-      useHttps: false,
-      unsafeSsl: false,
-    },
-  },
-  {
-    name: "Success, multiple nsqlookupd addresses",
-    metadata: {
-      nsqLookupdHTTPAddresses: "nsqlookupd-0:4161,nsqlookupd-1:4161",
-      topic: "topic",
-      channel: "channel",
-    },
-    error: false,
-    want: { nsqLookupdHTTPAddresses: [lookupd, "nsqlookupd-1:4161"], depthThreshold: 10 },
-  },
-  {
-    name: "Success - setting optional fields",
-    metadata: {
-      nsqLookupdHTTPAddresses: lookupd,
-      topic: "topic",
-      channel: "channel",
-      depthThreshold: "100",
-      activationDepthThreshold: "1",
-      useHttps: "true",
-      unsafeSsl: "true",
-    },
-    error: false,
-    want: { depthThreshold: 100, activationDepthThreshold: 1, useHttps: true, unsafeSsl: true },
-  },
-  { name: "Error, no nsqlookupd addresses", metadata: { topic: "topic", channel: "channel" }, error: true },
-  {
-    name: "Error, no topic",
-    metadata: { nsqLookupdHTTPAddresses: lookupd, channel: "channel" },
-    error: true,
-  },
-  { name: "Error, no channel", metadata: { nsqLookupdHTTPAddresses: lookupd, topic: "topic" }, error: true },
-  {
-    name: "Error, depthThreshold is <=0",
-    metadata: { nsqLookupdHTTPAddresses: lookupd, topic: "topic", channel: "channel", depthThreshold: "0" },
-    error: true,
-  },
-  {
-    name: "Error, activationDepthThreshold is <0",
-    metadata: {
-      nsqLookupdHTTPAddresses: lookupd,
-      topic: "topic",
-      channel: "channel",
-      activationDepthThreshold: "-1",
-    },
-    error: true,
-  },
-];
+const FILE = "nsq_scaler_test.json";
 
-runKedaTable({
-  table: "parseNSQMetadataTestDataset",
-  type: "nsq",
-  rows: parseRows,
-  check: (prepared, row) => expect(prepared.params).toMatchObject(row.want ?? {}),
-});
+/** What TestNSQParseMetadata compares on a row that parses, in Tidal's parameter names. */
+function parsedFacts(row: KedaRow) {
+  return {
+    params: {
+      nsqLookupdHTTPAddresses: plain(row.nsqLookupdHTTPAddresses),
+      topic: row.topic,
+      channel: row.channel,
+      depthThreshold: row.depthThreshold,
+      activationDepthThreshold: row.activationDepthThreshold,
+      useHttps: Boolean(row.useHTTPS),
+      unsafeSsl: Boolean(row.unsafeSsl),
+    },
+  };
+}
 
-runKedaTable({
+runParseVectors({ file: FILE, table: "parseNSQMetadataTestDataset", type: "nsq", expect: parsedFacts });
+
+runParseVectors({
+  file: FILE,
   table: "nsqMetricIdentifiers",
   type: "nsq",
-  rows: [
-    {
-      name: "index 0",
-      metadata: parseRows[0]?.metadata,
-      index: 0,
-      error: false,
-      metricName: "s0-nsq-topic-channel",
-      target: 10,
-    },
-    {
-      name: "index 1",
-      metadata: parseRows[0]?.metadata,
-      index: 1,
-      error: false,
-      metricName: "s1-nsq-topic-channel",
-      target: 10,
-    },
-  ],
+  inputs: (row) => ({ ...rowInputs(row.metadataTestData as KedaRow), index: Number(row.triggerIndex) }),
+  kedaError: () => false,
+  expect: (row) => ({
+    metricName: String(row.name),
+    target: Number((row.metadataTestData as KedaRow).depthThreshold),
+  }),
 });
 
 // TestNSQAggregateDepth: one /stats answer per nsqd, and the depth KEDA sums from them.
-const aggregateRows: { description: string; responses: string[]; expectedDepth: number }[] = [
-  { description: "Topic does not exist", responses: [`{"topics":null}`], expectedDepth: 0 },
-  {
-    description: "Topic exists with no channels",
-    responses: [`{"topics":[{"topic_name":"topic", "depth":250, "channels":[]}]}`],
-    expectedDepth: 250,
-  },
-  {
-    description: "Topic exists with different channels",
-    responses: [
-      `{"topics":[{"topic_name":"topic", "depth":250, "channels":[{"channel_name":"other_channel", "depth":100}]}]}`,
-    ],
-    expectedDepth: 250,
-  },
-  {
-    description: "Topic and channel exist",
-    responses: [
-      `{"topics":[{"topic_name":"topic", "depth":250, "channels":[{"channel_name":"channel", "depth":100}]}]}`,
-    ],
-    expectedDepth: 100,
-  },
-  {
-    description: "Channel is paused",
-    responses: [
-      `{"topics":[{"topic_name":"topic", "depth":250, "channels":[{"channel_name":"channel", "depth":100, "paused":true}]}]}`,
-    ],
-    expectedDepth: 0,
-  },
-  {
-    description: "Sum multiple depth values",
-    responses: [
-      `{"topics":[{"topic_name":"topic", "depth":250, "channels":[{"channel_name":"channel", "depth":100}]}]}`,
-      `{"topics":[{"topic_name":"topic", "depth":250, "channels":[{"channel_name":"channel", "depth":50}]}]}`,
-    ],
-    expectedDepth: 150,
-  },
-  {
-    description: "Channel doesn't exist on all nsqd hosts",
-    responses: [
-      `{"topics":[{"topic_name":"topic", "depth":500, "channels":[]}]}`,
-      `{"topics":[{"topic_name":"topic", "depth":400, "channels":[{"channel_name":"other_channel", "depth":300}]}]}`,
-      `{"topics":[{"topic_name":"topic", "depth":200, "channels":[{"channel_name":"channel", "depth":100}]}]}`,
-    ],
-    expectedDepth: 1000,
-  },
-];
-
-describe("KEDA TestNSQAggregateDepth (depthOf per nsqd, summed)", () => {
-  it.each(aggregateRows.map((row) => [row.description, row] as const))("%s", (_name, row) => {
-    const total = row.responses
-      .map((response) => depthOf((JSON.parse(response) as { topics: never }).topics, "topic", "channel"))
-      .reduce((sum, depth) => sum + depth, 0);
-    expect(total).toBe(row.expectedDepth);
-  });
+runValueVectors(FILE, "TestNSQAggregateDepth.testCases", {}, (row) => {
+  // A host answering with an error: measured against the loopback nsqd below ("nsqd call failed").
+  if (Number(row.errorAtIndex) >= 0) return;
+  const total = (plain(row.responses) as string[])
+    .map((response) => depthOf((JSON.parse(response) as { topics: never }).topics, "topic", "channel"))
+    .reduce((sum, depth) => sum + depth, 0);
+  expect(total).toBe(row.expectedDepth);
 });
 
 /** Answers per path on a loopback port: `${status} ${body}` strings, keyed by path. */

@@ -5,7 +5,12 @@ import { createHttpGetClient, isHttpUrl, type HttpResponse } from "../shared/htt
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { indexPath } from "../elasticsearch/client.ts";
-import { semicolonList, valueAtLocation } from "../elasticsearch/search-value.ts";
+import {
+  searchParams,
+  searchSourceProblems,
+  semicolonList,
+  valueAtLocation,
+} from "../elasticsearch/search-value.ts";
 
 const params = {
   addresses: param.list({
@@ -47,38 +52,7 @@ const params = {
     secret: true,
     description: "client private key (PEM), with enableTLS",
   }),
-  index: param.string({
-    sources: ["auth", "metadata"],
-    description: "index (or several, separated by ;) to search",
-  }),
-  searchTemplateName: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "stored search template to run (or give query)",
-  }),
-  query: param.string({
-    sources: ["auth", "metadata"],
-    optional: true,
-    description: "search request body as JSON (or give searchTemplateName)",
-  }),
-  parameters: param.string({
-    optional: true,
-    description: "search template parameters as key:value;key2:value2",
-  }),
-  valueLocation: param.string({
-    sources: ["auth", "metadata"],
-    description: "GJSON path of the value in the search answer, e.g. hits.total.value",
-  }),
-  targetValue: param.float({ sources: ["auth", "metadata"], description: "target value per replica" }),
-  activationTargetValue: param.float({
-    default: 0,
-    description: "active when the value is greater than this",
-  }),
-  ignoreNullValues: param.bool({
-    default: false,
-    description: "read a missing or null value as 0 instead of failing",
-  }),
-  metricName: param.string({ optional: true, description: "ignored (KEDA names the metric itself)" }),
+  ...searchParams,
 };
 
 /** KEDA's Validate of its opensearch metadata. */
@@ -102,10 +76,7 @@ export function opensearchProblems(values: {
       "both username and password must be provided for basic auth",
     );
   }
-  if (!values.searchTemplateName && !values.query)
-    error("query", "either searchTemplateName or query must be provided");
-  if (values.searchTemplateName && values.query)
-    error("query", "cannot provide both searchTemplateName and query");
+  problems.push(...searchSourceProblems(values));
   return problems;
 }
 

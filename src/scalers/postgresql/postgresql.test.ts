@@ -118,9 +118,12 @@ describe("postgresql parameters", () => {
     ]);
   });
 
-  it("rejects a malformed separate port", () => {
+  it("reports a malformed separate port or sslmode under its own key", () => {
     expect(errors({ ...query, ...separate, port: "fivefour" })).toEqual([
-      "host: port must be a number from 1 to 65535",
+      "port: port must be a number from 1 to 65535",
+    ]);
+    expect(errors({ ...query, ...separate, sslmode: "sometimes" })).toEqual([
+      "sslmode: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full",
     ]);
   });
 });

@@ -121,8 +121,15 @@ function settingsProblems(values: PostgresParams, workloadIdentity: boolean): Pa
     const reason = messageOf(error);
     return values.connection && !workloadIdentity
       ? [{ key: "connection", message: `the connection string is invalid: ${reason}`, severity: "error" }]
-      : [{ key: "host", message: reason, severity: "error" }];
+      : [{ key: separateSettingKey(reason), message: reason, severity: "error" }];
   }
+}
+
+/** The separate parameter a postgresTarget error is about (it names it first). */
+function separateSettingKey(reason: string): (typeof SEPARATE_SETTINGS)[number] {
+  if (reason.startsWith("port ")) return "port";
+  if (reason.startsWith("sslmode ")) return "sslmode";
+  return "host";
 }
 
 function pushProblems(values: PostgresParams): ParamProblem[] {

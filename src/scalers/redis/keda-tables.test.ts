@@ -1,15 +1,15 @@
 import { expect } from "vitest";
 import {
   kedaVar,
+  plain,
   runParseVectors,
   stringMap,
   type KedaRow,
   type VectorInputs,
 } from "../../../test/support/keda-vectors.ts";
 import type { PreparedTrigger } from "../../scalers/prepared-trigger.ts";
-
-// redis-cluster and redis-sentinel (TestParseRedisClusterMetadata, TestParseRedisSentinelMetadata
-// and their streams forms) are trigger types Tidal does not have yet; their tables wait for them.
+import { isProblem, redisEndpoints, type RedisConnectionParams } from "./connection.ts";
+import { streamsMode } from "./streams.ts";
 
 const DOC = "docs/keda-differences.md#redis";
 const ZERO_TARGET = {
@@ -147,3 +147,81 @@ runParseVectors({
     },
   },
 });
+
+// redis-cluster, redis-sentinel and their -streams forms: KEDA's parse is the same for every
+// variant; each table runs as the trigger type it is named after.
+
+/** KEDA's parsed address as Tidal connects to it: Go dials an empty host as the local system. */
+function dialed(address: string): string {
+  return address.startsWith(":") ? `localhost${address}` : address;
+}
+
+const SCALE_FACTOR = { xPendingFactor: "pending", xLengthFactor: "length", lagFactor: "lag" } as const;
+
+/** KEDA's fields of wantMeta (and of its ConnectionInfo) named as Tidal's parameters. */
+const SAME_FIELD: Record<string, string> = {
+  ListLength: "listLength",
+  ListName: "listName",
+  StreamName: "stream",
+  ConsumerGroupName: "consumerGroup",
+  ActivationLagCount: "activationLagCount",
+  Username: "username",
+  Password: "password",
+  SentinelUsername: "sentinelUsername",
+  SentinelPassword: "sentinelPassword",
+  SentinelMaster: "sentinelMaster",
+  UnsafeSsl: "unsafeSsl",
+};
+
+/** KEDA's wantMeta against Tidal's parameters: addresses, the fields above, TLS and scale factor. */
+function variantFacts(row: KedaRow) {
+  const wantMeta = plain(row.wantMeta) as Record<string, unknown> | null;
+  if (!wantMeta) return undefined;
+  const { ConnectionInfo: connection, ...rest } = wantMeta;
+  const want: Record<string, unknown> = { ...(connection as Record<string, unknown>), ...rest };
+  // A named constant: KEDA's scale factor by name.
+  const scaleFactor = (row.wantMeta as { scaleFactor?: { $const?: string } }).scaleFactor?.$const;
+  return {
+    check: (prepared: PreparedTrigger) => {
+      const params = prepared.params as Record<string, unknown> & RedisConnectionParams;
+      const endpoints = redisEndpoints(params);
+      if (isProblem(endpoints)) throw new Error(endpoints.message);
+      if (want.Addresses) {
+        expect(endpoints.map((endpoint) => `${endpoint.host}:${endpoint.port}`)).toEqual(
+          (want.Addresses as string[]).map(dialed),
+        );
+      }
+      for (const [kedaField, key] of Object.entries(SAME_FIELD)) {
+        if (!(kedaField in want)) continue;
+        // KEDA's zero value is Tidal's unset value.
+        expect(params[key] ?? (want[kedaField] === "" ? "" : undefined), kedaField).toBe(want[kedaField]);
+      }
+      expect(params.enableTLS === true || params.tls === "enable", "EnableTLS").toBe(Boolean(want.EnableTLS));
+      if (scaleFactor) {
+        const mode = streamsMode(params as unknown as Parameters<typeof streamsMode>[0]);
+        expect(mode.kind).toBe(SCALE_FACTOR[scaleFactor as keyof typeof SCALE_FACTOR]);
+        const target = {
+          pending: want.TargetPendingEntriesCount,
+          length: want.TargetStreamLength,
+          lag: want.TargetLag,
+        };
+        expect(mode.target).toBe(target[mode.kind]);
+      }
+    },
+  };
+}
+
+for (const [file, table, type] of [
+  [LIST_FILE, "TestParseRedisClusterMetadata.cases", "redis-cluster"],
+  [LIST_FILE, "TestParseRedisSentinelMetadata.cases", "redis-sentinel"],
+  [STREAMS_FILE, "TestParseRedisClusterStreamsMetadata.cases", "redis-cluster-streams"],
+  [STREAMS_FILE, "TestParseRedisSentinelStreamsMetadata.cases", "redis-sentinel-streams"],
+] as const) {
+  runParseVectors({
+    file,
+    table,
+    type,
+    kedaError: (row) => row.wantErr != null,
+    expect: variantFacts,
+  });
+}

@@ -1,427 +1,87 @@
 /**
- * KEDA's tests of its selenium-grid scaler (pkg/scalers/selenium_grid_scaler_test.go) as data:
- * the metadata table (with the values KEDA parses), and every answer of
- * Test_getCountFromSeleniumResponse with the counts KEDA expects (keda-count-rows.json: each
- * row's GraphQL answer, the trigger's matching parameters, and the expected new nodes and
- * ongoing sessions).
+ * KEDA's tests of its selenium-grid scaler (pkg/scalers/selenium_grid_scaler_test.go), from the
+ * data in test/conformance/keda/: the metadata table (with the values KEDA parses), and every
+ * answer of Test_getCountFromSeleniumResponse with the counts KEDA expects.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { kedaParseTable, type KedaRow } from "../../../test/support/keda-rows.ts";
-import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
+import { plain, runParseVectors, runValueVectors, stringMap } from "../../../test/support/keda-vectors.ts";
 import { seleniumGridCount } from "./count.ts";
 import { seleniumAuthorization } from "./selenium-grid.ts";
 
-const METADATA: (KedaRow & { sessionBrowserName?: string })[] = [
-  {
-    line: 3178,
-    name: "invalid url string should throw error",
-    metadata: {},
-    isError: true,
-  },
-  {
-    line: 3187,
-    name: "invalid browsername string should throw error",
-    metadata: {
-      url: "",
-    },
-    isError: true,
-  },
-  {
-    line: 3198,
-    name: "valid url and browsername should return metadata",
-    metadata: {
-      browserName: "chrome",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      browserName: "chrome",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3221,
-    name: "valid url, browsername, and sessionbrowsername should return metadata",
-    metadata: {
-      browserName: "MicrosoftEdge",
-      sessionBrowserName: "msedge",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      browserName: "MicrosoftEdge",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-    },
-    sessionBrowserName: "msedge",
-  },
-  {
-    line: 3245,
-    name: "can input browserName as empty",
-    metadata: {
-      browserName: "",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-    },
-    sessionBrowserName: "",
-  },
-  {
-    line: 3268,
-    name: "valid url in AuthParams, browsername, and sessionbrowsername should return metadata",
-    metadata: {
-      browserName: "MicrosoftEdge",
-      sessionBrowserName: "msedge",
-    },
-    authParams: {
-      password: "password",
-      url: "http://selenium-hub:4444/graphql",
-      username: "user",
-    },
-    isError: false,
-    params: {
-      browserName: "MicrosoftEdge",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      password: "password",
-      url: "http://selenium-hub:4444/graphql",
-      username: "user",
-    },
-    sessionBrowserName: "msedge",
-  },
-  {
-    line: 3298,
-    name: "valid username and password in AuthParams, url, browsername, and sessionbrowsername should return metadata",
-    metadata: {
-      browserName: "MicrosoftEdge",
-      sessionBrowserName: "msedge",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    authParams: {
-      password: "password",
-      username: "username",
-    },
-    isError: false,
-    params: {
-      browserName: "MicrosoftEdge",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      password: "password",
-      url: "http://selenium-hub:4444/graphql",
-      username: "username",
-    },
-    sessionBrowserName: "msedge",
-  },
-  {
-    line: 3328,
-    name: "valid capabilities should return metadata",
-    metadata: {
-      browserName: "MicrosoftEdge",
-      capabilities: '{"myApp:version": "beta"}',
-      enableManagedDownloads: "true",
-      sessionBrowserName: "msedge",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    authParams: {
-      password: "password",
-      username: "username",
-    },
-    isError: false,
-    params: {
-      browserName: "MicrosoftEdge",
-      capabilities: '{"myApp:version": "beta"}',
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      password: "password",
-      url: "http://selenium-hub:4444/graphql",
-      username: "username",
-    },
-    sessionBrowserName: "msedge",
-  },
-  {
-    line: 3360,
-    name: "valid url and browsername should return metadata",
-    metadata: {
-      browserName: "chrome",
-      browserVersion: "91.0",
-      unsafeSsl: "false",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: false,
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3386,
-    name: "valid url, browsername, unsafeSsl and activationThreshold should return metadata",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      activationThreshold: 10,
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3414,
-    name: "valid url, browsername and unsafeSsl but invalid activationThreshold should throw an error",
-    metadata: {
-      activationThreshold: "AA",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: true,
-  },
-  {
-    line: 3429,
-    name: "valid url, browsername, unsafeSsl and activationThreshold with default platformName should return metadata",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      activationThreshold: 10,
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3457,
-    name: "valid url, browsername, unsafeSsl, activationThreshold and platformName should return metadata",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      platformName: "Windows 11",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      activationThreshold: 10,
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 1,
-      platformName: "Windows 11",
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3486,
-    name: "valid url, browsername, unsafeSsl, activationThreshold, nodeMaxSessions and platformName with trigger auth params should return metadata",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      nodeMaxSessions: "3",
-      platformName: "Windows 11",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    authParams: {
-      password: "password",
-      username: "user",
-    },
-    isError: false,
-    params: {
-      activationThreshold: 10,
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 3,
-      password: "password",
-      platformName: "Windows 11",
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-      username: "user",
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3522,
-    name: "url in trigger auth param takes precedence over url in trigger metadata",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      nodeMaxSessions: "3",
-      platformName: "Windows 11",
-      unsafeSsl: "true",
-      url: "http://invalid.dns:4444/graphql",
-    },
-    authParams: {
-      password: "password",
-      url: "http://selenium-hub:4444/graphql",
-      username: "user",
-    },
-    isError: false,
-    params: {
-      activationThreshold: 10,
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 3,
-      password: "password",
-      platformName: "Windows 11",
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-      username: "user",
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3559,
-    name: "auth type is not Basic and access token is provided",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      nodeMaxSessions: "3",
-      platformName: "Windows 11",
-      unsafeSsl: "true",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    authParams: {
-      accessToken: "my-access-token",
-      authType: "OAuth2",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      accessToken: "my-access-token",
-      activationThreshold: 10,
-      authType: "OAuth2",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 3,
-      platformName: "Windows 11",
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-    },
-    sessionBrowserName: "chrome",
-  },
-  {
-    line: 3596,
-    name: "authenticating with bearer access token",
-    metadata: {
-      activationThreshold: "10",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      nodeMaxSessions: "3",
-      platformName: "Windows 11",
-      unsafeSsl: "true",
-    },
-    authParams: {
-      accessToken: "my-access-token",
-      authType: "Bearer",
-      url: "http://selenium-hub:4444/graphql",
-    },
-    isError: false,
-    params: {
-      accessToken: "my-access-token",
-      activationThreshold: 10,
-      authType: "Bearer",
-      browserName: "chrome",
-      browserVersion: "91.0",
-      enableManagedDownloads: true,
-      nodeMaxSessions: 3,
-      platformName: "Windows 11",
-      url: "http://selenium-hub:4444/graphql",
-      unsafeSsl: true,
-    },
-    sessionBrowserName: "chrome",
-  },
-];
-// count rows: 52
+const FILE = "selenium_grid_scaler_test.json";
 
-kedaParseTable("selenium-grid", "Test_parseSeleniumGridScalerMetadata", METADATA);
+/** KEDA's parsed fields, named as Tidal's parameters. */
+const PARAM_OF: Record<string, string> = {
+  URL: "url",
+  BrowserName: "browserName",
+  BrowserVersion: "browserVersion",
+  PlatformName: "platformName",
+  Capabilities: "capabilities",
+  ActivationThreshold: "activationThreshold",
+  UnsafeSsl: "unsafeSsl",
+  EnableManagedDownloads: "enableManagedDownloads",
+  NodeMaxSessions: "nodeMaxSessions",
+  Username: "username",
+  Password: "password",
+  AuthType: "authType",
+  AccessToken: "accessToken",
+};
 
-describe("KEDA's Test_parseSeleniumGridScalerMetadata: sessionBrowserName defaults to browserName", () => {
-  it.each(METADATA.filter((row) => !row.isError).map((row) => [row.line, row] as const))(
-    "line %s",
-    (_line, row) => {
-      const prepared = prepareScalerTrigger("selenium-grid", row.metadata, {
-        authParams: row.authParams ?? {},
-      });
-      const params = prepared.params as { sessionBrowserName?: string; browserName?: string };
-      expect(params.sessionBrowserName || params.browserName || "").toBe(row.sessionBrowserName);
-    },
-  );
-});
-
-interface CountRow {
-  line: number;
-  name: string;
-  body: string;
-  browserName: string;
-  sessionBrowserName: string;
-  browserVersion: string;
-  platformName: string;
-  nodeMaxSessions: number;
-  enableManagedDownloads: boolean;
-  capabilities: string;
-  newRequestNodes: number;
-  onGoingSessions: number;
-  isError: boolean;
+/** Go's zero value of a wanted value: what an unset parameter of Tidal stands for. */
+function zeroOf(value: unknown): unknown {
+  if (typeof value === "string") return "";
+  if (typeof value === "number") return 0;
+  if (typeof value === "boolean") return false;
+  return undefined;
 }
 
-const COUNT_ROWS = JSON.parse(
-  readFileSync(new URL("./keda-count-rows.json", import.meta.url), "utf8"),
-) as CountRow[];
+runParseVectors({
+  file: FILE,
+  table: "Test_parseSeleniumGridScalerMetadata.tests",
+  type: "selenium-grid",
+  inputs: (row) => {
+    const config = (row.args as { config: Record<string, unknown> }).config;
+    return { metadata: stringMap(config.TriggerMetadata), authParams: stringMap(config.AuthParams) };
+  },
+  kedaError: (row) => Boolean(row.wantErr),
+  expect: (row) => {
+    const want = plain(row.want) as Record<string, unknown> | null;
+    if (!want) return undefined;
+    return {
+      target: Number(want.TargetValue),
+      check: (prepared) => {
+        const params = prepared.params;
+        for (const [field, key] of Object.entries(PARAM_OF)) {
+          if (field in want) expect(params[key] ?? zeroOf(want[field]), field).toBe(want[field]);
+        }
+        // sessionBrowserName defaults to browserName.
+        expect(params.sessionBrowserName || params.browserName || "", "SessionBrowserName").toBe(
+          want.SessionBrowserName,
+        );
+      },
+    };
+  },
+});
 
-describe("KEDA's Test_getCountFromSeleniumResponse", () => {
-  it("has every row", () => {
-    expect(COUNT_ROWS).toHaveLength(52);
-  });
-  it.each(COUNT_ROWS.map((row) => [`line ${row.line}: ${row.name}`, row] as const))("%s", (_label, row) => {
-    const count = () => seleniumGridCount(row.body, row);
-    if (row.isError) {
-      expect(count).toThrow();
-      return;
-    }
-    expect(count()).toEqual({ newRequestNodes: row.newRequestNodes, onGoingSessions: row.onGoingSessions });
+runValueVectors(FILE, "Test_getCountFromSeleniumResponse.tests", {}, (row) => {
+  const args = plain(row.args) as Record<string, unknown>;
+  const trigger = {
+    browserName: String(args.browserName ?? ""),
+    sessionBrowserName: String(args.sessionBrowserName ?? ""),
+    browserVersion: String(args.browserVersion ?? ""),
+    platformName: String(args.platformName ?? ""),
+    nodeMaxSessions: Number(args.nodeMaxSessions ?? 0),
+    enableManagedDownloads: Boolean(args.enableManagedDownloads),
+    capabilities: String(args.capabilities ?? ""),
+  };
+  const count = () => seleniumGridCount(String(args.b ?? ""), trigger);
+  if (row.wantErr) {
+    expect(count).toThrow();
+    return;
+  }
+  expect(count()).toEqual({
+    newRequestNodes: Number(row.wantNewRequestNodes ?? 0),
+    onGoingSessions: Number(row.wantOnGoingSessions ?? 0),
   });
 });
 

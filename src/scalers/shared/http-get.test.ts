@@ -80,3 +80,71 @@ describe("createHttpGetClient", () => {
     client.close();
   });
 });
+
+describe("createHttpGetClient: redirects", () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const each of servers.splice(0)) {
+      each.closeAllConnections();
+      await new Promise((resolve) => each.close(resolve));
+    }
+  });
+
+  /** A server that answers with `handler` and records each request's headers. */
+  async function recording(handler: (path: string) => { status: number; location?: string }) {
+    const seen: { path: string; headers: Record<string, unknown> }[] = [];
+    const each = createServer((request, response) => {
+      seen.push({ path: request.url ?? "", headers: { ...request.headers } });
+      const { status, location } = handler(request.url ?? "");
+      response.writeHead(status, location ? { location } : {});
+      response.end('{"value":1}');
+    });
+    servers.push(each);
+    each.listen(0, "127.0.0.1");
+    await once(each, "listening");
+    return { seen, origin: `http://127.0.0.1:${(each.address() as AddressInfo).port}` };
+  }
+
+  const credentials = {
+    Authorization: "Bearer t0ken",
+    "X-API-KEY": "k3y",
+    "X-Custom-Auth": "c0stom",
+    Cookie: "session=s3ss",
+    Accept: "application/json",
+  };
+
+  it("drops every credential-bearing header when a redirect leaves the origin", async () => {
+    const other = await recording(() => ({ status: 200 }));
+    const first = await recording(() => ({ status: 302, location: `${other.origin}/elsewhere` }));
+    const client = createHttpGetClient({ tls: {} });
+    try {
+      const response = await client.get(new URL(`${first.origin}/metric`), credentials, signal());
+      expect(response.status).toBe(200);
+    } finally {
+      client.close();
+    }
+    expect(first.seen[0]?.headers).toMatchObject({ authorization: "Bearer t0ken", "x-api-key": "k3y" });
+    const followed = other.seen[0]?.headers ?? {};
+    expect(followed.accept).toBe("application/json");
+    for (const name of ["authorization", "x-api-key", "x-custom-auth", "cookie"])
+      expect(followed[name]).toBeUndefined();
+  });
+
+  it("keeps every header on a redirect within the origin", async () => {
+    const same = await recording((path) =>
+      path === "/metric" ? { status: 307, location: "/moved" } : { status: 200 },
+    );
+    const client = createHttpGetClient({ tls: {} });
+    try {
+      await client.get(new URL(`${same.origin}/metric`), credentials, signal());
+    } finally {
+      client.close();
+    }
+    expect(same.seen.map((request) => request.path)).toEqual(["/metric", "/moved"]);
+    expect(same.seen[1]?.headers).toMatchObject({
+      authorization: "Bearer t0ken",
+      "x-api-key": "k3y",
+      "x-custom-auth": "c0stom",
+    });
+  });
+});

@@ -45,14 +45,17 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * Like Go's http.Client that KEDA's HTTP scalers use: redirects followed (the Authorization header
- * is dropped when a redirect leaves the origin), credentials in the URL sent as basic
+ * Like Go's http.Client that KEDA's HTTP scalers use: redirects followed (every header that may hold
+ * a credential is dropped when a redirect leaves the origin), credentials in the URL sent as basic
  * authentication. The timeout is the measurement's deadline: scalers with a `timeout` parameter
  * set `Scaler.timeoutMs`.
  */
 export function createHttpGetClient(options: {
   tls: ConnectionOptions;
-  /** Whether a redirect from one URL to another keeps the Authorization header (default: same origin). */
+  /**
+   * Whether a redirect from one URL to another keeps the credential headers (default: same
+   * origin); when not, only headers that cannot hold a credential follow it.
+   */
   keepAuthorization?: (from: URL, to: URL, status: number) => boolean;
 }): HttpClient {
   const keepAuthorization = options.keepAuthorization ?? ((from: URL, to: URL) => from.origin === to.origin);
@@ -74,9 +77,9 @@ export function createHttpGetClient(options: {
           return { status: response.status, body: response.body, headers: response.headers };
         }
         const next = new URL(response.location, current);
-        if (!keepAuthorization(current, next, response.status)) {
-          currentHeaders = withoutAuthorization(currentHeaders);
-        }
+        // Leaving the origin (or what the scaler counts as its server) drops every credential header.
+        if (!keepAuthorization(current, next, response.status))
+          currentHeaders = acrossOrigins(currentHeaders);
         current = next;
       }
     },
@@ -157,9 +160,23 @@ function acquireAgents(tls: ConnectionOptions): { agents: Agents; release: () =>
   };
 }
 
-function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+/** Headers that carry no credential: the only ones that follow a redirect to another origin. */
+const SAFE_ACROSS_ORIGINS: ReadonlySet<string> = new Set([
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "content-type",
+  "user-agent",
+]);
+
+/**
+ * The headers a redirect to another origin may carry. Go's client drops only Authorization and
+ * Cookie there, so an API key (`X-API-KEY`, a custom authentication header) would reach whatever
+ * host the server redirects to: Tidal keeps only headers that cannot hold a credential.
+ */
+function acrossOrigins(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => name.toLowerCase() !== "authorization"),
+    Object.entries(headers).filter(([name]) => SAFE_ACROSS_ORIGINS.has(name.toLowerCase())),
   );
 }
 

@@ -1,13 +1,13 @@
 import type { ConnectionOptions } from "node:tls";
-import { param } from "../params.ts";
+import { param, type ParamSource } from "../params.ts";
 
-/** KEDA's TLS parameters from a TriggerAuthentication: `tls`, `ca`, `cert`, `key`, `keyPassword`. */
-export const tlsAuthParams = {
-  tls: param.enum(["enable", "disable"], {
-    sources: ["auth", "metadata"],
-    default: "disable",
-    description: "enable to connect with TLS",
-  }),
+/** KEDA's `tls` switch: enable or disable (the default), read from the given sources. */
+export function tlsSwitchParam(sources: readonly ParamSource[], description = "enable to connect with TLS") {
+  return param.enum(["enable", "disable"], { sources, default: "disable", description });
+}
+
+/** KEDA's TLS material, always from a TriggerAuthentication: `ca`, `cert`, `key`, `keyPassword`. */
+export const tlsMaterialParams = {
   ca: param.string({ sources: ["auth"], optional: true, secret: true, description: "CA certificate (PEM)" }),
   cert: param.string({
     sources: ["auth"],
@@ -27,6 +27,12 @@ export const tlsAuthParams = {
     secret: true,
     description: "password of the client private key",
   }),
+};
+
+/** KEDA's TLS parameters from a TriggerAuthentication: `tls`, `ca`, `cert`, `key`, `keyPassword`. */
+export const tlsAuthParams = {
+  tls: tlsSwitchParam(["auth", "metadata"]),
+  ...tlsMaterialParams,
   unsafeSsl: param.bool({ default: false, description: "skip verification of the server certificate" }),
 };
 

@@ -3,153 +3,21 @@
  * the metric names, and the answers KEDA must report as errors (any status but 200, a null body).
  */
 import { describe, expect, it } from "vitest";
-import { kedaParseTable, type KedaRow } from "../../../test/support/keda-rows.ts";
+import { rowInputs, runParseVectors, type KedaRow } from "../../../test/support/keda-vectors.ts";
 import { solrValue } from "./solr.ts";
 
-const METADATA: KedaRow[] = [
-  {
-    line: 25,
-    name: "nothing passed",
-    metadata: {},
-    isError: true,
-  },
-  {
-    line: 27,
-    name: "properly formed metadata",
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: false,
-  },
-  {
-    line: 29,
-    name: "no query passed",
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: false,
-  },
-  {
-    line: 31,
-    name: "no host passed",
-    metadata: {
-      collection: "my_core",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: true,
-  },
-  {
-    line: 33,
-    name: "no collection passed",
-    metadata: {
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: true,
-  },
-  {
-    line: 35,
-    name: "no targetQueryValue passed",
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: true,
-  },
-  {
-    line: 37,
-    name: "no username passed",
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-    },
-    isError: true,
-  },
-  {
-    line: 39,
-    name: "no password passed",
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      username: "test_username",
-    },
-    isError: true,
-  },
-];
+const FILE = "solr_scaler_test.json";
 
-const METRIC_NAMES: KedaRow[] = [
-  {
-    line: 43,
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      query: "*:*",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: false,
-    index: 0,
-    metricName: "s0-solr",
-  },
-  {
-    line: 44,
-    metadata: {
-      collection: "my_core",
-      host: "http://192.168.49.2:30217",
-      targetQueryValue: "1",
-    },
-    authParams: {
-      password: "test_password",
-      username: "test_username",
-    },
-    isError: false,
-    index: 1,
-    metricName: "s1-solr",
-  },
-];
+runParseVectors({ file: FILE, table: "testSolrMetadata", type: "solr" });
 
-kedaParseTable("solr", "testSolrMetadata", METADATA);
-kedaParseTable("solr", "solrMetricIdentifiers", METRIC_NAMES);
+runParseVectors({
+  file: FILE,
+  table: "solrMetricIdentifiers",
+  type: "solr",
+  inputs: (row) => ({ ...rowInputs(row.metadataTestData as KedaRow), index: Number(row.triggerIndex) }),
+  kedaError: () => false,
+  expect: (row) => ({ metricName: String(row.name) }),
+});
 
 // KEDA's TestSolrGetItemCountErrorsOnNon200 and TestSolrGetItemCountHandlesNullBody.
 describe("KEDA's solr answers that are errors", () => {

@@ -5,6 +5,7 @@ import type { BackoffPolicy } from "../shared/backoff.ts";
 import { Listeners } from "../shared/listeners.ts";
 import { assertWholeNumber } from "../shared/whole-number.ts";
 import type { OutputStream } from "../shared/process-group.ts";
+import type { RecordProcess } from "../shared/recorded-process.ts";
 import { type JobTemplate, readJobTemplate } from "./job-template.ts";
 import { type JobRecord, LocalJob } from "./local-job.ts";
 
@@ -21,6 +22,8 @@ export interface JobRunnerOptions {
   failedJobsHistoryLimit: number;
   /** Delay before retrying a failed process; Kubernetes' 10 s doubling up to 6 min by default. */
   backoff?: Partial<BackoffPolicy>;
+  /** Records each job process while it runs, so a Tidal started after a crash can stop it. */
+  record?: RecordProcess;
 }
 
 /** Where an output line came from. */
@@ -43,6 +46,7 @@ export class JobRunner {
   readonly scaledJobName: string;
   readonly #template: JobTemplate;
   readonly #backoff: BackoffPolicy;
+  readonly #record: RecordProcess | undefined;
   readonly #limits: { succeeded: number; failed: number };
   /** Every job that is running or kept in history, oldest first. */
   readonly #jobs = new Map<string, LocalJob>();
@@ -59,6 +63,7 @@ export class JobRunner {
     this.scaledJobName = options.scaledJobName;
     this.#template = readJobTemplate(options.jobSpec, options.baseDir, options.env);
     this.#backoff = { ...DEFAULT_JOB_BACKOFF, ...options.backoff };
+    this.#record = options.record;
     this.#limits = { succeeded: options.successfulJobsHistoryLimit, failed: options.failedJobsHistoryLimit };
   }
 
@@ -121,6 +126,7 @@ export class JobRunner {
       onLine: (line, index, stream) =>
         this.#output.emit(line, { scaledJob: this.scaledJobName, job: name, index, stream }),
       onFinish: () => this.#keepInHistory(job),
+      ...(this.#record ? { record: this.#record } : {}),
     });
     return job;
   }

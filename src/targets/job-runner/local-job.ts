@@ -2,6 +2,7 @@ import type { TargetEvent } from "../types.ts";
 import { type BackoffPolicy, backoffDelay } from "../shared/backoff.ts";
 import { type OutputStream, ProcessGroup } from "../shared/process-group.ts";
 import { type ProcessExit, backOffMessage, formatSeconds } from "../shared/process-exit.ts";
+import { recordWhileRunning, type RecordProcess } from "../shared/recorded-process.ts";
 import type { JobTemplate } from "./job-template.ts";
 
 export type JobState = "running" | "succeeded" | "failed";
@@ -33,6 +34,8 @@ export interface LocalJobOptions {
   onLine(line: string, index: number, stream: OutputStream): void;
   /** The job succeeded or failed. */
   onFinish(): void;
+  /** Records each process while it runs (see RecordedProcess). */
+  record?: RecordProcess;
 }
 
 /**
@@ -168,6 +171,7 @@ export class LocalJob {
         onLine: (line, stream) => this.#options.onLine(line, index, stream),
       },
     );
+    recordWhileRunning(this.#options.record, group, { index, graceMs: this.#options.template.graceMs });
     this.#running.set(index, group);
     this.#groups.add(group);
     void group.gone.then(() => this.#groups.delete(group));

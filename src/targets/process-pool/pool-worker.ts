@@ -1,7 +1,15 @@
 import { messageOf } from "../../util/errors.ts";
 import type { TargetEvent } from "../types.ts";
 import { type BackoffPolicy, backoffDelay } from "../shared/backoff.ts";
-import { type LaunchSpec, type OutputStream, ProcessGroup } from "../shared/process-group.ts";
+import { AdoptedGroup } from "../shared/adopted-group.ts";
+import {
+  type LaunchSpec,
+  type OutputStream,
+  ProcessGroup,
+  type RunningGroup,
+} from "../shared/process-group.ts";
+import type { ProcessIdentity } from "../shared/process-table.ts";
+import { type RecordProcess, recordWhileRunning } from "../shared/recorded-process.ts";
 import { type ProcessExit, backOffMessage, formatSeconds } from "../shared/process-exit.ts";
 import { allocateFreePort } from "./free-port.ts";
 import { waitUntilAccepting } from "./tcp-readiness.ts";
@@ -46,6 +54,13 @@ export interface PoolWorkerOptions {
   onLine(line: string, stream: OutputStream): void;
   /** The worker's state changed. */
   onChange(): void;
+  /** Records each process of the worker while it runs (see RecordedProcess). */
+  record?: RecordProcess;
+  /**
+   * A process an earlier Tidal started for this worker, still running (the caller checked): the
+   * worker takes it over instead of starting one, and starts its own only once it exits.
+   */
+  adopt?: { identity: ProcessIdentity; port?: number };
 }
 
 /** One worker of a ProcessPool: keeps a process running, restarting it with back-off when it exits. */
@@ -53,7 +68,7 @@ export class PoolWorker {
   readonly index: number;
   readonly #options: PoolWorkerOptions;
   #state: WorkerState = "starting";
-  #group: ProcessGroup | undefined;
+  #group: RunningGroup | undefined;
   #pid: number | undefined;
   #port: number | undefined;
   #restarts = 0;
@@ -88,6 +103,11 @@ export class PoolWorker {
   /** Launches the process; resolves once it was spawned (or failed to). */
   async start(): Promise<void> {
     this.#setState("starting");
+    const adopt = this.#options.adopt;
+    if (this.#group === undefined && adopt !== undefined) {
+      this.#takeOver(adopt.identity, adopt.port);
+      return;
+    }
     await this.#group?.gone;
     try {
       const port = await allocateFreePort();
@@ -104,11 +124,31 @@ export class PoolWorker {
         },
       );
       this.#pid = this.#group.pid;
+      recordWhileRunning(this.#options.record, this.#group, { index, port, graceMs: this.#options.graceMs });
     } catch (error) {
       // no free port (e.g. out of file descriptors): a failed start like any other
       if (this.#stopping === undefined)
         this.#onExit({ code: null, signal: null, error: messageOf(error), at: new Date() });
     }
+  }
+
+  /** Takes over the process an earlier Tidal started for this worker. */
+  #takeOver(identity: ProcessIdentity, port: number | undefined): void {
+    const group = new AdoptedGroup(identity, { onExit: (exit) => this.#onExit(exit) });
+    this.#group = group;
+    this.#pid = group.pid;
+    this.#port = port;
+    this.#markRunning();
+    recordWhileRunning(this.#options.record, group, {
+      index: this.index,
+      ...(port === undefined ? {} : { port }),
+      graceMs: this.#options.graceMs,
+    });
+    this.#options.onEvent({
+      type: "Normal",
+      reason: "Adopted",
+      message: `Adopted worker ${this.index} (pid ${group.pid}${port === undefined ? "" : `, port ${port}`}) from an earlier tidal run; its output is not shown`,
+    });
   }
 
   /** Stops the worker for good: SIGTERM, SIGKILL after the grace period; resolves when its process group is gone. */
@@ -136,13 +176,17 @@ export class PoolWorker {
 
   #onSpawn(): void {
     if (this.#stopping !== undefined) return;
-    const { readiness, onEvent } = this.#options;
-    this.#setState(readiness === "process" ? "ready" : "running");
-    onEvent({
+    this.#markRunning();
+    this.#options.onEvent({
       type: "Normal",
       reason: "Started",
       message: `Started worker ${this.index} (pid ${this.#pid}, port ${this.#port})`,
     });
+  }
+
+  #markRunning(): void {
+    const { readiness } = this.#options;
+    this.#setState(readiness === "process" ? "ready" : "running");
     if (readiness === "tcp" && this.#port !== undefined) void this.#probeReadiness(this.#port);
   }
 

@@ -4,6 +4,8 @@ import type { ScaleTarget, TargetEvent } from "../types.ts";
 import { Listeners } from "../shared/listeners.ts";
 import { assertWholeNumber } from "../shared/whole-number.ts";
 import type { LaunchSpec, OutputStream } from "../shared/process-group.ts";
+import type { ProcessIdentity } from "../shared/process-table.ts";
+import type { RecordProcess } from "../shared/recorded-process.ts";
 import { PoolWorker, type RestartBackoff, type WorkerStatus } from "./pool-worker.ts";
 
 export interface ProcessPoolTargetOptions {
@@ -15,6 +17,15 @@ export interface ProcessPoolTargetOptions {
   /** The pool's environment as the runtime resolved it from `spec.env`, set over Tidal's own. */
   env: Record<string, string>;
   backoff?: Partial<RestartBackoff>;
+  /** Records each worker process while it runs, so a Tidal started after a crash can find it. */
+  record?: RecordProcess;
+}
+
+/** A worker process an earlier Tidal started for this pool, still running. */
+export interface AdoptableWorker {
+  index: number;
+  identity: ProcessIdentity;
+  port?: number;
 }
 
 /** Where an output line came from. */
@@ -47,6 +58,7 @@ export class ProcessPoolTarget implements ScaleTarget {
   readonly #launch: LaunchSpec;
   readonly #spec: ProcessPoolSpec;
   readonly #backoff: RestartBackoff;
+  readonly #record: RecordProcess | undefined;
   /** The workers that should run, oldest first. */
   #workers: PoolWorker[] = [];
   /** Workers scaled away whose processes are not gone yet. */
@@ -66,6 +78,24 @@ export class ProcessPoolTarget implements ScaleTarget {
       env: options.env,
     };
     this.#backoff = { ...DEFAULT_RESTART_BACKOFF, ...options.backoff };
+    this.#record = options.record;
+  }
+
+  /**
+   * Takes over worker processes an earlier Tidal started (still running, as the caller checked),
+   * before the first `setReplicas`: they count as this pool's workers, so the replica count the
+   * earlier run left is kept with the same processes instead of new ones beside them.
+   */
+  adopt(workers: readonly AdoptableWorker[]): void {
+    if (this.#shutdown !== undefined) throw new Error(`process pool ${this.name} is shut down`);
+    for (const adoptable of workers) {
+      if (this.#workers.some((worker) => worker.index === adoptable.index)) continue;
+      const worker = this.#newWorker(adoptable.index, adoptable);
+      this.#workers.push(worker);
+      void worker.start();
+    }
+    this.#workers.sort((a, b) => a.index - b.index);
+    this.#desired = this.#workers.length;
   }
 
   async getReplicas(): Promise<number> {
@@ -151,7 +181,13 @@ export class ProcessPoolTarget implements ScaleTarget {
     const used = new Set([...this.#workers, ...this.#stopping.keys()].map((worker) => worker.index));
     let index = 0;
     while (used.has(index)) index += 1;
-    const worker = new PoolWorker({
+    const worker = this.#newWorker(index);
+    this.#workers.push(worker);
+    return worker;
+  }
+
+  #newWorker(index: number, adopt?: AdoptableWorker): PoolWorker {
+    return new PoolWorker({
       index,
       launch: this.#launch,
       pool: this.name,
@@ -161,9 +197,11 @@ export class ProcessPoolTarget implements ScaleTarget {
       onEvent: (event) => this.#events.emit(event),
       onLine: (line, stream) => this.#output.emit(line, { pool: this.name, worker: index, stream }),
       onChange: () => this.#changes.emit(),
+      ...(this.#record ? { record: this.#record } : {}),
+      ...(adopt
+        ? { adopt: { identity: adopt.identity, ...(adopt.port === undefined ? {} : { port: adopt.port }) } }
+        : {}),
     });
-    this.#workers.push(worker);
-    return worker;
   }
 
   #stopWorkers(victims: readonly PoolWorker[]): void {

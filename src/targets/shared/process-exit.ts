@@ -8,6 +8,8 @@ export interface ProcessExit {
   at: Date;
   /** How long the process ran; absent when it never started. */
   ranForMs?: number;
+  /** An earlier Tidal started it (see AdoptedGroup): how it ended cannot be known. */
+  adopted?: boolean;
 }
 
 /** "0.04 s", "0.1 s", "1.5 s", "90 s": two decimals below a second, one above. */
@@ -19,7 +21,11 @@ export function formatSeconds(ms: number): string {
 /** "exited with code 1 after 0.1 s", "killed by SIGKILL after 3 s", "command not found: foo". */
 export function describeExit(exit: ProcessExit): string {
   if (exit.error !== undefined) return exit.error;
-  const how = exit.signal === null ? `exited with code ${exit.code}` : `killed by ${exit.signal}`;
+  const how = exit.adopted
+    ? "exited (started by an earlier tidal run, so its exit status is unknown)"
+    : exit.signal === null
+      ? `exited with code ${exit.code}`
+      : `killed by ${exit.signal}`;
   return exit.ranForMs === undefined ? how : `${how} after ${formatSeconds(exit.ranForMs)}`;
 }
 

@@ -6,7 +6,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { messageOf } from "../../util/errors.ts";
 import { killOnExit } from "./last-resort-kill.ts";
 import type { ProcessExit } from "./process-exit.ts";
-import { isGroupRunning } from "./process-table.ts";
+import { isGroupRunning, processIdentity, type ProcessIdentity } from "./process-table.ts";
 
 export type OutputStream = "stdout" | "stderr";
 
@@ -16,6 +16,18 @@ export interface LaunchSpec {
   cwd: string;
   /** Variables set over Tidal's own environment. */
   env: Record<string, string>;
+}
+
+/** A running (or adopted) process group as its owners use it. */
+export interface RunningGroup {
+  /** The leader's pid, which is also the process group id; undefined when the command could not start. */
+  readonly pid: number | undefined;
+  /** Names the leader beyond its pid, so a later Tidal can recognise it (see ProcessIdentity). */
+  readonly identity: ProcessIdentity | undefined;
+  /** Resolves once the leader has exited and no process of its group runs any more. */
+  readonly gone: Promise<void>;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when the group is gone. */
+  stop(graceMs: number): Promise<{ killed: boolean }>;
 }
 
 export interface ProcessGroupHandlers {
@@ -57,10 +69,9 @@ function forwardLines(stream: Readable, name: OutputStream, onLine: ProcessGroup
  * starts can be signalled together. Like a container, the group lives as long as its leader: when
  * the leader exits, whatever it left behind in the group is SIGKILLed.
  */
-export class ProcessGroup {
-  /** The leader's pid, which is also the process group id; undefined when the command could not start. */
+export class ProcessGroup implements RunningGroup {
   readonly pid: number | undefined;
-  /** Resolves once the leader has exited and no process of its group runs any more. */
+  readonly identity: ProcessIdentity | undefined;
   readonly gone: Promise<void>;
   #exited = false;
   #stopping: Promise<{ killed: boolean }> | undefined;
@@ -78,6 +89,7 @@ export class ProcessGroup {
     } catch (error) {
       // arguments spawn() refuses outright, such as a NUL byte: reported like a command that is not found
       this.pid = undefined;
+      this.identity = undefined;
       this.#exited = true;
       const exit = {
         code: null,
@@ -90,6 +102,7 @@ export class ProcessGroup {
     }
     const pid = child.pid;
     this.pid = pid;
+    this.identity = pid === undefined ? undefined : processIdentity(pid);
     const unregister = pid === undefined ? () => {} : killOnExit(pid);
     forwardLines(child.stdout, "stdout", handlers.onLine);
     forwardLines(child.stderr, "stderr", handlers.onLine);

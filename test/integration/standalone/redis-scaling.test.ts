@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
+import { budgetFor, eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
 import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
 import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
@@ -30,8 +30,9 @@ describe("tidal run with a Redis list", () => {
 
     await redis.rpush(list, ...Array.from({ length: 45 }, (_, index) => `item-${index}`));
     // ceil(45 / listLength 10) = 5; without behavior the HPA first caps a step at max(2 × 1, 4) = 4.
+    // Two HPA steps (1 s syncs) after a 1 s poll.
     await eventually("5 replicas", async () => (await run.object("backlog")).replicas === 5, {
-      timeoutMs: 20_000,
+      timeoutMs: budgetFor(1 + 2),
     });
     const pool = await eventually("5 running workers", async () => {
       const current = await run.pool("workers");
@@ -46,7 +47,8 @@ describe("tidal run with a Redis list", () => {
     await eventually(
       "scale to zero after the 3 s cooldown",
       async () => (await run.object("backlog")).replicas === 0,
-      { timeoutMs: 20_000 },
+      // A 1 s poll, the 3 s cooldown, then HPA steps down (1 s syncs).
+      { timeoutMs: budgetFor(1 + 3 + 5) },
     );
     await eventually("workers gone", () => pids.every((pid) => !isProcessRunning(pid)));
     expect(run.logs.some((line) => line.reason === "KEDAScaleTargetDeactivated")).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
+import { budgetFor, eventually, uniqueName, useCleanup } from "../../support/isolation.ts";
 import { isProcessRunning, TidalRun } from "../../support/tidal-run.ts";
 import { processPool, redisScaledObject, writeManifests } from "./manifests.ts";
 import { useServices } from "../../support/services.ts";
@@ -28,7 +28,8 @@ describe("tidal run supervising workers", () => {
         const worker = current.workers[0];
         return worker?.state === "backoff" && worker.restarts >= 1 && current;
       },
-      { timeoutMs: 20_000 },
+      // The first back-off is 1 s.
+      { timeoutMs: budgetFor(1) },
     );
     expect(pool.workers[0]?.lastExit?.code).toBe(3);
     expect(
@@ -43,7 +44,8 @@ describe("tidal run supervising workers", () => {
           .map((line) => Number(/next start in (\d+(?:\.\d+)?) s/.exec(line.msg)?.[1]));
         return found.length >= 3 && found;
       },
-      { timeoutMs: 30_000 },
+      // Back-offs of 1, 2 and 4 s, each after a crash at start.
+      { timeoutMs: budgetFor(1 + 2 + 4) },
     );
     expect(delays.slice(0, 3)).toEqual([1, 2, 4]);
   });
@@ -65,6 +67,11 @@ describe("tidal run supervising workers", () => {
       return pool.workers[0]?.state === "ready" && pool;
     });
     await eventually("the grandchild to start", () => run.logs.some((line) => /grandchild/.test(line.msg)));
+    // A worker counts as ready once spawned; it ignores SIGTERM only once its handler is in place.
+    await eventually(
+      "both stubborn workers to ignore SIGTERM",
+      () => run.logs.filter((line) => line.msg.startsWith("ignoring SIGTERM")).length === 2,
+    );
     const grandchild = Number(
       /grandchild (\d+)/.exec(run.logs.find((line) => /grandchild/.test(line.msg))?.msg ?? "")?.[1],
     );
