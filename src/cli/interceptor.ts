@@ -83,6 +83,9 @@ timeout. Unknown hosts get 404 at once. The operator reads each replica's pendin
 request rates from the admin port (GET /queue); GET /api/v1/explain?host=H&path=P says where a
 request would go and why it would be held.
 
+Clients get the proxy's limits (the add-on has no settings for them): request headers within 60s
+(else 408), idle keep-alive connections closed after 5s, at most 10,000 connections at once.
+
 Examples:
   tidal interceptor --kubeconfig ~/.kube/config --bind-address 127.0.0.1
   tidal interceptor                      (in cluster; see deploy/)`,

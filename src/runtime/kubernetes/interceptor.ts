@@ -6,6 +6,7 @@ import {
   httpScaledObjectRoute,
   type Endpoint,
   type HttpProxy,
+  type HttpProxyLimits,
   type HttpProxyRoute,
   type RouteStatus,
 } from "../../http-proxy/index.ts";
@@ -41,6 +42,8 @@ export interface InterceptorOptions {
   conditionWaitMs: number;
   responseHeaderTimeoutMs: number;
   coldStartHeader: boolean;
+  /** Headers timeout, idle keep-alive timeout and connection cap of the proxy; absent: its defaults. */
+  limits?: HttpProxyLimits;
   logger: Logger;
 }
 
@@ -126,6 +129,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Run
     conditionWaitMs: options.conditionWaitMs,
     responseHeaderTimeoutMs: options.responseHeaderTimeoutMs,
     coldStartHeader: options.coldStartHeader,
+    ...options.limits,
     logger: logger.child({ component: "proxy" }),
   });
 
