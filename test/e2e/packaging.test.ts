@@ -333,6 +333,9 @@ describe("deploy/ on the real control plane", () => {
         ["list", "pods", ["-n", "default"]],
         ["get", "secrets", ["-n", "default"]],
         ["get", "configmaps", ["-n", "default"]],
+        // The forecast annotation's tidal-forecast-<name> ConfigMaps.
+        ["create", "configmaps", ["-n", "default"]],
+        ["update", "configmaps", ["-n", "default"]],
         ["create", "jobs.batch", ["-n", "default"]],
         ["list", "jobs.batch", ["-n", "default"]],
         ["delete", "jobs.batch", ["-n", "default"]],
@@ -367,7 +370,10 @@ describe("deploy/ on the real control plane", () => {
         ["create", "serviceaccounts", ["-n", "default"]],
         ["get", "serviceaccounts", ["-n", "default"]],
         ["update", "secrets", ["-n", "default"]],
-        ["update", "configmaps", ["-n", "default"]],
+        // ConfigMaps: get, create and update only.
+        ["list", "configmaps", ["-n", "default"]],
+        ["patch", "configmaps", ["-n", "default"]],
+        ["delete", "configmaps", ["-n", "default"]],
         ["patch", "jobs.batch", ["-n", "default"]],
         ["update", "leases.coordination.k8s.io/tidal-operator", ["-n", "default"]],
         ["update", "leases.coordination.k8s.io/kube-controller-manager", ["-n", "kube-system"]],
