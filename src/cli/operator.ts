@@ -2,6 +2,8 @@ import { Command, Option } from "commander";
 import {
   hpaSyncPeriod,
   hpaSyncPeriodOption,
+  logLevel,
+  logLevelOption,
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
@@ -64,6 +66,7 @@ export function operatorCommand(): Command {
     .addOption(measurementTimeoutOption())
     .addOption(hpaSyncPeriodOption())
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
+    .addOption(logLevelOption())
     .addHelpText(
       "after",
       `
@@ -72,13 +75,19 @@ Watches ScaledObject, ScaledJob, TriggerAuthentication and ClusterTriggerAuthent
 scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. Annotation
 autoscaling.tidal.dev/mode: direct scales through /scale with no HPA: Tidal then does the HPA's
 work itself every --hpa-sync-period.
+Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
+election, the external metrics API and the /metrics address.
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
   tidal operator --leader-elect            (in cluster; see deploy/)`,
     )
     .action(async (options: OperatorCommandOptions, command: Command) => {
-      const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
+      const logger = createLogger({
+        format: options.logFormat,
+        level: logLevel(command),
+        write: (line) => process.stdout.write(line),
+      });
       const timeoutMs = measurementTimeout(command);
       const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");

@@ -18,11 +18,14 @@ import {
   filenameOption,
   hpaSyncPeriod,
   hpaSyncPeriodOption,
+  logLevel,
+  logLevelOption,
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
 } from "./options.ts";
 import { usableStateDir } from "./state-dir.ts";
+import { DEFAULT_STATUS_PORT, removeServerRecord, writeServerRecord } from "./server-record.ts";
 import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
 import { formatProblem } from "./validate.ts";
@@ -35,6 +38,7 @@ interface RunOptions {
   timeout: string;
   hpaSyncPeriod: string;
   logFormat?: "json" | "text";
+  logLevel: string;
   watch: boolean;
 }
 
@@ -51,7 +55,7 @@ export function runCommand(): Command {
     .addOption(filenameOption())
     .addOption(
       new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default(
-        "9090",
+        String(DEFAULT_STATUS_PORT),
       ),
     )
     .addOption(
@@ -71,6 +75,7 @@ export function runCommand(): Command {
         "log format (default: a live table on a terminal, JSON lines otherwise)",
       ).choices(["json", "text"]),
     )
+    .addOption(logLevelOption())
     .option("--no-watch", "do not reload when the files change")
     .addHelpText(
       "after",
@@ -81,7 +86,8 @@ the same timeline as KEDA and the HPA on Kubernetes.
 Everything in the files is validated first (same messages as tidal validate). Workers are stopped
 gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriodSeconds).
 
-Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
+Status API (its address is recorded in STATE-DIR/tidal-run.json while it runs, for tidal explain
+and tidal logs): GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
 /api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
 HTTPScaledObjects are served by an HTTP proxy on --http-port that holds requests while their
 ProcessPool scales from zero.
@@ -109,7 +115,7 @@ Example:
       const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
       const logger = createLogger({
         format: options.logFormat ?? "json",
-        level: process.env.TIDAL_LOG_LEVEL === "debug" ? "debug" : "info",
+        level: logLevel(command),
         write: interactive ? () => {} : (line) => process.stdout.write(line),
       });
       for (const warning of initial.warnings) logger.warn(formatProblem(warning));
@@ -158,9 +164,16 @@ Example:
       } catch (error) {
         await runner.stop();
         server.close();
+        if ((error as { code?: unknown }).code === "EADDRINUSE" && httpPort !== 0) {
+          throw new TidalError(
+            "TIDAL_E_PORT",
+            `cannot listen on 127.0.0.1:${httpPort} for the HTTP proxy (EADDRINUSE: another server holds it); pass --http-port with a free port, or 0`,
+          );
+        }
         throw new TidalError("TIDAL_E_START", `could not start: ${messageOf(error)}`);
       }
       logger.info("tidal run started", {
+        version: packageVersion(),
         statusApi: `http://127.0.0.1:${boundPort}`,
         ...(runner.httpProxyPort === undefined
           ? {}
@@ -168,6 +181,14 @@ Example:
         scaledObjects: initial.set.scaledObjects.length,
         scaledJobs: initial.set.scaledJobs.length,
         httpScaledObjects: initial.set.httpScaledObjects.length,
+      });
+      await writeServerRecord(stateDir, {
+        pid: process.pid,
+        statusApi: `http://127.0.0.1:${boundPort}`,
+        ...(runner.httpProxyPort === undefined
+          ? {}
+          : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
+        startedAt: new Date().toISOString(),
       });
       const stopWatching = options.watch
         ? watchManifestPaths(options.filename, () => void reload(logger))
@@ -200,6 +221,7 @@ Example:
       });
       view();
       stopWatching();
+      await removeServerRecord(stateDir);
       scheduler.stop();
       await runner.stop();
       await new Promise<void>((done) => server.close(() => done()));

@@ -203,10 +203,15 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
   logger.info("tidal operator started", {
+    version: packageVersion(),
+    cluster: kubeConfig.getCurrentCluster()?.server ?? "(unknown)",
     externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
     metrics: `http://${host}:${metricsPort}/metrics`,
     namespace: options.namespace ?? "(all)",
-    leaderElection: options.leaderElect,
+    leaderElection: options.leaderElect
+      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
+      : "off",
+    hpaSyncPeriod: `${options.hpaSyncPeriodMs / 1000}s`,
   });
 
   return {
