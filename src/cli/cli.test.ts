@@ -11,8 +11,9 @@ const SUBCOMMANDS: Record<string, string[]> = {
   validate: ["--filename", "--strict", "--output", "Exit code"],
   migrate: ["--filename", "keda.sh/v1alpha1"],
   probe: ["--filename", "--output", "--timeout"],
-  run: ["--filename", "--port", "--state-dir"],
-  explain: ["<name>", "--server", "--output"],
+  run: ["--filename", "--port", "--state-dir", "--log-level", "tidal-run.json"],
+  explain: ["<name>", "--server", "--state-dir", "TIDAL_SERVER", "--output"],
+  logs: ["<pool>", "--follow", "--tail", "--timestamps", "--server", "--state-dir", "worker-0 |"],
   simulate: [
     "--filename",
     "--metrics",

@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./explain.ts")).explainCommand(),
   },
   {
+    name: "logs",
+    summary: "print (or follow) the output of a ProcessPool's workers in a running `tidal run`",
+    load: async () => (await import("./logs.ts")).logsCommand(),
+  },
+  {
     name: "simulate",
     summary: "replay a metric trace (or a workload) through the scaling engine on a virtual clock",
     load: async () => (await import("./simulate.ts")).simulateCommand(),

@@ -1,58 +1,17 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { renderTrace } from "../engine/decide.ts";
 import type { DecisionTrace } from "../engine/types.ts";
-import { TidalError, UsageError, messageOf } from "../util/errors.ts";
-import { join, resolve } from "node:path";
+import { TidalError, UsageError } from "../util/errors.ts";
+import { addServerOptions, apiUrl, causeOf, statusApiOf, unreachableMessage } from "./find-server.ts";
 import { outputOption } from "./options.ts";
-import { DEFAULT_STATUS_PORT, SERVER_RECORD, isProcessAlive, readServerRecord } from "./server-record.ts";
-
-export const DEFAULT_SERVER = `http://127.0.0.1:${DEFAULT_STATUS_PORT}`;
-
-/** Where the status API is, and how `tidal explain` learnt it (for its messages). */
-export interface FoundServer {
-  url: string;
-  from: "--server" | "TIDAL_SERVER" | "record" | "default";
-  /** The record file read, for `record` and `default` (when none was there). */
-  recordPath?: string;
-}
-
-/**
- * The status API to ask: --server, else TIDAL_SERVER, else the address the `tidal run` using
- * `stateDir` recorded there, else the default port. A record whose process is gone is an error.
- */
-export async function findServer(options: {
-  server?: string;
-  from?: "--server" | "TIDAL_SERVER";
-  stateDir: string;
-}): Promise<FoundServer> {
-  if (options.server !== undefined) return { url: options.server, from: options.from ?? "--server" };
-  const recordPath = join(resolve(options.stateDir), SERVER_RECORD);
-  const record = await readServerRecord(resolve(options.stateDir));
-  if (record === undefined) return { url: DEFAULT_SERVER, from: "default", recordPath };
-  if (!isProcessAlive(record.pid)) {
-    throw new TidalError(
-      "TIDAL_E_UNREACHABLE",
-      `no \`tidal run\` is running: the one recorded in ${recordPath} (pid ${record.pid}, ${record.statusApi}) has stopped; start \`tidal run -f PATH\`, or pass --server (or set TIDAL_SERVER) with the address of another`,
-    );
-  }
-  return { url: record.statusApi, from: "record", recordPath };
-}
+import { DEFAULT_STATUS_PORT, SERVER_RECORD } from "./server-record.ts";
 
 export function explainCommand(): Command {
-  return new Command("explain")
-    .description("show why a ScaledObject has the replica count it has (its last decision trace)")
-    .argument("<name>", "ScaledObject name")
-    .addOption(
-      new Option(
-        "--server <url>",
-        "status API of a running `tidal run` (default: the one recorded in --state-dir, else " +
-          DEFAULT_SERVER +
-          ")",
-      ).env("TIDAL_SERVER"),
-    )
-    .addOption(
-      new Option("--state-dir <dir>", "the --state-dir of the `tidal run` to find").default(".tidal/state"),
-    )
+  return addServerOptions(
+    new Command("explain")
+      .description("show why a ScaledObject has the replica count it has (its last decision trace)")
+      .argument("<name>", "ScaledObject name"),
+  )
     .option("-n, --namespace <namespace>", "namespace, when several ScaledObjects share the name")
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText(
@@ -67,17 +26,8 @@ Example:
     )
     .action(async (name: string, options: ExplainOptions, command: Command) => {
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
-      const source = command.getOptionValueSource("server");
-      const found = await findServer({
-        server: options.server,
-        from: source === "env" ? "TIDAL_SERVER" : "--server",
-        stateDir: options.stateDir,
-      });
-      const base = serverUrl(found.url, found.from);
-      const url = new URL(
-        `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`,
-        base.href.endsWith("/") ? base : `${base.href}/`,
-      );
+      const { base, found } = await statusApiOf(command, options);
+      const url = apiUrl(base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
       let response: Response;
       try {
@@ -106,42 +56,6 @@ interface ExplainOptions {
   stateDir: string;
   namespace?: string;
   output: string;
-}
-
-/** Why nothing answered, in words that say where the address came from and what to do. */
-export function unreachableMessage(base: URL, found: FoundServer, cause: string): string {
-  switch (found.from) {
-    case "default":
-      return `no \`tidal run\` found: none is recorded in ${found.recordPath} and nothing answers at ${base.origin} (${cause}); start \`tidal run -f PATH\`, or pass --state-dir (the one \`tidal run\` uses) or --server (or set TIDAL_SERVER) with the statusApi address it prints`;
-    case "record":
-      return `cannot reach the status API at ${base.origin} (${cause}), recorded in ${found.recordPath} by the \`tidal run\` there; is it still starting or stuck? Pass --server to point elsewhere`;
-    default:
-      return `cannot reach the status API at ${base.origin} (${cause}) given by ${found.from}; is \`tidal run\` running there? Pass --server with the statusApi address it prints`;
-  }
-}
-
-/** The status API's URL: http(s), without credentials (they would end up in messages). */
-function serverUrl(text: string, from: FoundServer["from"]): URL {
-  const name = from === "TIDAL_SERVER" ? "TIDAL_SERVER" : "--server";
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${name} must be a URL such as ${DEFAULT_SERVER}, got "${text}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new UsageError(`${name} must be an http:// or https:// URL, got ${url.protocol}`);
-  if (url.username !== "" || url.password !== "")
-    throw new UsageError(`${name} must not contain a user name or password: the status API has no login`);
-  return url;
-}
-
-/** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === "string") return cause.code;
-  if (typeof cause?.message === "string") return cause.message;
-  return messageOf(error);
 }
 
 function isTrace(body: unknown): body is DecisionTrace {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { STDIN } from "../api/load.ts";
 import { validateManifests } from "../validation/validate.ts";
@@ -147,6 +148,7 @@ Example:
         timeoutMs,
         hpaSyncPeriodMs,
         httpPort,
+        logDir: join(stateDir, "logs"),
         environment: fileEnvironment(),
       });
       const server = createStatusServer(runner, metrics);
@@ -238,7 +240,7 @@ function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: n
   const header = `tidal run · status http://127.0.0.1:${port}${proxy} · Ctrl-C to stop`;
   const draw = () => {
     process.stdout.write(
-      `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`,
+      `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color, runner.processPools())}`,
     );
   };
   draw();

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SERVER, findServer, unreachableMessage } from "./explain.ts";
+import { DEFAULT_SERVER, findServer, unreachableMessage } from "./find-server.ts";
 import {
   DEFAULT_STATUS_PORT,
   SERVER_RECORD,

@@ -8,6 +8,7 @@ import type { TidalMetrics } from "../../observability/metrics.ts";
 import { ProcessPoolTarget } from "../../targets/process-pool/process-pool-target.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
+import { PoolLogs } from "./pool-logs.ts";
 
 export interface RunningPool {
   /** Everything the pool's processes depend on: a change restarts the pool. */
@@ -26,9 +27,12 @@ export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; 
 export class ProcessPools {
   readonly #pools = new Map<string, RunningPool>();
   readonly #options: { logger: Logger; events: EventLog; metrics: TidalMetrics };
+  /** Workers' output: the last lines, followers and (with a log dir) rotated files. */
+  readonly logs: PoolLogs;
 
-  constructor(options: { logger: Logger; events: EventLog; metrics: TidalMetrics }) {
+  constructor(options: { logger: Logger; events: EventLog; metrics: TidalMetrics; logDir?: string }) {
     this.#options = options;
+    this.logs = new PoolLogs(options.logDir === undefined ? {} : { dir: options.logDir });
   }
 
   /**
@@ -91,7 +95,16 @@ export class ProcessPools {
       if (event.reason === "BackOff")
         this.#options.metrics.workerRestarts.inc({ namespace: ref.namespace, pool: ref.name });
     });
-    target.onOutput((line, source) => logger.info(line, { worker: source.worker, stream: source.stream }));
+    const key = poolKeyOf(loaded.object);
+    target.onOutput((line, source) => {
+      logger.info(line, { worker: source.worker, stream: source.stream });
+      this.logs.append(key, {
+        at: new Date().toISOString(),
+        worker: source.worker,
+        stream: source.stream,
+        line,
+      });
+    });
     return target;
   }
 
@@ -99,6 +112,7 @@ export class ProcessPools {
   async shutdown(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.target.shutdown()));
     this.#pools.clear();
+    this.logs.close();
   }
 
   snapshots(): {
@@ -107,9 +121,13 @@ export class ProcessPools {
     replicas: number;
     workers: ReturnType<ProcessPoolTarget["workers"]>;
     events: RuntimeEvent[];
+    logFile?: string;
   }[] {
     return [...this.#pools.values()].map((pool) => ({
       ...pool.ref,
+      ...(this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) === undefined
+        ? {}
+        : { logFile: this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) }),
       replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
       workers: pool.target.workers(),
       events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),

@@ -25,7 +25,7 @@ import type { StateStore } from "../state-store.ts";
 import { HttpRouting } from "./http-routing.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
-import type { StatusSource } from "./status-server.ts";
+import type { PoolLogSource, StatusSource } from "./status-server.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
 export interface RunnerOptions {
@@ -42,6 +42,8 @@ export interface RunnerOptions {
   environment: FileEnvironment;
   /** Port of the HTTP proxy for HTTPScaledObjects (started only when there is one). */
   httpPort: number;
+  /** Folder for workers' output files (rotated); none without it. */
+  logDir?: string;
   now?: () => number;
 }
 
@@ -424,5 +426,23 @@ export class StandaloneRunner implements StatusSource {
 
   processPools() {
     return this.#pools.snapshots();
+  }
+
+  /**
+   * A ProcessPool's recent output and a way to follow it; undefined for no such pool,
+   * "ambiguous" when the name is in several namespaces and none was given.
+   */
+  poolLogs(name: string, namespace?: string): PoolLogSource | undefined | "ambiguous" {
+    const matches = this.#pools
+      .snapshots()
+      .filter((pool) => pool.name === name && (namespace === undefined || pool.namespace === namespace));
+    if (matches.length > 1) return "ambiguous";
+    const pool = matches[0];
+    if (pool === undefined) return undefined;
+    const key = `${pool.namespace}/${pool.name}`;
+    return {
+      recent: (tail) => this.#pools.logs.recent(key, tail),
+      follow: (listener) => this.#pools.logs.follow(key, listener),
+    };
   }
 }

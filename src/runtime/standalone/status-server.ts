@@ -3,6 +3,13 @@ import type { DecisionTrace } from "../../engine/types.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { RuntimeEvent } from "../events.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
+import type { WorkerLogLine } from "./pool-logs.ts";
+
+/** A ProcessPool's output, as the status API serves it. */
+export interface PoolLogSource {
+  recent(tail?: number): WorkerLogLine[];
+  follow(listener: (line: WorkerLogLine) => void): () => void;
+}
 
 /** What the status API reads from the running runtime. */
 export interface StatusSource {
@@ -13,6 +20,14 @@ export interface StatusSource {
   events(kind: string, name: string, namespace?: string): RuntimeEvent[];
   /** ProcessPools and their workers (state, restarts, last exit). */
   processPools(): unknown[];
+  /** A pool's output; "ambiguous" when the name is in several namespaces and none was given. */
+  poolLogs?(name: string, namespace?: string): PoolLogSource | undefined | "ambiguous";
+}
+
+/** `worker-0 | text` (`worker-0 stderr | text` for stderr), as `tidal logs` prints it. */
+export function formatLogLine(line: WorkerLogLine, timestamps = false): string {
+  const stream = line.stream === "stderr" ? " stderr" : "";
+  return `${timestamps ? `${line.at} ` : ""}worker-${line.worker}${stream} | ${line.line}\n`;
 }
 
 function send(
@@ -54,6 +69,8 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
       return send(response, 200, filter(source.scaledObjects(), namespace));
     if (path === "/api/v1/scaledjobs") return send(response, 200, filter(source.scaledJobs(), namespace));
     if (path === "/api/v1/processpools") return send(response, 200, source.processPools());
+    const logs = /^\/api\/v1\/processpools\/([^/]+)\/logs$/.exec(path);
+    if (logs) return serveLogs(decodeURIComponent(logs[1]!), namespace, url.searchParams, request, response);
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
     if (match) {
       const [, collection, rawName, view] = match as unknown as [string, string, string, string | undefined];
@@ -85,9 +102,37 @@ export function createStatusServer(source: StatusSource, metrics: TidalMetrics):
         "/api/v1/scaledobjects",
         "/api/v1/scaledjobs",
         "/api/v1/processpools",
+        "/api/v1/processpools/NAME/logs",
         "/api/v1/scaledobjects/NAME/explain",
       ],
     });
+  }
+
+  /** `?tail=N` (default 100, `all`), `?follow=true` keeps the response open for new lines, `?timestamps=true`. */
+  function serveLogs(
+    name: string,
+    namespace: string | undefined,
+    params: URLSearchParams,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): void {
+    const found = source.poolLogs?.(name, namespace);
+    if (found === "ambiguous")
+      return send(response, 409, { error: `several ProcessPools are named "${name}"; add ?namespace=` });
+    if (found === undefined) return send(response, 404, { error: `ProcessPool "${name}" not found` });
+    const tailText = params.get("tail") ?? "100";
+    const tail = tailText === "all" ? undefined : Number(tailText);
+    if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0))
+      return send(response, 400, { error: `tail must be a whole number or "all", got "${tailText}"` });
+    const timestamps = params.get("timestamps") === "true";
+    response.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+    for (const line of found.recent(tail)) response.write(formatLogLine(line, timestamps));
+    if (params.get("follow") !== "true" || request.method === "HEAD") {
+      response.end();
+      return;
+    }
+    const stop = found.follow((line) => response.write(formatLogLine(line, timestamps)));
+    response.once("close", stop);
   }
 }
 
