@@ -1,12 +1,17 @@
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node } from "yaml";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 
-/** Where a finding is: file, 1-based document index, the object it is about, the field path. */
+/**
+ * Where a finding is: file, 1-based document index, the object it is about, the field path, and
+ * (when the source is known) the 1-based line and column of the field, or of its nearest parent.
+ */
 export interface Problem {
   file: string;
   doc: number;
+  line?: number;
+  col?: number;
   kind: string;
   name: string;
   path: string;
@@ -19,6 +24,72 @@ export interface SourceDocument {
   file: string;
   doc: number;
   value: unknown;
+}
+
+/** A position in a source file, 1-based. */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+/** Finds a field path (`spec.triggers[0].metadata.host`) in a document's source. */
+export type Locator = (path: string) => SourcePosition | undefined;
+
+const locators = new WeakMap<SourceDocument, Locator>();
+
+/** The locator of a document parsed from source; undefined for documents made in code. */
+export function locatorOf(document: SourceDocument): Locator | undefined {
+  return locators.get(document);
+}
+
+/** `spec.triggers[0].metadata["a.b"]` → ["spec", "triggers", 0, "metadata", "a.b"]. */
+export function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/\[(\d+)\]|\["([^"]*)"\]|([^.[\]]+)/g)) {
+    if (match[1] !== undefined) segments.push(Number(match[1]));
+    else segments.push(match[2] ?? match[3] ?? "");
+  }
+  return segments;
+}
+
+/**
+ * Where `path` is under `root`: the key of the deepest field of the path that exists (a missing
+ * field is reported at its parent), or the item of a list.
+ */
+function locate(root: Node | null, path: string, lineCounter: LineCounter): SourcePosition | undefined {
+  if (root === null) return undefined;
+  let node: Node = root;
+  let offset = node.range?.[0];
+  for (const segment of pathSegments(path)) {
+    let next: { node: unknown; offset: number | undefined } | undefined;
+    if (typeof segment === "number" && isSeq(node)) {
+      const item = node.items[segment] as Node | undefined;
+      if (item) next = { node: item, offset: item.range?.[0] };
+    } else if (isMap(node)) {
+      const pair = node.items.find(
+        (candidate) =>
+          isPair(candidate) && isScalar(candidate.key) && String(candidate.key.value) === String(segment),
+      );
+      if (pair && isScalar(pair.key)) next = { node: pair.value, offset: pair.key.range?.[0] };
+    }
+    if (next === undefined) break;
+    offset = next.offset ?? offset;
+    if (next.node === null || typeof next.node !== "object") break;
+    node = next.node as Node;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset);
+}
+
+/** The nodes of the objects a document holds, as `listItems` finds their values. */
+function listItemNodes(node: Node | null): (Node | null)[] {
+  if (isSeq(node)) return node.items.flatMap((item) => listItemNodes(item as Node));
+  if (isMap(node)) {
+    const kind = node.get("kind");
+    const items = node.get("items", true);
+    if (typeof kind === "string" && kind.endsWith("List") && isSeq(items))
+      return items.items.flatMap((item) => listItemNodes(item as Node));
+  }
+  return [node];
 }
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -70,17 +141,16 @@ export function parseManifests(
   const problems: Problem[] = [];
   let doc = 0;
   const lineCounter = new LineCounter();
-  const documentProblem = (message: string) =>
-    problems.push({ file, doc, kind: "", name: "", path: "", message, severity: "error" });
+  const documentProblem = (message: string, position?: SourcePosition) =>
+    problems.push({ file, doc, ...position, kind: "", name: "", path: "", message, severity: "error" });
   for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter })) {
     doc += 1;
     if (parsed.errors.length > 0) {
       for (const error of parsed.errors) {
         const position = lineCounter.linePos(error.pos[0]);
-        const where = position ? `line ${position.line}, column ${position.col}: ` : "";
         const message =
           error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-        documentProblem(`${where}${message}`);
+        documentProblem(message, position);
       }
       continue;
     }
@@ -89,11 +159,22 @@ export function parseManifests(
       value = parsed.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Too many aliases (an "entity expansion" document) and similar: a finding, not a crash.
-      documentProblem(`cannot read the document: ${messageOf(error)}`);
+      documentProblem(
+        `cannot read the document: ${messageOf(error)}`,
+        parsed.contents?.range ? lineCounter.linePos(parsed.contents.range[0]) : undefined,
+      );
       continue;
     }
     if (value === null || value === undefined) continue;
-    for (const item of listItems(value)) documents.push({ file, doc, value: item });
+    const items = listItems(value);
+    const nodes = listItemNodes(parsed.contents);
+    for (const [index, item] of items.entries()) {
+      const document = { file, doc, value: item };
+      // nodes and values line up unless aliases made lists of lists: then the document's start
+      const node = nodes.length === items.length ? (nodes[index] ?? null) : parsed.contents;
+      locators.set(document, (path) => locate(node, path, lineCounter));
+      documents.push(document);
+    }
   }
   return { documents, problems, documentCount: doc };
 }
@@ -152,4 +233,24 @@ export async function loadManifests(
     });
   }
   return { documents, problems };
+}
+
+/** Adds the line and column of each problem's field (or nearest parent) in its source. */
+export function positionProblems(documents: readonly SourceDocument[]): (problem: Problem) => Problem {
+  const byObject = new Map<string, SourceDocument>();
+  const byDocument = new Map<string, SourceDocument>();
+  for (const document of documents) {
+    const value = document.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    const key = `${document.file}\0${document.doc}`;
+    if (!byDocument.has(key)) byDocument.set(key, document);
+    const objectKey = `${key}\0${String(value?.kind ?? "")}\0${String(value?.metadata?.name ?? "")}`;
+    if (!byObject.has(objectKey)) byObject.set(objectKey, document);
+  }
+  return (problem) => {
+    if (problem.line !== undefined) return problem;
+    const key = `${problem.file}\0${problem.doc}`;
+    const document = byObject.get(`${key}\0${problem.kind}\0${problem.name}`) ?? byDocument.get(key);
+    const position = document === undefined ? undefined : locatorOf(document)?.(problem.path);
+    return position === undefined ? problem : { ...problem, line: position.line, col: position.col };
+  };
 }

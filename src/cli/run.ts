@@ -29,7 +29,7 @@ import { usableStateDir } from "./state-dir.ts";
 import { DEFAULT_STATUS_PORT, removeServerRecord, writeServerRecord } from "./server-record.ts";
 import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
-import { formatProblem } from "./validate.ts";
+import { formatProblem, problemCount } from "./validate.ts";
 
 interface RunOptions {
   filename: string[];
@@ -44,8 +44,8 @@ interface RunOptions {
 }
 
 async function loadValid(paths: readonly string[]) {
-  const { set, problems } = await validateManifests(paths);
-  const all = [...problems, ...standaloneProblems(set)];
+  const { set, problems, position } = await validateManifests(paths);
+  const all = [...problems, ...standaloneProblems(set).map(position)];
   const errors = all.filter((problem) => problem.severity === "error");
   return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
 }
@@ -110,7 +110,7 @@ Example:
       if (initial.errors.length > 0) {
         throw new TidalError(
           "TIDAL_E_INVALID",
-          `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`,
+          `${initial.errors.map(formatProblem).join("\n")}\n${problemCount(initial.errors.length)}; nothing was started`,
         );
       }
       const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
