@@ -13,6 +13,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   probe: ["--filename", "--output", "--timeout"],
   run: ["--filename", "--port", "--state-dir", "--log-level", "tidal-run.json"],
   explain: ["<name>", "--server", "--state-dir", "TIDAL_SERVER", "--output"],
+  completion: ["<shell>", "bashrc", "fish/completions"],
   logs: ["<pool>", "--follow", "--tail", "--timestamps", "--server", "--state-dir", "worker-0 |"],
   simulate: [
     "--filename",

@@ -52,4 +52,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "run as a Kubernetes operator and external metrics server, a drop-in for KEDA",
     load: async () => (await import("./operator.ts")).operatorCommand(),
   },
+  {
+    name: "completion",
+    summary: "print a shell completion script (bash, zsh or fish)",
+    load: async () => (await import("./completion.ts")).completionCommand(),
+  },
 ];
