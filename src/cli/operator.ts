@@ -9,6 +9,7 @@ import {
   portNumber,
 } from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
+import { stopWithNpmParent } from "./parent-watch.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
 interface OperatorCommandOptions {
@@ -126,6 +127,7 @@ Examples:
       } catch (error) {
         throw new TidalError("TIDAL_E_OPERATOR", `could not start the operator: ${messageOf(error)}`);
       }
+      let stopFollowingNpm = () => {};
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);
@@ -134,7 +136,9 @@ Examples:
         };
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
+        stopFollowingNpm = stopWithNpmParent(process.env);
       });
+      stopFollowingNpm();
       logger.info("stopping");
       await operator.stop();
       logger.info("stopped");

@@ -29,6 +29,7 @@ import { usableStateDir } from "./state-dir.ts";
 import { DEFAULT_STATUS_PORT, removeServerRecord, writeServerRecord } from "./server-record.ts";
 import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
+import { stopWithNpmParent } from "./parent-watch.ts";
 import { formatProblem, problemCount } from "./validate.ts";
 
 interface RunOptions {
@@ -208,6 +209,7 @@ Example:
           log.error("reload failed", { error: messageOf(error) });
         }
       }
+      let stopFollowingNpm = () => {};
       const view = interactive ? startLiveView(runner, recentEvents, boundPort) : () => {};
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
@@ -220,7 +222,9 @@ Example:
         const onTerm = () => stop("SIGTERM");
         process.on("SIGINT", onInt);
         process.on("SIGTERM", onTerm);
+        stopFollowingNpm = stopWithNpmParent(process.env);
       });
+      stopFollowingNpm();
       view();
       stopWatching();
       await removeServerRecord(stateDir);
