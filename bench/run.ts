@@ -7,6 +7,7 @@
  *   3. metricsApi  bench/metrics-api.ts  external metrics API latency and rate
  *   4. proxy       bench/proxy.ts        HTTP proxy overhead and cold start
  *   5. quality     bench/quality.ts      tidal simulate --workload vs KEDA defaults and the optimum
+ *   6. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
  *
@@ -24,12 +25,13 @@ import { proxySection } from "./proxy.ts";
 import { qualitySection } from "./quality.ts";
 import { reactionSection } from "./reaction.ts";
 import { scaleSection } from "./scale.ts";
+import { startupSection } from "./startup.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,startup]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
       "  --only    run only these sections (results still go to bench/results/latest.*)\n",
   );
@@ -46,6 +48,7 @@ const sections: [string, string, Section][] = [
   ["metricsApi", "3. External metrics API", metricsApiSection],
   ["proxy", "4. HTTP proxy", proxySection],
   ["quality", "5. Scaling quality", qualitySection],
+  ["startup", "6. CLI start", startupSection],
 ];
 
 stopChildrenOnExit();
