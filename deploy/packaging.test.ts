@@ -207,6 +207,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "RoleBinding",
       "Service",
       "ServiceAccount",
+      "ValidatingWebhookConfiguration",
     ]);
   });
 
@@ -222,6 +223,8 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "--leader-elect",
       "--cert-dir",
       "/certs",
+      "--webhook-port",
+      "9443",
       "--log-format",
       "json",
     ]);
@@ -241,6 +244,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     expect(container.ports).toEqual([
       { name: "https", containerPort: 6443 },
       { name: "metrics", containerPort: 8080 },
+      { name: "webhook", containerPort: 9443 },
     ]);
     expect(Object.keys(container.resources).sort()).toEqual(["limits", "requests"]);
     expect(pod.volumes[0]?.secret?.secretName).toBe(kustomization.secretGenerator[0]?.name);
@@ -255,6 +259,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     };
     expect(service.spec.ports).toEqual([
       { name: "https", port: 443, targetPort: "https" },
+      { name: "webhook", port: 9443, targetPort: "webhook" },
       { name: "metrics", port: 8080, targetPort: "metrics" },
     ]);
     expect(find("APIService").spec).toEqual({
@@ -312,6 +317,7 @@ describe("Helm chart deploy/helm/tidal", () => {
       "rbac.yaml",
       "service.yaml",
       "serviceaccount.yaml",
+      "webhook.yaml",
     ]);
   });
 

@@ -266,6 +266,57 @@ make_test_tls() {
   }
 }
 
+# make_test_client_tls DIR LOG: a client certificate (CN tidal) signed by the CA of
+# make_test_tls in DIR: client.crt, client.key, and client.enc.key (the same key as encrypted
+# PKCS#8, passphrase tidal-test), unless they are there already.
+make_test_client_tls() {
+  local tls=$1 log=$2
+  [[ -f $tls/client.crt && -f $tls/client.key && -f $tls/client.enc.key ]] && return 0
+  say "generating a test client certificate in $tls ..."
+  (
+    cd "$tls" &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=tidal" \
+        -keyout client.key.tmp -out client.csr &&
+      printf '%s\n' "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature" >client.ext &&
+      openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile client.ext -out client.crt.tmp &&
+      openssl pkcs8 -topk8 -in client.key.tmp -v2 aes-256-cbc -passout pass:tidal-test \
+        -out client.enc.key.tmp &&
+      mv client.key.tmp client.key && mv client.enc.key.tmp client.enc.key &&
+      mv client.crt.tmp client.crt
+  ) >>"$log" 2>&1 || {
+    rm -f "$tls"/client.*
+    fail "openssl failed; see $log"
+    return 1
+  }
+}
+
+# make_test_oauth_key DIR LOG: an RSA key that test token endpoints sign JWTs with
+# (signing.key, PKCS#8), its public key (signing.pub) and a JWKS holding it (jwks.json, key id
+# tidal-test), unless they are there already.
+make_test_oauth_key() {
+  local dir=$1 log=$2
+  [[ -f $dir/signing.key && -f $dir/signing.pub && -f $dir/jwks.json ]] && return 0
+  say "generating a test token signing key in $dir ..."
+  mkdir -p "$dir"
+  (
+    cd "$dir" &&
+      openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out signing.key.tmp &&
+      openssl pkey -in signing.key.tmp -pubout -out signing.pub.tmp &&
+      node -e '
+        const { createPublicKey } = require("node:crypto");
+        const { readFileSync, writeFileSync } = require("node:fs");
+        const jwk = createPublicKey(readFileSync("signing.pub.tmp")).export({ format: "jwk" });
+        writeFileSync("jwks.json.tmp", JSON.stringify({ keys: [{ ...jwk, kid: "tidal-test", alg: "RS256", use: "sig" }] }));
+      ' &&
+      mv signing.pub.tmp signing.pub && mv jwks.json.tmp jwks.json && mv signing.key.tmp signing.key
+  ) >>"$log" 2>&1 || {
+    rm -f "$dir"/signing.* "$dir"/jwks.json*
+    fail "generating the signing key failed; see $log"
+    return 1
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Installation
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# MariaDB: --no-defaults keeps /etc/mysql out; the socket lives in the project folder.
+# MariaDB: --no-defaults keeps /etc/mysql out; the socket lives in the project folder. TLS is
+# offered (optional) with a certificate for 127.0.0.1 and localhost from a throw-away CA.
 
 declare_server mariadb "3306" mariadbd 90 mariadb-server mariadb-client
 
@@ -16,6 +17,7 @@ probe_mariadb() {
 prepare_mariadb() {
   local dir
   dir=$(dir_of mariadb)
+  make_test_tls "$dir/tls" "$(log_of mariadb)" || return 1
   [[ -d $dir/data/mysql ]] && return 0
   say "initializing mariadb in $dir/data ..."
   rm -rf "$dir/data"
@@ -34,7 +36,8 @@ launch_mariadb() {
     --bind-address=127.0.0.1 --port=3306 --skip-name-resolve "${user[@]}" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --log-warnings=1 --max-connections=200 --innodb-buffer-pool-size=128M \
-    --innodb-flush-log-at-trx-commit=2
+    --innodb-flush-log-at-trx-commit=2 --ssl-ca="$dir/tls/ca.crt" \
+    --ssl-cert="$dir/tls/server.crt" --ssl-key="$dir/tls/server.key"
 }
 
 bootstrap_mariadb() {
@@ -47,4 +50,7 @@ CREATE DATABASE IF NOT EXISTS tidal;
 SQL
 }
 
-env_mariadb() { export_line TIDAL_TEST_MYSQL_URL "mysql://$USER_NAME:$PASSWORD@127.0.0.1:3306/tidal"; }
+env_mariadb() {
+  export_line TIDAL_TEST_MYSQL_URL "mysql://$USER_NAME:$PASSWORD@127.0.0.1:3306/tidal"
+  export_line TIDAL_TEST_MYSQL_CA_FILE "$(dir_of mariadb)/tls/ca.crt"
+}

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # PostgreSQL: initdb makes tidal the superuser (password tidal); the database tidal is created
 # after start. Postgres refuses to run as root, so as root it runs as the postgres system user.
+# TLS is on (a throw-away CA's certificate for 127.0.0.1 and localhost) and optional; the role
+# tidal_cert logs in over TLS with the client certificate (CN tidal) only.
 
 PG_BIN=/usr/lib/postgresql/15/bin
 declare_server postgres "5432" postgres 60 postgresql-15 postgresql-client-15
@@ -14,10 +16,31 @@ probe_postgres() {
 
 pg_owner() { if [[ $EUID -eq 0 ]]; then echo postgres; else id -un; fi; }
 
+# The TLS files and the authentication rules, rewritten before each start.
+postgres_auth_files() {
+  local dir=$1
+  make_test_tls "$dir/tls" "$(log_of postgres)" || return 1
+  make_test_client_tls "$dir/tls" "$(log_of postgres)" || return 1
+  cp "$dir/tls/server.key" "$dir/tls/postgres-server.key"
+  chown "$(pg_owner):" "$dir/tls/postgres-server.key"
+  chmod 600 "$dir/tls/postgres-server.key"
+  chmod o+rx "$dir/tls"
+  cat >"$dir/pg_hba.conf" <<EOF
+local all all trust
+hostssl all tidal_cert 127.0.0.1/32 cert map=tidal
+hostnossl all tidal_cert 127.0.0.1/32 reject
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+EOF
+  printf '%s\n' "tidal $USER_NAME tidal_cert" >"$dir/pg_ident.conf"
+  chown "$(pg_owner):" "$dir/pg_hba.conf" "$dir/pg_ident.conf"
+}
+
 prepare_postgres() {
   local dir data pid
   dir=$(dir_of postgres)
   data="$dir/data"
+  postgres_auth_files "$dir" || return 1
   if [[ -f $data/PG_VERSION ]]; then
     # After a crash the lock file may name a pid that is gone or a zombie, which postgres
     # would take for a running postmaster.
@@ -55,7 +78,10 @@ launch_postgres() {
   as_user "$(pg_owner)"
   spawn postgres postgres "${AS_USER[@]}" "$PG_BIN/postgres" -D "$dir/data" \
     -c listen_addresses=127.0.0.1 -c port=5432 -c unix_socket_directories="$dir" \
-    -c max_connections=200 -c synchronous_commit=off
+    -c max_connections=200 -c synchronous_commit=off \
+    -c hba_file="$dir/pg_hba.conf" -c ident_file="$dir/pg_ident.conf" -c ssl=on \
+    -c ssl_cert_file="$dir/tls/server.crt" -c ssl_key_file="$dir/tls/postgres-server.key" \
+    -c ssl_ca_file="$dir/tls/ca.crt"
 }
 
 bootstrap_postgres() {
@@ -63,6 +89,12 @@ bootstrap_postgres() {
   if [[ -z $("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'tidal'") ]]; then
     "${psql[@]}" -c "CREATE DATABASE tidal OWNER $USER_NAME"
   fi
+  if [[ -z $("${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'tidal_cert'") ]]; then
+    "${psql[@]}" -c "CREATE ROLE tidal_cert LOGIN"
+  fi
 }
 
-env_postgres() { export_line TIDAL_TEST_POSTGRES_URL "postgresql://$USER_NAME:$PASSWORD@127.0.0.1:5432/tidal"; }
+env_postgres() {
+  export_line TIDAL_TEST_POSTGRES_URL "postgresql://$USER_NAME:$PASSWORD@127.0.0.1:5432/tidal"
+  export_line TIDAL_TEST_POSTGRES_TLS_DIR "$(dir_of postgres)/tls"
+}

@@ -2,8 +2,13 @@
 # RabbitMQ with the management plugin. The tidal user is the default user the node creates
 # when its database is new. Node name tidal@localhost; AMQP, management, the Erlang
 # distribution port and epmd all on loopback. HOME holds the node's Erlang cookie.
+# TLS: AMQPS on 5671 requires a client certificate, the management API over HTTPS on 15671
+# accepts one; both from a throw-away CA whose files `env` names. OAuth 2.0: the
+# rabbitmq_auth_backend_oauth2 plugin accepts RS256 JWTs signed with the key `env` names (key id
+# tidal-test, audience rabbitmq, scopes such as rabbitmq.tag:monitoring rabbitmq.read:*/*), after
+# the internal users.
 
-declare_server rabbitmq "5672 15672" rabbitmq-server 180 rabbitmq-server
+declare_server rabbitmq "5672 15672 5671 15671" rabbitmq-server 180 rabbitmq-server
 PORTS[epmd]=4369
 PROCESS[epmd]=epmd
 
@@ -30,9 +35,12 @@ prepare_rabbitmq() {
   local dir
   dir=$(dir_of rabbitmq)
   mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+  make_test_tls "$dir/tls" "$(log_of rabbitmq)"
+  make_test_client_tls "$dir/tls" "$(log_of rabbitmq)"
+  make_test_oauth_key "$dir/oauth" "$(log_of rabbitmq)"
   : >"$dir/rabbitmq-env.conf"
   echo '[].' >"$dir/advanced.config"
-  echo '[rabbitmq_management].' >"$dir/enabled_plugins"
+  echo '[rabbitmq_management,rabbitmq_auth_backend_oauth2].' >"$dir/enabled_plugins"
   cat >"$dir/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
@@ -46,6 +54,24 @@ default_permissions.read = .*
 default_permissions.write = .*
 log.console = false
 log.file.level = warning
+listeners.ssl.1 = 127.0.0.1:5671
+ssl_options.cacertfile = $dir/tls/ca.crt
+ssl_options.certfile = $dir/tls/server.crt
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = true
+management.ssl.ip = 127.0.0.1
+management.ssl.port = 15671
+management.ssl.cacertfile = $dir/tls/ca.crt
+management.ssl.certfile = $dir/tls/server.crt
+management.ssl.keyfile = $dir/tls/server.key
+management.ssl.verify = verify_peer
+management.ssl.fail_if_no_peer_cert = false
+auth_backends.1 = internal
+auth_backends.2 = rabbit_auth_backend_oauth2
+auth_oauth2.resource_server_id = rabbitmq
+auth_oauth2.default_key = tidal-test
+auth_oauth2.signing_keys.tidal-test = $dir/oauth/signing.pub
 EOF
 }
 
@@ -63,4 +89,8 @@ launch_rabbitmq() {
 env_rabbitmq() {
   export_line TIDAL_TEST_RABBITMQ_URL "amqp://$USER_NAME:$PASSWORD@127.0.0.1:5672/"
   export_line TIDAL_TEST_RABBITMQ_MANAGEMENT_URL "http://$USER_NAME:$PASSWORD@127.0.0.1:15672"
+  export_line TIDAL_TEST_RABBITMQ_AMQPS_URL "amqps://$USER_NAME:$PASSWORD@localhost:5671/"
+  export_line TIDAL_TEST_RABBITMQ_MANAGEMENT_HTTPS_URL "https://$USER_NAME:$PASSWORD@localhost:15671"
+  export_line TIDAL_TEST_RABBITMQ_TLS_DIR "$(dir_of rabbitmq)/tls"
+  export_line TIDAL_TEST_RABBITMQ_OAUTH_KEY_FILE "$(dir_of rabbitmq)/oauth/signing.key"
 }

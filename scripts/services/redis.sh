@@ -9,6 +9,7 @@ prepare_redis() {
   local dir
   dir=$(dir_of redis)
   make_test_tls "$dir/tls" "$(log_of redis)" || return 1
+  make_test_client_tls "$dir/tls" "$(log_of redis)" || return 1
   cat >"$dir/redis.conf" <<EOF
 bind 127.0.0.1
 port 6379
@@ -32,4 +33,5 @@ env_redis() {
   export_line TIDAL_TEST_REDIS_URL "redis://127.0.0.1:6379"
   export_line TIDAL_TEST_REDIS_TLS_URL "rediss://127.0.0.1:6380"
   export_line TIDAL_TEST_REDIS_CA_FILE "$(dir_of redis)/tls/ca.crt"
+  export_line TIDAL_TEST_REDIS_TLS_DIR "$(dir_of redis)/tls"
 }

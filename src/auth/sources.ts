@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type {
   ClusterTriggerAuthentication,
   TriggerAuthentication,
@@ -29,11 +30,16 @@ export interface ServiceAccountToken {
   refreshAt: number;
 }
 
-/** Decodes a Secret document or object: base64 `data` plus plain `stringData` (which wins). */
+/**
+ * Decodes a Secret document or object: base64 `data` plus plain `stringData` (which wins). A value
+ * that is not UTF-8 text (a keytab, a DER key) is kept one character per byte, so that the few
+ * parameters that take binary data (kafka's `keytab`) get its bytes back unchanged.
+ */
 export function decodeSecret(secret: { data?: Record<string, string>; stringData?: Record<string, string> }) {
   const values: Record<string, string> = {};
   for (const [key, encoded] of Object.entries(secret.data ?? {})) {
-    values[key] = Buffer.from(encoded, "base64").toString("utf8");
+    const bytes = Buffer.from(encoded, "base64");
+    values[key] = isUtf8(bytes) ? bytes.toString("utf8") : bytes.toString("latin1");
   }
   return { ...values, ...secret.stringData };
 }

@@ -10,6 +10,7 @@ vi.setConfig({ testTimeout: 120_000 });
 const SUBCOMMANDS: Record<string, string[]> = {
   validate: ["--filename", "--strict", "--output", "Exit code"],
   migrate: ["--filename", "keda.sh/v1alpha1"],
+  init: ["--trigger", "--image", "--functions", "--job", "placeholders"],
   probe: ["--filename", "--output", "--timeout"],
   run: ["--filename", "--port", "--state-dir", "--log-level", "tidal-run.json"],
   explain: ["<name>", "--server", "--state-dir", "TIDAL_SERVER", "--output"],

@@ -28,6 +28,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./probe.ts")).probeCommand(),
   },
   {
+    name: "init",
+    summary: "print a Deployment and its ScaledObject (or ScaledJob / HTTPScaledObject), ready to apply",
+    load: async () => (await import("./init/init.ts")).initCommand(),
+  },
+  {
     name: "run",
     summary: "scale local ProcessPools with ScaledObject YAML, without Kubernetes",
     load: async () => (await import("./run.ts")).runCommand(),

@@ -19,6 +19,7 @@ interface OperatorCommandOptions {
   leaseNamespace?: string;
   local?: boolean;
   metricsServerPort: string;
+  webhookPort?: string;
   metricsBindAddress: string;
   certDir?: string;
   timeout: string;
@@ -61,6 +62,10 @@ export function operatorCommand(): Command {
       ).default(":8080"),
     )
     .option(
+      "--webhook-port <port>",
+      "serve the admission webhook (ScaledObject, ScaledJob, TriggerAuthentication checks) on this HTTPS port; with --local it is registered",
+    )
+    .option(
       "--cert-dir <dir>",
       "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
     )
@@ -92,6 +97,8 @@ Examples:
       const timeoutMs = measurementTimeout(command);
       const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");
+      const webhookPort =
+        options.webhookPort === undefined ? undefined : portNumber(options.webhookPort, "--webhook-port");
       const metricsBindAddress =
         options.local && options.metricsBindAddress === ":8080"
           ? "127.0.0.1:8080"
@@ -115,6 +122,7 @@ Examples:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
           local: options.local ?? false,
           metricsServerPort,
+          ...(webhookPort !== undefined ? { webhookPort } : {}),
           metricsBindAddress,
           ...(options.certDir ? { certDir: options.certDir } : {}),
           clusterObjectNamespace:

@@ -36,6 +36,18 @@ export class TidalMetrics {
     labelNames: SCALER_LABELS,
     registers: [this.registry],
   });
+  readonly scalerTarget = new Gauge({
+    name: "tidal_scaler_metrics_target",
+    help: "The target of each scaler's metric (the HPA's averageValue or value), beside keda_scaler_metrics_value.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly scalerActivationTarget = new Gauge({
+    name: "tidal_scaler_metrics_activation_target",
+    help: "The activation threshold of each scaler's metric: active when the value is greater.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
   readonly scalerErrors = new Counter({
     name: "keda_scaler_detail_errors_total",
     help: "The total number of errors encountered for each scaler.",
@@ -151,7 +163,14 @@ export class TidalMetrics {
    */
   recordTrigger(
     labels: ScalerLabels,
-    reading: { value?: number; active?: boolean; latencySeconds?: number; failed?: boolean },
+    reading: {
+      value?: number;
+      active?: boolean;
+      latencySeconds?: number;
+      failed?: boolean;
+      target?: number;
+      activationTarget?: number;
+    },
   ): void {
     const objectKey = `${labels.type}/${labels.namespace}/${labels.scaledObject}`;
     let series = this.#seriesByObject.get(objectKey);
@@ -164,16 +183,81 @@ export class TidalMetrics {
       if (reading.failed !== undefined) this.scalerErrors.inc(labels, 0);
     }
     if (reading.value !== undefined) this.scalerValue.set(labels, reading.value);
+    if (reading.target !== undefined) this.scalerTarget.set(labels, reading.target);
+    if (reading.activationTarget !== undefined)
+      this.scalerActivationTarget.set(labels, reading.activationTarget);
     if (reading.active !== undefined) this.scalerActive.set(labels, reading.active ? 1 : 0);
     if (reading.latencySeconds !== undefined) this.scalerLatency.set(labels, reading.latencySeconds);
     if (reading.failed) this.scalerErrors.inc(labels);
   }
 
+  /** What each object added to KEDA's registration counts, so that it is taken back once. */
+  readonly #registered = new Map<string, { resource: string; namespace: string; triggerTypes: string[] }>();
+  /** When each object's next scheduled evaluation is due (epoch ms). */
+  readonly #loopDueAt = new Map<string, number>();
+
+  /**
+   * Counts an object in keda_resource_registered_total and its triggers in
+   * keda_trigger_registered_total, as KEDA's controllers do on reconcile; registering it again
+   * (a changed spec) replaces what it counted before.
+   */
+  registerObject(
+    type: ScalerLabels["type"],
+    namespace: string,
+    name: string,
+    triggerTypes: readonly string[],
+  ): void {
+    this.#unregister(`${type}/${namespace}/${name}`);
+    const resource = type === "scaledobject" ? "scaled_object" : "scaled_job";
+    this.resourcesRegistered.inc({ type: resource, namespace });
+    for (const triggerType of triggerTypes) this.triggersRegistered.inc({ type: triggerType });
+    this.#registered.set(`${type}/${namespace}/${name}`, {
+      resource,
+      namespace,
+      triggerTypes: [...triggerTypes],
+    });
+  }
+
+  #unregister(objectKey: string): void {
+    const previous = this.#registered.get(objectKey);
+    if (previous === undefined) return;
+    this.resourcesRegistered.dec({ type: previous.resource, namespace: previous.namespace });
+    for (const triggerType of previous.triggerTypes) this.triggersRegistered.dec({ type: triggerType });
+    this.#registered.delete(objectKey);
+  }
+
+  /**
+   * Records, as an evaluation starts, how late it is against its planned time
+   * (keda_internal_scale_loop_latency_seconds, 0 when it is early: a push woke it).
+   */
+  recordLoopStart(
+    type: ScalerLabels["type"],
+    namespace: string,
+    name: string,
+    intervalMs: number,
+    now: number,
+  ): void {
+    const objectKey = `${type}/${namespace}/${name}`;
+    const due = this.#loopDueAt.get(objectKey) ?? now;
+    this.scaleLoopLatency.set({ namespace, type, resource: name }, Math.max(0, now - due) / 1000);
+    this.#loopDueAt.set(objectKey, now + intervalMs);
+  }
+
   /** Forgets every per-trigger series of an object (it was deleted or reloaded). */
   forgetObject(type: ScalerLabels["type"], namespace: string, name: string): void {
     const objectKey = `${type}/${namespace}/${name}`;
+    this.#unregister(objectKey);
+    this.#loopDueAt.delete(objectKey);
+    this.scaleLoopLatency.remove({ namespace, type, resource: name });
     for (const labels of this.#seriesByObject.get(objectKey)?.values() ?? []) {
-      for (const metric of [this.scalerValue, this.scalerLatency, this.scalerActive, this.scalerErrors])
+      for (const metric of [
+        this.scalerValue,
+        this.scalerTarget,
+        this.scalerActivationTarget,
+        this.scalerLatency,
+        this.scalerActive,
+        this.scalerErrors,
+      ])
         metric.remove(labels);
     }
     this.#seriesByObject.delete(objectKey);

@@ -54,6 +54,12 @@ export class JobLoop {
     this.ref = { kind: "ScaledJob", namespace: metadata.namespace ?? "default", name: metadata.name };
     this.#specs = [...options.specs];
     this.#triggerErrors = new TriggerErrorReporter(this.ref, options.events);
+    options.metrics.registerObject(
+      "scaledjob",
+      this.ref.namespace,
+      this.ref.name,
+      options.object.spec.triggers.map((trigger) => trigger.type),
+    );
   }
 
   get intervalMs(): number {
@@ -62,6 +68,13 @@ export class JobLoop {
 
   async evaluate(): Promise<DecisionTrace> {
     const { target, metrics, events, object } = this.#options;
+    metrics.recordLoopStart(
+      "scaledjob",
+      this.ref.namespace,
+      this.ref.name,
+      this.intervalMs,
+      this.#options.now(),
+    );
     const samples = await measureAll(this.#options.triggers);
     this.#samples = samples;
     recordReadings(metrics, this.ref, this.#specs, samples);

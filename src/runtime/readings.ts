@@ -59,6 +59,7 @@ export function recordReadings(
         ...(failed || object.usesFormula ? {} : { active: sampleActive(spec, sample) }),
         latencySeconds: sample.latencyMs / 1000,
         failed,
+        ...(spec.resource ? {} : { target: spec.target, activationTarget: spec.activationTarget }),
       },
     );
   }

@@ -112,6 +112,12 @@ export class ScaleLoop {
     const { metadata } = options.object;
     this.ref = { kind: "ScaledObject", namespace: metadata.namespace ?? "default", name: metadata.name };
     this.#triggerErrors = new TriggerErrorReporter(this.ref, options.events);
+    options.metrics.registerObject(
+      "scaledobject",
+      this.ref.namespace,
+      this.ref.name,
+      options.object.spec.triggers.map((trigger) => trigger.type),
+    );
     this.#snapshot = {
       replicas: 0,
       desiredReplicas: 0,
@@ -165,6 +171,8 @@ export class ScaleLoop {
    * conditions, events and metrics.
    */
   evaluate(): Promise<DecisionTrace> {
+    const { metrics, now } = this.#options;
+    metrics.recordLoopStart("scaledobject", this.ref.namespace, this.ref.name, this.intervalMs, now());
     return this.#exclusive(() => this.#poll());
   }
 

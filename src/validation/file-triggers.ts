@@ -67,6 +67,21 @@ export async function prepareTriggersFromFiles(
           if (error instanceof AuthResolutionError && error.missingKey)
             onProblem(index, "authenticationRef", error.message, "error");
         }
+        const placeholders = Object.keys(authentication.params).filter((key) =>
+          isPlaceholder(authentication.params[key]!),
+        );
+        if (placeholders.length > 0) {
+          unresolved.add("auth");
+          const params = { ...authentication.params };
+          for (const key of placeholders) delete params[key];
+          authentication = { ...authentication, params };
+          onProblem(
+            index,
+            "authenticationRef",
+            `${placeholders.join(", ")} ${placeholders.length === 1 ? "is" : "are"} still a <placeholder> in the files: fill in the Secret before applying`,
+            "warning",
+          );
+        }
         for (const parameter of unknownAuthParameters(trigger.type, known.spec))
           onProblem(
             index,
@@ -86,6 +101,11 @@ export async function prepareTriggersFromFiles(
     );
   }
   return prepared;
+}
+
+/** A value still to be filled in, as `tidal init` writes them: `<what to put here>`. */
+export function isPlaceholder(value: string): boolean {
+  return /^<[^<>]+>$/.test(value);
 }
 
 /** Parameters a scaler takes from a TriggerAuthentication. */

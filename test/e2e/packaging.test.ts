@@ -99,7 +99,12 @@ describe("deploy/ on the real control plane", () => {
     variant = (
       JSON.parse(JSON.stringify(rendered).replaceAll('"tidal-system"', `"${namespace}"`)) as Manifest[]
     )
-      .filter((object) => object.kind !== "CustomResourceDefinition" && object.kind !== "APIService")
+      .filter(
+        (object) =>
+          object.kind !== "CustomResourceDefinition" &&
+          object.kind !== "APIService" &&
+          object.kind !== "ValidatingWebhookConfiguration",
+      )
       .map((object) => {
         if (
           object.kind === "ClusterRole" ||
@@ -161,6 +166,7 @@ describe("deploy/ on the real control plane", () => {
         "Secret",
         "Service",
         "ServiceAccount",
+        "ValidatingWebhookConfiguration",
       ]
         .concat(Array(4).fill("CustomResourceDefinition"))
         .sort(),
@@ -173,6 +179,17 @@ describe("deploy/ on the real control plane", () => {
     );
     expect(apiService.spec.insecureSkipTLSVerify ?? false).toBe(false);
     expect(apiService.spec.service).toEqual({ namespace: "tidal-system", name: "tidal-operator", port: 443 });
+    const webhook = find(items, "ValidatingWebhookConfiguration") as unknown as {
+      webhooks: { clientConfig: { caBundle: string; service: unknown }; failurePolicy: string }[];
+    };
+    expect(webhook.webhooks[0]!.clientConfig.caBundle).toBe(apiService.spec.caBundle);
+    expect(webhook.webhooks[0]!.clientConfig.service).toEqual({
+      namespace: "tidal-system",
+      name: "tidal-operator",
+      path: "/validate",
+      port: 9443,
+    });
+    expect(webhook.webhooks[0]!.failurePolicy).toBe("Ignore");
     const secret = find(items, "Secret") as unknown as {
       metadata: { name: string };
       type: string;
@@ -394,10 +411,15 @@ describe("deploy/ on the real control plane", () => {
         "--log-format",
         "json",
       ]);
-      // The pod template is the plain manifests' apart from names, arguments and env.
+      // Self-signed, the kube-apiserver could not verify a webhook: none is served or registered.
+      expect(objects.some((object) => object.kind === "ValidatingWebhookConfiguration")).toBe(false);
+      expect(
+        (pod.containers[0] as unknown as { ports: { name: string }[] }).ports.map((port) => port.name),
+      ).toEqual(["https", "metrics"]);
+      // The pod template is the plain manifests' apart from names, arguments, env and that port.
       const strip = (spec: PodSpec) =>
         JSON.parse(JSON.stringify(spec).replaceAll(operator, "tidal-operator"), (key, value) =>
-          ["args", "env", "volumes", "volumeMounts", "image"].includes(key) ? undefined : value,
+          ["args", "env", "volumes", "volumeMounts", "image", "ports"].includes(key) ? undefined : value,
         );
       expect(strip(pod)).toEqual(strip(podSpec(rendered)));
     });
@@ -414,6 +436,13 @@ describe("deploy/ on the real control plane", () => {
       );
       await dryRun(objects);
       expect(find(objects, "APIService").spec).toMatchObject({ caBundle });
+      const webhook = find(objects, "ValidatingWebhookConfiguration") as unknown as {
+        webhooks: { clientConfig: { caBundle: string; service: { port: number } } }[];
+      };
+      expect(webhook.webhooks[0]!.clientConfig).toMatchObject({ caBundle, service: { port: 9443 } });
+      expect(podSpec(objects).containers[0]?.args).toEqual(
+        expect.arrayContaining(["--webhook-port", "9443"]),
+      );
       expect(podSpec(objects).volumes.find((volume) => volume.name === "certs")?.secret?.secretName).toBe(
         "my-certs",
       );
@@ -455,6 +484,11 @@ describe("deploy/ on the real control plane", () => {
         `${namespace}/${operator}-serving`,
       );
       expect(apiService.spec).not.toHaveProperty("insecureSkipTLSVerify");
+      expect(
+        find(objects, "ValidatingWebhookConfiguration").metadata.annotations?.[
+          "cert-manager.io/inject-ca-from"
+        ],
+      ).toBe(`${namespace}/${operator}-serving`);
       expect(podSpec(objects).volumes.find((volume) => volume.name === "certs")?.secret?.secretName).toBe(
         `${operator}-certs`,
       );

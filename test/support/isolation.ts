@@ -276,8 +276,9 @@ export async function natsRequest(
   subject: string,
   payload: string | object,
   timeoutMs = 5_000,
+  url = services.natsUrl,
 ): Promise<string> {
-  const { hostname, port } = new URL(services.natsUrl);
+  const { hostname, port } = new URL(url);
   const body = Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload));
   const inbox = `_INBOX.${randomBytes(8).toString("hex")}`;
   const socket = netConnect({ host: hostname, port: Number(port || 4222) });
@@ -356,18 +357,20 @@ export function jetStreamReply<T = Record<string, unknown>>(reply: string): T {
 export async function natsStream(
   cleanup: Cleanup,
   prefix = "test",
+  url = services.natsUrl,
 ): Promise<{ name: string; subjectPrefix: string }> {
   const name = uniqueName(prefix);
   jetStreamReply(
-    await natsRequest(`$JS.API.STREAM.CREATE.${name}`, {
-      name,
-      subjects: [`${name}.>`],
-      storage: "memory",
-      retention: "limits",
-      num_replicas: 1,
-    }),
+    await natsRequest(
+      `$JS.API.STREAM.CREATE.${name}`,
+      { name, subjects: [`${name}.>`], storage: "memory", retention: "limits", num_replicas: 1 },
+      undefined,
+      url,
+    ),
   );
-  cleanup.add(async () => jetStreamReply(await natsRequest(`$JS.API.STREAM.DELETE.${name}`, "")));
+  cleanup.add(async () =>
+    jetStreamReply(await natsRequest(`$JS.API.STREAM.DELETE.${name}`, "", undefined, url)),
+  );
   return { name, subjectPrefix: `${name}.` };
 }
 

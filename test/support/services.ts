@@ -41,9 +41,17 @@ export const services = {
   get postgresUrl(): string {
     return required("TIDAL_TEST_POSTGRES_URL");
   },
+  /** PostgreSQL's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test); role tidal_cert logs in with the certificate */
+  get postgresTlsDir(): string {
+    return required("TIDAL_TEST_POSTGRES_TLS_DIR");
+  },
   /** mysql://tidal:tidal@127.0.0.1:3306/tidal (MariaDB) */
   get mysqlUrl(): string {
     return required("TIDAL_TEST_MYSQL_URL");
+  },
+  /** The CA (PEM) of MariaDB's TLS certificate */
+  get mysqlCaFile(): string {
+    return required("TIDAL_TEST_MYSQL_CA_FILE");
   },
   /** redis://127.0.0.1:6379, no auth */
   get redisUrl(): string {
@@ -57,6 +65,22 @@ export const services = {
   get rabbitmqManagementUrl(): string {
     return required("TIDAL_TEST_RABBITMQ_MANAGEMENT_URL");
   },
+  /** amqps://tidal:tidal@localhost:5671/ (a client certificate is required) */
+  get rabbitmqAmqpsUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_AMQPS_URL");
+  },
+  /** https://tidal:tidal@localhost:15671 (a client certificate is accepted, not required) */
+  get rabbitmqManagementHttpsUrl(): string {
+    return required("TIDAL_TEST_RABBITMQ_MANAGEMENT_HTTPS_URL");
+  },
+  /** RabbitMQ's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test) */
+  get rabbitmqTlsDir(): string {
+    return required("TIDAL_TEST_RABBITMQ_TLS_DIR");
+  },
+  /** The RSA key (PEM) RabbitMQ's OAuth 2.0 backend trusts (key id tidal-test, audience rabbitmq) */
+  get rabbitmqOAuthKeyFile(): string {
+    return required("TIDAL_TEST_RABBITMQ_OAUTH_KEY_FILE");
+  },
   /** nats://127.0.0.1:4222 */
   get natsUrl(): string {
     return required("TIDAL_TEST_NATS_URL");
@@ -64,6 +88,18 @@ export const services = {
   /** 127.0.0.1:8222, the monitoring endpoint (host:port, as KEDA's natsServerMonitoringEndpoint) */
   get natsMonitoring(): string {
     return required("TIDAL_TEST_NATS_MONITORING");
+  },
+  /** nats://127.0.0.1:4223, the NATS whose monitoring speaks HTTPS (its client port takes plain text too) */
+  get natsTlsUrl(): string {
+    return required("TIDAL_TEST_NATS_TLS_URL");
+  },
+  /** 127.0.0.1:8223, that NATS's HTTPS monitoring endpoint */
+  get natsTlsMonitoring(): string {
+    return required("TIDAL_TEST_NATS_TLS_MONITORING");
+  },
+  /** The CA (PEM) of that monitoring endpoint's certificate */
+  get natsTlsCaFile(): string {
+    return required("TIDAL_TEST_NATS_TLS_CA_FILE");
   },
   /** mqtt://127.0.0.1:1883, anonymous */
   get mqttUrl(): string {
@@ -81,6 +117,10 @@ export const services = {
   get redisCaFile(): string {
     return required("TIDAL_TEST_REDIS_CA_FILE");
   },
+  /** Redis's ca.crt, client.crt, client.key and client.enc.key (passphrase tidal-test); clients may present a certificate */
+  get redisTlsDir(): string {
+    return required("TIDAL_TEST_REDIS_TLS_DIR");
+  },
   /** PLAINTEXT brokers, e.g. ["127.0.0.1:9092"] */
   get kafkaBrokers(): string[] {
     return required("TIDAL_TEST_KAFKA_BROKERS").split(",");
@@ -88,6 +128,44 @@ export const services = {
   /** SASL_SSL brokers (SASL PLAIN and SCRAM-SHA-512), e.g. ["127.0.0.1:9093"] */
   get kafkaSaslSslBrokers(): string[] {
     return required("TIDAL_TEST_KAFKA_SASL_SSL_BROKERS").split(",");
+  },
+  /** SASL_PLAINTEXT brokers (the SASL_SSL listener's mechanisms without TLS), e.g. ["127.0.0.1:9095"] */
+  get kafkaSaslPlaintextBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_SASL_PLAINTEXT_BROKERS").split(",");
+  },
+  /** SSL brokers that require a client certificate signed by the CA, e.g. ["127.0.0.1:9096"] */
+  get kafkaMtlsBrokers(): string[] {
+    return required("TIDAL_TEST_KAFKA_MTLS_BROKERS").split(",");
+  },
+  /** PEM client certificate, key, and the key encrypted (PKCS#8, passphrase tidal-test), signed by the Kafka CA */
+  get kafkaClientCertFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_CERT_FILE");
+  },
+  get kafkaClientKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_KEY_FILE");
+  },
+  get kafkaClientEncryptedKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_CLIENT_ENCRYPTED_KEY_FILE");
+  },
+  /** The RSA key (PEM) whose JWKS the broker's OAUTHBEARER validator trusts (key id tidal-test, audience kafka) */
+  get kafkaOAuthKeyFile(): string {
+    return required("TIDAL_TEST_KAFKA_OAUTH_KEY_FILE");
+  },
+  /** The test KDC's realm (TIDAL.TEST), its krb5.conf, and a principal's password and keytab */
+  get kerberosRealm(): string {
+    return required("TIDAL_TEST_KERBEROS_REALM");
+  },
+  get kerberosConfigFile(): string {
+    return required("TIDAL_TEST_KERBEROS_CONFIG_FILE");
+  },
+  get kerberosUsername(): string {
+    return required("TIDAL_TEST_KERBEROS_USERNAME");
+  },
+  get kerberosPassword(): string {
+    return required("TIDAL_TEST_KERBEROS_PASSWORD");
+  },
+  get kerberosKeytabFile(): string {
+    return required("TIDAL_TEST_KERBEROS_KEYTAB_FILE");
   },
   get kafkaUsername(): string {
     return required("TIDAL_TEST_KAFKA_USERNAME");

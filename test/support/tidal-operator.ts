@@ -35,12 +35,15 @@ export class TidalOperator extends TidalProcess {
       leaderElect?: boolean;
       namespace?: string;
       env?: Record<string, string>;
+      /** More arguments of `tidal operator`. */
+      args?: string[];
     } = {},
   ): Promise<TidalOperator> {
     const args = [
       ...(options.local === false ? [] : ["--local"]),
       ...(options.leaderElect ? ["--leader-elect", "--lease-namespace", options.namespace ?? "default"] : []),
       ...(options.namespace ? ["--namespace", options.namespace] : []),
+      ...(options.args ?? []),
     ];
     const operator = new TidalOperator(args, options.env ?? {});
     await operator.waitForLog("tidal operator started", 60_000);

@@ -19,6 +19,8 @@ import {
   type TlsCredentials,
 } from "../metrics-api/index.ts";
 import { listen } from "../../util/listen.ts";
+import { ensureLocalWebhook, removeLocalWebhook } from "./admission/registration.ts";
+import { admissionCluster, createAdmissionServer } from "./admission/server.ts";
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
 import { Informer } from "./informer.ts";
@@ -46,6 +48,8 @@ export interface OperatorOptions {
   local: boolean;
   /** Port of the external metrics API (HTTPS). */
   metricsServerPort: number;
+  /** Port of the admission webhook (HTTPS, same certificate); none when absent. */
+  webhookPort?: number;
   /** Address of the Prometheus /metrics and health endpoints, host:port. */
   metricsBindAddress: string;
   /** Folder with tls.crt and tls.key for the metrics API; a self-signed pair when absent. */
@@ -65,6 +69,8 @@ export interface OperatorOptions {
 
 export interface RunningOperator {
   metricsServerPort: number;
+  /** The admission webhook's port, when it is served. */
+  webhookPort?: number;
   metricsPort: number;
   stop(): Promise<void>;
 }
@@ -189,9 +195,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   }
   enqueueAll();
 
+  const tls = await servingCredentials(options.certDir);
   const metricsServer: ExternalMetricsServer = createExternalMetricsServer({
     lookup: (query) => scaledObjects.lookupMetric(query.namespace, query.metricName, query.labelSelector),
-    tls: await servingCredentials(options.certDir),
+    tls,
     clientAuth: await readFrontProxyTrust(kubeConfig),
     logger,
   });
@@ -199,6 +206,16 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")
   ).port;
   if (options.local) await ensureLocalApiService(kubeConfig, { port: metricsServerPort, logger });
+  const webhook =
+    options.webhookPort === undefined
+      ? undefined
+      : createAdmissionServer(tls, admissionCluster(api, informers), logger);
+  const webhookPort =
+    webhook === undefined
+      ? undefined
+      : await listen(webhook, options.webhookPort!, options.local ? "127.0.0.1" : "0.0.0.0");
+  if (options.local && webhookPort !== undefined)
+    await ensureLocalWebhook(api, webhookPort, tls.cert.toString());
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
@@ -207,6 +224,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     cluster: kubeConfig.getCurrentCluster()?.server ?? "(unknown)",
     externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
     metrics: `http://${host}:${metricsPort}/metrics`,
+    ...(webhookPort !== undefined
+      ? { admissionWebhook: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${webhookPort}` }
+      : {}),
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect
       ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
@@ -216,6 +236,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   return {
     metricsServerPort,
+    ...(webhookPort !== undefined ? { webhookPort } : {}),
     metricsPort,
     async stop() {
       clearInterval(resync);
@@ -228,6 +249,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       await scaledJobs.stop();
       if (options.local)
         await removeLocalApiService(kubeConfig, { port: metricsServerPort }).catch(() => undefined);
+      if (options.local && webhookPort !== undefined) await removeLocalWebhook(api).catch(() => undefined);
+      if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
       await metricsServer.close();
       await new Promise<void>((resolve) => monitoring.close(() => resolve()));
       api.close();

@@ -1,5 +1,6 @@
 import { describeKafkaError } from "../kafka/client.ts";
 import { parsePartitionLimitation, totalLag } from "../kafka/lag.ts";
+import { awsCredentialProblems } from "../kafka/params.ts";
 import { param, type ParamProblem, type ParsedParams } from "../params.ts";
 import { tlsAuthParams } from "../shared/tls.ts";
 import type { ScalerDefinition } from "../types.ts";
@@ -72,20 +73,6 @@ const params = {
 
 type Values = ParsedParams<typeof params>;
 
-/** KEDA's GetAwsAuthorization checks for static credentials (sasl aws_msk_iam without pod identity). */
-function awsCredentialProblems(
-  metadata: Readonly<Record<string, string>>,
-  auth: Readonly<Record<string, string>>,
-): string | undefined {
-  if (metadata.identityOwner === "operator" || auth.awsRoleArn) return undefined;
-  if (auth.awsAccessKeyID || auth.awsAccessKeyId) {
-    return auth.awsSecretAccessKey ? undefined : "awsSecretAccessKey not found";
-  }
-  if (!metadata.awsAccessKeyID && !metadata.awsAccessKeyIDFromEnv) return "awsAccessKeyID not found";
-  if (!metadata.awsSecretAccessKeyFromEnv) return "awsSecretAccessKey not found";
-  return undefined;
-}
-
 function validate(values: Values, context: Parameters<NonNullable<ScalerDefinition["validate"]>>[1]) {
   const problems: ParamProblem[] = [];
   const add = (key: string, message: string) => problems.push({ key, message, severity: "error" });
@@ -136,7 +123,8 @@ export const apacheKafkaScaler: ScalerDefinition<typeof params> = {
   kedaScalerName: "apacheKafkaScaler",
   description:
     "Lag of a Kafka consumer group over one or more topics (KEDA's experimental kafka-go scaler): latest minus committed offsets.",
-  testedAgainst: "Apache Kafka 4.1 (KRaft), PLAINTEXT and SASL_SSL",
+  testedAgainst:
+    "Apache Kafka 4.1 (KRaft): PLAINTEXT, SASL_PLAINTEXT and SASL_SSL (PLAIN, SCRAM-SHA-256/512), SSL with a client certificate",
   example: {
     metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "orders" },
     metricName: "s0-kafka-orders",

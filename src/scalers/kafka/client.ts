@@ -3,7 +3,10 @@ import { poolKey } from "../connection-pool.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { ScalerContext } from "../types.ts";
 import type { PartitionOffsets } from "./lag.ts";
-import { kafkaSecurity, type KafkaParams } from "./params.ts";
+import { createHttpGetClient } from "../shared/http-get.ts";
+import { clientCredentialsTokenSource, type TokenSource } from "../shared/oauth2.ts";
+import { gssapiSaslOptions } from "./gssapi.ts";
+import { kafkaSecurity, parseOAuthExtensions, type KafkaParams } from "./params.ts";
 
 const SASL_MECHANISMS = {
   plaintext: "PLAIN",
@@ -11,21 +14,87 @@ const SASL_MECHANISMS = {
   scram_sha512: "SCRAM-SHA-512",
 } as const;
 
-function saslOptions(values: KafkaParams): SASLOptions | undefined {
-  const { sasl } = kafkaSecurity(values);
-  if (sasl !== "plaintext" && sasl !== "scram_sha256" && sasl !== "scram_sha512") return undefined;
-  return {
-    mechanism: SASL_MECHANISMS[sasl],
-    username: values.username ?? "",
-    password: values.password ?? "",
-  };
+/** The OAuth client credentials token source of a bearer oauthbearer trigger (KEDA's OAuthBearerTokenProvider). */
+function bearerTokenSource(values: KafkaParams, closers: (() => void)[]): TokenSource {
+  // As KEDA's provider: scopes split on commas as given, and the token endpoint reached with the
+  // default TLS settings (the brokers' ca and certificates are not used for it).
+  const http = createHttpGetClient({ tls: {} });
+  closers.push(() => http.close());
+  return clientCredentialsTokenSource(
+    {
+      tokenUrl: values.oauthTokenEndpointUri ?? "",
+      endpointLabel: "oauthTokenEndpointUri",
+      clientId: values.username ?? "",
+      clientSecret: values.password ?? "",
+      scopes: (values.scopes ?? "").split(","),
+    },
+    http,
+  );
 }
+
+/** The client's SASL settings; `closers` collects what to release with the client. */
+function saslOptions(
+  values: KafkaParams,
+  timeoutMs: number,
+  closers: (() => void)[],
+): SASLOptions | undefined {
+  const { sasl } = kafkaSecurity(values);
+  if (sasl === "plaintext" || sasl === "scram_sha256" || sasl === "scram_sha512") {
+    return {
+      mechanism: SASL_MECHANISMS[sasl],
+      username: values.username ?? "",
+      password: values.password ?? "",
+    };
+  }
+  if (sasl === "oauthbearer") {
+    if (values.saslTokenProvider === "aws_msk_iam") {
+      throw new Error(
+        "saslTokenProvider aws_msk_iam is not supported by Tidal yet; use the bearer token provider or plaintext, scram_sha256 or scram_sha512",
+      );
+    }
+    const source = bearerTokenSource(values, closers);
+    const extensions = parseOAuthExtensions(values.oauthExtensions);
+    return {
+      mechanism: "OAUTHBEARER",
+      token: async () => (await source.token(AbortSignal.timeout(timeoutMs))).accessToken,
+      // sarama sends the extensions sorted by key.
+      oauthBearerExtensions: typeof extensions === "string" ? {} : sortedByKey(extensions),
+      authBytesValidator: refusedToken,
+    };
+  }
+  if (sasl === "gssapi") return gssapiSaslOptions(values, timeoutMs);
+  return undefined;
+}
+
+/**
+ * A broker that refuses an OAUTHBEARER token answers with an error JSON instead of an empty
+ * response (RFC 7628 section 3.2.2): its `status` (e.g. invalid_token) becomes the error.
+ */
+function refusedToken(authBytes: Buffer, callback: (error: Error | null, bytes?: Buffer) => void): void {
+  let status: unknown;
+  try {
+    status =
+      authBytes.length > 0
+        ? (JSON.parse(authBytes.toString("utf8")) as { status?: unknown }).status
+        : undefined;
+  } catch {
+    status = undefined;
+  }
+  if (typeof status === "string") {
+    callback(new Error(`SASL authentication failed: the broker refused the OAuth token (${status})`));
+  } else callback(null, authBytes);
+}
+
+function sortedByKey(entries: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const RELEASE = Symbol("release with the admin client");
 
 /** A shared admin client for the brokers and credentials of these parameters. */
 export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
   const security = kafkaSecurity(values);
   const tls = security.tls === "enable" ? tlsOptions(values) : undefined;
-  const sasl = saslOptions(values);
   const key = poolKey(
     "kafka",
     values.bootstrapServers.join(","),
@@ -38,12 +107,23 @@ export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
     values.key,
     values.keyPassword,
     values.unsafeSsl,
+    values.saslTokenProvider,
+    values.oauthTokenEndpointUri,
+    values.scopes,
+    values.oauthExtensions,
+    values.realm,
+    values.kerberosConfig,
+    values.keytab,
+    values.kerberosServiceName,
+    values.kerberosDisableFAST,
   );
   return context.pool.acquire(
     key,
     // The Kafka client is large: load it only when a kafka trigger connects.
-    async () =>
-      new (await import("@platformatic/kafka")).Admin({
+    async () => {
+      const closers: (() => void)[] = [];
+      const sasl = saslOptions(values, context.timeoutMs, closers);
+      const admin = new (await import("@platformatic/kafka")).Admin({
         clientId: "tidal",
         bootstrapBrokers: values.bootstrapServers,
         connectTimeout: context.timeoutMs,
@@ -53,8 +133,13 @@ export function acquireAdmin(values: KafkaParams, context: ScalerContext) {
         retryDelay: 100,
         ...(tls ? { tls } : {}),
         ...(sasl ? { sasl } : {}),
-      }),
-    (admin) => admin.close(),
+      });
+      return Object.assign(admin, { [RELEASE]: closers });
+    },
+    async (admin) => {
+      await admin.close();
+      for (const close of admin[RELEASE]) close();
+    },
   );
 }
 
@@ -132,7 +217,8 @@ export function describeKafkaError(error: unknown): string {
     ...(error.cause === undefined ? [] : [error.cause]),
     ...((error as { errors?: unknown[] }).errors ?? []),
   ];
-  const details = [...new Set(nested.map(describeKafkaError))];
+  // A cause whose text the error already quotes adds nothing.
+  const details = [...new Set(nested.map(describeKafkaError))].filter((detail) => !own.includes(detail));
   if (details.length === 0) return own;
   const joined = details.join("; ");
   return joined.startsWith(own) ? joined : `${own}: ${joined}`;

@@ -136,10 +136,32 @@ describe("kafka trigger", () => {
     );
   });
 
-  it("rejects SASL mechanisms Tidal does not implement, and a lone cert with TLS", () => {
-    expect(errorsOf(prepare({ ...base, sasl: "gssapi" }))).toEqual([
-      expect.stringContaining("not supported by Tidal"),
+  it("checks oauthbearer and gssapi as KEDA does, and a lone cert with TLS", () => {
+    expect(errorsOf(prepare({ ...base, sasl: "oauthbearer" }, { authParams: { username: "c" } }))).toEqual([
+      "sasl oauthbearer needs the OAuth client secret as password",
+      "sasl oauthbearer needs oauthTokenEndpointUri, the OAuth token endpoint",
     ]);
+    const oauth = { username: "c", password: "s", oauthTokenEndpointUri: "http://idp/token" };
+    expect(
+      errorsOf(
+        prepare({ ...base, sasl: "oauthbearer" }, { authParams: { ...oauth, oauthExtensions: "a=1,b" } }),
+      ),
+    ).toEqual(['oauthExtensions entry "b" must be key=value']);
+    expect(errorsOf(prepare({ ...base, sasl: "oauthbearer" }, { authParams: oauth }))).toEqual([]);
+    expect(
+      errorsOf(prepare({ ...base, sasl: "gssapi" }, { authParams: { username: "u", password: "p" } })),
+    ).toEqual([
+      "sasl gssapi needs realm, the Kerberos realm",
+      expect.stringContaining("sasl gssapi needs kerberosConfig"),
+    ]);
+    expect(
+      errorsOf(
+        prepare(
+          { ...base, sasl: "gssapi" },
+          { authParams: { username: "u", password: "p", keytab: "k", realm: "R", kerberosConfig: "c" } },
+        ),
+      ),
+    ).toEqual(["sasl gssapi needs exactly one of password or keytab in the TriggerAuthentication"]);
     expect(errorsOf(prepare({ ...base, tls: "enable" }, { authParams: { cert: "C" } }))).toEqual([
       "cert and key must be given together",
     ]);

@@ -5,7 +5,8 @@ import { kafkaParamProblems, kafkaParams } from "./params.ts";
 
 export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
   type: "kafka",
-  testedAgainst: "Apache Kafka 4.1 (KRaft), PLAINTEXT and SASL_SSL",
+  testedAgainst:
+    "Apache Kafka 4.1 (KRaft): PLAINTEXT, SSL with client certificates, SASL_PLAINTEXT and SASL_SSL with PLAIN, SCRAM, OAUTHBEARER (JWKS-validated tokens) and GSSAPI (MIT krb5kdc)",
   example: {
     metadata: { bootstrapServers: "kafka:9092", consumerGroup: "workers", topic: "a.b" },
     metricName: "s0-kafka-a-b",
@@ -14,7 +15,7 @@ export const kafkaScaler: ScalerDefinition<typeof kafkaParams> = {
   legacy: { renamedKeys: { brokerList: "bootstrapServers" } },
   description: "Lag of a Kafka consumer group: latest minus committed offsets, summed over partitions.",
   params: kafkaParams,
-  validate: (values) => kafkaParamProblems(values),
+  validate: (values, context) => kafkaParamProblems(values, context),
   metric: (values) => ({
     name: values.topic ? `kafka-${values.topic}` : `kafka-${values.consumerGroup}-topics`,
     target: values.lagThreshold,

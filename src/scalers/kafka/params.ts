@@ -76,8 +76,64 @@ export const kafkaParams = {
     optional: true,
     description: "KEDA 1.x's combined SASL/TLS setting, still read when sasl and tls are not set",
   }),
-  username: param.string({ sources: ["auth"], optional: true, description: "SASL user name" }),
-  password: param.string({ sources: ["auth"], optional: true, secret: true, description: "SASL password" }),
+  username: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "SASL user name; with oauthbearer the OAuth client id, with gssapi the Kerberos principal",
+  }),
+  password: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description:
+      "SASL password; with oauthbearer the OAuth client secret, with gssapi the principal's password",
+  }),
+  saslTokenProvider: param.enum(["bearer", "aws_msk_iam"], {
+    sources: ["metadata", "auth"],
+    optional: true,
+    description: "oauthbearer's token source: bearer (OAuth client credentials, the default) or aws_msk_iam",
+  }),
+  oauthTokenEndpointUri: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "oauthbearer: the OAuth token endpoint asked for client credentials tokens",
+  }),
+  scopes: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "oauthbearer: comma-separated scopes to ask for",
+  }),
+  oauthExtensions: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "oauthbearer: comma-separated key=value SASL extensions sent with the token",
+  }),
+  awsRegion: param.string({
+    optional: true,
+    description: "AWS region of the MSK cluster (saslTokenProvider aws_msk_iam)",
+  }),
+  kerberosConfig: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "gssapi: the krb5.conf text naming the realm's KDCs",
+  }),
+  realm: param.string({ sources: ["auth"], optional: true, description: "gssapi: the Kerberos realm" }),
+  keytab: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description: "gssapi: the principal's keytab (the file's bytes), instead of password",
+  }),
+  kerberosServiceName: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "gssapi: the brokers' service name (default kafka)",
+  }),
+  kerberosDisableFAST: param.bool({
+    sources: ["auth"],
+    default: false,
+    description: "gssapi: do not ask the KDC for the encrypted PA-REQ-ENC-PA-REP (for KDCs that refuse it)",
+  }),
   ...tlsAuthParams,
   tls: param.enum(["enable", "disable"], {
     sources: ["metadata", "auth"],
@@ -119,7 +175,7 @@ function isKafkaVersion(text: string): boolean {
 }
 
 /** KEDA's cross-parameter rules for the kafka trigger. */
-export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
+export function kafkaParamProblems(values: KafkaParams, context?: KafkaValidationContext): ParamProblem[] {
   const problems: ParamProblem[] = [];
   const add = (key: string, message: string) => problems.push({ key, message, severity: "error" });
   if (values.lagThreshold <= 0) add("lagThreshold", "lagThreshold must be greater than 0");
@@ -158,8 +214,91 @@ export function kafkaParamProblems(values: KafkaParams): ParamProblem[] {
     if (!values.username) add("username", `sasl ${sasl} needs a username from the TriggerAuthentication`);
     if (!values.password) add("password", `sasl ${sasl} needs a password from the TriggerAuthentication`);
   }
-  if (sasl === "oauthbearer" || sasl === "gssapi") {
-    add("sasl", `sasl ${sasl} is not supported by Tidal yet; use plaintext, scram_sha256 or scram_sha512`);
+  if (sasl === "oauthbearer") problems.push(...oauthProblems(values, tls, context));
+  if (sasl === "gssapi") problems.push(...gssapiProblems(values));
+  return problems;
+}
+
+/** The sources of a trigger's own inputs, for the AWS credential check of MSK IAM. */
+export interface KafkaValidationContext {
+  podIdentity?: { provider: string } | undefined;
+  inputs: { metadata: Readonly<Record<string, string>>; authParams: Readonly<Record<string, string>> };
+}
+
+/** KEDA's GetAwsAuthorization checks for static credentials (MSK IAM without pod identity). */
+export function awsCredentialProblems(
+  metadata: Readonly<Record<string, string>>,
+  auth: Readonly<Record<string, string>>,
+): string | undefined {
+  if (metadata.identityOwner === "operator" || auth.awsRoleArn) return undefined;
+  if (auth.awsAccessKeyID || auth.awsAccessKeyId) {
+    return auth.awsSecretAccessKey ? undefined : "awsSecretAccessKey not found";
+  }
+  if (!metadata.awsAccessKeyID && !metadata.awsAccessKeyIDFromEnv) return "awsAccessKeyID not found";
+  if (!metadata.awsSecretAccessKeyFromEnv) return "awsSecretAccessKey not found";
+  return undefined;
+}
+
+/** oauthExtensions as KEDA splits it: `key=value` pairs separated by commas; a string for an error. */
+export function parseOAuthExtensions(text: string | undefined): Record<string, string> | string {
+  const extensions: Record<string, string> = {};
+  if (!text) return extensions;
+  for (const entry of text.split(",")) {
+    const parts = entry.split("=");
+    if (parts.length !== 2) return `oauthExtensions entry "${entry}" must be key=value`;
+    const [key, value] = parts as [string, string];
+    if (key === "auth") return `oauthExtensions cannot set "auth": the token is sent as auth`;
+    extensions[key] = value;
+  }
+  return extensions;
+}
+
+/** KEDA's parseOAuthParams: bearer needs client credentials and the token endpoint; MSK IAM needs TLS and a region. */
+function oauthProblems(
+  values: KafkaParams,
+  tls: "enable" | "disable",
+  context: KafkaValidationContext | undefined,
+): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  const add = (key: string, message: string) => problems.push({ key, message, severity: "error" });
+  if ((values.saslTokenProvider ?? "bearer") === "bearer") {
+    if (!values.username) add("username", "sasl oauthbearer needs the OAuth client id as username");
+    if (!values.password) add("password", "sasl oauthbearer needs the OAuth client secret as password");
+    if (!values.oauthTokenEndpointUri) {
+      add("oauthTokenEndpointUri", "sasl oauthbearer needs oauthTokenEndpointUri, the OAuth token endpoint");
+    } else if (!URL.canParse(values.oauthTokenEndpointUri)) {
+      add(
+        "oauthTokenEndpointUri",
+        "oauthTokenEndpointUri must be a URL such as https://idp.example.com/token",
+      );
+    }
+    const extensions = parseOAuthExtensions(values.oauthExtensions);
+    if (typeof extensions === "string") add("oauthExtensions", extensions);
+    return problems;
+  }
+  if (tls !== "enable") add("tls", "AWS MSK IAM authentication needs tls: enable");
+  else if (!values.awsRegion) add("awsRegion", "AWS MSK IAM authentication needs awsRegion");
+  else if (context && context.podIdentity?.provider !== "aws") {
+    const missing = awsCredentialProblems(context.inputs.metadata, context.inputs.authParams);
+    if (missing) add("saslTokenProvider", `AWS credentials for MSK IAM: ${missing}`);
+  }
+  return problems;
+}
+
+/** KEDA's parseGSSAPIParams. */
+function gssapiProblems(values: KafkaParams): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  const add = (key: string, message: string) => problems.push({ key, message, severity: "error" });
+  if (!values.username) add("username", "sasl gssapi needs username, the Kerberos principal");
+  if (Boolean(values.password) === Boolean(values.keytab)) {
+    add(
+      values.password ? "keytab" : "password",
+      "sasl gssapi needs exactly one of password or keytab in the TriggerAuthentication",
+    );
+  }
+  if (!values.realm) add("realm", "sasl gssapi needs realm, the Kerberos realm");
+  if (!values.kerberosConfig) {
+    add("kerberosConfig", "sasl gssapi needs kerberosConfig, the krb5.conf text naming the realm's KDCs");
   }
   return problems;
 }

@@ -1,6 +1,11 @@
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
-import { httpAuthorization, httpAuthParams, httpAuthProblems } from "../shared/http-auth.ts";
+import {
+  httpAuthorization,
+  httpAuthParams,
+  httpAuthProblems,
+  oauthAuthorization,
+} from "../shared/http-auth.ts";
 import { createHttpGetClient, isHttpUrl } from "../shared/http-get.ts";
 import type { ScalerDefinition } from "../types.ts";
 import { valueFromResponse, XML_UNSUPPORTED } from "./response-value.ts";
@@ -74,12 +79,16 @@ export const metricsApiScaler: ScalerDefinition<typeof params> = {
   connect(values) {
     const authorization = httpAuthorization(values, values.unsafeSsl);
     const client = createHttpGetClient({ tls: authorization.tls });
+    const oauth = oauthAuthorization(values, client);
     const url = new URL(values.url);
     for (const [name, value] of Object.entries(authorization.query)) url.searchParams.set(name, value);
     return {
       timeoutMs: values.timeout,
       async measure(signal) {
-        const response = await client.get(url, authorization.headers, signal);
+        const headers = oauth
+          ? { ...authorization.headers, Authorization: await oauth(signal) }
+          : authorization.headers;
+        const response = await client.get(url, headers, signal);
         if (response.status !== 200) {
           const excerpt = response.body.trim().slice(0, 200);
           throw new Error(

@@ -51,7 +51,7 @@ async function getJson(client: HttpGetClient, url: URL, signal: AbortSignal): Pr
  */
 export const natsJetStreamScaler: ScalerDefinition<typeof params> = {
   type: "nats-jetstream",
-  testedAgainst: "NATS server with JetStream (Debian)",
+  testedAgainst: "NATS server with JetStream (Debian), monitoring over HTTP and HTTPS",
   example: {
     metadata: {
       natsServerMonitoringEndpoint: "nats:8222",

@@ -9,6 +9,7 @@ import {
   type Difference,
   type KedaRow,
 } from "../../../test/support/keda-vectors.ts";
+import { prepareScalerTrigger } from "../../../test/support/prepare-trigger.ts";
 import { parseKeywordValue } from "./connection-string.ts";
 import { connectionSettings } from "./postgresql.ts";
 
@@ -83,3 +84,24 @@ runValueVectors(FILE, "testPostgreSQLConnectionstring", CONNECTION_DIFFERENCES, 
 runValueVectors(FILE, "TestEscapePostgreConnectionParameter.tests", {}, (row) => {
   expect(parseKeywordValue(`user=${String(row.want)}`)).toEqual({ user: row.input });
 });
+
+// KEDA's TestPodIdentityAzureWorkloadPostgreSQLConnectionStringGeneration: under the azure-workload
+// pod identity the connection is assembled from the separate settings, and the password is left
+// for the identity's token (KEDA's %PASSWORD%).
+runValueVectors(
+  FILE,
+  "testPodIdentityAzureWorkloadPostgreSQLConnectionstring",
+  { 0: CONNECTION_DIFFERENCES[2] as Difference & { error: string } },
+  (row, _index, difference) => {
+    const inputs = rowInputs(row);
+    const prepared = prepareScalerTrigger("postgresql", inputs.metadata, {
+      authParams: inputs.authParams,
+      resolvedEnv: inputs.resolvedEnv,
+      podIdentity: { provider: "azure-workload", identityId: "IDENTITY_ID_CORRESPONDING_TO_USERNAME_FIELD" },
+    });
+    expect(errorsOf(prepared)).toEqual(difference ? [expect.stringContaining(difference.error)] : []);
+    const expected = parseKeywordValue(String(row.connectionString).replace(" %PASSWORD%", ""));
+    const settings = connectionSettings(prepared.params as Parameters<typeof connectionSettings>[0], true);
+    expect(settings).toEqual(expected);
+  },
+);

@@ -1,23 +1,26 @@
 import pg from "pg";
 import { messageOf } from "../../util/errors.ts";
-import { sslOptions, type PostgresTarget } from "./target.ts";
+import { fallbackTls, sslOptions, startsWithTls, type PostgresTarget } from "./target.ts";
 
 /**
  * A node-postgres pool (at most 2 connections) that runs one query with a deadline: the server
  * cancels it after `statement_timeout`, and an aborted measurement closes its connection. With
- * sslmode prefer or allow it tries TLS first and stays in plain text once the server says it has
- * no TLS, as libpq does.
+ * sslmode prefer it tries TLS first and stays in plain text once the server says it has no TLS;
+ * with allow it tries plain text first and TLS once the server refuses it, as libpq does.
  */
 export class PostgresPool {
   readonly #target: PostgresTarget;
   readonly #timeoutMs: number;
   #pool: pg.Pool | undefined;
   #useTls: boolean;
+  readonly #password: (() => Promise<string>) | undefined;
 
-  constructor(target: PostgresTarget, timeoutMs: number) {
+  /** `password`, when given, is asked for each new connection's password (a token that renews). */
+  constructor(target: PostgresTarget, timeoutMs: number, password?: () => Promise<string>) {
     this.#target = target;
     this.#timeoutMs = timeoutMs;
-    this.#useTls = target.tls.mode !== "disable";
+    this.#password = password;
+    this.#useTls = startsWithTls(target.tls);
   }
 
   async query(text: string, signal: AbortSignal): Promise<unknown[][]> {
@@ -44,9 +47,9 @@ export class PostgresPool {
     try {
       return await pool.connect();
     } catch (error) {
-      const optional = this.#target.tls.mode === "prefer" || this.#target.tls.mode === "allow";
-      if (this.#useTls && optional && /does not support SSL/i.test(messageOf(error))) {
-        this.#useTls = false;
+      const fallback = fallbackTls(this.#target.tls, this.#useTls, error);
+      if (fallback !== undefined) {
+        this.#useTls = fallback;
         this.#pool = undefined;
         void pool.end().catch(() => undefined);
         return this.#connect();
@@ -61,6 +64,7 @@ export class PostgresPool {
     if (this.#pool) return this.#pool;
     const pool = new pg.Pool({
       ...this.#target.config,
+      ...(this.#password ? { password: this.#password } : {}),
       ssl: this.#useTls ? sslOptions(this.#target.tls) : false,
       max: 2,
       connectionTimeoutMillis: this.#timeoutMs,

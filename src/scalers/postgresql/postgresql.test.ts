@@ -60,6 +60,29 @@ describe("postgresql parameters", () => {
     ]);
   });
 
+  it("builds the connection from the separate settings under podIdentity azure-workload, as KEDA does", () => {
+    const identity = { podIdentity: { provider: "azure-workload" as const } };
+    // KEDA's TestPodIdentityAzureWorkloadPostgreSQLConnectionStringGeneration row (sslmode require:
+    // its "required" is a documented difference).
+    const row = {
+      ...query,
+      host: "localhost",
+      port: "1234",
+      dbName: "testDb",
+      userName: "user",
+      sslmode: "require",
+    };
+    expect(prepareScalerTrigger("postgresql", row, identity).problems).toEqual([]);
+    // connection does not replace them: KEDA ignores it under this identity.
+    expect(
+      prepareScalerTrigger(
+        "postgresql",
+        { ...query, host: "db" },
+        { authParams: { connection: "host=db" }, ...identity },
+      ).problems.map((problem) => problem.key),
+    ).toEqual(["port", "userName", "dbName", "sslmode"]);
+  });
+
   it("reads the separate settings from authentication first, then metadata", () => {
     const prepared = prepare({ ...query, ...separate }, { host: "auth-db" });
     expect(prepared.params).toMatchObject({ host: "auth-db", userName: "app" });

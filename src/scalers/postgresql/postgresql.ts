@@ -1,3 +1,5 @@
+import type { PodIdentity } from "../../api/schema/trigger-authentication.ts";
+import { azurePodIdentityCredential, type TokenCredential } from "../../auth/identity/azure.ts";
 import { messageOf } from "../../util/errors.ts";
 import { poolKey } from "../connection-pool.ts";
 import type { ParamProblem, ParsedParams } from "../params.ts";
@@ -58,8 +60,29 @@ type PostgresParams = ParsedParams<typeof params>;
 
 const SEPARATE_SETTINGS = ["host", "port", "userName", "dbName", "sslmode"] as const;
 
-/** libpq settings from `connection`, or from the separate parameters as KEDA assembles them. */
-export function connectionSettings(values: PostgresParams): ConnectionSettings {
+/** The scope of Azure Database for PostgreSQL's Entra ID tokens, as KEDA asks for it. */
+export const AZURE_POSTGRES_SCOPE = "https://ossrdbms-aad.database.windows.net/.default";
+
+/** Whether the trigger signs in with an Entra ID token of its azure-workload pod identity. */
+function usesWorkloadIdentity(identity: PodIdentity | undefined): identity is PodIdentity {
+  return identity?.provider === "azure-workload";
+}
+
+/**
+ * libpq settings from `connection`, or from the separate parameters as KEDA assembles them. With
+ * the azure-workload pod identity KEDA always assembles them (connection and password unused):
+ * the password is the identity's token.
+ */
+export function connectionSettings(values: PostgresParams, workloadIdentity = false): ConnectionSettings {
+  if (workloadIdentity) {
+    return {
+      host: values.host ?? "",
+      port: values.port ?? "",
+      user: values.userName ?? "",
+      dbname: values.dbName ?? "",
+      sslmode: values.sslmode ?? "",
+    };
+  }
   if (values.connection) return parseConnection(values.connection);
   return {
     host: values.host ?? "",
@@ -71,8 +94,17 @@ export function connectionSettings(values: PostgresParams): ConnectionSettings {
   };
 }
 
-function settingsProblems(values: PostgresParams): ParamProblem[] {
-  if (!values.connection) {
+function settingsProblems(values: PostgresParams, workloadIdentity: boolean): ParamProblem[] {
+  if (workloadIdentity) {
+    const missing = SEPARATE_SETTINGS.filter((key) => !values[key]);
+    if (missing.length > 0) {
+      return missing.map((key) => ({
+        key,
+        message: `missing required parameter "${key}": with podIdentity azure-workload the connection is built from host, port, userName, dbName and sslmode (connection is not used)`,
+        severity: "error" as const,
+      }));
+    }
+  } else if (!values.connection) {
     const missing = SEPARATE_SETTINGS.filter((key) => !values[key]);
     if (missing.length > 0) {
       return missing.map((key) => ({
@@ -83,11 +115,11 @@ function settingsProblems(values: PostgresParams): ParamProblem[] {
     }
   }
   try {
-    postgresTarget(connectionSettings(values));
+    postgresTarget(connectionSettings(values, workloadIdentity));
     return [];
   } catch (error) {
     const reason = messageOf(error);
-    return values.connection
+    return values.connection && !workloadIdentity
       ? [{ key: "connection", message: `the connection string is invalid: ${reason}`, severity: "error" }]
       : [{ key: "host", message: reason, severity: "error" }];
   }
@@ -117,7 +149,8 @@ function pushProblems(values: PostgresParams): ParamProblem[] {
 
 export const postgresqlScaler: ScalerDefinition<typeof params> = {
   type: "postgresql",
-  testedAgainst: "PostgreSQL 15 (Debian)",
+  testedAgainst:
+    "PostgreSQL 15 (Debian), plain and TLS; azure-workload tokens from fake-entra (a loopback fake of Entra ID)",
   example: {
     metadata: {
       host: "pg",
@@ -133,11 +166,12 @@ export const postgresqlScaler: ScalerDefinition<typeof params> = {
   },
   kedaScalerName: "postgreSQLScaler",
   description:
-    "Result of a PostgreSQL query (first column of the first row); with Tidal's tidalPush, LISTEN/NOTIFY wakes it at once.",
+    "Result of a PostgreSQL query (first column of the first row); with Tidal's tidalPush, LISTEN/NOTIFY wakes it at once. " +
+    "Under podIdentity azure-workload the password is the identity's Entra ID token (Azure Database for PostgreSQL).",
   params,
   validate(values, context) {
     return [
-      ...settingsProblems(values),
+      ...settingsProblems(values, usesWorkloadIdentity(context.podIdentity)),
       ...targetValueProblems("targetQueryValue", values.targetQueryValue, context.asMetricSource),
       ...pushProblems(values),
     ];
@@ -148,10 +182,16 @@ export const postgresqlScaler: ScalerDefinition<typeof params> = {
     activationTarget: values.activationTargetQueryValue,
   }),
   connect(values, context) {
-    const target = postgresTarget(connectionSettings(values));
+    const identity = usesWorkloadIdentity(context.podIdentity) ? context.podIdentity : undefined;
+    const target = postgresTarget(connectionSettings(values, identity !== undefined));
     const lease = context.pool.acquire(
-      poolKey("postgresql", JSON.stringify(target), context.timeoutMs),
-      async () => new PostgresPool(target, context.timeoutMs),
+      poolKey("postgresql", JSON.stringify(target), JSON.stringify(identity ?? null), context.timeoutMs),
+      async () =>
+        new PostgresPool(
+          target,
+          context.timeoutMs,
+          identity ? workloadIdentityPassword(identity) : undefined,
+        ),
       (pool) => pool.end(),
     );
     return {
@@ -175,3 +215,19 @@ export const postgresqlScaler: ScalerDefinition<typeof params> = {
     };
   },
 };
+
+/**
+ * The password of each new connection under the azure-workload pod identity: an Entra ID token
+ * for Azure Database for PostgreSQL, which the credential caches and renews before it expires
+ * (KEDA reconnects with a new token once the old one has expired; connections already open stay).
+ */
+function workloadIdentityPassword(identity: PodIdentity): () => Promise<string> {
+  let credential: Promise<TokenCredential> | undefined;
+  return async () => {
+    credential ??= azurePodIdentityCredential(identity);
+    credential.catch(() => (credential = undefined));
+    const token = await (await credential).getToken(AZURE_POSTGRES_SCOPE);
+    if (!token) throw new Error(`the azure-workload identity gave no token for ${AZURE_POSTGRES_SCOPE}`);
+    return token.token;
+  };
+}

@@ -17,7 +17,7 @@ import pg from "pg";
 import { messageOf } from "../../util/errors.ts";
 import { poolKey } from "../connection-pool.ts";
 import type { ScalerContext } from "../types.ts";
-import { sslOptions, type PostgresTarget } from "./target.ts";
+import { fallbackTls, sslOptions, startsWithTls, type PostgresTarget } from "./target.ts";
 import { throttle } from "../shared/throttle.ts";
 
 /** Least time between two wakes of one trigger; the first notification of a burst wakes at once. */
@@ -45,7 +45,7 @@ class NotificationListener {
   constructor(target: PostgresTarget, timeoutMs: number) {
     this.#target = target;
     this.#timeoutMs = timeoutMs;
-    this.#useTls = target.tls.mode !== "disable";
+    this.#useTls = startsWithTls(target.tls);
     void this.#connect();
   }
 
@@ -88,9 +88,9 @@ class NotificationListener {
       for (const channel of this.#channels.keys())
         await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
     } catch (error) {
-      const optional = this.#target.tls.mode === "prefer" || this.#target.tls.mode === "allow";
-      if (this.#useTls && optional && /does not support SSL/i.test(messageOf(error))) {
-        this.#useTls = false;
+      const fallback = fallbackTls(this.#target.tls, this.#useTls, error);
+      if (fallback !== undefined) {
+        this.#useTls = fallback;
         void client.end().catch(() => undefined);
         return this.#connect();
       }

@@ -134,3 +134,21 @@ function readSslFile(path: string): string {
     throw new Error(`cannot read TLS file: ${messageOf(error)}`, { cause: error });
   }
 }
+
+/** Whether the first attempt uses TLS: libpq (and pgx) try plain text first only with sslmode allow. */
+export function startsWithTls(plan: TlsPlan): boolean {
+  return plan.mode !== "disable" && plan.mode !== "allow";
+}
+
+/**
+ * The TLS setting to try after a failed attempt, as libpq does, or undefined: with prefer, plain
+ * text when the server has no TLS; with allow, TLS when the server refused the plain-text login
+ * (an authorization error, SQLSTATE class 28, such as a hostssl-only pg_hba.conf rule).
+ */
+export function fallbackTls(plan: TlsPlan, usedTls: boolean, error: unknown): boolean | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  if (plan.mode === "prefer" && usedTls && /does not support SSL/i.test(message)) return false;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (plan.mode === "allow" && !usedTls && typeof code === "string" && code.startsWith("28")) return true;
+  return undefined;
+}

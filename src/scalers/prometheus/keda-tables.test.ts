@@ -1,11 +1,13 @@
 import { expect } from "vitest";
 import {
   plain,
+  rowInputs,
   runParseVectors,
   runValueVectors,
   stringMap,
   type KedaRow,
 } from "../../../test/support/keda-vectors.ts";
+import type { PodIdentity } from "../../api/schema/trigger-authentication.ts";
 import { prometheusQueryValue } from "./query.ts";
 
 const FILE = "prometheus_scaler_test.json";
@@ -25,13 +27,12 @@ runParseVectors({
   file: FILE,
   table: "testPrometheusAuthMetadata",
   type: "prometheus",
-  differences: {
-    15: {
-      tidalError: false,
-      reason: "Tidal has no pod identities: tidal validate reports the TriggerAuthentication's podIdentity",
-      doc: "docs/keda-differences.md#prometheus",
-    },
-  },
+  inputs: (row) => ({
+    ...rowInputs(row),
+    ...(row.podIdentityProvider
+      ? { podIdentity: { provider: String(row.podIdentityProvider) } as PodIdentity }
+      : {}),
+  }),
 });
 
 // KEDA's TestPrometheusScalerExecutePromQuery: the value read from a query's answer, or an error.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
+import { managedPrometheusScope } from "./prometheus.ts";
 import { parsePrometheusFloat, prometheusQueryUrl, prometheusQueryValue } from "./query.ts";
 
 function prepare(
@@ -17,6 +18,40 @@ const base = {
   query: "sum(rate(http_requests_total[2m]))",
   threshold: "50",
 };
+
+describe("prometheus with a pod identity", () => {
+  const workload = { podIdentity: { provider: "azure-workload" as const } };
+  const errors = (metadata: Record<string, string>, authParams: Record<string, string> = {}) =>
+    withErrorMessages(
+      prepareScalerTrigger("prometheus", { ...base, ...metadata }, { authParams, ...workload }),
+    ).errors;
+
+  it("refuses authModes next to it, as KEDA does", () => {
+    expect(errors({ authModes: "basic" }, { username: "u", password: "p" })).toEqual([
+      "pod identity cannot be enabled with other auth types: remove authModes or the podIdentity (azure-workload)",
+    ]);
+    expect(errors({})).toEqual([]);
+  });
+
+  it("asks for Azure Managed Prometheus's scope of the trigger's cloud", () => {
+    expect(managedPrometheusScope({})).toEqual({ value: "https://prometheus.monitor.azure.com/.default" });
+    expect(managedPrometheusScope({ cloud: "AzureChinaCloud" })).toEqual({
+      value: "https://prometheus.monitor.azure.cn/.default",
+    });
+    expect(
+      managedPrometheusScope({
+        cloud: "Private",
+        azureManagedPrometheusResourceURL: "https://prom.example/.default",
+      }),
+    ).toEqual({ value: "https://prom.example/.default" });
+    expect(errors({ cloud: "AzureGermanCloud" })).toEqual([
+      "azure managed prometheus is not available in cloud AzureGermanCloud",
+    ]);
+    expect(errors({ cloud: "Private" })).toEqual([
+      "azureManagedPrometheusResourceURL must be provided for Private cloud type",
+    ]);
+  });
+});
 
 describe("prometheus parameters", () => {
   it("reads KEDA's defaults and names the metric s<i>-prometheus with a milli target", () => {
@@ -94,7 +129,9 @@ describe("prometheus parameters", () => {
     expect(prepare({ ...base, authModes: "kerberos" }).errors[0]).toMatch(
       /must be among apiKey, basic, tls, bearer, custom/,
     );
-    expect(prepare({ ...base, authModes: "oauth" }).errors[0]).toMatch(/oauth is not supported/);
+    expect(prepare({ ...base, authModes: "oauth" }).errors).toEqual([
+      "oauth authentication needs oauthTokenURI and clientID",
+    ]);
   });
 
   it("warns about credentials put in metadata", () => {

@@ -32,16 +32,6 @@ const PLACEHOLDER_HOST = {
     "a host that is not a URL (http://, a bare name) is an error when parsed; KEDA fails only when it connects",
   doc: DOC,
 };
-const OAUTH2 = {
-  tidalError: true,
-  reason: "OAuth2 for the management API is reported as not supported",
-  doc: DOC,
-};
-const POD_IDENTITY = {
-  reason: "Tidal has no pod identities: tidal validate reports the TriggerAuthentication's podIdentity",
-  doc: DOC,
-};
-
 runParseVectors({
   file: FILE,
   table: "testRabbitMQMetadata",
@@ -57,18 +47,6 @@ runParseVectors({
   table: "testRabbitMQAuthParamData",
   type: "rabbitmq",
   inputs: withEnv,
-  differences: {
-    15: {
-      ...POD_IDENTITY,
-      tidalError: true,
-      reason:
-        "workloadIdentityResource needs an Azure workload identity, which Tidal reports as not supported",
-    },
-    17: OAUTH2,
-    18: OAUTH2,
-    19: OAUTH2,
-    20: OAUTH2,
-  },
 });
 
 runParseVectors({

@@ -60,28 +60,35 @@ export const rabbitMqParams = {
     secret: true,
     description: "password, overriding the one in the host URL",
   }),
-  // KEDA's OAuth2 and Azure workload identity: read so that Tidal can report them as unsupported
-  // instead of connecting without them.
+  // KEDA's OAuth2 client credentials for the management API (http only).
   oauthTokenURI: param.string({
     sources: ["auth"],
     optional: true,
-    description: "OAuth2 token endpoint (not supported by Tidal)",
+    description: "OAuth2 token endpoint for the management API (client credentials; http only)",
   }),
-  clientID: param.string({
-    sources: ["auth"],
-    optional: true,
-    description: "OAuth2 client (not supported by Tidal)",
-  }),
+  clientID: param.string({ sources: ["auth"], optional: true, description: "OAuth2 client id" }),
   clientSecret: param.string({
     sources: ["auth"],
     optional: true,
     secret: true,
-    description: "OAuth2 client secret (not supported by Tidal)",
+    description: "OAuth2 client secret",
+  }),
+  scopes: param.string({
+    sources: ["auth"],
+    aliases: ["scope"],
+    optional: true,
+    description: "OAuth2 scopes to ask for, comma-separated",
+  }),
+  endpointParams: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "extra parameters of the token request, as a query string (audience=rabbitmq&resource=api)",
   }),
   workloadIdentityResource: param.string({
     sources: ["auth"],
     optional: true,
-    description: "Azure workload identity resource (not supported by Tidal)",
+    description:
+      "with podIdentity azure-workload: the Entra ID resource (application ID URI) whose token the management API accepts (http only)",
   }),
   tidalPush: param.bool({
     default: false,

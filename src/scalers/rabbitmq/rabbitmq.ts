@@ -1,6 +1,8 @@
 import { poolKey } from "../connection-pool.ts";
 import { goQueryEscape } from "../metric-name.ts";
-import { createHttpGetClient } from "../shared/http-get.ts";
+import { azurePodIdentityCredential, scopeOf, type TokenCredential } from "../../auth/identity/azure.ts";
+import { createHttpGetClient, type HttpClient } from "../shared/http-get.ts";
+import { clientCredentialsTokenSource } from "../shared/oauth2.ts";
 import { tlsOptions } from "../shared/tls.ts";
 import type { Scaler, ScalerContext, ScalerDefinition } from "../types.ts";
 import { AmqpQueueInspector, amqpTarget } from "./amqp.ts";
@@ -8,7 +10,7 @@ import { managementRequest, readQueue } from "./management-api.ts";
 import { rabbitMqParams, type RabbitMqParams } from "./params.ts";
 import { pushProblems } from "./push.ts";
 import { measurementFor } from "./queue-reading.ts";
-import { resolveTrigger, type RabbitMqTrigger } from "./trigger.ts";
+import { endpointParamsOf, resolveTrigger, scopesOf, type RabbitMqTrigger } from "./trigger.ts";
 
 function triggerOf(values: RabbitMqParams): RabbitMqTrigger {
   const resolved = resolveTrigger(values);
@@ -21,14 +23,63 @@ function tlsFor(values: RabbitMqParams) {
   return values.tls === "enable" ? tlsOptions(values) : { rejectUnauthorized: !values.unsafeSsl };
 }
 
-function connectHttp(values: RabbitMqParams, trigger: RabbitMqTrigger): Scaler {
+/**
+ * The management API's Authorization for the trigger: OAuth2 client credentials (the token
+ * endpoint reached with the same TLS settings, as KEDA's transport), an Azure workload identity's
+ * token, or the basic credentials of the request (username and password, or the host URL's).
+ */
+function authorizer(
+  values: RabbitMqParams,
+  client: HttpClient,
+  context: ScalerContext,
+): (basic: string | undefined, signal: AbortSignal) => Promise<string | undefined> {
+  if (values.oauthTokenURI && values.clientID && values.clientSecret) {
+    const endpointParams = endpointParamsOf(values);
+    const source = clientCredentialsTokenSource(
+      {
+        tokenUrl: values.oauthTokenURI,
+        endpointLabel: "oauthTokenURI",
+        clientId: values.clientID,
+        clientSecret: values.clientSecret,
+        scopes: scopesOf(values),
+        endpointParams: typeof endpointParams === "object" ? endpointParams : undefined,
+      },
+      client,
+    );
+    return async (_basic, signal) => {
+      const token = await source.token(signal);
+      return `${token.type} ${token.accessToken}`;
+    };
+  }
+  const resource = values.workloadIdentityResource;
+  if (resource) {
+    const identity = context.podIdentity;
+    let credential: Promise<TokenCredential> | undefined;
+    return async (_basic, signal) => {
+      if (identity?.provider !== "azure-workload") {
+        throw new Error(
+          "workloadIdentityResource needs the TriggerAuthentication's podIdentity provider azure-workload",
+        );
+      }
+      credential ??= azurePodIdentityCredential(identity);
+      const token = await (await credential).getToken(scopeOf(resource), { abortSignal: signal });
+      if (!token) throw new Error(`the azure-workload identity gave no token for ${scopeOf(resource)}`);
+      return `Bearer ${token.token}`;
+    };
+  }
+  return async (basic) => basic;
+}
+
+function connectHttp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: ScalerContext): Scaler {
   const request = managementRequest(values.host, values);
   const client = createHttpGetClient({ tls: tlsFor(values) });
+  const authorize = authorizer(values, client, context);
   return {
     // KEDA's `timeout` replaces the global HTTP timeout for this trigger.
     timeoutMs: values.timeout,
     async measure(signal) {
-      const reading = await readQueue(client, request, values, signal);
+      const authorization = await authorize(request.authorization, signal);
+      const reading = await readQueue(client, { ...request, authorization }, values, signal);
       return measurementFor(trigger.mode, reading, values.activationValue);
     },
     close: async () => client.close(),
@@ -61,7 +112,8 @@ function connectAmqp(values: RabbitMqParams, trigger: RabbitMqTrigger, context: 
 
 export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
   type: "rabbitmq",
-  testedAgainst: "RabbitMQ (Debian), AMQP and the management API",
+  testedAgainst:
+    "RabbitMQ 3.10 (Debian): AMQP and AMQPS with client certificates, the management API over HTTP and HTTPS with basic authentication and OAuth 2.0 tokens (rabbitmq_auth_backend_oauth2)",
   example: {
     metadata: { host: "amqp://rabbitmq:5672/", queueName: "orders/eu 1", mode: "QueueLength", value: "5" },
     metricName: "s0-rabbitmq-orders-2Feu+1",
@@ -82,6 +134,8 @@ export const rabbitMqScaler: ScalerDefinition<typeof rabbitMqParams> = {
   }),
   connect(values, context) {
     const trigger = triggerOf(values);
-    return trigger.protocol === "http" ? connectHttp(values, trigger) : connectAmqp(values, trigger, context);
+    return trigger.protocol === "http"
+      ? connectHttp(values, trigger, context)
+      : connectAmqp(values, trigger, context);
   },
 };

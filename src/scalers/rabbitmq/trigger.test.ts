@@ -120,15 +120,25 @@ describe("resolveTrigger", () => {
     expect(problemsOf(http, { cert: "CERT" })).toEqual(["key: cert and key must be given together"]);
   });
 
-  it("reports OAuth2 and Azure workload identity as not supported rather than ignoring them", () => {
-    expect(
-      problemsOf(http, { oauthTokenURI: "https://idp/token", clientID: "c", clientSecret: "s" }),
-    ).toEqual([
-      "oauthTokenURI: OAuth2 (oauthTokenURI, clientID, clientSecret) is not supported by Tidal yet; use username and password",
+  it("checks OAuth2 and Azure workload identity with KEDA's rules", () => {
+    const oauth = { oauthTokenURI: "https://idp/token", clientID: "c", clientSecret: "s" };
+    expect(problemsOf(http, oauth)).toEqual([]);
+    expect(problemsOf(http, { ...oauth, scopes: "a, b", endpointParams: "audience=rabbitmq" })).toEqual([]);
+    expect(problemsOf(http, { clientSecret: "s" })).toEqual([
+      "oauthTokenURI: OAuth2 needs oauthTokenURI, clientID and clientSecret in the TriggerAuthentication",
     ]);
-    expect(problemsOf(http, { clientSecret: "s" })[0]).toMatch(/^clientSecret: OAuth2/);
-    expect(problemsOf(http, { workloadIdentityResource: "api://rabbit" })).toEqual([
-      "workloadIdentityResource: workloadIdentityResource needs an Azure workload identity, which Tidal does not support; use username and password",
+    expect(problemsOf({ ...amqp, protocol: "amqp" }, oauth)).toEqual([
+      "oauthTokenURI: OAuth2 works with the http protocol (the management API) only, not amqp",
+    ]);
+    expect(problemsOf(http, { ...oauth, username: "u", password: "p" })).toEqual([
+      "clientID: OAuth2 cannot be combined with username and password or with workloadIdentityResource; use one",
+    ]);
+    expect(problemsOf(http, { ...oauth, endpointParams: "a=%zz" })).toEqual([
+      expect.stringMatching(/^endpointParams: endpointParams is not a query string/),
+    ]);
+    expect(problemsOf(http, { workloadIdentityResource: "api://rabbit" })).toEqual([]);
+    expect(problemsOf(amqp, { workloadIdentityResource: "api://rabbit" })).toEqual([
+      "workloadIdentityResource: workloadIdentityResource needs the http protocol (the management API)",
     ]);
   });
 

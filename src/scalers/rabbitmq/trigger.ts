@@ -1,4 +1,5 @@
 import type { ParamProblem } from "../params.ts";
+import { parseGoQuery } from "../shared/go-url.ts";
 import { certAndKeyProblems } from "../shared/tls.ts";
 import type { RabbitMqMode, RabbitMqParams } from "./params.ts";
 
@@ -75,8 +76,8 @@ export function resolveTrigger(
       problem(params.username ? "password" : "username", "username and password must be given together"),
     );
   }
-  problems.push(...unsupportedAuthProblems(params));
   const protocol = resolveProtocol(params);
+  problems.push(...authProblems(params, protocol));
   const modeAndValue = resolveModeAndValue(params);
   if (isProblem(protocol)) problems.push(protocol);
   if (isProblem(modeAndValue)) problems.push(modeAndValue);
@@ -98,27 +99,72 @@ export function resolveTrigger(
   return problems.length > 0 ? { problems } : { trigger: { protocol, ...modeAndValue } };
 }
 
-/** KEDA's OAuth2 and Azure workload identity for the management API, which Tidal does not have. */
-function unsupportedAuthProblems(params: RabbitMqParams): ParamProblem[] {
+/** KEDA's scopes: split on commas, each trimmed (an empty entry stays). */
+export function scopesOf(params: Pick<RabbitMqParams, "scopes">): string[] | undefined {
+  return params.scopes === undefined ? undefined : params.scopes.split(",").map((scope) => scope.trim());
+}
+
+/** KEDA's endpointParams: a query string (Go's url.ParseQuery); a string for an error. */
+export function endpointParamsOf(
+  params: Pick<RabbitMqParams, "endpointParams">,
+): Map<string, string[]> | undefined | string {
+  if (params.endpointParams === undefined) return undefined;
+  try {
+    return parseGoQuery(params.endpointParams);
+  } catch (error) {
+    return `endpointParams is not a query string such as audience=rabbitmq&resource=api: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * KEDA's rules for OAuth2 (client credentials) and Azure workload identity: only for the
+ * management API, OAuth2 complete and never mixed with a user name and password or the identity.
+ */
+function authProblems(params: RabbitMqParams, resolved: RabbitMqProtocol | ParamProblem): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  // An explicit protocol decides even when the host cannot be read (it may come from the environment).
+  const protocol = params.protocol === "auto" ? resolved : params.protocol;
+  if (protocol === "amqp" && params.workloadIdentityResource) {
+    problems.push(
+      problem(
+        "workloadIdentityResource",
+        "workloadIdentityResource needs the http protocol (the management API)",
+      ),
+    );
+  }
   const oauth = (["oauthTokenURI", "clientID", "clientSecret"] as const).filter((key) => params[key]);
-  return [
-    ...(oauth.length > 0
-      ? [
-          problem(
-            oauth[0] as string,
-            "OAuth2 (oauthTokenURI, clientID, clientSecret) is not supported by Tidal yet; use username and password",
-          ),
-        ]
-      : []),
-    ...(params.workloadIdentityResource
-      ? [
-          problem(
-            "workloadIdentityResource",
-            "workloadIdentityResource needs an Azure workload identity, which Tidal does not support; use username and password",
-          ),
-        ]
-      : []),
-  ];
+  if (oauth.length === 0) return problems;
+  const missing = (["oauthTokenURI", "clientID", "clientSecret"] as const).filter((key) => !params[key]);
+  if (missing.length > 0) {
+    problems.push(
+      problem(
+        missing[0] as string,
+        "OAuth2 needs oauthTokenURI, clientID and clientSecret in the TriggerAuthentication",
+      ),
+    );
+    return problems;
+  }
+  if (protocol === "amqp") {
+    problems.push(
+      problem("oauthTokenURI", "OAuth2 works with the http protocol (the management API) only, not amqp"),
+    );
+  }
+  if ((params.username && params.password) || params.workloadIdentityResource) {
+    problems.push(
+      problem(
+        "clientID",
+        "OAuth2 cannot be combined with username and password or with workloadIdentityResource; use one",
+      ),
+    );
+  }
+  if (params.oauthTokenURI && !URL.canParse(params.oauthTokenURI)) {
+    problems.push(
+      problem("oauthTokenURI", "oauthTokenURI must be a URL such as https://idp.example.com/token"),
+    );
+  }
+  const endpointParams = endpointParamsOf(params);
+  if (typeof endpointParams === "string") problems.push(problem("endpointParams", endpointParams));
+  return problems;
 }
 
 function problem(key: string, message: string): ParamProblem {

@@ -141,7 +141,7 @@ export function measureStream(
 
 export const redisStreamsScaler: ScalerDefinition<typeof params> = {
   type: "redis-streams",
-  testedAgainst: "Redis (Debian)",
+  testedAgainst: "Redis (Debian), plain and TLS",
   example: {
     metadata: {
       address: "redis:6379",

@@ -1,6 +1,9 @@
 import type { ConnectionOptions } from "node:tls";
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
+import { parseGoQuery } from "./go-url.ts";
+import type { HttpClient } from "./http-get.ts";
+import { clientCredentialsTokenSource } from "./oauth2.ts";
 import { tlsOptions } from "./tls.ts";
 
 /**
@@ -19,7 +22,7 @@ export const httpAuthParams = {
     sources: ["metadata", "auth"],
     aliases: ["authMode"],
     optional: true,
-    description: "comma-separated authentication methods: apiKey, basic, tls, bearer, custom",
+    description: "comma-separated authentication methods: apiKey, basic, tls, bearer, custom, oauth",
   }),
   username: param.string({
     sources: ["auth"],
@@ -68,6 +71,33 @@ export const httpAuthParams = {
     secret: true,
     description: "header value for custom authentication",
   }),
+  oauthTokenURI: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "token endpoint for oauth authentication (OAuth 2.0 client credentials)",
+  }),
+  clientID: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "client id for oauth authentication",
+  }),
+  clientSecret: param.string({
+    sources: ["auth"],
+    optional: true,
+    secret: true,
+    description: "client secret for oauth authentication",
+  }),
+  scopes: param.string({
+    sources: ["auth"],
+    aliases: ["scope"],
+    optional: true,
+    description: "comma-separated scopes for oauth authentication",
+  }),
+  endpointParams: param.string({
+    sources: ["auth"],
+    optional: true,
+    description: "extra token request parameters for oauth authentication, as a query string",
+  }),
   apiKey: param.string({
     sources: ["metadata", "auth"],
     optional: true,
@@ -98,6 +128,11 @@ export interface HttpAuthParams {
   customAuthHeader?: string | undefined;
   customAuthValue?: string | undefined;
   apiKey?: string | undefined;
+  oauthTokenURI?: string | undefined;
+  clientID?: string | undefined;
+  clientSecret?: string | undefined;
+  scopes?: string | undefined;
+  endpointParams?: string | undefined;
   method: "header" | "query";
   keyParamName?: string | undefined;
 }
@@ -119,7 +154,24 @@ export function httpAuthProblems(params: HttpAuthParams): ParamProblem[] {
   if (exclusive.length > 1)
     error("authModes", `authModes may contain only one of ${EXCLUSIVE_MODES.join(", ")}`);
   if (modes.has("oauth")) {
-    error("authModes", "authModes oauth is not supported by Tidal yet; use bearer with a token, or custom");
+    if (!params.oauthTokenURI || !params.clientID) {
+      error(
+        params.oauthTokenURI ? "clientID" : "oauthTokenURI",
+        "oauth authentication needs oauthTokenURI and clientID",
+      );
+    } else if (!URL.canParse(params.oauthTokenURI)) {
+      error("oauthTokenURI", "oauthTokenURI must be a URL such as https://idp.example.com/token");
+    }
+    if (params.endpointParams !== undefined) {
+      try {
+        parseGoQuery(params.endpointParams);
+      } catch (cause) {
+        error(
+          "endpointParams",
+          `endpointParams is not a query string such as audience=api: ${(cause as Error).message}`,
+        );
+      }
+    }
   }
   if (modes.has("bearer") && !params.bearerToken)
     error("bearerToken", "bearer authentication needs bearerToken");
@@ -167,4 +219,35 @@ export function httpAuthorization(params: HttpAuthParams, unsafeSsl: boolean): H
     unsafeSsl,
   });
   return { headers, query, tls };
+}
+
+/**
+ * With authModes oauth: the Authorization header of a client credentials token (scopes trimmed and
+ * blank ones dropped, as KEDA's authentication block normalizes them), asked for through `client`
+ * (the trigger's TLS settings) and reused until shortly before it expires. Undefined otherwise.
+ */
+export function oauthAuthorization(
+  params: HttpAuthParams,
+  client: Pick<HttpClient, "post">,
+): ((signal: AbortSignal) => Promise<string>) | undefined {
+  if (!enabledModes(params).has("oauth") || !params.oauthTokenURI || !params.clientID) return undefined;
+  const scopes = (params.scopes ?? "")
+    .split(",")
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
+  const source = clientCredentialsTokenSource(
+    {
+      tokenUrl: params.oauthTokenURI,
+      endpointLabel: "oauthTokenURI",
+      clientId: params.clientID,
+      clientSecret: params.clientSecret ?? "",
+      scopes,
+      endpointParams: params.endpointParams === undefined ? undefined : parseGoQuery(params.endpointParams),
+    },
+    client,
+  );
+  return async (signal) => {
+    const token = await source.token(signal);
+    return `${token.type} ${token.accessToken}`;
+  };
 }

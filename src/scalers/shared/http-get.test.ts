@@ -67,4 +67,16 @@ describe("createHttpGetClient", () => {
     await closed;
     expect(open.size).toBe(0);
   });
+
+  it("says so in one line when an https URL reaches a server that answers in plain text", async () => {
+    const { url } = await countingServer();
+    const client = createHttpGetClient({ tls: {} });
+    const https = new URL(url.href.replace("http:", "https:"));
+    await expect(client.get(https, {}, signal())).rejects.toThrow(
+      new Error(
+        `cannot reach ${https.origin}: the server answered without TLS (OpenSSL: wrong version number)`,
+      ),
+    );
+    client.close();
+  });
 });

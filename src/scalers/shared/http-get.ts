@@ -64,7 +64,7 @@ export function createHttpGetClient(options: {
           (error: unknown) => {
             throw signal.aborted
               ? error
-              : new Error(`cannot reach ${current.origin}: ${(error as Error).message}`);
+              : new Error(`cannot reach ${current.origin}: ${transportFailure(error as Error)}`);
           },
         );
         if (!REDIRECT_STATUSES.has(response.status) || !response.location || redirects >= MAX_REDIRECTS) {
@@ -80,7 +80,9 @@ export function createHttpGetClient(options: {
     async post(url, headers, body, signal) {
       const response = await requestOnce("POST", url, headers, body, agents, signal).catch(
         (error: unknown) => {
-          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+          throw signal.aborted
+            ? error
+            : new Error(`cannot reach ${url.origin}: ${transportFailure(error as Error)}`);
         },
       );
       return { status: response.status, body: response.body, headers: response.headers };
@@ -88,7 +90,9 @@ export function createHttpGetClient(options: {
     async send(method, url, headers, body, signal) {
       const response = await requestOnce(method, url, headers, body, agents, signal).catch(
         (error: unknown) => {
-          throw signal.aborted ? error : new Error(`cannot reach ${url.origin}: ${(error as Error).message}`);
+          throw signal.aborted
+            ? error
+            : new Error(`cannot reach ${url.origin}: ${transportFailure(error as Error)}`);
         },
       );
       return { status: response.status, body: response.body, headers: response.headers };
@@ -99,6 +103,16 @@ export function createHttpGetClient(options: {
       release();
     },
   };
+}
+
+/**
+ * The cause of a failed request in one line. OpenSSL's record-layer complaint about an https URL
+ * whose server answers in plain text spans a file path and an error stack; it becomes a sentence.
+ */
+export function transportFailure(error: Error): string {
+  if ((error as NodeJS.ErrnoException).code === "EPROTO" && /wrong version number/.test(error.message))
+    return "the server answered without TLS (OpenSSL: wrong version number)";
+  return error.message;
 }
 
 interface Agents {

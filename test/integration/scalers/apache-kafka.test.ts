@@ -161,7 +161,7 @@ describe("apache-kafka scaler", () => {
   });
 });
 
-describe("apache-kafka scaler over SASL_SSL", () => {
+describe("apache-kafka scaler with SASL and TLS", () => {
   const cleanup = useCleanup();
   const ca = () => readFileSync(services.kafkaCaFile, "utf8");
   const saslSsl = () => ({ bootstrapServers: services.kafkaSaslSslBrokers.join(",") });
@@ -181,6 +181,71 @@ describe("apache-kafka scaler over SASL_SSL", () => {
       expect(await valueOf(trigger)).toEqual({ value: 2, active: true });
     },
   );
+
+  /** A topic with 3 messages and a group that committed offset 1: lag 2. */
+  async function laggingGroup(): Promise<{ topic: string; consumerGroup: string }> {
+    const topic = await kafkaTopic(cleanup, "ak-auth", 1);
+    const consumerGroup = uniqueName("ak-group");
+    await produce(topic, { 0: 3 });
+    await commit(cleanup, consumerGroup, { [topic]: { 0: 1 } });
+    return { topic, consumerGroup };
+  }
+  const credentials = () => ({ username: services.kafkaUsername, password: services.kafkaPassword });
+
+  it("reads the lag with sasl scram_sha256 over TLS", async () => {
+    const trigger = measurer(
+      cleanup,
+      { ...saslSsl(), ...(await laggingGroup()), sasl: "scram_sha256", tls: "enable" },
+      { authParams: { ...credentials(), ca: ca() } },
+    );
+    expect(await valueOf(trigger)).toEqual({ value: 2, active: true });
+  });
+
+  it.each(["plaintext", "scram_sha256", "scram_sha512"])(
+    "reads the lag with sasl %s without TLS, sasl from authentication",
+    async (sasl) => {
+      const trigger = measurer(
+        cleanup,
+        { bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","), ...(await laggingGroup()) },
+        { authParams: { ...credentials(), sasl } },
+      );
+      expect(await valueOf(trigger)).toEqual({ value: 2, active: true });
+    },
+  );
+
+  it("authenticates with a client certificate, plain or with an encrypted key and keyPassword", async () => {
+    const metadata = {
+      bootstrapServers: services.kafkaMtlsBrokers.join(","),
+      ...(await laggingGroup()),
+      tls: "enable",
+    };
+    const cert = readFileSync(services.kafkaClientCertFile, "utf8");
+    const plainKey = measurer(cleanup, metadata, {
+      authParams: { ca: ca(), cert, key: readFileSync(services.kafkaClientKeyFile, "utf8") },
+    });
+    expect(await valueOf(plainKey)).toEqual({ value: 2, active: true });
+    const encryptedKey = measurer(cleanup, metadata, {
+      authParams: {
+        ca: ca(),
+        cert,
+        key: readFileSync(services.kafkaClientEncryptedKeyFile, "utf8"),
+        keyPassword: "tidal-test",
+      },
+    });
+    expect(await valueOf(encryptedKey)).toEqual({ value: 2, active: true });
+    // The listener requires a certificate: the CA alone is refused.
+    const noCertificate = measurer(cleanup, metadata, { authParams: { ca: ca() } });
+    expect((await noCertificate.measure()).error).toMatch(/cannot read the lag/);
+  });
+
+  it("refuses the broker's certificate without the CA (apache-kafka has no unsafeSsl)", async () => {
+    const trigger = measurer(
+      cleanup,
+      { ...saslSsl(), ...(await laggingGroup()), sasl: "scram_sha512", tls: "enable" },
+      { authParams: credentials() },
+    );
+    expect((await trigger.measure()).error).toMatch(/certificate/);
+  });
 
   it("names a wrong password without showing it", async () => {
     const wrong = `canary-${uniqueName("pw")}`;

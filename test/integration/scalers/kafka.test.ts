@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { startFakeOAuth, type FakeOAuth } from "../../support/fakes/fake-oauth.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { kafkaTopic, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
@@ -259,5 +260,264 @@ describe("kafka scaler over SASL_SSL", () => {
       { authParams: credentials() },
     );
     expect(await valueOf(unsafe)).toMatchObject({ value: 4 });
+  });
+});
+
+describe("kafka scaler with sasl oauthbearer (client credentials, tokens checked by the broker's JWKS)", () => {
+  const cleanup = useCleanup();
+  const SECRET = "oauth-client-secret-5f1c";
+  let oauth: FakeOAuth;
+
+  beforeAll(async () => {
+    oauth = await startFakeOAuth({ keyFile: services.kafkaOAuthKeyFile, keyId: "tidal-test" });
+    oauth.addClient({ id: "tidal-kafka", secret: SECRET, audience: "kafka" });
+    // A client whose tokens name another audience: the broker refuses them.
+    oauth.addClient({ id: "other-audience", secret: SECRET, audience: "elsewhere" });
+  });
+  afterAll(() => oauth.close());
+
+  const auth = (extra: Record<string, string> = {}) => ({
+    sasl: "oauthbearer",
+    username: "tidal-kafka",
+    password: SECRET,
+    oauthTokenEndpointUri: oauth.tokenUrl,
+    ...extra,
+  });
+
+  it.each([
+    ["SASL_PLAINTEXT", () => services.kafkaSaslPlaintextBrokers, {}],
+    [
+      "SASL_SSL",
+      () => services.kafkaSaslSslBrokers,
+      { tls: "enable", ca: readFileSync(services.kafkaCaFile, "utf8") },
+    ],
+  ] as const)("reads the lag over %s with a token from the endpoint", async (_listener, brokers, tls) => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const before = oauth.requests.length;
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: brokers().join(","), consumerGroup: group, topic, lagThreshold: "100" },
+      {
+        authParams: auth({ scopes: "kafka.read,kafka.lag", oauthExtensions: "traceId=t1,tenant=a", ...tls }),
+      },
+    );
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    const requests = oauth.requests.slice(before);
+    // One token for both reads (it is reused until it expires), asked for as oauth2 does.
+    expect(requests).toEqual([
+      {
+        clientId: "tidal-kafka",
+        via: "basic",
+        status: 200,
+        form: { grant_type: ["client_credentials"], scope: ["kafka.read kafka.lag"] },
+      },
+    ]);
+  });
+
+  it("fails with the token endpoint's refusal, never showing the secret", async () => {
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","), consumerGroup: "g", topic: "t" },
+      { authParams: auth({ password: "wrong-client-secret-77" }) },
+    );
+    const { error } = await trigger.measure();
+    expect(error).toContain("cannot get an OAuth2 token from oauthTokenEndpointUri: ");
+    expect(error).toContain("invalid_client");
+    expect(error).not.toContain("wrong-client-secret-77");
+  });
+
+  it("fails when the broker refuses the token", async () => {
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","), consumerGroup: "g", topic: "t" },
+      { authParams: auth({ username: "other-audience" }) },
+    );
+    const { error } = await trigger.measure();
+    expect(error).toContain("SASL authentication failed");
+    expect(error).not.toContain(SECRET);
+  });
+
+  it("fails clearly when the token endpoint is unreachable", async () => {
+    const port = await closedPort();
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","), consumerGroup: "g", topic: "t" },
+      { authParams: auth({ oauthTokenEndpointUri: `http://127.0.0.1:${port}/token` }) },
+    );
+    expect((await trigger.measure()).error).toMatch(
+      /cannot get an OAuth2 token from oauthTokenEndpointUri: .*ECONNREFUSED/,
+    );
+  });
+});
+
+describe("kafka scaler with the other SASL and TLS combinations KEDA accepts", () => {
+  const cleanup = useCleanup();
+  const ca = () => readFileSync(services.kafkaCaFile, "utf8");
+  const credentials = () => ({ username: services.kafkaUsername, password: services.kafkaPassword });
+
+  it.each(["plaintext", "scram_sha256", "scram_sha512"])(
+    "reads the lag with sasl %s without TLS",
+    async (sasl) => {
+      const { topic, group } = await laggingGroup(cleanup);
+      const trigger = measurer(
+        cleanup,
+        {
+          bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","),
+          consumerGroup: group,
+          topic,
+          lagThreshold: "100",
+          sasl,
+        },
+        { authParams: credentials() },
+      );
+      expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    },
+  );
+
+  it("reads the lag with sasl scram_sha256 over TLS, and with KEDA 1.x's authMode", async () => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const metadata = {
+      bootstrapServers: services.kafkaSaslSslBrokers.join(","),
+      consumerGroup: group,
+      topic,
+      lagThreshold: "100",
+    };
+    const scram = measurer(
+      cleanup,
+      { ...metadata, sasl: "scram_sha256", tls: "enable" },
+      {
+        authParams: { ...credentials(), ca: ca() },
+      },
+    );
+    expect(await valueOf(scram)).toMatchObject({ value: 4 });
+    const legacy = measurer(cleanup, metadata, {
+      authParams: { ...credentials(), ca: ca(), authMode: "sasl_ssl_plain" },
+    });
+    expect(await valueOf(legacy)).toMatchObject({ value: 4 });
+  });
+
+  it("authenticates with a client certificate, plain or with an encrypted key and keyPassword", async () => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const metadata = {
+      bootstrapServers: services.kafkaMtlsBrokers.join(","),
+      consumerGroup: group,
+      topic,
+      lagThreshold: "100",
+      tls: "enable",
+    };
+    const cert = readFileSync(services.kafkaClientCertFile, "utf8");
+    const plainKey = measurer(cleanup, metadata, {
+      authParams: { ca: ca(), cert, key: readFileSync(services.kafkaClientKeyFile, "utf8") },
+    });
+    expect(await valueOf(plainKey)).toEqual({ value: 4, active: true });
+    const encryptedKey = measurer(cleanup, metadata, {
+      authParams: {
+        ca: ca(),
+        cert,
+        key: readFileSync(services.kafkaClientEncryptedKeyFile, "utf8"),
+        keyPassword: "tidal-test",
+      },
+    });
+    expect(await valueOf(encryptedKey)).toMatchObject({ value: 4 });
+    // The listener requires a certificate: the CA alone is refused.
+    const noCertificate = measurer(cleanup, metadata, { authParams: { ca: ca() } });
+    expect((await noCertificate.measure()).error).toMatch(/cannot read the lag/);
+  });
+});
+
+describe("kafka scaler with sasl gssapi (Kerberos, MIT KDC)", () => {
+  const cleanup = useCleanup();
+  beforeAll(() => useServices("kdc"));
+
+  const kerberos = (extra: Record<string, string> = {}) => ({
+    sasl: "gssapi",
+    username: services.kerberosUsername,
+    realm: services.kerberosRealm,
+    kerberosConfig: readFileSync(services.kerberosConfigFile, "utf8"),
+    ...extra,
+  });
+  const keytab = () => readFileSync(services.kerberosKeytabFile).toString("latin1");
+
+  it.each([
+    [
+      "a password",
+      "SASL_PLAINTEXT",
+      () => services.kafkaSaslPlaintextBrokers,
+      () => ({ password: services.kerberosPassword }),
+    ],
+    ["a keytab", "SASL_PLAINTEXT", () => services.kafkaSaslPlaintextBrokers, () => ({ keytab: keytab() })],
+    [
+      "a password",
+      "SASL_SSL",
+      () => services.kafkaSaslSslBrokers,
+      () => ({
+        password: services.kerberosPassword,
+        tls: "enable",
+        ca: readFileSync(services.kafkaCaFile, "utf8"),
+      }),
+    ],
+    [
+      "a keytab and FAST disabled",
+      "SASL_SSL",
+      () => services.kafkaSaslSslBrokers,
+      () => ({
+        keytab: keytab(),
+        kerberosDisableFAST: "true",
+        kerberosServiceName: "kafka",
+        tls: "enable",
+        ca: readFileSync(services.kafkaCaFile, "utf8"),
+      }),
+    ],
+  ] as const)("reads the lag with %s over %s", async (_how, _listener, brokers, secret) => {
+    const { topic, group } = await laggingGroup(cleanup);
+    const trigger = measurer(
+      cleanup,
+      { bootstrapServers: brokers().join(","), consumerGroup: group, topic, lagThreshold: "100" },
+      { authParams: kerberos(secret()) },
+    );
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+    expect(await valueOf(trigger)).toEqual({ value: 4, active: true });
+  });
+
+  it("names the KDC's refusal for a wrong password and an unknown principal, without secrets", async () => {
+    const metadata = {
+      bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","),
+      consumerGroup: "g",
+      topic: "t",
+    };
+    const wrong = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: "wrong-kerberos-pass-4" }),
+    });
+    const wrongError = (await wrong.measure()).error ?? "";
+    expect(wrongError).toContain("KDC_ERR_PREAUTH_FAILED");
+    expect(wrongError).not.toContain("wrong-kerberos-pass-4");
+    const unknown = measurer(cleanup, metadata, {
+      authParams: kerberos({ username: "nobody", password: "x-password-5" }),
+    });
+    expect((await unknown.measure()).error).toContain("KDC_ERR_C_PRINCIPAL_UNKNOWN");
+  });
+
+  it("names a service principal the realm does not have, and an unreachable KDC", async () => {
+    const metadata = {
+      bootstrapServers: services.kafkaSaslPlaintextBrokers.join(","),
+      consumerGroup: "g",
+      topic: "t",
+    };
+    const otherService = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: services.kerberosPassword, kerberosServiceName: "not-kafka" }),
+    });
+    expect((await otherService.measure()).error).toContain("KDC_ERR_S_PRINCIPAL_UNKNOWN");
+    const port = await closedPort();
+    const config = readFileSync(services.kerberosConfigFile, "utf8").replace(
+      /kdc = 127\.0\.0\.1:\d+/,
+      `kdc = 127.0.0.1:${port}`,
+    );
+    const noKdc = measurer(cleanup, metadata, {
+      authParams: kerberos({ password: services.kerberosPassword, kerberosConfig: config }),
+    });
+    expect((await noKdc.measure()).error).toMatch(
+      new RegExp(`no KDC answered \\(127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    );
   });
 });

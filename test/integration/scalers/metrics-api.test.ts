@@ -1,11 +1,18 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { startFakeOAuth } from "../../support/fakes/fake-oauth.ts";
+import { mutualTls } from "../../support/fakes/tls.ts";
 import { closedPort, startHttpServer, type RecordedRequest } from "./http-test-server.ts";
 
 const API_KEY = "metrics-api-key-93b1c7";
 const PASSWORD = "metrics-api-password-44d0";
+const TOKEN = "metrics-api-token-7c2e";
 
 /** What the test's API serves; the tests change it between measurements. */
 interface ApiState {
@@ -57,6 +64,14 @@ async function startApi(cleanup: Cleanup, state: ApiState) {
         return request.headers.authorization === basic
           ? send(response, 200, "application/json", json)
           : send(response, 401, "text/plain", "who are you");
+      case "/bearer":
+        return request.headers.authorization === `Bearer ${TOKEN}`
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "bad token");
+      case "/custom":
+        return request.headers["x-tenant-token"] === TOKEN
+          ? send(response, 200, "application/json", json)
+          : send(response, 401, "text/plain", "bad tenant token");
       case "/broken":
         return send(response, 500, "text/plain", "database unavailable");
       default:
@@ -176,6 +191,40 @@ describe("metrics-api scaler against a real HTTP server", () => {
     expect(error).not.toContain(PASSWORD);
   });
 
+  it("sends a bearer token (authModes bearer), and keeps a wrong one out of the error", async () => {
+    const api = await startApi(cleanup, { depth: 4, memory: "1" });
+    const metadata = {
+      url: `${api.baseUrl}/bearer`,
+      valueLocation: "stats.queue.depth",
+      authModes: "bearer",
+    };
+    const good = measurer(cleanup, metadata, { authParams: { bearerToken: TOKEN } });
+    expect(await good.measure()).toMatchObject({ value: 4 });
+    const wrong = `${TOKEN}-wrong`;
+    const error = (await measurer(cleanup, metadata, { authParams: { bearerToken: wrong } }).measure()).error;
+    expect(error).toBe(`${api.baseUrl}/bearer: api returned 401: bad token`);
+    expect(error).not.toContain(wrong);
+  });
+
+  it("sends a custom header (authModes custom), also together with basic credentials", async () => {
+    const api = await startApi(cleanup, { depth: 5, memory: "1" });
+    const authParams = { customAuthHeader: "X-Tenant-Token", customAuthValue: TOKEN };
+    const custom = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/custom`, valueLocation: "stats.queue.depth", authModes: "custom" },
+      { authParams },
+    );
+    expect(await custom.measure()).toMatchObject({ value: 5 });
+    const both = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/custom`, valueLocation: "stats.queue.depth", authModes: "custom,basic" },
+      { authParams: { ...authParams, username: "tidal", password: PASSWORD } },
+    );
+    expect(await both.measure()).toMatchObject({ value: 5 });
+    const basic = `Basic ${Buffer.from(`tidal:${PASSWORD}`).toString("base64")}`;
+    expect(api.requests.at(-1)?.headers).toMatchObject({ "x-tenant-token": TOKEN, authorization: basic });
+  });
+
   it("reports non-200 answers, missing values and unreachable servers", async () => {
     const api = await startApi(cleanup, { depth: 1, memory: "lots" });
     const broken = measurer(cleanup, { url: `${api.baseUrl}/broken`, valueLocation: "a" });
@@ -199,6 +248,69 @@ describe("metrics-api scaler against a real HTTP server", () => {
     expect((await down.measure()).error).toBe(
       `cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
+  });
+
+  it("reads over HTTPS with a client certificate (authModes tls), the CA or unsafeSsl", async () => {
+    const tls = await mutualTls();
+    const serve = (_request: RecordedRequest, response: ServerResponse) =>
+      send(response, 200, "application/json", JSON.stringify({ stats: { depth: 9 } }));
+    const mutual = await startHttpServer(cleanup, serve, {
+      cert: tls.serverCert,
+      key: tls.serverKey,
+      ca: tls.ca,
+      requireClientCertificate: true,
+    });
+    const open = await startHttpServer(cleanup, serve, { cert: tls.serverCert, key: tls.serverKey });
+    const metadata = (url: string) => ({ url: `${url}/json`, valueLocation: "stats.depth" });
+    const withCertificate = measurer(
+      cleanup,
+      { ...metadata(mutual.baseUrl), authMode: "tls" },
+      { authParams: { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey } },
+    );
+    expect(await withCertificate.measure()).toMatchObject({ value: 9, active: true });
+    expect(mutual.requests.at(-1)?.clientCertificate).toBe("tidal");
+    const withoutCertificate = measurer(cleanup, metadata(mutual.baseUrl), { authParams: { ca: tls.ca } });
+    expect((await withoutCertificate.measure()).error).toBeDefined();
+    const unsafe = measurer(cleanup, { ...metadata(open.baseUrl), unsafeSsl: "true" });
+    expect(await unsafe.measure()).toMatchObject({ value: 9 });
+    const untrusted = measurer(cleanup, metadata(open.baseUrl));
+    expect((await untrusted.measure()).error).toMatch(/certificate/);
+  });
+
+  it("authenticates with an OAuth 2.0 client credentials token (authModes oauth), with basic or API key auth besides", async () => {
+    const keyFile = join(mkdtempSync(join(tmpdir(), "tidal-oauth-")), "signing.key");
+    writeFileSync(
+      keyFile,
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }),
+    );
+    const oauth = await startFakeOAuth({ keyFile, keyId: "k1" });
+    cleanup.add(() => oauth.close());
+    oauth.addClient({ id: "api-reader", secret: "api-secret-51", audience: "metrics", only: "form" });
+    const api = await startHttpServer(cleanup, (request, response) => {
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+      if (!token || oauth.claimsOf(token).aud !== "metrics" || request.headers["x-api-key"] !== API_KEY) {
+        return send(response, 401, "text/plain", "unauthorized");
+      }
+      return send(response, 200, "application/json", JSON.stringify({ depth: 3 }));
+    });
+    const trigger = measurer(
+      cleanup,
+      { url: `${api.baseUrl}/q`, valueLocation: "depth", authModes: "oauth,apiKey" },
+      {
+        authParams: {
+          oauthTokenURI: oauth.tokenUrl,
+          clientID: "api-reader",
+          clientSecret: "api-secret-51",
+          apiKey: API_KEY,
+        },
+      },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 3 });
+    // The endpoint takes the credentials in the form only: the client fell back to that.
+    expect(oauth.requests.map((request) => [request.via, request.status])).toEqual([
+      ["basic", 401],
+      ["form", 200],
+    ]);
   });
 
   it("refuses a malformed URL before connecting", () => {

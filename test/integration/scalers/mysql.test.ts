@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import mysql from "mysql2/promise";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
@@ -86,13 +88,43 @@ describe("mysql scaler", () => {
     expect(await trigger.measure()).toMatchObject({ metricName: `s0-mysql-${name}`, value: 2 });
   });
 
-  it("falls back to plain text with tls=preferred when the server has no TLS", async () => {
-    const { name } = await jobsDatabase(cleanup, 1);
+  /** 1 when the trigger's own connection is encrypted, else 0. */
+  const TLS_IN_USE =
+    "SELECT COUNT(*) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher' AND VARIABLE_VALUE <> ''";
+
+  it.each([
+    ["false", 0],
+    ["skip-verify", 1],
+    ["preferred", 1],
+  ])("connects with tls=%s (TLS in use: %i)", async (tls, expected) => {
+    const { name } = await jobsDatabase(cleanup, 0);
     const trigger = measurer(cleanup, {
-      metadata: { query: "SELECT COUNT(*) FROM jobs", queryValue: "1" },
-      authParams: { connectionString: `${dsn(name)}?tls=preferred` },
+      metadata: { query: TLS_IN_USE, queryValue: "1" },
+      authParams: { connectionString: `${dsn(name)}?tls=${tls}` },
     });
-    expect(await trigger.measure()).toMatchObject({ value: 1 });
+    expect(await trigger.measure()).toMatchObject({ value: expected });
+  });
+
+  it("verifies the server's certificate with tls=true against the trusted CAs", async () => {
+    const { name } = await jobsDatabase(cleanup, 0);
+    const metadata = { query: TLS_IN_USE, queryValue: "1" };
+    const untrusted = measurer(cleanup, {
+      metadata,
+      authParams: { connectionString: `${dsn(name)}?tls=true` },
+    });
+    expect((await untrusted.measure()).error).toMatch(/certificate/);
+    // KEDA's tls=true trusts the system's CAs: here, the test server's CA added to them.
+    const defaults = getCACertificates("default");
+    setDefaultCACertificates([...defaults, readFileSync(services.mysqlCaFile, "utf8")]);
+    try {
+      const trusted = measurer(cleanup, {
+        metadata,
+        authParams: { connectionString: `${dsn(name)}?tls=true` },
+      });
+      expect(await trusted.measure()).toMatchObject({ value: 1 });
+    } finally {
+      setDefaultCACertificates(defaults);
+    }
   });
 
   it("explains a query without rows, a value that is not a number, NULL and a statement without results", async () => {

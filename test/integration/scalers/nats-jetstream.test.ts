@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
@@ -12,7 +14,7 @@ import {
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services, useServices } from "../../support/services.ts";
 
-beforeAll(() => useServices("nats", "prometheus"));
+beforeAll(() => useServices("nats", "nats-tls", "prometheus"));
 
 const endpoint = services.natsMonitoring;
 
@@ -26,18 +28,26 @@ function measurer(
   return connected;
 }
 
-/** A stream with a durable pull consumer "workers" and `count` messages published to it. */
-async function streamWithConsumer(cleanup: Cleanup, count: number): Promise<string> {
-  const { name, subjectPrefix } = await natsStream(cleanup, "nats-jetstream");
+/**
+ * A stream with a durable pull consumer "workers" and `count` messages published to it, on the
+ * NATS at `url` (the plain one unless told).
+ */
+async function streamWithConsumer(cleanup: Cleanup, count: number, url = services.natsUrl): Promise<string> {
+  const { name, subjectPrefix } = await natsStream(cleanup, "nats-jetstream", url);
   jetStreamReply(
-    await natsRequest(`$JS.API.CONSUMER.DURABLE.CREATE.${name}.workers`, {
-      stream_name: name,
-      // A long ack wait keeps fetched messages unacknowledged for the whole test.
-      config: { durable_name: "workers", ack_policy: "explicit", deliver_policy: "all", ack_wait: 600e9 },
-    }),
+    await natsRequest(
+      `$JS.API.CONSUMER.DURABLE.CREATE.${name}.workers`,
+      {
+        stream_name: name,
+        // A long ack wait keeps fetched messages unacknowledged for the whole test.
+        config: { durable_name: "workers", ack_policy: "explicit", deliver_policy: "all", ack_wait: 600e9 },
+      },
+      undefined,
+      url,
+    ),
   );
   for (let index = 0; index < count; index += 1)
-    jetStreamReply(await natsRequest(`${subjectPrefix}job`, `job ${index}`));
+    jetStreamReply(await natsRequest(`${subjectPrefix}job`, `job ${index}`, undefined, url));
   return name;
 }
 
@@ -158,5 +168,77 @@ describe("nats-jetstream scaler", () => {
       consumer: "workers",
     });
     expect((await trigger.measure()).error).toBe("the NATS monitoring endpoint answered HTTP 404");
+  });
+});
+
+describe("nats-jetstream scaler with useHttps, against a NATS serving monitoring over HTTPS", () => {
+  const cleanup = useCleanup();
+  const httpsEndpoint = services.natsTlsMonitoring;
+
+  /** Runs `use` with the test CA among the process's default trusted CAs, as a system CA would be. */
+  async function trustingTestCa<T>(use: () => Promise<T>): Promise<T> {
+    const defaults = getCACertificates("default");
+    setDefaultCACertificates([...defaults, await readFile(services.natsTlsCaFile, "utf8")]);
+    try {
+      return await use();
+    } finally {
+      setDefaultCACertificates(defaults);
+    }
+  }
+
+  it("reads the consumer's pending messages over HTTPS once the server's CA is trusted", async () => {
+    const stream = await streamWithConsumer(cleanup, 3, services.natsTlsUrl);
+    const metadata = {
+      natsServerMonitoringEndpoint: httpsEndpoint,
+      account: "$G",
+      stream,
+      consumer: "workers",
+      useHttps: "true",
+      activationLagThreshold: "2",
+    };
+    const untrusted = await measurer(cleanup, metadata).measure();
+    expect(
+      untrusted.error?.startsWith(
+        `cannot reach https://${httpsEndpoint}: unable to verify the first certificate`,
+      ),
+    ).toBe(true);
+    const sample = await trustingTestCa(() => measurer(cleanup, metadata).measure());
+    expect(sample).toMatchObject({ metricName: `s0-nats-jetstream-${stream}`, value: 3, active: true });
+  });
+
+  it("takes the endpoint from authentication, with useHttps from metadata", async () => {
+    const stream = await streamWithConsumer(cleanup, 1, services.natsTlsUrl);
+    const sample = await trustingTestCa(() =>
+      measurer(
+        cleanup,
+        { stream, consumer: "workers", useHttps: "true" },
+        { authParams: { natsServerMonitoringEndpoint: httpsEndpoint, account: "$G" } },
+      ).measure(),
+    );
+    expect(sample).toMatchObject({ value: 1, active: true });
+  });
+
+  it("names the mismatch when useHttps does not match the endpoint", async () => {
+    const stream = await streamWithConsumer(cleanup, 1, services.natsTlsUrl);
+    const plainToHttps = await measurer(cleanup, {
+      natsServerMonitoringEndpoint: httpsEndpoint,
+      account: "$G",
+      stream,
+      consumer: "workers",
+    }).measure();
+    const httpsToPlain = await trustingTestCa(() =>
+      measurer(cleanup, {
+        natsServerMonitoringEndpoint: endpoint,
+        account: "$G",
+        stream,
+        consumer: "workers",
+        useHttps: "true",
+      }).measure(),
+    );
+    // Go's HTTPS server answers a plain-text request with 400.
+    expect(plainToHttps.error).toBe("the NATS monitoring endpoint answered HTTP 400");
+    expect(httpsToPlain.error).toBe(
+      `cannot reach https://${endpoint}: the server answered without TLS (OpenSSL: wrong version number)`,
+    );
   });
 });

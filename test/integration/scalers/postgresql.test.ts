@@ -1,8 +1,14 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { AZURE_POSTGRES_SCOPE } from "../../../src/scalers/postgresql/postgresql.ts";
 import { closedPort } from "../../support/closed-port.ts";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
+import { trustFakeCertificate } from "../../support/fakes/tls.ts";
 import {
   eventually,
   postgresSchema,
@@ -83,7 +89,7 @@ describe("postgresql scaler", () => {
     expect(await trigger.measure()).toMatchObject({ value: 2 });
   });
 
-  it("connects with separate settings and the password from authentication (sslmode prefer falls back to plain text)", async () => {
+  it("connects with separate settings and the password from authentication", async () => {
     const table = await jobsTable(cleanup, 5);
     const trigger = measurer(cleanup, {
       metadata: {
@@ -98,6 +104,85 @@ describe("postgresql scaler", () => {
       authParams: { password },
     });
     expect(await trigger.measure()).toMatchObject({ value: 5 });
+  });
+
+  /** 1 when the trigger's own connection is encrypted, else 0. */
+  const TLS_IN_USE = "SELECT count(*) FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl";
+
+  it.each([
+    ["disable", 0],
+    ["allow", 0],
+    ["prefer", 1],
+    ["require", 1],
+  ])("connects with sslmode %s (TLS in use: %i)", async (sslmode, tls) => {
+    const trigger = measurer(cleanup, {
+      metadata: {
+        query: TLS_IN_USE,
+        targetQueryValue: "1",
+        host: server.hostname,
+        port: server.port,
+        userName: user,
+        dbName: database,
+        sslmode,
+      },
+      authParams: { password },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: tls });
+  });
+
+  it("verifies the server with sslrootcert in the connection string (verify-ca, verify-full)", async () => {
+    const ca = join(services.postgresTlsDir, "ca.crt");
+    for (const [sslmode, host] of [
+      ["verify-ca", "127.0.0.1"],
+      ["verify-full", "localhost"],
+    ]) {
+      const trigger = measurer(cleanup, {
+        metadata: { query: TLS_IN_USE, targetQueryValue: "1" },
+        authParams: {
+          connection: `host=${host} port=${server.port} user=${user} password=${password} dbname=${database} sslmode=${sslmode} sslrootcert=${ca}`,
+        },
+      });
+      expect(await trigger.measure()).toMatchObject({ value: 1 });
+    }
+    // Without the CA the server's certificate is not trusted.
+    const unverified = measurer(cleanup, {
+      metadata: { query: TLS_IN_USE, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=${user} password=${password} dbname=${database} sslmode=verify-full`,
+      },
+    });
+    expect((await unverified.measure()).error).toMatch(/certificate/);
+  });
+
+  it("logs in with a client certificate, also with an encrypted key and sslpassword", async () => {
+    const file = (name: string) => join(services.postgresTlsDir, name);
+    const base = `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=verify-full sslrootcert=${file("ca.crt")} sslcert=${file("client.crt")}`;
+    const asCertificateUser = "SELECT (current_user = 'tidal_cert')::int";
+    for (const key of [
+      `sslkey=${file("client.key")}`,
+      `sslkey=${file("client.enc.key")} sslpassword=tidal-test`,
+    ]) {
+      const trigger = measurer(cleanup, {
+        metadata: { query: asCertificateUser, targetQueryValue: "1" },
+        authParams: { connection: `${base} ${key}` },
+      });
+      expect(await trigger.measure()).toMatchObject({ value: 1 });
+    }
+    // sslmode allow tries plain text first; the server refuses it for tidal_cert, so TLS follows.
+    const allow = measurer(cleanup, {
+      metadata: { query: asCertificateUser, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=allow sslcert=${file("client.crt")} sslkey=${file("client.key")}`,
+      },
+    });
+    expect(await allow.measure()).toMatchObject({ value: 1 });
+    const noCertificate = measurer(cleanup, {
+      metadata: { query: asCertificateUser, targetQueryValue: "1" },
+      authParams: {
+        connection: `host=127.0.0.1 port=${server.port} user=tidal_cert dbname=${database} sslmode=require`,
+      },
+    });
+    expect((await noCertificate.measure()).error).toMatch(/certificate/);
   });
 
   it("explains a query without rows, a value that is not a number, and NULL", async () => {
@@ -195,6 +280,110 @@ describe("postgresql scaler", () => {
     );
     for (const trigger of triggers) expect(await trigger.measure()).toMatchObject({ value: 2 });
     expect(pool.size).toBe(1);
+  });
+});
+
+describe("postgresql scaler with podIdentity azure-workload", () => {
+  const cleanup = useCleanup();
+  const tenantId = "11111111-2222-3333-4444-555555555555";
+  const clientId = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+  const federatedToken = "eyJhbGciOiJSUzI1NiJ9.postgres-service-account-token.signature";
+  const saved = { ...process.env };
+  const variables = [
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_AUTHORITY_HOST",
+  ];
+  let entra: FakeEntra;
+  let role: string;
+
+  beforeAll(async () => {
+    await trustFakeCertificate();
+    entra = await startFakeEntra();
+    entra.addApp({ tenantId, clientId, federatedToken });
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-pg-wi-")), "token");
+    writeFileSync(file, federatedToken);
+    // What the Azure Workload Identity webhook gives Tidal's own pod.
+    process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+    process.env.AZURE_CLIENT_ID = clientId;
+    process.env.AZURE_TENANT_ID = tenantId;
+    process.env.AZURE_AUTHORITY_HOST = entra.authorityHost;
+    // Azure Database for PostgreSQL checks the token as the role's password; the test server's
+    // role has the token the fake issues as its password.
+    role = uniqueIdentifier("pg_wi");
+    const token = entra.tokenFor(clientId, AZURE_POSTGRES_SCOPE);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${token}'`);
+  });
+  afterAll(async () => {
+    await client.query(`DROP ROLE IF EXISTS ${role}`);
+    await entra.close();
+    for (const key of variables)
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+  });
+
+  const metadata = () => ({
+    host: server.hostname,
+    port: server.port,
+    userName: role,
+    dbName: database,
+    sslmode: "disable",
+    query: `SELECT CASE WHEN current_user = '${role}' THEN 4 ELSE 0 END`,
+    targetQueryValue: "2",
+  });
+
+  it("signs in with the identity's Entra ID token as the password, ignoring connection and password", async () => {
+    const trigger = measurer(cleanup, {
+      metadata: metadata(),
+      // KEDA builds the connection from the separate parameters under this identity.
+      authParams: { connection: `postgresql://nobody@127.0.0.1:1/none`, password: WRONG_PASSWORD },
+      podIdentity: { provider: "azure-workload" },
+    });
+    expect(await trigger.measure()).toMatchObject({ value: 4, active: true });
+    expect(entra.requests.at(-1)).toMatchObject({
+      clientId,
+      scope: AZURE_POSTGRES_SCOPE,
+      kind: "assertion",
+      status: 200,
+    });
+  });
+
+  it("takes the client and tenant from the podIdentity, and names Entra ID's refusal without the token", async () => {
+    const other = "bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee";
+    entra.addApp({ tenantId, clientId: other, federatedToken: "a different subject" });
+    const sample = await measurer(cleanup, {
+      metadata: metadata(),
+      podIdentity: {
+        provider: "azure-workload",
+        identityId: other,
+        identityTenantId: tenantId,
+        identityAuthorityHost: entra.authorityHost,
+      },
+    }).measure();
+    expect(sample.error).toMatch(
+      new RegExp(`^cannot connect to PostgreSQL at .*azure-workload identity \\(client ${other}\\)`),
+    );
+    expect(sample.error).not.toContain(federatedToken);
+  });
+
+  it("reports PostgreSQL's refusal when the token is not the role's password", async () => {
+    const sample = await measurer(cleanup, {
+      metadata: { ...metadata(), userName: "tidal" },
+      podIdentity: { provider: "azure-workload" },
+    }).measure();
+    expect(sample.error).toMatch(/password authentication failed for user "tidal"/);
+    expect(sample.error).not.toContain(entra.tokenFor(clientId, AZURE_POSTGRES_SCOPE));
+  });
+
+  it("names the separate parameters the identity needs when only a connection string is given", () => {
+    const trigger = () =>
+      measurer(cleanup, {
+        metadata: { query: "SELECT 1", targetQueryValue: "2" },
+        authParams: { connection: services.postgresUrl },
+        podIdentity: { provider: "azure-workload" },
+      });
+    expect(trigger).toThrow(/host.*with podIdentity azure-workload the connection is built from host/);
   });
 });
 

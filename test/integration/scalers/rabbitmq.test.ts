@@ -1,8 +1,15 @@
 import { connect, type ChannelModel, type ConfirmChannel } from "amqplib";
+import { createPrivateKey } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
-import { beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/scalers/connection-pool.ts";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
+import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
+import { signJwt, startFakeOAuth, type FakeOAuth } from "../../support/fakes/fake-oauth.ts";
+import { trustFakeCertificate } from "../../support/fakes/tls.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { eventually, rabbitmqQueue, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { services, useServices } from "../../support/services.ts";
@@ -372,5 +379,270 @@ describe("rabbitmq scaler over the management API", () => {
     const refused = await unreachable.measure();
     expect(refused.error).toContain(`cannot reach the management API at http://127.0.0.1:${port}`);
     expect(refused.error).not.toContain(WRONG_PASSWORD);
+  });
+});
+
+describe("rabbitmq scaler with OAuth 2.0 client credentials (rabbitmq_auth_backend_oauth2)", () => {
+  const cleanup = useCleanup();
+  const SECRET = "rabbit-client-secret-0d4e";
+  let oauth: FakeOAuth;
+
+  beforeAll(async () => {
+    oauth = await startFakeOAuth({ keyFile: services.rabbitmqOAuthKeyFile, keyId: "tidal-test" });
+    oauth.addClient({
+      id: "tidal-rabbit",
+      secret: SECRET,
+      audience: "rabbitmq",
+      defaultScopes: ["rabbitmq.tag:monitoring", "rabbitmq.read:*/*"],
+    });
+    // An endpoint that takes the client credentials only in the form, as some do.
+    oauth.addClient({ id: "form-only", secret: SECRET, audience: "rabbitmq", only: "form" });
+    return () => oauth.close();
+  });
+
+  const auth = (extra: Record<string, string> = {}) => ({
+    oauthTokenURI: oauth.tokenUrl,
+    clientID: "tidal-rabbit",
+    clientSecret: SECRET,
+    ...extra,
+  });
+
+  it("reads the queue with a bearer token, asked once and reused", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-oauth");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 3);
+    const before = oauth.requests.length;
+    // No credentials in the host URL: the token is the only authentication.
+    const trigger = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, mode: "QueueLength", value: "1" },
+      { authParams: auth() },
+    );
+    expect(await measureUntil(trigger, (value) => value === 3, "3 messages")).toMatchObject({ active: true });
+    expect(await trigger.measure()).toMatchObject({ value: 3 });
+    expect(oauth.requests.slice(before)).toEqual([
+      { clientId: "tidal-rabbit", via: "basic", status: 200, form: { grant_type: ["client_credentials"] } },
+    ]);
+  });
+
+  it("asks for the scopes and endpoint parameters, falling back to credentials in the form", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-oauth-scopes");
+    const before = oauth.requests.length;
+    const trigger = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, protocol: "http" },
+      {
+        authParams: auth({
+          clientID: "form-only",
+          scopes: "rabbitmq.tag:monitoring, rabbitmq.read:*/*",
+          endpointParams: "audience=rabbitmq&resource=api",
+        }),
+      },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 0, active: false });
+    const form = {
+      audience: ["rabbitmq"],
+      grant_type: ["client_credentials"],
+      resource: ["api"],
+      scope: ["rabbitmq.tag:monitoring rabbitmq.read:*/*"],
+    };
+    expect(oauth.requests.slice(before)).toEqual([
+      { clientId: "form-only", via: "basic", status: 401, form },
+      {
+        clientId: "form-only",
+        via: "form",
+        status: 200,
+        form: { ...form, client_id: ["form-only"], client_secret: [SECRET] },
+      },
+    ]);
+  });
+
+  it("reports a refused client and a token RabbitMQ refuses, never showing secrets", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-oauth-refused");
+    const wrong = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue },
+      { authParams: auth({ clientSecret: "wrong-rabbit-secret-1" }) },
+    );
+    const refused = (await wrong.measure()).error ?? "";
+    expect(refused).toContain("cannot get an OAuth2 token from oauthTokenURI");
+    expect(refused).toContain("invalid_client");
+    expect(refused).not.toContain("wrong-rabbit-secret-1");
+    // A token for another audience: the management API answers 401.
+    const otherAudience = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue },
+      { authParams: auth({ endpointParams: "audience=elsewhere" }) },
+    );
+    const error = (await otherAudience.measure()).error ?? "";
+    expect(error).toMatch(/^authentication failed: management API answered 401/);
+    expect(error).not.toContain(SECRET);
+  });
+});
+
+describe("rabbitmq scaler over TLS", () => {
+  const cleanup = useCleanup();
+  const file = (name: string) => readFileSync(join(services.rabbitmqTlsDir, name), "utf8");
+  const clientCertificate = () => ({ ca: file("ca.crt"), cert: file("client.crt"), key: file("client.key") });
+
+  it("reads the queue over AMQPS with a client certificate, plain or with an encrypted key", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-amqps");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 2);
+    const metadata = { host: services.rabbitmqAmqpsUrl, queueName: queue, mode: "QueueLength", value: "1" };
+    const plain = measurer(cleanup, metadata, { authParams: { tls: "enable", ...clientCertificate() } });
+    expect(await plain.measure()).toMatchObject({ value: 2, active: true });
+    const encrypted = measurer(cleanup, metadata, {
+      authParams: {
+        tls: "enable",
+        ca: file("ca.crt"),
+        cert: file("client.crt"),
+        key: file("client.enc.key"),
+        keyPassword: "tidal-test",
+      },
+    });
+    expect(await encrypted.measure()).toMatchObject({ value: 2 });
+    // The listener requires a client certificate.
+    const caOnly = measurer(cleanup, metadata, { authParams: { tls: "enable", ca: file("ca.crt") } });
+    expect((await caOnly.measure()).error).toBeDefined();
+  });
+
+  it("reads the queue over HTTPS with the CA, a client certificate, or unsafeSsl", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-https");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 2);
+    const metadata = {
+      host: services.rabbitmqManagementHttpsUrl,
+      queueName: queue,
+      mode: "QueueLength",
+      value: "1",
+    };
+    const caOnly = measurer(cleanup, metadata, { authParams: { tls: "enable", ca: file("ca.crt") } });
+    expect(await measureUntil(caOnly, (value) => value === 2, "2 messages")).toMatchObject({ active: true });
+    const withCertificate = measurer(cleanup, metadata, {
+      authParams: { tls: "enable", ...clientCertificate() },
+    });
+    expect(await withCertificate.measure()).toMatchObject({ value: 2 });
+    const unverified = measurer(cleanup, metadata);
+    expect((await unverified.measure()).error).toMatch(/certificate/);
+    const unsafe = measurer(cleanup, { ...metadata, unsafeSsl: "true" });
+    expect(await unsafe.measure()).toMatchObject({ value: 2 });
+  });
+
+  it("reads the queue over HTTPS with an OAuth token", async () => {
+    const oauth = await startFakeOAuth({ keyFile: services.rabbitmqOAuthKeyFile, keyId: "tidal-test" });
+    cleanup.add(() => oauth.close());
+    oauth.addClient({
+      id: "tls-client",
+      secret: "tls-client-secret",
+      audience: "rabbitmq",
+      defaultScopes: ["rabbitmq.tag:monitoring", "rabbitmq.read:*/*"],
+    });
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-https-oauth");
+    const host = `https://${new URL(services.rabbitmqManagementHttpsUrl).host}`;
+    const trigger = measurer(
+      cleanup,
+      { host, queueName: queue },
+      {
+        authParams: {
+          tls: "enable",
+          ca: file("ca.crt"),
+          oauthTokenURI: oauth.tokenUrl,
+          clientID: "tls-client",
+          clientSecret: "tls-client-secret",
+        },
+      },
+    );
+    expect(await trigger.measure()).toMatchObject({ value: 0, active: false });
+  });
+});
+
+describe("rabbitmq scaler with workloadIdentityResource (azure-workload identity, OAuth 2.0 backend)", () => {
+  const cleanup = useCleanup();
+  const tenantId = "11111111-2222-3333-4444-555555555555";
+  const clientId = "eeeeeeee-bbbb-cccc-dddd-eeeeeeeeeeee";
+  const federatedToken = "eyJhbGciOiJSUzI1NiJ9.rabbitmq-service-account-token.signature";
+  const resource = "api://rabbitmq-management";
+  const saved = { ...process.env };
+  const variables = [
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_AUTHORITY_HOST",
+  ];
+  let entra: FakeEntra;
+
+  beforeAll(async () => {
+    await trustFakeCertificate();
+    // Entra ID issues a JWT RabbitMQ's OAuth 2.0 backend trusts (its signing key, audience
+    // rabbitmq), with the monitoring tag and read access, for the scope <resource>/.default.
+    const key = createPrivateKey(readFileSync(services.rabbitmqOAuthKeyFile));
+    entra = await startFakeEntra({
+      issueToken: (client, scope) => {
+        const now = Math.floor(Date.now() / 1000);
+        return signJwt(key, "tidal-test", {
+          iss: "fake-entra",
+          sub: client,
+          aud: "rabbitmq",
+          scope: scope === `${resource}/.default` ? "rabbitmq.tag:monitoring rabbitmq.read:*/*" : "",
+          iat: now,
+          nbf: now - 5,
+          exp: now + 3600,
+        });
+      },
+    });
+    entra.addApp({ tenantId, clientId, federatedToken });
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-rabbit-wi-")), "token");
+    writeFileSync(file, federatedToken);
+    // What the Azure Workload Identity webhook gives Tidal's own pod.
+    process.env.AZURE_FEDERATED_TOKEN_FILE = file;
+    process.env.AZURE_CLIENT_ID = clientId;
+    process.env.AZURE_TENANT_ID = tenantId;
+    process.env.AZURE_AUTHORITY_HOST = entra.authorityHost;
+  });
+  afterAll(async () => {
+    await entra.close();
+    for (const key of variables)
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+  });
+
+  it("reads the queue with the identity's token for <resource>/.default", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-workload");
+    const { channel } = await testChannel(cleanup);
+    await publish(channel, queue, 2);
+    // No credentials in the host URL: the identity's token is the only authentication.
+    const trigger = measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, mode: "QueueLength", value: "1" },
+      {
+        authParams: { workloadIdentityResource: resource },
+        podIdentity: { provider: "azure-workload" },
+        // The first token takes MSAL's discovery requests too.
+        timeoutMs: 10_000,
+      },
+    );
+    expect(await measureUntil(trigger, (value) => value === 2, "2 messages")).toMatchObject({ active: true });
+    expect(entra.requests.at(-1)).toMatchObject({
+      clientId,
+      scope: `${resource}/.default`,
+      kind: "assertion",
+      status: 200,
+    });
+  });
+
+  it("names RabbitMQ's refusal of a token for another resource", async () => {
+    const queue = await rabbitmqQueue(cleanup, "rabbitmq-workload-refused");
+    const sample = await measurer(
+      cleanup,
+      { host: managementBase, queueName: queue, mode: "QueueLength", value: "1" },
+      {
+        authParams: { workloadIdentityResource: "api://another-resource" },
+        podIdentity: { provider: "azure-workload" },
+        timeoutMs: 10_000,
+      },
+    ).measure();
+    expect(sample.error).toMatch(/401/);
+    expect(sample.error).not.toContain(federatedToken);
   });
 });

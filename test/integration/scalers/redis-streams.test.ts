@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
-import { redisKeyPrefix, useCleanup, type Cleanup } from "../../support/isolation.ts";
+import { redisKeyPrefix, uniqueName, useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services, useServices } from "../../support/services.ts";
 
@@ -144,5 +147,79 @@ describe("redis-streams scaler", () => {
     ).measure();
     expect(sample.error).toMatch(/^connection to Redis at 127\.0\.0\.1:\d+ failed: connect ECONNREFUSED/);
     expect(sample.latencyMs).toBeLessThan(2000);
+  });
+});
+
+describe("redis-streams scaler with authentication and TLS", () => {
+  const cleanup = useCleanup();
+  const tlsAddress = () => new URL(services.redisTlsUrl).host;
+  const file = (name: string) => readFileSync(join(services.redisTlsDir, name), "utf8");
+
+  it("authenticates an ACL user from authentication, and names a wrong password without showing it", async () => {
+    const name = await stream(cleanup, 2);
+    const user = uniqueName("streams-user");
+    const password = randomBytes(12).toString("hex");
+    await redis.call("ACL", "SETUSER", user, "on", `>${password}`, `~${name}`, "+@all");
+    cleanup.add(() => redis.call("ACL", "DELUSER", user));
+    const allowed = measurer(cleanup, { stream: name }, { authParams: { username: user, password } });
+    expect(await allowed.measure()).toMatchObject({ value: 2, active: true });
+    const wrongPassword = `wrong-${password}`;
+    const denied = await measurer(
+      cleanup,
+      { stream: name },
+      { authParams: { username: user, password: wrongPassword } },
+    ).measure();
+    expect(denied.error).toMatch(/WRONGPASS/);
+    expect(denied.error).not.toContain(wrongPassword);
+  });
+
+  it("reads over TLS with the CA from authentication, or enableTLS with unsafeSsl, and refuses an untrusted server", async () => {
+    const name = await stream(cleanup, 3);
+    const trusted = measurer(
+      cleanup,
+      { address: tlsAddress(), stream: name },
+      { authParams: { tls: "enable", ca: file("ca.crt") } },
+    );
+    expect(await trusted.measure()).toMatchObject({ value: 3, active: true });
+    const unverified = measurer(cleanup, {
+      address: tlsAddress(),
+      stream: name,
+      enableTLS: "true",
+      unsafeSsl: "true",
+    });
+    expect(await unverified.measure()).toMatchObject({ value: 3 });
+    const untrusted = measurer(
+      cleanup,
+      { address: tlsAddress(), stream: name, enableTLS: "true" },
+      { timeoutMs: 5000 },
+    );
+    expect((await untrusted.measure()).error).toMatch(/self[- ]signed certificate|unable to (get|verify)/i);
+  });
+
+  it("presents a client certificate, with a plain or an encrypted key", async () => {
+    const name = await stream(cleanup, 4, { name: "workers", read: 1 });
+    const metadata = {
+      address: tlsAddress(),
+      stream: name,
+      consumerGroup: "workers",
+      pendingEntriesCount: "1",
+    };
+    const plainKey = measurer(cleanup, metadata, {
+      authParams: { tls: "enable", ca: file("ca.crt"), cert: file("client.crt"), key: file("client.key") },
+    });
+    expect(await plainKey.measure()).toMatchObject({ value: 1, active: true });
+    const encryptedKey = measurer(
+      cleanup,
+      { ...metadata, enableTLS: "true" },
+      {
+        authParams: {
+          ca: file("ca.crt"),
+          cert: file("client.crt"),
+          key: file("client.enc.key"),
+          keyPassword: "tidal-test",
+        },
+      },
+    );
+    expect(await encryptedKey.measure()).toMatchObject({ value: 1 });
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
+import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
@@ -155,6 +157,40 @@ describe("redis scaler", () => {
       timeoutMs: 5000,
     });
     expect((await untrusted.measure()).error).toMatch(/self[- ]signed certificate|unable to (get|verify)/i);
+  });
+
+  it("presents a client certificate, also with an encrypted key, and fails with one Redis does not trust", async () => {
+    const key = `${redisKeyPrefix(cleanup, "redis-mtls")}jobs`;
+    await redis.rpush(key, "a", "b", "c");
+    const tlsAddress = new URL(services.redisTlsUrl).host;
+    const file = (name: string) => readFileSync(join(services.redisTlsDir, name), "utf8");
+    const metadata = { address: tlsAddress, listName: key };
+    const withCertificate = measurer(cleanup, {
+      metadata,
+      authParams: { tls: "enable", ca: file("ca.crt"), cert: file("client.crt"), key: file("client.key") },
+    });
+    expect(await withCertificate.measure()).toMatchObject({ value: 3, active: true });
+    const encryptedKey = measurer(cleanup, {
+      metadata: { ...metadata, enableTLS: "true" },
+      authParams: {
+        ca: file("ca.crt"),
+        cert: file("client.crt"),
+        key: file("client.enc.key"),
+        keyPassword: "tidal-test",
+      },
+    });
+    expect(await encryptedKey.measure()).toMatchObject({ value: 3 });
+    // A certificate from another CA: Redis checks what it is given and ends the handshake.
+    const foreign = await generate([{ name: "commonName", value: "stranger" }], {
+      keyType: "ec",
+      curve: "P-256",
+    });
+    const refused = measurer(cleanup, {
+      metadata,
+      authParams: { tls: "enable", ca: file("ca.crt"), cert: foreign.cert, key: foreign.private },
+      timeoutMs: 5000,
+    });
+    expect((await refused.measure()).error).toBeDefined();
   });
 
   it("reports an unreachable server within the deadline, naming the refused connection", async () => {

@@ -11,7 +11,7 @@
  *   access_token}`, or 400/401 with `{error, error_description: "AADSTS…"}`.
  *
  * Tokens are deterministic (`tokenFor(clientId, scope)`), so a fake service can be told which to
- * accept. HTTPS with the fakes' certificate: MSAL refuses an authority that is not https.
+ * accept; `issueToken` replaces them where a real server checks the token (a JWT it trusts). HTTPS with the fakes' certificate: MSAL refuses an authority that is not https.
  */
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:https";
@@ -43,13 +43,20 @@ export interface FakeEntra {
   close(): Promise<void>;
 }
 
-export async function startFakeEntra(): Promise<FakeEntra> {
+export interface FakeEntraOptions {
+  /** The access token issued to `clientId` for `scope`, instead of the deterministic default. */
+  issueToken?: (clientId: string, scope: string) => string;
+}
+
+export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<FakeEntra> {
   const tls = await fakeTls();
   const apps = new Map<string, FakeEntraApp>();
   const requests: FakeEntra["requests"] = [];
   let authorityHost = "";
-  const tokenFor = (clientId: string, scope: string) =>
-    `fake-entra.${createHash("sha256").update(`${clientId} ${scope}`).digest("hex").slice(0, 32)}`;
+  const tokenFor =
+    options.issueToken ??
+    ((clientId: string, scope: string) =>
+      `fake-entra.${createHash("sha256").update(`${clientId} ${scope}`).digest("hex").slice(0, 32)}`);
 
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
     const url = new URL(request.url ?? "/", authorityHost);
