@@ -251,8 +251,20 @@ describe("tidal validate: the seed articles' YAML", () => {
       "json",
     ]);
     expect(result.code).toBe(0);
-    // The article's rabbitmq TriggerAuthentication is not in it: a warning, not an error.
+    // The Event Hubs article's Secret holds a <placeholder> password, and the rabbitmq article's
+    // TriggerAuthentication is not in it: warnings, not errors.
     expect(parseJson(result.stdout)).toEqual([
+      {
+        file: `${SEEDS}/kafka-eventhubs-legacy.yaml`,
+        doc: 2,
+        line: 37,
+        col: 7,
+        kind: "ScaledObject",
+        name: "kafka-scaledobject",
+        path: "spec.triggers[0].authenticationRef",
+        message: "password is still a <placeholder> in the files: fill in the Secret before applying",
+        severity: "warning",
+      },
       {
         file: `${SEEDS}/rabbitmq-consumer.yaml`,
         doc: 1,
@@ -275,7 +287,11 @@ describe("tidal validate: the seed articles' YAML", () => {
       `${SEEDS}/kafka-eventhubs-legacy.yaml`,
       `${SEEDS}/mysql-statefulset.yaml`,
     ]);
-    expect(result).toEqual({ code: 0, stdout: "", stderr: "4 resources valid\n" });
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${SEEDS}/kafka-eventhubs-legacy.yaml:37:7: ScaledObject/kafka-scaledobject: spec.triggers[0].authenticationRef: warning: password is still a <placeholder> in the files: fill in the Secret before applying\n`,
+      stderr: "4 resources valid (1 warning)\n",
+    });
   });
 
   it("reads standard input for -f -, as kubectl does", () => {
