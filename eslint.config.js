@@ -16,4 +16,9 @@ export default tseslint.config(
       "no-duplicate-imports": ["error", { allowSeparateTypeImports: true }],
     },
   },
+  {
+    // The dashboard's page runs in the browser.
+    files: ["src/runtime/status/page/**/*.js"],
+    languageOptions: { globals: globals.browser },
+  },
 );

@@ -1,18 +1,29 @@
 /**
- * Section 5, scaling quality: `tidal simulate --workload` on three seeded arrival traces (steady,
- * diurnal, bursty; bench/traces.ts) with one service model — each ready replica drains 5 items/s,
- * a new replica serves 10 s after it is asked for — and one SLO: wait p95 ≤ 30 s.
+ * Section 5, scaling quality: `tidal simulate --workload` on four seeded arrival traces (steady,
+ * diurnal, bursty, weekly; bench/traces.ts) with one service model — each ready replica drains 5
+ * items/s, a new replica serves 10 s after it is asked for — and one SLO: wait p95 ≤ 30 s.
  *
  * - KEDA's defaults: a ScaledObject with nothing but its redis trigger (pollingInterval 30,
- *   cooldownPeriod 300, listLength 5, the HPA's default behavior), as KEDA runs it (KEDA's loop
- *   every pollingInterval plus an HPA sync every 15 s: --mode hpa); and the same object as
- *   `tidal run` runs it (--mode direct).
- * - Tidal's best settings: a grid of pollingInterval, listLength, cooldownPeriod, scale-down
- *   stabilization and scale-up policy, in direct mode; the fewest replica-seconds within the SLO.
+ *   cooldownPeriod 300, listLength 5, the HPA's default behavior), with KEDA's loop every
+ *   pollingInterval and an HPA sync every 15 s (--mode hpa). `tidal run` runs an object without an
+ *   HPA on the same cadence by default (--hpa-sync-period 15s), so this is also `tidal run` with
+ *   KEDA's defaults.
+ * - Tidal's best reactive settings: a grid of pollingInterval, --hpa-sync-period, listLength,
+ *   cooldownPeriod, scale-down stabilization and scale-up policy; the fewest replica-seconds within
+ *   the SLO.
+ * - Scaling on the arrival rate beside the queue: a trigger `rate` (rate(…[30s]) of the arrivals)
+ *   and a redis trigger `backlog`, over a grid of thresholds and listLengths; the rate forecast by
+ *   predictkube (horizons 30–60 s; on the weekly trace a season of one compressed week and two
+ *   weeks of history recorded in the simulation) or read as it is by prometheus. Of each kind, the
+ *   lowest wait p95 within the SLO at no more than 1.10× the best reactive setting's
+ *   replica-seconds (`--rate-trigger rate --rate-window 30`); and the predictkube setting with the
+ *   fewest replica-seconds within the SLO, for its gap to the optimum.
  * - The offline optimum (bench/optimum.ts): lower and upper bounds of the fewest replica-seconds
  *   within the SLO with the whole trace known.
- * The grid runs in-process through simulateWorkload (the CLI's function) in worker threads; the
- * reported figures of each setting come from the CLI itself.
+ * The weekly trace measures its third week: reactive settings and the optimum run on that week,
+ * rate-scaled ones on all three weeks with `--warmup` over the first two. The grids run in-process
+ * through simulateWorkload (the CLI's function) in worker threads; the reported figures of each
+ * setting come from the CLI itself.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -23,6 +34,9 @@ import { stringify } from "yaml";
 import {
   initialReplicas,
   KEDA_DEFAULTS,
+  RATE_BUDGET,
+  RATE_WINDOW_SECONDS,
+  scenario,
   SERVICE_RATE,
   scaledObjectDocument,
   simulateSettings,
@@ -33,9 +47,7 @@ import {
 } from "./quality-model.ts";
 import { figure, type Figure, type SectionResult } from "./lib/report.ts";
 import { round } from "./lib/stats.ts";
-import { generateTrace, TRACE_SEEDS, TRACE_SHAPES, traceCsv, type TraceShape } from "./traces.ts";
-
-const SEEDS = TRACE_SEEDS;
+import { TRACE_SEEDS, TRACE_SHAPES, traceCsv, WEEKLY, type TraceShape } from "./traces.ts";
 
 interface WorkerResult {
   shape: TraceShape;
@@ -43,6 +55,11 @@ interface WorkerResult {
   gridSeconds: number;
   gridWithinSlo: number;
   chosen: { settings: Settings; outcome: Outcome };
+  rateGridSize: number;
+  rateSeconds: number;
+  predictive: { settings: Settings; outcome: Outcome };
+  predictiveCheapest: { settings: Settings; outcome: Outcome };
+  sameRate: { settings: Settings; outcome: Outcome };
   optimum: {
     lowerBound: number;
     upperBound: number;
@@ -57,7 +74,7 @@ interface WorkerResult {
 function runWorker(shape: TraceShape, seconds: number, quick: boolean): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./quality-worker.ts", import.meta.url), {
-      workerData: { shape, seconds, seed: SEEDS[shape], quick },
+      workerData: { shape, seconds, quick },
     });
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -92,6 +109,7 @@ function cli(
   csv: string,
   initial: number,
   seconds: number,
+  warmupSeconds = 0,
 ): Outcome {
   const file = join(directory, `${name}.yaml`);
   writeFileSync(file, stringify(scaledObjectDocument(name, settings)));
@@ -114,6 +132,12 @@ function cli(
       String(seconds),
       "--mode",
       settings.mode,
+      "--hpa-sync-period",
+      `${settings.hpaSyncSeconds ?? 15}s`,
+      ...(settings.rate === undefined
+        ? []
+        : ["--rate-trigger", "rate", "--rate-window", String(RATE_WINDOW_SECONDS)]),
+      ...(warmupSeconds > 0 ? ["--warmup", String(warmupSeconds)] : []),
       "-o",
       "json",
     ],
@@ -128,7 +152,16 @@ function cli(
 }
 
 function describe(settings: Settings): string {
-  return `pollingInterval ${settings.pollingInterval}, listLength ${settings.listLength}, cooldownPeriod ${settings.cooldownPeriod}, scale-down stabilization ${settings.scaleDownStabilizationSeconds} s, scale-up ${settings.scaleUp === "fast" ? "100 pods/s" : "HPA default"}`;
+  const cadence = `pollingInterval ${settings.pollingInterval}, --hpa-sync-period ${settings.hpaSyncSeconds ?? 15}s`;
+  const behavior = `scale-down stabilization ${settings.scaleDownStabilizationSeconds} s, scale-up ${settings.scaleUp === "fast" ? "100 pods/s" : "HPA default"}`;
+  const { rate } = settings;
+  if (rate === undefined)
+    return `${cadence}, listLength ${settings.listLength}, cooldownPeriod ${settings.cooldownPeriod}, ${behavior}`;
+  const trigger =
+    rate.kind === "predictkube"
+      ? `predictkube rate (threshold ${rate.threshold}, predictHorizon ${rate.horizonSeconds}s, historyTimeWindow ${rate.historySeconds}s, tidalSeason ${rate.season})`
+      : `prometheus rate (threshold ${rate.threshold})`;
+  return `${trigger} + redis backlog (listLength ${rate.backlogListLength}), ${cadence}, ${behavior}`;
 }
 
 export async function qualitySection(options: {
@@ -146,75 +179,68 @@ export async function qualitySection(options: {
   const notes: string[] = [];
   for (const result of searched) {
     const { shape } = result;
-    const trace = generateTrace(shape, seconds, SEEDS[shape]);
+    const { full, measured, warmupSeconds } = scenario(shape, seconds);
+    const measuredSeconds = measured.counts.length;
     const csv = join(directory, `${shape}.csv`);
-    writeFileSync(csv, traceCsv(trace));
-    const initial = initialReplicas(trace);
-    const keda = cli(options.root, directory, `${shape}-keda-defaults`, KEDA_DEFAULTS, csv, initial, seconds);
-    const kedaDirect = cli(
-      options.root,
-      directory,
-      `${shape}-keda-defaults-direct`,
-      { ...KEDA_DEFAULTS, mode: "direct" },
-      csv,
-      initial,
-      seconds,
-    );
-    const tidal = cli(
-      options.root,
-      directory,
-      `${shape}-tidal-best`,
-      result.chosen.settings,
-      csv,
-      initial,
-      seconds,
-    );
-    const inProcess = simulateSettings(trace, KEDA_DEFAULTS);
+    writeFileSync(csv, traceCsv(measured));
+    const fullCsv = join(directory, `${shape}-with-history.csv`);
+    writeFileSync(fullCsv, traceCsv(full));
+    const initial = initialReplicas(measured);
+    const run = (name: string, settings: Settings) =>
+      settings.rate === undefined
+        ? cli(options.root, directory, `${shape}-${name}`, settings, csv, initial, measuredSeconds)
+        : cli(
+            options.root,
+            directory,
+            `${shape}-${name}`,
+            settings,
+            fullCsv,
+            initialReplicas(full),
+            full.counts.length,
+            warmupSeconds,
+          );
+    const keda = run("keda-defaults", KEDA_DEFAULTS);
+    const tidal = run("tidal-best", result.chosen.settings);
+    const predictive = run("predictive", result.predictive.settings);
+    const cheapest = run("predictive-cheapest", result.predictiveCheapest.settings);
+    const sameRate = run("same-rate-reactive", result.sameRate.settings);
+    const inProcess = simulateSettings(measured, KEDA_DEFAULTS);
     const agrees =
       inProcess.replicaSeconds === keda.replicaSeconds &&
-      result.chosen.outcome.replicaSeconds === tidal.replicaSeconds;
+      result.chosen.outcome.replicaSeconds === tidal.replicaSeconds &&
+      result.predictive.outcome.replicaSeconds === predictive.replicaSeconds &&
+      result.predictiveCheapest.outcome.replicaSeconds === cheapest.replicaSeconds &&
+      result.sameRate.outcome.replicaSeconds === sameRate.replicaSeconds;
     const { lowerBound, upperBound } = result.optimum;
     const slo = { comparison: "at most" as const, value: SLO_SECONDS };
+    const rows: [string, string, Outcome][] = [
+      ["keda", "KEDA defaults (also tidal run's default cadence)", keda],
+      ["tidal", "Tidal best reactive settings", tidal],
+      ["predictive", "predictive (predictkube rate + backlog)", predictive],
+      ["predictiveCheapest", "cheapest predictive within the SLO", cheapest],
+      ["sameRate", "same rate read reactively (prometheus rate + backlog)", sameRate],
+    ];
+    for (const [id, label, outcome] of rows) {
+      figures.push(
+        figure(
+          `quality.${shape}.${id}.replicaSeconds`,
+          `${shape}: ${label} replica-seconds`,
+          outcome.replicaSeconds,
+          "replica·s",
+        ),
+        figure(
+          `quality.${shape}.${id}.waitP95`,
+          `${shape}: ${label} wait p95`,
+          outcome.waitP95Seconds,
+          "s",
+          slo,
+        ),
+      );
+    }
+    const weekly = shape === "weekly";
+    const waitReduction = 1 - predictive.waitP95Seconds / Math.max(tidal.waitP95Seconds, 1e-9);
+    const costRatio = predictive.replicaSeconds / tidal.replicaSeconds;
     figures.push(
-      figure(
-        `quality.${shape}.keda.replicaSeconds`,
-        `${shape}: KEDA defaults (hpa) replica-seconds`,
-        keda.replicaSeconds,
-        "replica·s",
-      ),
-      figure(
-        `quality.${shape}.keda.waitP95`,
-        `${shape}: KEDA defaults (hpa) wait p95`,
-        keda.waitP95Seconds,
-        "s",
-        slo,
-      ),
-      figure(
-        `quality.${shape}.kedaDirect.replicaSeconds`,
-        `${shape}: KEDA defaults in tidal run (direct) replica-seconds`,
-        kedaDirect.replicaSeconds,
-        "replica·s",
-      ),
-      figure(
-        `quality.${shape}.kedaDirect.waitP95`,
-        `${shape}: KEDA defaults in tidal run (direct) wait p95`,
-        kedaDirect.waitP95Seconds,
-        "s",
-        slo,
-      ),
-      figure(
-        `quality.${shape}.tidal.replicaSeconds`,
-        `${shape}: Tidal best settings replica-seconds`,
-        tidal.replicaSeconds,
-        "replica·s",
-      ),
-      figure(
-        `quality.${shape}.tidal.waitP95`,
-        `${shape}: Tidal best settings wait p95`,
-        tidal.waitP95Seconds,
-        "s",
-        slo,
-      ),
       figure(
         `quality.${shape}.optimum.lowerBound`,
         `${shape}: offline optimum, lower bound`,
@@ -235,23 +261,53 @@ export async function qualitySection(options: {
       ),
       figure(
         `quality.${shape}.tidal.gap`,
-        `${shape}: Tidal best ÷ optimum (upper bound; ÷ lower bound ${round(tidal.replicaSeconds / lowerBound)})`,
+        `${shape}: Tidal best reactive ÷ optimum (upper bound; ÷ lower bound ${round(tidal.replicaSeconds / lowerBound)})`,
         tidal.replicaSeconds / upperBound,
         "×",
       ),
+      figure(
+        `quality.${shape}.predictive.gap`,
+        `${shape}: predictive ÷ optimum (upper bound; ÷ lower bound ${round(predictive.replicaSeconds / lowerBound)})`,
+        predictive.replicaSeconds / upperBound,
+        "×",
+      ),
+      figure(
+        `quality.${shape}.predictiveCheapest.gap`,
+        `${shape}: cheapest predictive within the SLO ÷ optimum (upper bound; ÷ lower bound ${round(cheapest.replicaSeconds / lowerBound)})`,
+        cheapest.waitP95Seconds <= SLO_SECONDS ? cheapest.replicaSeconds / upperBound : null,
+        "×",
+        weekly ? { comparison: "at most", value: 1.05 } : undefined,
+      ),
+      figure(
+        `quality.${shape}.predictive.waitReduction`,
+        `${shape}: predictive wait p95 below Tidal's best reactive (1 − predictive ÷ reactive)`,
+        waitReduction,
+        "",
+        weekly ? { comparison: "at least", value: 0.3 } : undefined,
+      ),
+      figure(
+        `quality.${shape}.predictive.costRatio`,
+        `${shape}: predictive replica-seconds ÷ Tidal's best reactive`,
+        costRatio,
+        "×",
+        weekly ? { comparison: "at most", value: RATE_BUDGET } : undefined,
+      ),
     );
     notes.push(
-      `${shape}: Tidal's best of ${result.gridSize} settings (${result.gridWithinSlo} within the SLO): ${describe(result.chosen.settings)}. Optimum between ${round(lowerBound)} and ${round(upperBound)} replica·s (table up to ${result.optimum.maxReplicas} replicas and ${result.optimum.maxQueueUnits * SERVICE_RATE} queued items, ${round(result.optimum.seconds)} s).${agrees ? "" : " NOTE: the CLI and the in-process simulation disagree."}`,
+      `${shape}: Tidal's best of ${result.gridSize} reactive settings (${result.gridWithinSlo} within the SLO): ${describe(result.chosen.settings)}. Predictive, of ${result.rateGridSize} rate-scaled settings: ${describe(result.predictive.settings)}; cheapest predictive within the SLO: ${describe(result.predictiveCheapest.settings)}; same rate read reactively: ${describe(result.sameRate.settings)}. Optimum between ${round(lowerBound)} and ${round(upperBound)} replica·s (table up to ${result.optimum.maxReplicas} replicas and ${result.optimum.maxQueueUnits * SERVICE_RATE} queued items, ${round(result.optimum.seconds)} s).${agrees ? "" : " NOTE: the CLI and the in-process simulation disagree."}`,
     );
     details.push({
       shape,
-      seed: SEEDS[shape],
-      seconds,
-      items: trace.counts.reduce((sum, count) => sum + count, 0),
+      seed: TRACE_SEEDS[shape],
+      seconds: measuredSeconds,
+      warmupSeconds,
+      items: measured.counts.reduce((sum, count) => sum + count, 0),
       initialReplicas: initial,
       kedaDefaults: keda,
-      kedaDefaultsDirect: kedaDirect,
       tidalBest: { settings: result.chosen.settings, ...tidal },
+      predictive: { settings: result.predictive.settings, ...predictive },
+      predictiveCheapest: { settings: result.predictiveCheapest.settings, ...cheapest },
+      sameRateReactive: { settings: result.sameRate.settings, ...sameRate },
       optimum: {
         lowerBound: round(lowerBound),
         upperBound,
@@ -262,6 +318,7 @@ export async function qualitySection(options: {
         )?.relaxed,
       },
       grid: { size: result.gridSize, withinSlo: result.gridWithinSlo, seconds: round(result.gridSeconds) },
+      rateGrid: { size: result.rateGridSize, seconds: round(result.rateSeconds) },
       cliMatchesInProcess: agrees,
     });
   }
@@ -276,8 +333,9 @@ export async function qualitySection(options: {
       traces: details,
     },
     notes: [
-      `Service model: each ready replica drains ${SERVICE_RATE} items/s; a replica serves ${STARTUP_SECONDS} s after it is asked for and costs from then; items arrive in batches of ${SERVICE_RATE}. SLO: wait p95 ≤ ${SLO_SECONDS} s. All runs start with the replicas the first minute needs and last exactly the trace (${seconds} s).`,
-      "KEDA defaults: the ScaledObject with only its trigger (pollingInterval 30, cooldownPeriod 300, listLength 5, minReplicaCount 0, maxReplicaCount 100, HPA default behavior).",
+      `Service model: each ready replica drains ${SERVICE_RATE} items/s; a replica serves ${STARTUP_SECONDS} s after it is asked for and costs from then; items arrive in batches of ${SERVICE_RATE}. SLO: wait p95 ≤ ${SLO_SECONDS} s. All runs start with the replicas the first minute needs and last exactly the trace (${seconds} s; the weekly trace: ${WEEKLY.historyWeeks} compressed weeks of ${WEEKLY.weekSeconds} s as history, then the measured week).`,
+      "KEDA defaults: the ScaledObject with only its trigger (pollingInterval 30, cooldownPeriod 300, listLength 5, minReplicaCount 0, maxReplicaCount 100, HPA default behavior), KEDA's loop every pollingInterval and the HPA's sync every 15 s. tidal run runs an object on that same cadence by default (--hpa-sync-period 15s), so these are also tidal run's figures with KEDA's defaults.",
+      `Rate-scaled settings: of each kind (predictkube, prometheus), the lowest wait p95 within the SLO at no more than ${RATE_BUDGET}× the best reactive setting's replica-seconds (else the fewest replica-seconds within the SLO); and the cheapest predictkube setting within the SLO, whose gap to the optimum is the weekly target. The forecast learns only from what the simulation showed it before each instant; on the steady, diurnal and bursty traces it has no earlier day to learn from, so it serves a trend or, when its backtest fails, the current rate.`,
       "Optimum: exact dynamic program per price λ on late items with Lagrangian bisection; lower bound by weak duality over two relaxations (queue cap, replicas above the table), upper bound a feasible plan replayed exactly (proof sketch in bench/optimum.ts). The optimum may leave up to 5 % of items late and a backlog at the end, as the simulator's measure allows.",
       ...notes,
     ],

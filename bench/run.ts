@@ -1,13 +1,15 @@
 /**
  * Tidal's benchmarks: `npm run bench [-- --quick] [-- --only reaction,scale,...]`.
  *
- * Runs the five sections on this machine, one after another, each in its own module:
+ * Runs the six sections on this machine, one after another, each in its own module:
  *   1. reaction    bench/reaction.ts     burst in Redis / RabbitMQ (and push: Redis, PostgreSQL) → decision → replicas
  *   2. scale       bench/scale.ts        1,000 / 5,000 / 10,000 ScaledObjects in one tidal run
  *   3. metricsApi  bench/metrics-api.ts  external metrics API latency and rate
  *   4. proxy       bench/proxy.ts        HTTP proxy overhead and cold start
  *   5. quality     bench/quality.ts      tidal simulate --workload vs KEDA defaults and the optimum
- *   6. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
+ *   6. forecastCost bench/forecast-cost.ts 1,000 forecasters: refit and poll CPU, memory
+ *   7. history     bench/history.ts      the dashboard's history of 10,000 objects: memory, read time
+ *   8. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
  *
@@ -20,18 +22,20 @@ import { fileURLToPath } from "node:url";
 import { stopAll, stopChildrenOnExit } from "./lib/children.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { renderMarkdown, type SectionResult } from "./lib/report.ts";
+import { forecastCostSection } from "./forecast-cost.ts";
 import { metricsApiSection } from "./metrics-api.ts";
 import { proxySection } from "./proxy.ts";
 import { qualitySection } from "./quality.ts";
 import { reactionSection } from "./reaction.ts";
 import { scaleSection } from "./scale.ts";
 import { startupSection } from "./startup.ts";
+import { historySection } from "./history.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,startup]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
       "  --only    run only these sections (results still go to bench/results/latest.*)\n",
   );
@@ -48,7 +52,9 @@ const sections: [string, string, Section][] = [
   ["metricsApi", "3. External metrics API", metricsApiSection],
   ["proxy", "4. HTTP proxy", proxySection],
   ["quality", "5. Scaling quality", qualitySection],
-  ["startup", "6. CLI start", startupSection],
+  ["forecastCost", "6. Forecast cost", forecastCostSection],
+  ["history", "7. Dashboard history", historySection],
+  ["startup", "8. CLI start", startupSection],
 ];
 
 stopChildrenOnExit();

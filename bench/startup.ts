@@ -1,5 +1,5 @@
 /**
- * Section 6, CLI start: how long `tidal --version`, `tidal --help` and `tidal validate` on one
+ * Section 8, CLI start: how long `tidal --version`, `tidal --help` and `tidal validate` on one
  * file take, from process start to exit, beside `node -e 0` (Node's own start). Each command runs
  * sequentially, several times; the figures are medians. Run from the checkout (bin/tidal.js runs
  * the TypeScript in src/ with type stripping), as `npx tidal` does in development.
@@ -56,7 +56,7 @@ export async function startupSection(options: {
   }
   return {
     id: "startup",
-    title: "6. CLI start",
+    title: "8. CLI start",
     figures,
     details,
     notes: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BATCH, generateTrace, poisson, TRACE_SHAPES, traceCsv } from "./traces.ts";
+import { BATCH, generateTrace, meanRates, poisson, TRACE_SHAPES, traceCsv, WEEKLY } from "./traces.ts";
 import { mean, seededRandom } from "./lib/stats.ts";
 
 describe("arrival traces", () => {
@@ -22,6 +22,20 @@ describe("arrival traces", () => {
     expect(mean(diurnal.slice(0, 100))).toBeLessThan(mean(diurnal.slice(950, 1050)));
     const bursty = generateTrace("bursty", 2000, 1).counts;
     expect(Math.max(...bursty)).toBeGreaterThan(50);
+  });
+
+  it("repeat a weekday rush at the same time each day, and a quieter weekend (weekly)", () => {
+    const { daySeconds, weekSeconds } = WEEKLY;
+    const rates = meanRates("weekly", 2 * weekSeconds, seededRandom(1));
+    const rush = daySeconds / 4;
+    for (const day of [0, 1, 4, 7, 11]) {
+      const start = day * daySeconds + rush;
+      expect(rates[start - 1]).toBe(6);
+      expect(rates[start + 30]).toBeGreaterThan(70);
+    }
+    for (const day of [5, 6, 12, 13]) {
+      expect(Math.max(...rates.slice(day * daySeconds, (day + 1) * daySeconds))).toBeLessThan(23);
+    }
   });
 
   it("draws Poisson counts with the asked mean, also above the sampler's split", () => {

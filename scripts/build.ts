@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
-/** Files of src/ read at run time besides the compiled modules. */
-const RUNTIME_ASSETS = /\.proto$/;
+/** Files of src/ read at run time besides the compiled modules: gRPC protos, the dashboard's page. */
+const RUNTIME_ASSETS = /\.proto$|\/runtime\/status\/page\/[^/]+\.(?:html|js|css|svg)$/;
 
 function files(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {

@@ -9,6 +9,9 @@
 #   scripts/services.sh status [NAME...]  "NAME up|down ADDRESS" per server; non-zero if any is down
 #   scripts/services.sh env               export lines with each server's address and test credentials
 #
+# A tool (a program tests run themselves, such as a browser) is declared the same way with
+# `declare_tool`: `install` and `start` install its packages, `status` says whether it is there.
+#
 # Debian packages come from apt-get; other downloads and builds (jars from Maven Central, Go
 # module builds, npm and PyPI packages) go to ${TIDAL_CACHE_DIR:-$HOME/.cache/tidal}/. Nothing
 # else is written outside the repo.
@@ -36,6 +39,7 @@ source "$ROOT/scripts/ports.sh"
 #   logs_NAME       where to look when it fails (default: its log of output)
 # A NAME with dashes (fake-gcs) names its functions with underscores (install_fake_gcs).
 SERVICES=()
+TOOLS=()
 
 # fn_of STEP NAME: the function of server NAME for STEP (dashes in NAME become underscores).
 fn_of() { printf '%s_%s' "$1" "${2//-/_}"; }
@@ -55,6 +59,18 @@ declare_server() {
   shift 4
   SERVER_PACKAGES[$name]="$*"
 }
+
+# declare_tool NAME [PACKAGE...]: a program the tests run themselves (no process to start or
+# stop), installed from Debian packages and, when defined, install_NAME; probe_NAME tells
+# whether it is usable, and env_NAME may export its path.
+declare_tool() {
+  local name=$1
+  TOOLS+=("$name")
+  shift
+  SERVER_PACKAGES[$name]="$*"
+}
+
+is_tool() { [[ " ${TOOLS[*]} " == *" $1 "* ]]; }
 
 # Tools start itself uses, whatever servers are asked for.
 BASE_PACKAGES=(openssl curl util-linux iproute2)
@@ -84,6 +100,7 @@ Real servers for the integration tests, on 127.0.0.1 only, data under .tidal/ser
   -h, --help        print this help
 
 Servers: ${SERVICES[*]}
+Tools (installed, never started): ${TOOLS[*]}
 EOF
 }
 
@@ -439,8 +456,8 @@ selected() {
   fi
   local name
   for name in "$@"; do
-    if [[ " ${SERVICES[*]} " != *" $name "* ]]; then
-      fail "unknown server \"$name\"; servers: ${SERVICES[*]}"
+    if [[ " ${SERVICES[*]} ${TOOLS[*]} " != *" $name "* ]]; then
+      fail "unknown server \"$name\"; servers: ${SERVICES[*]}; tools: ${TOOLS[*]}"
       return 2
     fi
     NAMES+=("$name")
@@ -467,13 +484,40 @@ install_all() {
 
 cmd_install() {
   selected "$@" || return
+  (($# > 0)) || NAMES+=("${TOOLS[@]}")
   mkdir -p "$STATE"
   install_all "${NAMES[@]}"
+}
+
+# split_tools: moves the tools out of NAMES into TOOL_NAMES.
+split_tools() {
+  local name servers=()
+  TOOL_NAMES=()
+  for name in "${NAMES[@]}"; do
+    if is_tool "$name"; then TOOL_NAMES+=("$name"); else servers+=("$name"); fi
+  done
+  NAMES=("${servers[@]}")
+}
+
+# install_tools NAME...: installs the tools and checks each one works.
+install_tools() {
+  (($# > 0)) || return 0
+  install_all "$@"
+  local name
+  for name in "$@"; do
+    if declare -F "$(fn_of probe "$name")" >/dev/null && ! "$(fn_of probe "$name")"; then
+      fail "$name is installed but does not run; see the output above"
+      return 1
+    fi
+  done
 }
 
 cmd_start() {
   selected "$@" || return
   mkdir -p "$STATE"
+  split_tools
+  install_tools "${TOOL_NAMES[@]}" || return
+  ((${#NAMES[@]} > 0)) || return 0
   local name pids=() names=() i rc=0 began=$SECONDS todo=()
   for name in "${NAMES[@]}"; do is_up "$name" || todo+=("$name"); done
   if ((${#todo[@]} == 0)); then
@@ -506,6 +550,7 @@ stop_one() {
 
 cmd_stop() {
   selected "$@" || return
+  split_tools
   local name
   for name in "${NAMES[@]}"; do stop_one "$name" & done
   wait
@@ -513,7 +558,15 @@ cmd_stop() {
 
 cmd_status() {
   selected "$@" || return
+  split_tools
   local name state rc=0
+  for name in "${TOOL_NAMES[@]}"; do
+    if [[ -z $(missing_packages ${SERVER_PACKAGES[$name]}) ]]; then state=installed; else
+      state=missing
+      rc=1
+    fi
+    printf '%-10s %s\n' "$name" "$state"
+  done
   for name in "${NAMES[@]}"; do
     if is_up "$name"; then state=up; else
       state=down
@@ -535,7 +588,7 @@ export_line() {
 
 cmd_env() {
   local name
-  for name in "${SERVICES[@]}"; do
+  for name in "${SERVICES[@]}" "${TOOLS[@]}"; do
     if declare -F "$(fn_of env "$name")" >/dev/null; then "$(fn_of env "$name")"; fi
   done
 }

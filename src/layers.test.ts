@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["http-proxy"],
   ["simulate"],
   ["runtime"],
-  ["runtime/metrics-api"],
+  ["runtime/metrics-api", "runtime/status"],
   ["runtime/standalone", "runtime/kubernetes"],
   ["cli"],
 ];

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Prometheus scraping itself, so queries always have data.
+# Prometheus scraping itself, so queries always have data. Tests backfill days of history into
+# its data folder (TIDAL_TEST_PROMETHEUS_DATA) with promtool's create-blocks-from openmetrics;
+# Prometheus loads new blocks within a minute (test/support/prometheus-backfill.ts).
 
 declare_server prometheus "9090" prometheus 60 prometheus
 
@@ -28,4 +30,7 @@ launch_prometheus() {
     --web.enable-remote-write-receiver
 }
 
-env_prometheus() { export_line TIDAL_TEST_PROMETHEUS_URL "http://127.0.0.1:9090"; }
+env_prometheus() {
+  export_line TIDAL_TEST_PROMETHEUS_URL "http://127.0.0.1:9090"
+  export_line TIDAL_TEST_PROMETHEUS_DATA "$(dir_of prometheus)/data"
+}

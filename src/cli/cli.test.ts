@@ -16,6 +16,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   explain: ["<name>", "--server", "--state-dir", "TIDAL_SERVER", "--output"],
   completion: ["<shell>", "bashrc", "fish/completions"],
   logs: ["<pool>", "--follow", "--tail", "--timestamps", "--server", "--state-dir", "worker-0 |"],
+  dashboard: ["[name]", "--server", "--state-dir", "--open"],
   simulate: [
     "--filename",
     "--metrics",

@@ -48,6 +48,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./logs.ts")).logsCommand(),
   },
   {
+    name: "dashboard",
+    summary: "print the address of the dashboard of a running `tidal run` or `tidal operator`, and open it",
+    load: async () => (await import("./dashboard.ts")).dashboardCommand(),
+  },
+  {
     name: "simulate",
     summary: "replay a metric trace (or a workload) through the scaling engine on a virtual clock",
     load: async () => (await import("./simulate.ts")).simulateCommand(),

@@ -12,6 +12,9 @@ import { createLogger } from "../observability/logger.ts";
 import { stopWithNpmParent } from "./parent-watch.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
+/** Loopback in the pod: reached through kubectl port-forward, which RBAC guards. */
+const DEFAULT_DASHBOARD = "127.0.0.1:9090";
+
 interface OperatorCommandOptions {
   kubeconfig?: string;
   namespace?: string;
@@ -21,6 +24,7 @@ interface OperatorCommandOptions {
   metricsServerPort: string;
   webhookPort?: string;
   metricsBindAddress: string;
+  dashboardBindAddress: string;
   certDir?: string;
   timeout: string;
   hpaSyncPeriod: string;
@@ -61,6 +65,12 @@ export function operatorCommand(): Command {
         "address of Prometheus /metrics and health checks",
       ).default(":8080"),
     )
+    .addOption(
+      new Option(
+        "--dashboard-bind-address <address>",
+        'address of the status API and dashboard; no login of its own, so loopback by default ("0" turns it off)',
+      ).default(DEFAULT_DASHBOARD),
+    )
     .option(
       "--webhook-port <port>",
       "serve the admission webhook (ScaledObject, ScaledJob, TriggerAuthentication checks) on this HTTPS port; with --local it is registered",
@@ -84,6 +94,10 @@ work itself every --hpa-sync-period.
 Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
 election, the external metrics API and the /metrics address.
 
+The dashboard (the same as tidal run's) listens on 127.0.0.1:9090 in the operator's pod: only
+those allowed to port-forward to the pod reach it.
+  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open
+
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
   tidal operator --leader-elect            (in cluster; see deploy/)`,
@@ -104,6 +118,12 @@ Examples:
           ? "127.0.0.1:8080"
           : options.metricsBindAddress;
       portNumber(metricsBindAddress.slice(metricsBindAddress.lastIndexOf(":") + 1), "--metrics-bind-address");
+      const dashboardOff = options.dashboardBindAddress === "0" || options.dashboardBindAddress === "";
+      if (!dashboardOff)
+        portNumber(
+          options.dashboardBindAddress.slice(options.dashboardBindAddress.lastIndexOf(":") + 1),
+          "--dashboard-bind-address",
+        );
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
       const { boundTokenExpirySeconds } = await import("../runtime/kubernetes/service-account-tokens.ts");
@@ -124,6 +144,8 @@ Examples:
           metricsServerPort,
           ...(webhookPort !== undefined ? { webhookPort } : {}),
           metricsBindAddress,
+          ...(dashboardOff ? {} : { dashboardBindAddress: options.dashboardBindAddress }),
+          dashboardRequired: options.dashboardBindAddress !== DEFAULT_DASHBOARD,
           ...(options.certDir ? { certDir: options.certDir } : {}),
           clusterObjectNamespace:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",

@@ -73,11 +73,10 @@ export function measurementTimeout(command: Command): number {
  * `--hpa-sync-period <duration>`: how often ScaledObjects scaled without an HPA do the HPA's work
  * (kube-controller-manager's --horizontal-pod-autoscaler-sync-period, default 15s).
  */
-export function hpaSyncPeriodOption(): Option {
-  return new Option(
-    "--hpa-sync-period <duration>",
-    "how often ScaledObjects without an HPA sync like one, e.g. 15s or 1s (as the HPA controller's sync period)",
-  ).default("15s");
+export function hpaSyncPeriodOption(
+  description = "how often ScaledObjects without an HPA sync like one, e.g. 15s or 1s (as the HPA controller's sync period)",
+): Option {
+  return new Option("--hpa-sync-period <duration>", description).default("15s");
 }
 
 /** That option's value in milliseconds. */

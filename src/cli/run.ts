@@ -8,7 +8,8 @@ import { EventLog, type RuntimeEvent } from "../runtime/events.ts";
 import { renderLiveView } from "../runtime/standalone/live-view.ts";
 import { StandaloneRunner } from "../runtime/standalone/runner.ts";
 import { standaloneProblems } from "../runtime/standalone/standalone-problems.ts";
-import { createStatusServer } from "../runtime/standalone/status-server.ts";
+import { ScalingHistory } from "../runtime/history.ts";
+import { createStatusServer } from "../runtime/status/server.ts";
 import { listen } from "../util/listen.ts";
 import { StateStore } from "../runtime/state-store.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
@@ -91,6 +92,8 @@ gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriod
 Status API (its address is recorded in STATE-DIR/tidal-run.json while it runs, for tidal explain
 and tidal logs): GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
 /api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
+Dashboard: http://127.0.0.1:PORT/dashboard/ (or \`tidal dashboard --open\`): every object's
+metric, target and replicas over the last hours, its events and its last decision, live.
 HTTPScaledObjects are served by an HTTP proxy on --http-port that holds requests while their
 ProcessPool scales from zero.
 
@@ -145,6 +148,7 @@ Example:
         store: new StateStore(stateDir),
         metrics,
         events,
+        history: new ScalingHistory(),
         logger,
         timeoutMs,
         hpaSyncPeriodMs,
@@ -152,7 +156,8 @@ Example:
         logDir: join(stateDir, "logs"),
         environment: fileEnvironment(),
       });
-      const server = createStatusServer(runner, metrics);
+      const status = createStatusServer({ status: runner, dashboard: runner, metrics, loopbackOnly: true });
+      const server = status.server;
       let boundPort: number;
       try {
         boundPort = await listen(server, port);
@@ -166,7 +171,7 @@ Example:
         await runner.apply(initial.set);
       } catch (error) {
         await runner.stop();
-        server.close();
+        await status.close();
         if ((error as { code?: unknown }).code === "EADDRINUSE" && httpPort !== 0) {
           throw new TidalError(
             "TIDAL_E_PORT",
@@ -178,6 +183,7 @@ Example:
       logger.info("tidal run started", {
         version: packageVersion(),
         statusApi: `http://127.0.0.1:${boundPort}`,
+        dashboard: `http://127.0.0.1:${boundPort}/dashboard/`,
         ...(runner.httpProxyPort === undefined
           ? {}
           : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
@@ -230,8 +236,7 @@ Example:
       await removeServerRecord(stateDir);
       scheduler.stop();
       await runner.stop();
-      await new Promise<void>((done) => server.close(() => done()));
-      server.closeAllConnections();
+      await status.close();
       logger.info("stopped");
       process.exitCode = 0;
     });
@@ -241,7 +246,7 @@ function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: n
   const color = useColor(process.stdout);
   const proxy =
     runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
-  const header = `tidal run · status http://127.0.0.1:${port}${proxy} · Ctrl-C to stop`;
+  const header = `tidal run · dashboard http://127.0.0.1:${port}/dashboard/${proxy} · Ctrl-C to stop`;
   const draw = () => {
     process.stdout.write(
       `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color, runner.processPools())}`,

@@ -314,6 +314,70 @@ describe("tidal simulate --workload", () => {
   });
 });
 
+describe("tidal simulate with a forecast (--rate-trigger)", () => {
+  // predictive.yaml: a predictkube trigger "rate" (a minute ahead, a ten-minute season) and a redis
+  // trigger "backlog"; rush-arrivals.csv: 2 items/s with 40 items/s from 300 s to 420 s of every
+  // ten minutes, for 3000 s.
+  const args = (file: string) => [
+    "simulate",
+    "-f",
+    file,
+    "--workload",
+    `${DIR}/rush-arrivals.csv`,
+    "--service-rate",
+    "5",
+    "--startup-delay",
+    "10",
+    "--rate-trigger",
+    "rate",
+    "--duration",
+    "3000",
+  ];
+
+  it("draws the rate and the forecast it served, and waits less than the same object reading the rate alone", async () => {
+    const plot = join(mkdtempSync(join(tmpdir(), "tidal-simulate-")), "rush.svg");
+    const [predictive, reactive, charted] = await Promise.all([
+      runTidal([...args(`${DIR}/predictive.yaml`), "--warmup", "1800", "-o", "json"]),
+      runTidal([...args(`${DIR}/reactive.yaml`), "--warmup", "1800", "-o", "json"]),
+      runTidal([...args(`${DIR}/predictive.yaml`), "--plot", plot]),
+    ]);
+    expect(predictive.code).toBe(0);
+    expect(reactive.code).toBe(0);
+    expect(charted.code).toBe(0);
+    const svg = readFileSync(plot, "utf8");
+    expectWellFormedXml(svg);
+    expect(svg).toContain(">rate forecast</text>");
+    expect(svg).toContain(">rate</text>");
+    expect(svg).toContain(">backlog</text>");
+    // The summaries cover the last 1200 s: two rushes, which the forecast sees coming.
+    const [ahead, behind] = [parse(predictive.stdout).summary, parse(reactive.stdout).summary];
+    expect(ahead.itemsServed).toBeGreaterThan(0);
+    expect(ahead.waitP95Seconds).toBeLessThan(behind.waitP95Seconds!);
+  });
+
+  it("refuses --rate-trigger without --workload, and a name that matches no trigger", async () => {
+    const [noWorkload, unknown] = await Promise.all([
+      runTidal([
+        "simulate",
+        "-f",
+        `${DIR}/predictive.yaml`,
+        "--metrics",
+        `${DIR}/burst.csv`,
+        "--rate-trigger",
+        "rate",
+      ]),
+      runTidal([...args(`${DIR}/predictive.yaml`).slice(0, -4), "--rate-trigger", "queue"]),
+    ]);
+    expect(noWorkload).toMatchObject({
+      code: 2,
+      stderr: "tidal: --rate-trigger needs --workload: a metric trace gives every trigger its own column\n",
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("--rate-trigger queue matches no trigger; triggers: rate, backlog");
+    for (const result of [noWorkload, unknown]) expectNoStackTrace(result);
+  });
+});
+
 describe("tidal simulate: bad input", () => {
   const metrics = (file: string) => runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/${file}`]);
   const workload = (file: string) =>

@@ -8,7 +8,14 @@ import { validateManifests } from "../validation/validate.ts";
 import { parseQuantity } from "../util/quantity.ts";
 import type { TriggerMetricSpec } from "../engine/types.ts";
 import { parseArrivals, parseMetricTrace } from "../simulate/csv.ts";
-import { renderSvg, simulate, simulateWorkload, type SimulationStep } from "../simulate/index.ts";
+import {
+  renderSvg,
+  simulate,
+  simulatedForecasts,
+  simulateWorkload,
+  type SimulationStep,
+} from "../simulate/index.ts";
+import { hpaSyncPeriod, hpaSyncPeriodOption } from "./options.ts";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
 import { formatNumber } from "../util/format-number.ts";
@@ -23,6 +30,10 @@ interface SimulateOptions {
   startupDelay: string;
   initialReplicas?: string;
   mode: "hpa" | "direct";
+  hpaSyncPeriod: string;
+  rateTrigger?: string;
+  rateWindow: string;
+  warmup?: string;
   duration?: string;
   output: "table" | "json";
   plot?: string;
@@ -84,7 +95,12 @@ async function loadScaledObject(file: string, name: string | undefined) {
     }
     return prepared.metricSpec;
   });
-  return { object, metricSpecs };
+  const forecasts = simulatedForecasts(
+    object,
+    metricSpecs,
+    preparedTriggers.map((prepared) => prepared.params as Record<string, unknown> | undefined),
+  );
+  return { object, metricSpecs, forecasts };
 }
 
 /** Runs `work`, naming `file` in a trace error (a column that matches no trigger). */
@@ -124,6 +140,20 @@ export function simulateCommand(): Command {
       "closed loop: arrivals t,rate (items/s); the queue feeds the first trigger",
     )
     .option("--service-rate <items/s>", "items per second one ready replica drains (with --workload)")
+    .option(
+      "--rate-trigger <name>",
+      "with --workload: this trigger (its name or s<index>) reads the arrival rate in items/s instead of the queue; the queue feeds the first other trigger",
+    )
+    .addOption(
+      new Option(
+        "--rate-window <seconds>",
+        "seconds the arrival rate of --rate-trigger is averaged over (as rate(…[1m]))",
+      ).default("60"),
+    )
+    .option(
+      "--warmup <seconds>",
+      "leave the first seconds out of the summary (a forecast's history is recorded then)",
+    )
     .addOption(
       new Option(
         "--startup-delay <seconds>",
@@ -134,10 +164,15 @@ export function simulateCommand(): Command {
     .addOption(
       new Option(
         "--mode <mode>",
-        "hpa: KEDA every pollingInterval and an HPA sync every 15 s (as tidal run and the operator); direct: both at each poll",
+        "hpa: KEDA every pollingInterval and an HPA sync every --hpa-sync-period (as tidal run and the operator); direct: both at each poll",
       )
         .choices(["hpa", "direct"])
         .default("hpa"),
+    )
+    .addOption(
+      hpaSyncPeriodOption(
+        "with --mode hpa: how often the HPA syncs, e.g. 15s (the HPA controller's default)",
+      ),
     )
     .option(
       "--duration <seconds>",
@@ -152,7 +187,12 @@ export function simulateCommand(): Command {
       `
 Examples:
   tidal simulate -f scaledobject.yaml --metrics trace.csv --plot replicas.svg
-  tidal simulate -f scaledobject.yaml --workload arrivals.csv --service-rate 5 --startup-delay 10 -o json`,
+  tidal simulate -f scaledobject.yaml --workload arrivals.csv --service-rate 5 --startup-delay 10 -o json
+  tidal simulate -f predictive.yaml --workload arrivals.csv --service-rate 5 --rate-trigger rate --plot out.svg
+
+Forecasting triggers (predictkube, or every trigger of an object annotated
+autoscaling.tidal.dev/forecast) record what each evaluation reads and serve their
+forecast from that past only; the chart draws each one as NAME forecast.`,
     )
     .action(async (options: SimulateOptions) => {
       if ((options.metrics === undefined) === (options.workload === undefined)) {
@@ -160,7 +200,13 @@ Examples:
       }
       if (options.plot !== undefined)
         refuseInputAsPlot(options.plot, [options.filename, options.metrics, options.workload]);
-      const { object, metricSpecs } = await loadScaledObject(options.filename, options.name);
+      const { object, metricSpecs, forecasts } = await loadScaledObject(options.filename, options.name);
+      const hpaSyncSeconds = hpaSyncPeriod(options.hpaSyncPeriod) / 1000;
+      const summaryFromSeconds = numberOption(options.warmup, "--warmup", 0) ?? 0;
+      if (options.rateTrigger !== undefined && options.workload === undefined)
+        throw new UsageError(
+          "--rate-trigger needs --workload: a metric trace gives every trigger its own column",
+        );
       const initialReplicas =
         numberOption(options.initialReplicas, "--initial-replicas", 0) ?? object.spec.minReplicaCount;
       if (!Number.isInteger(initialReplicas))
@@ -179,13 +225,16 @@ Examples:
             metricSpecs,
             trace,
             mode: options.mode,
+            hpaSyncSeconds,
             initialReplicas,
             durationSeconds: duration,
+            forecasts,
+            summaryFromSeconds,
           }),
         );
         ({ steps } = result);
         summary = { ...result.summary };
-        columns = trace.columns;
+        columns = [...new Set([...trace.columns, ...steps.flatMap((step) => Object.keys(step.metrics))])];
       } else {
         const resource = metricSpecs.find((spec) => spec.resource !== undefined);
         if (resource !== undefined) {
@@ -201,19 +250,26 @@ Examples:
           await readText(options.workload as string),
         );
         duration = simulatedSeconds(options, arrivals.at(-1)?.t ?? 0, tail, options.workload as string);
-        const result = simulateWorkload({
-          scaledObject: object,
-          metricSpecs,
-          arrivals,
-          serviceRatePerReplica: serviceRate,
-          startupDelaySeconds: numberOption(options.startupDelay, "--startup-delay", 0) ?? 0,
-          durationSeconds: duration,
-          mode: options.mode,
-          initialReplicas,
-        });
+        const result = inFile(options.workload as string, () =>
+          simulateWorkload({
+            scaledObject: object,
+            metricSpecs,
+            arrivals,
+            serviceRatePerReplica: serviceRate,
+            startupDelaySeconds: numberOption(options.startupDelay, "--startup-delay", 0) ?? 0,
+            durationSeconds: duration,
+            mode: options.mode,
+            hpaSyncSeconds,
+            initialReplicas,
+            forecasts,
+            summaryFromSeconds,
+            ...(options.rateTrigger === undefined ? {} : { rateTrigger: options.rateTrigger }),
+            rateWindowSeconds: numberOption(options.rateWindow, "--rate-window", 1) ?? 60,
+          }),
+        );
         ({ steps } = result);
         summary = { ...result.summary };
-        columns = Object.keys(steps[0]?.metrics ?? {});
+        columns = [...new Set(steps.flatMap((step) => Object.keys(step.metrics)))];
       }
       if (options.plot) {
         const svg = renderSvg(

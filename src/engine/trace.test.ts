@@ -90,4 +90,65 @@ describe("renderTrace", () => {
       ].join("\n"),
     );
   });
+
+  it("says how each forecasting trigger chose its value", () => {
+    const forecast = {
+      horizonSeconds: 600,
+      model: "seasonal" as const,
+      season: "daily",
+      backtestError: 0.08,
+      baselineError: 0.21,
+      maxError: 0.3,
+      historySteps: 2016,
+      fittedAt: 0,
+      nextFitAt: 900_000,
+    };
+    const trigger = {
+      index: 0,
+      name: "",
+      type: "predictkube",
+      value: 42,
+      targetType: "AverageValue" as const,
+      target: 10,
+      activationTarget: 0,
+      active: true,
+      hpaValue: 42,
+      proposal: 5,
+      fallback: false,
+    };
+    const text = renderTrace(
+      buildTrace({
+        ...BASE,
+        triggers: [
+          {
+            ...trigger,
+            metricName: "s0-predictkube-predictkube_metric",
+            forecast: { ...forecast, mode: "predictive", current: 30, predicted: 42, served: 42 },
+          },
+          {
+            ...trigger,
+            index: 1,
+            type: "redis",
+            metricName: "s1-redis-jobs",
+            value: 7,
+            forecast: {
+              ...forecast,
+              mode: "reactive",
+              reason: "the backtest error is above the bound",
+              reasonCode: "backtest-error",
+              current: 7,
+              predicted: 20,
+              served: 7,
+              backtestError: 0.45,
+            },
+          },
+        ],
+      }),
+    );
+    expect(text.split("\n").slice(4, 7)).toEqual([
+      "  forecasts",
+      "    s0-predictkube-predictkube_metric: predictive: serves 42 (forecast for +10m 42, now 30); seasonal (daily), backtest error 8% (current value 21%, bound 30%)",
+      "    s1-redis-jobs: reactive: serves the current value 7 because the backtest error is above the bound; seasonal (daily), backtest error 45% (current value 21%, bound 30%)",
+    ]);
+  });
 });

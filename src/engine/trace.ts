@@ -1,8 +1,16 @@
 /** DecisionTrace: why a count was chosen, as data (JSON) and as text a person reads at once. */
 import { formatNumber } from "../util/format-number.ts";
+import { formatCalendarDuration } from "../util/go/duration.ts";
 import type { MetricProposal } from "./hpa/proposal.ts";
 import type { CompositeReading, TriggersReading } from "./triggers.ts";
-import type { DecisionRule, DecisionStep, DecisionTrace, TriggerMetricSpec, TriggerTrace } from "./types.ts";
+import type {
+  DecisionRule,
+  DecisionStep,
+  DecisionTrace,
+  ForecastReport,
+  TriggerMetricSpec,
+  TriggerTrace,
+} from "./types.ts";
 
 export type TraceParts = Omit<DecisionTrace, "summary">;
 
@@ -28,7 +36,9 @@ function describeCounts({ kind, currentReplicas: from, desiredReplicas: to }: Tr
 /** One trigger's line of a trace: its spec's identity and target, and what this evaluation saw. */
 export function traceTrigger(
   spec: TriggerMetricSpec,
-  seen: Pick<TriggerTrace, "value" | "active" | "hpaValue" | "proposal" | "fallback"> & { error?: string },
+  seen: Pick<TriggerTrace, "value" | "active" | "hpaValue" | "proposal" | "fallback" | "forecast"> & {
+    error?: string;
+  },
 ): TriggerTrace {
   return {
     index: spec.index,
@@ -44,11 +54,12 @@ export function traceTrigger(
     hpaValue: seen.hpaValue,
     proposal: seen.proposal,
     fallback: seen.fallback,
+    ...(seen.forecast === undefined ? {} : { forecast: seen.forecast }),
   };
 }
 
 export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
-  return reading.triggers.map(({ spec, value, error, active, fallback, served }) =>
+  return reading.triggers.map(({ spec, value, error, active, fallback, served, forecast }) =>
     traceTrigger(spec, {
       value,
       ...(error === undefined ? {} : { error }),
@@ -56,6 +67,7 @@ export function traceTriggers(reading: TriggersReading): TriggerTrace[] {
       hpaValue: served.value ?? null,
       proposal: null,
       fallback,
+      ...(forecast === undefined ? {} : { forecast }),
     }),
   );
 }
@@ -94,6 +106,12 @@ export function renderTrace(trace: DecisionTrace): string {
   if (trace.triggers.length > 0) {
     lines.push("  triggers", ...table(trace.triggers.map(triggerColumns), "    "));
   }
+  const forecasts = trace.triggers.filter((trigger) => trigger.forecast !== undefined);
+  if (forecasts.length > 0) {
+    lines.push("  forecasts");
+    for (const trigger of forecasts)
+      lines.push(`    ${trigger.metricName}: ${describeForecast(trigger.forecast as ForecastReport)}`);
+  }
   if (trace.formula) {
     const { expression, value, target, activationTarget, error } = trace.formula;
     const result = error === undefined ? formatNumber(value ?? NaN) : `error: ${error}`;
@@ -114,6 +132,26 @@ export function renderTrace(trace: DecisionTrace): string {
     `  bounded by: ${trace.boundedBy}`,
   );
   return lines.join("\n");
+}
+
+/**
+ * One line: what was served and why. "predictive: serves 42 = forecast for +10m (now 30); seasonal
+ * (daily), backtest error 8% (current value 21%, bound 30%)".
+ */
+export function describeForecast(forecast: ForecastReport): string {
+  const horizon = formatCalendarDuration(forecast.horizonSeconds * 1000);
+  const model = forecast.model === "seasonal" ? `seasonal (${forecast.season ?? "?"})` : "trend";
+  const percent = (value: number | null) =>
+    value === null ? "n/a" : Number.isFinite(value) ? `${Math.round(value * 1000) / 10}%` : "unbounded";
+  const backtest =
+    forecast.backtestError === null
+      ? `no backtest yet, ${forecast.historySteps} steps of history`
+      : `backtest error ${percent(forecast.backtestError)} (current value ${percent(forecast.baselineError)}, bound ${percent(forecast.maxError)})`;
+  const note = forecast.note ? `; ${forecast.note}` : "";
+  if (forecast.mode === "predictive") {
+    return `predictive: serves ${formatNumber(forecast.served)} (forecast for +${horizon} ${formatNumber(forecast.predicted ?? NaN)}, now ${formatNumber(forecast.current)}); ${model}, ${backtest}${note}`;
+  }
+  return `reactive: serves the current value ${formatNumber(forecast.current)} because ${forecast.reason ?? "the model is not usable"}; ${model}, ${backtest}${note}`;
 }
 
 function triggerColumns(trigger: TriggerTrace): string[] {

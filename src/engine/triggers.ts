@@ -13,7 +13,13 @@ import {
   isResourceTrigger,
   readScalingModifiers,
 } from "./scaling-modifiers.ts";
-import type { HpaMetricReading, MetricHealth, TriggerMetricSpec, TriggerSample } from "./types.ts";
+import type {
+  ForecastReport,
+  HpaMetricReading,
+  MetricHealth,
+  TriggerMetricSpec,
+  TriggerSample,
+} from "./types.ts";
 
 export interface TriggersInput {
   scaledObject: ScaledObject;
@@ -33,6 +39,8 @@ export interface TriggerReading {
   fallback: boolean;
   /** What a request for this trigger's metric returns (the fallback value while falling back). */
   served: HpaMetricReading;
+  /** How a forecasting trigger chose its value. */
+  forecast?: ForecastReport;
 }
 
 export interface CompositeReading {
@@ -99,6 +107,7 @@ function readTrigger(spec: TriggerMetricSpec, input: TriggersInput): TriggerRead
       active: spec.resource === undefined && (sample.active ?? value > spec.activationTarget),
       fallback: false,
       served: { metricName, value: servedValue(value) },
+      ...(sample.forecast ? { forecast: sample.forecast } : {}),
     };
   }
   const error = sample?.error ?? `no sample for metric ${metricName}`;

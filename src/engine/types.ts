@@ -36,6 +36,41 @@ export interface TriggerSample {
   /** Whether the scaler reports the trigger active (absent: value > activationTarget). */
   active?: boolean;
   error?: string;
+  /** Set when the value is a forecast's (predictkube, or the forecast annotation): how it was made. */
+  forecast?: ForecastReport;
+}
+
+/**
+ * How a forecast trigger chose the value it serves: the forecast for now + horizon (never lower than
+ * the current value) while the model passes its own backtest, else the current value and why.
+ */
+export interface ForecastReport {
+  mode: "predictive" | "reactive";
+  /** Why the current value is served (reactive only): one sentence, and a code for metrics. */
+  reason?: string;
+  reasonCode?: "history-too-short" | "backtest-error" | "baseline-better" | "no-history-at-target";
+  /** The value the trigger measured now. */
+  current: number;
+  /** The model's value for now + horizon (null when it has none). */
+  predicted: number | null;
+  /** What the trigger serves: max(current, predicted) when predictive, else current. */
+  served: number;
+  horizonSeconds: number;
+  model: "seasonal" | "trend";
+  /** The season the model uses ("daily", "weekly", "every 20m"), null for the trend model. */
+  season: string | null;
+  /** Why no season was used, when one was looked for. */
+  note?: string;
+  /** Backtest error of the model and of serving the current value (mean absolute error ÷ mean value). */
+  backtestError: number | null;
+  baselineError: number | null;
+  /** The bound on backtestError above which the current value is served. */
+  maxError: number;
+  /** Steps of history that hold a value. */
+  historySteps: number;
+  /** When the model was last fitted, and when it will be next (ms since the epoch). */
+  fittedAt: number;
+  nextFitAt: number;
 }
 
 /** Per-metric failure bookkeeping, as KEDA keeps it in `status.health`. */
@@ -140,6 +175,8 @@ export interface TriggerTrace {
   /** Replicas this metric alone asks for. */
   proposal: number | null;
   fallback: boolean;
+  /** How a forecasting trigger chose its value. */
+  forecast?: ForecastReport;
 }
 
 export interface DecisionTrace {

@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
 
+/** What the metrics show of a forecasting trigger's choice (the engine's ForecastReport). */
+export interface ForecastReading {
+  mode: "predictive" | "reactive";
+  reasonCode?: string;
+  predicted: number | null;
+  backtestError: number | null;
+}
+
 /** Labels KEDA puts on every per-trigger metric. */
 export interface ScalerLabels {
   namespace: string;
@@ -120,6 +128,30 @@ export class TidalMetrics {
     }),
     this.schedulingLagQuantiles,
   );
+  readonly forecastPredictive = new Gauge({
+    name: "tidal_forecast_predictive",
+    help: "Whether a forecasting trigger serves its forecast (1) or its current value (0).",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly forecastReactiveReason = new Gauge({
+    name: "tidal_forecast_reactive_reason",
+    help: "Why a forecasting trigger serves its current value: 1 for the reason that holds (history-too-short, backtest-error, baseline-better, no-history-at-target).",
+    labelNames: [...SCALER_LABELS, "reason"],
+    registers: [this.registry],
+  });
+  readonly forecastValue = new Gauge({
+    name: "tidal_forecast_value",
+    help: "The model's forecast of a forecasting trigger's metric at now + horizon.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
+  readonly forecastBacktestError = new Gauge({
+    name: "tidal_forecast_backtest_error",
+    help: "The model's backtest error (mean absolute error over the mean value) at its last fit.",
+    labelNames: SCALER_LABELS,
+    registers: [this.registry],
+  });
   readonly workerRestarts = new Counter({
     name: "tidal_worker_restarts_total",
     help: "Restarts of crashed local worker processes.",
@@ -191,6 +223,30 @@ export class TidalMetrics {
     if (reading.failed) this.scalerErrors.inc(labels);
   }
 
+  /** The reactive reason each forecasting trigger last reported, so a changed one is removed. */
+  readonly #forecastReasons = new Map<string, string>();
+
+  /** Records how a forecasting trigger chose its value (Tidal's own metrics, beside KEDA's). */
+  recordForecast(labels: ScalerLabels, forecast: ForecastReading): void {
+    const key = seriesKey(labels);
+    this.forecastPredictive.set(labels, forecast.mode === "predictive" ? 1 : 0);
+    const reason = forecast.mode === "reactive" ? (forecast.reasonCode ?? "") : "";
+    const previous = this.#forecastReasons.get(key);
+    if (previous !== undefined && previous !== reason) {
+      this.forecastReactiveReason.remove({ ...labels, reason: previous });
+    }
+    if (reason === "") this.#forecastReasons.delete(key);
+    else {
+      this.forecastReactiveReason.set({ ...labels, reason }, 1);
+      this.#forecastReasons.set(key, reason);
+    }
+    if (forecast.predicted === null) this.forecastValue.remove(labels);
+    else this.forecastValue.set(labels, forecast.predicted);
+    if (forecast.backtestError === null || !Number.isFinite(forecast.backtestError))
+      this.forecastBacktestError.remove(labels);
+    else this.forecastBacktestError.set(labels, forecast.backtestError);
+  }
+
   /** What each object added to KEDA's registration counts, so that it is taken back once. */
   readonly #registered = new Map<string, { resource: string; namespace: string; triggerTypes: string[] }>();
   /** When each object's next scheduled evaluation is due (epoch ms). */
@@ -257,8 +313,14 @@ export class TidalMetrics {
         this.scalerLatency,
         this.scalerActive,
         this.scalerErrors,
+        this.forecastPredictive,
+        this.forecastValue,
+        this.forecastBacktestError,
       ])
         metric.remove(labels);
+      const reason = this.#forecastReasons.get(seriesKey(labels));
+      if (reason !== undefined) this.forecastReactiveReason.remove({ ...labels, reason });
+      this.#forecastReasons.delete(seriesKey(labels));
     }
     this.#seriesByObject.delete(objectKey);
   }
@@ -272,6 +334,10 @@ export class TidalMetrics {
     const parts = await Promise.all(known.map((name) => this.registry.getSingleMetricAsString(name)));
     return { contentType: this.registry.contentType, body: parts.map((part) => `${part}\n`).join("") };
   }
+}
+
+function seriesKey(labels: ScalerLabels): string {
+  return `${labels.type}/${labels.namespace}/${labels.scaledObject}/${labels.metric}/${labels.triggerIndex}`;
 }
 
 /** A label-less histogram whose observations also go to a summary. */

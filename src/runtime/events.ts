@@ -20,9 +20,14 @@ export interface EventRecorder {
   record(object: ObjectRef, type: "Normal" | "Warning", reason: string, message: string): void;
 }
 
+/** Events kept across all objects (the dashboard's feed). */
+const LATEST = 50;
+
 /** Keeps the latest events of each object and tells listeners (the logger, the live view). */
 export class EventLog implements EventRecorder {
   readonly #byObject = new Map<string, RuntimeEvent[]>();
+  /** The latest events of all objects together. */
+  readonly #latest: RuntimeEvent[] = [];
   readonly #listeners: ((event: RuntimeEvent) => void)[] = [];
   readonly #perObject: number;
   readonly #now: () => Date;
@@ -39,11 +44,18 @@ export class EventLog implements EventRecorder {
     events.push(event);
     if (events.length > this.#perObject) events.shift();
     this.#byObject.set(key, events);
+    this.#latest.push(event);
+    if (this.#latest.length > LATEST) this.#latest.shift();
     for (const listener of this.#listeners) listener(event);
   }
 
   recent(object: ObjectRef): RuntimeEvent[] {
     return [...(this.#byObject.get(`${object.kind}/${object.namespace}/${object.name}`) ?? [])];
+  }
+
+  /** The latest events of all objects, oldest first. */
+  latest(): RuntimeEvent[] {
+    return [...this.#latest];
   }
 
   forget(object: ObjectRef): void {

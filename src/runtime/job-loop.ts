@@ -5,6 +5,7 @@ import type { TidalMetrics } from "../observability/metrics.ts";
 import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
+import type { ScalingHistory } from "./history.ts";
 import { measureAll, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
@@ -28,6 +29,8 @@ export interface JobLoopOptions {
   now: () => number;
   metrics: TidalMetrics;
   events: EventRecorder;
+  /** Where every poll leaves a point (the dashboard's charts). */
+  history?: ScalingHistory;
 }
 
 /** One ScaledJob: every poll reads the triggers, asks the engine how many jobs to create, creates them. */
@@ -116,6 +119,15 @@ export class JobLoop {
     if (decision.lastActiveTime !== undefined) this.#lastActiveTime = decision.lastActiveTime;
     this.#lastEvaluation = this.#options.now();
     this.#trace = decision.trace;
+    this.#options.history?.record(this.ref, {
+      at: this.#lastEvaluation,
+      replicas: this.#running,
+      desiredReplicas: this.#running,
+      active: decision.active,
+      fallback: false,
+      specs: this.#specs,
+      values: samples.map((sample) => (sample.error === undefined ? sample.value : null)),
+    });
     metrics.desiredReplicas.set(
       { namespace: this.ref.namespace, kind: "ScaledJob", name: this.ref.name },
       this.#running,
@@ -137,6 +149,8 @@ export class JobLoop {
       replicas: this.#running,
       desiredReplicas: this.#running,
       readyReplicas: this.#running,
+      minReplicas: this.#options.object.spec.minReplicaCount,
+      maxReplicas: this.#options.object.spec.maxReplicaCount,
       ready: conditionIs(this.#conditions, "Ready", "True"),
       active: this.#active,
       fallback: false,

@@ -45,23 +45,22 @@ export function recordReadings(
     const sample = samples[index];
     if (sample === undefined) continue;
     const failed = sample.error !== undefined;
-    metrics.recordTrigger(
-      {
-        namespace: object.namespace,
-        metric: spec.metricName,
-        scaledObject: object.name,
-        scaler: scalerLabel(spec),
-        triggerIndex: String(spec.index),
-        type: object.kind === "ScaledObject" ? "scaledobject" : "scaledjob",
-      },
-      {
-        ...(sample.value === undefined ? {} : { value: sample.value }),
-        ...(failed || object.usesFormula ? {} : { active: sampleActive(spec, sample) }),
-        latencySeconds: sample.latencyMs / 1000,
-        failed,
-        ...(spec.resource ? {} : { target: spec.target, activationTarget: spec.activationTarget }),
-      },
-    );
+    const labels = {
+      namespace: object.namespace,
+      metric: spec.metricName,
+      scaledObject: object.name,
+      scaler: scalerLabel(spec),
+      triggerIndex: String(spec.index),
+      type: object.kind === "ScaledObject" ? ("scaledobject" as const) : ("scaledjob" as const),
+    };
+    if (sample.forecast) metrics.recordForecast(labels, sample.forecast);
+    metrics.recordTrigger(labels, {
+      ...(sample.value === undefined ? {} : { value: sample.value }),
+      ...(failed || object.usesFormula ? {} : { active: sampleActive(spec, sample) }),
+      latencySeconds: sample.latencyMs / 1000,
+      failed,
+      ...(spec.resource ? {} : { target: spec.target, activationTarget: spec.activationTarget }),
+    });
   }
 }
 

@@ -118,6 +118,7 @@ describe("ScaleLoop", () => {
         target: 10,
         active: true,
         error: null,
+        forecast: null,
       },
     ]);
     expect(loop.lastTrace()?.desiredReplicas).toBe(5);

@@ -11,9 +11,11 @@ import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { messageOf } from "../util/errors.ts";
 import type { EventRecorder, ObjectRef } from "./events.ts";
+import type { ScalingHistory } from "./history.ts";
 import { measureAll, recordComposite, recordReadings, type TimedSample } from "./readings.ts";
 import { conditionIs, triggerSnapshots, type ObjectSnapshot } from "./snapshot.ts";
 import { TriggerErrorReporter } from "./trigger-errors.ts";
+import { TriggerForecasting, type ForecastHistoryStore } from "./forecasting.ts";
 
 /**
  * Who scales between 1 and N. Either way the loop runs KEDA's scale loop (kedaPoll) every
@@ -67,6 +69,8 @@ export interface ScaleLoopOptions {
   now: () => number;
   metrics: TidalMetrics;
   events: EventRecorder;
+  /** Where every poll and HPA sync leaves a point (the dashboard's charts). */
+  history?: ScalingHistory;
   /** After every KEDA poll: the operator writes status. */
   onPolled?: (outcome: PollOutcome) => Promise<void>;
   /** After every poll and HPA sync: the standalone runner keeps state across restarts. */
@@ -77,6 +81,11 @@ export interface ScaleLoopOptions {
    * built; the old ones then stay and keep failing.
    */
   rebuildTriggers?: () => Promise<ConnectedTriggers | undefined>;
+  /**
+   * Where the history of the `autoscaling.tidal.dev/forecast` annotation is kept across restarts
+   * (the state folder, a ConfigMap); without one it lives as long as the loop.
+   */
+  forecastStore?: ForecastHistoryStore;
 }
 
 /**
@@ -96,6 +105,8 @@ export class ScaleLoop {
   #rebuildBeforeNextPoll = false;
   #running: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> | undefined;
+  /** The forecast annotation's stage, which every reading of a forecast trigger goes through. */
+  readonly #forecasting: TriggerForecasting | undefined;
   #samples: TimedSample[] = [];
   #trace: DecisionTrace | undefined;
   #lastEvaluation: number | undefined;
@@ -106,7 +117,8 @@ export class ScaleLoop {
 
   constructor(options: ScaleLoopOptions) {
     this.#options = options;
-    this.#triggers = options.triggers;
+    this.#forecasting = TriggerForecasting.of(options.object, options.now, options.forecastStore);
+    this.#triggers = this.#forecasting?.wrap(options.triggers) ?? options.triggers;
     this.#state = options.state;
     this.#pausedCondition = options.pausedCondition ?? pausedCondition("ScaledObject", false);
     const { metadata } = options.object;
@@ -241,7 +253,8 @@ export class ScaleLoop {
     );
     if (poll.isError)
       metrics.scaledObjectErrors.inc({ namespace: this.ref.namespace, scaledObject: this.ref.name });
-    await this.#settle(poll.state, trace, current, desired, replicas, now);
+    await this.#settle(poll.state, trace, current, desired, replicas, now, samples);
+    await this.#forecasting?.saveIfDue();
     const pausedReplicas = annotations.pausedReplicas;
     await this.#options.onPolled?.({
       poll,
@@ -284,7 +297,7 @@ export class ScaleLoop {
       desiredReplicas: desired,
       readyReplicas: observed.ready,
     };
-    await this.#settle(step.state, step.trace, current, desired, scaled ? desired : current, now);
+    await this.#settle(step.state, step.trace, current, desired, scaled ? desired : current, now, samples);
     return step.trace;
   }
 
@@ -318,10 +331,20 @@ export class ScaleLoop {
     desired: number,
     replicas: number,
     now: number,
+    samples: readonly TimedSample[],
   ): Promise<void> {
     this.#state = state;
     this.#trace = trace;
     this.#lastEvaluation = now;
+    this.#options.history?.record(this.ref, {
+      at: now,
+      replicas: current,
+      desiredReplicas: desired,
+      active: this.#snapshot.active,
+      fallback: this.#snapshot.fallback,
+      specs: this.#triggers.specs,
+      values: samples.map((sample) => (sample.error === undefined ? sample.value : null)),
+    });
     const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
     this.#options.metrics.desiredReplicas.set(labels, desired);
     this.#options.metrics.currentReplicas.set(labels, current);
@@ -347,7 +370,7 @@ export class ScaleLoop {
     const rebuilt = await this.#options.rebuildTriggers?.();
     if (rebuilt === undefined) return;
     const previous = this.#triggers;
-    this.#triggers = rebuilt;
+    this.#triggers = this.#forecasting?.wrap(rebuilt) ?? rebuilt;
     this.#rebuildBeforeNextPoll = false;
     await Promise.all(previous.measurers.map((measurer) => measurer.close()));
   }
@@ -450,6 +473,8 @@ export class ScaleLoop {
       namespace: this.ref.namespace,
       target: this.#options.targetRef,
       ...this.#snapshot,
+      minReplicas: this.#options.object.spec.minReplicaCount,
+      maxReplicas: this.#options.object.spec.maxReplicaCount,
       ready: conditionIs(this.#snapshot.conditions, "Ready", "True"),
       lastActiveTime:
         this.#state.lastActiveTime === undefined ? null : new Date(this.#state.lastActiveTime).toISOString(),
@@ -460,6 +485,7 @@ export class ScaleLoop {
   }
 
   async close(): Promise<void> {
+    await this.#forecasting?.save();
     await Promise.all(this.#triggers.measurers.map((measurer) => measurer.close()));
   }
 }

@@ -1,5 +1,5 @@
 import type { Condition } from "../api/schema/primitives.ts";
-import type { TriggerMetricSpec } from "../engine/types.ts";
+import type { ForecastReport, TriggerMetricSpec } from "../engine/types.ts";
 import { sampleActive, type TimedSample } from "./readings.ts";
 
 /** One trigger in the status API. */
@@ -11,6 +11,8 @@ export interface TriggerSnapshot {
   target: number;
   active: boolean;
   error: string | null;
+  /** How a forecasting trigger chose its value (predictkube, or the forecast annotation); null otherwise. */
+  forecast: ForecastReport | null;
 }
 
 /** A ScaledObject or ScaledJob as `GET /api/v1/scaledobjects` and `/scaledjobs` show it. */
@@ -22,6 +24,9 @@ export interface ObjectSnapshot {
   replicas: number;
   desiredReplicas: number;
   readyReplicas: number;
+  /** minReplicaCount and maxReplicaCount of the object's spec. */
+  minReplicas: number;
+  maxReplicas: number;
   /** The Ready condition is True: defined correctly, and triggers readable. */
   ready: boolean;
   active: boolean;
@@ -56,6 +61,7 @@ export function triggerSnapshots(
       target: spec.target,
       active: sampleActive(spec, sample),
       error: sample?.error ?? null,
+      forecast: sample?.forecast ?? null,
     };
   });
 }

@@ -111,6 +111,7 @@ export function prepareTrigger(
     if (known.has(key)) continue;
     const declared = definition.params[key];
     if (!declared && definition.passesMetadataThrough) continue;
+    if (definition.metadataPrefixes?.some((prefix) => key.startsWith(prefix))) continue;
     const hint = declared
       ? `parameter "${key}" cannot be set in trigger metadata; set it through a TriggerAuthentication${declared.sources?.includes("env") ? ` or ${key}FromEnv` : ""}`
       : `unknown parameter "${key}" for trigger type "${definition.type}"${didYouMean(key, known)}`;
@@ -178,8 +179,8 @@ export function prepareTrigger(
       index,
       name: trigger.name ?? "",
       type: trigger.type,
-      metricName: metricNameWithIndex(index, metric.name),
-      targetType: metricType,
+      metricName: metric.verbatimName ? metric.name : metricNameWithIndex(index, metric.name),
+      targetType: metric.targetType ?? metricType,
       target: metric.target,
       activationTarget: metric.activationTarget,
     };
@@ -339,6 +340,7 @@ export function connectTrigger(
           metricName: metricSpec.metricName,
           value,
           active: measurement.active,
+          ...(measurement.forecast ? { forecast: measurement.forecast } : {}),
           latencyMs: now() - started,
         };
       } catch (error) {

@@ -31,6 +31,9 @@ const METRIC_PREFIX: Record<string, string> = {
   "redis-sentinel": "redis-",
   "redis-cluster-streams": "redis-streams-",
   "redis-sentinel-streams": "redis-streams-",
+  "solace-direct-messaging": "solace-dm-",
+  "solace-event-queue": "solace-",
+  "splunk-observability": "signalfx",
 };
 
 function prepare(
@@ -112,7 +115,7 @@ describe.each(
       metricName: metricNameWithIndex(3, metric.name),
       target: metric.target,
       activationTarget: metric.activationTarget,
-      targetType: "AverageValue",
+      targetType: metric.targetType ?? "AverageValue",
     });
     expect(prepared.metricSpec?.metricName.startsWith(`s3-${METRIC_PREFIX[type] ?? type}`)).toBe(true);
     // The index is the trigger's position: the same trigger at index 0 is s0-, KEDA's name.

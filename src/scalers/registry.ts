@@ -1,4 +1,5 @@
 import { apacheKafkaScaler } from "./apache-kafka/apache-kafka.ts";
+import { arangoDbScaler } from "./arangodb/arangodb.ts";
 import { beanstalkdScaler } from "./beanstalkd/beanstalkd.ts";
 import { awsCloudwatchScaler } from "./aws/cloudwatch.ts";
 import { awsDynamoDbScaler } from "./aws/dynamodb.ts";
@@ -17,19 +18,29 @@ import { azureServiceBusScaler } from "./azure/servicebus.ts";
 import { activeMqScaler } from "./activemq/activemq.ts";
 import { artemisScaler } from "./artemis/artemis.ts";
 import { cassandraScaler } from "./cassandra/cassandra.ts";
+import { clickHouseScaler } from "./clickhouse/clickhouse.ts";
 import { couchDbScaler } from "./couchdb/couchdb.ts";
 import { githubRunnerScaler } from "./github-runner/github-runner.ts";
 import { graphiteScaler } from "./graphite/graphite.ts";
-import { huaweiCloudeyeScaler } from "./huawei-cloudeye/cloudeye.ts";
+import { ibmMqScaler } from "./ibmmq/ibmmq.ts";
+import { liiklusScaler } from "./liiklus/liiklus.ts";
 import { mongoDbScaler } from "./mongodb/mongodb.ts";
 import { seleniumGridScaler } from "./selenium-grid/selenium-grid.ts";
-import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
+import { solaceDirectMessagingScaler } from "./solace/direct-messaging.ts";
+import { solaceEventQueueScaler } from "./solace/event-queue.ts";
 import { solrScaler } from "./solr/solr.ts";
+import { splunkScaler } from "./splunk/splunk.ts";
+import { splunkObservabilityScaler } from "./splunk-observability/splunk-observability.ts";
+import { sumologicScaler } from "./sumologic/sumologic.ts";
+import { huaweiCloudeyeScaler } from "./huawei-cloudeye/cloudeye.ts";
+import { solarWindsScaler } from "./solarwinds/solarwinds.ts";
 import { temporalScaler } from "./temporal/temporal.ts";
 import { cronScaler } from "./cron/cron.ts";
 import { elasticForecastScaler } from "./elastic-forecast/elastic-forecast.ts";
 import { elasticsearchScaler } from "./elasticsearch/elasticsearch.ts";
 import { cpuScaler, memoryScaler } from "./resource/resource.ts";
+import { datadogScaler } from "./datadog/datadog.ts";
+import { dynatraceScaler } from "./dynatrace/dynatrace.ts";
 import { etcdScaler } from "./etcd/etcd.ts";
 import { forgejoRunnerScaler } from "./forgejo-runner/forgejo-runner.ts";
 import { externalPushScaler, externalScaler } from "./external/external.ts";
@@ -45,13 +56,16 @@ import { kubernetesWorkloadScaler } from "./kubernetes/workload.ts";
 import { lokiScaler } from "./loki/loki.ts";
 import { metricsApiScaler } from "./metrics-api/metrics-api.ts";
 import { mqttScaler } from "./mqtt/mqtt.ts";
+import { mssqlScaler } from "./mssql/mssql.ts";
 import { mysqlScaler } from "./mysql/mysql.ts";
 import { natsJetStreamScaler } from "./nats-jetstream/nats-jetstream.ts";
+import { newRelicScaler } from "./new-relic/new-relic.ts";
 import { opensearchScaler } from "./opensearch/opensearch.ts";
 import { nsqScaler } from "./nsq/nsq.ts";
 import { openstackMetricScaler } from "./openstack/metric.ts";
 import { openstackSwiftScaler } from "./openstack/swift.ts";
 import { postgresqlScaler } from "./postgresql/postgresql.ts";
+import { predictKubeScaler } from "./predictkube/predictkube.ts";
 import { prometheusScaler } from "./prometheus/prometheus.ts";
 import { pulsarScaler } from "./pulsar/pulsar.ts";
 import { rabbitMqScaler } from "./rabbitmq/rabbitmq.ts";
@@ -70,6 +84,7 @@ import type { ScalerDefinition } from "./types.ts";
 const definitions: readonly ScalerDefinition[] = [
   activeMqScaler,
   apacheKafkaScaler,
+  arangoDbScaler,
   artemisScaler,
   awsCloudwatchScaler,
   awsDynamoDbScaler,
@@ -87,9 +102,12 @@ const definitions: readonly ScalerDefinition[] = [
   azureServiceBusScaler,
   beanstalkdScaler,
   cassandraScaler,
+  clickHouseScaler,
   couchDbScaler,
   cpuScaler,
   cronScaler,
+  datadogScaler,
+  dynatraceScaler,
   elasticForecastScaler,
   elasticsearchScaler,
   etcdScaler,
@@ -104,22 +122,27 @@ const definitions: readonly ScalerDefinition[] = [
   githubRunnerScaler,
   graphiteScaler,
   huaweiCloudeyeScaler,
+  ibmMqScaler,
   influxDbScaler,
   kafkaScaler,
   kubernetesResourceScaler,
   kubernetesWorkloadScaler,
+  liiklusScaler,
   lokiScaler,
   memoryScaler,
   metricsApiScaler,
   mongoDbScaler,
   mqttScaler,
+  mssqlScaler,
   mysqlScaler,
   natsJetStreamScaler,
+  newRelicScaler,
   nsqScaler,
   opensearchScaler,
   openstackMetricScaler,
   openstackSwiftScaler,
   postgresqlScaler,
+  predictKubeScaler,
   prometheusScaler,
   pulsarScaler,
   rabbitMqScaler,
@@ -130,8 +153,13 @@ const definitions: readonly ScalerDefinition[] = [
   redisSentinelStreamsScaler,
   redisStreamsScaler,
   seleniumGridScaler,
+  solaceDirectMessagingScaler,
+  solaceEventQueueScaler,
   solarWindsScaler,
   solrScaler,
+  splunkScaler,
+  splunkObservabilityScaler,
+  sumologicScaler,
   temporalScaler,
 ];
 

@@ -1,4 +1,4 @@
-import type { MetricTargetType } from "../engine/types.ts";
+import type { ForecastReport, MetricTargetType } from "../engine/types.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
 import type { LegacyTriggerRule } from "../api/legacy.ts";
 import type { PodIdentity } from "../api/schema/trigger-authentication.ts";
@@ -60,6 +60,8 @@ export interface Measurement {
   value: number;
   /** Whether the source is active (usually value > activation threshold; some scalers differ). */
   active: boolean;
+  /** For a value that is a forecast (predictkube): how it was chosen, for traces, status and metrics. */
+  forecast?: ForecastReport;
 }
 
 /** A connected scaler for one trigger. */
@@ -91,6 +93,13 @@ export interface ScalerMetric {
   name: string;
   target: number;
   activationTarget: number;
+  /**
+   * The name is the whole metric name, without `s<index>-` and not normalized (datadog's
+   * `datadogmetric@<namespace>:<name>`, which the Datadog Cluster Agent serves by that name).
+   */
+  verbatimName?: boolean;
+  /** A target type the scaler always uses, whatever the trigger's metricType (splunk-observability: Value). */
+  targetType?: MetricTargetType;
 }
 
 /** A minimal valid trigger of a scaler type, and the metric KEDA names for it at trigger index 0. */
@@ -167,5 +176,10 @@ export interface ScalerDefinition<S extends ParamSchema = ParamSchema> {
    * declare are then expected, not warned about.
    */
   passesMetadataThrough?: boolean;
+  /**
+   * Prefixes of metadata keys the scaler reads as a family (sumologic's `query.<rowId>`): such keys
+   * are expected, and the scaler reads them from `inputs.metadata` / `resolvedMetadata`.
+   */
+  metadataPrefixes?: readonly string[];
   connect(params: ParsedParams<S>, context: ScalerContext): Scaler;
 }

@@ -10,3 +10,5 @@ export { renderSvg } from "./svg.ts";
 export type { SvgOptions } from "./svg.ts";
 export { simulateWorkload } from "./workload.ts";
 export type { WorkloadOptions, WorkloadResult, WorkloadStep, WorkloadSummary } from "./workload.ts";
+export { simulatedForecasts } from "./forecasts.ts";
+export type { SimulatedForecasts } from "./forecasts.ts";

@@ -1,7 +1,8 @@
 /**
  * simulate: a ScaledObject against a metric trace on a virtual clock. The target follows every
  * decision at once (its pods are ready immediately); for startup delays and a queue that reacts to
- * the replicas, see simulateWorkload.
+ * the replicas, see simulateWorkload. Forecasting triggers serve their forecast, made from the
+ * trace's values at earlier evaluations only; each step's metrics add it as `NAME forecast`.
  */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { initialState } from "../engine/decide.ts";
@@ -13,6 +14,7 @@ import {
   evaluate,
   evaluationSchedule,
 } from "./autoscaler.ts";
+import { forecastColumns, SimulationForecasts, type SimulatedForecasts } from "./forecasts.ts";
 import { type MetricTrace, readMetricTrace } from "./metric-trace.ts";
 import { type ReplicaSummary, summarizeReplicas } from "./summary.ts";
 
@@ -44,6 +46,10 @@ export interface SimulationOptions {
   hpaSyncSeconds?: number;
   /** Return the DecisionTrace of every step too. */
   includeTraces?: boolean;
+  /** Forecast settings by metric name (simulatedForecasts). */
+  forecasts?: SimulatedForecasts;
+  /** The summary covers [summaryFromSeconds, durationSeconds] (default 0). */
+  summaryFromSeconds?: number;
 }
 
 export interface SimulationResult {
@@ -59,10 +65,12 @@ export function simulate(options: SimulationOptions): SimulationResult {
   let replicas = options.initialReplicas;
   const steps: SimulationStep[] = [];
   const traces: DecisionTrace[] = [];
+  const forecasts = new SimulationForecasts(options.forecasts);
   for (const { t, kind } of evaluationSchedule(setup, options.durationSeconds)) {
+    const samples = forecasts.apply(SIMULATION_EPOCH + t * 1000, reader.samplesAt(t));
     const observation = {
       t,
-      samples: reader.samplesAt(t),
+      samples,
       replicas,
       statusReplicas: replicas,
       readyPods: replicas,
@@ -81,12 +89,17 @@ export function simulate(options: SimulationOptions): SimulationResult {
       fallback: evaluation.fallback,
       rule: evaluation.rule,
       reason: evaluation.trace.summary,
-      metrics: reader.valuesAt(t),
+      metrics: { ...reader.valuesAt(t), ...forecastColumns(options.metricSpecs, samples) },
     });
   }
   return {
     steps,
-    summary: summarizeReplicas(options.initialReplicas, steps, options.durationSeconds),
+    summary: summarizeReplicas(
+      options.initialReplicas,
+      steps,
+      options.durationSeconds,
+      options.summaryFromSeconds ?? 0,
+    ),
     ...(options.includeTraces ? { traces } : {}),
   };
 }

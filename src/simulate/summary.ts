@@ -9,18 +9,25 @@ export interface ReplicaSummary {
   scaleEvents: number;
 }
 
-/** Summarizes a step function that starts at `initial` and takes each step's value from its time on. */
+/**
+ * Summarizes a step function that starts at `initial` and takes each step's value from its time on,
+ * over [from, durationSeconds] (from 0 by default; a later start leaves a warm-up out).
+ */
 export function summarizeReplicas(
   initial: number,
   steps: readonly { t: number; replicas: number }[],
   durationSeconds: number,
+  from = 0,
 ): ReplicaSummary {
-  let replicaSeconds = 0;
-  let maxReplicas = initial;
-  let scaleEvents = 0;
   let current = initial;
-  let since = 0;
-  for (const step of steps) {
+  let index = 0;
+  for (; index < steps.length && (steps[index]?.t ?? 0) < from; index++)
+    current = steps[index]?.replicas ?? current;
+  let replicaSeconds = 0;
+  let maxReplicas = current;
+  let scaleEvents = 0;
+  let since = from;
+  for (const step of steps.slice(index)) {
     if (step.replicas === current) continue;
     replicaSeconds += current * (Math.min(step.t, durationSeconds) - since);
     since = Math.min(step.t, durationSeconds);

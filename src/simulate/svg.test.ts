@@ -51,4 +51,18 @@ describe("renderSvg", () => {
     expect(svg).toContain(">time (s)</text>");
     expect(svg).toMatch(/>100<\/text>/);
   });
+
+  it("draws a forecast (`NAME forecast`) dotted, beside its dashed reading", () => {
+    const steps = STEPS.map((entry) => ({
+      ...entry,
+      metrics: { ...entry.metrics, "queue forecast": entry.metrics.queue === null ? null : 50 },
+    }));
+    const chart = renderSvg(
+      { steps },
+      { metricColumns: ["queue", "queue forecast"], durationSeconds: 120, title: "orders" },
+    );
+    expect(chart).toContain(">queue forecast (gaps: failing)</text>");
+    expect(chart).toContain('stroke-dasharray="1.5 2.5"');
+    expect(chart).toContain('stroke-dasharray="4 3"');
+  });
 });

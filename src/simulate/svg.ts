@@ -67,7 +67,7 @@ export function renderSvg(result: { steps: readonly SimulationStep[] }, options:
   options.metricColumns.forEach((column, index) => {
     const color = METRIC_COLORS[index % METRIC_COLORS.length] ?? "#000000";
     const points = steps.map((step) => ({ t: step.t, value: step.metrics[column] ?? null }));
-    parts.push(stepPath(points, duration, x, yRight, color, 1.5, "4 3"));
+    parts.push(stepPath(points, duration, x, yRight, color, 1.5, dashOf(column)));
   });
   parts.push(
     stepPath(
@@ -85,7 +85,7 @@ export function renderSvg(result: { steps: readonly SimulationStep[] }, options:
     ...options.metricColumns.map((column, index) => ({
       label: steps.some((step) => step.metrics[column] === null) ? `${column} (gaps: failing)` : column,
       color: METRIC_COLORS[index % METRIC_COLORS.length] ?? "#000000",
-      dash: "4 3",
+      dash: dashOf(column),
     })),
   ];
   legend.forEach((entry, index) => {
@@ -97,6 +97,11 @@ export function renderSvg(result: { steps: readonly SimulationStep[] }, options:
   });
   parts.push("</svg>");
   return parts.join("\n");
+}
+
+/** Measured metrics are dashed; a forecast (`NAME forecast`: what the trigger served) is dotted. */
+function dashOf(column: string): string {
+  return column.endsWith(" forecast") ? "1.5 2.5" : "4 3";
 }
 
 /** A value that holds from each point until the next; null (a failing metric) leaves a gap. */

@@ -2,8 +2,13 @@
  * simulateWorkload: the autoscaler in a closed loop with a queue. Items arrive at a piecewise-constant
  * rate; every ready replica drains `serviceRatePerReplica` items per second; a replica becomes ready
  * `startupDelaySeconds` after it is requested; scale-in removes replicas at once, not-yet-ready ones
- * first. The first trigger reads the queue length; other triggers read 0. Evaluations run at the
- * start of the tick their instant falls in; each step's `metrics` holds the queue as `backlog`.
+ * first. The trigger named by `rateTrigger` (if any) reads the arrival rate (items/s, the mean over
+ * the last `rateWindowSeconds`); the first other trigger reads the queue length; the rest read 0.
+ * Forecasting triggers (predictkube, the forecast annotation) serve their forecast, made from the
+ * readings of earlier evaluations only. Evaluations run at the start of the tick their instant
+ * falls in; each step's `metrics` holds the queue as `backlog`, the rate under the rate trigger's
+ * name and each forecast as `NAME forecast`. With `summaryFromSeconds`, the summary leaves the
+ * warm-up before it out (a forecast's history is being recorded then).
  *
  * The queue is a fluid: per tick, arrivals and departures are amounts, not items. Waits are read off
  * the cumulative arrival and departure curves (FIFO): the items arriving in a tick are represented by
@@ -12,7 +17,9 @@
  */
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import { initialState } from "../engine/decide.ts";
-import type { TriggerMetricSpec, TriggerSample } from "../engine/types.ts";
+import type { TriggerMetricSpec } from "../engine/types.ts";
+import { TidalError } from "../util/errors.ts";
+import { forecastColumns, SimulationForecasts, type SimulatedForecasts } from "./forecasts.ts";
 import { SIMULATION_EPOCH, type SimulationMode, evaluate, evaluationSchedule } from "./autoscaler.ts";
 import type { SimulationStep } from "./simulate.ts";
 import { readyCount, rescalePool, startingPool } from "./replica-pool.ts";
@@ -30,6 +37,14 @@ export interface WorkloadOptions {
   initialReplicas: number;
   tickSeconds?: number;
   hpaSyncSeconds?: number;
+  /** The trigger (its name, or s<index>) that reads the arrival rate instead of the queue. */
+  rateTrigger?: string;
+  /** Seconds the arrival rate is averaged over (default 60, as rate(…[1m])). */
+  rateWindowSeconds?: number;
+  /** Forecast settings by metric name (simulatedForecasts). */
+  forecasts?: SimulatedForecasts;
+  /** The summary covers [summaryFromSeconds, durationSeconds] (default 0). */
+  summaryFromSeconds?: number;
 }
 
 export interface WorkloadStep extends SimulationStep {
@@ -55,7 +70,18 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
   const setup = { ...options, hpaSyncSeconds: options.hpaSyncSeconds ?? 15 };
   const schedule = evaluationSchedule(setup, options.durationSeconds);
   const arrivals = [...options.arrivals].sort((a, b) => a.t - b.t);
-  const rateAt = (t: number) => (arrivals.findLast((entry) => entry.t <= t) ?? arrivals[0])?.rate ?? 0;
+  let arrival = 0;
+  /** The arrival rate at t; t only grows, so the search resumes where it stopped. */
+  const rateAt = (t: number) => {
+    while (arrival + 1 < arrivals.length && (arrivals[arrival + 1]?.t ?? Infinity) <= t) arrival++;
+    return arrivals[arrival]?.rate ?? 0;
+  };
+  const rateIndex = rateTriggerIndex(options.metricSpecs, options.rateTrigger);
+  const rateColumn = rateIndex === undefined ? undefined : columnOf(options.metricSpecs[rateIndex]);
+  const queueIndex = options.metricSpecs.findIndex((_, index) => index !== rateIndex);
+  const windowTicks = Math.max(1, Math.round((options.rateWindowSeconds ?? 60) / tick));
+  const forecasts = new SimulationForecasts(options.forecasts);
+  const from = options.summaryFromSeconds ?? 0;
 
   let state = initialState(SIMULATION_EPOCH);
   let pool = startingPool(options.initialReplicas);
@@ -69,9 +95,20 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
   for (let t = 0; t < options.durationSeconds; t += tick) {
     for (; next < schedule.length && (schedule[next]?.t ?? Infinity) < t + tick; next++) {
       const kind = schedule[next]?.kind ?? "direct";
+      const done = cumulativeArrivals.length - 1;
+      const seen = Math.min(done, windowTicks);
+      const rate =
+        seen === 0
+          ? rateAt(t)
+          : ((cumulativeArrivals[done] ?? 0) - (cumulativeArrivals[done - seen] ?? 0)) / (seen * tick);
+      const read = options.metricSpecs.map((spec, index) => ({
+        metricName: spec.metricName,
+        value: index === rateIndex ? rate : index === queueIndex ? queue : 0,
+      }));
+      const samples = forecasts.apply(SIMULATION_EPOCH + t * 1000, read);
       const observation = {
         t,
-        samples: queueSamples(options.metricSpecs, queue),
+        samples,
         replicas: pool.length,
         statusReplicas: pool.length,
         readyPods: readyCount(pool, t),
@@ -90,10 +127,14 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
         fallback: evaluation.fallback,
         rule: evaluation.rule,
         reason: evaluation.trace.summary,
-        metrics: { backlog: queue },
+        metrics: {
+          backlog: queue,
+          ...(rateColumn === undefined ? {} : { [rateColumn]: rate }),
+          ...forecastColumns(options.metricSpecs, samples),
+        },
       });
     }
-    backlog.push({ value: queue, weight: tick });
+    if (t >= from) backlog.push({ value: queue, weight: tick });
     const arrived = rateAt(t) * tick;
     const served = Math.min(queue + arrived, readyCount(pool, t) * options.serviceRatePerReplica * tick);
     queue = queue + arrived - served;
@@ -101,30 +142,51 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
     cumulativeDepartures.push((cumulativeDepartures.at(-1) ?? 0) + served);
   }
 
+  const firstTick = Math.ceil(from / tick);
   return {
     steps,
     summary: {
-      ...summarizeReplicas(options.initialReplicas, steps, options.durationSeconds),
+      ...summarizeReplicas(options.initialReplicas, steps, options.durationSeconds, from),
       backlogP50: weightedPercentile(backlog, 0.5),
       backlogP95: weightedPercentile(backlog, 0.95),
       backlogMax: Math.max(0, ...backlog.map((sample) => sample.value)),
-      waitP95Seconds: weightedPercentile(fifoWaits(cumulativeArrivals, cumulativeDepartures, tick), 0.95),
-      itemsServed: cumulativeDepartures.at(-1) ?? 0,
+      waitP95Seconds: weightedPercentile(
+        fifoWaits(cumulativeArrivals, cumulativeDepartures, tick).slice(firstTick),
+        0.95,
+      ),
+      itemsServed: (cumulativeDepartures.at(-1) ?? 0) - (cumulativeDepartures[firstTick] ?? 0),
     },
   };
 }
 
-function queueSamples(metricSpecs: readonly TriggerMetricSpec[], queue: number): TriggerSample[] {
-  return metricSpecs.map((spec, index) => ({ metricName: spec.metricName, value: index === 0 ? queue : 0 }));
+/** The column a trigger's values go under: its name, or s<index>. */
+function columnOf(spec: TriggerMetricSpec | undefined): string {
+  return spec === undefined ? "" : spec.name || `s${spec.index}`;
 }
 
-/** Per tick, the wait of its middle arrival (weighted by the tick's arrivals). */
+/** The index of the trigger named `name` (its name, s<index> or its metric name). */
+function rateTriggerIndex(specs: readonly TriggerMetricSpec[], name: string | undefined): number | undefined {
+  if (name === undefined) return undefined;
+  const index = specs.findIndex(
+    (spec) => spec.name === name || `s${spec.index}` === name || spec.metricName === name,
+  );
+  if (index < 0) {
+    const known = specs.map((spec) => columnOf(spec)).join(", ");
+    throw new TidalError("TIDAL_E_SIMULATE", `--rate-trigger ${name} matches no trigger; triggers: ${known}`);
+  }
+  return index;
+}
+
+/** Per tick, the wait of its middle arrival (weighted by the tick's arrivals; 0 for no arrivals). */
 function fifoWaits(arrivals: readonly number[], departures: readonly number[], tick: number) {
   const end = (departures.length - 1) * tick;
   const waits: { value: number; weight: number }[] = [];
   for (let index = 0; index + 1 < arrivals.length; index++) {
     const amount = (arrivals[index + 1] ?? 0) - (arrivals[index] ?? 0);
-    if (amount <= 0) continue;
+    if (amount <= 0) {
+      waits.push({ value: 0, weight: 0 });
+      continue;
+    }
     const position = (arrivals[index] ?? 0) + amount / 2;
     const arrivedAt = (index + 0.5) * tick;
     waits.push({

@@ -1,4 +1,5 @@
 import { MODE_ANNOTATION, parseControlAnnotations, SCALING_MODES } from "../engine/annotations.ts";
+import { FORECAST_ANNOTATION, parseForecastAnnotation } from "../engine/forecast/annotation.ts";
 import { compileFormula } from "../engine/formula/compile.ts";
 import { hpaName } from "../engine/hpa-model.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
@@ -140,6 +141,9 @@ export function checkScaledObject(object: ScaledObject, report: ProblemSink): vo
       `must be ${SCALING_MODES.map((name) => `"${name}"`).join(" or ")}, got "${mode}"; the HPA is used`,
       "warning",
     );
+  }
+  for (const problem of parseForecastAnnotation(object.metadata.annotations).problems) {
+    report(`metadata.annotations["${FORECAST_ANNOTATION}"]`, problem);
   }
   checkTriggerList(spec.triggers, report, "ScaledObject");
   for (const [index, trigger] of spec.triggers.entries()) {

@@ -500,3 +500,49 @@ describe("validateManifests", () => {
     expect(files).toEqual([...files].sort());
   });
 });
+
+describe("validateSet: the forecast annotation", () => {
+  const annotated = (value: string) =>
+    scaledObject("a", {}, { annotations: { "autoscaling.tidal.dev/forecast": value } });
+
+  it("accepts true and key=value parameters, and names each bad parameter with its forms", async () => {
+    expect(await check([annotated("true")])).toEqual([]);
+    expect(await check([annotated("horizon=5m, season=weekly")])).toEqual([]);
+    const problems = await check([annotated("horizon=soon, sesaon=daily")]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('ScaledObject/a metadata.annotations["autoscaling.tidal.dev/forecast"]: ');
+    expect(problems.join("\n")).toContain('unknown parameter "sesaon"');
+    expect(problems.join("\n")).toContain(
+      'horizon "soon" is not a duration; write a duration such as 30m, 2h, 1d or 1w2d',
+    );
+  });
+});
+
+describe("validateSet: predictkube", () => {
+  const predictKube = (metadata: Record<string, string>) =>
+    scaledObject("p", {
+      triggers: [
+        {
+          type: "predictkube",
+          metadata: {
+            prometheusAddress: "http://prometheus:9090",
+            query: "sum(rate(http_requests_total[2m]))",
+            predictHorizon: "2h",
+            historyTimeWindow: "7d",
+            queryStep: "2m",
+            threshold: "100",
+            ...metadata,
+          },
+        },
+      ],
+    });
+
+  it("names a malformed predictHorizon or historyTimeWindow and the forms it accepts", async () => {
+    expect(await check([predictKube({})])).toEqual([]);
+    const problems = (
+      await check([predictKube({ predictHorizon: "2 hours", historyTimeWindow: "a week" })])
+    ).join("\n");
+    expect(problems).toContain('predictHorizon "2 hours" is not a duration; write a duration such as 30m');
+    expect(problems).toContain('historyTimeWindow "a week" is not a duration; write a duration such as 30m');
+  });
+});

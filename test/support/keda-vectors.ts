@@ -232,7 +232,8 @@ export function secretValues(type: string, inputs: VectorInputs): string[] {
   const collect = (entries: Record<string, string> | undefined, viaEnv: boolean) => {
     for (const [key, value] of Object.entries(entries ?? {})) {
       const name = viaEnv ? key.replace(/FromEnv$/, "") : key;
-      if (viaEnv && !key.endsWith("FromEnv")) continue;
+      // A <key>FromEnv entry holds a variable's name, not its value.
+      if (viaEnv !== key.endsWith("FromEnv")) continue;
       const secret = secretKeys.has(name) || SECRET_KEY.test(name);
       const resolved = viaEnv ? inputs.resolvedEnv?.[value] : value;
       if (secret && resolved?.trim()) values.push(resolved.trim());

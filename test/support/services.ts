@@ -109,6 +109,10 @@ export const services = {
   get prometheusUrl(): string {
     return required("TIDAL_TEST_PROMETHEUS_URL");
   },
+  /** Prometheus's TSDB folder, where backfilled blocks go (test/support/prometheus-backfill.ts) */
+  get prometheusDataDir(): string {
+    return required("TIDAL_TEST_PROMETHEUS_DATA");
+  },
   /** Redis's TLS port (same server and data as redisUrl), e.g. rediss://127.0.0.1:6380 */
   get redisTlsUrl(): string {
     return required("TIDAL_TEST_REDIS_TLS_URL");
@@ -236,6 +240,10 @@ export const services = {
   /** mongodb://tidal:tidal@127.0.0.1:27017/tidal (FerretDB; SCRAM authentication) */
   get mongodbUrl(): string {
     return required("TIDAL_TEST_MONGODB_URL");
+  },
+  /** http://tidal:tidal@127.0.0.1:8123 (ClickHouse's HTTP interface; user tidal, database default) */
+  get clickhouseUrl(): string {
+    return required("TIDAL_TEST_CLICKHOUSE_URL");
   },
   /** http://tidal:tidal@127.0.0.1:5984 (pouchdb-server; admin tidal) */
   get couchdbUrl(): string {

@@ -7,6 +7,9 @@ const kubeconfig = fileURLToPath(new URL("../../.tidal/kube/admin.kubeconfig", i
 
 /** `tidal operator` against the local control plane, as a child process. */
 export class TidalOperator extends TidalProcess {
+  /** The dashboard's address, as the operator logged it. */
+  dashboardUrl = "";
+
   private constructor(args: string[], env: Record<string, string>) {
     super(
       [
@@ -16,6 +19,8 @@ export class TidalOperator extends TidalProcess {
         "--metrics-server-port",
         "0",
         "--metrics-bind-address",
+        "127.0.0.1:0",
+        "--dashboard-bind-address",
         "127.0.0.1:0",
         "--log-format",
         "json",
@@ -46,7 +51,8 @@ export class TidalOperator extends TidalProcess {
       ...(options.args ?? []),
     ];
     const operator = new TidalOperator(args, options.env ?? {});
-    await operator.waitForLog("tidal operator started", 60_000);
+    const started = await operator.waitForLog("tidal operator started", 60_000);
+    operator.dashboardUrl = typeof started.dashboard === "string" ? started.dashboard : "";
     return operator;
   }
 }

@@ -21,11 +21,17 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #uids = new Map<string, { apiVersion: string; uid?: string }>();
   readonly #recent = new Map<string, { name: string; count: number; at: number }>();
 
-  /** `instance`: this replica's name in events' reportingInstance (the Pod's name in a cluster). */
-  constructor(api: KubeClient, logger: Logger, instance: string) {
+  readonly #mirror: EventRecorder | undefined;
+
+  /**
+   * `instance`: this replica's name in events' reportingInstance (the Pod's name in a cluster);
+   * `mirror` also hears every event (the dashboard's in-memory log).
+   */
+  constructor(api: KubeClient, logger: Logger, instance: string, mirror?: EventRecorder) {
     this.#api = api;
     this.#logger = logger;
     this.#instance = instance;
+    this.#mirror = mirror;
   }
 
   /** Remembers an object's apiVersion and uid so its events link to it. */
@@ -37,6 +43,7 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   record(object: ObjectRef, type: "Normal" | "Warning", reason: string, message: string): void {
+    this.#mirror?.record(object, type, reason, message);
     void this.#write(object, type, reason, message).catch((error: unknown) =>
       this.#logger.warn("could not record event", {
         reason,

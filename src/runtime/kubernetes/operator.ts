@@ -19,8 +19,12 @@ import {
   type TlsCredentials,
 } from "../metrics-api/index.ts";
 import { listen } from "../../util/listen.ts";
+import { EventLog } from "../events.ts";
+import { ScalingHistory } from "../history.ts";
+import { createStatusServer, isLoopbackHost, type StatusServer } from "../status/server.ts";
 import { ensureLocalWebhook, removeLocalWebhook } from "./admission/registration.ts";
 import { admissionCluster, createAdmissionServer } from "./admission/server.ts";
+import { OperatorStatus, type OperatorStatusOptions } from "./operator-status.ts";
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
 import { Informer } from "./informer.ts";
@@ -52,6 +56,13 @@ export interface OperatorOptions {
   webhookPort?: number;
   /** Address of the Prometheus /metrics and health endpoints, host:port. */
   metricsBindAddress: string;
+  /**
+   * Address of the status API and dashboard, host:port; none when absent. It has no login of its
+   * own: on loopback (the default) only those who may port-forward to the pod reach it.
+   */
+  dashboardBindAddress?: string;
+  /** Fail when the dashboard cannot listen (the address was chosen); otherwise log and go on. */
+  dashboardRequired?: boolean;
   /** Folder with tls.crt and tls.key for the metrics API; a self-signed pair when absent. */
   certDir?: string;
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
@@ -72,6 +83,8 @@ export interface RunningOperator {
   /** The admission webhook's port, when it is served. */
   webhookPort?: number;
   metricsPort: number;
+  /** Where the dashboard listens, when it does. */
+  dashboardPort?: number;
   stop(): Promise<void>;
 }
 
@@ -95,7 +108,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const kubeConfig = loadKubeConfig(options.kubeconfig, options.clusterEnvironment);
   const api = new KubeApi(kubeConfig);
   const metrics = new TidalMetrics(packageVersion());
-  const events = new KubeEventRecorder(api, logger, options.instance);
+  // The dashboard's memory of events: fewer per object than tidal run keeps, as there may be
+  // thousands of objects; Kubernetes holds them all.
+  const eventLog = new EventLog({ perObject: 20 });
+  const history = new ScalingHistory();
+  const events = new KubeEventRecorder(api, logger, options.instance, eventLog);
   const scheduler = new Scheduler({
     onRun: (_key, lagMs) => metrics.schedulingLag.observe(lagMs / 1000),
     onError: (key, error) => logger.error("scale loop failed", { object: key, error: messageOf(error) }),
@@ -131,6 +148,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     pool,
     metrics,
     events,
+    history,
     logger,
     version: packageVersion(),
     clusterObjectNamespace: options.clusterObjectNamespace,
@@ -219,6 +237,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
+  const dashboard = await startDashboard(options, {
+    api,
+    history,
+    events: eventLog,
+    objects: () => [...scaledObjects.dashboardObjects(), ...scaledJobs.dashboardObjects()],
+  });
   logger.info("tidal operator started", {
     version: packageVersion(),
     cluster: kubeConfig.getCurrentCluster()?.server ?? "(unknown)",
@@ -227,6 +251,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(webhookPort !== undefined
       ? { admissionWebhook: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${webhookPort}` }
       : {}),
+    ...(dashboard ? { dashboard: dashboard.url } : {}),
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect
       ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
@@ -238,7 +263,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     metricsServerPort,
     ...(webhookPort !== undefined ? { webhookPort } : {}),
     metricsPort,
+    ...(dashboard ? { dashboardPort: dashboard.port } : {}),
     async stop() {
+      await dashboard?.server.close();
       clearInterval(resync);
       objectQueue.stop();
       jobQueue.stop();
@@ -283,6 +310,46 @@ class ReconcileTrigger {
 
   forget(object: RawScaledObject): void {
     this.#seen.delete(`${object.metadata.namespace}/${object.metadata.name}`);
+  }
+}
+
+/**
+ * The status API and dashboard (the same server as `tidal run`'s, without /metrics, which the
+ * monitoring port serves). On loopback it answers only requests addressed to loopback names.
+ */
+async function startDashboard(
+  options: OperatorOptions,
+  parts: OperatorStatusOptions,
+): Promise<{ server: StatusServer; port: number; url: string } | undefined> {
+  if (options.dashboardBindAddress === undefined) return undefined;
+  const [host, port] = splitAddress(options.dashboardBindAddress);
+  const loopback = isLoopbackHost(host);
+  const source = new OperatorStatus(parts);
+  const server = createStatusServer({ status: source, dashboard: source, loopbackOnly: loopback });
+  try {
+    const bound = await listen(server.server, port, host);
+    if (!loopback)
+      options.logger.warn(
+        "the dashboard listens beyond loopback and has no login of its own: put it behind an authenticating proxy, or keep it on 127.0.0.1 and use kubectl port-forward",
+        { address: `${host}:${bound}` },
+      );
+    const shown = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+    return {
+      server,
+      port: bound,
+      url: `http://${shown.includes(":") ? `[${shown}]` : shown}:${bound}/dashboard/`,
+    };
+  } catch (error) {
+    await server.close().catch(() => undefined);
+    if (options.dashboardRequired)
+      throw new Error(`the dashboard cannot listen on ${host}:${port}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    options.logger.warn("the dashboard is not served: its address is taken; pass --dashboard-bind-address", {
+      address: `${host}:${port}`,
+      error: messageOf(error),
+    });
+    return undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { ConnectionPool } from "../../scalers/connection-pool.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
+import type { ScalingHistory } from "../history.ts";
 import type { KubeClient } from "./kube-api.ts";
 import type { KubeEventRecorder } from "./kube-events.ts";
 
@@ -14,6 +15,8 @@ export interface ReconcilerDependencies {
   pool: ConnectionPool;
   metrics: TidalMetrics;
   events: KubeEventRecorder;
+  /** Where the loops leave their points, for the dashboard. */
+  history?: ScalingHistory;
   logger: Logger;
   /** Tidal's version, for the app.kubernetes.io/version label. */
   version: string;

@@ -5,6 +5,7 @@ import { checkScaledJob } from "../../validation/object-checks.ts";
 import { parseControlAnnotations } from "../../engine/annotations.ts";
 import { pausedCondition, readyCondition } from "../../engine/conditions.ts";
 import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
+import type { DashboardObject } from "../status/source.ts";
 import { JobLoop } from "../job-loop.ts";
 import { mergeConditions } from "./conditions.ts";
 import type { ObjectCache } from "./informer.ts";
@@ -139,6 +140,7 @@ export class ScaledJobReconciler {
         now: this.#options.now ?? Date.now,
         metrics: this.#options.metrics,
         events: this.#options.events,
+        ...(this.#options.history ? { history: this.#options.history } : {}),
       });
       this.#runtimes.set(key, {
         fingerprint,
@@ -258,6 +260,17 @@ export class ScaledJobReconciler {
     await runtime.loop.close();
     const [namespace, name] = key.split("/") as [string, string];
     this.#options.metrics.forgetObject("scaledjob", namespace, name);
+    this.#options.history?.forget(runtime.loop.ref);
+  }
+
+  /** The objects with a job loop, as the dashboard and status API show them. */
+  dashboardObjects(): DashboardObject[] {
+    return [...this.#runtimes.values()].map(({ loop }) => ({
+      ref: loop.ref,
+      shownKind: "ScaledJob",
+      snapshot: () => loop.snapshot(),
+      trace: () => loop.lastTrace(),
+    }));
   }
 
   async stop(): Promise<void> {

@@ -11,9 +11,11 @@ import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf, stableJson } from "../../util/stable-json.ts";
 import { checkScaledObject } from "../../validation/object-checks.ts";
 import type { LookupResult } from "../metrics-api/index.ts";
+import type { DashboardObject } from "../status/source.ts";
 import { ScaleLoop, type ConnectedTriggers, type PollOutcome } from "../scale-loop.ts";
 import { mergeConditions } from "./conditions.ts";
 import type { Discovery, ResolvedResource } from "./discovery.ts";
+import { configMapForecastStore } from "./forecast-history.ts";
 import { HpaOwner } from "./hpa-owner.ts";
 import type { ObjectCache } from "./informer.ts";
 import { isNotFound, resourcePath } from "./kube-api.ts";
@@ -219,8 +221,14 @@ export class ScaledObjectReconciler {
         now: this.#now,
         metrics: this.#options.metrics,
         events: this.#options.events,
+        ...(this.#options.history ? { history: this.#options.history } : {}),
         onPolled: (outcome) => this.#writeStatus(key, outcome),
         rebuildTriggers: () => this.#rebuildTriggers(object, container),
+        forecastStore: configMapForecastStore(
+          api,
+          { namespace, name: object.metadata.name, uid: raw.metadata.uid },
+          this.#options.isLeader,
+        ),
       }),
     };
     this.#scaled.set(key, scaled);
@@ -427,6 +435,7 @@ export class ScaledObjectReconciler {
     await this.#stopLoop(key, scaled);
     const [namespace, name] = key.split("/") as [string, string];
     this.#options.metrics.forgetObject("scaledobject", namespace, name);
+    this.#options.history?.forget(scaled.loop.ref);
   }
 
   /** The value of one external metric for the HPA (see metric-lookup.ts). */
@@ -443,6 +452,20 @@ export class ScaledObjectReconciler {
     }
     await scaled.loop.freshTriggers();
     return lookupMetric(scaled.loop.metricSource(), metricName, this.#now());
+  }
+
+  /** The objects with a scale loop, as the dashboard and status API show them. */
+  dashboardObjects(): DashboardObject[] {
+    return [...this.#scaled.values()].map(({ loop, resolved }) => ({
+      ref: loop.ref,
+      shownKind: "ScaledObject",
+      snapshot: () => loop.snapshot(),
+      trace: () => loop.lastTrace(),
+      related: [
+        { kind: resolved.kind, name: loop.object.spec.scaleTargetRef.name },
+        { kind: "HorizontalPodAutoscaler", name: hpaName(loop.object) },
+      ],
+    }));
   }
 
   /** Keys with a running scale loop, for tests and debugging. */

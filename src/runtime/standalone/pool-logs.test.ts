@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PoolLogs, type WorkerLogLine } from "./pool-logs.ts";
-import { formatLogLine } from "./status-server.ts";
+import { formatLogLine } from "../status/source.ts";
 
 const line = (n: number, stream: "stdout" | "stderr" = "stdout"): WorkerLogLine => ({
   at: "2026-01-01T00:00:00.000Z",

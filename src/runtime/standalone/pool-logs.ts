@@ -1,13 +1,9 @@
 import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
-/** One line a worker wrote. */
-export interface WorkerLogLine {
-  at: string;
-  worker: number;
-  stream: "stdout" | "stderr";
-  line: string;
-}
+import type { WorkerLogLine } from "../status/source.ts";
+
+export type { WorkerLogLine };
 
 export interface PoolLogsOptions {
   /** Folder of the log files (`NAMESPACE_POOL.log`); no files without it. */

@@ -17,6 +17,11 @@ export interface RunningPool {
   ref: { namespace: string; name: string };
 }
 
+/** Lines of stderr kept per pool for the dashboard. */
+const STDERR_LINES = 20;
+/** A longer line is cut to this many characters. */
+const STDERR_LINE_CHARS = 500;
+
 export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; name: string } }) =>
   `${object.metadata.namespace ?? "default"}/${object.metadata.name}`;
 
@@ -26,6 +31,8 @@ export const poolKeyOf = (object: { metadata: { namespace?: string | undefined; 
  */
 export class ProcessPools {
   readonly #pools = new Map<string, RunningPool>();
+  /** The latest stderr lines of each pool's workers (kept across restarts of the pool). */
+  readonly #stderr = new Map<string, { at: string; worker: number; line: string }[]>();
   readonly #options: { logger: Logger; events: EventLog; metrics: TidalMetrics };
   /** Workers' output: the last lines, followers and (with a log dir) rotated files. */
   readonly logs: PoolLogs;
@@ -73,6 +80,7 @@ export class ProcessPools {
     for (const [key, running] of this.#pools) {
       if (wanted.has(key)) continue;
       this.#pools.delete(key);
+      this.#stderr.delete(key);
       await running.target.shutdown();
     }
   }
@@ -104,6 +112,15 @@ export class ProcessPools {
         stream: source.stream,
         line,
       });
+      if (source.stream !== "stderr") return;
+      const lines = this.#stderr.get(key) ?? [];
+      lines.push({
+        at: new Date().toISOString(),
+        worker: source.worker,
+        line: line.slice(0, STDERR_LINE_CHARS),
+      });
+      if (lines.length > STDERR_LINES) lines.shift();
+      this.#stderr.set(key, lines);
     });
     return target;
   }
@@ -122,8 +139,9 @@ export class ProcessPools {
     workers: ReturnType<ProcessPoolTarget["workers"]>;
     events: RuntimeEvent[];
     logFile?: string;
+    stderr: { at: string; worker: number; line: string }[];
   }[] {
-    return [...this.#pools.values()].map((pool) => ({
+    return [...this.#pools].map(([key, pool]) => ({
       ...pool.ref,
       ...(this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) === undefined
         ? {}
@@ -131,6 +149,7 @@ export class ProcessPools {
       replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
       workers: pool.target.workers(),
       events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),
+      stderr: [...(this.#stderr.get(key) ?? [])],
     }));
   }
 }

@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import type { Loaded, ManifestSet } from "../../api/resources.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
+import type { ForecastHistory } from "../../engine/forecast/stage.ts";
 import type { DecisionTrace, ScaledObjectState, TriggerMetricSpec } from "../../engine/types.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { TidalMetrics } from "../../observability/metrics.ts";
@@ -16,7 +17,7 @@ import type { ScheduledTask, Scheduler } from "../../scheduler/scheduler.ts";
 import { JobRunner } from "../../targets/job-runner/job-runner.ts";
 import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
-import type { EventLog, RuntimeEvent } from "../events.ts";
+import type { EventLog, ObjectRef, RuntimeEvent } from "../events.ts";
 import { JobLoop } from "../job-loop.ts";
 import { initialState } from "../../engine/decide.ts";
 import { ScaleLoop } from "../scale-loop.ts";
@@ -25,7 +26,8 @@ import type { StateStore } from "../state-store.ts";
 import { HttpRouting } from "./http-routing.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
-import type { PoolLogSource, StatusSource } from "./status-server.ts";
+import type { ScalingHistory } from "../history.ts";
+import type { DashboardObject, DashboardSource, PoolLogSource, StatusSource } from "../status/source.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
 export interface RunnerOptions {
@@ -33,6 +35,8 @@ export interface RunnerOptions {
   store: StateStore;
   metrics: TidalMetrics;
   events: EventLog;
+  /** Where the loops leave their points, for the dashboard. */
+  history: ScalingHistory;
   logger: Logger;
   /** Deadline of one measurement (KEDA_HTTP_DEFAULT_TIMEOUT). */
   timeoutMs: number;
@@ -86,7 +90,8 @@ interface RunningJob {
  * scheduler, with state kept in the state store. `apply` takes a whole manifest set, first at
  * start and again on every reload, and changes only what changed.
  */
-export class StandaloneRunner implements StatusSource {
+export class StandaloneRunner implements StatusSource, DashboardSource {
+  readonly title = "tidal run";
   readonly #options: RunnerOptions;
   readonly #pool = new ConnectionPool();
   readonly #pools: ProcessPools;
@@ -190,7 +195,9 @@ export class StandaloneRunner implements StatusSource {
       await this.#startObject(scalable, pool, state, fingerprint);
     }
     for (const [key, running] of this.#objects) {
-      if (!wanted.has(key)) await this.#stopObject(key, running);
+      if (wanted.has(key)) continue;
+      await this.#stopObject(key, running);
+      this.#options.history.forget(running.loop.ref);
     }
   }
 
@@ -289,10 +296,16 @@ export class StandaloneRunner implements StatusSource {
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
+      history: this.#options.history,
       persist: async (latest) => {
         const running = this.#objects.get(scalable.key);
         if (running?.loop === loop) running.persisted = latest;
         await this.#options.store.save(scalable.key, latest);
+      },
+      // The forecast annotation's recorded history, in a file of its own (saved every few minutes).
+      forecastStore: {
+        load: () => this.#options.store.load<ForecastHistory>(`forecast.${scalable.key}`),
+        save: (history) => this.#options.store.save(`forecast.${scalable.key}`, history),
       },
     });
     const stopWatching = this.#schedule(scalable.key, loop.tasks(scalable.key), triggers);
@@ -326,7 +339,9 @@ export class StandaloneRunner implements StatusSource {
       await this.#startJob(key, loaded, inputs, environment, fingerprint);
     }
     for (const [key, running] of this.#jobs) {
-      if (!wanted.has(key)) await this.#stopJob(key, running);
+      if (wanted.has(key)) continue;
+      await this.#stopJob(key, running);
+      this.#options.history.forget(running.loop.ref);
     }
   }
 
@@ -372,6 +387,7 @@ export class StandaloneRunner implements StatusSource {
       now: this.#now,
       metrics: this.#options.metrics,
       events: this.#options.events,
+      history: this.#options.history,
     });
     const stopWatching = this.#schedule(
       key,
@@ -444,5 +460,37 @@ export class StandaloneRunner implements StatusSource {
       recent: (tail) => this.#pools.logs.recent(key, tail),
       follow: (listener) => this.#pools.logs.follow(key, listener),
     };
+  }
+
+  get history(): ScalingHistory {
+    return this.#options.history;
+  }
+
+  objects(): DashboardObject[] {
+    const scaled = [...this.#objects].map(([key, running]): DashboardObject => ({
+      ref: running.loop.ref,
+      shownKind: key.startsWith("httpscaledobject.") ? "HTTPScaledObject" : "ScaledObject",
+      snapshot: () => running.loop.snapshot(),
+      trace: () => running.loop.lastTrace(),
+    }));
+    const jobs = [...this.#jobs.values()].map((running): DashboardObject => ({
+      ref: running.loop.ref,
+      shownKind: "ScaledJob",
+      snapshot: () => running.loop.snapshot(),
+      trace: () => running.loop.lastTrace(),
+    }));
+    return [...scaled, ...jobs];
+  }
+
+  eventsOf(object: ObjectRef): RuntimeEvent[] {
+    return this.#options.events.recent(object);
+  }
+
+  recentEvents(): RuntimeEvent[] {
+    return this.#options.events.latest();
+  }
+
+  onEvent(listener: (event: RuntimeEvent) => void): void {
+    this.#options.events.onEvent(listener);
   }
 }

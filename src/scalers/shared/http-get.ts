@@ -31,6 +31,9 @@ export interface HttpClient extends HttpGetClient {
   ): Promise<HttpResponse>;
 }
 
+/** The client of the scalers that read the answer's headers (cookies) with other methods. */
+export type HttpRequestClient = HttpClient;
+
 /** Whether `text` is an absolute http or https URL. */
 export function isHttpUrl(text: string): boolean {
   const protocol = URL.parse(text)?.protocol;

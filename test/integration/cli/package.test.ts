@@ -86,7 +86,7 @@ describe("the npm package", () => {
     expect(`${validate.stdout}${validate.stderr}`).toBe("2 resources valid\n");
   });
 
-  it("runs the quick start: the first request at zero workers is answered", async () => {
+  it("runs the quick start: the first request at zero workers is answered, the dashboard served", async () => {
     const example = mkdtempSync(join(tmpdir(), "tidal-quickstart-"));
     cpSync(join(root, "examples/quickstart"), example, {
       recursive: true,
@@ -97,6 +97,12 @@ describe("the npm package", () => {
     const response = await fetch(`${run.httpProxyUrl}/hello`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("hello from worker 0 (GET /hello)\n");
+    // The dashboard's page and its chart library come from the package itself.
+    for (const asset of ["/dashboard/", "/dashboard/app.js", "/dashboard/vendor/uPlot.esm.js"]) {
+      const served = await fetch(`${run.statusUrl}${asset}`);
+      expect(served.status, asset).toBe(200);
+      expect((await served.text()).length, asset).toBeGreaterThan(100);
+    }
     expect(await run.stop()).toBe(0);
   });
 });

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { scaledObject } from "../src/api/schema/scaled-object.ts";
+import { prepareTrigger } from "../src/scalers/prepared-trigger.ts";
+import { checkScaledObject } from "../src/validation/object-checks.ts";
+import {
+  bestWithin,
+  rateGrid,
+  scaledObjectDocument,
+  scenario,
+  settingsGrid,
+  type Outcome,
+} from "./quality-model.ts";
+import { WEEKLY } from "./traces.ts";
+
+const outcome = (replicaSeconds: number, waitP95Seconds: number): { outcome: Outcome } => ({
+  outcome: { replicaSeconds, waitP95Seconds, maxReplicas: 1 },
+});
+
+describe("section 5's model", () => {
+  it("writes valid ScaledObjects for every setting it searches", () => {
+    const settings = [...settingsGrid(true), ...rateGrid(true, { season: "6300s", historySeconds: 12600 })];
+    for (const setting of settings) {
+      const object = scaledObject.parse(scaledObjectDocument("grid", setting));
+      const errors: string[] = [];
+      checkScaledObject(
+        object,
+        (path, message, severity) => severity !== "warning" && errors.push(`${path}: ${message}`),
+      );
+      expect(errors).toEqual([]);
+      object.spec.triggers.forEach((trigger, index) => {
+        const prepared = prepareTrigger(
+          trigger,
+          index,
+          { authParams: {}, resolvedEnv: {} },
+          { asMetricSource: false },
+        );
+        expect(prepared.metricSpec).toBeDefined();
+        expect(prepared.problems.filter((problem) => problem.severity !== "warning")).toEqual([]);
+      });
+    }
+    expect(settingsGrid(true).every((setting) => setting.mode === "hpa")).toBe(true);
+  });
+
+  it("names the rate trigger `rate` and the queue `backlog`", () => {
+    const [predictive] = rateGrid(true, { season: "auto", historySeconds: 3600 }).filter(
+      (setting) => setting.rate?.kind === "predictkube",
+    );
+    const document = scaledObjectDocument("p", predictive!) as {
+      spec: { triggers: { type: string; name: string }[] };
+    };
+    expect(document.spec.triggers.map(({ type, name }) => [type, name])).toEqual([
+      ["predictkube", "rate"],
+      ["redis", "backlog"],
+    ]);
+  });
+
+  it("picks the lowest wait within the SLO and the budget, else the fewest replica-seconds within the SLO", () => {
+    const candidates = [outcome(100, 20), outcome(108, 10), outcome(120, 5), outcome(90, 40)];
+    expect(bestWithin(candidates, 110)).toBe(candidates[1]);
+    expect(bestWithin(candidates, 95)).toBe(candidates[0]);
+  });
+
+  it("measures the weekly trace's third week after two weeks of history", () => {
+    const weekly = scenario("weekly", 1200);
+    expect(weekly.warmupSeconds).toBe(2 * WEEKLY.weekSeconds);
+    expect(weekly.full.counts).toHaveLength(3 * WEEKLY.weekSeconds);
+    expect(weekly.measured.counts).toEqual(weekly.full.counts.slice(weekly.warmupSeconds));
+    expect(scenario("bursty", 1200).measured.counts).toHaveLength(1200);
+  });
+});
