@@ -44,6 +44,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./explain.ts")).explainCommand(),
   },
   {
+    name: "logs",
+    summary: "print (or follow) the output of a ProcessPool's workers in a running `tidal run`",
+    load: async () => (await import("./logs.ts")).logsCommand(),
+  },
+  {
     name: "dashboard",
     summary: "print the address of the dashboard of a running `tidal run` or `tidal operator`, and open it",
     load: async () => (await import("./dashboard.ts")).dashboardCommand(),
@@ -62,5 +67,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "interceptor",
     summary: "run the HTTP interceptor of HTTPScaledObjects in a cluster, a drop-in for the HTTP add-on's",
     load: async () => (await import("./interceptor.ts")).interceptorCommand(),
+  },
+  {
+    name: "completion",
+    summary: "print a shell completion script (bash, zsh or fish)",
+    load: async () => (await import("./completion.ts")).completionCommand(),
   },
 ];

@@ -1,27 +1,33 @@
 import { Command, Option } from "commander";
 import { renderTrace } from "../engine/decide.ts";
 import type { DecisionTrace } from "../engine/types.ts";
-import { TidalError, UsageError, messageOf } from "../util/errors.ts";
+import { TidalError, UsageError } from "../util/errors.ts";
+import {
+  addServerOptions,
+  apiUrl,
+  causeOf,
+  serverUrl,
+  statusApiOf,
+  unreachableMessage,
+} from "./find-server.ts";
 import { outputOption } from "./options.ts";
+import { DEFAULT_STATUS_PORT, SERVER_RECORD } from "./server-record.ts";
 
-export const DEFAULT_SERVER = "http://127.0.0.1:9090";
+/** Where `explain --host` asks without --server: `tidal interceptor`'s admin port (port-forwarded). */
+export const DEFAULT_INTERCEPTOR_ADMIN = "http://127.0.0.1:9090";
 
 export function explainCommand(): Command {
-  return new Command("explain")
-    .description(
-      "show why a ScaledObject has the replica count it has (its last decision trace), or where an interceptor routes a host",
-    )
-    .argument("[name]", "ScaledObject name")
-    .addOption(
-      new Option(
-        "--server <url>",
-        "status API of a running `tidal run`, or an interceptor's admin port",
-      ).default(DEFAULT_SERVER),
-    )
+  return addServerOptions(
+    new Command("explain")
+      .description(
+        "show why a ScaledObject has the replica count it has (its last decision trace), or where an interceptor routes a host",
+      )
+      .argument("[name]", "ScaledObject name"),
+  )
     .option("-n, --namespace <namespace>", "namespace, when several ScaledObjects share the name")
     .option(
       "--host <host>",
-      "instead of a ScaledObject: where `tidal interceptor` (at --server) sends a request for this host, and why it would be held",
+      `instead of a ScaledObject: where \`tidal interceptor\` (its admin port at --server, default ${DEFAULT_INTERCEPTOR_ADMIN}) sends a request for this host, and why it would be held`,
     )
     .addOption(new Option("--path <path>", "with --host: the request's path").default("/"))
     .option(
@@ -33,30 +39,28 @@ export function explainCommand(): Command {
     .addHelpText(
       "after",
       `
+Without --server, explain asks the \`tidal run\` that uses the same --state-dir (it records its
+address in STATE-DIR/${SERVER_RECORD} while it runs); TIDAL_SERVER sets the address for a shell.
+With --host it asks an interceptor's admin port: --server, else ${DEFAULT_INTERCEPTOR_ADMIN}.
+
 Example:
   tidal explain orders
-  tidal explain orders --server http://127.0.0.1:9090 --output json
+  tidal explain orders --server http://127.0.0.1:${DEFAULT_STATUS_PORT} --output json
   kubectl -n tidal-system port-forward deploy/tidal-interceptor 9090 &
   tidal explain --host shop.example.com --path /cart --server http://127.0.0.1:9090`,
     )
     .action(async (name: string | undefined, options: ExplainOptions, command: Command) => {
-      if (options.host !== undefined) return explainRoute(options);
+      if (options.host !== undefined) return explainRoute(options, command);
       if (name === undefined) command.error("error: missing required argument 'name'", { exitCode: 2 });
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
-      const base = serverUrl(options.server);
-      const url = new URL(
-        `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`,
-        base.href.endsWith("/") ? base : `${base.href}/`,
-      );
+      const { base, found } = await statusApiOf(command, options);
+      const url = apiUrl(base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
       let response: Response;
       try {
         response = await fetch(url, { signal: AbortSignal.timeout(5000) });
       } catch (error) {
-        throw new TidalError(
-          "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${unreachableCause(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
-        );
+        throw new TidalError("TIDAL_E_UNREACHABLE", unreachableMessage(base, found, causeOf(error)));
       }
       const body = (await response.json().catch(() => undefined)) as
         (DecisionTrace & { error?: unknown }) | undefined;
@@ -75,7 +79,8 @@ Example:
 }
 
 interface ExplainOptions {
-  server: string;
+  server?: string;
+  stateDir: string;
   namespace?: string;
   host?: string;
   path: string;
@@ -84,9 +89,11 @@ interface ExplainOptions {
 }
 
 /** `--host`: asks an interceptor's admin port where a request would go, and prints its verdict. */
-async function explainRoute(options: ExplainOptions): Promise<void> {
-  const base = serverUrl(options.server);
-  const url = new URL("api/v1/explain", base.href.endsWith("/") ? base : `${base.href}/`);
+async function explainRoute(options: ExplainOptions, command: Command): Promise<void> {
+  // TIDAL_SERVER names a `tidal run`'s status API, not an interceptor: only --server counts here.
+  const given = command.getOptionValueSource("server") === "cli" ? options.server : undefined;
+  const base = serverUrl(given ?? DEFAULT_INTERCEPTOR_ADMIN, "--server");
+  const url = apiUrl(base, "api/v1/explain");
   url.searchParams.set("host", options.host ?? "");
   url.searchParams.set("path", options.path);
   for (const header of options.header ?? []) {
@@ -99,7 +106,7 @@ async function explainRoute(options: ExplainOptions): Promise<void> {
   } catch (error) {
     throw new TidalError(
       "TIDAL_E_UNREACHABLE",
-      `cannot reach the interceptor's admin port at ${base.origin} (${unreachableCause(error)}); pass --server, e.g. after kubectl port-forward deploy/tidal-interceptor 9090`,
+      `cannot reach the interceptor's admin port at ${base.origin} (${causeOf(error)}); pass --server, e.g. after kubectl port-forward deploy/tidal-interceptor 9090`,
     );
   }
   const body = (await response.json().catch(() => undefined)) as { summary?: unknown } | undefined;
@@ -114,29 +121,6 @@ async function explainRoute(options: ExplainOptions): Promise<void> {
       ? `${JSON.stringify(body, null, 2)}\n`
       : `${(body.summary as unknown[]).map(String).join("\n")}\n`,
   );
-}
-
-/** The --server URL: http(s), without credentials (they would end up in messages). */
-export function serverUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--server must be a URL such as ${DEFAULT_SERVER}, got "${text}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new UsageError(`--server must be an http:// or https:// URL, got ${url.protocol}`);
-  if (url.username !== "" || url.password !== "")
-    throw new UsageError("--server must not contain a user name or password: the status API has no login");
-  return url;
-}
-
-/** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
-export function unreachableCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === "string") return cause.code;
-  if (typeof cause?.message === "string") return cause.message;
-  return messageOf(error);
 }
 
 function isTrace(body: unknown): body is DecisionTrace {
