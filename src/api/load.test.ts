@@ -81,8 +81,8 @@ describe("parseManifests", () => {
     expect(clean.problems).toEqual([]);
     expect(Object.keys((clean.documents[0]?.value as { data: object }).data)).toHaveLength(30_000);
     const repeated = parseManifests("big.yaml", configMapWithKeys(30_000, true));
-    expect(repeated.problems.map((problem) => problem.message)).toEqual([
-      "line 30005, column 3: Map keys must be unique",
+    expect(repeated.problems.map(({ line, col, message }) => ({ line, col, message }))).toEqual([
+      { line: 30005, col: 3, message: "Map keys must be unique" },
     ]);
   });
 
@@ -94,13 +94,21 @@ describe("parseManifests", () => {
     expect(sized.problems).toEqual([
       expect.objectContaining({
         doc: 2,
+        line: 2,
+        col: 1,
         message:
-          "line 2, column 1: the document is 3 MiB; Tidal reads documents up to 3 MiB, as Kubernetes stores no bigger object",
+          "the document is 3 MiB; Tidal reads documents up to 3 MiB, as Kubernetes stores no bigger object",
       }),
     ]);
     const many = `[${Array.from({ length: MAX_DOCUMENT_NODES }, () => "1").join(",")}]\n`;
-    expect(parseManifests("many.yaml", many).problems.map((problem) => problem.message)).toEqual([
-      "line 1, column 1: the document has more than 250,000 values; Tidal reads no document that large",
+    expect(
+      parseManifests("many.yaml", many).problems.map(({ line, col, message }) => ({ line, col, message })),
+    ).toEqual([
+      {
+        line: 1,
+        col: 1,
+        message: "the document has more than 250,000 values; Tidal reads no document that large",
+      },
     ]);
   });
 
