@@ -9,6 +9,7 @@
  *   5. quality     bench/quality.ts      tidal simulate --workload vs KEDA defaults and the optimum
  *   6. forecastCost bench/forecast-cost.ts 1,000 forecasters: refit and poll CPU, memory
  *   7. history     bench/history.ts      the dashboard's history of 10,000 objects: memory, read time
+ *   8. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
  *
@@ -27,13 +28,14 @@ import { proxySection } from "./proxy.ts";
 import { qualitySection } from "./quality.ts";
 import { reactionSection } from "./reaction.ts";
 import { scaleSection } from "./scale.ts";
+import { startupSection } from "./startup.ts";
 import { historySection } from "./history.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
       "  --only    run only these sections (results still go to bench/results/latest.*)\n",
   );
@@ -52,6 +54,7 @@ const sections: [string, string, Section][] = [
   ["quality", "5. Scaling quality", qualitySection],
   ["forecastCost", "6. Forecast cost", forecastCostSection],
   ["history", "7. Dashboard history", historySection],
+  ["startup", "8. CLI start", startupSection],
 ];
 
 stopChildrenOnExit();

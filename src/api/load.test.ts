@@ -11,6 +11,8 @@ import {
   MAX_DOCUMENT_BYTES,
   MAX_DOCUMENT_NODES,
   parseManifests,
+  pathSegments,
+  positionProblems,
 } from "./load.ts";
 import { loadManifestsOffThread } from "./load-off-thread.ts";
 
@@ -64,13 +66,14 @@ describe("parseManifests", () => {
       path: "",
       severity: "error",
     });
-    expect(problems[0]?.message).toMatch(/^line \d+, column \d+: /);
+    expect(problems[0]).toMatchObject({ line: 5, col: 1 });
+    expect(problems[0]?.message).not.toMatch(/line \d+/);
     expect(documents.map((document) => document.doc)).toEqual([1, 3]);
   });
 
   it("reports duplicate keys, which YAML forbids", () => {
     const { problems } = parseManifests("dup.yaml", "kind: A\nkind: B\n");
-    expect(problems[0]?.message).toBe("line 2, column 1: Map keys must be unique");
+    expect(problems[0]).toMatchObject({ line: 2, col: 1, message: "Map keys must be unique" });
   });
 
   it("finds duplicate keys in linear time: a mapping of 30,000 keys (a minute with a pairwise check)", () => {
@@ -78,8 +81,8 @@ describe("parseManifests", () => {
     expect(clean.problems).toEqual([]);
     expect(Object.keys((clean.documents[0]?.value as { data: object }).data)).toHaveLength(30_000);
     const repeated = parseManifests("big.yaml", configMapWithKeys(30_000, true));
-    expect(repeated.problems.map((problem) => problem.message)).toEqual([
-      "line 30005, column 3: Map keys must be unique",
+    expect(repeated.problems.map(({ line, col, message }) => ({ line, col, message }))).toEqual([
+      { line: 30005, col: 3, message: "Map keys must be unique" },
     ]);
   });
 
@@ -91,13 +94,21 @@ describe("parseManifests", () => {
     expect(sized.problems).toEqual([
       expect.objectContaining({
         doc: 2,
+        line: 2,
+        col: 1,
         message:
-          "line 2, column 1: the document is 3 MiB; Tidal reads documents up to 3 MiB, as Kubernetes stores no bigger object",
+          "the document is 3 MiB; Tidal reads documents up to 3 MiB, as Kubernetes stores no bigger object",
       }),
     ]);
     const many = `[${Array.from({ length: MAX_DOCUMENT_NODES }, () => "1").join(",")}]\n`;
-    expect(parseManifests("many.yaml", many).problems.map((problem) => problem.message)).toEqual([
-      "line 1, column 1: the document has more than 250,000 values; Tidal reads no document that large",
+    expect(
+      parseManifests("many.yaml", many).problems.map(({ line, col, message }) => ({ line, col, message })),
+    ).toEqual([
+      {
+        line: 1,
+        col: 1,
+        message: "the document has more than 250,000 values; Tidal reads no document that large",
+      },
     ]);
   });
 
@@ -114,6 +125,8 @@ describe("parseManifests", () => {
       {
         file: "bomb.yaml",
         doc: 1,
+        line: 1,
+        col: 1,
         kind: "",
         name: "",
         path: "",
@@ -121,6 +134,69 @@ describe("parseManifests", () => {
         severity: "error",
       },
     ]);
+  });
+});
+
+describe("source positions of problems", () => {
+  const text = [
+    "# a comment",
+    "apiVersion: keda.sh/v1alpha1",
+    "kind: ScaledObject",
+    "metadata: { name: a }",
+    "spec:",
+    "  triggers:",
+    "    - type: redis",
+    "      metadata:",
+    "        listName: jobs",
+    "---",
+    "apiVersion: v1",
+    "kind: List",
+    "items:",
+    "  - apiVersion: keda.sh/v1alpha1",
+    "    kind: ScaledObject",
+    "    metadata:",
+    "      name: b",
+    "    spec:",
+    "      minReplicaCount: 5",
+    "",
+  ].join("\n");
+  const problem = (doc: number, name: string, path: string) => ({
+    file: "f.yaml",
+    doc,
+    kind: "ScaledObject",
+    name,
+    path,
+    message: "m",
+    severity: "error" as const,
+  });
+
+  it("finds a field's key, a list item, a kubectl List's item, and a missing field's parent", () => {
+    const { documents } = parseManifests("f.yaml", text);
+    const position = positionProblems(documents);
+    expect(position(problem(1, "a", "spec.triggers[0].metadata.listName"))).toMatchObject({
+      line: 9,
+      col: 9,
+    });
+    expect(position(problem(1, "a", "spec.triggers[0]"))).toMatchObject({ line: 7, col: 7 });
+    expect(position(problem(1, "a", "spec.scaleTargetRef.name"))).toMatchObject({ line: 5, col: 1 });
+    expect(position(problem(1, "a", "metadata.name"))).toMatchObject({ line: 4, col: 13 });
+    expect(position(problem(1, "a", ""))).toMatchObject({ line: 2, col: 1 });
+    expect(position(problem(2, "b", "spec.minReplicaCount"))).toMatchObject({ line: 19, col: 7 });
+    expect(position(problem(2, "b", ""))).toMatchObject({ line: 14, col: 5 });
+    // a problem that already has its position, and one in a document read from no source
+    expect(position({ ...problem(1, "a", ""), line: 3, col: 2 })).toMatchObject({ line: 3, col: 2 });
+    expect(position(problem(7, "x", "spec"))).not.toHaveProperty("line");
+  });
+
+  it("splits field paths", () => {
+    expect(pathSegments('spec.triggers[0].metadata["a.b"]')).toEqual([
+      "spec",
+      "triggers",
+      0,
+      "metadata",
+      "a.b",
+    ]);
+    expect(pathSegments("")).toEqual([]);
   });
 });
 

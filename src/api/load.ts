@@ -1,12 +1,27 @@
 import { open, readdir, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 
-/** Where a finding is: file, 1-based document index, the object it is about, the field path. */
+/**
+ * Where a finding is: file, 1-based document index, the object it is about, the field path, and
+ * (when the source is known) the 1-based line and column of the field, or of its nearest parent.
+ */
 export interface Problem {
   file: string;
   doc: number;
+  line?: number;
+  col?: number;
   kind: string;
   name: string;
   path: string;
@@ -19,6 +34,72 @@ export interface SourceDocument {
   file: string;
   doc: number;
   value: unknown;
+}
+
+/** A position in a source file, 1-based. */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+/** Finds a field path (`spec.triggers[0].metadata.host`) in a document's source. */
+export type Locator = (path: string) => SourcePosition | undefined;
+
+const locators = new WeakMap<SourceDocument, Locator>();
+
+/** The locator of a document parsed from source; undefined for documents made in code. */
+export function locatorOf(document: SourceDocument): Locator | undefined {
+  return locators.get(document);
+}
+
+/** `spec.triggers[0].metadata["a.b"]` → ["spec", "triggers", 0, "metadata", "a.b"]. */
+export function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/\[(\d+)\]|\["([^"]*)"\]|([^.[\]]+)/g)) {
+    if (match[1] !== undefined) segments.push(Number(match[1]));
+    else segments.push(match[2] ?? match[3] ?? "");
+  }
+  return segments;
+}
+
+/**
+ * Where `path` is under `root`: the key of the deepest field of the path that exists (a missing
+ * field is reported at its parent), or the item of a list.
+ */
+function locate(root: Node | null, path: string, lineCounter: LineCounter): SourcePosition | undefined {
+  if (root === null) return undefined;
+  let node: Node = root;
+  let offset = node.range?.[0];
+  for (const segment of pathSegments(path)) {
+    let next: { node: unknown; offset: number | undefined } | undefined;
+    if (typeof segment === "number" && isSeq(node)) {
+      const item = node.items[segment] as Node | undefined;
+      if (item) next = { node: item, offset: item.range?.[0] };
+    } else if (isMap(node)) {
+      const pair = node.items.find(
+        (candidate) =>
+          isPair(candidate) && isScalar(candidate.key) && String(candidate.key.value) === String(segment),
+      );
+      if (pair && isScalar(pair.key)) next = { node: pair.value, offset: pair.key.range?.[0] };
+    }
+    if (next === undefined) break;
+    offset = next.offset ?? offset;
+    if (next.node === null || typeof next.node !== "object") break;
+    node = next.node as Node;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset);
+}
+
+/** The nodes of the objects a document holds, as `listItems` finds their values. */
+function listItemNodes(node: Node | null): (Node | null)[] {
+  if (isSeq(node)) return node.items.flatMap((item) => listItemNodes(item as Node));
+  if (isMap(node)) {
+    const kind = node.get("kind");
+    const items = node.get("items", true);
+    if (typeof kind === "string" && kind.endsWith("List") && isSeq(items))
+      return items.items.flatMap((item) => listItemNodes(item as Node));
+  }
+  return [node];
 }
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -140,35 +221,33 @@ export function parseManifests(
   const problems: Problem[] = [];
   let doc = 0;
   const lineCounter = new LineCounter();
-  const documentProblem = (message: string) =>
-    problems.push({ file, doc, kind: "", name: "", path: "", message, severity: "error" });
-  const where = (offset: number) => {
-    const position = lineCounter.linePos(offset);
-    return position ? `line ${position.line}, column ${position.col}: ` : "";
-  };
+  const documentProblem = (message: string, position?: SourcePosition) =>
+    problems.push({ file, doc, ...position, kind: "", name: "", path: "", message, severity: "error" });
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw tooLarge(file);
   for (const parsed of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, lineCounter })) {
     doc += 1;
     const [start = 0, , end = start] = parsed.range;
     if (end - start > MAX_DOCUMENT_BYTES) {
       documentProblem(
-        `${where(start)}the document is ${mebibytes(end - start)}; Tidal reads documents up to ${mebibytes(MAX_DOCUMENT_BYTES)}, as Kubernetes stores no bigger object`,
+        `the document is ${mebibytes(end - start)}; Tidal reads documents up to ${mebibytes(MAX_DOCUMENT_BYTES)}, as Kubernetes stores no bigger object`,
+        lineCounter.linePos(start),
       );
       continue;
     }
     const errors = [...parsed.errors, ...duplicateKeyErrors(parsed)];
     if (errors.length > 0) {
       for (const error of errors) {
+        const position = lineCounter.linePos(error.pos[0]);
         const message =
           error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
-        documentProblem(`${where(error.pos[0])}${message}`);
+        documentProblem(message, position);
       }
       continue;
     }
-    const nodes = countNodes(parsed);
-    if (nodes > MAX_DOCUMENT_NODES) {
+    if (countNodes(parsed) > MAX_DOCUMENT_NODES) {
       documentProblem(
-        `${where(start)}the document has more than ${MAX_DOCUMENT_NODES.toLocaleString("en-US")} values; Tidal reads no document that large`,
+        `the document has more than ${MAX_DOCUMENT_NODES.toLocaleString("en-US")} values; Tidal reads no document that large`,
+        lineCounter.linePos(start),
       );
       continue;
     }
@@ -177,11 +256,22 @@ export function parseManifests(
       value = parsed.toJS({ maxAliasCount: 100 });
     } catch (error) {
       // Too many aliases (an "entity expansion" document) and similar: a finding, not a crash.
-      documentProblem(`cannot read the document: ${messageOf(error)}`);
+      documentProblem(
+        `cannot read the document: ${messageOf(error)}`,
+        parsed.contents?.range ? lineCounter.linePos(parsed.contents.range[0]) : undefined,
+      );
       continue;
     }
     if (value === null || value === undefined) continue;
-    for (const item of listItems(value)) documents.push({ file, doc, value: item });
+    const items = listItems(value);
+    const nodes = listItemNodes(parsed.contents);
+    for (const [index, item] of items.entries()) {
+      const document = { file, doc, value: item };
+      // nodes and values line up unless aliases made lists of lists: then the document's start
+      const node = nodes.length === items.length ? (nodes[index] ?? null) : parsed.contents;
+      locators.set(document, (path) => locate(node, path, lineCounter));
+      documents.push(document);
+    }
   }
   return { documents, problems, documentCount: doc };
 }
@@ -269,4 +359,24 @@ export async function loadManifests(
     });
   }
   return { documents, problems };
+}
+
+/** Adds the line and column of each problem's field (or nearest parent) in its source. */
+export function positionProblems(documents: readonly SourceDocument[]): (problem: Problem) => Problem {
+  const byObject = new Map<string, SourceDocument>();
+  const byDocument = new Map<string, SourceDocument>();
+  for (const document of documents) {
+    const value = document.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    const key = `${document.file}\0${document.doc}`;
+    if (!byDocument.has(key)) byDocument.set(key, document);
+    const objectKey = `${key}\0${String(value?.kind ?? "")}\0${String(value?.metadata?.name ?? "")}`;
+    if (!byObject.has(objectKey)) byObject.set(objectKey, document);
+  }
+  return (problem) => {
+    if (problem.line !== undefined) return problem;
+    const key = `${problem.file}\0${problem.doc}`;
+    const document = byObject.get(`${key}\0${problem.kind}\0${problem.name}`) ?? byDocument.get(key);
+    const position = document === undefined ? undefined : locatorOf(document)?.(problem.path);
+    return position === undefined ? problem : { ...problem, line: position.line, col: position.col };
+  };
 }

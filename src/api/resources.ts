@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { didYouMean } from "../util/did-you-mean.ts";
 import { convertLegacyDocuments, type LegacyTriggerRules } from "./legacy.ts";
-import type { Problem, SourceDocument } from "./load.ts";
+import { locatorOf, type Problem, type SourceDocument } from "./load.ts";
 import { describeIssues } from "./issues.ts";
 import { configMap, secret, type ConfigMap, type Secret } from "./schema/core.ts";
 import { httpScaledObject, type HttpScaledObject } from "./schema/http-scaled-object.ts";
@@ -20,6 +20,8 @@ export interface Loaded<T> {
   file: string;
   doc: number;
   object: T;
+  /** The object's first line in its file, when it was read from source. */
+  line?: number;
   /** How a KEDA 1.x document was converted on read; empty for current documents. */
   conversionNotes: string[];
 }
@@ -226,9 +228,11 @@ export function readResources(
       continue;
     }
     object.metadata.namespace ??= DEFAULT_NAMESPACE;
+    const line = locatorOf(document)?.("")?.line;
     (set[entry.collection] as Loaded<unknown>[]).push({
       file: document.file,
       doc: document.doc,
+      ...(line === undefined ? {} : { line }),
       object,
       conversionNotes,
     });

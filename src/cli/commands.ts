@@ -43,6 +43,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./explain.ts")).explainCommand(),
   },
   {
+    name: "logs",
+    summary: "print (or follow) the output of a ProcessPool's workers in a running `tidal run`",
+    load: async () => (await import("./logs.ts")).logsCommand(),
+  },
+  {
     name: "dashboard",
     summary: "print the address of the dashboard of a running `tidal run` or `tidal operator`, and open it",
     load: async () => (await import("./dashboard.ts")).dashboardCommand(),
@@ -67,5 +72,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "operator",
     summary: "run as a Kubernetes operator and external metrics server, a drop-in for KEDA",
     load: async () => (await import("./operator.ts")).operatorCommand(),
+  },
+  {
+    name: "completion",
+    summary: "print a shell completion script (bash, zsh or fish)",
+    load: async () => (await import("./completion.ts")).completionCommand(),
   },
 ];

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
-import { DEFAULT_SERVER, serverUrl, unreachableCause } from "./explain.ts";
+import { addServerOptions, statusApiOf, causeOf, unreachableMessage } from "./find-server.ts";
 
 interface DashboardOptions {
-  server: string;
+  server?: string;
+  stateDir: string;
   namespace?: string;
   open?: boolean;
 }
@@ -22,17 +23,13 @@ export function browserCommand(
 }
 
 export function dashboardCommand(): Command {
-  return new Command("dashboard")
-    .description(
-      "print the address of the dashboard of a running `tidal run` or `tidal operator`, and open it",
-    )
-    .argument("[name]", "a ScaledObject to show at once (its view instead of the overview)")
-    .addOption(
-      new Option(
-        "--server <url>",
-        "status API of a running `tidal run` (or a port-forwarded operator)",
-      ).default(DEFAULT_SERVER),
-    )
+  return addServerOptions(
+    new Command("dashboard")
+      .description(
+        "print the address of the dashboard of a running `tidal run` or `tidal operator`, and open it",
+      )
+      .argument("[name]", "a ScaledObject to show at once (its view instead of the overview)"),
+  )
     .option("-n, --namespace <namespace>", "namespace of NAME (default: default)")
     .option("--open", "open it in a browser ($BROWSER, else xdg-open / open / start)")
     .addHelpText(
@@ -47,12 +44,12 @@ with kubectl port-forward).
 Examples:
   tidal dashboard --open
   tidal dashboard hello --open
-  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open`,
+  kubectl -n tidal-system port-forward deploy/tidal-operator 8435:9090 & tidal dashboard --open`,
     )
-    .action(async (name: string | undefined, options: DashboardOptions) => {
+    .action(async (name: string | undefined, options: DashboardOptions, command: Command) => {
       if (name !== undefined && name.trim() === "")
         throw new UsageError("[name] must not be empty: name a ScaledObject, or leave it out");
-      const base = serverUrl(options.server);
+      const { base, found } = await statusApiOf(command, options);
       const root = base.href.endsWith("/") ? base.href : `${base.href}/`;
       let response: Response;
       try {
@@ -60,10 +57,7 @@ Examples:
           signal: AbortSignal.timeout(5000),
         });
       } catch (error) {
-        throw new TidalError(
-          "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${unreachableCause(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
-        );
+        throw new TidalError("TIDAL_E_UNREACHABLE", unreachableMessage(base, found, causeOf(error)));
       }
       const overview = (await response.json().catch(() => undefined)) as
         | { title?: unknown; objects?: { key: string; kind: string; namespace: string; name: string }[] }

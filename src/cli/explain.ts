@@ -1,41 +1,39 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { renderTrace } from "../engine/decide.ts";
 import type { DecisionTrace } from "../engine/types.ts";
-import { TidalError, UsageError, messageOf } from "../util/errors.ts";
+import { TidalError, UsageError } from "../util/errors.ts";
+import { addServerOptions, apiUrl, causeOf, statusApiOf, unreachableMessage } from "./find-server.ts";
 import { outputOption } from "./options.ts";
-
-export const DEFAULT_SERVER = "http://127.0.0.1:9090";
+import { DEFAULT_STATUS_PORT, SERVER_RECORD } from "./server-record.ts";
 
 export function explainCommand(): Command {
-  return new Command("explain")
-    .description("show why a ScaledObject has the replica count it has (its last decision trace)")
-    .argument("<name>", "ScaledObject name")
-    .addOption(new Option("--server <url>", "status API of a running `tidal run`").default(DEFAULT_SERVER))
+  return addServerOptions(
+    new Command("explain")
+      .description("show why a ScaledObject has the replica count it has (its last decision trace)")
+      .argument("<name>", "ScaledObject name"),
+  )
     .option("-n, --namespace <namespace>", "namespace, when several ScaledObjects share the name")
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText(
       "after",
       `
+Without --server, explain asks the \`tidal run\` that uses the same --state-dir (it records its
+address in STATE-DIR/${SERVER_RECORD} while it runs); TIDAL_SERVER sets the address for a shell.
+
 Example:
   tidal explain orders
-  tidal explain orders --server http://127.0.0.1:9090 --output json`,
+  tidal explain orders --server http://127.0.0.1:${DEFAULT_STATUS_PORT} --output json`,
     )
-    .action(async (name: string, options: { server: string; namespace?: string; output: string }) => {
+    .action(async (name: string, options: ExplainOptions, command: Command) => {
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
-      const base = serverUrl(options.server);
-      const url = new URL(
-        `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`,
-        base.href.endsWith("/") ? base : `${base.href}/`,
-      );
+      const { base, found } = await statusApiOf(command, options);
+      const url = apiUrl(base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
       let response: Response;
       try {
         response = await fetch(url, { signal: AbortSignal.timeout(5000) });
       } catch (error) {
-        throw new TidalError(
-          "TIDAL_E_UNREACHABLE",
-          `cannot reach the status API at ${base.origin} (${unreachableCause(error)}); is \`tidal run\` running? Pass --server to point elsewhere`,
-        );
+        throw new TidalError("TIDAL_E_UNREACHABLE", unreachableMessage(base, found, causeOf(error)));
       }
       const body = (await response.json().catch(() => undefined)) as
         (DecisionTrace & { error?: unknown }) | undefined;
@@ -53,27 +51,11 @@ Example:
     });
 }
 
-/** The --server URL: http(s), without credentials (they would end up in messages). */
-export function serverUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--server must be a URL such as ${DEFAULT_SERVER}, got "${text}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new UsageError(`--server must be an http:// or https:// URL, got ${url.protocol}`);
-  if (url.username !== "" || url.password !== "")
-    throw new UsageError("--server must not contain a user name or password: the status API has no login");
-  return url;
-}
-
-/** What went wrong underneath fetch's "fetch failed": ECONNREFUSED, a DNS failure, a timeout. */
-export function unreachableCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === "string") return cause.code;
-  if (typeof cause?.message === "string") return cause.message;
-  return messageOf(error);
+interface ExplainOptions {
+  server?: string;
+  stateDir: string;
+  namespace?: string;
+  output: string;
 }
 
 function isTrace(body: unknown): body is DecisionTrace {

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { stringify } from "yaml";
 import { convertLegacyDocuments } from "../api/legacy.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
-import { parseManifests, readManifestFile, readStdin, STDIN } from "../api/load.ts";
+import { locatorOf, parseManifests, readManifestFile, readStdin, STDIN } from "../api/load.ts";
 import { TidalError, UsageError, messageOf } from "../util/errors.ts";
 import { formatProblem } from "./validate.ts";
 
@@ -50,7 +50,9 @@ Example:
         if (conversion.notes.length === 0) continue;
         migrated += 1;
         const value = conversion.value as { kind?: string; metadata?: { name?: string } };
-        const label = `${options.filename}:${documents[index]!.doc} ${value.kind}/${value.metadata?.name ?? ""}`;
+        const start = locatorOf(documents[index]!)?.("");
+        const where = start === undefined ? `${documents[index]!.doc}` : `${start.line}:${start.col}`;
+        const label = `${options.filename}:${where}: ${value.kind}/${value.metadata?.name ?? ""}`;
         for (const note of conversion.notes) process.stderr.write(`${label}: ${note}\n`);
       }
       process.stderr.write(

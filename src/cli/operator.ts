@@ -2,11 +2,14 @@ import { Command, Option } from "commander";
 import {
   hpaSyncPeriod,
   hpaSyncPeriodOption,
+  logLevel,
+  logLevelOption,
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
 } from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
+import { stopWithNpmParent } from "./parent-watch.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
 /** Loopback in the pod: reached through kubectl port-forward, which RBAC guards. */
@@ -79,6 +82,7 @@ export function operatorCommand(): Command {
     .addOption(measurementTimeoutOption())
     .addOption(hpaSyncPeriodOption())
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
+    .addOption(logLevelOption())
     .addHelpText(
       "after",
       `
@@ -87,6 +91,8 @@ Watches ScaledObject, ScaledJob, TriggerAuthentication and ClusterTriggerAuthent
 scales 0 <-> 1 itself and serves external.metrics.k8s.io for the HPA. Annotation
 autoscaling.tidal.dev/mode: direct scales through /scale with no HPA: Tidal then does the HPA's
 work itself every --hpa-sync-period.
+Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
+election, the external metrics API and the /metrics address.
 
 The dashboard (the same as tidal run's) listens on 127.0.0.1:9090 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
@@ -97,7 +103,11 @@ Examples:
   tidal operator --leader-elect            (in cluster; see deploy/)`,
     )
     .action(async (options: OperatorCommandOptions, command: Command) => {
-      const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
+      const logger = createLogger({
+        format: options.logFormat,
+        level: logLevel(command),
+        write: (line) => process.stdout.write(line),
+      });
       const timeoutMs = measurementTimeout(command);
       const hpaSyncPeriodMs = hpaSyncPeriod(options.hpaSyncPeriod);
       const metricsServerPort = portNumber(options.metricsServerPort, "--metrics-server-port");
@@ -147,6 +157,7 @@ Examples:
       } catch (error) {
         throw new TidalError("TIDAL_E_OPERATOR", `could not start the operator: ${messageOf(error)}`);
       }
+      let stopFollowingNpm = () => {};
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);
@@ -155,7 +166,9 @@ Examples:
         };
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
+        stopFollowingNpm = stopWithNpmParent(process.env);
       });
+      stopFollowingNpm();
       logger.info("stopping");
       await operator.stop();
       logger.info("stopped");

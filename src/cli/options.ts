@@ -129,3 +129,16 @@ export function fileEnvironment(): FileEnvironment {
     kubernetes: kubeconfigAccess({ KUBECONFIG: process.env.KUBECONFIG }),
   };
 }
+
+/** `--log-level <level>`, also from TIDAL_LOG_LEVEL. */
+export function logLevelOption(): Option {
+  return new Option("--log-level <level>", "least severe log level written")
+    .choices(["debug", "info", "warn", "error"])
+    .env("TIDAL_LOG_LEVEL")
+    .default("info");
+}
+
+/** That option's value. */
+export function logLevel(command: Command): "debug" | "info" | "warn" | "error" {
+  return command.getOptionValue("logLevel") as "debug" | "info" | "warn" | "error";
+}

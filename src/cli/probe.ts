@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { loadManifests } from "../api/load.ts";
+import { loadManifests, positionProblems } from "../api/load.ts";
 import { readResources } from "../api/resources.ts";
 import { legacyTriggerRules } from "../scalers/registry.ts";
 import { probe, type ProbeResult } from "../runtime/probe.ts";
@@ -53,7 +53,9 @@ Example:
       // reported in its own row, and the other triggers are still measured.
       const loaded = await loadManifests(options.filename);
       const { set, problems } = readResources(loaded.documents, legacyTriggerRules);
-      const errors = [...loaded.problems, ...problems].filter((problem) => problem.severity === "error");
+      const errors = [...loaded.problems, ...problems]
+        .filter((problem) => problem.severity === "error")
+        .map(positionProblems(loaded.documents));
       if (errors.length > 0) {
         throw new TidalError(
           "TIDAL_E_INVALID",

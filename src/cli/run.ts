@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { STDIN } from "../api/load.ts";
 import { validateManifests, type LoadOptions } from "../validation/validate.ts";
@@ -22,15 +23,19 @@ import {
   filenameOption,
   hpaSyncPeriod,
   hpaSyncPeriodOption,
+  logLevel,
+  logLevelOption,
   measurementTimeout,
   measurementTimeoutOption,
   portNumber,
   positiveCount,
 } from "./options.ts";
 import { lockStateDir, usableStateDir } from "./state-dir.ts";
+import { DEFAULT_STATUS_PORT, removeServerRecord, writeServerRecord } from "./server-record.ts";
 import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
-import { formatProblem } from "./validate.ts";
+import { stopWithNpmParent } from "./parent-watch.ts";
+import { formatProblem, problemCount } from "./validate.ts";
 
 interface RunOptions {
   filename: string[];
@@ -40,6 +45,7 @@ interface RunOptions {
   timeout: string;
   hpaSyncPeriod: string;
   logFormat?: "json" | "text";
+  logLevel: string;
   watch: boolean;
   httpHeadersTimeout: string;
   httpKeepAliveTimeout: string;
@@ -47,8 +53,8 @@ interface RunOptions {
 }
 
 async function loadValid(paths: readonly string[], options: LoadOptions = {}) {
-  const { set, problems } = await validateManifests(paths, options);
-  const all = [...problems, ...standaloneProblems(set)];
+  const { set, problems, position } = await validateManifests(paths, options);
+  const all = [...problems, ...standaloneProblems(set).map(position)];
   const errors = all.filter((problem) => problem.severity === "error");
   return { set, errors, warnings: all.filter((problem) => problem.severity === "warning") };
 }
@@ -59,7 +65,7 @@ export function runCommand(): Command {
     .addOption(filenameOption())
     .addOption(
       new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default(
-        "9090",
+        String(DEFAULT_STATUS_PORT),
       ),
     )
     .addOption(
@@ -97,6 +103,7 @@ export function runCommand(): Command {
         "log format (default: a live table on a terminal, JSON lines otherwise)",
       ).choices(["json", "text"]),
     )
+    .addOption(logLevelOption())
     .option("--no-watch", "do not reload when the files change")
     .addHelpText(
       "after",
@@ -107,7 +114,8 @@ the same timeline as KEDA and the HPA on Kubernetes.
 Everything in the files is validated first (same messages as tidal validate). Workers are stopped
 gracefully on SIGINT/SIGTERM (SIGTERM, then SIGKILL after terminationGracePeriodSeconds).
 
-Status API: GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
+Status API (its address is recorded in STATE-DIR/tidal-run.json while it runs, for tidal explain
+and tidal logs): GET /healthz, /api/v1/scaledobjects, /api/v1/scaledjobs, /api/v1/processpools,
 /api/v1/scaledobjects/NAME/explain, /metrics (Prometheus, KEDA's metric names).
 Dashboard: http://127.0.0.1:PORT/dashboard/ (or \`tidal dashboard --open\`): every object's
 metric, target and replicas over the last hours, its events and its last decision, live.
@@ -146,14 +154,14 @@ Example:
       if (initial.errors.length > 0) {
         throw new TidalError(
           "TIDAL_E_INVALID",
-          `${initial.errors.map(formatProblem).join("\n")}\n${initial.errors.length} error(s); nothing was started`,
+          `${initial.errors.map(formatProblem).join("\n")}\n${problemCount(initial.errors.length)}; nothing was started`,
         );
       }
       const unlock = await lockStateDir(stateDir);
       const interactive = options.logFormat === undefined && process.stdout.isTTY === true;
       const logger = createLogger({
         format: options.logFormat ?? "json",
-        level: process.env.TIDAL_LOG_LEVEL === "debug" ? "debug" : "info",
+        level: logLevel(command),
         write: interactive ? () => {} : (line) => process.stdout.write(line),
       });
       for (const warning of initial.warnings) logger.warn(formatProblem(warning));
@@ -188,6 +196,7 @@ Example:
         hpaSyncPeriodMs,
         httpPort,
         httpLimits,
+        logDir: join(stateDir, "logs"),
         environment: fileEnvironment(),
       });
       // The first SIGINT/SIGTERM stops gracefully; a second one hastens the stop (every worker
@@ -230,9 +239,16 @@ Example:
         await runner.stop();
         await status.close();
         await unlock();
+        if ((error as { code?: unknown }).code === "EADDRINUSE" && httpPort !== 0) {
+          throw new TidalError(
+            "TIDAL_E_PORT",
+            `cannot listen on 127.0.0.1:${httpPort} for the HTTP proxy (EADDRINUSE: another server holds it); pass --http-port with a free port, or 0`,
+          );
+        }
         throw new TidalError("TIDAL_E_START", `could not start: ${messageOf(error)}`);
       }
       logger.info("tidal run started", {
+        version: packageVersion(),
         statusApi: `http://127.0.0.1:${boundPort}`,
         dashboard: `http://127.0.0.1:${boundPort}/dashboard/`,
         ...(runner.httpProxyPort === undefined
@@ -241,6 +257,14 @@ Example:
         scaledObjects: initial.set.scaledObjects.length,
         scaledJobs: initial.set.scaledJobs.length,
         httpScaledObjects: initial.set.httpScaledObjects.length,
+      });
+      await writeServerRecord(stateDir, {
+        pid: process.pid,
+        statusApi: `http://127.0.0.1:${boundPort}`,
+        ...(runner.httpProxyPort === undefined
+          ? {}
+          : { httpProxy: `http://127.0.0.1:${runner.httpProxyPort}` }),
+        startedAt: new Date().toISOString(),
       });
       const stopWatching = options.watch
         ? watchManifestPaths(options.filename, () => void reload(logger))
@@ -261,9 +285,12 @@ Example:
         }
       }
       const view = interactive ? startLiveView(runner, recentEvents, boundPort) : () => {};
+      const stopFollowingNpm = stopWithNpmParent(process.env);
       await requested;
+      stopFollowingNpm();
       view();
       stopWatching();
+      await removeServerRecord(stateDir);
       scheduler.stop();
       await runner.stop();
       await status.close();
@@ -282,7 +309,7 @@ function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: n
   const header = `tidal run · dashboard http://127.0.0.1:${port}/dashboard/${proxy} · Ctrl-C to stop`;
   const draw = () => {
     process.stdout.write(
-      `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color)}`,
+      `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color, runner.processPools())}`,
     );
   };
   draw();

@@ -13,6 +13,8 @@ const SEEDS = `${FIXTURES}/seeds`;
 interface JsonProblem {
   file: string;
   doc: number;
+  line?: number;
+  col?: number;
   kind: string;
   name: string;
   path: string;
@@ -55,17 +57,18 @@ const EXPECTED: Record<string, Omit<JsonProblem, "file" | "doc" | "kind">[]> = {
       severity: "error",
     },
   ],
+  // in source order (line, then column)
   "negative-counts.yaml": [
-    {
-      name: "negative-counts",
-      path: "spec.cooldownPeriod",
-      message: "must be ≥ 0 (got -30)",
-      severity: "error",
-    },
     {
       name: "negative-counts",
       path: "spec.minReplicaCount",
       message: "must be ≥ 0 (got -1)",
+      severity: "error",
+    },
+    {
+      name: "negative-counts",
+      path: "spec.cooldownPeriod",
+      message: "must be ≥ 0 (got -30)",
       severity: "error",
     },
   ],
@@ -126,7 +129,19 @@ describe("tidal validate: bad input", () => {
     expectNoStackTrace(result);
     const problems = parseJson(result.stdout);
     for (const problem of problems)
-      expect(Object.keys(problem)).toEqual(["file", "doc", "kind", "name", "path", "message", "severity"]);
+      expect(Object.keys(problem)).toEqual([
+        "file",
+        "doc",
+        "line",
+        "col",
+        "kind",
+        "name",
+        "path",
+        "message",
+        "severity",
+      ]);
+    // every problem says where it is, as FILE:LINE:COL does
+    expect(problems.filter((problem) => typeof problem.line !== "number")).toEqual([]);
     const byFile = (file: string) => problems.filter((problem) => problem.file === `${INVALID}/${file}`);
     for (const [file, expected] of Object.entries(EXPECTED)) {
       expect(
@@ -141,8 +156,16 @@ describe("tidal validate: bad input", () => {
     // Malformed YAML: a message with line and column, not about any object.
     const [malformed, ...others] = byFile("malformed-yaml.yaml");
     expect(others).toEqual([]);
-    expect(malformed).toMatchObject({ doc: 1, kind: "", name: "", path: "", severity: "error" });
-    expect(malformed?.message).toMatch(/^line \d+, column \d+: \S/);
+    expect(malformed).toMatchObject({
+      doc: 1,
+      line: 5,
+      col: 1,
+      kind: "",
+      name: "",
+      path: "",
+      severity: "error",
+    });
+    expect(malformed?.message).toMatch(/^Flow sequence in block collection/);
     // A formula syntax error says where in the formula.
     const syntax = byFile("formula-syntax-error.yaml");
     expect(syntax).toHaveLength(1);
@@ -153,7 +176,7 @@ describe("tidal validate: bad input", () => {
     expect(files).toEqual([...files].sort());
   });
 
-  it("prints one line per problem as FILE:DOC KIND/NAME: FIELD.PATH: message, with a summary on stderr", async () => {
+  it("prints one line per problem as FILE:LINE:COL: KIND/NAME: FIELD.PATH: message, with a summary on stderr", async () => {
     const result = await runTidal([
       "validate",
       "-f",
@@ -165,12 +188,14 @@ describe("tidal validate: bad input", () => {
     expectNoStackTrace(result);
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(new RegExp(`^${INVALID}/malformed-yaml\\.yaml:1 line \\d+, column \\d+: `));
+    expect(lines[0]).toBe(
+      `${INVALID}/malformed-yaml.yaml:5:1: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    );
     expect(lines[1]).toBe(
-      `${INVALID}/min-greater-than-max.yaml:1 ScaledObject/min-greater-than-max: spec.minReplicaCount: minReplicaCount (5) must be less than or equal to maxReplicaCount (2)`,
+      `${INVALID}/min-greater-than-max.yaml:8:3: ScaledObject/min-greater-than-max: spec.minReplicaCount: minReplicaCount (5) must be less than or equal to maxReplicaCount (2)`,
     );
     expect(lines[2]).toBe(
-      `${INVALID}/unknown-metadata-key.yaml:1 ScaledObject/unknown-metadata-key: spec.triggers[0].metadata.listLenght: warning: unknown parameter "listLenght" for trigger type "redis"; did you mean "listLength"?`,
+      `${INVALID}/unknown-metadata-key.yaml:14:9: ScaledObject/unknown-metadata-key: spec.triggers[0].metadata.listLenght: warning: unknown parameter "listLenght" for trigger type "redis"; did you mean "listLength"?`,
     );
     expect(result.stderr).toBe("2 errors, 1 warning\n");
   });
@@ -226,12 +251,14 @@ describe("tidal validate: the seed articles' YAML", () => {
       "json",
     ]);
     expect(result.code).toBe(0);
-    // The article's rabbitmq TriggerAuthentication is not in it, and the Event Hubs article's Secret
-    // holds a placeholder password: warnings, not errors.
+    // The Event Hubs article's Secret holds a <placeholder> password, and the rabbitmq article's
+    // TriggerAuthentication is not in it: warnings, not errors.
     expect(parseJson(result.stdout)).toEqual([
       {
         file: `${SEEDS}/kafka-eventhubs-legacy.yaml`,
         doc: 2,
+        line: 37,
+        col: 7,
         kind: "ScaledObject",
         name: "kafka-scaledobject",
         path: "spec.triggers[0].authenticationRef",
@@ -241,6 +268,8 @@ describe("tidal validate: the seed articles' YAML", () => {
       {
         file: `${SEEDS}/rabbitmq-consumer.yaml`,
         doc: 1,
+        line: 20,
+        col: 9,
         kind: "ScaledObject",
         name: "rabbitmq-consumer",
         path: "spec.triggers[0].authenticationRef.name",
@@ -260,7 +289,7 @@ describe("tidal validate: the seed articles' YAML", () => {
     ]);
     expect(result).toEqual({
       code: 0,
-      stdout: `${SEEDS}/kafka-eventhubs-legacy.yaml:2 ScaledObject/kafka-scaledobject: spec.triggers[0].authenticationRef: warning: password is still a <placeholder> in the files: fill in the Secret before applying\n`,
+      stdout: `${SEEDS}/kafka-eventhubs-legacy.yaml:37:7: ScaledObject/kafka-scaledobject: spec.triggers[0].authenticationRef: warning: password is still a <placeholder> in the files: fill in the Secret before applying\n`,
       stderr: "4 resources valid (1 warning)\n",
     });
   });
@@ -273,7 +302,7 @@ describe("tidal validate: the seed articles' YAML", () => {
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(
-      /^-:1 ScaledObject\/\S+: spec\.minReplicaCount: minReplicaCount \(5\) must be/m,
+      /^-:8:3: ScaledObject\/\S+: spec\.minReplicaCount: minReplicaCount \(5\) must be/m,
     );
   });
 

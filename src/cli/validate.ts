@@ -3,12 +3,25 @@ import type { Problem } from "../api/load.ts";
 import { validateManifests } from "../validation/validate.ts";
 import { filenameOption, outputOption } from "./options.ts";
 
-/** `FILE:DOC KIND/NAME: FIELD.PATH: message`, with `warning:` before warnings. */
+/**
+ * `FILE:LINE:COL: KIND/NAME: FIELD.PATH: message` (as compilers print, so editors jump there), with
+ * `warning:` before warnings; `FILE:` alone when no position is known.
+ */
 export function formatProblem(problem: Problem): string {
+  const where =
+    problem.line === undefined ? `${problem.file}:` : `${problem.file}:${problem.line}:${problem.col ?? 1}:`;
   const object = problem.kind ? ` ${problem.kind}/${problem.name || "<unnamed>"}:` : "";
   const path = problem.path ? ` ${problem.path}:` : "";
   const severity = problem.severity === "warning" ? " warning:" : "";
-  return `${problem.file}:${problem.doc}${object}${path}${severity} ${problem.message}`;
+  return `${where}${object}${path}${severity} ${problem.message}`;
+}
+
+/** "1 error", "2 errors, 1 warning": the count every command prints. */
+export function problemCount(errors: number, warnings = 0): string {
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  return warnings > 0
+    ? `${plural(errors, "error")}, ${plural(warnings, "warning")}`
+    : plural(errors, "error");
 }
 
 export function validateCommand(): Command {
@@ -36,9 +49,11 @@ Examples:
       if (options.output === "json") {
         process.stdout.write(
           `${JSON.stringify(
-            problems.map(({ file, doc, kind, name, path, message, severity }) => ({
+            problems.map(({ file, doc, line, col, kind, name, path, message, severity }) => ({
               file,
               doc,
+              line,
+              col,
               kind,
               name,
               path,
@@ -62,7 +77,7 @@ Examples:
         const summary =
           errors === 0
             ? `${checked} resource${checked === 1 ? "" : "s"} valid${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}`
-            : `${errors} error${errors === 1 ? "" : "s"}${warnings > 0 ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}`;
+            : problemCount(errors, warnings);
         process.stderr.write(`${summary}\n`);
       }
       process.exitCode = errors > 0 ? 1 : 0;

@@ -234,8 +234,8 @@ describe("validateSet: objects together", () => {
     expect(
       await check([scaledObject("a", {}), secret, scaledObject("a", {}), secret, scaledJob("a", {})]),
     ).toEqual([
-      'ScaledObject/a metadata.name: ScaledObject "a" is already defined at m.yaml:1; give each object its own name',
-      'Secret/s metadata.name: Secret "s" is already defined at m.yaml:2; give each object its own name',
+      'ScaledObject/a metadata.name: ScaledObject "a" is already defined at m.yaml (document 1); give each object its own name',
+      'Secret/s metadata.name: Secret "s" is already defined at m.yaml (document 2); give each object its own name',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { loadManifests, type Problem } from "../api/load.ts";
+import { loadManifests, positionProblems, type Problem } from "../api/load.ts";
 import { readResources, type Loaded, type ManifestSet } from "../api/resources.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../api/schema/scaled-object.ts";
@@ -26,6 +26,8 @@ export interface LoadOptions {
 export interface ValidationResult {
   set: ManifestSet;
   problems: Problem[];
+  /** Adds its source position to a problem found later (e.g. by a runtime's own checks). */
+  position: (problem: Problem) => Problem;
 }
 
 function sinkFor(
@@ -166,7 +168,7 @@ function checkDuplicates(set: ManifestSet, problems: Problem[]): Set<unknown> {
       duplicates.add(loaded);
       sinkFor(loaded, problems)(
         "metadata.name",
-        `${kind} "${metadata.name}" is already defined at ${first.file}:${first.doc}; give each object its own name`,
+        `${kind} "${metadata.name}" is already defined at ${first.line === undefined ? `${first.file} (document ${first.doc})` : `${first.file}:${first.line}`}; give each object its own name`,
       );
     }
   }
@@ -223,7 +225,14 @@ export async function validateManifests(
   const loaded = await (options.load ?? loadManifests)(paths);
   const { set, problems } = readResources(loaded.documents, legacyTriggerRules);
   const semantic = await validateSet(set, options);
-  const all = [...loaded.problems, ...problems, ...semantic];
-  all.sort((a, b) => a.file.localeCompare(b.file) || a.doc - b.doc);
-  return { set, problems: all };
+  const position = positionProblems(loaded.documents);
+  const all = [...loaded.problems, ...problems, ...semantic].map(position);
+  all.sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) ||
+      a.doc - b.doc ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.col ?? 0) - (b.col ?? 0),
+  );
+  return { set, problems: all, position };
 }

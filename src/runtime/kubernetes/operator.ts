@@ -244,6 +244,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     objects: () => [...scaledObjects.dashboardObjects(), ...scaledJobs.dashboardObjects()],
   });
   logger.info("tidal operator started", {
+    version: packageVersion(),
+    cluster: kubeConfig.getCurrentCluster()?.server ?? "(unknown)",
     externalMetricsApi: `https://${options.local ? "127.0.0.1" : "0.0.0.0"}:${metricsServerPort}`,
     metrics: `http://${host}:${metricsPort}/metrics`,
     ...(webhookPort !== undefined
@@ -251,7 +253,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       : {}),
     ...(dashboard ? { dashboard: dashboard.url } : {}),
     namespace: options.namespace ?? "(all)",
-    leaderElection: options.leaderElect,
+    leaderElection: options.leaderElect
+      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
+      : "off",
+    hpaSyncPeriod: `${options.hpaSyncPeriodMs / 1000}s`,
   });
 
   return {

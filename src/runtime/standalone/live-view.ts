@@ -2,6 +2,8 @@ import { formatNumber } from "../../util/format-number.ts";
 import { renderTable, type Cell } from "../../util/table.ts";
 import type { RuntimeEvent } from "../events.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
+import { stderrTail } from "../../targets/shared/process-exit.ts";
+import type { WorkerStatus } from "../../targets/process-pool/pool-worker.ts";
 
 const MAX_EVENTS = 8;
 
@@ -26,6 +28,7 @@ export function renderLiveView(
   events: readonly RuntimeEvent[],
   header: string,
   color: boolean,
+  pools: readonly { name: string; workers: readonly WorkerStatus[] }[] = [],
 ): string {
   const rows = [
     ...objects.map((object) => ({ kind: "ScaledObject", object })),
@@ -52,5 +55,26 @@ export function renderLiveView(
     const line = `${event.at.slice(11, 19)}  ${event.kind}/${event.name}  ${event.reason}: ${event.message}`;
     return color && event.type === "Warning" ? `\u001b[33m${line}\u001b[39m` : line;
   });
-  return `${header}\n\n${table}\n${recent.length > 0 ? `recent events\n${recent.join("\n")}\n` : ""}`;
+  const failing = failingWorkers(pools, color);
+  return `${header}\n\n${table}\n${failing}${recent.length > 0 ? `recent events\n${recent.join("\n")}\n` : ""}`;
+}
+
+/** Workers waiting to restart, each with the last lines its process wrote to stderr. */
+function failingWorkers(
+  pools: readonly { name: string; workers: readonly WorkerStatus[] }[],
+  color: boolean,
+): string {
+  const blocks = pools.flatMap((pool) =>
+    pool.workers
+      .filter((worker) => worker.state === "backoff")
+      .map((worker) => {
+        const title = `ProcessPool/${pool.name} worker ${worker.index} (restarted ${worker.restarts}×), last stderr:`;
+        const lines = stderrTail(worker.lastStderr ?? [], 5).map((line) => `  ${line}`);
+        const body = lines.length > 0 ? lines.join("\n") : "  (nothing)";
+        return `${color ? `\u001b[31m${title}\u001b[39m` : title}\n${body}`;
+      }),
+  );
+  return blocks.length > 0
+    ? `failing workers (tidal logs POOL for all output)\n${blocks.join("\n")}\n\n`
+    : "";
 }

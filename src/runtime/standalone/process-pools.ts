@@ -10,6 +10,7 @@ import { isSameGroupLeader } from "../../targets/shared/process-table.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
 import type { EventLog, RuntimeEvent } from "../events.ts";
 import type { EarlierProcess, ProcessRecords } from "./process-records.ts";
+import { PoolLogs } from "./pool-logs.ts";
 
 export interface RunningPool {
   /** Everything the pool's processes depend on: a change restarts the pool. */
@@ -33,6 +34,8 @@ interface PoolsOptions {
   events: EventLog;
   metrics: TidalMetrics;
   records: ProcessRecords;
+  /** Folder for workers' output files (rotated); none without it. */
+  logDir?: string;
 }
 
 /**
@@ -44,9 +47,12 @@ export class ProcessPools {
   /** The latest stderr lines of each pool's workers (kept across restarts of the pool). */
   readonly #stderr = new Map<string, { at: string; worker: number; line: string }[]>();
   readonly #options: PoolsOptions;
+  /** Workers' output: the last lines, followers and (with a log dir) rotated files. */
+  readonly logs: PoolLogs;
 
   constructor(options: PoolsOptions) {
     this.#options = options;
+    this.logs = new PoolLogs(options.logDir === undefined ? {} : { dir: options.logDir });
   }
 
   /** A pool as the files define it, with the fingerprint of everything its processes depend on. */
@@ -161,6 +167,12 @@ export class ProcessPools {
     const key = poolKeyOf(loaded.object);
     target.onOutput((line, source) => {
       logger.info(line, { worker: source.worker, stream: source.stream });
+      this.logs.append(key, {
+        at: new Date().toISOString(),
+        worker: source.worker,
+        stream: source.stream,
+        line,
+      });
       if (source.stream !== "stderr") return;
       const lines = this.#stderr.get(key) ?? [];
       lines.push({
@@ -178,6 +190,7 @@ export class ProcessPools {
   async shutdown(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((pool) => pool.target.shutdown()));
     this.#pools.clear();
+    this.logs.close();
   }
 
   snapshots(): {
@@ -186,10 +199,14 @@ export class ProcessPools {
     replicas: number;
     workers: ReturnType<ProcessPoolTarget["workers"]>;
     events: RuntimeEvent[];
+    logFile?: string;
     stderr: { at: string; worker: number; line: string }[];
   }[] {
     return [...this.#pools].map(([key, pool]) => ({
       ...pool.ref,
+      ...(this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) === undefined
+        ? {}
+        : { logFile: this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) }),
       replicas: pool.target.workers().filter((worker) => worker.state !== "stopping").length,
       workers: pool.target.workers(),
       events: this.#options.events.recent({ kind: "ProcessPool", ...pool.ref }),

@@ -28,7 +28,7 @@ import { readPersistedScaleState, type PersistedScaleState } from "./persisted-s
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
 import type { ScalingHistory } from "../history.ts";
-import type { DashboardObject, DashboardSource, StatusSource } from "../status/source.ts";
+import type { DashboardObject, DashboardSource, PoolLogSource, StatusSource } from "../status/source.ts";
 import { ProcessRecords } from "./process-records.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
 
@@ -50,6 +50,8 @@ export interface RunnerOptions {
   httpPort: number;
   /** The proxy's client limits (defaults: Node's timeouts, 10,000 connections). */
   httpLimits?: HttpProxyLimits;
+  /** Folder for workers' output files (rotated); none without it. */
+  logDir?: string;
   now?: () => number;
 }
 
@@ -495,6 +497,24 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
 
   processPools() {
     return this.#pools.snapshots();
+  }
+
+  /**
+   * A ProcessPool's recent output and a way to follow it; undefined for no such pool,
+   * "ambiguous" when the name is in several namespaces and none was given.
+   */
+  poolLogs(name: string, namespace?: string): PoolLogSource | undefined | "ambiguous" {
+    const matches = this.#pools
+      .snapshots()
+      .filter((pool) => pool.name === name && (namespace === undefined || pool.namespace === namespace));
+    if (matches.length > 1) return "ambiguous";
+    const pool = matches[0];
+    if (pool === undefined) return undefined;
+    const key = `${pool.namespace}/${pool.name}`;
+    return {
+      recent: (tail) => this.#pools.logs.recent(key, tail),
+      follow: (listener) => this.#pools.logs.follow(key, listener),
+    };
   }
 
   get history(): ScalingHistory {

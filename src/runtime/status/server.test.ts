@@ -284,10 +284,8 @@ describe("the status API: hostile paths", () => {
 
   it("a well-encoded unknown name is a 404", async () => {
     const base = await start(fixture());
-    const response = await fetch(`${base}/api/v1/scaledobjects/a%20b/explain`);
+    const response = await fetch(`${base}/api/v1/scaledobjects/a%20b`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({
-      error: 'no decision yet for ScaledObject "a b" (unknown, or not evaluated yet)',
-    });
+    expect(await response.json()).toEqual({ error: 'ScaledObject "a b" not found' });
   });
 });

@@ -6,7 +6,7 @@ import type { TidalMetrics } from "../../observability/metrics.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 import { findObject, objectDetail } from "./dashboard.ts";
 import { LiveUpdates } from "./live.ts";
-import type { DashboardSource, StatusSource } from "./source.ts";
+import { formatLogLine, type DashboardSource, type StatusSource } from "./source.ts";
 
 export interface StatusServerOptions {
   status: StatusSource;
@@ -35,6 +35,7 @@ const ROUTES = [
   "/api/v1/scaledobjects",
   "/api/v1/scaledjobs",
   "/api/v1/processpools",
+  "/api/v1/processpools/NAME/logs",
   "/api/v1/scaledobjects/NAME/explain",
   "/api/v1/dashboard/overview",
   "/api/v1/dashboard/objects/KIND/NAMESPACE/NAME",
@@ -150,6 +151,8 @@ export function createStatusServer(options: StatusServerOptions): StatusServer {
       return send(response, 200, filter(status.scaledObjects(), namespace));
     if (path === "/api/v1/scaledjobs") return send(response, 200, filter(status.scaledJobs(), namespace));
     if (path === "/api/v1/processpools") return send(response, 200, status.processPools());
+    const logs = /^\/api\/v1\/processpools\/([^/]+)\/logs$/.exec(path);
+    if (logs) return serveLogs(decodeURIComponent(logs[1]!), namespace, url.searchParams, request, response);
     const match = /^\/api\/v1\/(scaledobjects|scaledjobs)\/([^/]+)(?:\/(explain|events))?$/.exec(path);
     if (match) {
       const [, collection, rawName, view] = match as unknown as [string, string, string, string | undefined];
@@ -176,6 +179,33 @@ export function createStatusServer(options: StatusServerOptions): StatusServer {
       return send(response, 200, { ...found[0], events: status.events(kind, name, found[0]?.namespace) });
     }
     send(response, 404, { error: `no route for ${path}`, routes: ROUTES });
+  }
+
+  /** `?tail=N` (default 100, `all`), `?follow=true` keeps the response open for new lines, `?timestamps=true`. */
+  function serveLogs(
+    name: string,
+    namespace: string | undefined,
+    params: URLSearchParams,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): void {
+    const found = status.poolLogs?.(name, namespace);
+    if (found === "ambiguous")
+      return send(response, 409, { error: `several ProcessPools are named "${name}"; add ?namespace=` });
+    if (found === undefined) return send(response, 404, { error: `ProcessPool "${name}" not found` });
+    const tailText = params.get("tail") ?? "100";
+    const tail = tailText === "all" ? undefined : Number(tailText);
+    if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0))
+      return send(response, 400, { error: `tail must be a whole number or "all", got "${tailText}"` });
+    const timestamps = params.get("timestamps") === "true";
+    response.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+    for (const line of found.recent(tail)) response.write(formatLogLine(line, timestamps));
+    if (params.get("follow") !== "true" || request.method === "HEAD") {
+      response.end();
+      return;
+    }
+    const stop = found.follow((line) => response.write(formatLogLine(line, timestamps)));
+    response.once("close", stop);
   }
 
   async function dashboardApi(path: string, url: URL, response: ServerResponse): Promise<void> {

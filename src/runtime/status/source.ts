@@ -12,6 +12,28 @@ export interface StatusSource {
   events(kind: string, name: string, namespace?: string): RuntimeEvent[];
   /** ProcessPools and their workers (state, restarts, last exit); none in the operator. */
   processPools(): unknown[];
+  /** A pool's output; "ambiguous" when the name is in several namespaces and none was given. */
+  poolLogs?(name: string, namespace?: string): PoolLogSource | undefined | "ambiguous";
+}
+
+/** One line a worker wrote. */
+export interface WorkerLogLine {
+  at: string;
+  worker: number;
+  stream: "stdout" | "stderr";
+  line: string;
+}
+
+/** A ProcessPool's output, as the status API serves it. */
+export interface PoolLogSource {
+  recent(tail?: number): WorkerLogLine[];
+  follow(listener: (line: WorkerLogLine) => void): () => void;
+}
+
+/** `worker-0 | text` (`worker-0 stderr | text` for stderr), as `tidal logs` prints it. */
+export function formatLogLine(line: WorkerLogLine, timestamps = false): string {
+  const stream = line.stream === "stderr" ? " stderr" : "";
+  return `${timestamps ? `${line.at} ` : ""}worker-${line.worker}${stream} | ${line.line}\n`;
 }
 
 /** One scaled object as the dashboard lists it. */

@@ -10,7 +10,13 @@ import {
 } from "../shared/process-group.ts";
 import type { ProcessIdentity } from "../shared/process-table.ts";
 import { type RecordProcess, recordWhileRunning } from "../shared/recorded-process.ts";
-import { type ProcessExit, backOffMessage, formatSeconds } from "../shared/process-exit.ts";
+import {
+  type ProcessExit,
+  STDERR_TAIL_LINES,
+  backOffMessage,
+  formatSeconds,
+  tellingLine,
+} from "../shared/process-exit.ts";
 import { allocateFreePort } from "./free-port.ts";
 import { waitUntilAccepting } from "./tcp-readiness.ts";
 
@@ -33,6 +39,8 @@ export interface WorkerStatus {
   /** How often the worker was restarted after its process exited. */
   restarts: number;
   lastExit?: ProcessExit;
+  /** The last lines the last exited process wrote to stderr (up to 20). */
+  lastStderr?: string[];
   /** When a worker in backoff starts again. */
   nextStartAt?: Date;
 }
@@ -74,6 +82,9 @@ export class PoolWorker {
   #restarts = 0;
   #consecutiveFailures = 0;
   #lastExit: ProcessExit | undefined;
+  #lastStderr: string[] | undefined;
+  /** The current process's last stderr lines. */
+  #stderr: string[] = [];
   #nextStartAt: Date | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #readinessProbe: AbortController | undefined;
@@ -96,6 +107,7 @@ export class PoolWorker {
       state: this.#state,
       restarts: this.#restarts,
       lastExit: this.#lastExit,
+      lastStderr: this.#lastStderr,
       nextStartAt: this.#nextStartAt,
     };
   }
@@ -115,12 +127,19 @@ export class PoolWorker {
       this.#port = port;
       const { launch, index, pool } = this.#options;
       const env = { ...launch.env, PORT: String(port), TIDAL_WORKER_INDEX: String(index), TIDAL_POOL: pool };
+      this.#stderr = [];
       this.#group = new ProcessGroup(
         { ...launch, env },
         {
           onSpawn: () => this.#onSpawn(),
           onExit: (exit) => this.#onExit(exit),
-          onLine: this.#options.onLine,
+          onLine: (line, stream) => {
+            if (stream === "stderr") {
+              this.#stderr.push(line);
+              if (this.#stderr.length > STDERR_TAIL_LINES) this.#stderr.shift();
+            }
+            this.#options.onLine(line, stream);
+          },
         },
       );
       this.#pid = this.#group.pid;
@@ -204,14 +223,17 @@ export class PoolWorker {
     this.#consecutiveFailures = ranLongEnough ? 1 : this.#consecutiveFailures + 1;
     const delayMs = backoffDelay(backoff, this.#consecutiveFailures);
     this.#lastExit = exit;
+    this.#lastStderr = this.#stderr.length > 0 ? this.#stderr : undefined;
+    this.#stderr = [];
     this.#nextStartAt = new Date(exit.at.getTime() + delayMs);
     this.#pid = undefined;
     this.#port = undefined;
     this.#setState("backoff");
+    const said = tellingLine(this.#lastStderr ?? []);
     onEvent({
       type: "Warning",
       reason: "BackOff",
-      message: backOffMessage(`worker ${this.index}`, exit, delayMs),
+      message: `${backOffMessage(`worker ${this.index}`, exit, delayMs)}${said === undefined ? "" : `; stderr: ${said}`}`,
     });
     this.#restartTimer = setTimeout(() => {
       this.#restarts += 1;

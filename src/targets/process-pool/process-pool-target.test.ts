@@ -154,8 +154,22 @@ describe("ProcessPoolTarget", () => {
     expect(sequence).toEqual(Array(5).fill(["Started", "BackOff"]).flat());
     expect(events.find((event) => event.reason === "BackOff")).toMatchObject({ type: "Warning" });
     expect(events.find((event) => event.reason === "BackOff")?.message).toMatch(
-      /^Back-off restarting failed worker 0: exited with code 3 after [\d.]+ s; next start in 0\.04 s$/,
+      /^Back-off restarting failed worker 0: exited with code 3 after [\d.]+ s; next start in 0\.04 s; stderr: crashing$/,
     );
+  });
+
+  it("reports the last lines a crashed worker wrote to stderr in its BackOff event and status", async () => {
+    const script = "console.log('booting'); console.error('fatal: QUEUE is not set'); process.exit(2)";
+    const { pool, events } = startPool(
+      { command: [process.execPath, "-e", script] },
+      { backoff: { initialMs: 60_000, maxMs: 60_000, resetAfterMs: 60_000 } },
+    );
+    await pool.setReplicas(1);
+    await waitFor("a back-off", () => events.some((event) => event.reason === "BackOff"));
+    expect(events.find((event) => event.reason === "BackOff")?.message).toMatch(
+      /^Back-off restarting failed worker 0: exited with code 2 after [\d.]+ s; next start in 60 s; stderr: fatal: QUEUE is not set$/,
+    );
+    expect(onlyWorker(pool)?.lastStderr).toEqual(["fatal: QUEUE is not set"]);
   });
 
   it("starts the back-off over after a worker ran for resetAfterMs", async () => {

@@ -33,3 +33,27 @@ export function describeExit(exit: ProcessExit): string {
 export function backOffMessage(subject: string, exit: ProcessExit, delayMs: number): string {
   return `Back-off restarting failed ${subject}: ${describeExit(exit)}; next start in ${formatSeconds(delayMs)}`;
 }
+
+/** How many of a process's last stderr lines are kept for its exit report. */
+export const STDERR_TAIL_LINES = 20;
+
+/** A line of a stack trace or blank: says nothing on its own. */
+const NOISE = /^\s*$|^\s+at\s|^\s*\^+\s*$|^Node\.js v\d/;
+const TELLING = /error|exception|fatal|panic|cannot|can't|could not|not found|denied|refused|traceback/i;
+
+/**
+ * The line of a failed process's stderr that most likely says why: the last one naming an error,
+ * else the last one that is not part of a stack trace; undefined for silent output.
+ */
+export function tellingLine(stderr: readonly string[]): string | undefined {
+  const lines = stderr.filter((line) => !NOISE.test(line));
+  const line = lines.findLast((candidate) => TELLING.test(candidate)) ?? lines.at(-1);
+  if (line === undefined) return undefined;
+  const trimmed = line.trim();
+  return trimmed.length > 300 ? `${trimmed.slice(0, 299)}…` : trimmed;
+}
+
+/** The last `count` lines of stderr worth showing (no blank lines or stack frames). */
+export function stderrTail(stderr: readonly string[], count = 5): string[] {
+  return stderr.filter((line) => !NOISE.test(line)).slice(-count);
+}

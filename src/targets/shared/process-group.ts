@@ -60,9 +60,22 @@ function describeSpawnError(error: NodeJS.ErrnoException, spec: LaunchSpec): str
   return `cannot start ${command}: ${messageOf(error)}`;
 }
 
-function forwardLines(stream: Readable, name: OutputStream, onLine: ProcessGroupHandlers["onLine"]): void {
-  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => onLine(line, name));
+/** Forwards each line; resolves when the stream has ended (its last line forwarded). */
+function forwardLines(
+  stream: Readable,
+  name: OutputStream,
+  onLine: ProcessGroupHandlers["onLine"],
+): Promise<void> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  lines.on("line", (line) => onLine(line, name));
+  return new Promise((resolve) => lines.once("close", resolve));
 }
+
+/**
+ * How long an exit waits for the process's last output lines: the pipes usually close with the
+ * process, but a child it left behind may hold them open.
+ */
+const LAST_OUTPUT_WAIT_MS = 200;
 
 /**
  * A command running as the leader of its own process group, so that it and every process it
@@ -104,8 +117,10 @@ export class ProcessGroup implements RunningGroup {
     this.pid = pid;
     this.identity = pid === undefined ? undefined : processIdentity(pid);
     const unregister = pid === undefined ? () => {} : killOnExit(pid);
-    forwardLines(child.stdout, "stdout", handlers.onLine);
-    forwardLines(child.stderr, "stderr", handlers.onLine);
+    const outputEnded = Promise.all([
+      forwardLines(child.stdout, "stdout", handlers.onLine),
+      forwardLines(child.stderr, "stderr", handlers.onLine),
+    ]);
 
     let spawnedAt: number | undefined;
     const exited = new Promise<void>((resolve) => {
@@ -120,8 +135,14 @@ export class ProcessGroup implements RunningGroup {
         handlers.onSpawn?.();
       });
       child.once("exit", (code, signal) => {
-        const ranForMs = spawnedAt === undefined ? undefined : Date.now() - spawnedAt;
-        finish({ code, signal, at: new Date(), ranForMs });
+        const at = new Date();
+        const ranForMs = spawnedAt === undefined ? undefined : at.getTime() - spawnedAt;
+        // onExit comes after the process's last lines, so that it can report them (e.g. its error)
+        const wait = setTimeout(() => finish({ code, signal, at, ranForMs }), LAST_OUTPUT_WAIT_MS);
+        void outputEnded.then(() => {
+          clearTimeout(wait);
+          finish({ code, signal, at, ranForMs });
+        });
       });
       child.on("error", (error) => {
         if (spawnedAt !== undefined) return; // only spawning reports errors: Tidal signals the group itself

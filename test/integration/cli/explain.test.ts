@@ -1,7 +1,11 @@
 /**
  * `tidal explain` against a real `tidal run` (the quickstart example): the trace as text and JSON,
- * an unknown name, a server that is not Tidal's status API, and a --server it refuses outright.
+ * an unknown name, a server that is not Tidal's status API, and a --server it refuses outright;
+ * finding the running `tidal run` without --server (its record in the state dir, TIDAL_SERVER).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectNoStackTrace, runTidal } from "../../cli/tidal-cli.ts";
@@ -38,6 +42,37 @@ describe("tidal explain", () => {
     expect(closed.code).toBe(1);
     expect(closed.stderr).toContain(`cannot reach the status API at http://127.0.0.1:${port} (ECONNREFUSED)`);
     for (const result of [unknown, proxy, closed]) expectNoStackTrace(result);
+  });
+
+  it("finds the running tidal run through its state dir, or TIDAL_SERVER", async () => {
+    const recorded = await runTidal(["explain", "hello", "--state-dir", run.stateDir]);
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toMatch(/^ScaledObject default\/hello: /);
+    const fromEnv = await runTidal(["explain", "hello", "--state-dir", mkdtempSync(join(tmpdir(), "x-"))], {
+      env: { TIDAL_SERVER: run.statusUrl },
+    });
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toMatch(/^ScaledObject default\/hello: /);
+  });
+
+  it("says clearly that no tidal run is found, and which to start", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "tidal-state-"));
+    const none = await runTidal(["explain", "hello", "--state-dir", empty]);
+    // the default port is free here unless some other tidal run holds it
+    if (none.code !== 0) {
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain(
+        `tidal: no \`tidal run\` found: none is recorded in ${join(empty, "tidal-run.json")}`,
+      );
+      expect(none.stderr).toContain("start `tidal run -f PATH`");
+      expectNoStackTrace(none);
+    }
+    const port = await closedPort();
+    const badEnv = await runTidal(["explain", "hello"], {
+      env: { TIDAL_SERVER: `http://127.0.0.1:${port}` },
+    });
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.stderr).toContain(`given by TIDAL_SERVER`);
   });
 
   it("refuses a --server with credentials without echoing them, and one that is not http", async () => {
