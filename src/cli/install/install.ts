@@ -137,8 +137,8 @@ the operator's objects are deleted, and the CRDs with every ScaledObject and Sca
         }
         for (const object of scaled) await cluster.release(object);
         for (const manifest of [...manifests].reverse()) {
-          await cluster.remove(manifest);
-          process.stderr.write(`deleted ${manifest.kind.toLowerCase()}/${manifest.metadata.name}\n`);
+          if (await cluster.remove(manifest))
+            process.stderr.write(`deleted ${manifest.kind.toLowerCase()}/${manifest.metadata.name}\n`);
         }
       } finally {
         cluster.close();
@@ -214,12 +214,29 @@ async function connect(kubeconfig: string | undefined) {
     async apply(manifest: Manifest) {
       await api.patch(`${await pathOf(manifest)}?fieldManager=tidal&force=true`, manifest, "apply");
     },
+    /**
+     * Deletes an object of the installation; an APIService only while it still routes to this
+     * installation (after `install --no-metrics-api`, it is KEDA's). Whether it deleted it.
+     */
     async remove(manifest: Manifest) {
       const path = await pathOf(manifest).catch((error: unknown) => {
         if (/is not served/.test(messageOf(error))) return undefined;
         throw error;
       });
-      if (path !== undefined) await api.delete(path).catch(ignoreMissing);
+      if (path === undefined) return false;
+      if (manifest.kind === "APIService") {
+        const wanted = (manifest.spec as { service: { name: string; namespace: string } }).service;
+        const current = await api
+          .get<{ spec: { service?: { name: string; namespace: string } } }>(path)
+          .catch((error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw error;
+          });
+        const service = current?.spec.service;
+        if (service?.name !== wanted.name || service.namespace !== wanted.namespace) return false;
+      }
+      await api.delete(path).catch(ignoreMissing);
+      return true;
     },
     /** The namespace the installed operator watches ("" or undefined: all). */
     async watchedNamespace(flags: CommonFlags): Promise<string | undefined> {
