@@ -59,6 +59,17 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./simulate.ts")).simulateCommand(),
   },
   {
+    name: "install",
+    summary:
+      "install Tidal's CRDs and operator into the current kubeconfig's cluster (like helm install keda)",
+    load: async () => (await import("./install/install.ts")).installCommand(),
+  },
+  {
+    name: "uninstall",
+    summary: "remove what tidal install applied, and the HPAs and finalizers the operator left",
+    load: async () => (await import("./install/install.ts")).uninstallCommand(),
+  },
+  {
     name: "operator",
     summary: "run as a Kubernetes operator and external metrics server, a drop-in for KEDA",
     load: async () => (await import("./operator.ts")).operatorCommand(),

@@ -37,7 +37,13 @@ export class Discovery {
     return cached;
   }
 
-  async resolveScalable(apiVersion: string, kind: string): Promise<ResolvedResource> {
+  /** The resource (plural) of a kind and whether it is namespaced. */
+  async resolve(apiVersion: string, kind: string): Promise<{ resource: string; namespaced: boolean }> {
+    const { main } = await this.#find(apiVersion, kind);
+    return { resource: main.name, namespaced: main.namespaced };
+  }
+
+  async #find(apiVersion: string, kind: string) {
     let list: ApiResourceList;
     try {
       list = await this.#resources(apiVersion);
@@ -50,6 +56,11 @@ export class Discovery {
       (resource) => !resource.name.includes("/") && resource.kind.toLowerCase() === kind.toLowerCase(),
     );
     if (main === undefined) throw new Error(`kind ${kind} is not served by ${apiVersion}`);
+    return { list, main };
+  }
+
+  async resolveScalable(apiVersion: string, kind: string): Promise<ResolvedResource> {
+    const { list, main } = await this.#find(apiVersion, kind);
     if (!list.resources.some((resource) => resource.name === `${main.name}/scale`)) {
       throw new Error(`${main.kind} (${apiVersion}) has no /scale subresource, so it cannot be scaled`);
     }

@@ -20,12 +20,14 @@ export class KubeApiError extends Error {
 export const isNotFound = (error: unknown) => error instanceof KubeApiError && error.status === 404;
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409;
 
-export type PatchType = "merge" | "json" | "strategic";
+export type PatchType = "merge" | "json" | "strategic" | "apply";
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: "application/merge-patch+json",
   json: "application/json-patch+json",
   strategic: "application/strategic-merge-patch+json",
+  // Server-side apply (the path carries ?fieldManager=...); JSON is YAML.
+  apply: "application/apply-patch+yaml",
 };
 
 /** The environment variables that say where a cluster is, as the command read them. */

@@ -1,0 +1,69 @@
+import { X509Certificate } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { renderInstallation, type Manifest } from "./render.ts";
+
+const options = {
+  namespace: "autoscaling",
+  name: "blue",
+  image: "registry.example/tidal:1",
+  metricsApi: true,
+  webhook: true,
+  crds: true,
+};
+
+const find = (manifests: Manifest[], kind: string) => manifests.filter((manifest) => manifest.kind === kind);
+
+describe("renderInstallation", () => {
+  it("renames deploy/'s objects into the namespace and name prefix, CRDs and namespace first", async () => {
+    const manifests = await renderInstallation(options);
+    expect(manifests[0]!.kind).toBe("CustomResourceDefinition");
+    expect(JSON.stringify(manifests)).not.toMatch(/tidal-system|"tidal-operator/);
+    const deployment = find(manifests, "Deployment").find(
+      (manifest) => manifest.metadata.name === "blue-operator",
+    );
+    expect(deployment?.metadata.namespace).toBe("autoscaling");
+    const containers = (
+      deployment!.spec as { template: { spec: { containers: { image: string; args: string[] }[] } } }
+    ).template.spec.containers;
+    expect(containers[0]!.image).toBe("registry.example/tidal:1");
+    expect(containers[0]!.args).toContain("--webhook-port");
+    expect(manifests.findIndex((manifest) => manifest.kind === "Namespace")).toBeLessThan(
+      manifests.findIndex((manifest) => manifest.kind === "Deployment"),
+    );
+  });
+
+  it("makes a CA and a serving certificate for the Service, trusted by the APIService and the webhook", async () => {
+    const manifests = await renderInstallation(options);
+    const secret = find(manifests, "Secret")[0] as unknown as { stringData: Record<string, string> };
+    const ca = new X509Certificate(secret.stringData["ca.crt"]!);
+    const serving = new X509Certificate(secret.stringData["tls.crt"]!);
+    expect(serving.verify(ca.publicKey)).toBe(true);
+    expect(serving.checkHost("blue-operator.autoscaling.svc")).toBe("blue-operator.autoscaling.svc");
+    const caBundle = Buffer.from(secret.stringData["ca.crt"]!).toString("base64");
+    expect((find(manifests, "APIService")[0]!.spec as { caBundle: string }).caBundle).toBe(caBundle);
+    const webhook = find(manifests, "ValidatingWebhookConfiguration")[0] as unknown as {
+      metadata: { name: string };
+      webhooks: { clientConfig: { caBundle: string } }[];
+    };
+    expect(webhook.metadata.name).toBe("blue-admission");
+    expect(webhook.webhooks[0]!.clientConfig.caBundle).toBe(caBundle);
+  });
+
+  it("leaves out what is not wanted, and the webhook's port with the webhook", async () => {
+    const manifests = await renderInstallation({
+      ...options,
+      metricsApi: false,
+      webhook: false,
+      crds: false,
+    });
+    expect(find(manifests, "CustomResourceDefinition")).toEqual([]);
+    expect(find(manifests, "APIService")).toEqual([]);
+    expect(find(manifests, "ValidatingWebhookConfiguration")).toEqual([]);
+    const deployment = find(manifests, "Deployment").find(
+      (manifest) => manifest.metadata.name === "blue-operator",
+    )!;
+    const args = (deployment.spec as { template: { spec: { containers: { args: string[] }[] } } }).template
+      .spec.containers[0]!.args;
+    expect(args).not.toContain("--webhook-port");
+  });
+});
