@@ -17,7 +17,7 @@ describe("renderInstallation", () => {
   it("renames deploy/'s objects into the namespace and name prefix, CRDs and namespace first", async () => {
     const manifests = await renderInstallation(options);
     expect(manifests[0]!.kind).toBe("CustomResourceDefinition");
-    expect(JSON.stringify(manifests)).not.toMatch(/tidal-system|"tidal-operator/);
+    expect(JSON.stringify(manifests)).not.toMatch(/tidal-system|"tidal-/);
     const deployment = find(manifests, "Deployment").find(
       (manifest) => manifest.metadata.name === "blue-operator",
     );
@@ -27,6 +27,14 @@ describe("renderInstallation", () => {
     ).template.spec.containers;
     expect(containers[0]!.image).toBe("registry.example/tidal:1");
     expect(containers[0]!.args).toContain("--webhook-port");
+    expect(containers[0]!.args).toEqual(
+      expect.arrayContaining([
+        "--interceptor-service",
+        "blue-interceptor-admin",
+        "--http-scaler-address",
+        "blue-operator.autoscaling.svc:9090",
+      ]),
+    );
     expect(manifests.findIndex((manifest) => manifest.kind === "Namespace")).toBeLessThan(
       manifests.findIndex((manifest) => manifest.kind === "Deployment"),
     );

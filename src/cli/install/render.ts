@@ -54,16 +54,23 @@ export async function renderInstallation(options: InstallOptions): Promise<Manif
   if (!options.webhook)
     manifests = manifests.filter((manifest) => manifest.kind !== "ValidatingWebhookConfiguration");
   const operator = `${options.name}-operator`;
+  // Every name deploy/ gives starts with "tidal-" (tidal-operator, tidal-interceptor-admin, ...).
   const renamed = JSON.parse(
     JSON.stringify(manifests)
-      .replaceAll('"tidal-system"', JSON.stringify(options.namespace))
-      .replaceAll("tidal-operator", operator)
-      .replaceAll('"tidal-admission"', JSON.stringify(`${options.name}-admission`)),
+      .replaceAll("tidal-system", options.namespace)
+      .replaceAll('"tidal-', `"${options.name}-`),
   ) as Manifest[];
   const certs = await certificates(`${operator}.${options.namespace}.svc`, operator);
   const caBundle = Buffer.from(certs.ca).toString("base64");
   for (const manifest of renamed) {
     if (manifest.kind === "Deployment") setImage(manifest, options.image, options.webhook);
+    if (manifest.kind === "Deployment" && manifest.metadata.name === operator && options.name !== "tidal")
+      addArgs(manifest, [
+        "--interceptor-service",
+        `${options.name}-interceptor-admin`,
+        "--http-scaler-address",
+        `${operator}.${options.namespace}.svc:9090`,
+      ]);
     if (manifest.kind === "APIService") (manifest.spec as Record<string, unknown>).caBundle = caBundle;
     if (manifest.kind === "ValidatingWebhookConfiguration")
       for (const webhook of manifest.webhooks as { clientConfig: Record<string, unknown> }[])
@@ -107,6 +114,12 @@ function setImage(deployment: Manifest, image: string, webhook: boolean): void {
       if (at !== -1) container.args.splice(at, 2);
     }
   }
+}
+
+/** The operator's own Service names, which its defaults assume to be tidal-*. */
+function addArgs(deployment: Manifest, args: string[]): void {
+  const pod = (deployment.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec;
+  pod.containers[0]!.args.push(...args);
 }
 
 /** A CA (10 years, as KEDA's) and a serving certificate (1 year) signed by it for `host`. */
