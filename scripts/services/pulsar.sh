@@ -87,7 +87,11 @@ prepare_pulsar() {
   tls="$dir/tls"
   pulsar_auth
   pulsar_tls || return 1
+  # BookKeeper's cookie holds the journal's absolute path: data made by a checkout elsewhere (or
+  # before the path was recorded) is test data, started afresh.
+  if [[ -d "$dir/data" && "$(cat "$dir/data/.path" 2>/dev/null)" != "$dir" ]]; then rm -rf "$dir/data"; fi
   mkdir -p "$dir/data" "$dir/tmp"
+  printf '%s' "$dir" >"$dir/data/.path"
   cat >"$dir/standalone.conf" <<CONF
 clusterName=standalone
 bindAddress=127.0.0.1
@@ -134,7 +138,7 @@ env_pulsar() {
   export_line TIDAL_TEST_PULSAR_CA_FILE "$(dir_of pulsar)/tls/ca.crt"
   export_line TIDAL_TEST_PULSAR_CLIENT_CERT_FILE "$(dir_of pulsar)/tls/client.crt"
   export_line TIDAL_TEST_PULSAR_CLIENT_KEY_FILE "$(dir_of pulsar)/tls/client.key"
-  export_line TIDAL_TEST_PULSAR_TOKEN "$(cat "$auth/tidal.jwt" 2>/dev/null)"
+  export_line TIDAL_TEST_PULSAR_TOKEN_FILE "$auth/tidal.jwt"
   export_line TIDAL_TEST_PULSAR_TOKEN_SECRET_FILE "$auth/secret.key"
   export_line TIDAL_TEST_PULSAR_USERNAME "$USER_NAME"
   export_line TIDAL_TEST_PULSAR_PASSWORD "$PASSWORD"

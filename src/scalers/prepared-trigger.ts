@@ -158,10 +158,13 @@ export function prepareTrigger(
         : checksWithUnknownValues(definition, parsed, context)),
     );
   }
-  const redact = createRedactor(
-    [...Object.values(inputs.authParams), ...parsed.fromAuthentication],
-    parsed.secrets,
-  );
+  // Measurement errors name the host, port and database the scaler tried (what the user needs to
+  // act), so secrets are masked as whole values (and URL passwords), not piece by piece.
+  const redact = createRedactor([
+    ...Object.values(inputs.authParams),
+    ...parsed.fromAuthentication,
+    ...parsed.secrets,
+  ]);
   let metricSpec: TriggerMetricSpec | undefined;
   let resource: ResourceMetric | undefined;
   if (definition.resourceMetric && !problems.some((problem) => problem.severity === "error")) {

@@ -5,6 +5,7 @@
  * this module never fails; a missing variable throws an error that says what to run.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const script = fileURLToPath(new URL("../../scripts/services.sh", import.meta.url));
@@ -329,7 +330,8 @@ export const services = {
   },
   /** A JWT of role tidal, accepted as a bearer token */
   get pulsarToken(): string {
-    return required("TIDAL_TEST_PULSAR_TOKEN");
+    // Made when the server first starts, which may be after the environment was read.
+    return readFileSync(required("TIDAL_TEST_PULSAR_TOKEN_FILE"), "utf8").trim();
   },
   /** The HS256 key Pulsar checks tokens with (a file of raw bytes) */
   get pulsarTokenSecretFile(): string {
