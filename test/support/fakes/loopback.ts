@@ -39,16 +39,20 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
+/** HTTPS with the fakes' certificate (true) or with this certificate and key (PEM). */
+export type LoopbackTls = boolean | { cert: string; key: string };
+
 /** Answers a request; a returned promise is awaited for its errors, any other result is ignored. */
 export type LoopbackHandler = (request: LoopbackRequest, response: ServerResponse) => unknown;
 
 /**
- * Serves `handle` on 127.0.0.1 at a free port, over HTTPS with the fakes' certificate when `tls`
- * is set. A handler that throws answers 500 with the error's text.
+ * Serves `handle` on 127.0.0.1 at a free port, over HTTPS when `tls` is set: with the fakes'
+ * certificate (tls.ts), or with the given certificate and key. A handler that throws answers 500
+ * with the error's text.
  */
 export async function serveLoopback(
   handle: LoopbackHandler,
-  options: { tls?: boolean } = {},
+  options: { tls?: LoopbackTls } = {},
 ): Promise<LoopbackServer> {
   const requests: RecordedExchange[] = [];
   const listener = (request: IncomingMessage, response: ServerResponse) => {
@@ -72,13 +76,14 @@ export async function serveLoopback(
       });
     });
   };
-  const server = options.tls
-    ? createHttpsServer({ cert: (await fakeTls()).cert, key: (await fakeTls()).key }, listener)
+  const tls = options.tls === true ? await fakeTls() : options.tls || undefined;
+  const server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener)
     : createHttpServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    origin: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     port,
     requests,
@@ -100,7 +105,7 @@ export abstract class LoopbackFake implements LoopbackServer {
   abstract handle(request: LoopbackRequest, response: ServerResponse): unknown;
 
   /** Serves `handle` as `serveLoopback` does and resolves to this fake. */
-  protected async listen(options: { tls?: boolean } = {}): Promise<this> {
+  protected async listen(options: { tls?: LoopbackTls } = {}): Promise<this> {
     this.#server = await serveLoopback((request, response) => this.handle(request, response), options);
     return this;
   }
