@@ -58,3 +58,19 @@ export async function statusTemplate(cleanup: Cleanup): Promise<string> {
   cleanup.add(() => opensearch("DELETE", `/_scripts/${name}`));
   return name;
 }
+
+/** The test server's user and password, as a trigger's authParams. */
+export const opensearchCredentials = () => ({
+  username: services.opensearchUsername,
+  password: services.opensearchPassword,
+});
+
+/** A trigger's metadata counting all documents of index `jobs` at `addresses` (target 1), and `more`. */
+export const matchAll = (addresses: string, more: Record<string, string> = {}) => ({
+  addresses,
+  index: "jobs",
+  query: '{"query":{"match_all":{}}}',
+  valueLocation: "hits.total.value",
+  targetValue: "1",
+  ...more,
+});

@@ -1,35 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
-import { startFakeAzureMonitor, type FakeAzureMonitor } from "../../support/fakes/fake-azure-monitor.ts";
-import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
-import { trustFakeCertificate } from "../../support/fakes/tls.ts";
+import {
+  AZURE_CLIENT,
+  AZURE_TENANT,
+  useFakeAzureMonitor,
+} from "../../support/fakes/azure-monitor-with-entra.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 
 // Application Insights has no local server: the scaler calls the documented REST API of
 // fake-azure-monitor, with client-secret tokens from fake-entra.
-const TENANT = "11111111-2222-3333-4444-555555555555";
-const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const SECRET = `canary-${randomBytes(8).toString("hex")}`;
 const APP = "app-1234";
-let monitor: FakeAzureMonitor;
-let entra: FakeEntra;
 
-beforeAll(async () => {
-  await trustFakeCertificate();
-  monitor = await startFakeAzureMonitor();
-  entra = await startFakeEntra();
-  entra.addApp({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
-  monitor.bearerTokens.add(entra.tokenFor(CLIENT, `${monitor.origin}/.default`));
+const azure = useFakeAzureMonitor((monitor) => {
   monitor.setAppMetric(APP, "customMetrics/queueLength", { avg: 12.5, max: 20 });
   monitor.setAppMetric(APP, "customMetrics/empty", { avg: null });
-});
-afterAll(async () => {
-  await monitor.close();
-  await entra.close();
 });
 
 function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): TriggerMeasurer {
@@ -38,19 +26,19 @@ function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): Trigger
     ...trigger,
     metadata: {
       applicationInsightsId: APP,
-      tenantId: TENANT,
+      tenantId: AZURE_TENANT,
       metricId: "customMetrics/queueLength",
       metricAggregationTimespan: "0:5",
       metricAggregationType: "avg",
       targetValue: "10",
       cloud: "Private",
-      appInsightsResourceURL: monitor.origin,
-      activeDirectoryEndpoint: entra.authorityHost,
+      appInsightsResourceURL: azure.monitor.origin,
+      activeDirectoryEndpoint: azure.entra.authorityHost,
       ...trigger.metadata,
     },
     authParams: trigger.authParams ?? {
-      activeDirectoryClientId: CLIENT,
-      activeDirectoryClientPassword: SECRET,
+      activeDirectoryClientId: AZURE_CLIENT,
+      activeDirectoryClientPassword: azure.secret,
     },
   });
   cleanup.add(() => connected.close());
@@ -69,7 +57,7 @@ describe("azure-app-insights scaler against fake-azure-monitor", () => {
       value: 12.5,
       active: false,
     });
-    const request = monitor.requests.at(-1);
+    const request = azure.monitor.requests.at(-1);
     expect(request?.path).toBe(`/v1/apps/${APP}/metrics/customMetrics/queueLength`);
     expect(Object.fromEntries(request?.query ?? [])).toEqual({
       aggregation: "avg",
@@ -105,7 +93,7 @@ describe("azure-app-insights scaler against fake-azure-monitor", () => {
   it("says the client secret was refused, without the secret", async () => {
     const wrong = `canary-wrong-${randomBytes(6).toString("hex")}`;
     const sample = await measurer(cleanup, {
-      authParams: { activeDirectoryClientId: CLIENT, activeDirectoryClientPassword: wrong },
+      authParams: { activeDirectoryClientId: AZURE_CLIENT, activeDirectoryClientPassword: wrong },
     }).measure();
     expect(sample.error).toMatch(/AADSTS7000215/);
     expect(JSON.stringify(sample)).not.toContain(wrong);
@@ -118,7 +106,7 @@ describe("azure-app-insights scaler against fake-azure-monitor", () => {
     expect(sample.error).toBe(
       `cannot reach https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
-    expect(JSON.stringify(sample)).not.toContain(SECRET);
+    expect(JSON.stringify(sample)).not.toContain(azure.secret);
     const served = await pollWithFallback(trigger);
     expect(served.map((reading) => reading.value ?? "error")).toEqual(["error", "error", 40]);
   });

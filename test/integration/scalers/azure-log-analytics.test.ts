@@ -1,38 +1,26 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
-import { startFakeAzureMonitor, type FakeAzureMonitor } from "../../support/fakes/fake-azure-monitor.ts";
-import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
-import { trustFakeCertificate } from "../../support/fakes/tls.ts";
+import {
+  AZURE_CLIENT,
+  AZURE_TENANT,
+  useFakeAzureMonitor,
+} from "../../support/fakes/azure-monitor-with-entra.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 
 // Log Analytics has no local server: the scaler drives @azure/monitor-query's LogsQueryClient
 // against fake-azure-monitor, with client-secret tokens from fake-entra.
-const TENANT = "11111111-2222-3333-4444-555555555555";
-const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const SECRET = `canary-${randomBytes(8).toString("hex")}`;
 const WORKSPACE = "074dd9f8-c368-4220-9400-acb6e80fc325";
 const QUERY = "Jobs | where Status == 'pending' | count";
-let monitor: FakeAzureMonitor;
-let entra: FakeEntra;
 
-beforeAll(async () => {
-  await trustFakeCertificate();
-  monitor = await startFakeAzureMonitor();
-  entra = await startFakeEntra();
-  entra.addApp({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
-  monitor.bearerTokens.add(entra.tokenFor(CLIENT, `${monitor.origin}/.default`));
+const azure = useFakeAzureMonitor((monitor) => {
   monitor.setQueryResult(WORKSPACE, QUERY, [{ columns: [{ name: "Count", type: "long" }], rows: [[7]] }]);
   monitor.setQueryResult(WORKSPACE, "Jobs | project Name", [
     { columns: [{ name: "Name", type: "string" }], rows: [["a"]] },
   ]);
-});
-afterAll(async () => {
-  await monitor.close();
-  await entra.close();
 });
 
 function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): TriggerMeasurer {
@@ -44,11 +32,15 @@ function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): Trigger
       query: QUERY,
       threshold: "5",
       cloud: "Private",
-      logAnalyticsResourceURL: monitor.origin,
+      logAnalyticsResourceURL: azure.monitor.origin,
       ...trigger.metadata,
     },
-    authParams: trigger.authParams ?? { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET },
-    processEnvironment: { AZURE_AUTHORITY_HOST: entra.authorityHost },
+    authParams: trigger.authParams ?? {
+      tenantId: AZURE_TENANT,
+      clientId: AZURE_CLIENT,
+      clientSecret: azure.secret,
+    },
+    processEnvironment: { AZURE_AUTHORITY_HOST: azure.entra.authorityHost },
   });
   cleanup.add(() => connected.close());
   return connected;
@@ -64,7 +56,7 @@ describe("azure-log-analytics scaler against fake-azure-monitor", () => {
       value: 7,
       active: false,
     });
-    const request = monitor.requests.at(-1);
+    const request = azure.monitor.requests.at(-1);
     expect(request).toMatchObject({ method: "POST", path: `/v1/workspaces/${WORKSPACE}/query` });
     // As KEDA sends it: the query alone, no timespan (the query says which rows it reads).
     expect(JSON.parse(request?.body ?? "{}")).toEqual({ query: QUERY });
@@ -85,9 +77,9 @@ describe("azure-log-analytics scaler against fake-azure-monitor", () => {
   it("names a workspace that does not exist, and refused credentials without the secret", async () => {
     const missing = await measurer(cleanup, {
       authParams: {
-        tenantId: TENANT,
-        clientId: CLIENT,
-        clientSecret: SECRET,
+        tenantId: AZURE_TENANT,
+        clientId: AZURE_CLIENT,
+        clientSecret: azure.secret,
         workspaceId: "no-such-workspace",
       },
       metadata: { workspaceId: "" },
@@ -95,7 +87,7 @@ describe("azure-log-analytics scaler against fake-azure-monitor", () => {
     expect(missing.error).toMatch(/answered HTTP 404: The workspace could not be found/);
     const wrong = `canary-wrong-${randomBytes(6).toString("hex")}`;
     const refused = await measurer(cleanup, {
-      authParams: { tenantId: TENANT, clientId: CLIENT, clientSecret: wrong },
+      authParams: { tenantId: AZURE_TENANT, clientId: AZURE_CLIENT, clientSecret: wrong },
     }).measure();
     expect(refused.error).toMatch(/AADSTS7000215/);
     expect(JSON.stringify(refused)).not.toContain(wrong);
@@ -108,7 +100,7 @@ describe("azure-log-analytics scaler against fake-azure-monitor", () => {
     expect(sample.error).toMatch(
       new RegExp(`cannot reach Log Analytics at https://127\\.0\\.0\\.1:${port}/v1: .*ECONNREFUSED`),
     );
-    expect(JSON.stringify(sample)).not.toContain(SECRET);
+    expect(JSON.stringify(sample)).not.toContain(azure.secret);
     const served = await pollWithFallback(trigger);
     expect(served.map((reading) => reading.value ?? "error")).toEqual(["error", "error", 20]);
   });

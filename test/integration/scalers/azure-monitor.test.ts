@@ -2,32 +2,24 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
-import { startFakeAzureMonitor, type FakeAzureMonitor } from "../../support/fakes/fake-azure-monitor.ts";
-import { startFakeEntra, type FakeEntra } from "../../support/fakes/fake-entra.ts";
-import { trustFakeCertificate } from "../../support/fakes/tls.ts";
+import {
+  AZURE_CLIENT,
+  AZURE_TENANT,
+  useFakeAzureMonitor,
+} from "../../support/fakes/azure-monitor-with-entra.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 
 // Azure Monitor has no local server: the scaler drives @azure/monitor-query against
 // fake-azure-monitor, with client-secret and workload-identity tokens from fake-entra.
-const TENANT = "11111111-2222-3333-4444-555555555555";
-const CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const SECRET = `canary-${randomBytes(8).toString("hex")}`;
 const RESOURCE =
   "/subscriptions/sub-1/resourceGroups/prod/providers/Microsoft.ContainerService/managedClusters/aks";
-let monitor: FakeAzureMonitor;
-let entra: FakeEntra;
 
-beforeAll(async () => {
-  await trustFakeCertificate();
-  monitor = await startFakeAzureMonitor();
-  entra = await startFakeEntra();
-  entra.addApp({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET });
-  monitor.bearerTokens.add(entra.tokenFor(CLIENT, `${monitor.origin}/.default`));
+const azure = useFakeAzureMonitor((monitor) => {
   monitor.metrics.push({
     resourceId: RESOURCE,
     name: "kube_pod_status_ready",
@@ -38,10 +30,6 @@ beforeAll(async () => {
     ],
   });
 });
-afterAll(async () => {
-  await monitor.close();
-  await entra.close();
-});
 
 function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): TriggerMeasurer {
   const connected = connectTestTrigger({
@@ -49,21 +37,21 @@ function measurer(cleanup: Cleanup, trigger: Partial<TriggerUnderTest>): Trigger
     ...trigger,
     metadata: {
       resourceURI: "Microsoft.ContainerService/managedClusters/aks",
-      tenantId: TENANT,
+      tenantId: AZURE_TENANT,
       subscriptionId: "sub-1",
       resourceGroupName: "prod",
       metricName: "kube_pod_status_ready",
       metricAggregationType: "Average",
       targetValue: "5",
       cloud: "Private",
-      azureResourceManagerEndpoint: monitor.origin,
+      azureResourceManagerEndpoint: azure.monitor.origin,
       ...trigger.metadata,
     },
     authParams: trigger.authParams ?? {
-      activeDirectoryClientId: CLIENT,
-      activeDirectoryClientPassword: SECRET,
+      activeDirectoryClientId: AZURE_CLIENT,
+      activeDirectoryClientPassword: azure.secret,
     },
-    processEnvironment: trigger.processEnvironment ?? { AZURE_AUTHORITY_HOST: entra.authorityHost },
+    processEnvironment: trigger.processEnvironment ?? { AZURE_AUTHORITY_HOST: azure.entra.authorityHost },
   });
   cleanup.add(() => connected.close());
   return connected;
@@ -85,14 +73,18 @@ describe("azure-monitor scaler against fake-azure-monitor", () => {
       value: 6,
       active: false,
     });
-    const request = monitor.requests.at(-1);
+    const request = azure.monitor.requests.at(-1);
     expect(request?.path).toBe(`${RESOURCE}/providers/Microsoft.Insights/metrics`);
     expect(request?.query.get("metricnames")).toBe("kube_pod_status_ready");
     expect(request?.query.get("aggregation")).toBe("Average");
     expect(request?.query.get("$filter")).toBe("namespace eq 'default'");
     const [start, end] = (request?.query.get("timespan") ?? "").split("/").map((item) => Date.parse(item));
     expect((end as number) - (start as number)).toBe(900_000);
-    expect(entra.requests.at(-1)).toMatchObject({ clientId: CLIENT, kind: "secret", status: 200 });
+    expect(azure.entra.requests.at(-1)).toMatchObject({
+      clientId: AZURE_CLIENT,
+      kind: "secret",
+      status: 200,
+    });
     const total = measurer(cleanup, {
       metadata: { metricAggregationType: "Total", metricNamespace: "insights.container/pods" },
     });
@@ -104,20 +96,20 @@ describe("azure-monitor scaler against fake-azure-monitor", () => {
     const federatedToken = `eyJ.canary-${randomBytes(6).toString("hex")}.sig`;
     const file = join(mkdtempSync(join(tmpdir(), "tidal-wi-")), "token");
     writeFileSync(file, federatedToken);
-    entra.addApp({ tenantId: TENANT, clientId: identity, federatedToken });
-    monitor.bearerTokens.add(entra.tokenFor(identity, `${monitor.origin}/.default`));
+    azure.entra.addApp({ tenantId: AZURE_TENANT, clientId: identity, federatedToken });
+    azure.monitor.bearerTokens.add(azure.entra.tokenFor(identity, `${azure.monitor.origin}/.default`));
     const sample = await measurer(cleanup, {
       authParams: {},
       podIdentity: {
         provider: "azure-workload",
         identityId: identity,
-        identityTenantId: TENANT,
-        identityAuthorityHost: entra.authorityHost,
+        identityTenantId: AZURE_TENANT,
+        identityAuthorityHost: azure.entra.authorityHost,
       },
       processEnvironment: { AZURE_FEDERATED_TOKEN_FILE: file },
     }).measure();
     expect(sample).toMatchObject({ value: 6 });
-    expect(entra.requests.at(-1)).toMatchObject({ clientId: identity, kind: "assertion", status: 200 });
+    expect(azure.entra.requests.at(-1)).toMatchObject({ clientId: identity, kind: "assertion", status: 200 });
   });
 
   it("names a resource or a metric that does not exist", async () => {
@@ -134,13 +126,13 @@ describe("azure-monitor scaler against fake-azure-monitor", () => {
   it("says the client secret was refused, without the secret", async () => {
     const wrong = `canary-wrong-${randomBytes(6).toString("hex")}`;
     const sample = await measurer(cleanup, {
-      authParams: { activeDirectoryClientId: CLIENT, activeDirectoryClientPassword: wrong },
+      authParams: { activeDirectoryClientId: AZURE_CLIENT, activeDirectoryClientPassword: wrong },
     }).measure();
     expect(sample.error).toMatch(
       /client secret credential \(client \*\*\*\): .*AADSTS7000215: Invalid client secret/,
     );
     expect(JSON.stringify(sample)).not.toContain(wrong);
-    expect(JSON.stringify(sample)).not.toContain(SECRET);
+    expect(JSON.stringify(sample)).not.toContain(azure.secret);
   });
 
   it("reports an unreachable endpoint, and fallback replaces the value after the threshold", async () => {
@@ -152,7 +144,7 @@ describe("azure-monitor scaler against fake-azure-monitor", () => {
     expect(sample.error).toMatch(
       new RegExp(`cannot reach Azure Monitor at https://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
     );
-    expect(JSON.stringify(sample)).not.toContain(SECRET);
+    expect(JSON.stringify(sample)).not.toContain(azure.secret);
     const served = await pollWithFallback(trigger);
     expect(served.map((reading) => reading.value ?? "error")).toEqual(["error", "error", 20]);
   });

@@ -10,13 +10,17 @@ import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
 import { FakeElasticsearch } from "../../support/fakes/fake-elasticsearch.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { addJobs, jobsIndex, statusTemplate } from "../../support/opensearch.ts";
+import {
+  addJobs,
+  jobsIndex,
+  matchAll,
+  opensearchCredentials,
+  statusTemplate,
+} from "../../support/opensearch.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services, useServices } from "../../support/services.ts";
 
 beforeAll(() => useServices("opensearch"));
-
-const credentials = () => ({ username: services.opensearchUsername, password: services.opensearchPassword });
 
 async function elasticsearch(cleanup: Cleanup): Promise<FakeElasticsearch> {
   const fake = await FakeElasticsearch.start(services.opensearchUrl);
@@ -47,7 +51,7 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
         targetValue: "2",
         activationTargetValue: "3",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect(await trigger.measure()).toMatchObject({
       metricName: `s0-elasticsearch-${template}`,
@@ -64,7 +68,7 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
     const query = JSON.stringify({ query: { term: { status: "done" } } });
     const trigger = measurer(cleanup, {
       metadata: { addresses: fake.url, index, query, valueLocation: "hits.total.value", targetValue: "1" },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect(await trigger.measure()).toMatchObject({ metricName: "s0-elasticsearch-query", value: 2 });
     const missing = `missing-${randomBytes(4).toString("hex")}`;
@@ -76,7 +80,7 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
         valueLocation: "hits.total.value",
         targetValue: "1",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect((await strict.measure()).error).toBe(
       `valueLocation must point to value of type number but got: 'Null' (elasticsearch answered HTTP 404: index_not_found_exception: no such index [${missing}])`,
@@ -90,21 +94,15 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
         targetValue: "1",
         ignoreNullValues: "true",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect(await lenient.measure()).toMatchObject({ value: 0, active: false });
   });
 
   it("refuses a server that is not Elasticsearch, as KEDA's client does", async () => {
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: services.opensearchUrl,
-        index: "jobs",
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "1",
-      },
-      authParams: credentials(),
+      metadata: matchAll(services.opensearchUrl),
+      authParams: opensearchCredentials(),
     });
     expect((await trigger.measure()).error).toBe(
       "the client noticed that the server is not Elasticsearch and we do not support this unknown product",
@@ -115,13 +113,7 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
     const fake = await elasticsearch(cleanup);
     const password = `wrong-${randomBytes(6).toString("hex")}`;
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: fake.url,
-        index: "jobs",
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "1",
-      },
+      metadata: matchAll(fake.url),
       authParams: { username: services.opensearchUsername, password },
     });
     const sample = await trigger.measure();
@@ -132,14 +124,8 @@ describe("elasticsearch scaler against OpenSearch behind fake-elasticsearch", ()
   it("reports an unreachable server, and fallback replaces the value after the threshold", async () => {
     const port = await closedPort();
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: `http://127.0.0.1:${port}`,
-        index: "jobs",
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "2.5",
-      },
-      authParams: credentials(),
+      metadata: matchAll(`http://127.0.0.1:${port}`, { targetValue: "2.5" }),
+      authParams: opensearchCredentials(),
     });
     expect((await trigger.measure()).error).toBe(
       `cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,

@@ -4,13 +4,17 @@ import type { TriggerMeasurer } from "../../../src/scalers/prepared-trigger.ts";
 import { closedPort } from "../../support/closed-port.ts";
 import { pollWithFallback } from "../../support/fallback.ts";
 import { useCleanup, type Cleanup } from "../../support/isolation.ts";
-import { addJobs, jobsIndex, statusTemplate } from "../../support/opensearch.ts";
+import {
+  addJobs,
+  jobsIndex,
+  matchAll,
+  opensearchCredentials,
+  statusTemplate,
+} from "../../support/opensearch.ts";
 import { connectTestTrigger, type TriggerUnderTest } from "../../support/scaler-harness.ts";
 import { services, useServices } from "../../support/services.ts";
 
 beforeAll(() => useServices("opensearch"));
-
-const credentials = () => ({ username: services.opensearchUsername, password: services.opensearchPassword });
 
 function measurer(cleanup: Cleanup, trigger: Omit<TriggerUnderTest, "type">): TriggerMeasurer {
   const connected = connectTestTrigger({ type: "opensearch", ...trigger });
@@ -34,7 +38,7 @@ describe("opensearch scaler against OpenSearch", () => {
         targetValue: "2",
         activationTargetValue: "3",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect(await trigger.measure()).toMatchObject({
       metricName: `s0-opensearch-${template}`,
@@ -56,7 +60,7 @@ describe("opensearch scaler against OpenSearch", () => {
         valueLocation: "aggregations.done.doc_count",
         targetValue: "1",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect(await trigger.measure()).toMatchObject({ metricName: "s0-opensearch-query", value: 4 });
   });
@@ -64,14 +68,8 @@ describe("opensearch scaler against OpenSearch", () => {
   it("names an index OpenSearch does not have, and a value that is not there", async () => {
     const missing = `missing-${randomBytes(4).toString("hex")}`;
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: services.opensearchUrl,
-        index: missing,
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "1",
-      },
-      authParams: credentials(),
+      metadata: matchAll(services.opensearchUrl, { index: missing }),
+      authParams: opensearchCredentials(),
     });
     expect((await trigger.measure()).error).toBe(
       `status: 404, type: index_not_found_exception, reason: no such index [${missing}]`,
@@ -85,7 +83,7 @@ describe("opensearch scaler against OpenSearch", () => {
         valueLocation: "aggregations.none.value",
         targetValue: "1",
       },
-      authParams: credentials(),
+      authParams: opensearchCredentials(),
     });
     expect((await noValue.measure()).error).toBe(
       "valueLocation must point to value of type number but got: 'Null'",
@@ -95,13 +93,7 @@ describe("opensearch scaler against OpenSearch", () => {
   it("reports wrong credentials without showing them", async () => {
     const password = `wrong-${randomBytes(6).toString("hex")}`;
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: services.opensearchUrl,
-        index: "jobs",
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "1",
-      },
+      metadata: matchAll(services.opensearchUrl),
       authParams: { username: services.opensearchUsername, password },
     });
     const sample = await trigger.measure();
@@ -112,14 +104,8 @@ describe("opensearch scaler against OpenSearch", () => {
   it("reports an unreachable server, and fallback replaces the value after the threshold", async () => {
     const port = await closedPort();
     const trigger = measurer(cleanup, {
-      metadata: {
-        addresses: `http://127.0.0.1:${port}`,
-        index: "jobs",
-        query: '{"query":{"match_all":{}}}',
-        valueLocation: "hits.total.value",
-        targetValue: "2.5",
-      },
-      authParams: credentials(),
+      metadata: matchAll(`http://127.0.0.1:${port}`, { targetValue: "2.5" }),
+      authParams: opensearchCredentials(),
     });
     expect((await trigger.measure()).error).toBe(
       `cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,

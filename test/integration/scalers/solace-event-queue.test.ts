@@ -52,9 +52,7 @@ describe("solace-event-queue scaler (fake-solace)", () => {
     // The receive rate passes its activation target (0): KEDA's activity is any of the three.
     solace.setQueue("default", queue, { msgs: 3, msgSpoolUsage: 0, averageRxMsgRate: 1 });
     expect(await trigger.measure()).toMatchObject({ value: 3, active: true });
-    const paths = solace.requests
-      .slice(-2)
-      .map((request) => `${request.rawPath}?${request.query.toString()}`);
+    const paths = solace.requests.slice(-2).map((request) => `${request.path}?${request.query.toString()}`);
     expect(paths).toEqual([
       "/SEMP/v2/monitor/msgVpns/default?select=state",
       `/SEMP/v2/monitor/msgVpns/default/queues/${encodeURIComponent(queue)}?select=msgs%2CmsgSpoolUsage%2CaverageRxMsgRate`,

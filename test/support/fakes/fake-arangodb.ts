@@ -10,19 +10,13 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import {
-  basicCredentials,
-  sendJson,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { basicCredentials, LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
 function arangoError(response: ServerResponse, code: number, errorNum: number, errorMessage: string): void {
   sendJson(response, code, { error: true, code, errorNum, errorMessage });
 }
 
-export class FakeArangoDb {
+export class FakeArangoDb extends LoopbackFake {
   readonly users = new Map<string, string>();
   /** The server's JWT secret (--server.jwt-secret); superuser tokens must be signed with it. */
   jwtSecret: string | undefined;
@@ -30,35 +24,11 @@ export class FakeArangoDb {
   readonly databases = new Map<string, Set<string>>();
   /** AQL query → the documents it returns. */
   readonly queries = new Map<string, unknown[]>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
+  static start(options: { tls?: boolean } = {}): Promise<FakeArangoDb> {
+    return new FakeArangoDb().listen(options);
   }
 
-  static async start(options: { tls?: boolean } = {}): Promise<FakeArangoDb> {
-    const holder: { fake?: FakeArangoDb } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeArangoDb(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  #authenticated(request: RecordedRequest): boolean {
+  #authenticated(request: LoopbackRequest): boolean {
     const header = request.headers.authorization ?? "";
     const bearer = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(header);
     if (bearer) {
@@ -77,14 +47,12 @@ export class FakeArangoDb {
     return basic !== undefined && this.users.get(basic.username) === basic.password;
   }
 
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     if (!this.#authenticated(request)) {
       arangoError(response, 401, 11, "not authorized to execute this request");
       return;
     }
-    const match = /^\/_db\/([^/]+)\/_api\/(database\/current|collection\/([^/]+)|cursor)$/.exec(
-      request.rawPath,
-    );
+    const match = /^\/_db\/([^/]+)\/_api\/(database\/current|collection\/([^/]+)|cursor)$/.exec(request.path);
     if (!match) {
       arangoError(response, 404, 404, "unknown path");
       return;

@@ -13,13 +13,7 @@
  * DatadogMetric whose value Datadog has not given yet.
  */
 import type { ServerResponse } from "node:http";
-import {
-  authorizationToken,
-  sendJson,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { authorizationToken, LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
 export interface DatadogSeries {
   metric: string;
@@ -27,42 +21,18 @@ export interface DatadogSeries {
   values: (number | null)[];
 }
 
-export class FakeDatadogApi {
+export class FakeDatadogApi extends LoopbackFake {
   /** API key → application keys valid with it. */
   readonly keys = new Map<string, Set<string>>();
   /** Query → its series. */
   readonly queries = new Map<string, DatadogSeries[]>();
   /** When set, every query answers 429 with these rate-limit headers. */
   rateLimited: { limit: number; period: number; reset: number } | undefined;
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
+  static start(options: { tls?: boolean } = {}): Promise<FakeDatadogApi> {
+    return new FakeDatadogApi().listen(options);
   }
 
-  static async start(options: { tls?: boolean } = {}): Promise<FakeDatadogApi> {
-    const holder: { fake?: FakeDatadogApi } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeDatadogApi(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     if (request.path !== "/api/v1/query" || request.method !== "GET") {
       sendJson(response, 404, { errors: ["Not found"] });
       return;
@@ -142,40 +112,17 @@ function status(response: ServerResponse, code: number, reason: string, message:
   });
 }
 
-export class FakeDatadogClusterAgent {
+export class FakeDatadogClusterAgent extends LoopbackFake {
   /** `<namespace>/<name>` of a DatadogMetric → its value as a quantity, or "unavailable". */
   readonly datadogMetrics = new Map<string, string>();
   /** Bearer tokens it accepts; empty accepts any request. */
   readonly tokens = new Set<string>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
-  }
-
   /** Over HTTPS (the Cluster Agent serves the external metrics API with TLS). */
-  static async start(): Promise<FakeDatadogClusterAgent> {
-    const holder: { fake?: FakeDatadogClusterAgent } = {};
-    const server = await startLoopback((request, response) => holder.fake?.handle(request, response), {
-      tls: true,
-    });
-    holder.fake = new FakeDatadogClusterAgent(server);
-    return holder.fake;
+  static start(): Promise<FakeDatadogClusterAgent> {
+    return new FakeDatadogClusterAgent().listen({ tls: true });
   }
 
-  get port(): number {
-    return this.#server.port;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     if (this.tokens.size > 0) {
       const token = authorizationToken(request.headers, "Bearer");
       if (token === undefined || !this.tokens.has(token)) {
@@ -183,11 +130,10 @@ export class FakeDatadogClusterAgent {
         return;
       }
     }
-    const match = /^\/apis\/external\.metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/([^/]+)$/.exec(
-      request.path,
-    );
+    const path = decodeURIComponent(request.path);
+    const match = /^\/apis\/external\.metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/([^/]+)$/.exec(path);
     if (!match || request.method !== "GET") {
-      status(response, 404, "NotFound", `the server could not find the requested resource (${request.path})`);
+      status(response, 404, "NotFound", `the server could not find the requested resource (${path})`);
       return;
     }
     const [namespace = "", metricName = ""] = [match[1], match[2]];

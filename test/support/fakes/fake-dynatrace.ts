@@ -10,13 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import {
-  authorizationToken,
-  sendJson,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { authorizationToken, LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
 export interface DqlQuery {
   records: Record<string, unknown>[];
@@ -35,7 +29,7 @@ function dynatraceError(response: ServerResponse, code: number, message: string)
   sendJson(response, code, { error: { code, message } });
 }
 
-export class FakeDynatrace {
+export class FakeDynatrace extends LoopbackFake {
   /** API tokens (metrics.read). */
   readonly apiTokens = new Set<string>();
   /** Platform tokens (storage:metrics:read and friends), sent as Bearer. */
@@ -45,35 +39,11 @@ export class FakeDynatrace {
   /** DQL query text → its answer. */
   readonly queries = new Map<string, DqlQuery>();
   readonly #executions = new Map<string, Execution>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
+  static start(options: { tls?: boolean } = {}): Promise<FakeDynatrace> {
+    return new FakeDynatrace().listen(options);
   }
 
-  static async start(options: { tls?: boolean } = {}): Promise<FakeDynatrace> {
-    const holder: { fake?: FakeDynatrace } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeDynatrace(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     if (request.path === "/api/v2/metrics/query" && request.method === "GET") {
       this.#metrics(request, response);
     } else if (request.path === "/platform/storage/query/v1/query:execute" && request.method === "POST") {
@@ -85,7 +55,7 @@ export class FakeDynatrace {
     }
   }
 
-  #metrics(request: RecordedRequest, response: ServerResponse): void {
+  #metrics(request: LoopbackRequest, response: ServerResponse): void {
     const token = authorizationToken(request.headers, "Api-Token");
     if (token === undefined) {
       dynatraceError(response, 401, "Missing authorization parameter.");
@@ -130,7 +100,7 @@ export class FakeDynatrace {
     });
   }
 
-  #platformAuthorized(request: RecordedRequest, response: ServerResponse): boolean {
+  #platformAuthorized(request: LoopbackRequest, response: ServerResponse): boolean {
     const token = authorizationToken(request.headers, "Bearer");
     if (token === undefined || !this.platformTokens.has(token)) {
       dynatraceError(response, 401, "Authentication required: the bearer token is missing or not valid");
@@ -139,7 +109,7 @@ export class FakeDynatrace {
     return true;
   }
 
-  #execute(request: RecordedRequest, response: ServerResponse): void {
+  #execute(request: LoopbackRequest, response: ServerResponse): void {
     if (!this.#platformAuthorized(request, response)) return;
     let body: { query?: unknown; fetchTimeoutSeconds?: unknown };
     try {
@@ -158,7 +128,7 @@ export class FakeDynatrace {
     sendJson(response, 202, { state: "RUNNING", requestToken, ttlSeconds: 300 });
   }
 
-  #poll(request: RecordedRequest, response: ServerResponse): void {
+  #poll(request: LoopbackRequest, response: ServerResponse): void {
     if (!this.#platformAuthorized(request, response)) return;
     const execution = this.#executions.get(request.query.get("request-token") ?? "");
     if (execution === undefined) {

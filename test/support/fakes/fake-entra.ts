@@ -14,9 +14,7 @@
  * accept; `issueToken` replaces them where a real server checks the token (a JWT it trusts). HTTPS with the fakes' certificate: MSAL refuses an authority that is not https.
  */
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
-import { fakeTls } from "./tls.ts";
+import { sendJson, serveLoopback } from "./loopback.ts";
 
 export interface FakeEntraApp {
   tenantId: string;
@@ -49,7 +47,6 @@ export interface FakeEntraOptions {
 }
 
 export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<FakeEntra> {
-  const tls = await fakeTls();
   const apps = new Map<string, FakeEntraApp>();
   const requests: FakeEntra["requests"] = [];
   let authorityHost = "";
@@ -58,16 +55,10 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
     ((clientId: string, scope: string) =>
       `fake-entra.${createHash("sha256").update(`${clientId} ${scope}`).digest("hex").slice(0, 32)}`);
 
-  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
-    const url = new URL(request.url ?? "/", authorityHost);
-    const json = (status: number, body: unknown) =>
-      response
-        .writeHead(status, { "content-type": "application/json; charset=utf-8" })
-        .end(JSON.stringify(body));
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      if (request.method === "GET" && url.pathname === "/common/discovery/instance") {
+  const server = await serveLoopback(
+    (request, response) => {
+      const json = (status: number, body: unknown) => sendJson(response, status, body);
+      if (request.method === "GET" && request.path === "/common/discovery/instance") {
         const host = new URL(authorityHost).host;
         return json(200, {
           tenant_discovery_endpoint: `${authorityHost}/common/v2.0/.well-known/openid-configuration`,
@@ -75,7 +66,7 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
           metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
         });
       }
-      const discovery = url.pathname.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/);
+      const discovery = request.path.match(/^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/);
       if (request.method === "GET" && discovery) {
         const tenant = discovery[1] as string;
         return json(200, {
@@ -89,9 +80,9 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
           id_token_signing_alg_values_supported: ["RS256"],
         });
       }
-      const token = url.pathname.match(/^\/([^/]+)\/oauth2\/v2\.0\/token$/);
+      const token = request.path.match(/^\/([^/]+)\/oauth2\/v2\.0\/token$/);
       if (request.method === "POST" && token) {
-        const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+        const form = new URLSearchParams(request.body);
         const clientId = form.get("client_id") ?? "";
         const scope = (form.get("scope") ?? "")
           .split(" ")
@@ -159,21 +150,17 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
       }
       json(404, {
         error: "not_found",
-        error_description: `AADSTS90002: ${url.pathname} is not served by this fake.`,
+        error_description: `AADSTS90002: ${request.path} is not served by this fake.`,
       });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    { tls: true },
+  );
+  authorityHost = server.origin;
   return {
     authorityHost,
     addApp: (app) => void apps.set(app.clientId, app),
     tokenFor,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -12,10 +12,11 @@
  *
  * The access tokens come from the shared FakeGoogleTokens, so the other fakes accept them.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { serveLoopback, type FakeGoogleTokens, type FakeServer } from "./google-auth.ts";
+import type { ServerResponse } from "node:http";
+import type { FakeGoogleTokens } from "./google-auth.ts";
+import { serveLoopback, type LoopbackRequest, type LoopbackServer } from "./loopback.ts";
 
-export interface FakeGcpMetadata extends FakeServer {
+export interface FakeGcpMetadata extends Omit<LoopbackServer, "requests"> {
   /** Paths asked for, e.g. /computeMetadata/v1/project/project-id */
   requests: string[];
   /** Tokens handed out, newest last. */
@@ -33,14 +34,13 @@ export async function startFakeGcpMetadata(
     response.writeHead(status, { "metadata-flavor": "Google", "content-type": type }).end(body);
   }
 
-  function handle(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    requests.push(url.pathname);
+  function handle(request: LoopbackRequest, response: ServerResponse) {
+    requests.push(request.path);
     if (request.headers["metadata-flavor"] !== "Google") {
       answer(response, 403, "Missing Metadata-Flavor:Google header.");
       return;
     }
-    switch (url.pathname.replace(/\/$/, "")) {
+    switch (request.path.replace(/\/$/, "")) {
       case "/computeMetadata/v1/instance":
         return answer(response, 200, "attributes/\nhostname\nid\nservice-accounts/\nzone\n");
       case "/computeMetadata/v1/instance/service-accounts/default/token": {

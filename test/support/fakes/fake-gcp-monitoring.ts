@@ -14,16 +14,9 @@
  * with sum, count or mean). Every request needs a bearer token the shared FakeGoogleTokens
  * accepts; otherwise the answer is Google's 401 UNAUTHENTICATED.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  readBody,
-  sendGoogleError,
-  sendJson,
-  serveLoopback,
-  type FakeGoogleTokens,
-  type FakeServer,
-  type Principal,
-} from "./google-auth.ts";
+import type { ServerResponse } from "node:http";
+import { sendGoogleError, sendJson, type FakeGoogleTokens, type Principal } from "./google-auth.ts";
+import { serveLoopback, type LoopbackRequest, type LoopbackServer } from "./loopback.ts";
 
 /** A point's value: a number is a double; `{ int64 }` an integer; `{ bool }` a boolean. */
 export type FakePointValue = number | { int64: number } | { bool: boolean };
@@ -47,7 +40,7 @@ export interface RecordedMonitoringRequest {
   principal: Principal | undefined;
 }
 
-export interface FakeGcpMonitoring extends FakeServer {
+export interface FakeGcpMonitoring extends Omit<LoopbackServer, "requests"> {
   /** Time series the fake serves; tests add and change them freely. */
   series: FakeTimeSeries[];
   requests: RecordedMonitoringRequest[];
@@ -113,16 +106,15 @@ export async function startFakeGcpMonitoring(tokens: FakeGoogleTokens): Promise<
   const series: FakeTimeSeries[] = [];
   const requests: RecordedMonitoringRequest[] = [];
 
-  async function handle(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    const text = request.method === "POST" ? await readBody(request) : "";
+  function handle(request: LoopbackRequest, response: ServerResponse) {
+    const text = request.method === "POST" ? request.body : "";
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
     const checked = tokens.check(request.headers.authorization);
     const principal = "rejected" in checked ? undefined : checked;
     requests.push({
-      method: request.method ?? "",
-      path: url.pathname,
-      query: url.searchParams,
+      method: request.method,
+      path: request.path,
+      query: request.query,
       body,
       principal,
     });
@@ -135,21 +127,21 @@ export async function startFakeGcpMonitoring(tokens: FakeGoogleTokens): Promise<
       );
       return;
     }
-    const list = /^\/v3\/projects\/([^/]+)\/timeSeries$/.exec(url.pathname);
+    const list = /^\/v3\/projects\/([^/]+)\/timeSeries$/.exec(request.path);
     if (list && request.method === "GET")
-      return listTimeSeries(decodeURIComponent(list[1] as string), url, response);
-    const query = /^\/v3\/projects\/([^/]+)\/timeSeries:query$/.exec(url.pathname);
+      return listTimeSeries(decodeURIComponent(list[1] as string), request.query, response);
+    const query = /^\/v3\/projects\/([^/]+)\/timeSeries:query$/.exec(request.path);
     if (query && request.method === "POST") return queryTimeSeries(String(body?.query ?? ""), response);
-    sendGoogleError(response, 404, "NOT_FOUND", `the fake serves no ${request.method} ${url.pathname}`);
+    sendGoogleError(response, 404, "NOT_FOUND", `the fake serves no ${request.method} ${request.path}`);
   }
 
-  function listTimeSeries(project: string, url: URL, response: ServerResponse) {
-    const clauses = parseFilter(url.searchParams.get("filter") ?? "");
+  function listTimeSeries(project: string, query: URLSearchParams, response: ServerResponse) {
+    const clauses = parseFilter(query.get("filter") ?? "");
     if (clauses === undefined) {
       sendGoogleError(response, 400, "INVALID_ARGUMENT", "Field filter had an invalid value");
       return;
     }
-    if (!url.searchParams.get("interval.endTime")) {
+    if (!query.get("interval.endTime")) {
       sendGoogleError(response, 400, "INVALID_ARGUMENT", "Field interval.endTime had an invalid value");
       return;
     }

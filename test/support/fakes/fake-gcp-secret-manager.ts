@@ -8,16 +8,10 @@
  * `latest` is the newest enabled version. A missing secret or version is Google's 404 NOT_FOUND,
  * a request without a token the shared FakeGoogleTokens accepts is 401 UNAUTHENTICATED.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { crc32c } from "../../../src/util/crc32c.ts";
-import {
-  sendGoogleError,
-  sendJson,
-  serveLoopback,
-  type FakeGoogleTokens,
-  type FakeServer,
-  type Principal,
-} from "./google-auth.ts";
+import { sendGoogleError, sendJson, type FakeGoogleTokens, type Principal } from "./google-auth.ts";
+import { serveLoopback, type LoopbackRequest, type LoopbackServer } from "./loopback.ts";
 
 export interface FakeSecretVersion {
   data: string;
@@ -26,7 +20,7 @@ export interface FakeSecretVersion {
   corruptChecksum?: boolean;
 }
 
-export interface FakeGcpSecretManager extends FakeServer {
+export interface FakeGcpSecretManager extends Omit<LoopbackServer, "requests"> {
   /** Adds a version (numbered 1, 2, …) of `secret` in `project`; returns its number. */
   addVersion(project: string, secret: string, version: FakeSecretVersion): number;
   requests: { path: string; principal: Principal | undefined }[];
@@ -36,10 +30,9 @@ export async function startFakeGcpSecretManager(tokens: FakeGoogleTokens): Promi
   const secrets = new Map<string, FakeSecretVersion[]>();
   const requests: FakeGcpSecretManager["requests"] = [];
 
-  function handle(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+  function handle(request: LoopbackRequest, response: ServerResponse) {
     const checked = tokens.check(request.headers.authorization);
-    requests.push({ path: url.pathname, principal: "rejected" in checked ? undefined : checked });
+    requests.push({ path: request.path, principal: "rejected" in checked ? undefined : checked });
     if ("rejected" in checked) {
       sendGoogleError(
         response,
@@ -49,9 +42,9 @@ export async function startFakeGcpSecretManager(tokens: FakeGoogleTokens): Promi
       );
       return;
     }
-    const match = /^\/v1\/projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/:]+):access$/.exec(url.pathname);
+    const match = /^\/v1\/projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/:]+):access$/.exec(request.path);
     if (!match || request.method !== "GET") {
-      sendGoogleError(response, 404, "NOT_FOUND", `the fake serves no ${request.method} ${url.pathname}`);
+      sendGoogleError(response, 404, "NOT_FOUND", `the fake serves no ${request.method} ${request.path}`);
       return;
     }
     const [, project, secret, version] = match.map((part) => decodeURIComponent(part)) as [

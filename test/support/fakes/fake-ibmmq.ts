@@ -7,13 +7,7 @@
  * manager as HTTP 404 with an `error` array (MQWB0009E).
  */
 import type { ServerResponse } from "node:http";
-import {
-  basicCredentials,
-  sendJson,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { basicCredentials, LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
 const MQSC_PATH = /^\/ibmmq\/rest\/v[123]\/admin\/action\/qmgr\/([^/]+)\/mqsc$/;
 
@@ -33,33 +27,17 @@ function restError(msgId: string, message: string, reasonCode: number, explanati
   };
 }
 
-export class FakeIbmMq {
+export class FakeIbmMq extends LoopbackFake {
   /** Queue manager → queue → current depth. */
   readonly queueManagers = new Map<string, Map<string, number>>();
   readonly users = new Map<string, string>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
-  }
-
-  static async start(options: { tls?: boolean } = {}): Promise<FakeIbmMq> {
-    const holder: { fake?: FakeIbmMq } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeIbmMq(server);
-    return holder.fake;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
+  static start(options: { tls?: boolean } = {}): Promise<FakeIbmMq> {
+    return new FakeIbmMq().listen(options);
   }
 
   /** The MQSC endpoint of a queue manager, as a trigger's `host`. */
   mqscUrl(queueManager: string): string {
-    return `${this.#server.url}/ibmmq/rest/v2/admin/action/qmgr/${queueManager}/mqsc`;
+    return `${this.url}/ibmmq/rest/v2/admin/action/qmgr/${queueManager}/mqsc`;
   }
 
   setDepth(queueManager: string, queue: string, depth: number): void {
@@ -71,19 +49,15 @@ export class FakeIbmMq {
     queues.set(queue, depth);
   }
 
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  handle(request: RecordedRequest, response: ServerResponse): void {
-    const match = MQSC_PATH.exec(request.rawPath);
+  handle(request: LoopbackRequest, response: ServerResponse): void {
+    const match = MQSC_PATH.exec(request.path);
     if (!match) {
       sendJson(
         response,
         404,
         restError(
           "MQWB0004E",
-          `The URL '${request.path}' is not valid.`,
+          `The URL '${decodeURIComponent(request.path)}' is not valid.`,
           0,
           "The REST API resource does not exist.",
           "Correct the URL.",

@@ -12,9 +12,7 @@
  *   or 404 `{error: {code: "SecretNotFound", message}}`; an unknown token is 401, a known token
  *   without access 403 `{error: {code: "Forbidden"}}`.
  */
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
-import { fakeTls } from "./tls.ts";
+import { sendJson, serveLoopback, type RecordedExchange } from "./loopback.ts";
 
 export interface FakeKeyVault {
   /** https://127.0.0.1:<port> (the vaultUri). */
@@ -26,7 +24,7 @@ export interface FakeKeyVault {
   acceptToken(token: string): void;
   /** Tokens that are valid but have no access to secrets (403). */
   forbidToken(token: string): void;
-  readonly requests: { path: string; status: number }[];
+  readonly requests: RecordedExchange[];
   close(): Promise<void>;
 }
 
@@ -34,82 +32,81 @@ export async function startFakeKeyVault(options: {
   authority: string;
   tenantId: string;
 }): Promise<FakeKeyVault> {
-  const tls = await fakeTls();
   const secrets = new Map<string, Map<string, string>>();
   const latest = new Map<string, string>();
   const accepted = new Set<string>();
   const forbidden = new Set<string>();
-  const requests: FakeKeyVault["requests"] = [];
   let vaultUri = "";
   let counter = 0;
 
-  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
-    const url = new URL(request.url ?? "/", vaultUri);
-    request.resume();
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      requests.push({ path: url.pathname, status });
-      response
-        .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
-        .end(JSON.stringify(body));
-    };
-    const authorization = request.headers.authorization ?? "";
-    const challenge = {
-      "www-authenticate": `Bearer authorization="${options.authority}/${options.tenantId}", resource="${vaultUri}"`,
-    };
-    if (!authorization.startsWith("Bearer ")) {
-      return json(
-        401,
-        { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } },
-        challenge,
-      );
-    }
-    const token = authorization.slice("Bearer ".length);
-    if (forbidden.has(token)) {
-      return json(403, {
-        error: {
-          code: "Forbidden",
-          message: "The user, group or application does not have secrets get permission on key vault 'fake'.",
-          innererror: { code: "AccessDenied" },
+  const server = await serveLoopback(
+    (request, response) => {
+      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        sendJson(response, status, body, headers);
+      const authorization = request.headers.authorization ?? "";
+      const challenge = {
+        "www-authenticate": `Bearer authorization="${options.authority}/${options.tenantId}", resource="${vaultUri}"`,
+      };
+      if (!authorization.startsWith("Bearer ")) {
+        return json(
+          401,
+          { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } },
+          challenge,
+        );
+      }
+      const token = authorization.slice("Bearer ".length);
+      if (forbidden.has(token)) {
+        return json(403, {
+          error: {
+            code: "Forbidden",
+            message:
+              "The user, group or application does not have secrets get permission on key vault 'fake'.",
+            innererror: { code: "AccessDenied" },
+          },
+        });
+      }
+      if (!accepted.has(token)) {
+        return json(
+          401,
+          { error: { code: "Unauthorized", message: "AKV10032: Invalid issuer." } },
+          challenge,
+        );
+      }
+      const match = request.path.match(/^\/secrets\/([^/]+)(?:\/([^/]*))?$/);
+      if (request.method !== "GET" || !match) {
+        return json(400, {
+          error: {
+            code: "BadParameter",
+            message: `${request.method} ${request.path} is not served by this fake.`,
+          },
+        });
+      }
+      const name = decodeURIComponent(match[1] as string);
+      const version = match[2] || latest.get(name);
+      const value = version === undefined ? undefined : secrets.get(name)?.get(version);
+      if (value === undefined) {
+        return json(404, {
+          error: {
+            code: "SecretNotFound",
+            message: `A secret with (name/id) ${name}${match[2] ? `/${match[2]}` : ""} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.`,
+          },
+        });
+      }
+      return json(200, {
+        value,
+        id: `${vaultUri}/secrets/${name}/${version}`,
+        attributes: {
+          enabled: true,
+          created: 1767225600,
+          updated: 1767225600,
+          recoveryLevel: "Recoverable+Purgeable",
         },
+        tags: {},
       });
-    }
-    if (!accepted.has(token)) {
-      return json(401, { error: { code: "Unauthorized", message: "AKV10032: Invalid issuer." } }, challenge);
-    }
-    const match = url.pathname.match(/^\/secrets\/([^/]+)(?:\/([^/]*))?$/);
-    if (request.method !== "GET" || !match) {
-      return json(400, {
-        error: {
-          code: "BadParameter",
-          message: `${request.method} ${url.pathname} is not served by this fake.`,
-        },
-      });
-    }
-    const name = decodeURIComponent(match[1] as string);
-    const version = match[2] || latest.get(name);
-    const value = version === undefined ? undefined : secrets.get(name)?.get(version);
-    if (value === undefined) {
-      return json(404, {
-        error: {
-          code: "SecretNotFound",
-          message: `A secret with (name/id) ${name}${match[2] ? `/${match[2]}` : ""} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.`,
-        },
-      });
-    }
-    return json(200, {
-      value,
-      id: `${vaultUri}/secrets/${name}/${version}`,
-      attributes: {
-        enabled: true,
-        created: 1767225600,
-        updated: 1767225600,
-        recoveryLevel: "Recoverable+Purgeable",
-      },
-      tags: {},
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  vaultUri = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    { tls: true },
+  );
+  vaultUri = server.origin;
   return {
     vaultUri,
     scope: `${vaultUri}/.default`,
@@ -122,11 +119,7 @@ export async function startFakeKeyVault(options: {
     },
     acceptToken: (token) => void accepted.add(token),
     forbidToken: (token) => void forbidden.add(token),
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    requests: server.requests,
+    close: () => server.close(),
   };
 }

@@ -9,8 +9,8 @@
  * selector with `=` matchers and `|=` line filters, a range such as `[5m]`, and a bare number
  * (a scalar). Anything else is a 400 parse error. Only for tests: Loki itself is AGPL.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "../../../src/util/listen.ts";
+import type { ServerResponse } from "node:http";
+import { LoopbackFake, type LoopbackRequest } from "./loopback.ts";
 
 interface Entry {
   labels: Record<string, string>;
@@ -25,32 +25,17 @@ export interface FakeLokiOptions {
   multiTenant?: boolean;
 }
 
-export interface RecordedLokiRequest {
-  path: string;
-  query: string | null;
-  tenant: string | undefined;
-  authorization: string | undefined;
-}
-
-export class FakeLoki {
-  readonly url: string;
-  readonly requests: RecordedLokiRequest[] = [];
-  readonly #server: Server;
+export class FakeLoki extends LoopbackFake {
   readonly #entries = new Map<string, Entry[]>();
   readonly #options: FakeLokiOptions;
 
-  private constructor(server: Server, url: string, options: FakeLokiOptions) {
-    this.#server = server;
-    this.url = url;
+  private constructor(options: FakeLokiOptions) {
+    super();
     this.#options = options;
   }
 
-  static async start(options: FakeLokiOptions = {}): Promise<FakeLoki> {
-    const holder: { fake?: FakeLoki } = {};
-    const server = createServer((request, response) => holder.fake?.handle(request, response));
-    const port = await listen(server, 0);
-    holder.fake = new FakeLoki(server, `http://127.0.0.1:${port}`, options);
-    return holder.fake;
+  static start(options: FakeLokiOptions = {}): Promise<FakeLoki> {
+    return new FakeLoki(options).listen();
   }
 
   /** Adds log lines of one stream for a tenant ("fake" when the server is single-tenant). */
@@ -60,21 +45,9 @@ export class FakeLoki {
     this.#entries.set(tenant, entries);
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise((resolve) => this.#server.close(resolve));
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? "/", this.url);
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     const tenantHeader = request.headers["x-scope-orgid"];
     const tenant = typeof tenantHeader === "string" ? tenantHeader : undefined;
-    this.requests.push({
-      path: url.pathname,
-      query: url.searchParams.get("query"),
-      tenant,
-      authorization: request.headers.authorization,
-    });
     const reply = (status: number, body: unknown) => {
       const text = typeof body === "string" ? body : JSON.stringify(body);
       response.writeHead(status, {
@@ -91,26 +64,22 @@ export class FakeLoki {
       return;
     }
     const scope = tenant ?? "fake";
-    if (request.method === "POST" && url.pathname === "/loki/api/v1/push") {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        const { streams } = JSON.parse(body) as {
-          streams: { stream: Record<string, string>; values: [string, string][] }[];
-        };
-        for (const stream of streams) {
-          for (const [time, line] of stream.values)
-            this.push(stream.stream, [line], scope, Number(BigInt(time) / 1_000_000n));
-        }
-        response.writeHead(204).end();
-      });
+    if (request.method === "POST" && request.path === "/loki/api/v1/push") {
+      const { streams } = JSON.parse(request.body) as {
+        streams: { stream: Record<string, string>; values: [string, string][] }[];
+      };
+      for (const stream of streams) {
+        for (const [time, line] of stream.values)
+          this.push(stream.stream, [line], scope, Number(BigInt(time) / 1_000_000n));
+      }
+      response.writeHead(204).end();
       return;
     }
-    if (request.method !== "GET" || url.pathname !== "/loki/api/v1/query") {
+    if (request.method !== "GET" || request.path !== "/loki/api/v1/query") {
       reply(404, "404 page not found\n");
       return;
     }
-    const query = url.searchParams.get("query") ?? "";
+    const query = request.query.get("query") ?? "";
     const nowSeconds = Date.now() / 1000;
     try {
       const result = this.evaluate(query.trim(), scope);

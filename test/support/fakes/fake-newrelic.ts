@@ -6,40 +6,20 @@
  * read or a query it does not know (HTTP 200, as GraphQL does), and 401 for a missing or unknown key.
  */
 import type { ServerResponse } from "node:http";
-import { sendJson, startLoopback, type Loopback, type RecordedRequest } from "./http-loopback.ts";
+import { LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
-export class FakeNewRelic {
+export class FakeNewRelic extends LoopbackFake {
   /** User key → the accounts it may read. */
   readonly keys = new Map<string, Set<number>>();
   /** Account → NRQL → result rows. */
   readonly accounts = new Map<number, Map<string, Record<string, unknown>[]>>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
-  }
-
-  static async start(options: { tls?: boolean } = {}): Promise<FakeNewRelic> {
-    const holder: { fake?: FakeNewRelic } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeNewRelic(server);
-    return holder.fake;
+  static start(options: { tls?: boolean } = {}): Promise<FakeNewRelic> {
+    return new FakeNewRelic().listen(options);
   }
 
   /** The NerdGraph endpoint, for NEW_RELIC_NERDGRAPH_BASE_URL. */
   get graphqlUrl(): string {
-    return `${this.#server.url}/graphql`;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
+    return `${this.url}/graphql`;
   }
 
   setResults(account: number, nrql: string, rows: Record<string, unknown>[]): void {
@@ -51,7 +31,7 @@ export class FakeNewRelic {
     queries.set(nrql, rows);
   }
 
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     if (request.path !== "/graphql" || request.method !== "POST") {
       sendJson(response, 404, { errors: [{ message: "Not Found" }] });
       return;

@@ -15,9 +15,7 @@
  * Runs on 127.0.0.1:<random port> with the fakes' self-signed certificate (test/support/fakes/tls.ts).
  */
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
-import { fakeTls } from "./tls.ts";
+import { serveLoopback } from "./loopback.ts";
 
 export interface MessageCounts {
   active: number;
@@ -159,76 +157,77 @@ export async function startFakeServiceBus(
   const subscriptions = new Map<string, Map<string, MessageCounts>>();
   const bearerTokens = new Set<string>();
   const requests: FakeServiceBusRequest[] = [];
-  const tls = await fakeTls();
   let host = "";
 
-  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (request, response) => {
-    const url = new URL(request.url ?? "/", `https://${host}`);
-    const path = decodeURIComponent(url.pathname.slice(1));
-    const authorization = request.headers.authorization ?? "";
-    const auth = authorization.startsWith("SharedAccessSignature ")
-      ? "sas"
-      : authorization.startsWith("Bearer ")
-        ? "bearer"
-        : "none";
-    const send = (status: number, body: string) => {
-      requests.push({ method: request.method ?? "GET", path, auth, status });
-      response
-        .writeHead(status, { "content-type": "application/atom+xml;type=entry;charset=utf-8" })
-        .end(body);
-    };
-    request.resume();
-    let refused: string | undefined;
-    if (auth === "sas") refused = sasProblem(authorization, keyName, key, Math.floor(Date.now() / 1000));
-    else if (auth === "bearer") {
-      if (!bearerTokens.has(authorization.slice("Bearer ".length)))
-        refused = "ExpiredToken: The token is invalid or expired.";
-    } else refused = "MissingToken: The authorization header was not found.";
-    if (refused)
-      return send(
-        401,
-        errorBody(401, `${refused} TrackingId:fake, SystemTracker:${host}, Timestamp:${STAMP}`),
-      );
-    if (request.method !== "GET") return send(405, errorBody(405, "Only reads are served by this fake."));
+  const server = await serveLoopback(
+    (request, response) => {
+      const path = decodeURIComponent(request.path.slice(1));
+      const authorization = request.headers.authorization ?? "";
+      const auth = authorization.startsWith("SharedAccessSignature ")
+        ? "sas"
+        : authorization.startsWith("Bearer ")
+          ? "bearer"
+          : "none";
+      const send = (status: number, body: string) => {
+        requests.push({ method: request.method ?? "GET", path, auth, status });
+        response
+          .writeHead(status, { "content-type": "application/atom+xml;type=entry;charset=utf-8" })
+          .end(body);
+      };
+      let refused: string | undefined;
+      if (auth === "sas") refused = sasProblem(authorization, keyName, key, Math.floor(Date.now() / 1000));
+      else if (auth === "bearer") {
+        if (!bearerTokens.has(authorization.slice("Bearer ".length)))
+          refused = "ExpiredToken: The token is invalid or expired.";
+      } else refused = "MissingToken: The authorization header was not found.";
+      if (refused)
+        return send(
+          401,
+          errorBody(401, `${refused} TrackingId:fake, SystemTracker:${host}, Timestamp:${STAMP}`),
+        );
+      if (request.method !== "GET") return send(405, errorBody(405, "Only reads are served by this fake."));
 
-    const skip = Number(url.searchParams.get("$skip") ?? "0");
-    const top = Number(url.searchParams.get("$top") ?? String(pageSize));
-    const page = (all: string[], listPath: string) => {
-      const size = Math.min(top || pageSize, pageSize);
-      const slice = all.slice(skip, skip + size);
-      const next =
-        skip + size < all.length
-          ? `https://${host}/${listPath}?api-version=2021-05&$skip=${skip + size}&$top=${size}`
-          : undefined;
-      return feed(host, listPath, slice, next);
-    };
-    if (path === "$Resources/Queues") {
-      const entries = [...queues].map(([name, counts]) => entry(host, name, name, queueDescription(counts)));
-      return send(200, page(entries, path));
-    }
-    const listing = path.match(/^(.+)\/Subscriptions\/?$/);
-    if (listing) {
-      const topic = listing[1] as string;
-      const entries = [...(subscriptions.get(topic) ?? [])].map(([name, counts]) =>
-        entry(host, `${topic}/Subscriptions/${name}`, name, subscriptionDescription(counts)),
-      );
-      return send(200, page(entries, path));
-    }
-    const single = path.match(/^(.+)\/Subscriptions\/([^/]+)$/);
-    if (single) {
-      const counts = subscriptions.get(single[1] as string)?.get(single[2] as string);
-      return send(
-        200,
-        counts
-          ? entry(host, path, single[2] as string, subscriptionDescription(counts))
-          : feed(host, path, []),
-      );
-    }
-    const counts = queues.get(path);
-    return send(200, counts ? entry(host, path, path, queueDescription(counts)) : feed(host, path, []));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const skip = Number(request.query.get("$skip") ?? "0");
+      const top = Number(request.query.get("$top") ?? String(pageSize));
+      const page = (all: string[], listPath: string) => {
+        const size = Math.min(top || pageSize, pageSize);
+        const slice = all.slice(skip, skip + size);
+        const next =
+          skip + size < all.length
+            ? `https://${host}/${listPath}?api-version=2021-05&$skip=${skip + size}&$top=${size}`
+            : undefined;
+        return feed(host, listPath, slice, next);
+      };
+      if (path === "$Resources/Queues") {
+        const entries = [...queues].map(([name, counts]) =>
+          entry(host, name, name, queueDescription(counts)),
+        );
+        return send(200, page(entries, path));
+      }
+      const listing = path.match(/^(.+)\/Subscriptions\/?$/);
+      if (listing) {
+        const topic = listing[1] as string;
+        const entries = [...(subscriptions.get(topic) ?? [])].map(([name, counts]) =>
+          entry(host, `${topic}/Subscriptions/${name}`, name, subscriptionDescription(counts)),
+        );
+        return send(200, page(entries, path));
+      }
+      const single = path.match(/^(.+)\/Subscriptions\/([^/]+)$/);
+      if (single) {
+        const counts = subscriptions.get(single[1] as string)?.get(single[2] as string);
+        return send(
+          200,
+          counts
+            ? entry(host, path, single[2] as string, subscriptionDescription(counts))
+            : feed(host, path, []),
+        );
+      }
+      const counts = queues.get(path);
+      return send(200, counts ? entry(host, path, path, queueDescription(counts)) : feed(host, path, []));
+    },
+    { tls: true },
+  );
+  host = server.host;
 
   return {
     host,
@@ -244,10 +243,6 @@ export async function startFakeServiceBus(
     },
     acceptBearerToken: (token) => void bearerTokens.add(token),
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

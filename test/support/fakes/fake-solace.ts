@@ -11,14 +11,7 @@
  * `primary-virtual-router`, each with its message VPN, egress rates and D-1 client queue.
  */
 import type { ServerResponse } from "node:http";
-import {
-  basicCredentials,
-  sendJson,
-  sendText,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { basicCredentials, LoopbackFake, type LoopbackRequest, sendJson, sendText } from "./loopback.ts";
 
 export interface SolaceQueue {
   msgs: number;
@@ -52,36 +45,12 @@ function globToRegExp(pattern: string): RegExp {
   );
 }
 
-export class FakeSolace {
+export class FakeSolace extends LoopbackFake {
   readonly users = new Map<string, string>();
   readonly vpns = new Map<string, { state: string; queues: Map<string, SolaceQueue> }>();
   readonly clients: DirectClient[] = [];
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
-  }
-
-  static async start(options: { tls?: boolean } = {}): Promise<FakeSolace> {
-    const holder: { fake?: FakeSolace } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeSolace(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
+  static start(options: { tls?: boolean } = {}): Promise<FakeSolace> {
+    return new FakeSolace().listen(options);
   }
 
   setQueue(vpn: string, queue: string, counters: SolaceQueue): void {
@@ -93,7 +62,7 @@ export class FakeSolace {
     entry.queues.set(queue, counters);
   }
 
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     const credentials = basicCredentials(request.headers);
     const authorized =
       credentials !== undefined && this.users.get(credentials.username) === credentials.password;
@@ -107,7 +76,7 @@ export class FakeSolace {
       this.#sempV1(request, response);
       return;
     }
-    const meta = { request: { method: request.method, uri: `${this.url}${request.rawPath}` } };
+    const meta = { request: { method: request.method, uri: `${this.url}${request.path}` } };
     if (!authorized) {
       sendJson(response, 401, {
         meta: {
@@ -118,7 +87,7 @@ export class FakeSolace {
       });
       return;
     }
-    const match = /^\/SEMP\/v2\/monitor\/msgVpns\/([^/]+)(?:\/queues\/([^/]+))?$/.exec(request.rawPath);
+    const match = /^\/SEMP\/v2\/monitor\/msgVpns\/([^/]+)(?:\/queues\/([^/]+))?$/.exec(request.path);
     if (!match || request.method !== "GET") {
       sendJson(response, 404, {
         meta: {
@@ -169,7 +138,7 @@ export class FakeSolace {
     });
   }
 
-  #sempV1(request: RecordedRequest, response: ServerResponse): void {
+  #sempV1(request: LoopbackRequest, response: ServerResponse): void {
     const pattern =
       /<rpc>\s*<show>\s*<client>\s*<name>([^<]*)<\/name>([\s\S]*)<\/client>\s*<\/show>\s*<\/rpc>/.exec(
         request.body,

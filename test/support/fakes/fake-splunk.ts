@@ -11,12 +11,11 @@ import type { ServerResponse } from "node:http";
 import {
   authorizationToken,
   basicCredentials,
+  LoopbackFake,
+  type LoopbackRequest,
   sendJson,
   sendText,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+} from "./loopback.ts";
 
 const EXPORT_PATH = /^\/servicesNS\/([^/]+)\/([^/]+)\/search\/jobs\/export$/;
 
@@ -28,40 +27,16 @@ export interface SavedSearch {
   rows: Record<string, string>[];
 }
 
-export class FakeSplunk {
+export class FakeSplunk extends LoopbackFake {
   readonly users = new Map<string, string>();
   /** Authentication token → the user it belongs to. */
   readonly tokens = new Map<string, string>();
   readonly savedSearches = new Map<string, SavedSearch>();
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
+  static start(options: { tls?: boolean } = {}): Promise<FakeSplunk> {
+    return new FakeSplunk().listen(options);
   }
 
-  static async start(options: { tls?: boolean } = {}): Promise<FakeSplunk> {
-    const holder: { fake?: FakeSplunk } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeSplunk(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  #user(request: RecordedRequest): string | undefined {
+  #user(request: LoopbackRequest): string | undefined {
     const token = authorizationToken(request.headers, "Bearer");
     if (token !== undefined) return this.tokens.get(token);
     const basic = basicCredentials(request.headers);
@@ -69,15 +44,16 @@ export class FakeSplunk {
     return undefined;
   }
 
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     const user = this.#user(request);
     if (user === undefined) {
       sendJson(response, 401, { messages: [{ type: "WARN", text: "call not properly authenticated" }] });
       return;
     }
-    const match = EXPORT_PATH.exec(request.path);
+    const path = decodeURIComponent(request.path);
+    const match = EXPORT_PATH.exec(path);
     if (!match) {
-      sendJson(response, 404, { messages: [{ type: "ERROR", text: `Not Found: ${request.path}` }] });
+      sendJson(response, 404, { messages: [{ type: "ERROR", text: `Not Found: ${path}` }] });
       return;
     }
     if (request.method !== "POST" && request.method !== "GET") {

@@ -11,13 +11,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import {
-  basicCredentials,
-  sendJson,
-  startLoopback,
-  type Loopback,
-  type RecordedRequest,
-} from "./http-loopback.ts";
+import { basicCredentials, LoopbackFake, type LoopbackRequest, sendJson } from "./loopback.ts";
 
 export interface LogSearch {
   /** The aggregate's rows (fields as strings); empty with messageCount for a non-aggregate query. */
@@ -38,7 +32,7 @@ function sumoError(response: ServerResponse, status: number, code: string, messa
   sendJson(response, status, { status, id: randomBytes(4).toString("hex").toUpperCase(), code, message });
 }
 
-export class FakeSumoLogic {
+export class FakeSumoLogic extends LoopbackFake {
   /** Access ID → access key. */
   readonly accessKeys = new Map<string, string>();
   readonly logSearches = new Map<string, LogSearch>();
@@ -46,35 +40,11 @@ export class FakeSumoLogic {
   readonly metrics = new Map<string, number[][]>();
   readonly jobs = new Map<string, Job>();
   readonly deleted: string[] = [];
-  readonly #server: Loopback;
-
-  private constructor(server: Loopback) {
-    this.#server = server;
+  static start(options: { tls?: boolean } = {}): Promise<FakeSumoLogic> {
+    return new FakeSumoLogic().listen(options);
   }
 
-  static async start(options: { tls?: boolean } = {}): Promise<FakeSumoLogic> {
-    const holder: { fake?: FakeSumoLogic } = {};
-    const server = await startLoopback(
-      (request, response) => holder.fake?.handle(request, response),
-      options,
-    );
-    holder.fake = new FakeSumoLogic(server);
-    return holder.fake;
-  }
-
-  get url(): string {
-    return this.#server.url;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.#server.requests;
-  }
-
-  close(): Promise<void> {
-    return this.#server.close();
-  }
-
-  handle(request: RecordedRequest, response: ServerResponse): void {
+  handle(request: LoopbackRequest, response: ServerResponse): void {
     const credentials = basicCredentials(request.headers);
     if (!credentials || this.accessKeys.get(credentials.username) !== credentials.password) {
       sumoError(response, 401, "unauthorized", "Credential could not be verified.");
@@ -132,7 +102,7 @@ export class FakeSumoLogic {
     }
   }
 
-  #createJob(request: RecordedRequest, response: ServerResponse): void {
+  #createJob(request: LoopbackRequest, response: ServerResponse): void {
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(request.body) as Record<string, unknown>;
@@ -167,7 +137,7 @@ export class FakeSumoLogic {
     );
   }
 
-  #metricsQuery(request: RecordedRequest, response: ServerResponse): void {
+  #metricsQuery(request: LoopbackRequest, response: ServerResponse): void {
     let body: { queries?: { rowId?: string; query?: string; quantization?: number; rollup?: string }[] };
     try {
       body = JSON.parse(request.body) as typeof body;

@@ -7,11 +7,10 @@
  * module proxy here (see scripts/services/ and the store's documentation).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { generate } from "selfsigned";
 import { parseDuration } from "../../../src/util/go/duration.ts";
+import { serveLoopback, type LoopbackRequest, type LoopbackServer, type LoopbackTls } from "./loopback.ts";
 
 interface TokenInfo {
   renewable: boolean;
@@ -50,28 +49,21 @@ export class FakeVault {
   /** The CA that signed the server's certificate when started with `tls`. */
   readonly caPem: string | undefined;
   readonly requests: RecordedVaultRequest[] = [];
-  readonly #server: ReturnType<typeof createHttpServer>;
+  readonly #server: LoopbackServer;
   readonly #tokens = new Map<string, TokenInfo>();
   /** `${namespace}|${path}` → mount. */
   readonly #mounts = new Map<string, Mount>();
 
-  private constructor(
-    server: ReturnType<typeof createHttpServer>,
-    address: string,
-    caPem: string | undefined,
-  ) {
+  private constructor(server: LoopbackServer, caPem: string | undefined) {
     this.#server = server;
-    this.address = address;
+    this.address = server.origin;
     this.caPem = caPem;
   }
 
   /** Starts on 127.0.0.1:<random port>, over HTTPS with a fresh CA when `tls` is set. */
   static async start(options: { tls?: boolean } = {}): Promise<FakeVault> {
     const holder: { fake?: FakeVault } = {};
-    const handler = (request: IncomingMessage, response: ServerResponse) => {
-      void holder.fake?.handle(request, response);
-    };
-    let server: ReturnType<typeof createHttpServer>;
+    let tls: LoopbackTls = false;
     let caPem: string | undefined;
     if (options.tls) {
       const ca = await certificateAuthority("fake-vault CA");
@@ -85,11 +77,12 @@ export class FakeVault {
           { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] },
         ],
       });
-      server = createHttpsServer({ cert: serving.cert, key: serving.private }, handler) as never;
-    } else server = createHttpServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    holder.fake = new FakeVault(server, `${options.tls ? "https" : "http"}://127.0.0.1:${port}`, caPem);
+      tls = { cert: serving.cert, key: serving.private };
+    }
+    const server = await serveLoopback((request, response) => holder.fake?.handle(request, response), {
+      tls,
+    });
+    holder.fake = new FakeVault(server, caPem);
     return holder.fake;
   }
 
@@ -140,29 +133,22 @@ export class FakeVault {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
-    });
+    return this.#server.close();
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async handle(request: LoopbackRequest, response: ServerResponse): Promise<void> {
     const answer = (status: number, body?: unknown) => {
       if (body === undefined) response.writeHead(status).end();
       else response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     };
     const fail = (status: number, ...errors: string[]) => answer(status, { errors });
     try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString("utf8");
-      const body = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-      const url = new URL(request.url ?? "/", "http://vault");
-      const method = request.method ?? "GET";
+      const body = request.body === "" ? {} : (JSON.parse(request.body) as Record<string, unknown>);
+      const method = request.method;
       const namespace = String(request.headers["x-vault-namespace"] ?? "").replace(/^\/|\/$/g, "");
       const token = request.headers["x-vault-token"] as string | undefined;
-      if (!url.pathname.startsWith("/v1/")) return fail(404);
-      const path = url.pathname.slice(4).replace(/\/$/, "");
+      if (!request.path.startsWith("/v1/")) return fail(404);
+      const path = request.path.slice(4).replace(/\/$/, "");
       this.requests.push({ method, path, namespace, token, body });
 
       const login = /^auth\/(.+)\/login$/.exec(path);

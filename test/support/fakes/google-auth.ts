@@ -1,12 +1,10 @@
 /**
  * What the Google API fakes share: service-account keys made for a test, the bearer tokens the
  * fakes accept (self-signed JWTs of a trusted service account, as the client libraries send for a
- * key; or access tokens the fake metadata server issued to the workload), Google's error format,
- * and a loopback HTTP server.
+ * key; or access tokens the fake metadata server issued to the workload) and Google's error format.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { listen } from "../../../src/util/listen.ts";
+import type { ServerResponse } from "node:http";
 
 export interface FakeServiceAccount {
   email: string;
@@ -103,40 +101,4 @@ export function sendGoogleError(
 
 export function sendJson(response: ServerResponse, body: unknown): void {
   response.writeHead(200, { "content-type": "application/json; charset=UTF-8" }).end(JSON.stringify(body));
-}
-
-export async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** A running loopback fake: its origin, and a close that drops open connections. */
-export interface FakeServer {
-  /** e.g. http://127.0.0.1:40123 */
-  origin: string;
-  host: string;
-  close(): Promise<void>;
-}
-
-/** Serves `handle` on 127.0.0.1 at a free port; a handler that throws answers 500 with its message. */
-export async function serveLoopback(
-  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void> | void,
-): Promise<FakeServer> {
-  const server: Server = createServer((request, response) => {
-    Promise.resolve(handle(request, response)).catch((error: unknown) => {
-      if (!response.headersSent) sendGoogleError(response, 500, "INTERNAL", String(error));
-      else response.destroy();
-    });
-  });
-  const port = await listen(server, 0);
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
