@@ -79,6 +79,12 @@ describe("registry", () => {
     }
   });
 
+  it("knows every one of KEDA's trigger types", () => {
+    const missing = Object.keys(KEDA.scalerNames).filter((type) => findScaler(type) === undefined);
+    expect(missing).toEqual([]);
+    expect(Object.keys(KEDA.scalerNames)).toHaveLength(78);
+  });
+
   it("every definition has a description and every parameter a description", () => {
     for (const definition of allScalers()) {
       expect(definition.description.trim(), definition.type).not.toBe("");
