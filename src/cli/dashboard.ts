@@ -38,13 +38,13 @@ export function dashboardCommand(): Command {
 The dashboard shows every ScaledObject, ScaledJob and HTTPScaledObject with its target, replicas
 and state, and for one object its metrics against their targets, replicas and events over the
 last hours and its last decision in words, updated live. \`tidal run\` serves it on its --port
-(127.0.0.1 only); the operator on --dashboard-bind-address (127.0.0.1:9090 in its pod: reach it
+(127.0.0.1 only); the operator on --dashboard-bind-address (127.0.0.1:8435 in its pod: reach it
 with kubectl port-forward).
 
 Examples:
   tidal dashboard --open
   tidal dashboard hello --open
-  kubectl -n tidal-system port-forward deploy/tidal-operator 8435:9090 & tidal dashboard --open`,
+  kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open`,
     )
     .action(async (name: string | undefined, options: DashboardOptions, command: Command) => {
       if (name !== undefined && name.trim() === "")

@@ -13,7 +13,8 @@ import { stopWithNpmParent } from "./parent-watch.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
 /** Loopback in the pod: reached through kubectl port-forward, which RBAC guards. */
-const DEFAULT_DASHBOARD = "127.0.0.1:9090";
+/** Where `tidal dashboard` looks by default; 9090 is the HTTP add-on's external scaler port. */
+const DEFAULT_DASHBOARD = "127.0.0.1:8435";
 
 interface OperatorCommandOptions {
   kubeconfig?: string;
@@ -121,9 +122,9 @@ work itself every --hpa-sync-period.
 Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
 election, the external metrics API and the /metrics address.
 
-The dashboard (the same as tidal run's) listens on 127.0.0.1:9090 in the operator's pod: only
+The dashboard (the same as tidal run's) listens on 127.0.0.1:8435 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
-  kubectl -n tidal-system port-forward deploy/tidal-operator 9090 & tidal dashboard --open
+  kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
