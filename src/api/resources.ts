@@ -85,7 +85,8 @@ function nameOf(value: Record<string, unknown>): string {
   return "";
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label: what Kubernetes takes as a namespace (and the names Tidal generates from). */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Names Kubernetes would refuse, as its API server checks them: object names are DNS-1123

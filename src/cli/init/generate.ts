@@ -174,7 +174,7 @@ export function findParam(type: string, flag: string): { key: string; param: Par
 /** A credential, or a connection URL that usually holds one (`amqp://user:pass@host`). */
 const mayCarryCredentials = (param: Param<unknown>) =>
   param.secret === true || /user:pass/.test(param.description);
-const readsMetadata = (param: Param<unknown>) => (param.sources ?? ["metadata"]).includes("metadata");
+export const readsMetadata = (param: Param<unknown>) => (param.sources ?? ["metadata"]).includes("metadata");
 const readsAuth = (param: Param<unknown>) => (param.sources ?? ["metadata"]).includes("auth");
 
 /**

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { basename, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { SourceDocument } from "../../api/load.ts";
-import { readResources } from "../../api/resources.ts";
+import { DNS1123_LABEL, readResources } from "../../api/resources.ts";
 import { findScaler, legacyTriggerRules, supportedTriggerTypes } from "../../scalers/registry.ts";
 import { didYouMean } from "../../util/did-you-mean.ts";
 import { TidalError, UsageError } from "../../util/errors.ts";
@@ -12,6 +12,7 @@ import { readFunctionsApp } from "./functions-app.ts";
 import {
   completeTrigger,
   findParam,
+  readsMetadata,
   workloadDocuments,
   type TriggerPlan,
   type WorkloadPlan,
@@ -135,11 +136,9 @@ function splitArguments(args: readonly string[]): {
   return { name, metadata };
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function checkName(name: string | undefined, hint: string): string {
   if (name === undefined) throw new UsageError(`give the workload's NAME (${hint})`);
-  if (!NAME.test(name) || name.length > 54)
+  if (!DNS1123_LABEL.test(name) || name.length > 54)
     throw new UsageError(`NAME "${name}": use lower-case letters, digits and dashes (at most 54 characters)`);
   return name;
 }
@@ -217,7 +216,7 @@ function flagsWorkload(
       throw new UsageError(
         `--${flag}: ${found.key} is a credential; it never goes on the command line: tidal init puts a placeholder for it in Secret ${name}-secrets`,
       );
-    if ((found.param.sources ?? ["metadata"]).includes("metadata")) plan.metadata[found.key] = value;
+    if (readsMetadata(found.param)) plan.metadata[found.key] = value;
     else plan.authParams[found.key] = value;
   }
   for (const key of options.secret) {

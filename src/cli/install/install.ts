@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { stringify } from "yaml";
 import { SCALED_OBJECT_LABEL } from "../../api/names.ts";
+import { DNS1123_LABEL } from "../../api/resources.ts";
 import { messageOf, TidalError, UsageError } from "../../util/errors.ts";
 import { DEFAULT_IMAGE, renderInstallation, type InstallOptions, type Manifest } from "./render.ts";
 
@@ -24,8 +25,6 @@ interface UninstallFlags extends CommonFlags {
   yes?: boolean;
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function common(command: Command): Command {
   return command
     .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
@@ -42,7 +41,7 @@ function checkNames(flags: CommonFlags): void {
     ["--namespace", flags.namespace],
     ["--name", flags.name],
   ] as const)
-    if (!NAME.test(value))
+    if (!DNS1123_LABEL.test(value))
       throw new UsageError(`${flag} "${value}": use lower-case letters, digits and dashes`);
 }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "selfsigned";
 import { parseAllDocuments } from "yaml";
+import { selfSignedServingCert } from "../../runtime/metrics-api/certs.ts";
 import { packageVersion } from "../../util/version.ts";
 
 /** A Kubernetes object as install applies it. */
@@ -139,25 +140,10 @@ async function certificates(
       { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
-  const serving = await generate([{ name: "commonName", value: host }], {
-    keyType: "ec",
-    curve: "P-256",
-    algorithm: "sha256",
-    notBeforeDate: new Date(now - 60_000),
-    notAfterDate: new Date(now + 365 * 86_400_000),
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: "basicConstraints", cA: false, critical: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: "extKeyUsage", serverAuth: true },
-      {
-        name: "subjectAltName",
-        altNames: [service, host.replace(/\.svc$/, ""), host, `${host}.cluster.local`].map((value) => ({
-          type: 2 as const,
-          value,
-        })),
-      },
-    ],
-  });
-  return { ca: ca.cert, cert: serving.cert, key: serving.private };
+  const serving = await selfSignedServingCert(
+    [host, service, host.replace(/\.svc$/, ""), `${host}.cluster.local`],
+    365,
+    { cert: ca.cert, key: ca.private },
+  );
+  return { ca: ca.cert, cert: String(serving.cert), key: String(serving.key) };
 }

@@ -13,6 +13,8 @@ import type { TlsCredentials } from "./server.ts";
 export async function selfSignedServingCert(
   hosts: string[] = ["localhost", "127.0.0.1", "::1"],
   validDays = 365,
+  /** A CA to sign it with instead (PEM): the certificate is then not self-signed. */
+  ca?: { cert: string; key: string },
 ): Promise<TlsCredentials> {
   if (hosts.length === 0) throw new Error("selfSignedServingCert needs at least one host name or address");
   const notBeforeDate = new Date(Date.now() - 60_000);
@@ -23,6 +25,7 @@ export async function selfSignedServingCert(
     algorithm: "sha256",
     notBeforeDate,
     notAfterDate,
+    ...(ca ? { ca } : {}),
     extensions: [
       { name: "basicConstraints", cA: false, critical: true },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
