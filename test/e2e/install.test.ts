@@ -52,6 +52,8 @@ describe("tidal install and uninstall", () => {
   });
 
   it("installs the operator, again without harm, and uninstall releases what it left and removes it", async () => {
+    // The CRDs are the other tests' too: applied as they apply them, never installed or removed here.
+    await kubectl(["apply", "-f", "deploy/crds/"]);
     watched = await createTestNamespace("e2e-install-watched");
     const install = [
       "install",
