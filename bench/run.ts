@@ -10,6 +10,8 @@
  *   6. forecastCost bench/forecast-cost.ts 1,000 forecasters: refit and poll CPU, memory
  *   7. history     bench/history.ts      the dashboard's history of 10,000 objects: memory, read time
  *   8. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
+ *   9. keda        bench/keda.ts         the same objects under KEDA and Tidal on the local control plane;
+ *                                        opt-in (`--only keda`): builds KEDA once (~15 CPU-minutes)
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
  *
@@ -35,9 +37,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup,keda]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
-      "  --only    run only these sections (results still go to bench/results/latest.*)\n",
+      "  --only    run only these sections (results still go to bench/results/latest.*);\n" +
+      "            keda (side by side with KEDA on the local control plane) runs only when named\n",
   );
   process.exit(0);
 }
@@ -46,6 +49,8 @@ const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? "").split(",")) : undefined;
 
 type Section = (options: { root: string; quick: boolean }) => Promise<Omit<SectionResult, "seconds">>;
+/** Sections that run only when `--only` names them. */
+const OPT_IN = new Set(["keda"]);
 const sections: [string, string, Section][] = [
   ["reaction", "1. Reaction latency", reactionSection],
   ["scale", "2. Scale", scaleSection],
@@ -55,6 +60,8 @@ const sections: [string, string, Section][] = [
   ["forecastCost", "6. Forecast cost", forecastCostSection],
   ["history", "7. Dashboard history", historySection],
   ["startup", "8. CLI start", startupSection],
+  // Loaded only when it runs: it brings the Kubernetes client along.
+  ["keda", "9. Side by side with KEDA", async (options) => (await import("./keda.ts")).kedaSection(options)],
 ];
 
 stopChildrenOnExit();
@@ -64,7 +71,7 @@ process.stderr.write(
 );
 const results: SectionResult[] = [];
 for (const [id, title, run] of sections) {
-  if (only && !only.has(id)) continue;
+  if (only ? !only.has(id) : OPT_IN.has(id)) continue;
   const started = performance.now();
   const loadBefore = loadavg()[0] as number;
   process.stderr.write(`${title} …\n`);

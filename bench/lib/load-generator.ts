@@ -24,6 +24,8 @@ export interface LoadJob {
   durationMs: number;
   /** Accept any TLS certificate (a self-signed server). */
   insecure?: boolean;
+  /** A client certificate and the CA to trust (PEM), e.g. to reach a kube-apiserver as admin. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 export interface LoadResult {
@@ -43,12 +45,28 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
   "https-verified:": new https.Agent({ keepAlive: true }),
 };
+// One agent per client identity, kept for later jobs like the others.
+const identityAgents = new Map<string, https.Agent>();
+
+function identityAgent(tls: NonNullable<LoadJob["tls"]>): https.Agent {
+  const key = `${tls.ca}\n${tls.cert}`;
+  let agent = identityAgents.get(key);
+  if (!agent) {
+    agent = new https.Agent({ keepAlive: true, ...tls });
+    identityAgents.set(key, agent);
+  }
+  return agent;
+}
 
 function requester(job: LoadJob) {
   const sockets = job.mode === "closed" ? (job.concurrency ?? 1) : (job.maxInFlight ?? 256);
   const jobAgents = {
     "http:": agents["http:"],
-    "https:": job.insecure ? agents["https:"] : agents["https-verified:"],
+    "https:": job.tls
+      ? identityAgent(job.tls)
+      : job.insecure
+        ? agents["https:"]
+        : agents["https-verified:"],
   };
   for (const agent of Object.values(jobAgents)) agent.maxSockets = sockets;
   const urls = job.urls.map((text) => new URL(text));
@@ -159,6 +177,6 @@ process.on("message", (message: { type: "run"; id: number; job: LoadJob }) => {
   );
 });
 process.on("disconnect", () => {
-  for (const agent of Object.values(agents)) agent.destroy();
+  for (const agent of [...Object.values(agents), ...identityAgents.values()]) agent.destroy();
   process.exit(0);
 });

@@ -26,6 +26,8 @@ export interface SectionResult {
   /** Everything measured, for comparisons between runs. */
   details: Record<string, unknown>;
   notes: string[];
+  /** Markdown lines printed after the figures (e.g. a side-by-side table). */
+  tables?: string[];
   seconds: number;
   error?: string;
 }
@@ -99,6 +101,7 @@ export function renderMarkdown(run: {
         );
       }
     }
+    if (section.tables && section.tables.length > 0) lines.push("", ...section.tables);
     if (section.notes.length > 0) lines.push("", ...section.notes.map((note) => `- ${note}`));
     lines.push("", `_${Math.round(section.seconds)} s_`);
   }
