@@ -62,11 +62,7 @@ function requester(job: LoadJob) {
   const sockets = job.mode === "closed" ? (job.concurrency ?? 1) : (job.maxInFlight ?? 256);
   const jobAgents = {
     "http:": agents["http:"],
-    "https:": job.tls
-      ? identityAgent(job.tls)
-      : job.insecure
-        ? agents["https:"]
-        : agents["https-verified:"],
+    "https:": job.tls ? identityAgent(job.tls) : job.insecure ? agents["https:"] : agents["https-verified:"],
   };
   for (const agent of Object.values(jobAgents)) agent.maxSockets = sockets;
   const urls = job.urls.map((text) => new URL(text));
