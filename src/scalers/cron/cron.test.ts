@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prepareScalerTrigger, withErrorMessages } from "../../../test/support/prepare-trigger.ts";
-import { cronNamePart, cronWindowValue } from "./window.ts";
+import { cronNamePart, cronWindowTracker, cronWindowValue } from "./window.ts";
 
 function prepare(metadata: Record<string, string>, index = 0) {
   return withErrorMessages(prepareScalerTrigger("cron", metadata, { index }));
@@ -113,5 +113,42 @@ describe("cronWindowValue", () => {
     expect(() => cronWindowValue(never, at("2026-05-04T00:00:00Z"))).toThrow(
       /start schedule "0 0 30 2 \*" never fires/,
     );
+  });
+});
+
+describe("cronWindowTracker", () => {
+  const windows = [
+    { timezone: "Asia/Kolkata", start: "0 6 * * *", end: "0 20 * * *", desiredReplicas: 10 },
+    { timezone: "Europe/Berlin", start: "0 1 * * *", end: "0 4 * * *", desiredReplicas: 2 },
+    { timezone: "Etc/UTC", start: "*/5 * * * *", end: "2-59/5 * * * *", desiredReplicas: 1 },
+  ];
+
+  it("answers as cronWindowValue at every instant, polled forwards across the boundaries (and DST)", () => {
+    for (const window of windows) {
+      const track = cronWindowTracker(window);
+      // Every 7.5 s for a day around the spring-forward night, and each boundary's last second.
+      const from = Date.parse("2026-03-28T18:00:00Z");
+      for (let now = from; now < from + 86_400_000; now += 7_500) {
+        expect(track(now), `${window.start} at ${new Date(now).toISOString()}`).toEqual(
+          cronWindowValue(window, now),
+        );
+      }
+    }
+  });
+
+  it("answers right at and just before a boundary, and after the clock goes back", () => {
+    const window = windows[0] as (typeof windows)[number];
+    const track = cronWindowTracker(window);
+    const instants = [
+      "2026-05-04T00:00:00Z",
+      "2026-05-04T00:29:59.000Z",
+      "2026-05-04T00:29:59.999Z",
+      "2026-05-04T00:30:00Z",
+      "2026-05-04T14:29:59.500Z",
+      "2026-05-04T14:30:00Z",
+      "2026-05-04T10:00:00Z", // back in time
+      "2026-05-04T00:10:00Z",
+    ].map((iso) => Date.parse(iso));
+    for (const now of instants) expect(track(now)).toEqual(cronWindowValue(window, now));
   });
 });

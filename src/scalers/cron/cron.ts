@@ -1,7 +1,7 @@
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
 import type { ScalerDefinition } from "../types.ts";
-import { cronExpressionProblem, cronNamePart, cronWindowValue, isKnownTimezone } from "./window.ts";
+import { cronExpressionProblem, cronNamePart, cronWindowTracker, isKnownTimezone } from "./window.ts";
 
 const params = {
   start: param.string({ description: "5-field cron expression: when the window opens" }),
@@ -41,8 +41,9 @@ export const cronScaler: ScalerDefinition<typeof params> = {
     activationTarget: 0,
   }),
   connect(values) {
+    const windowValue = cronWindowTracker(values);
     return {
-      measure: async () => cronWindowValue(values, Date.now()),
+      measure: async () => windowValue(Date.now()),
       close: async () => undefined,
     };
   },

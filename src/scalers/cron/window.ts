@@ -52,6 +52,28 @@ export function cronWindowValue(window: CronWindow, nowMs: number): Measurement 
   return { value: inside ? window.desiredReplicas : 0, active: inside };
 }
 
+/**
+ * cronWindowValue for one trigger polled again and again: the answer can change only when one of
+ * the two schedules fires, so the next start and end are computed once and reused until a second
+ * before the earlier of them (croner works in whole seconds), or when the clock goes back. A
+ * thousand cron triggers then cost no schedule parsing per poll.
+ */
+export function cronWindowTracker(window: CronWindow): (nowMs: number) => Measurement {
+  let computedAt = Number.POSITIVE_INFINITY;
+  let validUntil = Number.NEGATIVE_INFINITY;
+  let answer: Measurement = { value: 0, active: false };
+  return (nowMs) => {
+    if (nowMs >= computedAt && nowMs < validUntil) return { ...answer };
+    const nextStart = nextRun(window.start, window.timezone, nowMs, "start");
+    const nextEnd = nextRun(window.end, window.timezone, nowMs, "end");
+    const inside = nextEnd <= nextStart;
+    answer = { value: inside ? window.desiredReplicas : 0, active: inside };
+    computedAt = nowMs;
+    validUntil = Math.min(nextStart, nextEnd) - 1000;
+    return { ...answer };
+  };
+}
+
 /** KEDA's parseCronTimeFormat: a schedule made safe for a metric name. */
 export function cronNamePart(expression: string): string {
   return expression
