@@ -28,7 +28,8 @@ import { OperatorStatus, type OperatorStatusOptions } from "./operator-status.ts
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
 import { Informer } from "./informer.ts";
-import { KubeApi, loadKubeConfig, type ClusterEnvironment } from "./kube-api.ts";
+import { WatchedReplicas } from "./watched-replicas.ts";
+import { KubeApi, loadKubeConfig, resourcePath, type ClusterEnvironment } from "./kube-api.ts";
 import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { ScaledJobReconciler, type RawScaledJob } from "./scaled-job-reconciler.ts";
@@ -238,10 +239,27 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     processEnvironment: options.processEnvironment,
     isLeader,
   };
+  // Deployments' and StatefulSets' replica counts from a watch, as KEDA reads them from its cache.
+  const replicaSource = new WatchedReplicas({
+    open: (plural) =>
+      new Informer<Named & { spec?: { replicas?: number } }>(
+        kubeConfig,
+        api,
+        { apiVersion: "apps/v1", plural, ...(options.namespace ? { namespace: options.namespace } : {}) },
+        logger,
+      ),
+    canList: (plural) =>
+      api.get(`${resourcePath("apps/v1", plural, options.namespace)}?limit=1`).then(
+        () => true,
+        () => false,
+      ),
+    logger,
+  });
   const scaledObjects = new ScaledObjectReconciler({
     ...shared,
     informer: informers.scaledObjects,
     discovery: new Discovery(api),
+    replicaSource,
   });
   const scaledJobs = new ScaledJobReconciler({ ...shared, informer: informers.scaledJobs });
   const httpScaledObjects = httpInformers
@@ -398,6 +416,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         ),
       );
       interceptorCounts.close();
+      await replicaSource.stop();
       await scaledObjects.stop();
       await scaledJobs.stop();
       if (options.local)

@@ -1,6 +1,7 @@
 import type { ScaleTarget } from "../../targets/types.ts";
 import type { ResolvedResource } from "./discovery.ts";
 import { resourcePath, type KubeClient } from "./kube-api.ts";
+import type { ReplicaSource } from "./watched-replicas.ts";
 
 interface Scale {
   spec?: { replicas?: number };
@@ -20,12 +21,21 @@ export class KubernetesScaleTarget implements ScaleTarget {
   readonly #resource: ResolvedResource;
   readonly #namespace: string;
   readonly #name: string;
+  readonly #replicaSource: ReplicaSource | undefined;
 
-  constructor(api: KubeClient, resource: ResolvedResource, namespace: string, name: string) {
+  /** `replicaSource`: a watch cache that answers getReplicas without a request where it can. */
+  constructor(
+    api: KubeClient,
+    resource: ResolvedResource,
+    namespace: string,
+    name: string,
+    replicaSource?: ReplicaSource,
+  ) {
     this.#api = api;
     this.#resource = resource;
     this.#namespace = namespace;
     this.#name = name;
+    this.#replicaSource = replicaSource;
   }
 
   #path(): string {
@@ -39,6 +49,8 @@ export class KubernetesScaleTarget implements ScaleTarget {
   }
 
   async getReplicas(): Promise<number> {
+    const watched = this.#replicaSource?.replicas(this.#resource, this.#namespace, this.#name);
+    if (watched !== undefined) return watched;
     const scale = await this.#api.get<Scale>(this.#path());
     return scale.spec?.replicas ?? 0;
   }

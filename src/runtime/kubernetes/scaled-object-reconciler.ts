@@ -21,6 +21,7 @@ import type { ObjectCache } from "./informer.ts";
 import { isNotFound, resourcePath } from "./kube-api.ts";
 import { lookupMetric } from "./metric-lookup.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
+import type { ReplicaSource } from "./watched-replicas.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
 import {
   readyConditionUpdates,
@@ -68,6 +69,8 @@ interface Scaled {
 export interface ScaledObjectReconcilerOptions extends ReconcilerDependencies {
   informer: ObjectCache<RawScaledObject>;
   discovery: Discovery;
+  /** Replica counts from a watch (Deployments, StatefulSets) instead of a GET of /scale per poll. */
+  replicaSource?: ReplicaSource;
 }
 
 /**
@@ -173,7 +176,7 @@ export class ScaledObjectReconciler {
       );
       return undefined;
     }
-    const target = new KubernetesScaleTarget(api, resolved, namespace, ref.name);
+    const target = new KubernetesScaleTarget(api, resolved, namespace, ref.name, this.#options.replicaSource);
     let replicas: number;
     let workload: unknown;
     try {
