@@ -28,7 +28,7 @@ import { OperatorStatus, type OperatorStatusOptions } from "./operator-status.ts
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
 import { Discovery } from "./discovery.ts";
 import { Informer } from "./informer.ts";
-import { WatchedReplicas } from "./watched-replicas.ts";
+import { slimWorkload, WatchedReplicas } from "./watched-replicas.ts";
 import { KubeApi, loadKubeConfig, resourcePath, type ClusterEnvironment } from "./kube-api.ts";
 import { KubeEventRecorder } from "./kube-events.ts";
 import { LeaderElector } from "./leader-election.ts";
@@ -241,13 +241,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   };
   // Deployments' and StatefulSets' replica counts from a watch, as KEDA reads them from its cache.
   const replicaSource = new WatchedReplicas({
-    open: (plural) =>
-      new Informer<Named & { spec?: { replicas?: number } }>(
+    open: (plural) => {
+      const informer = new Informer<Named & { spec?: { replicas?: number } }>(
         kubeConfig,
         api,
         { apiVersion: "apps/v1", plural, ...(options.namespace ? { namespace: options.namespace } : {}) },
         logger,
-      ),
+      );
+      // Only the replica count is read: keep no pod templates in memory.
+      informer.on("add", slimWorkload);
+      informer.on("update", slimWorkload);
+      return informer;
+    },
     canList: (plural) =>
       api.get(`${resourcePath("apps/v1", plural, options.namespace)}?limit=1`).then(
         () => true,

@@ -3,7 +3,7 @@ import { silentLogger } from "../../observability/logger.ts";
 import { FakeKubeApi } from "../../../test/support/fake-kube-api.ts";
 import type { ResolvedResource } from "./discovery.ts";
 import { KubernetesScaleTarget } from "./scale-target.ts";
-import { WatchedReplicas, type WatchedPlural, type WorkloadCache } from "./watched-replicas.ts";
+import { slimWorkload, WatchedReplicas, type WatchedPlural, type WorkloadCache } from "./watched-replicas.ts";
 
 const deployments: ResolvedResource = {
   group: "apps",
@@ -138,5 +138,37 @@ describe("KubernetesScaleTarget with a replica source", () => {
     expect(api.calls.map((call) => `${call.method} ${call.path}`)).toEqual([
       "GET /apis/apps/v1/namespaces/ns/deployments/other/scale",
     ]);
+  });
+});
+
+describe("slimWorkload", () => {
+  it("keeps name, namespace, resourceVersion, uid and spec.replicas, in place", () => {
+    const object: Record<string, unknown> = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "web",
+        namespace: "ns",
+        resourceVersion: "42",
+        uid: "u-1",
+        labels: { app: "web" },
+        managedFields: [{ manager: "kubectl" }],
+      },
+      spec: { replicas: 3, template: { spec: { containers: [{ name: "main" }] } } },
+      status: { replicas: 3 },
+    };
+    slimWorkload(object);
+    expect(object).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: "ns", resourceVersion: "42", uid: "u-1" },
+      spec: { replicas: 3 },
+    });
+  });
+
+  it("keeps spec.replicas absent when it was (read as 1)", () => {
+    const object: Record<string, unknown> = { metadata: { name: "bare" }, spec: { template: {} } };
+    slimWorkload(object);
+    expect(object).toEqual({ metadata: { name: "bare" }, spec: {} });
   });
 });

@@ -93,3 +93,26 @@ export class WatchedReplicas implements ReplicaSource {
     await Promise.all([...this.#entries.values()].map((entry) => entry.cache?.stop().catch(() => undefined)));
   }
 }
+
+interface Workload {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
+  spec?: { replicas?: number };
+  [field: string]: unknown;
+}
+
+/**
+ * Cuts a watched Deployment or StatefulSet down, in place, to what the cache needs: its name,
+ * namespace, resourceVersion, uid and spec.replicas (a full object with its pod template and
+ * managed fields is tens of KiB in memory). For the watch's add and update handlers, which see the
+ * object the cache keeps.
+ */
+export function slimWorkload(object: Workload): void {
+  const metadata = object.metadata ?? {};
+  const slim: NonNullable<Workload["metadata"]> = {};
+  for (const key of ["name", "namespace", "resourceVersion", "uid"] as const)
+    if (metadata[key] !== undefined) slim[key] = metadata[key];
+  const replicas = object.spec?.replicas;
+  for (const key of Object.keys(object)) if (key !== "apiVersion" && key !== "kind") delete object[key];
+  object.metadata = slim;
+  object.spec = replicas === undefined ? {} : { replicas };
+}
