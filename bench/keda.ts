@@ -368,6 +368,24 @@ interface SubjectResult {
     firstError?: string;
   }[];
   error?: string;
+  /** When the figures come from an earlier run (TIDAL_BENCH_KEDA_REUSE): its date. */
+  reusedFrom?: string;
+}
+
+/** The configurations' results in an earlier bench/results/latest.json, by id. */
+function reusedResults(path: string | undefined): Map<string, SubjectResult> {
+  if (!path) return new Map();
+  const run = JSON.parse(readFileSync(path, "utf8")) as {
+    machine?: { date?: string };
+    sections?: { id: string; details?: { results?: SubjectResult[] } }[];
+  };
+  const section = run.sections?.find((candidate) => candidate.id === "keda");
+  const date = run.machine?.date ?? path;
+  return new Map(
+    (section?.details?.results ?? [])
+      .filter((result) => result.label !== "(not run)")
+      .map((result) => [result.id, { ...result, reusedFrom: date }]),
+  );
 }
 
 class Samplers {
@@ -900,16 +918,19 @@ export async function kedaSection(options: {
       sizes: kedaSizes(quick, process.env.TIDAL_BENCH_KEDA_SIZES),
     };
     log(`KEDA ${keda.version} from ${kedaBin || "(not run)"}; logs in ${logDir}`);
-    const skipped = (id: string): SubjectResult => ({
-      id,
-      label: "(not run)",
-      startSeconds: null,
-      startCpuSeconds: null,
-      metricsApiAvailableSeconds: null,
-      idle: null,
-      idleByProcess: {},
-      sizes: [],
-    });
+    // A configuration not run this time: its results from an earlier run's latest.json, if named.
+    const reused = reusedResults(process.env.TIDAL_BENCH_KEDA_REUSE);
+    const skipped = (id: string): SubjectResult =>
+      reused.get(id) ?? {
+        id,
+        label: "(not run)",
+        startSeconds: null,
+        startCpuSeconds: null,
+        metricsApiAvailableSeconds: null,
+        idle: null,
+        idleByProcess: {},
+        sizes: [],
+      };
     if (needKeda) await applyCrds(crds);
     results.push(
       subjects.has("keda")
@@ -943,6 +964,7 @@ export async function kedaSection(options: {
     figures: comparisonFigures(list),
     tables: comparisonTable(list),
     details: {
+      comparisons: list,
       keda: { ...keda, module: "github.com/kedacore/keda/v2" },
       raisedLimits: { qps: RAISED_QPS, burst: RAISED_BURST },
       results,
@@ -951,6 +973,9 @@ export async function kedaSection(options: {
       `KEDA ${keda.version} (commit ${keda.commit.slice(0, 12)}), operator and metrics adapter as processes of this machine; Tidal's operator with --local; one at a time, the same objects, on the local control plane (HPA sync ${process.env.TIDAL_KUBE_HPA_SYNC_PERIOD ?? "2s"}).`,
       "Objects: Deployments at 0 replicas with a ScaledObject each, one cron trigger inactive all run (polling 30 s); reaction: one metrics-api trigger polled every second.",
       "Targets are on Tidal ÷ KEDA at KEDA's defaults (the issue's: start and idle RSS at most 1×, time to Ready at most 0.1×, memory per object at most 0.3×, settled CPU at most 0.7×, metrics API p99 at most 1×).",
+      ...results
+        .filter((result) => result.reusedFrom)
+        .map((result) => `${result.label}: figures reused from the run of ${result.reusedFrom}.`),
       ...(errors.length ? [`Errors: ${errors.join("; ")}`] : []),
     ],
     ...(errors.length ? { error: errors.join("; ") } : {}),
