@@ -399,7 +399,7 @@ const usable = (value: number | null | undefined): value is number =>
  * evaluations as they happened, and before them one bucket per `coarseMs` (by default three hours
  * of one-minute buckets). With one trigger a full object takes about 6 KiB, 10,000 objects about
  * 60 MiB (bench/history.ts measures it). An object with a forecasting trigger keeps its
- * predictions the same way, beside its measurements (about 5 KiB more with one trigger). The scale
+ * predictions the same way, beside its measurements (about 6 KiB more with one trigger). The scale
  * and job loops record; the dashboard reads, and hears of new points.
  */
 export class ScalingHistory {

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +16,48 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "ScaledObject/default/hello";
 const CRASHING = "ScaledObject/default/crashing";
 const NIGHTLY = "ScaledJob/default/nightly";
+const FORECASTED = "ScaledObject/default/forecasted";
+/** The forecast annotation of `forecasted`: a trend five seconds ahead, from one-second steps. */
+const FORECAST = "horizon=5s, history=10m, step=1s, season=none, refit=2s";
+
+/**
+ * A queue that grows steadily (a quarter item a second) and a ScaledObject that forecasts it with
+ * the forecast annotation: predictions from about ten seconds in, served from about half a minute.
+ */
+function forecastedObject(url: string) {
+  return `
+apiVersion: tidal.dev/v1alpha1
+kind: ProcessPool
+metadata:
+  name: forecasted
+spec:
+  command: [node, -e, "setInterval(() => {}, 60000)"]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: forecasted
+  annotations:
+    autoscaling.tidal.dev/forecast: "${FORECAST}"
+spec:
+  scaleTargetRef:
+    apiVersion: tidal.dev/v1alpha1
+    kind: ProcessPool
+    name: forecasted
+  pollingInterval: 1
+  minReplicaCount: 1
+  maxReplicaCount: 3
+  triggers:
+    - type: metrics-api
+      metadata: { url: "${url}", valueLocation: queue, targetValue: "10" }
+`;
+}
+
+/** A value as the history keeps it (float32, shown to 7 significant digits). */
+function asKept(value: number): number {
+  const single = Math.fround(value);
+  return Number.isInteger(single) ? single : Number(single.toPrecision(7));
+}
 
 /**
  * A pool whose one worker always fails at start: restarts, back-off and stderr to show; and a
@@ -68,6 +112,12 @@ spec:
         desiredReplicas: "1"
 `;
 
+interface Snapshot {
+  name: string;
+  lastEvaluationTime: string;
+  triggers: { forecast: { mode: string; predicted: number | null; horizonSeconds: number } | null }[];
+}
+
 interface ChartData {
   labels: string[];
   data: (number | null)[][];
@@ -89,14 +139,27 @@ describe("the dashboard of tidal run, in a real browser", () => {
   const cleanup = useCleanup();
   let run: TidalRun;
   let browser: Browser;
+  let queue: Server;
 
   beforeAll(async () => {
+    const started = Date.now();
+    queue = createServer((_request, response) => {
+      const length = Math.round(8 + ((Date.now() - started) / 1000) * 25) / 100;
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ queue: length }));
+    });
+    await new Promise<void>((resolve) => queue.listen(0, "127.0.0.1", resolve));
+    cleanup.add(() => new Promise<void>((resolve) => queue.close(() => resolve())));
     // The quick start, scaling back to zero 5 s after the last request instead of 30 s.
     const variant = exampleVariant("quickstart", { "scaledownPeriod: 30": "scaledownPeriod: 5" });
     cleanup.add(variant.remove);
     const crashing = join(mkdtempSync(join(tmpdir(), "tidal-crashing-")), "crashing.yaml");
     writeFileSync(crashing, CRASHING_POOL);
-    run = await TidalRun.start([variant.file, crashing]);
+    const forecasted = join(mkdtempSync(join(tmpdir(), "tidal-forecasted-")), "forecasted.yaml");
+    writeFileSync(
+      forecasted,
+      forecastedObject(`http://127.0.0.1:${(queue.address() as AddressInfo).port}/stats`),
+    );
+    run = await TidalRun.start([variant.file, crashing, forecasted]);
     cleanup.add(() => run.stop());
     browser = await launchBrowser("dashboard");
     cleanup.add(() => browser.close());
@@ -274,5 +337,90 @@ describe("the dashboard of tidal run, in a real browser", () => {
       await page.locator('[data-chart="replicas"]').locator("xpath=..").locator("figcaption").textContent(),
     ).toBe("Running jobs");
     await browser.screenshot("8-scaledjob-light");
+  });
+
+  it("draws the forecast annotation's predictions a horizon ahead, as the status API reports them", async () => {
+    const { page } = browser;
+    // Served once the trend passes its backtest (about half a minute of one-second steps).
+    await eventually(
+      "the forecast to be served",
+      async () => {
+        const snapshot = (await run.get<Snapshot[]>("/api/v1/scaledobjects")).find(
+          (object) => object.name === "forecasted",
+        );
+        return snapshot?.triggers[0]?.forecast?.mode === "predictive";
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    await page.goto(`${run.statusUrl}/dashboard/#/object/${FORECASTED}`);
+    await page.locator('[data-chart="trigger-0"] canvas').waitFor();
+    expect(
+      await page.locator('[data-chart="trigger-0"]').locator("xpath=..").locator("figcaption").textContent(),
+    ).toContain("and its forecast 5 s ahead");
+
+    // The forecast line's points are the status API's: every point drawn is one the dashboard API
+    // reports, at the same time and value; the newest is the last decision's prediction, at its
+    // time + the horizon; and the line runs that far ahead of the measured one.
+    await eventually(
+      "the forecast line to match the status API",
+      async () => {
+        const [charts, detail, trace] = await Promise.all([
+          page.evaluate(() =>
+            (globalThis as unknown as { tidalDashboard: { charts(): ChartData[] } }).tidalDashboard.charts(),
+          ),
+          run.get<{
+            history: { t: number[]; values: (number | null)[][] };
+            forecast: {
+              of: { kind: string; metricName?: string };
+              horizonSeconds: number;
+              served: boolean;
+              points: { at: number; value: number }[];
+            }[];
+          }>(`/api/v1/dashboard/objects/${FORECASTED}`),
+          run.get<{
+            at: number;
+            triggers: { forecast?: { predicted: number | null; horizonSeconds: number } }[];
+          }>("/api/v1/scaledobjects/forecasted/explain"),
+        ]);
+        const triggerChart = charts[1] as ChartData;
+        expect(triggerChart.labels).toEqual(["value", "target", "activation", "forecast"]);
+        const [times, values, , , forecastColumn] = triggerChart.data as [
+          number[],
+          (number | null | undefined)[],
+          number[],
+          number[],
+          (number | null | undefined)[],
+        ];
+        const [forecast, ...others] = detail.forecast;
+        expect(others).toEqual([]);
+        expect(forecast).toMatchObject({
+          of: { kind: "metric", metricName: "s0-metric-api-queue" },
+          horizonSeconds: 5,
+          served: true,
+        });
+        const reported = new Map(forecast?.points.map((point) => [point.at, point.value]));
+        const drawn = times.flatMap((seconds, index) => {
+          const value = forecastColumn[index];
+          return value === null || value === undefined ? [] : [{ at: Math.round(seconds * 1000), value }];
+        });
+        expect(drawn.length).toBeGreaterThan(10);
+        for (const point of drawn) expect(reported.get(point.at)).toBe(point.value);
+        // The last decision (`tidal explain`'s) is the newest evaluation, its forecast the newest point.
+        const predicted = trace.triggers[0]?.forecast;
+        const madeAt = trace.at;
+        expect(drawn.at(-1)).toEqual({
+          at: madeAt + (predicted?.horizonSeconds ?? 0) * 1000,
+          value: asKept(predicted?.predicted ?? Number.NaN),
+        });
+        // On one time axis: the newest measured point is the last evaluation, five seconds before
+        // the forecast's end; and the forecast made five seconds before it is drawn at its time.
+        const lastMeasured = values.findLastIndex((value) => value !== null && value !== undefined);
+        expect(Math.round((times[lastMeasured] as number) * 1000)).toBe(madeAt);
+        expect(drawn.some((point) => Math.abs(point.at - madeAt) <= 1000)).toBe(true);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await browser.screenshot("9-object-forecast-light");
   });
 });
