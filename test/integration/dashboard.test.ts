@@ -348,7 +348,7 @@ describe("the dashboard of tidal run, in a real browser", () => {
         const points = detail.forecast[0]?.points ?? [];
         return points.length > 0 && (points.at(-1)?.at ?? 0) - (points[0]?.at ?? 0) >= 50_000;
       },
-      { timeoutMs: 120_000, intervalMs: 500 },
+      { timeoutMs: 90_000, intervalMs: 500 },
     );
     await page.goto(`${run.statusUrl}/dashboard/#/object/${FORECASTED}`);
     await page.locator('[data-chart="trigger-0"] canvas').waitFor();
