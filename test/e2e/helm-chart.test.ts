@@ -1,6 +1,8 @@
 // The Helm chart deploy/helm/tidal for the values a KEDA user sets (KEDA's key names): each row of
 // the table is passed to a real helm's `lint --strict` and `template`, its rendered objects are
 // checked, and the rendering goes through a server-side dry-run apply on the real control plane.
+// The KEDA values file is also installed with `helm install` (kwok runs the pods), where the
+// disruption controller counts the PodDisruptionBudgets' pods.
 // ServiceMonitor and PodMonitor are checked against the Prometheus Operator's own CRDs
 // (deploy/helm/monitoring-crds.sh), applied to the control plane here and left there like the keda.sh
 // CRDs; cert-manager's CRDs are not, so certManager mode stays in test/e2e/packaging.test.ts.
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { kubectl } from "../support/kube.ts";
+import { eventually, kubectl, kubectlJson } from "../support/kube.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const chart = "deploy/helm/tidal";
@@ -544,6 +546,92 @@ describe("Helm chart values a KEDA user sets", () => {
     );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("notAField");
+  });
+
+  it("helm install with the KEDA values file: the PDBs count their pods, the monitors' selectors find the operator's pods and metrics port; helm uninstall removes it", async () => {
+    // A release of its own in a namespace of its own; the APIService and CRDs are the other tests'.
+    const installed = `tidal-i-${suffix}`;
+    const target = `e2e-helm-install-${suffix}`;
+    const name = `${installed}-operator`;
+    const uninstall = () =>
+      run(helm, ["uninstall", installed, "--namespace", target, "--ignore-not-found", "--wait"]);
+    try {
+      await mustRun(helm, [
+        "install",
+        installed,
+        chart,
+        "--namespace",
+        target,
+        "--create-namespace",
+        "--skip-crds",
+        "-f",
+        `${chart}/ci/keda-values.yaml`,
+        "--set",
+        "metricsServer.enabled=false",
+      ]);
+      type Pdb = { status?: { expectedPods?: number; currentHealthy?: number; disruptionsAllowed?: number } };
+      const status = async (pdb: string) =>
+        (await kubectlJson<Pdb>(["-n", target, "get", "pdb", pdb])).status ?? {};
+      // The disruption controller counts the ready pods each budget's selector matches: the
+      // operator's three (minAvailable 1: two may go), the interceptor's two (maxUnavailable 1).
+      await eventually(
+        "the PDBs count their pods",
+        async () =>
+          (await status(name)).disruptionsAllowed === 2 &&
+          (await status(`${installed}-interceptor`)).disruptionsAllowed === 1,
+        { timeoutMs: 120_000 },
+      );
+      expect(await status(name)).toMatchObject({ expectedPods: 3, currentHealthy: 3 });
+      expect(await status(`${installed}-interceptor`)).toMatchObject({ expectedPods: 2, currentHealthy: 2 });
+
+      const selector = (labels: Labels) =>
+        Object.entries(labels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(",");
+      const list = async <T>(kind: string, labels: Labels) =>
+        (await kubectlJson<{ items: T[] }>(["-n", target, "get", kind, "-l", selector(labels)])).items;
+      type Pod = { spec: PodSpec };
+      // The ServiceMonitor finds the operator's Service, whose metrics port leads to the metrics
+      // container port of the operator's three pods.
+      const monitor = await kubectlJson<{
+        spec: { selector: { matchLabels: Labels }; endpoints: { port: string }[] };
+      }>(["-n", target, "get", "servicemonitor", name]);
+      const services = await list<Service & { spec: { ports: { targetPort: string }[] } }>(
+        "services",
+        monitor.spec.selector.matchLabels,
+      );
+      expect(services.map((service) => service.metadata.name)).toEqual([name]);
+      const port = services[0]!.spec.ports.find(
+        (candidate) => candidate.name === monitor.spec.endpoints[0]?.port,
+      );
+      expect(port).toMatchObject({ port: 8080, targetPort: "metrics" });
+      const served = await list<Pod>("pods", services[0]!.spec.selector);
+      expect(served).toHaveLength(3);
+      // The PodMonitor finds the same three pods.
+      const podMonitor = await kubectlJson<{ spec: { selector: { matchLabels: Labels } } }>([
+        "-n",
+        target,
+        "get",
+        "podmonitor",
+        name,
+      ]);
+      const pods = await list<Pod>("pods", podMonitor.spec.selector.matchLabels);
+      expect(pods).toHaveLength(3);
+      for (const pod of [...served, ...pods]) {
+        expect(pod.spec.containers[0]?.ports).toContainEqual(
+          expect.objectContaining({ name: "metrics", containerPort: 8080 }),
+        );
+        expect(pod.spec.priorityClassName).toBe("system-cluster-critical");
+        expect(pod.spec.containers[0]?.securityContext).toMatchObject({ runAsUser: 2000 });
+      }
+
+      await mustRun(helm, ["uninstall", installed, "--namespace", target, "--wait"]);
+      expect((await run("kubectl", ["-n", target, "get", "deployment", name])).code).not.toBe(0);
+      expect((await run("kubectl", ["get", "clusterrole", name])).code).not.toBe(0);
+    } finally {
+      await uninstall();
+      await run("kubectl", ["delete", "namespace", target, "--wait=false", "--ignore-not-found"]);
+    }
   });
 
   it("refuses values Tidal cannot honour, naming the key", async () => {
