@@ -421,5 +421,11 @@ describe("the dashboard of tidal run, in a real browser", () => {
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     await browser.screenshot("9-object-forecast-light");
+    await page.locator("#theme").click();
+    await eventually(
+      "the dark theme",
+      async () => (await page.locator("html").getAttribute("data-theme")) === "dark",
+    );
+    await browser.screenshot("10-object-forecast-dark");
   });
 });
