@@ -180,7 +180,7 @@ describe("tidal run on a Deployment and its ScaledObject", () => {
     ]);
     const run = await TidalRun.start([file]);
     cleanup.add(() => run.stop());
-    expect((await run.pool("web")).replicas).toBe(0);
+    expect(await run.pool("web")).toMatchObject({ workload: "Deployment", replicas: 0 });
     const response = await fetch(`${run.httpProxyUrl}/orders`);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-keda-http-cold-start")).toBe("true");
