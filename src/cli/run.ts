@@ -62,9 +62,7 @@ async function loadValid(paths: readonly string[], options: LoadOptions = {}) {
 
 export function runCommand(): Command {
   return new Command("run")
-    .description(
-      "scale local ProcessPools (or Deployments with a command) with ScaledObject YAML, without Kubernetes",
-    )
+    .description("scale local ProcessPools and Deployments with ScaledObject YAML, without Kubernetes")
     .addOption(filenameOption())
     .addOption(
       new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default(
