@@ -72,4 +72,25 @@ describe("targetEnvironment of a Deployment run as local processes", () => {
       QUEUE: "sidecar-queue",
     });
   });
+
+  it("reads a ProcessPool's envFrom too: every key of a ConfigMap of the files, with its prefix", async () => {
+    const pool = {
+      apiVersion: "tidal.dev/v1alpha1",
+      kind: "ProcessPool",
+      metadata: { name: "worker" },
+      spec: {
+        command: ["node", "worker.js"],
+        envFrom: [{ prefix: "APP_", configMapRef: { name: "settings" } }],
+      },
+    };
+    const set = read(
+      settings,
+      pool,
+      scaledObject({ apiVersion: "tidal.dev/v1alpha1", kind: "ProcessPool", name: "worker" }),
+    );
+    expect(await targetEnvironment(set.scaledObjects[0]!.object, set, environment)).toEqual({
+      HOME: "/home/tidal",
+      APP_queue: "orders",
+    });
+  });
 });
