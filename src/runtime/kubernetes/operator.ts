@@ -443,6 +443,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     });
   });
   rotation.rotator = certificates.rotator;
+  // Leadership may have come while the rotator was being made.
+  if (isLeader()) void rotation.rotator?.reconcile();
   const { tls } = certificates;
   const metricsServer: ExternalMetricsServer = createExternalMetricsServer({
     lookup: (query) => scaledObjects.lookupMetric(query.namespace, query.metricName, query.labelSelector),
@@ -476,6 +478,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       webhookPort,
       caBundle ? Buffer.from(caBundle, "base64").toString("utf8") : tls.cert.toString(),
     );
+  // The local registrations exist now: have them trust the rotated CA at once.
+  if (options.local) void rotation.rotator?.reconcile();
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
