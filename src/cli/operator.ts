@@ -173,6 +173,12 @@ work itself every --hpa-sync-period.
 Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
 election, the external metrics API and the /metrics address.
 
+With --enable-cert-rotation the operator keeps the CA and serving certificate of the metrics API
+and the webhook in --cert-secret-name (CA 10 years, certificate 1 year, each renewed 90 days
+ahead, as KEDA's), the leader patches the CA into the APIService and --validating-webhook-name,
+and every replica serves a renewed certificate without a restart. --cert-validity,
+--ca-cert-validity and --cert-renew-before shorten the lifetimes for tests.
+
 The dashboard (the same as tidal run's) listens on 127.0.0.1:8435 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
   kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open
