@@ -2,7 +2,8 @@
 // lifetimes shortened for the test (CA and certificate 60 s, renewed 30 s before their end) keeps
 // the HPA and direct reads through the aggregation layer working across rotations, while the
 // APIService's and the webhook's caBundle change and the operator serves each new certificate
-// without a restart.
+// without a restart. A second replica stands by: it writes nothing and serves what the leader
+// writes, from its watch of the Secret.
 import { X509Certificate } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -42,6 +43,9 @@ describe("certificate rotation by the operator", () => {
   const cleanup = useCleanup();
   let namespace = "";
   let operator: TidalOperator;
+  /** A second replica, standing by: it must write nothing and serve what the leader writes. */
+  let standby: TidalOperator;
+  let standbyPort = 0;
   let api: Server;
   let metricsPort = 0;
   let webhookPort = 0;
@@ -75,10 +79,27 @@ describe("certificate rotation by the operator", () => {
     const started = operator.logs.find((line) => line.msg === "tidal operator started")!;
     metricsPort = Number(new URL(String(started.externalMetricsApi)).port);
     webhookPort = Number(new URL(String(started.admissionWebhook)).port);
-  }, 120_000);
+    standby = await TidalOperator.start({
+      local: false,
+      leaderElect: true,
+      namespace,
+      args: [
+        "--enable-cert-rotation",
+        "--cert-validity",
+        "60s",
+        "--ca-cert-validity",
+        "60s",
+        "--cert-renew-before",
+        "30s",
+      ],
+    });
+    const standbyStarted = standby.logs.find((line) => line.msg === "tidal operator started")!;
+    standbyPort = Number(new URL(String(standbyStarted.externalMetricsApi)).port);
+  }, 180_000);
   afterAll(async () => {
     for (const line of operator?.logs ?? [])
       if (line.level !== "info" || /certificate|CA bundle/.test(line.msg)) console.log(JSON.stringify(line));
+    await standby?.stop();
     await operator?.stop();
   });
 
@@ -216,6 +237,19 @@ describe("certificate rotation by the operator", () => {
     expect(
       operator.logs.filter((line) => line.msg === "renewing certificates").length,
     ).toBeGreaterThanOrEqual(2);
+    // Only the leader renews; the standby follows the Secret's watch, in the same process too.
+    expect(standby.logs.filter((line) => line.msg === "renewing certificates")).toEqual([]);
+    expect(standby.child.exitCode).toBeNull();
+    expect(
+      standby.logs.filter((line) => line.msg === "serving the certificate of the Secret").length,
+    ).toBeGreaterThanOrEqual(3);
+    await eventually("the standby serves the leader's certificate", async () => {
+      const [leaderServes, standbyServes] = await Promise.all([
+        servedCertificate(metricsPort),
+        servedCertificate(standbyPort),
+      ]);
+      return leaderServes.fingerprint256 === standbyServes.fingerprint256;
+    });
     expect((await hpa()).status?.desiredReplicas).toBe(5);
   }, 300_000);
 
