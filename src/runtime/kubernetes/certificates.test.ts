@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import { generate } from "selfsigned";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_CERTIFICATE_POLICY,
@@ -141,6 +142,27 @@ describe("certificate renewal decisions", () => {
     ).toMatchObject({
       renew: "certificate",
     });
+  });
+
+  it("replaces a CA it cannot sign with (KEDA's RSA one), trusting it meanwhile", async () => {
+    const keda = await generate([{ name: "commonName", value: "KEDA" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      notBeforeDate: at(-1),
+      notAfterDate: at(3650),
+      extensions: [
+        { name: "basicConstraints", cA: true, critical: true },
+        { name: "keyUsage", keyCertSign: true, critical: true },
+      ],
+    });
+    const files = { "ca.crt": keda.cert, "ca.key": keda.private };
+    expect(decideRenewal(files, { hosts, now: start, policy })).toMatchObject({ renew: "certificate" });
+    const renewed = await issue(files, "certificate");
+    const [current, previous] = pemBlocks(renewed["ca.crt"]);
+    expect(previous?.trim()).toBe(keda.cert.trim());
+    expect(new X509Certificate(renewed["tls.crt"]).verify(new X509Certificate(current!).publicKey)).toBe(
+      true,
+    );
   });
 
   it("refuses a policy that would renew forever", () => {

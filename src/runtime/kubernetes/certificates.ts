@@ -124,7 +124,8 @@ export function decideRenewal(
 /**
  * New certificates for a renewal decision. `authority`: a new CA and a serving certificate it
  * signed; the bundle is the new CA and the previous one while that is still valid. `certificate`:
- * a serving certificate from the current CA; the bundle is the current CA alone. Certificates start
+ * a serving certificate from the current CA; the bundle is the current CA alone (a CA whose key
+ * cannot sign here, such as KEDA's RSA one, is renewed instead). Certificates start
  * an hour back (clock skew, as KEDA's) and never outlast their CA.
  */
 export async function issueCertificates(
@@ -149,10 +150,17 @@ export async function issueCertificates(
     bundle = [current!];
   }
   const caEnd = new X509Certificate(ca.cert).validToDate.getTime();
-  const serving: TlsCredentials = await selfSignedServingCert([...options.hosts], 0, ca, {
-    notBefore,
-    notAfter: new Date(Math.min(now.getTime() + policy.certValidityMs, caEnd)),
-  });
+  let serving: TlsCredentials;
+  try {
+    serving = await selfSignedServingCert([...options.hosts], 0, ca, {
+      notBefore,
+      notAfter: new Date(Math.min(now.getTime() + policy.certValidityMs, caEnd)),
+    });
+  } catch (error) {
+    // A CA Tidal cannot sign with (KEDA's RSA key, say): replace it, trusting it meanwhile.
+    if (renew === "certificate") return issueCertificates(files, "authority", options);
+    throw error;
+  }
   return {
     "ca.crt": bundle.map((pem) => (pem.endsWith("\n") ? pem : `${pem}\n`)).join(""),
     "ca.key": ca.key,
