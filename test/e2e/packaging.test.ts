@@ -482,6 +482,7 @@ describe("deploy/ on the real control plane", () => {
           "ClusterRole",
           "ClusterRoleBinding",
           "Deployment",
+          "PodDisruptionBudget",
           "Role",
           "RoleBinding",
           "Service",
@@ -544,6 +545,8 @@ describe("deploy/ on the real control plane", () => {
         "9443",
         "--log-format",
         "json",
+        "--log-level",
+        "info",
       ]);
       expect(
         (pod.containers[0] as unknown as { ports: { name: string }[] }).ports.map((port) => port.name),
