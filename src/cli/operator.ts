@@ -172,6 +172,7 @@ Examples:
           leaderElect: options.leaderElect ?? false,
           leaseNamespace:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
+          ...(process.env.POD_NAME ? { podName: process.env.POD_NAME } : {}),
           local: options.local ?? false,
           metricsServerPort,
           ...(webhookPort !== undefined ? { webhookPort } : {}),
