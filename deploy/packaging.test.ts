@@ -279,7 +279,7 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
         verbs: ["get"],
       },
       { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
-      { apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"] },
     ]);
     expect(
       manifests.filter(
