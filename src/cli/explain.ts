@@ -43,7 +43,7 @@ export function explainCommand(): Command {
     )
     .option(
       "--host <host>",
-      `instead of a ScaledObject: where \`tidal interceptor\` (its admin port at --server, default ${DEFAULT_INTERCEPTOR_ADMIN}) sends a request for this host, and why it would be held`,
+      `instead of a ScaledObject: where \`tidal interceptor\` (its admin port at --server, else an interceptor Pod's in the cluster, else ${DEFAULT_INTERCEPTOR_ADMIN}) sends a request for this host, and why it would be held`,
     )
     .addOption(new Option("--path <path>", "with --host: the request's path").default("/"))
     .option(
@@ -62,7 +62,8 @@ When no \`tidal run\` is recorded there and a kubeconfig is at hand (or --kubeco
 would: the leader (the Pod holding the Lease tidal-operator), through the API server's
 port-forward to its status API (127.0.0.1:8435 in the Pod). That needs RBAC to get the Lease, list
 the operator's Pods and create pods/portforward in its namespace: the Role tidal-operator-explain.
-With --host it asks an interceptor's admin port: --server, else ${DEFAULT_INTERCEPTOR_ADMIN}.
+With --host it asks an interceptor's admin port: --server; else, with a kubeconfig at hand, an
+interceptor Pod's (port-forwarded the same way); else ${DEFAULT_INTERCEPTOR_ADMIN}.
 
 Example:
   tidal explain orders
@@ -72,7 +73,10 @@ Example:
   tidal explain --host shop.example.com --path /cart --server http://127.0.0.1:9090`,
     )
     .action(async (name: string | undefined, options: ExplainOptions, command: Command) => {
-      if (options.host !== undefined) return explainRoute(options, command);
+      if (options.host !== undefined) {
+        if (await onCluster(command, options, { routes: true })) return explainRouteOnCluster(options);
+        return explainRoute(options, command);
+      }
       if (name === undefined) command.error("error: missing required argument 'name'", { exitCode: 2 });
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
       if (await onCluster(command, options)) return explainOnCluster(name, options);
@@ -116,13 +120,7 @@ async function explainRoute(options: ExplainOptions, command: Command): Promise<
   // TIDAL_SERVER names a `tidal run`'s status API, not an interceptor: only --server counts here.
   const given = command.getOptionValueSource("server") === "cli" ? options.server : undefined;
   const base = serverUrl(given ?? DEFAULT_INTERCEPTOR_ADMIN, "--server");
-  const url = apiUrl(base, "api/v1/explain");
-  url.searchParams.set("host", options.host ?? "");
-  url.searchParams.set("path", options.path);
-  for (const header of options.header ?? []) {
-    if (header.indexOf(":") <= 0) throw new UsageError(`--header must be name:value, got "${header}"`);
-    url.searchParams.append("header", header);
-  }
+  const url = routeUrl(base, options);
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -151,7 +149,11 @@ async function explainRoute(options: ExplainOptions, command: Command): Promise<
  * --server or TIDAL_SERVER say otherwise; else a running \`tidal run\` recorded in --state-dir
  * wins, and without one a kubeconfig at hand means the cluster.
  */
-async function onCluster(command: Command, options: ExplainOptions): Promise<boolean> {
+async function onCluster(
+  command: Command,
+  options: ExplainOptions,
+  { routes = false }: { routes?: boolean } = {},
+): Promise<boolean> {
   const clusterFlags = ["kubeconfig", "context", "operatorNamespace"].filter(
     (flag) => command.getOptionValueSource(flag) === "cli",
   );
@@ -163,10 +165,65 @@ async function onCluster(command: Command, options: ExplainOptions): Promise<boo
       );
     return true;
   }
+  // --host asks an interceptor: TIDAL_SERVER (a \`tidal run\`'s address) and the record do not count.
+  if (routes) return serverSource !== "cli" && kubeconfigAtHand();
   if (serverSource !== undefined) return false;
   const record = await readServerRecord(resolve(options.stateDir));
   if (record !== undefined && isProcessAlive(record.pid)) return false;
+  return kubeconfigAtHand();
+}
+
+function kubeconfigAtHand(): boolean {
   return Boolean(process.env.KUBECONFIG) || existsSync(join(homedir(), ".kube", "config"));
+}
+
+/** \`--host\` on a cluster: an interceptor replica's admin port, through a port-forward. */
+async function explainRouteOnCluster(options: ExplainOptions): Promise<void> {
+  const { openOperatorTunnel, byHand } = await import("./operator-tunnel.ts");
+  const tunnel = await openOperatorTunnel(options, process.env, "interceptor");
+  const { operator } = tunnel;
+  const where = `interceptor Pod ${operator.namespace}/${operator.pod}`;
+  const again = byHand(operator, `tidal explain --host ${options.host ?? ""}`);
+  try {
+    const url = routeUrl(tunnel.base, options);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(15_000), headers: { connection: "close" } });
+    } catch (error) {
+      throw new TidalError(
+        "TIDAL_E_UNREACHABLE",
+        `cannot reach the admin port ${operator.port} of ${where} through the API server's port-forward (${tunnel.forwardErrors() || causeOf(error)}); by hand: ${again}`,
+      );
+    }
+    const body = (await response.json().catch(() => undefined)) as { summary?: unknown } | undefined;
+    if (!response.ok || !Array.isArray(body?.summary)) {
+      const cause = tunnel.forwardErrors();
+      throw new TidalError(
+        "TIDAL_E_EXPLAIN",
+        `the ${where} answered${response.ok ? "" : ` ${response.status}`}${cause ? ` (${cause})` : ""}, but not as an interceptor's admin port; by hand: ${again}`,
+      );
+    }
+    process.stderr.write(`from the ${where}\n`);
+    process.stdout.write(
+      options.output === "json"
+        ? `${JSON.stringify(body, null, 2)}\n`
+        : `${(body.summary as unknown[]).map(String).join("\n")}\n`,
+    );
+  } finally {
+    await tunnel.close();
+  }
+}
+
+/** The interceptor's /api/v1/explain URL for --host, --path and --header. */
+function routeUrl(base: URL, options: ExplainOptions): URL {
+  const url = apiUrl(base, "api/v1/explain");
+  url.searchParams.set("host", options.host ?? "");
+  url.searchParams.set("path", options.path);
+  for (const header of options.header ?? []) {
+    if (header.indexOf(":") <= 0) throw new UsageError(`--header must be name:value, got "${header}"`);
+    url.searchParams.append("header", header);
+  }
+  return url;
 }
 
 /** The operator's last decision for a ScaledObject, from its leader, through a port-forward. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { TidalError } from "../util/errors.ts";
-import { chooseOperatorPod, dashboardPortOf, type OperatorPod } from "./operator-tunnel.ts";
+import {
+  chooseInterceptorPod,
+  chooseOperatorPod,
+  dashboardPortOf,
+  type OperatorPod,
+} from "./operator-tunnel.ts";
 
 const pod = (
   name: string,
@@ -90,6 +95,41 @@ describe("dashboardPortOf", () => {
       failure(() => dashboardPortOf(pod("a", "Running", ["operator", "--dashboard-bind-address", "0"]))),
     ).toBe(
       "the operator Pod tidal-system/a runs with --dashboard-bind-address 0: its status API is off, so it cannot explain; remove that argument",
+    );
+  });
+});
+
+describe("chooseInterceptorPod", () => {
+  const interceptor = (
+    name: string,
+    phase: string,
+    args: string[],
+    ports = [{ name: "admin", containerPort: 9191 }],
+  ) => ({
+    metadata: { name, namespace: "tidal-system" },
+    spec: { containers: [{ args, ports }] },
+    status: { phase },
+  });
+
+  it("takes the first running replica by name, on --admin-port, else the port named admin, else 9090", () => {
+    const pods = [
+      interceptor("tidal-interceptor-b", "Running", ["interceptor"]),
+      interceptor("tidal-interceptor-a", "Pending", ["interceptor"]),
+      interceptor("tidal-interceptor-c", "Running", ["interceptor", "--admin-port", "9300"]),
+    ];
+    expect(chooseInterceptorPod("tidal-system", pods)).toEqual({
+      namespace: "tidal-system",
+      pod: "tidal-interceptor-b",
+      port: 9191,
+      why: "an interceptor replica",
+    });
+    expect(chooseInterceptorPod("tidal-system", pods.slice(2)).port).toBe(9300);
+    expect(chooseInterceptorPod("tidal-system", [interceptor("x", "Running", [], [])]).port).toBe(9090);
+  });
+
+  it("says so when none runs", () => {
+    expect(failure(() => chooseInterceptorPod("web", []))).toContain(
+      "no interceptor Pod is running in namespace web (none has the labels app.kubernetes.io/name=tidal,app.kubernetes.io/component=interceptor)",
     );
   });
 });

@@ -8,12 +8,22 @@ export const OPERATOR_LEASE = "tidal-operator";
 export const DEFAULT_OPERATOR_NAMESPACE = "tidal-system";
 /** The labels of the operator's Pods in deploy/ and the chart. */
 export const OPERATOR_SELECTOR = "app.kubernetes.io/name=tidal,app.kubernetes.io/component=operator";
+/** The labels of the interceptor's Pods (`tidal interceptor`, deploy/manifests/interceptor.yaml). */
+export const INTERCEPTOR_SELECTOR = "app.kubernetes.io/name=tidal,app.kubernetes.io/component=interceptor";
+/** The interceptor's admin port when its args do not change it. */
+export const DEFAULT_INTERCEPTOR_ADMIN_PORT = 9090;
 /** The dashboard's port in the operator's Pod when its args do not change it. */
 export const DEFAULT_DASHBOARD_PORT = 8435;
 
 export interface OperatorPod {
   metadata: { name: string; namespace: string; deletionTimestamp?: string };
-  spec?: { containers?: { args?: string[]; command?: string[] }[] };
+  spec?: {
+    containers?: {
+      args?: string[];
+      command?: string[];
+      ports?: { name?: string; containerPort: number }[];
+    }[];
+  };
   status?: { phase?: string };
 }
 
@@ -80,17 +90,23 @@ function names(pods: OperatorPod[]): string {
   return pods.map((pod) => `${pod.metadata.name} (${pod.status?.phase ?? "unknown"})`).join(", ") || "none";
 }
 
-/** The status API's port in the Pod: `--dashboard-bind-address` in its args, else 8435. */
-export function dashboardPortOf(pod: OperatorPod): number {
+/** The value of `--flag VALUE` or `--flag=VALUE` in a Pod's command and args (the last wins). */
+function argumentOf(pod: OperatorPod, flag: string): string | undefined {
   const args = (pod.spec?.containers ?? []).flatMap((container) => [
     ...(container.command ?? []),
     ...(container.args ?? []),
   ]);
-  let address: string | undefined;
+  let value: string | undefined;
   args.forEach((arg, index) => {
-    if (arg === "--dashboard-bind-address") address = args[index + 1];
-    else if (arg.startsWith("--dashboard-bind-address=")) address = arg.slice(arg.indexOf("=") + 1);
+    if (arg === flag) value = args[index + 1];
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
   });
+  return value;
+}
+
+/** The status API's port in the Pod: `--dashboard-bind-address` in its args, else 8435. */
+export function dashboardPortOf(pod: OperatorPod): number {
+  const address = argumentOf(pod, "--dashboard-bind-address");
   if (address === undefined) return DEFAULT_DASHBOARD_PORT;
   if (address === "0" || address === "")
     throw new TidalError(
@@ -99,6 +115,32 @@ export function dashboardPortOf(pod: OperatorPod): number {
     );
   const port = Number(address.slice(address.lastIndexOf(":") + 1));
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_DASHBOARD_PORT;
+}
+
+/**
+ * The interceptor replica to ask where a host goes: every replica routes alike, so the first
+ * running one (by name). Its admin port: `--admin-port` in its args, the container port named
+ * admin, else 9090.
+ */
+export function chooseInterceptorPod(namespace: string, pods: OperatorPod[]): ChosenOperator {
+  const running = pods
+    .filter((pod) => pod.status?.phase === "Running" && !pod.metadata.deletionTimestamp)
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const pod = running[0];
+  if (pod === undefined)
+    throw new TidalError(
+      "TIDAL_E_OPERATOR",
+      `no interceptor Pod is running in namespace ${namespace} (${pods.length === 0 ? `none has the labels ${INTERCEPTOR_SELECTOR}` : `pods: ${names(pods)}`}): install it with \`tidal install\`, or pass --operator-namespace with the namespace it runs in`,
+    );
+  const fromArgs = Number(argumentOf(pod, "--admin-port"));
+  const named = pod.spec?.containers
+    ?.flatMap((container) => container.ports ?? [])
+    .find((port) => port.name === "admin");
+  const port =
+    Number.isInteger(fromArgs) && fromArgs > 0 && fromArgs < 65536
+      ? fromArgs
+      : (named?.containerPort ?? DEFAULT_INTERCEPTOR_ADMIN_PORT);
+  return { namespace, pod: pod.metadata.name, port, why: "an interceptor replica" };
 }
 
 export interface ClusterFlags {
@@ -127,6 +169,7 @@ export interface OperatorTunnel {
 export async function openOperatorTunnel(
   flags: ClusterFlags,
   env: { KUBECONFIG?: string | undefined; KUBERNETES_SERVICE_HOST?: string | undefined },
+  component: "operator" | "interceptor" = "operator",
 ): Promise<OperatorTunnel> {
   // The Kubernetes client is large: load it only when a cluster is asked.
   const { KubeApi, KubeApiError, loadKubeConfig, resourcePath } =
@@ -164,7 +207,7 @@ export async function openOperatorTunnel(
   const listPods = async (namespace: string | undefined) =>
     (
       await api.get<{ items: OperatorPod[] }>(
-        `${resourcePath("v1", "pods", namespace)}?labelSelector=${encodeURIComponent(OPERATOR_SELECTOR)}`,
+        `${resourcePath("v1", "pods", namespace)}?labelSelector=${encodeURIComponent(component === "operator" ? OPERATOR_SELECTOR : INTERCEPTOR_SELECTOR)}`,
       )
     ).items;
   let operator: ChosenOperator;
@@ -185,13 +228,19 @@ export async function openOperatorTunnel(
           `operators run in several namespaces (${namespaces.join(", ")}): pass --operator-namespace`,
         );
     }
-    const lease = await api
-      .get<Lease>(resourcePath("coordination.k8s.io/v1", "leases", namespace, OPERATOR_LEASE))
-      .catch((error: unknown) => {
-        if (error instanceof KubeApiError && error.status === 404) return undefined;
-        return refused(error, `get the Lease ${namespace}/${OPERATOR_LEASE}`);
-      });
-    operator = chooseOperatorPod(namespace, lease, pods);
+    const lease =
+      component === "interceptor"
+        ? undefined
+        : await api
+            .get<Lease>(resourcePath("coordination.k8s.io/v1", "leases", namespace, OPERATOR_LEASE))
+            .catch((error: unknown) => {
+              if (error instanceof KubeApiError && error.status === 404) return undefined;
+              return refused(error, `get the Lease ${namespace}/${OPERATOR_LEASE}`);
+            });
+    operator =
+      component === "interceptor"
+        ? chooseInterceptorPod(namespace, pods)
+        : chooseOperatorPod(namespace, lease, pods);
   } finally {
     api.close();
   }

@@ -18,6 +18,7 @@ import { expectNoStackTrace, repositoryRoot, runTidal } from "../cli/tidal-cli.t
 import { useCleanup } from "../support/isolation.ts";
 import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
 import { TidalOperator } from "../support/tidal-operator.ts";
+import { TidalProcess } from "../support/tidal-process.ts";
 
 const kubeconfig = join(repositoryRoot, ".tidal/kube/admin.kubeconfig");
 const apply = (namespace: string, documents: object[]) =>
@@ -298,6 +299,85 @@ describe("tidal explain on a cluster", () => {
     expect(stranger.stderr).toContain(`does not let you list pods in ${operatorNamespace}`);
     expect(stranger.stderr).toContain("bind the Role tidal-operator-explain");
     expectNoStackTrace(stranger);
+  });
+
+  it("--host asks an interceptor Pod where a request goes, through a port-forward too", async () => {
+    const interceptor = new TidalProcess([
+      "interceptor",
+      "--kubeconfig",
+      kubeconfig,
+      "--namespace",
+      namespace,
+      "--bind-address",
+      "127.0.0.1",
+      "--proxy-port",
+      "0",
+      "--admin-port",
+      "0",
+    ]);
+    cleanup.add(async () => void (await interceptor.stop()));
+    const started = await interceptor.waitForLog("tidal interceptor started", 60_000);
+    const admin = new URL(String(started.admin));
+    await apply(operatorNamespace, [
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: "tidal-interceptor-a",
+          labels: { "app.kubernetes.io/name": "tidal", "app.kubernetes.io/component": "interceptor" },
+        },
+        spec: {
+          containers: [
+            {
+              name: "interceptor",
+              image: "example.invalid/tidal",
+              args: ["interceptor", "--log-format", "json"],
+              ports: [{ name: "admin", containerPort: 9090 }],
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: "kwok.x-k8s.io/v1alpha1",
+        kind: "PortForward",
+        metadata: { name: "tidal-interceptor-a" },
+        spec: { forwards: [{ ports: [9090], target: { port: Number(admin.port), address: "127.0.0.1" } }] },
+      },
+    ]);
+    await apply(namespace, [
+      {
+        apiVersion: "http.keda.sh/v1alpha1",
+        kind: "HTTPScaledObject",
+        metadata: { name: "shop" },
+        spec: {
+          hosts: ["shop.e2e.test"],
+          pathPrefixes: ["/cart"],
+          scaleTargetRef: {
+            name: "shop",
+            kind: "Deployment",
+            apiVersion: "apps/v1",
+            service: "shop",
+            port: 80,
+          },
+          replicas: { min: 0, max: 3 },
+        },
+      },
+    ]);
+    const direct = await eventually("the interceptor to route shop.e2e.test", async () => {
+      const response = await fetch(new URL("/api/v1/explain?host=shop.e2e.test&path=%2Fcart%2F1", admin));
+      const body = (await response.json()) as { summary: string[] };
+      return body.summary.some((line) => line.includes(`HTTPScaledObject ${namespace}/shop`))
+        ? body
+        : undefined;
+    });
+    const routed = await runTidal(
+      ["explain", "--host", "shop.e2e.test", "--path", "/cart/1", "--operator-namespace", operatorNamespace],
+      { env: { KUBECONFIG: kubeconfig } },
+    );
+    expectNoStackTrace(routed);
+    expect(routed.code).toBe(0);
+    expect(routed.stdout).toBe(`${direct.summary.join("\n")}\n`);
+    expect(routed.stderr).toContain(`from the interceptor Pod ${operatorNamespace}/tidal-interceptor-a`);
   });
 
   it("says where it looked when no operator runs there", async () => {
