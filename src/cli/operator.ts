@@ -125,6 +125,8 @@ election, the external metrics API and the /metrics address.
 The dashboard (the same as tidal run's) listens on 127.0.0.1:8435 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
   kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open
+\`tidal explain NAME -n NS\` reads the leader's decisions there by itself (through the API server's
+port-forward to the Pod named by the Lease's holder identity, POD_NAME_pid).
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
