@@ -182,6 +182,8 @@ and every replica serves a renewed certificate without a restart. --cert-validit
 The dashboard (the same as tidal run's) listens on 127.0.0.1:8435 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
   kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open
+\`tidal explain NAME -n NS\` reads the leader's decisions there by itself (through the API server's
+port-forward to the Pod named by the Lease's holder identity, POD_NAME_pid).
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
@@ -230,6 +232,7 @@ Examples:
           leaderElect: options.leaderElect ?? false,
           leaseNamespace:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
+          ...(process.env.POD_NAME ? { podName: process.env.POD_NAME } : {}),
           local: options.local ?? false,
           metricsServerPort,
           ...(webhookPort !== undefined ? { webhookPort } : {}),

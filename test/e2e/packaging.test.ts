@@ -65,8 +65,14 @@ const manifests = (text: string) =>
 const find = (objects: Manifest[], kind: string) =>
   objects.find((object) => object.kind === kind) as Manifest;
 /** The operator's object of a kind (the interceptor's have "interceptor" in their names). */
+/** The operator's own object of a kind: not the interceptor's, nor the Role for `tidal explain` users. */
 const operatorObject = (objects: Manifest[], kind: string) =>
-  objects.find((object) => object.kind === kind && !object.metadata.name.includes("interceptor")) as Manifest;
+  objects.find(
+    (object) =>
+      object.kind === kind &&
+      !object.metadata.name.includes("interceptor") &&
+      !object.metadata.name.endsWith("-explain"),
+  ) as Manifest;
 const podSpec = (objects: Manifest[]) =>
   (operatorObject(objects, "Deployment") as unknown as { spec: { template: { spec: PodSpec } } }).spec
     .template.spec;
@@ -186,6 +192,8 @@ describe("deploy/ on the real control plane", () => {
         "ClusterRoleBinding",
         "Role",
         "RoleBinding",
+        // The Role tidal-operator-explain, for people running `tidal explain`.
+        "Role",
       ]
         .concat(Array(5).fill("CustomResourceDefinition"))
         .sort(),
@@ -494,6 +502,8 @@ describe("deploy/ on the real control plane", () => {
           "ClusterRoleBinding",
           "Role",
           "RoleBinding",
+          // The Role tidal-operator-explain, for people running `tidal explain`.
+          "Role",
         ]
           .concat(Array(5).fill("CustomResourceDefinition"))
           .sort(),

@@ -62,6 +62,11 @@ export interface OperatorOptions {
   leaderElect: boolean;
   /** Namespace of the leader-election Lease. */
   leaseNamespace: string;
+  /**
+   * This replica's Pod (POD_NAME, from the downward API); the Lease's holder identity is
+   * `<pod>_<pid>`, so `tidal explain` finds the leader's Pod. Default: the host name.
+   */
+  podName?: string;
   /** Out of cluster: register an APIService that reaches the metrics server on loopback. */
   local: boolean;
   /** Port of the external metrics API (HTTPS). */
@@ -409,13 +414,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const resync = setInterval(enqueueAll, options.resyncMs ?? 5 * 60_000);
   resync.unref();
 
+  const identity = `${options.podName || hostname()}_${process.pid}`;
   if (options.leaderElect) {
     elector = new LeaderElector(
       api,
       {
         namespace: options.leaseNamespace,
         name: "tidal-operator",
-        identity: `${hostname()}_${process.pid}`,
+        identity,
         onStartedLeading: () => {
           enqueueAll();
           void rotation.rotator?.reconcile();
@@ -501,7 +507,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(dashboard ? { dashboard: dashboard.url } : {}),
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect
-      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
+      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${identity})`
       : "off",
     hpaSyncPeriod: `${options.hpaSyncPeriodMs / 1000}s`,
   });
