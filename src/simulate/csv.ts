@@ -48,7 +48,10 @@ function parseProblem(error: unknown): { line?: number; message: string } {
   const text = String(message ?? error);
   switch (code) {
     case "CSV_QUOTE_NOT_CLOSED":
-      return { ...(line ? { line } : {}), message: 'a quoted field is never closed (a missing ")' };
+      return {
+        ...(line ? { line } : {}),
+        message: 'the file ends inside a quoted field: a closing " is missing on this line or above',
+      };
     case "INVALID_OPENING_QUOTE":
       return {
         ...(line ? { line } : {}),

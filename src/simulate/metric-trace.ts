@@ -115,7 +115,10 @@ export function describeTriggerNames(specs: readonly TriggerMetricSpec[]): strin
         ...group.map((spec) => spec.metricName),
         `s${first.index}`,
       ];
-      return `${names[0]} (${[...new Set(names.slice(1))].join(", ")}; ${first.type})`;
+      const unique = [...new Set(names)];
+      const listed =
+        unique.length === 1 ? unique[0] : `${unique.slice(0, -1).join(", ")} or ${unique.at(-1)}`;
+      return `${listed} (${first.type})`;
     })
     .join("; ");
 }

@@ -210,7 +210,9 @@ export function describeTrace(
       ? ""
       : time.uneven.length === 0
         ? `, every ${formatDuration(time.step)}`
-        : `, mostly every ${formatDuration(time.step)}`;
+        : time.format === "seconds"
+          ? `, to ${formatDuration(time.seconds.at(-1) ?? 0)}`
+          : `, mostly every ${formatDuration(time.step)}`;
   const start =
     time.startMs === undefined ? "" : ` from ${new Date(time.startMs).toISOString().replace(".000Z", "Z")}`;
   const input = [
