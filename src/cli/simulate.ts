@@ -349,7 +349,7 @@ async function runScaledObject(
   const tail = object.spec.cooldownPeriod + 2 * object.spec.pollingInterval;
   const common = {
     title: `${target.kind} ${target.name}`,
-    mode: options.mode,
+    mode: `${options.mode} mode`,
     initialReplicas,
     minReplicas: object.spec.minReplicaCount,
     maxReplicas: object.spec.maxReplicaCount,
@@ -423,7 +423,7 @@ async function runScaledObject(
     summary: result.summary,
     metricColumns: [...new Set(result.steps.flatMap((step) => Object.keys(step.metrics)))],
     input: [
-      `workload ${workload}: ${rows} ${rows === 1 ? "row" : "rows"} of arrivals to ${formatDuration(lastArrival)}; each ready replica serves ${formatNumber(serviceRate)} items/s`,
+      `workload ${workload}: ${rows} ${rows === 1 ? "row" : "rows"} of arrivals to ${formatDuration(lastArrival)}; each ready replica serves ${formatNumber(serviceRate)} ${serviceRate === 1 ? "item" : "items"}/s`,
     ],
     notes: [],
     ...(time.startMs === undefined ? {} : { startMs: time.startMs }),
@@ -483,7 +483,7 @@ async function writeOutput(run: Run, options: SimulateOptions): Promise<void> {
       {
         metricColumns: run.metricColumns,
         durationSeconds: run.durationSeconds,
-        title: `${run.title} (${run.mode}${run.mode.endsWith("strategy") ? "" : " mode"})`,
+        title: `${run.title} (${run.mode})`,
         minReplicas: run.minReplicas,
         maxReplicas: run.maxReplicas,
         holds,

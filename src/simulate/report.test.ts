@@ -22,7 +22,7 @@ const RESULT = simulate({
 
 const input = (overrides: Partial<Parameters<typeof renderSummary>[0]> = {}) => ({
   title: "ScaledObject orders",
-  mode: "direct",
+  mode: "direct mode",
   durationSeconds: 110,
   initialReplicas: 0,
   minReplicas: 0,

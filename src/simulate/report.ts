@@ -18,6 +18,7 @@ const MAX_CHANGES = 20;
 export interface ReportInput {
   /** e.g. `ScaledObject queue-worker`. */
   title: string;
+  /** How it ran: `hpa mode`, `default strategy`. */
   mode: string;
   durationSeconds: number;
   initialReplicas: number;
@@ -103,18 +104,21 @@ export function renderSummary(input: ReportInput): string {
   const { steps, summary } = input;
   const multiDay = spansDays(input.startMs, input.durationSeconds);
   const out: string[] = [];
-  out.push(`${input.title} (${input.mode} mode), ${formatDuration(input.durationSeconds)} simulated`);
+  out.push(`${input.title} (${input.mode}), ${formatDuration(input.durationSeconds)} simulated`);
   for (const line of input.input) out.push(`  ${line}`);
   for (const note of input.notes) out.push(`  note: ${note}`);
   out.push("");
 
   let previous = input.initialReplicas;
   const changes = steps.filter((step) => {
-    const changed = step.replicas !== previous;
+    // For a ScaledJob, a poll that creates Jobs is a change even when as many others completed.
+    const changed = step.replicas !== previous || created(step) > 0;
     previous = step.replicas;
     return changed;
   });
-  const path = [input.initialReplicas, ...changes.map((step) => step.replicas)];
+  const path = [input.initialReplicas, ...changes.map((step) => step.replicas)].filter(
+    (replicas, index, all) => index === 0 || replicas !== all[index - 1],
+  );
   const pathText =
     path.length > 8
       ? `${path.slice(0, 4).join(" → ")} → … → ${path.slice(-2).join(" → ")}`
@@ -143,13 +147,15 @@ export function renderSummary(input: ReportInput): string {
   if (input.end) out.push(`End: ${input.end.message}`);
 
   if (changes.length > 0) {
-    out.push("", jobs ? "Changes in running Jobs" : "Changes");
+    out.push("", jobs ? "Jobs created and completed" : "Changes");
     const shown = changes.slice(0, MAX_CHANGES);
     const table = renderTable(
       [...timeHeaders(input.startMs), jobs ? "JOBS" : "REPLICAS", "WHY"],
       shown.map((step, index) => [
         ...timeCells(step, input.startMs, multiDay),
-        `${index === 0 ? input.initialReplicas : (shown[index - 1] as SimulationStep).replicas} → ${step.replicas}`,
+        jobs
+          ? `${created(step) > 0 ? `+${created(step)}, ` : ""}${step.replicas} running`
+          : `${index === 0 ? input.initialReplicas : (shown[index - 1] as SimulationStep).replicas} → ${step.replicas}`,
         why(step),
       ]),
       input.color,
@@ -181,6 +187,9 @@ export function renderSummary(input: ReportInput): string {
   }
   return `${out.join("\n")}\n`;
 }
+
+/** Jobs a ScaledJob's poll created (0 for other steps). */
+const created = (step: SimulationStep) => (step as { created?: number }).created ?? 0;
 
 const startMsHeader = (startMs: number | undefined) => (startMs === undefined ? "T" : "TIME (UTC)");
 

@@ -260,9 +260,11 @@ function notDraining(
   const why =
     ready === 0
       ? `no replica runs (last decision: ${last?.reason ?? "none"})`
-      : `${ready} ready ${ready === 1 ? "replica serves" : "replicas serve"} ${formatNumber(ready * options.serviceRatePerReplica)} items/s${ready >= max ? ` (maxReplicaCount ${max})` : ""} and ${formatNumber(rate)} items/s arrive`;
+      : `${ready} ready ${ready === 1 ? "replica serves" : "replicas serve"} ${perSecond(ready * options.serviceRatePerReplica)}${ready >= max ? ` (maxReplicaCount ${max})` : ""} and ${perSecond(rate)} arrive`;
   return `the queue stopped draining at ${formatDuration(now)} with ${formatNumber(queue)} items: ${why}`;
 }
+const perSecond = (rate: number) => `${formatNumber(rate)} ${rate === 1 ? "item" : "items"}/s`;
+
 /** The column a trigger's values go under: its name, or s<index>. */
 function columnOf(spec: TriggerMetricSpec | undefined): string {
   return spec === undefined ? "" : spec.name || `s${spec.index}`;
