@@ -703,8 +703,19 @@ describe("tidal simulate: ScaledJob and HTTPScaledObject files", () => {
     const result = await runTidal(["simulate", "-f", file, "--metrics", `${DIR}/burst.csv`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /has 3 objects to simulate; pick one with --name \(ScaledObject\/queue-worker, ScaledJob\/importer, HTTPScaledObject\/web\)\n$/,
+      /has 3 objects to simulate; pick one with --name \(ScaledObject\/queue-worker, ScaledJob\/importer, HTTPScaledObject\/web; KIND\/NAME when names repeat\)\n$/,
     );
+    const chosen = await runTidal([
+      "simulate",
+      "-f",
+      file,
+      "--metrics",
+      `${DIR}/imports.csv`,
+      "--name",
+      "scaledjob/importer",
+    ]);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stdout).toMatch(/^ScaledJob importer \(default strategy\)/);
   });
 });
 

@@ -84,15 +84,19 @@ async function loadTarget(file: string, name: string | undefined): Promise<Targe
   const { set, problems } = await validateManifests([file]);
   const errors = problems.filter((problem) => problem.severity === "error");
   if (errors.length > 0) throw new TidalError("TIDAL_E_INVALID", errors.map(formatProblem).join("\n"));
+  // --name NAME, or KIND/NAME (as kubectl writes it) when objects of several kinds share a name.
+  const [kind, objectName] = name?.includes("/")
+    ? [name.slice(0, name.indexOf("/")).toLowerCase(), name.slice(name.indexOf("/") + 1)]
+    : [undefined, name];
   const named = <T extends { metadata: { name: string } }>(loaded: readonly { object: T }[]) =>
     loaded
-      .filter((entry) => name === undefined || entry.object.metadata.name === name)
+      .filter((entry) => objectName === undefined || entry.object.metadata.name === objectName)
       .map((entry) => entry.object);
   const candidates = [
     ...named(set.scaledObjects).map((object) => ({ kind: "ScaledObject" as const, object })),
     ...named(set.scaledJobs).map((object) => ({ kind: "ScaledJob" as const, object })),
     ...named(set.httpScaledObjects).map((object) => ({ kind: "HTTPScaledObject" as const, object })),
-  ];
+  ].filter((candidate) => kind === undefined || candidate.kind.toLowerCase() === kind);
   if (candidates.length === 0) {
     throw new UsageError(
       `${file}: no ScaledObject, ScaledJob or HTTPScaledObject${name ? ` named "${name}"` : ""} in the file`,
@@ -100,7 +104,7 @@ async function loadTarget(file: string, name: string | undefined): Promise<Targe
   }
   if (candidates.length > 1) {
     throw new UsageError(
-      `${file} has ${candidates.length} objects to simulate; pick one with --name (${candidates.map((entry) => `${entry.kind}/${entry.object.metadata.name}`).join(", ")})`,
+      `${file} has ${candidates.length} objects to simulate; pick one with --name (${candidates.map((entry) => `${entry.kind}/${entry.object.metadata.name}`).join(", ")}; KIND/NAME when names repeat)`,
     );
   }
   const chosen = candidates[0]!;
@@ -185,7 +189,10 @@ export function simulateCommand(): Command {
       "-f, --filename <file>",
       "file with the ScaledObject, ScaledJob or HTTPScaledObject to simulate",
     )
-    .option("--name <name>", "the object to simulate when the file has several")
+    .option(
+      "--name <name>",
+      "the object to simulate when the file has several (KIND/NAME, e.g. ScaledJob/importer, when names repeat)",
+    )
     .option(
       "--metrics <trace.csv>",
       "metric trace: a time column, then one column per trigger, named after the trigger's name, its metric name or s0, s1, … (see below); a cell `error` fails that trigger",
