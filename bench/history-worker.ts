@@ -1,11 +1,13 @@
 /**
  * Fills a ScalingHistory as OBJECTS objects with TRIGGERS triggers each would over more than its
  * kept window (an evaluation every 15 s for 3.5 hours: the HPA syncs and polls of a 30 s
- * pollingInterval), and prints the memory it holds as JSON. Run with --expose-gc.
+ * pollingInterval), and prints the memory it holds as JSON. With FORECAST 1, every trigger
+ * forecasts (predictkube, or the forecast annotation), so each evaluation records a prediction
+ * too. Run with --expose-gc.
  */
 import { ScalingHistory } from "../src/runtime/history.ts";
 
-const [objects = 10_000, triggers = 1] = process.argv.slice(2).map(Number);
+const [objects = 10_000, triggers = 1, forecast = 0] = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with --expose-gc");
 
@@ -46,6 +48,15 @@ for (let step = 0; step < steps; step++) {
       fallback: false,
       specs,
       values: specs.map((_, trigger) => value + trigger),
+      ...(forecast
+        ? {
+            forecasts: specs.map((_, trigger) => ({
+              predicted: value + trigger + 0.5,
+              horizonSeconds: 600,
+              mode: "predictive" as const,
+            })),
+          }
+        : {}),
     });
   }
 }
@@ -53,7 +64,10 @@ const fillSeconds = (performance.now() - filling) / 1000;
 const after = used();
 const reading = performance.now();
 let points = 0;
-for (const ref of refs) points += history.get(ref)?.t.length ?? 0;
+for (const ref of refs) {
+  points += history.get(ref)?.t.length ?? 0;
+  if (forecast) history.forecasts(ref);
+}
 const readAllMs = performance.now() - reading;
 const sparking = performance.now();
 for (const ref of refs) history.sparkline(ref);
@@ -62,6 +76,7 @@ process.stdout.write(
   JSON.stringify({
     objects,
     triggers,
+    forecast: forecast === 1,
     recordsPerObject: steps,
     pointsPerObject: points / objects,
     pointBytes: history.stats().pointBytes,

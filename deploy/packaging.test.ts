@@ -355,9 +355,12 @@ describe("Helm chart deploy/helm/tidal", () => {
       "certificates.yaml",
       "deployment.yaml",
       "interceptor.yaml",
+      "poddisruptionbudget.yaml",
+      "podmonitor.yaml",
       "rbac.yaml",
       "service.yaml",
       "serviceaccount.yaml",
+      "servicemonitor.yaml",
       "webhook.yaml",
     ]);
   });
@@ -382,6 +385,36 @@ describe("Helm chart deploy/helm/tidal", () => {
         `values.yaml ${leaf} is unused`,
       ).toBe(true);
     }
+  });
+
+  it("documents every key of values.yaml in the chart's README table", () => {
+    // A key cell lists keys separated by commas; ".x" continues the previous key's parent, and
+    // "a.*" covers every key under a.
+    const documented = read(`${chart}/README.md`)
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .flatMap((line) => {
+        let parent = "";
+        return [...(line.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].map(([, key = ""]) => {
+          const full = key.startsWith(".") ? parent + key : key;
+          parent = full.slice(0, full.lastIndexOf("."));
+          return full;
+        });
+      });
+    const leaves = (node: unknown, prefix: string): string[] =>
+      node !== null && typeof node === "object" && !Array.isArray(node) && Object.keys(node).length > 0
+        ? Object.entries(node).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key))
+        : [prefix];
+    const undocumented = leaves(values, "").filter(
+      (leaf) =>
+        !documented.some(
+          (key) =>
+            key === leaf ||
+            leaf.startsWith(`${key}.`) ||
+            (key.endsWith(".*") && leaf.startsWith(key.slice(0, -1))),
+        ),
+    );
+    expect(undocumented).toEqual([]);
   });
 
   it("ships the generated CRDs in crds/, byte for byte", () => {

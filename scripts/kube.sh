@@ -178,7 +178,7 @@ start_controller_manager() {
   start_process kube-controller-manager "$1/kube-controller-manager" --kubeconfig "$kubeconfig" \
     --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$controller_manager_port" \
-    --controllers deployment-controller,replicaset-controller,statefulset-controller,job-controller,horizontal-pod-autoscaler-controller,namespace-controller,garbage-collector-controller \
+    --controllers deployment-controller,replicaset-controller,statefulset-controller,job-controller,horizontal-pod-autoscaler-controller,namespace-controller,garbage-collector-controller,disruption-controller \
     --horizontal-pod-autoscaler-sync-period "$hpa_sync_period" \
     --leader-elect=false --use-service-account-credentials=false --kube-api-qps 100 --kube-api-burst 200 --v=1
 }

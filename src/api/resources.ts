@@ -8,6 +8,8 @@ import { httpScaledObject, type HttpScaledObject } from "./schema/http-scaled-ob
 import { processPool, type ProcessPool } from "./schema/process-pool.ts";
 import { scaledJob, type ScaledJob } from "./schema/scaled-job.ts";
 import { scaledObject, type ScaledObject } from "./schema/scaled-object.ts";
+import { workload, type Workload } from "./schema/workload.ts";
+import { addWorkloadPools, type WorkloadOrigin } from "./workload-pools.ts";
 import {
   clusterTriggerAuthentication,
   triggerAuthentication,
@@ -24,6 +26,8 @@ export interface Loaded<T> {
   line?: number;
   /** How a KEDA 1.x document was converted on read; empty for current documents. */
   conversionNotes: string[];
+  /** A ProcessPool made from a Deployment or StatefulSet of the files (see workload-pools.ts). */
+  workload?: WorkloadOrigin;
 }
 
 export interface ManifestSet {
@@ -33,8 +37,11 @@ export interface ManifestSet {
   clusterTriggerAuthentications: Loaded<ClusterTriggerAuthentication>[];
   secrets: Loaded<Secret>[];
   configMaps: Loaded<ConfigMap>[];
+  /** The files' own ProcessPools, and those made from the workloads scaled (`workload` set). */
   processPools: Loaded<ProcessPool>[];
   httpScaledObjects: Loaded<HttpScaledObject>[];
+  /** apps/v1 Deployments and StatefulSets, which `tidal run` can run as local processes. */
+  workloads: Loaded<Workload>[];
 }
 
 type Collection = keyof ManifestSet;
@@ -60,6 +67,8 @@ const KINDS = new Map<string, KindEntry>([
   ["v1 ConfigMap", { schema: configMap, collection: "configMaps" }],
   ["tidal.dev/v1alpha1 ProcessPool", { schema: processPool, collection: "processPools" }],
   ["http.keda.sh/v1alpha1 HTTPScaledObject", { schema: httpScaledObject, collection: "httpScaledObjects" }],
+  ["apps/v1 Deployment", { schema: workload, collection: "workloads" }],
+  ["apps/v1 StatefulSet", { schema: workload, collection: "workloads" }],
 ]);
 
 export const DEFAULT_NAMESPACE = "default";
@@ -74,6 +83,7 @@ export function emptyManifestSet(): ManifestSet {
     configMaps: [],
     processPools: [],
     httpScaledObjects: [],
+    workloads: [],
   };
 }
 
@@ -111,9 +121,11 @@ function nameProblems(metadata: { name: string; namespace?: string }): { path: s
 
 /** The groups whose kinds are all Tidal's to read: any other kind in them is a typo. */
 const OWN_GROUPS = ["keda.sh", "tidal.dev", "http.keda.sh"];
-const KNOWN = [...KINDS.keys()].map((key) => {
+const KNOWN = [...KINDS.entries()].flatMap(([key, entry]) => {
+  // Workloads of other apiVersions (extensions/v1beta1) are someone else's to read, not typos.
+  if (entry.collection === "workloads") return [];
   const [apiVersion = "", kind = ""] = key.split(" ");
-  return { apiVersion, kind };
+  return [{ apiVersion, kind }];
 });
 
 /**
@@ -238,5 +250,6 @@ export function readResources(
       conversionNotes,
     });
   }
+  addWorkloadPools(set);
   return { set, problems };
 }

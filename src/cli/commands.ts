@@ -34,7 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "run",
-    summary: "scale local ProcessPools with ScaledObject YAML, without Kubernetes",
+    summary: "scale local ProcessPools and Deployments with ScaledObject YAML, without Kubernetes",
     load: async () => (await import("./run.ts")).runCommand(),
   },
   {

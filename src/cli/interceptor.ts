@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { durationMilliseconds, portNumber } from "./options.ts";
+import { durationMilliseconds, logLevel, logLevelOption, portNumber } from "./options.ts";
 import { createLogger } from "../observability/logger.ts";
 import { TidalError, messageOf } from "../util/errors.ts";
 
@@ -73,6 +73,7 @@ export function interceptorCommand(): Command {
     )
     .option("--no-cold-start-header", "leave out X-KEDA-HTTP-Cold-Start from responses")
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "text"]).default("json"))
+    .addOption(logLevelOption())
     .addHelpText(
       "after",
       `
@@ -90,8 +91,12 @@ Examples:
   tidal interceptor --kubeconfig ~/.kube/config --bind-address 127.0.0.1
   tidal interceptor                      (in cluster; see deploy/)`,
     )
-    .action(async (options: InterceptorCommandOptions) => {
-      const logger = createLogger({ format: options.logFormat, write: (line) => process.stdout.write(line) });
+    .action(async (options: InterceptorCommandOptions, command: Command) => {
+      const logger = createLogger({
+        format: options.logFormat,
+        level: logLevel(command),
+        write: (line) => process.stdout.write(line),
+      });
       const proxyPort = portNumber(options.proxyPort, "--proxy-port");
       const adminPort = portNumber(options.adminPort, "--admin-port");
       const conditionWaitMs = durationMilliseconds(options.conditionWaitTimeout, "--condition-wait-timeout");

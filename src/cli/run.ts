@@ -36,6 +36,7 @@ import { useColor } from "./color.ts";
 import { watchManifestPaths } from "./watch-files.ts";
 import { stopWithNpmParent } from "./parent-watch.ts";
 import { formatProblem, problemCount } from "./validate.ts";
+import { workloadNotes } from "../api/workload-pools.ts";
 
 interface RunOptions {
   filename: string[];
@@ -61,7 +62,7 @@ async function loadValid(paths: readonly string[], options: LoadOptions = {}) {
 
 export function runCommand(): Command {
   return new Command("run")
-    .description("scale local ProcessPools with ScaledObject YAML, without Kubernetes")
+    .description("scale local ProcessPools and Deployments with ScaledObject YAML, without Kubernetes")
     .addOption(filenameOption())
     .addOption(
       new Option("--port <port>", "status API and /metrics port on 127.0.0.1 (0 picks a free one)").default(
@@ -121,6 +122,10 @@ Dashboard: http://127.0.0.1:PORT/dashboard/ (or \`tidal dashboard --open\`): eve
 metric, target and replicas over the last hours, its events and its last decision, live.
 HTTPScaledObjects are served by an HTTP proxy on --http-port that holds requests while their
 ProcessPool scales from zero.
+A ScaledObject (or HTTPScaledObject) may scale an apps/v1 Deployment or StatefulSet of the files:
+its first container's command + args run as a local pool, with its env, envFrom, workingDir and
+terminationGracePeriodSeconds; the image and everything else only a kubelet uses are not (a
+note at startup, and in tidal validate, names the fields of the workload that are not used).
 
 Example:
   tidal run -f examples/redis-worker/`,
@@ -165,6 +170,8 @@ Example:
         write: interactive ? () => {} : (line) => process.stdout.write(line),
       });
       for (const warning of initial.warnings) logger.warn(formatProblem(warning));
+      const notes = workloadNotes(initial.set).map((note) => `${note.kind}/${note.name} ${note.message}`);
+      for (const note of notes) logger.info(note);
       const metrics = new TidalMetrics(packageVersion());
       if (process.env.TIDAL_COUNT_TIMERS === "1") metrics.countAllTimers();
       const events = new EventLog();
@@ -284,7 +291,7 @@ Example:
           log.error("reload failed", { error: messageOf(error) });
         }
       }
-      const view = interactive ? startLiveView(runner, recentEvents, boundPort) : () => {};
+      const view = interactive ? startLiveView(runner, recentEvents, boundPort, notes) : () => {};
       const stopFollowingNpm = stopWithNpmParent(process.env);
       await requested;
       stopFollowingNpm();
@@ -302,11 +309,19 @@ Example:
     });
 }
 
-function startLiveView(runner: StandaloneRunner, events: RuntimeEvent[], port: number): () => void {
+function startLiveView(
+  runner: StandaloneRunner,
+  events: RuntimeEvent[],
+  port: number,
+  notes: readonly string[],
+): () => void {
   const color = useColor(process.stdout);
   const proxy =
     runner.httpProxyPort === undefined ? "" : ` · http proxy http://127.0.0.1:${runner.httpProxyPort}`;
-  const header = `tidal run · dashboard http://127.0.0.1:${port}/dashboard/${proxy} · Ctrl-C to stop`;
+  const header = [
+    `tidal run · dashboard http://127.0.0.1:${port}/dashboard/${proxy} · Ctrl-C to stop`,
+    ...notes,
+  ].join("\n");
   const draw = () => {
     process.stdout.write(
       `\u001b[H\u001b[2J${renderLiveView(runner.scaledObjects(), runner.scaledJobs(), events, header, color, runner.processPools())}`,

@@ -311,6 +311,20 @@ describe("tidal validate: the seed articles' YAML", () => {
     expect(result).toEqual({ code: 0, stdout: "", stderr: "2 resources valid\n" });
   });
 
+  it("notes what tidal run runs of a scaled Deployment with a command, in text output only", async () => {
+    const file = `${FIXTURES}/workloads/deployment-worker.yaml`;
+    expect(await runTidal(["validate", "-f", file])).toEqual({
+      code: 0,
+      stdout:
+        `${file}:3:1: Deployment/orders-worker: note: runs as local processes under tidal run: containers[0] ("worker") ` +
+        "command, env; spec.replicas (2) is only the first count, the scaler decides after that; not used: image, resources\n",
+      stderr: "1 resource valid\n",
+    });
+    const json = await runTidal(["validate", "-f", file, "-o", "json"]);
+    expect(json.code).toBe(0);
+    expect(parseJson(json.stdout)).toEqual([]);
+  });
+
   it("reads the KEDA 1.x Service Bus function example as its keda.sh form, which is valid", async () => {
     const result = await runTidal(["validate", "-f", `${SEEDS}/keda-service-bus-function-legacy.yaml`]);
     expect(result).toEqual({ code: 0, stdout: "", stderr: "1 resource valid\n" });

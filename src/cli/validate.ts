@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { Problem } from "../api/load.ts";
+import { workloadNotes, type WorkloadNote } from "../api/workload-pools.ts";
 import { validateManifests } from "../validation/validate.ts";
 import { filenameOption, outputOption } from "./options.ts";
 
@@ -14,6 +15,12 @@ export function formatProblem(problem: Problem): string {
   const path = problem.path ? ` ${problem.path}:` : "";
   const severity = problem.severity === "warning" ? " warning:" : "";
   return `${where}${object}${path}${severity} ${problem.message}`;
+}
+
+/** `FILE:LINE:COL: KIND/NAME: note: message`, as compilers print notes. */
+export function formatNote(note: WorkloadNote): string {
+  const where = note.line === undefined ? `${note.file}:` : `${note.file}:${note.line}:1:`;
+  return `${where} ${note.kind}/${note.name}: note: ${note.message}`;
 }
 
 /** "1 error", "2 errors, 1 warning": the count every command prints. */
@@ -33,7 +40,8 @@ export function validateCommand(): Command {
     .addHelpText(
       "after",
       `
-Documents of other kinds are skipped; kubectl Lists are read item by item. KEDA 1.x (keda.k8s.io)
+Documents of other kinds are skipped; kubectl Lists are read item by item. A Deployment or
+StatefulSet that a ScaledObject scales, with a command, gets a note saying what tidal run runs of it. KEDA 1.x (keda.k8s.io)
 documents are read as their keda.sh form. Finding no object at all is an error.
 Exit code 0 when everything is valid (warnings allowed), 1 when there is an error.
 
@@ -66,12 +74,13 @@ Examples:
         );
       } else {
         for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
+        for (const note of workloadNotes(set)) process.stdout.write(`${formatNote(note)}\n`);
         const checked =
           set.scaledObjects.length +
           set.scaledJobs.length +
           set.triggerAuthentications.length +
           set.clusterTriggerAuthentications.length +
-          set.processPools.length +
+          set.processPools.filter((pool) => pool.workload === undefined).length +
           set.httpScaledObjects.length;
         const warnings = problems.length - errors;
         const summary =

@@ -1,5 +1,7 @@
 import type { KubernetesAccess } from "../scalers/types.ts";
+import { envContainer } from "../api/local-container.ts";
 import type { ManifestSet } from "../api/resources.ts";
+import { localPoolOf, workloadOf } from "../api/workload-pools.ts";
 import type { ScaledJob } from "../api/schema/scaled-job.ts";
 import type { ScaledObject } from "../api/schema/scaled-object.ts";
 import type { ScaleTrigger } from "../api/schema/trigger.ts";
@@ -18,27 +20,27 @@ export interface FileEnvironment {
   kubernetes?: () => Promise<KubernetesAccess>;
 }
 
-/** The ProcessPool a ScaledObject scales, when it names one in the files. */
+/**
+ * The local pool a ScaledObject scales: a ProcessPool of the files, or the pool made from a
+ * Deployment or StatefulSet of the files (see src/api/workload-pools.ts).
+ */
 export function processPoolOf(object: ScaledObject, set: ManifestSet) {
-  const ref = object.spec.scaleTargetRef;
-  if (ref.kind !== "ProcessPool") return undefined;
-  return set.processPools.find(
-    (pool) =>
-      pool.object.metadata.name === ref.name && pool.object.metadata.namespace === object.metadata.namespace,
-  );
+  return localPoolOf(object.spec.scaleTargetRef, object.metadata.namespace ?? "default", set);
 }
 
 /** The container whose environment `...FromEnv` reads, as KEDA picks it. */
 function envSource(object: ScaledObject | ScaledJob, set: ManifestSet): ContainerEnvSpec | undefined {
-  if (object.kind === "ScaledJob") {
-    const containers = object.spec.jobTargetRef.template.spec.containers as (ContainerEnvSpec & {
-      name?: string;
-    })[];
-    return (
-      containers.find((container) => container.name === object.spec.envSourceContainerName) ?? containers[0]
-    );
-  }
-  return processPoolOf(object, set)?.object.spec;
+  if (object.kind === "ScaledJob")
+    return envContainer(
+      { spec: { template: object.spec.jobTargetRef.template } },
+      object.spec.envSourceContainerName,
+    ) as ContainerEnvSpec | undefined;
+  const pool = processPoolOf(object, set);
+  if (pool?.workload === undefined) return pool?.object.spec;
+  // A workload run locally: its envSourceContainerName (else first) container, as on Kubernetes.
+  const ref = object.spec.scaleTargetRef;
+  const workload = workloadOf(ref, object.metadata.namespace ?? "default", set);
+  return envContainer(workload?.object, ref.envSourceContainerName) as ContainerEnvSpec | undefined;
 }
 
 /**

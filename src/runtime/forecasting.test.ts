@@ -7,6 +7,7 @@ import type { TriggerMeasurer } from "../scalers/prepared-trigger.ts";
 import type { ScaleTarget } from "../targets/types.ts";
 import { EventLog } from "./events.ts";
 import type { ForecastHistoryStore } from "./forecasting.ts";
+import { ScalingHistory } from "./history.ts";
 import { ScaleLoop } from "./scale-loop.ts";
 
 const HOUR = 3_600_000;
@@ -42,7 +43,7 @@ class MemoryStore implements ForecastHistoryStore {
   }
 }
 
-function setup(store: MemoryStore, clock: { now: number }) {
+function setup(store: MemoryStore, clock: { now: number }, history?: ScalingHistory) {
   const spec = metricSpec();
   const object = makeScaledObject({
     annotations: {
@@ -71,6 +72,7 @@ function setup(store: MemoryStore, clock: { now: number }) {
     metrics,
     events: new EventLog(),
     forecastStore: store,
+    ...(history ? { history } : {}),
   });
   return { loop, metrics, spec };
 }
@@ -112,5 +114,41 @@ describe("the forecast annotation in the scale loop", () => {
     const trace = await after.loop.evaluate();
     expect(trace.triggers[0]?.forecast).toMatchObject({ mode: "predictive" });
     expect(trace.triggers[0]?.forecast?.historySteps).toBeGreaterThan(290);
+  });
+
+  it("records each poll's forecast in the dashboard's history, at the time it is for", async () => {
+    const clock = { now: START };
+    const history = new ScalingHistory();
+    const { loop, spec } = setup(new MemoryStore(), clock, history);
+    const predictions: { at: number; value: number }[] = [];
+    for (; clock.now < START + 5 * HOUR; clock.now += 60_000) {
+      const predicted = (await loop.evaluate()).triggers[0]?.forecast?.predicted;
+      if (predicted !== null && predicted !== undefined)
+        predictions.push({ at: clock.now + 10 * 60_000, value: predicted });
+    }
+    const [forecast, ...others] = history.forecasts(loop.ref);
+    expect(others).toEqual([]);
+    expect(forecast).toMatchObject({
+      of: { kind: "metric", metricName: spec.metricName },
+      madeAt: clock.now - 60_000,
+      horizonSeconds: 600,
+      served: true,
+    });
+    // The newest 120 polls' predictions, each at poll time + horizon, as the trace reported them
+    // (kept as float32: 7 significant digits).
+    const recent = forecast?.points.slice(-120) ?? [];
+    expect(recent).toEqual(
+      predictions
+        .slice(-120)
+        .map((point) => ({ at: point.at, value: Number(Math.fround(point.value).toPrecision(7)) })),
+    );
+    // Older polls are per-minute buckets (one poll each here), three hours of them at most.
+    expect(forecast?.points.length).toBeLessThanOrEqual(120 + 180 + 1);
+    // On the chart's time axis: beside the measured points (the trigger's served value, which
+    // the forecast made then raised), and each close to what the queue held at the time it was for.
+    const measured = history.get(loop.ref);
+    expect(forecast?.points.at(-1)?.at).toBe((measured?.t.at(-1) ?? 0) + 10 * 60_000);
+    const errors = recent.map((point) => Math.abs(point.value - backlog(point.at)));
+    expect(errors.reduce((sum, error) => sum + error, 0) / errors.length).toBeLessThan(2);
   });
 });

@@ -144,3 +144,109 @@ describe("ScalingHistory", () => {
     expect(history.stats().objects).toBe(0);
   });
 });
+
+/** A forecasting trigger's reading: `predicted` for now + horizon. */
+const predicts = (
+  predicted: number | null,
+  horizonSeconds = 600,
+  mode: "predictive" | "reactive" = "predictive",
+) => ({
+  predicted,
+  horizonSeconds,
+  mode,
+});
+
+describe("ScalingHistory's forecasts (the dashboard's forecast provider)", () => {
+  it("gives each forecasting trigger's predictions at their target time, and none for the others", () => {
+    const history = new ScalingHistory();
+    const specs = [spec("s0-predictkube"), spec("s1-redis-orders")];
+    history.record(
+      object,
+      record(1_000, 1, [4, 1], { specs, forecasts: [predicts(null, 600, "reactive"), null] }),
+    );
+    history.record(object, record(16_000, 1, [5, 1], { specs, forecasts: [predicts(7.5), null] }));
+    history.record(object, record(31_000, 1, [6, 1], { specs, forecasts: [predicts(9), null] }));
+    expect(history.forecasts(object)).toEqual([
+      {
+        of: { kind: "metric", metricName: "s0-predictkube" },
+        madeAt: 31_000,
+        horizonSeconds: 600,
+        served: true,
+        points: [
+          { at: 616_000, value: 7.5 },
+          { at: 631_000, value: 9 },
+        ],
+      },
+    ]);
+    // The measured history is as without forecasts.
+    expect(history.get(object)?.values).toEqual([
+      [4, 5, 6],
+      [1, 1, 1],
+    ]);
+  });
+
+  it("says whether the newest forecast is served, and keeps a model's value while it is not", () => {
+    const history = new ScalingHistory();
+    history.record(object, record(1_000, 1, [4], { forecasts: [predicts(8, 60)] }));
+    history.record(object, record(2_000, 1, [4], { forecasts: [predicts(3, 60, "reactive")] }));
+    expect(history.forecasts(object)).toMatchObject([
+      {
+        served: false,
+        points: [
+          { at: 61_000, value: 8 },
+          { at: 62_000, value: 3 },
+        ],
+      },
+    ]);
+  });
+
+  it("gives none for an object without forecasting triggers, and costs it nothing", () => {
+    const history = new ScalingHistory();
+    history.record(object, record(1_000, 1, [4]));
+    history.record(object, record(2_000, 1, [4], { forecasts: [null] }));
+    expect(history.forecasts(object)).toEqual([]);
+    expect(history.forecasts({ ...object, name: "other" })).toEqual([]);
+    const plain = new ScalingHistory();
+    plain.record(object, record(1_000, 1, [4]));
+    plain.record(object, record(2_000, 1, [4]));
+    expect(history.stats()).toEqual(plain.stats());
+  });
+
+  it("starts the forecasts over when the horizon or the triggers change, and forgets them with the object", () => {
+    const history = new ScalingHistory();
+    history.record(object, record(1_000, 1, [4], { forecasts: [predicts(8, 60)] }));
+    history.record(object, record(2_000, 1, [4], { forecasts: [predicts(9, 120)] }));
+    expect(history.forecasts(object)[0]?.points).toEqual([{ at: 122_000, value: 9 }]);
+    history.record(object, record(3_000, 1, [4, 1], { specs: [spec("s0-a"), spec("s1-b")] }));
+    expect(history.forecasts(object)).toEqual([]);
+    history.record(
+      object,
+      record(4_000, 1, [4, 1], { specs: [spec("s0-a"), spec("s1-b")], forecasts: [null, predicts(2, 60)] }),
+    );
+    expect(history.forecasts(object)).toMatchObject([
+      { of: { metricName: "s1-b" }, points: [{ at: 64_000, value: 2 }] },
+    ]);
+    history.forget(object);
+    expect(history.forecasts(object)).toEqual([]);
+  });
+
+  it("keeps the predictions bounded like the measurements: recent ones as made, older ones as bucket maxima", () => {
+    const history = new ScalingHistory({ recentPoints: 4, coarseMs: 10_000, coarsePoints: 3 });
+    // One evaluation per 2.5 s for 60 s, as in the measured history's test above.
+    for (let index = 0; index < 24; index++) {
+      const at = index * 2_500;
+      history.record(object, record(at, 1, [index % 5], { forecasts: [predicts(index % 5, 30)] }));
+    }
+    const [forecast] = history.forecasts(object);
+    const measured = history.get(object);
+    // The same points as the measured line's (buckets, then every evaluation), 30 s later, with
+    // the largest prediction of each bucket.
+    expect(forecast?.points.map((point) => point.at)).toEqual(measured?.t.map((t) => t + 30_000));
+    expect(forecast?.points.map((point) => point.value)).toEqual(measured?.values[0]);
+    // Bounded whatever is recorded: both tracks hold 4 + 3 points of 17 bytes.
+    for (let index = 24; index < 10_000; index++)
+      history.record(object, record(index * 2_500, 1, [1], { forecasts: [predicts(1, 30)] }));
+    expect(history.forecasts(object)[0]?.points).toHaveLength(4 + 3 + 1);
+    expect(history.stats().pointBytes).toBe(2 * 7 * 17);
+  });
+});

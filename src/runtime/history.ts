@@ -1,4 +1,4 @@
-import type { TriggerMetricSpec } from "../engine/types.ts";
+import type { ForecastReport, TriggerMetricSpec } from "../engine/types.ts";
 import type { ObjectRef } from "./events.ts";
 
 /**
@@ -15,7 +15,15 @@ export interface HistoryRecord {
   /** The triggers' metrics: their names lay out the series, their targets and activation thresholds are kept as they change. */
   specs: readonly Pick<TriggerMetricSpec, "name" | "type" | "metricName" | "target" | "activationTarget">[];
   values: readonly (number | null | undefined)[];
+  /**
+   * What each forecasting trigger (predictkube, or the forecast annotation) predicted at this
+   * evaluation, in `specs` order; absent, or null for a trigger that does not forecast.
+   */
+  forecasts?: readonly (ForecastReading | null | undefined)[];
 }
+
+/** The parts of a trigger's forecast report its chart keeps. */
+export type ForecastReading = Pick<ForecastReport, "predicted" | "horizonSeconds" | "mode">;
 
 /** A threshold of a trigger from `at` on (a trigger's target or activation changes only with its object). */
 export interface ThresholdChange {
@@ -47,15 +55,21 @@ export interface ObjectHistory extends HistorySeries {
 }
 
 /**
- * A forecast of one line of an object's chart, from a predictive scaler when one is configured:
- * the dashboard draws it dashed, after the measured points. Tidal itself records none yet; a
- * runtime with a forecaster passes a provider to the dashboard.
+ * A forecast of one line of an object's chart, from a predictive trigger (predictkube, or the
+ * forecast annotation). Tidal records it as it is made: every evaluation of the trigger predicts
+ * one value, for the evaluation's time + the horizon, and the point is that value at that time.
+ * So the line runs `horizon` ahead of the measured one, and where both are drawn, the forecast
+ * made `horizon` earlier can be read against what came.
  */
 export interface ForecastSeries {
   /** The line it continues: desired replicas, or one trigger's metric (by KEDA's metric name). */
   of: { kind: "desiredReplicas" } | { kind: "metric"; metricName: string };
-  /** When the forecast was made (ms since the epoch). */
+  /** When the newest of its points was predicted (ms since the epoch). */
   madeAt: number;
+  /** How far ahead each point was predicted. */
+  horizonSeconds?: number;
+  /** Whether the newest forecast is what the trigger serves (false: it serves its current value). */
+  served?: boolean;
   points: readonly { at: number; value: number; lower?: number; upper?: number }[];
 }
 
@@ -245,12 +259,106 @@ function appendPoint(out: HistorySeries, point: Point): void {
  */
 type Bucket = Point;
 
-class Series {
-  readonly layout: string;
-  readonly triggers: ObjectHistory["triggers"];
+/**
+ * Points at two resolutions: the last `recentPoints` as recorded, and before them one bucket per
+ * `coarseMs` (the largest values of the points that left the recent ring in it).
+ */
+class Track {
   readonly recent: Ring;
   readonly coarse: Ring;
   bucket: Bucket | undefined;
+
+  constructor(width: number, options: Required<HistoryOptions>) {
+    this.recent = new Ring(options.recentPoints, width);
+    this.coarse = new Ring(options.coarsePoints, width);
+  }
+
+  push(
+    at: number,
+    replicas: number,
+    desired: number,
+    flags: number,
+    values: number[],
+    coarseMs: number,
+  ): void {
+    const evicted = this.recent.push(at, replicas, desired, flags, values);
+    if (evicted !== undefined) this.#fold(evicted, coarseMs);
+  }
+
+  /**
+   * Adds a point that left the full-resolution ring to its bucket; a point of a later bucket closes
+   * the open one into the coarse ring. So buckets hold only points older than the full-resolution
+   * ones: nothing is drawn twice, and nothing falls between the two.
+   */
+  #fold(point: Point, coarseMs: number): void {
+    const bucketOf = (at: number) => at - (at % coarseMs);
+    const open = this.bucket;
+    if (open !== undefined && bucketOf(open.at) === bucketOf(point.at)) {
+      open.replicas = Math.max(open.replicas, point.replicas);
+      open.desired = Math.max(open.desired, point.desired);
+      open.flags |= point.flags;
+      point.values.forEach((value, index) => {
+        const previous = open.values[index] as number;
+        if (!Number.isNaN(value) && (Number.isNaN(previous) || value > previous)) open.values[index] = value;
+      });
+      return;
+    }
+    if (open !== undefined) this.coarse.push(open.at, open.replicas, open.desired, open.flags, open.values);
+    this.bucket = point;
+  }
+
+  /** Appends the buckets, then the full-resolution points; returns whether any bucket was. */
+  appendAll(out: HistorySeries): boolean {
+    this.coarse.appendTo(out, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    if (this.bucket !== undefined) appendPoint(out, this.bucket);
+    const bucketed = out.t.length > 0;
+    this.recent.appendTo(out, this.recent.oldest ?? Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    return bucketed;
+  }
+
+  get bytes(): number {
+    return this.recent.bytes + this.coarse.bytes;
+  }
+}
+
+/**
+ * The predictions of an object's forecasting triggers, one point per evaluation that made any
+ * (at the evaluation's time; the horizon is added when read), one column per trigger.
+ */
+class ForecastTrack {
+  readonly track: Track;
+  /** Each trigger's horizon; NaN for a trigger that has not forecast. */
+  readonly horizonsMs: number[];
+  /** Each trigger's newest mode. */
+  readonly modes: (ForecastReading["mode"] | undefined)[];
+
+  constructor(width: number, options: Required<HistoryOptions>) {
+    this.track = new Track(width, options);
+    this.horizonsMs = Array.from({ length: width }, () => Number.NaN);
+    this.modes = Array.from({ length: width }, () => undefined);
+  }
+
+  /** Whether readings with these horizons can join this track (a changed horizon starts over). */
+  fits(readings: readonly (ForecastReading | null | undefined)[]): boolean {
+    return readings.every((reading, index) => {
+      const horizon = this.horizonsMs[index];
+      return (
+        reading === null ||
+        reading === undefined ||
+        horizon === undefined ||
+        Number.isNaN(horizon) ||
+        horizon === reading.horizonSeconds * 1000
+      );
+    });
+  }
+}
+
+class Series {
+  readonly layout: string;
+  readonly triggers: ObjectHistory["triggers"];
+  readonly measured: Track;
+  /** Created by the first evaluation with a prediction. */
+  forecast: ForecastTrack | undefined;
 
   constructor(layout: string, record: HistoryRecord, options: Required<HistoryOptions>) {
     this.layout = layout;
@@ -260,8 +368,7 @@ class Series {
       metricName: spec.metricName,
       thresholds: [],
     }));
-    this.recent = new Ring(options.recentPoints, record.specs.length);
-    this.coarse = new Ring(options.coarsePoints, record.specs.length);
+    this.measured = new Track(record.specs.length, options);
   }
 }
 
@@ -273,12 +380,27 @@ function keyOf(object: ObjectRef): string {
   return `${object.kind}/${object.namespace}/${object.name}`;
 }
 
+function emptySeries(width: number): HistorySeries {
+  return {
+    t: [],
+    replicas: [],
+    desiredReplicas: [],
+    active: [],
+    fallback: [],
+    values: Array.from({ length: width }, () => []),
+  };
+}
+
+const usable = (value: number | null | undefined): value is number =>
+  value !== null && value !== undefined && Number.isFinite(value);
+
 /**
  * The recent history of every object, in memory and bounded per object: the last `recentPoints`
  * evaluations as they happened, and before them one bucket per `coarseMs` (by default three hours
  * of one-minute buckets). With one trigger a full object takes about 6 KiB, 10,000 objects about
- * 60 MiB (bench/history.ts measures it). The scale and job loops record; the dashboard reads, and
- * hears of new points.
+ * 60 MiB (bench/history.ts measures it). An object with a forecasting trigger keeps its
+ * predictions the same way, beside its measurements (about 6 KiB more with one trigger). The scale
+ * and job loops record; the dashboard reads, and hears of new points.
  */
 export class ScalingHistory {
   readonly #series = new Map<string, Series>();
@@ -317,33 +439,42 @@ export class ScalingHistory {
     const flags = (record.active ? FLAG_ACTIVE : 0) | (record.fallback ? FLAG_FALLBACK : 0);
     const values = record.specs.map((_, index) => {
       const value = record.values[index];
-      return value === null || value === undefined || !Number.isFinite(value) ? Number.NaN : value;
+      return usable(value) ? value : Number.NaN;
     });
-    const evicted = series.recent.push(record.at, record.replicas, record.desiredReplicas, flags, values);
-    if (evicted !== undefined) this.#fold(series, evicted);
+    series.measured.push(
+      record.at,
+      record.replicas,
+      record.desiredReplicas,
+      flags,
+      values,
+      this.#options.coarseMs,
+    );
+    if (record.forecasts !== undefined) this.#recordForecasts(series, record.at, record.forecasts);
     for (const listener of this.#listeners) listener(object);
   }
 
-  /**
-   * Adds a point that left the full-resolution ring to its bucket; a point of a later bucket closes
-   * the open one into the coarse ring. So buckets hold only points older than the full-resolution
-   * ones: nothing is drawn twice, and nothing falls between the two.
-   */
-  #fold(series: Series, point: Point): void {
-    const bucketOf = (at: number) => at - (at % this.#options.coarseMs);
-    const open = series.bucket;
-    if (open !== undefined && bucketOf(open.at) === bucketOf(point.at)) {
-      open.replicas = Math.max(open.replicas, point.replicas);
-      open.desired = Math.max(open.desired, point.desired);
-      open.flags |= point.flags;
-      point.values.forEach((value, index) => {
-        const previous = open.values[index] as number;
-        if (!Number.isNaN(value) && (Number.isNaN(previous) || value > previous)) open.values[index] = value;
-      });
-      return;
-    }
-    if (open !== undefined) series.coarse.push(open.at, open.replicas, open.desired, open.flags, open.values);
-    series.bucket = point;
+  #recordForecasts(
+    series: Series,
+    at: number,
+    readings: readonly (ForecastReading | null | undefined)[],
+  ): void {
+    const width = series.triggers.length;
+    const predicted = series.triggers.map((_, index) => {
+      const value = readings[index]?.predicted;
+      return usable(value) ? value : Number.NaN;
+    });
+    if (predicted.every((value) => Number.isNaN(value))) return;
+    // A changed horizon moves every point: the predictions start over.
+    if (series.forecast === undefined || !series.forecast.fits(readings))
+      series.forecast = new ForecastTrack(width, this.#options);
+    const forecast = series.forecast;
+    predicted.forEach((value, index) => {
+      const reading = readings[index];
+      if (Number.isNaN(value) || reading === null || reading === undefined) return;
+      forecast.horizonsMs[index] = reading.horizonSeconds * 1000;
+      forecast.modes[index] = reading.mode;
+    });
+    forecast.track.push(at, 0, 0, 0, predicted, this.#options.coarseMs);
   }
 
   /**
@@ -353,23 +484,14 @@ export class ScalingHistory {
   get(object: ObjectRef, after?: number): ObjectHistory | undefined {
     const series = this.#series.get(keyOf(object));
     if (series === undefined) return undefined;
-    const width = series.triggers.length;
-    const out: HistorySeries = {
-      t: [],
-      replicas: [],
-      desiredReplicas: [],
-      active: [],
-      fallback: [],
-      values: Array.from({ length: width }, () => []),
-    };
-    const firstRecent = series.recent.oldest ?? Number.POSITIVE_INFINITY;
+    const out = emptySeries(series.triggers.length);
+    const { measured } = series;
     let coarseUntil = 0;
     if (after === undefined) {
-      series.coarse.appendTo(out, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-      if (series.bucket !== undefined) appendPoint(out, series.bucket);
-      coarseUntil = out.t.length > 0 ? firstRecent : 0;
+      if (measured.appendAll(out)) coarseUntil = measured.recent.oldest ?? 0;
+    } else {
+      measured.recent.appendTo(out, after + 1e-3, Number.POSITIVE_INFINITY);
     }
-    series.recent.appendTo(out, after === undefined ? firstRecent : after + 1e-3, Number.POSITIVE_INFINITY);
     return {
       ...out,
       coarseMs: this.#options.coarseMs,
@@ -378,14 +500,52 @@ export class ScalingHistory {
     };
   }
 
+  /**
+   * The forecasts of an object's forecasting triggers over the kept window, one series per
+   * trigger that predicted: each evaluation's prediction at its time + the horizon (older ones
+   * as the largest prediction of each bucket, at its first evaluation's time + the horizon).
+   */
+  forecasts(object: ObjectRef): ForecastSeries[] {
+    const series = this.#series.get(keyOf(object));
+    const forecast = series?.forecast;
+    if (series === undefined || forecast === undefined) return [];
+    const out = emptySeries(series.triggers.length);
+    forecast.track.appendAll(out);
+    return series.triggers.flatMap((trigger, index): ForecastSeries[] => {
+      const horizonMs = forecast.horizonsMs[index] as number;
+      const column = out.values[index] as (number | null)[];
+      const points: { at: number; value: number }[] = [];
+      let madeAt = 0;
+      out.t.forEach((at, point) => {
+        const value = column[point];
+        if (value === null || value === undefined) return;
+        points.push({ at: at + horizonMs, value });
+        madeAt = at;
+      });
+      if (points.length === 0) return [];
+      return [
+        {
+          of: { kind: "metric", metricName: trigger.metricName },
+          madeAt,
+          horizonSeconds: horizonMs / 1000,
+          served: forecast.modes[index] === "predictive",
+          points,
+        },
+      ];
+    });
+  }
+
   /** Replica counts over the kept window, at most `points` of them (the largest of each stretch). */
   sparkline(object: ObjectRef, points = 40): number[] {
     const series = this.#series.get(keyOf(object));
     if (series === undefined) return [];
+    const { measured } = series;
     const counts: number[] = [];
-    for (let index = 0; index < series.coarse.length; index++) counts.push(series.coarse.replicasAt(index));
-    if (series.bucket !== undefined) counts.push(series.bucket.replicas);
-    for (let index = 0; index < series.recent.length; index++) counts.push(series.recent.replicasAt(index));
+    for (let index = 0; index < measured.coarse.length; index++)
+      counts.push(measured.coarse.replicasAt(index));
+    if (measured.bucket !== undefined) counts.push(measured.bucket.replicas);
+    for (let index = 0; index < measured.recent.length; index++)
+      counts.push(measured.recent.replicasAt(index));
     if (counts.length <= points) return counts;
     const out: number[] = [];
     for (let index = 0; index < points; index++) {
@@ -409,10 +569,11 @@ export class ScalingHistory {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Objects with a history, and the bytes their points take. */
+  /** Objects with a history, and the bytes their points take (predictions included). */
   stats(): { objects: number; pointBytes: number } {
     let pointBytes = 0;
-    for (const series of this.#series.values()) pointBytes += series.recent.bytes + series.coarse.bytes;
+    for (const series of this.#series.values())
+      pointBytes += series.measured.bytes + (series.forecast?.track.bytes ?? 0);
     return { objects: this.#series.size, pointBytes };
   }
 }

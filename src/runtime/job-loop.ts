@@ -127,6 +127,7 @@ export class JobLoop {
       fallback: false,
       specs: this.#specs,
       values: samples.map((sample) => (sample.error === undefined ? sample.value : null)),
+      forecasts: samples.map((sample) => sample.forecast ?? null),
     });
     metrics.desiredReplicas.set(
       { namespace: this.ref.namespace, kind: "ScaledJob", name: this.ref.name },

@@ -344,6 +344,7 @@ export class ScaleLoop {
       fallback: this.#snapshot.fallback,
       specs: this.#triggers.specs,
       values: samples.map((sample) => (sample.error === undefined ? sample.value : null)),
+      forecasts: samples.map((sample) => sample.forecast ?? null),
     });
     const labels = { namespace: this.ref.namespace, kind: "ScaledObject", name: this.ref.name };
     this.#options.metrics.desiredReplicas.set(labels, desired);

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { request } from "node:http";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
@@ -147,5 +148,93 @@ describe("the operator's dashboard on the real control plane", () => {
       call.end();
     });
     expect(foreign).toBe(403);
+  });
+
+  it("draws a forecasting trigger's predictions, as its status API reports them", async () => {
+    // A queue that grows by a quarter item a second, read by a metrics-api trigger.
+    const started = Date.now();
+    const queue: Server = createServer((_request, response) => {
+      const length = Math.round(800 + (Date.now() - started) / 40) / 100;
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ queue: length }));
+    });
+    await new Promise<void>((resolve) => queue.listen(0, "127.0.0.1", resolve));
+    cleanup.add(() => new Promise<void>((resolve) => queue.close(() => resolve())));
+    const url = `http://127.0.0.1:${(queue.address() as AddressInfo).port}/stats`;
+    const apply = (object: unknown) => kubectl(["-n", namespace, "apply", "-f", "-"], JSON.stringify(object));
+    await apply({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "forecasted" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "forecasted" } },
+        template: {
+          metadata: { labels: { app: "forecasted" } },
+          spec: { containers: [{ name: "main", image: "example.invalid/worker" }] },
+        },
+      },
+    });
+    await apply({
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: {
+        name: "forecasted",
+        annotations: {
+          "autoscaling.tidal.dev/mode": "direct",
+          "autoscaling.tidal.dev/forecast": "horizon=5s, history=10m, step=1s, season=none, refit=2s",
+        },
+      },
+      spec: {
+        scaleTargetRef: { name: "forecasted" },
+        pollingInterval: 1,
+        minReplicaCount: 1,
+        maxReplicaCount: 3,
+        triggers: [{ type: "metrics-api", metadata: { url, valueLocation: "queue", targetValue: "10" } }],
+      },
+    });
+    const key = `ScaledObject/${namespace}/forecasted`;
+    const base = new URL("..", operator.dashboardUrl).href.replace(/\/$/, "");
+    const detailOf = async () => {
+      const response = await fetch(`${base}/api/v1/dashboard/objects/${key}`);
+      return (await response.json()) as {
+        forecast: { of: { kind: string }; horizonSeconds: number; points: { at: number; value: number }[] }[];
+      };
+    };
+    // Predictions start after about ten seconds of one-second steps.
+    await eventually(
+      "twenty predictions in the operator's dashboard API",
+      async () => ((await detailOf()).forecast[0]?.points.length ?? 0) >= 20,
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    const { page } = browser;
+    await page.goto(`${operator.dashboardUrl}#/object/${key}`);
+    await page.locator('[data-chart="trigger-0"] canvas').waitFor();
+    await eventually("the forecast line to be the operator's", async () => {
+      const [charts, detail] = await Promise.all([
+        page.evaluate(() =>
+          (
+            globalThis as unknown as {
+              tidalDashboard: { charts(): { labels: string[]; data: (number | null | undefined)[][] }[] };
+            }
+          ).tidalDashboard.charts(),
+        ),
+        detailOf(),
+      ]);
+      const chart = charts[1];
+      expect(chart?.labels).toEqual(["value", "target", "activation", "forecast"]);
+      const [times = [], , , , forecast = []] = chart?.data ?? [];
+      const reported = new Map(detail.forecast[0]?.points.map((point) => [point.at, point.value]));
+      const drawn = times.flatMap((seconds, index) => {
+        const value = forecast[index];
+        return value === null || value === undefined
+          ? []
+          : [{ at: Math.round((seconds as number) * 1000), value }];
+      });
+      expect(drawn.length).toBeGreaterThanOrEqual(20);
+      for (const point of drawn) expect(reported.get(point.at)).toBe(point.value);
+      expect(detail.forecast[0]?.horizonSeconds).toBe(5);
+      return true;
+    });
+    await browser.screenshot("3-operator-forecast");
   });
 });

@@ -1,5 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { selfSignedServingCert } from "../../src/runtime/metrics-api/index.ts";
 import { runTidal } from "../cli/tidal-cli.ts";
 import { useCleanup } from "../support/isolation.ts";
 import { createTestNamespace, eventually, kubectl, kubectlJson } from "../support/kube.ts";
@@ -28,6 +34,30 @@ function get(port: number, host: string, path = "/"): Promise<Reply> {
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
       );
     });
+    request.on("error", reject).end();
+  });
+}
+
+/** GET over HTTPS trusting only `ca`, asking for the certificate of `servername` (SNI). */
+function getTls(
+  port: number,
+  servername: string,
+  ca: string,
+  host = servername,
+  path = "/",
+): Promise<Reply & { peerNames: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      { host: "127.0.0.1", port, path, servername, headers: { host }, ca },
+      (response) => {
+        const peerNames = (response.socket as TLSSocket).getPeerCertificate().subjectaltname ?? "";
+        let body = "";
+        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, peerNames }),
+        );
+      },
+    );
     request.on("error", reject).end();
   });
 }
@@ -82,6 +112,8 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
   let operator: TidalOperator;
   let proxyPort = 0;
   let endpoints: KwokEndpoints;
+  let tlsPort = 0;
+  let tlsCert = "";
 
   const replicas = async (name: string) =>
     (await kubectlJson<{ spec: { replicas?: number } }>(["-n", namespace, "get", "deployment", name])).spec
@@ -94,7 +126,22 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     namespace = created.namespace;
     cleanup.add(created.remove);
     // Two interceptor replicas: the operator sums what both report.
-    const startInterceptor = async () => {
+    // The first one serves HTTPS too, with the certificate a Secret would mount.
+    const certificate = await selfSignedServingCert(["web.e2e.test"]);
+    tlsCert = String(certificate.cert);
+    const certDirectory = mkdtempSync(join(tmpdir(), "tidal-interceptor-tls-"));
+    writeFileSync(join(certDirectory, "tls.crt"), certificate.cert);
+    writeFileSync(join(certDirectory, "tls.key"), certificate.key, { mode: 0o600 });
+    const tlsArgs = [
+      "--tls",
+      "--tls-port",
+      "0",
+      "--tls-cert-path",
+      join(certDirectory, "tls.crt"),
+      "--tls-key-path",
+      join(certDirectory, "tls.key"),
+    ];
+    const startInterceptor = async (extraArgs: string[] = []) => {
       const process = new TidalProcess([
         "interceptor",
         "--kubeconfig",
@@ -109,16 +156,19 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
         "0",
         "--condition-wait-timeout",
         "60s",
+        ...extraArgs,
       ]);
       cleanup.add(async () => void (await process.stop()));
       const started = await process.waitForLog("tidal interceptor started", 60_000);
       return {
         process,
         proxyPort: Number(new URL(String(started.proxy)).port),
+        tlsPort: started.proxyTls === undefined ? 0 : Number(new URL(String(started.proxyTls)).port),
         admin: String(started.admin),
       };
     };
-    const [one, two] = await Promise.all([startInterceptor(), startInterceptor()]);
+    const [one, two] = await Promise.all([startInterceptor(tlsArgs), startInterceptor()]);
+    tlsPort = one.tlsPort;
     interceptor = one.process;
     adminUrl = one.admin;
     proxyPort = one.proxyPort;
@@ -324,5 +374,19 @@ describe("HTTPScaledObjects through tidal interceptor on the real control plane"
     endpoints.openGate();
     const answered = await Promise.all(replies);
     expect(answered.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200, 200]);
+  });
+
+  it("serves HTTPS with the mounted certificate and routes by host as over HTTP", async () => {
+    expect(tlsPort).toBeGreaterThan(0);
+    const reply = await getTls(tlsPort, "web.e2e.test", tlsCert, "web.e2e.test", "/secure");
+    expect(reply.status, reply.body).toBe(200);
+    expect(reply.body).toMatch(/^hello from web-/);
+    expect(reply.peerNames).toBe("DNS:web.e2e.test");
+    expect(endpoints.requests).toContainEqual(expect.objectContaining({ method: "GET", url: "/secure" }));
+    const unknown = await getTls(tlsPort, "web.e2e.test", tlsCert, "nobody.e2e.test");
+    expect(unknown.status).toBe(404);
+    // The certificate names web.e2e.test only: a client asking for another name refuses it.
+    const refused = await getTls(tlsPort, "other.e2e.test", tlsCert).catch((error: unknown) => error);
+    expect(String(refused)).toMatch(/altnames/i);
   });
 });

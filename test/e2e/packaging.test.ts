@@ -470,6 +470,7 @@ describe("deploy/ on the real control plane", () => {
           "ClusterRole",
           "ClusterRoleBinding",
           "Deployment",
+          "PodDisruptionBudget",
           "Role",
           "RoleBinding",
           "Service",
@@ -501,6 +502,8 @@ describe("deploy/ on the real control plane", () => {
         `${namespace}/${release}-interceptor-admin`,
         "--log-format",
         "json",
+        "--log-level",
+        "info",
       ]);
       // Self-signed, the kube-apiserver could not verify a webhook: none is served or registered.
       expect(objects.some((object) => object.kind === "ValidatingWebhookConfiguration")).toBe(false);

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +16,48 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "ScaledObject/default/hello";
 const CRASHING = "ScaledObject/default/crashing";
 const NIGHTLY = "ScaledJob/default/nightly";
+const FORECASTED = "ScaledObject/default/forecasted";
+/** The forecast annotation of `forecasted`: a trend five seconds ahead, from one-second steps. */
+const FORECAST = "horizon=5s, history=10m, step=1s, season=none, refit=2s";
+
+/**
+ * A ScaledObject that forecasts a queue with the forecast annotation: the trend model predicts
+ * from about ten seconds of history on, and serves its forecast once it passes its backtest.
+ */
+function forecastedObject(url: string) {
+  return `
+apiVersion: tidal.dev/v1alpha1
+kind: ProcessPool
+metadata:
+  name: forecasted
+spec:
+  command: [node, -e, "setInterval(() => {}, 60000)"]
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: forecasted
+  annotations:
+    autoscaling.tidal.dev/forecast: "${FORECAST}"
+spec:
+  scaleTargetRef:
+    apiVersion: tidal.dev/v1alpha1
+    kind: ProcessPool
+    name: forecasted
+  pollingInterval: 1
+  minReplicaCount: 1
+  maxReplicaCount: 3
+  triggers:
+    - type: metrics-api
+      metadata: { url: "${url}", valueLocation: queue, targetValue: "10" }
+`;
+}
+
+/** A value as the history keeps it (float32, shown to 7 significant digits). */
+function asKept(value: number): number {
+  const single = Math.fround(value);
+  return Number.isInteger(single) ? single : Number(single.toPrecision(7));
+}
 
 /**
  * A pool whose one worker always fails at start: restarts, back-off and stderr to show; and a
@@ -89,14 +133,30 @@ describe("the dashboard of tidal run, in a real browser", () => {
   const cleanup = useCleanup();
   let run: TidalRun;
   let browser: Browser;
+  let queue: Server;
 
   beforeAll(async () => {
+    // A queue that fills for 40 s and drains for 40 s (8 … 20 items): the trend forecast follows
+    // it along the slopes and overshoots at the turns, so its line parts from the value's there.
+    const started = Date.now();
+    queue = createServer((_request, response) => {
+      const phase = ((Date.now() - started) / 1000) % 80;
+      const length = Math.round(800 + 30 * (phase < 40 ? phase : 80 - phase)) / 100;
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ queue: length }));
+    });
+    await new Promise<void>((resolve) => queue.listen(0, "127.0.0.1", resolve));
+    cleanup.add(() => new Promise<void>((resolve) => queue.close(() => resolve())));
     // The quick start, scaling back to zero 5 s after the last request instead of 30 s.
     const variant = exampleVariant("quickstart", { "scaledownPeriod: 30": "scaledownPeriod: 5" });
     cleanup.add(variant.remove);
     const crashing = join(mkdtempSync(join(tmpdir(), "tidal-crashing-")), "crashing.yaml");
     writeFileSync(crashing, CRASHING_POOL);
-    run = await TidalRun.start([variant.file, crashing]);
+    const forecasted = join(mkdtempSync(join(tmpdir(), "tidal-forecasted-")), "forecasted.yaml");
+    writeFileSync(
+      forecasted,
+      forecastedObject(`http://127.0.0.1:${(queue.address() as AddressInfo).port}/stats`),
+    );
+    run = await TidalRun.start([variant.file, crashing, forecasted]);
     cleanup.add(() => run.stop());
     browser = await launchBrowser("dashboard");
     cleanup.add(() => browser.close());
@@ -274,5 +334,98 @@ describe("the dashboard of tidal run, in a real browser", () => {
       await page.locator('[data-chart="replicas"]').locator("xpath=..").locator("figcaption").textContent(),
     ).toBe("Running jobs");
     await browser.screenshot("8-scaledjob-light");
+  });
+
+  it("draws the forecast annotation's predictions a horizon ahead, as the status API reports them", async () => {
+    const { page } = browser;
+    // Fifty seconds of predictions: through a turn of the queue.
+    await eventually(
+      "fifty seconds of predictions",
+      async () => {
+        const detail = await run.get<{ forecast: { points: { at: number }[] }[] }>(
+          `/api/v1/dashboard/objects/${FORECASTED}`,
+        );
+        const points = detail.forecast[0]?.points ?? [];
+        return points.length > 0 && (points.at(-1)?.at ?? 0) - (points[0]?.at ?? 0) >= 50_000;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    await page.goto(`${run.statusUrl}/dashboard/#/object/${FORECASTED}`);
+    await page.locator('[data-chart="trigger-0"] canvas').waitFor();
+    expect(
+      await page.locator('[data-chart="trigger-0"]').locator("xpath=..").locator("figcaption").textContent(),
+    ).toContain("and its forecast 5 s ahead");
+
+    // The forecast line's points are the status API's: every point drawn is one the dashboard API
+    // reports, at the same time and value; the newest is the last decision's prediction, at its
+    // time + the horizon; and the line runs that far ahead of the measured one.
+    await eventually(
+      "the forecast line to match the status API",
+      async () => {
+        const [charts, detail, trace] = await Promise.all([
+          page.evaluate(() =>
+            (globalThis as unknown as { tidalDashboard: { charts(): ChartData[] } }).tidalDashboard.charts(),
+          ),
+          run.get<{
+            history: { t: number[]; values: (number | null)[][] };
+            forecast: {
+              of: { kind: string; metricName?: string };
+              horizonSeconds: number;
+              served: boolean;
+              points: { at: number; value: number }[];
+            }[];
+          }>(`/api/v1/dashboard/objects/${FORECASTED}`),
+          run.get<{
+            at: number;
+            triggers: { forecast?: { mode: string; predicted: number | null; horizonSeconds: number } }[];
+          }>("/api/v1/scaledobjects/forecasted/explain"),
+        ]);
+        const triggerChart = charts[1] as ChartData;
+        expect(triggerChart.labels).toEqual(["value", "target", "activation", "forecast"]);
+        const [times, values, , , forecastColumn] = triggerChart.data as [
+          number[],
+          (number | null | undefined)[],
+          number[],
+          number[],
+          (number | null | undefined)[],
+        ];
+        const [forecast, ...others] = detail.forecast;
+        expect(others).toEqual([]);
+        // Served or not (the backtest decides), the newest forecast says which, as the trace does.
+        expect(forecast).toMatchObject({
+          of: { kind: "metric", metricName: "s0-metric-api-queue" },
+          horizonSeconds: 5,
+          served: trace.triggers[0]?.forecast?.mode === "predictive",
+        });
+        const reported = new Map(forecast?.points.map((point) => [point.at, point.value]));
+        const drawn = times.flatMap((seconds, index) => {
+          const value = forecastColumn[index];
+          return value === null || value === undefined ? [] : [{ at: Math.round(seconds * 1000), value }];
+        });
+        expect(drawn.length).toBeGreaterThanOrEqual(40);
+        for (const point of drawn) expect(reported.get(point.at)).toBe(point.value);
+        // The last decision (`tidal explain`'s) is the newest evaluation, its forecast the newest point.
+        const predicted = trace.triggers[0]?.forecast;
+        const madeAt = trace.at;
+        expect(drawn.at(-1)).toEqual({
+          at: madeAt + (predicted?.horizonSeconds ?? 0) * 1000,
+          value: asKept(predicted?.predicted ?? Number.NaN),
+        });
+        // On one time axis: the newest measured point is the last evaluation, five seconds before
+        // the forecast's end; and the forecast made five seconds before it is drawn at its time.
+        const lastMeasured = values.findLastIndex((value) => value !== null && value !== undefined);
+        expect(Math.round((times[lastMeasured] as number) * 1000)).toBe(madeAt);
+        expect(drawn.some((point) => Math.abs(point.at - madeAt) <= 1000)).toBe(true);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await browser.screenshot("9-object-forecast-light");
+    await page.locator("#theme").click();
+    await eventually(
+      "the dark theme",
+      async () => (await page.locator("html").getAttribute("data-theme")) === "dark",
+    );
+    await browser.screenshot("10-object-forecast-dark");
   });
 });

@@ -1,6 +1,7 @@
 import type { AuthSources } from "../../src/auth/sources.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { TidalMetrics } from "../../src/observability/metrics.ts";
+import type { ScalingHistory } from "../../src/runtime/history.ts";
 import { Discovery } from "../../src/runtime/kubernetes/discovery.ts";
 import { KubeEventRecorder } from "../../src/runtime/kubernetes/kube-events.ts";
 import type { ReconcilerDependencies } from "../../src/runtime/kubernetes/reconciler-dependencies.ts";
@@ -49,7 +50,9 @@ function fakeAuthSources(api: FakeKubeApi): AuthSources {
  * objects, events and status go to it, time is `now`. Scheduled polls are far apart, so tests
  * poll explicitly with `reconciler.poll(key)`.
  */
-export function reconcilerHarness(options: { leader?: boolean; scalerAddress?: string } = {}) {
+export function reconcilerHarness(
+  options: { leader?: boolean; scalerAddress?: string; history?: ScalingHistory } = {},
+) {
   const api = new FakeKubeApi();
   const metrics = new TidalMetrics("test");
   const logger = createLogger({ level: "error", write: () => {} });
@@ -70,6 +73,7 @@ export function reconcilerHarness(options: { leader?: boolean; scalerAddress?: s
     processEnvironment: {},
     isLeader: () => leader,
     now: () => clock.now,
+    ...(options.history ? { history: options.history } : {}),
   };
   const cache = <T>(plural: string, group = KEDA) => ({
     get: (name: string, namespace?: string) =>

@@ -89,6 +89,7 @@ export class TidalRun extends TidalProcess {
     const pools = await this.get<
       {
         name: string;
+        workload?: string;
         replicas: number;
         workers: {
           index: number;

@@ -24,6 +24,16 @@ export const envVar = z
   .strict();
 export type EnvVar = z.infer<typeof envVar>;
 
+/** A Kubernetes `envFrom` entry: every key of a Secret or ConfigMap in the files, with an optional prefix. */
+export const envFromSource = z
+  .object({
+    prefix: z.string().optional(),
+    secretRef: z.object({ name: z.string(), optional: z.boolean().optional() }).strict().optional(),
+    configMapRef: z.object({ name: z.string(), optional: z.boolean().optional() }).strict().optional(),
+  })
+  .strict();
+export type EnvFromSource = z.infer<typeof envFromSource>;
+
 /**
  * A pool of identical local worker processes: Tidal's standalone scale target, the local
  * counterpart of a Deployment. Each worker gets a free port in $PORT and its index in $TIDAL_WORKER_INDEX.
@@ -33,6 +43,7 @@ export const processPoolSpec = z
     command: z.array(z.string()).min(1),
     args: z.array(z.string()).optional(),
     env: z.array(envVar).optional(),
+    envFrom: z.array(envFromSource).optional(),
     /** Working directory, relative to the manifest's folder. */
     cwd: z.string().optional(),
     /** Replicas when Tidal first sees the pool (like Deployment spec.replicas). */

@@ -1,6 +1,6 @@
 import type { DecisionTrace } from "../../engine/types.ts";
 import type { EventLog, ObjectRef, RuntimeEvent } from "../events.ts";
-import type { ScalingHistory } from "../history.ts";
+import type { ForecastSeries, ScalingHistory } from "../history.ts";
 import type { ObjectSnapshot } from "../snapshot.ts";
 import type { DashboardObject, DashboardSource, ProcessPoolView, StatusSource } from "../status/source.ts";
 import type { KubeClient } from "./kube-api.ts";
@@ -41,6 +41,11 @@ export class OperatorStatus implements StatusSource, DashboardSource {
 
   get history(): ScalingHistory {
     return this.#options.history;
+  }
+
+  /** The forecasting triggers' predictions, as the scale and job loops record them in the history. */
+  forecast(object: ObjectRef): ForecastSeries[] {
+    return this.#options.history.forecasts(object);
   }
 
   objects(): DashboardObject[] {

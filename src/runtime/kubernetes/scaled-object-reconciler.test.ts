@@ -2,6 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KEDA, reconcilerHarness } from "../../../test/support/reconciler-harness.ts";
+import { EventLog } from "../events.ts";
+import { ScalingHistory } from "../history.ts";
+import { OperatorStatus } from "./operator-status.ts";
 
 let server: Server;
 let url = "";
@@ -256,5 +259,42 @@ describe("ScaledObjectReconciler", () => {
         "scaledobject.keda.sh/name": "orders",
       }),
     ).toMatchObject({ items: [{ value: 7 }] });
+  });
+
+  it("gives the dashboard each poll's forecast of an object with the forecast annotation", async () => {
+    const history = new ScalingHistory();
+    harness = reconcilerHarness({ history });
+    const dashboard = new OperatorStatus({
+      api: harness.api,
+      history,
+      events: new EventLog(),
+      objects: () => harness.scaledObjects.dashboardObjects(),
+    });
+    await created({
+      annotations: {
+        "autoscaling.tidal.dev/forecast": "horizon=5m, history=2h, step=1m, season=none, refit=1m",
+      },
+    });
+    const [object] = dashboard.objects();
+    expect(object?.ref).toEqual({ kind: "ScaledObject", namespace: "shop", name: "orders" });
+    const ref = object!.ref;
+    // A queue that grows by 2 a minute: the trend model predicts it once it has ten minutes of it.
+    const made: { at: number; value: number }[] = [];
+    for (let minute = 0; minute < 40; minute++) {
+      reading = 10 + 2 * minute;
+      await harness.scaledObjects.poll("shop/orders");
+      const forecast = object!.snapshot().triggers[0]?.forecast;
+      if (forecast?.predicted !== null && forecast?.predicted !== undefined)
+        made.push({ at: harness.clock.now + forecast.horizonSeconds * 1000, value: forecast.predicted });
+      harness.clock.now += 60_000;
+    }
+    expect(object!.snapshot().triggers[0]?.forecast?.mode).toBe("predictive");
+    const [series, ...others] = dashboard.forecast(ref);
+    expect(others).toEqual([]);
+    expect(series).toMatchObject({ of: { kind: "metric" }, horizonSeconds: 300, served: true });
+    expect(series?.points.length).toBeGreaterThan(20);
+    expect(series?.points).toEqual(made);
+    // Five minutes ahead on a queue growing by 2 a minute: 10 more than when it was made.
+    expect(series?.points.at(-1)?.value).toBeCloseTo(10 + 2 * 39 + 10, 5);
   });
 });

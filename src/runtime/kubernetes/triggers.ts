@@ -1,3 +1,4 @@
+import { envContainer as pickEnvContainer } from "../../api/local-container.ts";
 import type { ScaledJob } from "../../api/schema/scaled-job.ts";
 import { usesFormula, type ScaledObject } from "../../api/schema/scaled-object.ts";
 import { resolveContainerEnv, type ContainerEnvSpec } from "../../auth/container-env.ts";
@@ -55,8 +56,7 @@ export function envContainer(
   holder: PodTemplateHolder | undefined,
   containerName: string | undefined,
 ): ContainerEnvSpec | undefined {
-  const containers = holder?.spec?.template?.spec?.containers ?? [];
-  return containers.find((container) => container.name === containerName) ?? containers[0];
+  return pickEnvContainer(holder, containerName);
 }
 
 /**

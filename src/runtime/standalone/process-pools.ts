@@ -17,6 +17,8 @@ export interface RunningPool {
   fingerprint: string;
   target: ProcessPoolTarget;
   ref: { namespace: string; name: string };
+  /** The kind of the Deployment or StatefulSet of the files the pool was made from, if any. */
+  workload?: string;
 }
 
 /** Lines of stderr kept per pool for the dashboard. */
@@ -128,6 +130,7 @@ export class ProcessPools {
         fingerprint,
         target,
         ref: { namespace: loaded.object.metadata.namespace ?? "default", name: loaded.object.metadata.name },
+        ...(loaded.workload === undefined ? {} : { workload: loaded.workload.kind }),
       });
       await target.setReplicas(replicas);
     }
@@ -196,6 +199,7 @@ export class ProcessPools {
   snapshots(): {
     namespace: string;
     name: string;
+    workload?: string;
     replicas: number;
     workers: ReturnType<ProcessPoolTarget["workers"]>;
     events: RuntimeEvent[];
@@ -204,6 +208,7 @@ export class ProcessPools {
   }[] {
     return [...this.#pools].map(([key, pool]) => ({
       ...pool.ref,
+      ...(pool.workload === undefined ? {} : { workload: pool.workload }),
       ...(this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) === undefined
         ? {}
         : { logFile: this.logs.pathOf(poolKeyOf({ metadata: pool.ref })) }),

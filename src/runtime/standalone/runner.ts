@@ -27,7 +27,7 @@ import { HttpRouting, type HttpProxyLimits } from "./http-routing.ts";
 import { readPersistedScaleState, type PersistedScaleState } from "./persisted-state.ts";
 import { httpTrigger, scaledObjectForHttp } from "./http-scaling.ts";
 import { poolKeyOf as keyOf, ProcessPools, type RunningPool } from "./process-pools.ts";
-import type { ScalingHistory } from "../history.ts";
+import type { ForecastSeries, ScalingHistory } from "../history.ts";
 import type { DashboardObject, DashboardSource, PoolLogSource, StatusSource } from "../status/source.ts";
 import { ProcessRecords } from "./process-records.ts";
 import { fileTriggerInputs, targetEnvironment, type FileEnvironment } from "../file-trigger-inputs.ts";
@@ -519,6 +519,11 @@ export class StandaloneRunner implements StatusSource, DashboardSource {
 
   get history(): ScalingHistory {
     return this.#options.history;
+  }
+
+  /** The forecasting triggers' predictions, as the scale and job loops record them in the history. */
+  forecast(object: ObjectRef): ForecastSeries[] {
+    return this.#options.history.forecasts(object);
   }
 
   objects(): DashboardObject[] {

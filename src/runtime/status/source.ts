@@ -62,6 +62,8 @@ export interface PoolWorkerView {
 export interface ProcessPoolView {
   namespace: string;
   name: string;
+  /** `Deployment` or `StatefulSet` when the pool runs a workload of the files (tidal run). */
+  workload?: string;
   replicas: number;
   workers: PoolWorkerView[];
   events: RuntimeEvent[];

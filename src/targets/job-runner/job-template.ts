@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { containerArgv, podGraceSeconds } from "../../api/local-container.ts";
 import type { JobSpec } from "../../api/schema/scaled-job.ts";
 import { TidalError } from "../../util/errors.ts";
 import type { LaunchSpec } from "../shared/process-group.ts";
@@ -19,7 +20,6 @@ export interface JobTemplate {
 }
 
 const DEFAULT_BACKOFF_LIMIT = 6;
-const DEFAULT_GRACE_SECONDS = 30;
 
 /**
  * Reads the template the way the Job controller and the kubelet would, for local processes:
@@ -33,7 +33,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 export function readJobTemplate(jobSpec: JobSpec, baseDir: string, env: Record<string, string>): JobTemplate {
   const { spec } = jobSpec.template;
   const container = spec.containers[0];
-  if (container?.command === undefined || container.command.length === 0) {
+  const argv = containerArgv(container);
+  if (container === undefined || argv === undefined) {
     throw new TidalError(
       "TIDAL_E_INVALID",
       "jobTargetRef.template.spec.containers[0].command is required to run jobs as local processes (the image is not used)",
@@ -42,10 +43,9 @@ export function readJobTemplate(jobSpec: JobSpec, baseDir: string, env: Record<s
   const literalEnv = Object.fromEntries(
     (container.env ?? []).flatMap(({ name, value }) => (value === undefined ? [] : [[name, value]])),
   );
-  const grace = spec["terminationGracePeriodSeconds"];
   return {
     launch: {
-      argv: [...container.command, ...(container.args ?? [])],
+      argv,
       cwd: resolve(baseDir, container.workingDir ?? "."),
       env: { ...literalEnv, ...env },
     },
@@ -54,6 +54,6 @@ export function readJobTemplate(jobSpec: JobSpec, baseDir: string, env: Record<s
     backoffLimit: jobSpec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
     activeDeadlineMs:
       jobSpec.activeDeadlineSeconds === undefined ? undefined : jobSpec.activeDeadlineSeconds * 1000,
-    graceMs: (typeof grace === "number" && grace >= 0 ? grace : DEFAULT_GRACE_SECONDS) * 1000,
+    graceMs: podGraceSeconds(spec) * 1000,
   };
 }

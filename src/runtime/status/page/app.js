@@ -20,7 +20,7 @@ import { ago, clock, formatNumber, h, svg } from "./format.js";
  *   values: (number | null)[][], coarseMs: number, coarseUntil: number,
  *   triggers: { name: string, type: string, metricName: string, thresholds: Threshold[] }[] }} History
  * @typedef {{ of: { kind: "desiredReplicas" } | { kind: "metric", metricName: string }, madeAt: number,
- *   points: { at: number, value: number }[] }} Forecast
+ *   horizonSeconds?: number, served?: boolean, points: { at: number, value: number }[] }} Forecast
  * @typedef {{ row: Row, history: History | null, forecast: Forecast[], events: RuntimeEvent[],
  *   clusterEvents: RuntimeEvent[], explain: string | null, pool: Pool | null }} Detail
  * @typedef {{ title: string, now: string, objects: Row[], pools: Pool[], events: RuntimeEvent[] }} Overview
@@ -605,7 +605,7 @@ function renderObject() {
       h(
         "p",
         { class: "legend-note muted small" },
-        "Lines: solid = measured, dashed = target or desired, dotted = activation threshold. Flags on the time axis: events (solid = warning).",
+        "Lines: solid = measured, dashed = target or desired, dotted = activation threshold, dotted green = forecast (each poll's prediction, drawn at the time it is for: a horizon ahead). Flags on the time axis: events (solid = warning).",
       ),
       charts,
     ),
@@ -646,6 +646,7 @@ function renderObject() {
     }),
   );
   (detail.history?.triggers ?? []).forEach((trigger, index) => {
+    const forecast = forecastFor({ kind: "metric", metricName: trigger.metricName });
     const figure = h(
       "figure",
       { class: "chart" },
@@ -657,7 +658,7 @@ function renderObject() {
         h(
           "span",
           { class: "muted" },
-          `(${trigger.type}${trigger.name && trigger.name !== trigger.type ? `, ${trigger.name}` : ""}): value against target and activation threshold`,
+          `(${trigger.type}${trigger.name && trigger.name !== trigger.type ? `, ${trigger.name}` : ""}): value against target and activation threshold${forecast ? `, and its forecast${forecast.horizonSeconds ? ` ${horizonText(forecast.horizonSeconds)} ahead` : ""}` : ""}`,
         ),
       ),
       h("div", { class: "plot", "data-chart": `trigger-${index}` }),
@@ -671,9 +672,7 @@ function renderObject() {
           { label: "value", color: "primary", width: 2.5 },
           { label: "target", color: "threshold", dash: [6, 4], stepped: true },
           { label: "activation", color: "muted", dash: [2, 3], stepped: true },
-          ...(forecastFor({ kind: "metric", metricName: trigger.metricName })
-            ? [{ label: "forecast", color: "forecast", dash: [2, 4] }]
-            : []),
+          ...(forecast ? [{ label: "forecast", color: "forecast", dash: [2, 4], width: 2.5 }] : []),
         ],
       }),
     );
@@ -689,6 +688,23 @@ function renderObject() {
 function updateRangeButtons() {
   for (const button of document.querySelectorAll("[data-range]"))
     button.setAttribute("aria-pressed", String(button.getAttribute("data-range") === state.range));
+}
+
+/** A forecast's horizon as people say it ("10 min", "90 s", "2 h"). @param {number} seconds */
+function horizonText(seconds) {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/** Which lines have a forecast: the object view is drawn again when that changes. @param {Forecast[]} forecasts */
+function forecastLines(forecasts) {
+  return forecasts
+    .map((forecast) =>
+      forecast.of.kind === "metric" ? `metric:${forecast.of.metricName}` : forecast.of.kind,
+    )
+    .sort()
+    .join("\n");
 }
 
 /** @param {Forecast["of"]} of */
@@ -822,6 +838,7 @@ function objectPoints(update) {
   detail.row = update.row;
   detail.explain = update.explain;
   detail.pool = update.pool;
+  const newLines = forecastLines(update.forecast) !== forecastLines(detail.forecast);
   detail.forecast = update.forecast;
   if (update.clusterEvents) detail.clusterEvents = update.clusterEvents;
   const added = update.history;
@@ -856,6 +873,11 @@ function objectPoints(update) {
       ])
         column.splice(0, excess);
     }
+  }
+  // A forecast that appeared (or went): its line is added to the chart.
+  if (newLines) {
+    renderObject();
+    return;
   }
   updateObjectParts();
   updateCharts();
@@ -910,28 +932,44 @@ function updateCharts() {
     max: Math.max(now, forecastEnd),
   };
   /**
-   * Columns over the measured times, then the forecast's times (measured lines end, the forecast
-   * starts at the last measured point).
-   * @param {(number | null)[][]} measured
+   * One time column for the measured points and the forecast's (which run a horizon ahead of
+   * them), merged in order. Measured columns hold their values at their times, thresholds hold at
+   * every time (so the target runs on under the forecast), and the forecast its own points;
+   * `undefined` where a line has no point at a time (uPlot draws across it), while a measured
+   * null (no reading) stays a gap.
+   * @param {(number | null)[][]} measured columns over the measured times
+   * @param {((t: number) => number | null)[]} thresholds values at any time (ms)
    * @param {Forecast | undefined} forecast
    * @returns {import("./vendor/uPlot.esm.js").default.AlignedData}
    */
-  const aligned = (measured, forecast) => {
-    if (!forecast) return [seconds, ...measured];
-    const future = forecast.points.filter((point) => point.at / 1000 > (seconds.at(-1) ?? -Infinity));
-    const xs = [...seconds, ...future.map((point) => point.at / 1000)];
-    const pad = future.map(() => null);
-    const first = measured[0] ?? [];
-    const line = [
-      ...seconds.map((_, index) => (index === seconds.length - 1 ? (first[index] ?? null) : null)),
-      ...future.map((point) => point.value),
+  const aligned = (measured, thresholds, forecast) => {
+    const ahead = (forecast?.points ?? []).map((point) => point.at / 1000).sort((a, b) => a - b);
+    const values = new Map((forecast?.points ?? []).map((point) => [point.at / 1000, point.value]));
+    /** @type {number[]} */
+    const xs = [];
+    /** @type {number[]} */
+    const fromMeasured = [];
+    for (let index = 0, next = 0; index < seconds.length || next < ahead.length;) {
+      const a = seconds[index] ?? Infinity;
+      const b = ahead[next] ?? Infinity;
+      const x = Math.min(a, b);
+      xs.push(x);
+      fromMeasured.push(a === x ? index++ : -1);
+      if (b === x) next++;
+    }
+    return [
+      xs,
+      ...measured.map((column) =>
+        fromMeasured.map((index) => (index < 0 ? undefined : (column[index] ?? null))),
+      ),
+      ...thresholds.map((at) => xs.map((x) => at(x * 1000))),
+      ...(forecast ? [xs.map((x) => values.get(x))] : []),
     ];
-    return [xs, ...measured.map((column) => [...column, ...pad]), line];
   };
   const coarseUntil = history.coarseUntil / 1000;
   const [replicaChart, ...triggerCharts] = state.charts;
   replicaChart?.setData(
-    aligned([history.replicas, history.desiredReplicas], forecastFor({ kind: "desiredReplicas" })),
+    aligned([history.replicas, history.desiredReplicas], [], forecastFor({ kind: "desiredReplicas" })),
     range,
     coarseUntil,
   );
@@ -939,10 +977,15 @@ function updateCharts() {
     const trigger = history.triggers[index];
     if (!trigger) return;
     const values = history.values[index] ?? [];
-    const target = history.t.map((t) => thresholdAt(trigger.thresholds, t)?.target ?? null);
-    const activation = history.t.map((t) => thresholdAt(trigger.thresholds, t)?.activationTarget ?? null);
     chart.setData(
-      aligned([values, target, activation], forecastFor({ kind: "metric", metricName: trigger.metricName })),
+      aligned(
+        [values],
+        [
+          (t) => thresholdAt(trigger.thresholds, t)?.target ?? null,
+          (t) => thresholdAt(trigger.thresholds, t)?.activationTarget ?? null,
+        ],
+        forecastFor({ kind: "metric", metricName: trigger.metricName }),
+      ),
       range,
       coarseUntil,
     );
