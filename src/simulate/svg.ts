@@ -84,11 +84,16 @@ export function renderSvg(result: { steps: readonly SimulationStep[] }, options:
       `<rect x="${from}" y="${top}" width="${round(to - from)}" height="${PLOT.height}" fill="${color}" fill-opacity="0.08"/>`,
       `<rect x="${from}" y="${top + row * 14}" width="${round(to - from)}" height="12" fill="${color}" fill-opacity="0.35"/>`,
     );
-    if (to - from > 60) {
-      parts.push(
-        `<text x="${from + 3}" y="${top + row * 14 + 10}" font-size="10" fill="#1a202c">${escape(holdLabel(hold))}</text>`,
-      );
-    }
+  }
+  // The rule's name once per run of back-to-back holds, where it fits (about 5.5 px a character);
+  // the legend says more.
+  for (const span of holdSpans(holds)) {
+    const [from, to] = [round(x(span.from)), round(x(span.to))];
+    if (to - from < span.rule.length * 5.5 + 8) continue;
+    const row = ruleRows.indexOf(span.rule);
+    parts.push(
+      `<text x="${from + 3}" y="${top + row * 14 + 10}" font-size="10" fill="#1a202c">${escape(span.rule)}</text>`,
+    );
   }
   for (const tick of replicaAxis.ticks) {
     const y = round(yLeft(tick));
@@ -158,6 +163,17 @@ export function renderSvg(result: { steps: readonly SimulationStep[] }, options:
   });
   parts.push("</svg>");
   return parts.join("\n");
+}
+
+/** Holds of one rule that follow each other without a gap, as one span per run. */
+function holdSpans(holds: readonly Hold[]): Pick<Hold, "rule" | "from" | "to">[] {
+  const spans: Pick<Hold, "rule" | "from" | "to">[] = [];
+  for (const hold of [...holds].sort((a, b) => a.from - b.from)) {
+    const last = spans.findLast((span) => span.rule === hold.rule);
+    if (last !== undefined && hold.from <= last.to) last.to = Math.max(last.to, hold.to);
+    else spans.push({ rule: hold.rule, from: hold.from, to: hold.to });
+  }
+  return spans;
 }
 
 interface LegendEntry {
