@@ -223,9 +223,10 @@ export function simulateCommand(): Command {
       ).default("0"),
     )
     .addOption(
-      new Option("--job-duration <seconds>", "ScaledJob: how long each Job runs before it completes").default(
-        "60",
-      ),
+      new Option(
+        "--job-duration <seconds>",
+        "ScaledJob: how long each Job runs (the trace is the queue as observed: Jobs do not drain it)",
+      ).default("60"),
     )
     .option("--initial-replicas <n>", "replicas at t=0 (default: minReplicaCount)")
     .addOption(
@@ -423,8 +424,15 @@ async function runScaledObject(
     }),
   );
   const rows = arrivals.length;
+  // The queue ("backlog") feeds the first trigger that does not read the rate: its target labels it.
+  const rate = options.rateTrigger;
+  const queueSpec = metricSpecs.find(
+    (spec) => rate === undefined || ![spec.name, `s${spec.index}`, spec.metricName].includes(rate),
+  );
+  const queueTarget = queueSpec && common.targets[queueSpec.name || `s${queueSpec.index}`];
   return {
     ...common,
+    targets: { ...common.targets, ...(queueTarget ? { backlog: queueTarget } : {}) },
     durationSeconds: result.end.seconds,
     steps: result.steps,
     summary: result.summary,
