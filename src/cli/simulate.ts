@@ -386,7 +386,7 @@ async function runScaledObject(
       summary: result.summary,
       metricColumns: result.metricColumns,
       input,
-      notes,
+      notes: [...notes, ...cutNote(options, trace.rows.at(-1)?.t ?? 0, tail)],
       ...(trace.time.startMs === undefined ? {} : { startMs: trace.time.startMs }),
     };
   }
@@ -440,7 +440,7 @@ async function runScaledObject(
     input: [
       `workload ${workload}: ${rows} ${rows === 1 ? "row" : "rows"} of arrivals to ${formatDuration(lastArrival)}; each ready replica serves ${formatNumber(serviceRate)} ${serviceRate === 1 ? "item" : "items"}/s`,
     ],
-    notes: [],
+    notes: cutNote(options, lastArrival, tail),
     ...(time.startMs === undefined ? {} : { startMs: time.startMs }),
     end: result.end,
   };
@@ -478,7 +478,10 @@ async function runScaledJob(
     summary: result.summary,
     metricColumns: result.metricColumns,
     input: [...input, `each Job runs ${formatDuration(jobSeconds)} (--job-duration)`],
-    notes,
+    notes: [
+      ...notes,
+      ...cutNote(options, trace.rows.at(-1)?.t ?? 0, jobSeconds + 2 * object.spec.pollingInterval),
+    ],
     ...(trace.time.startMs === undefined ? {} : { startMs: trace.time.startMs }),
     targets: targetsOf(metricSpecs),
   };
@@ -565,12 +568,16 @@ function simulatedSeconds(options: { duration?: string }, lastT: number, tail: n
       `--duration must be at most ${MAX_SIMULATED_SECONDS} seconds (a week), got ${asked}`,
     );
   }
-  if (asked === undefined && lastT + tail > MAX_SIMULATED_SECONDS) {
-    throw new UsageError(
-      `the trace spans ${formatDuration(lastT)}, more than a week with the tail; pass --duration (at most ${MAX_SIMULATED_SECONDS} seconds) to simulate its start`,
-    );
-  }
-  return asked ?? lastT + tail;
+  return asked ?? Math.min(lastT + tail, MAX_SIMULATED_SECONDS);
+}
+
+/** The note when the trace (with its tail) is longer than the week simulated by default. */
+function cutNote(options: { duration?: string }, lastT: number, tail: number): string[] {
+  return options.duration === undefined && lastT + tail > MAX_SIMULATED_SECONDS
+    ? [
+        `the trace spans ${formatDuration(lastT)}; simulated its first week, the longest run (--duration chooses less)`,
+      ]
+    : [];
 }
 
 /** A chart must never overwrite one of the inputs. */

@@ -33,7 +33,16 @@ export function readMetricTrace(trace: MetricTrace, metricSpecs: readonly Trigge
       );
     }
   });
-  const rowAt = (t: number) => rows.findLast((row) => row.t <= t) ?? rows[0];
+  /** The last row at or before t (the first row before it starts); a binary search, for long exports. */
+  const rowAt = (t: number) => {
+    let [low, high] = [0, rows.length - 1];
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if ((rows[middle]?.t ?? Infinity) <= t) low = middle;
+      else high = middle - 1;
+    }
+    return rows[low];
+  };
   return {
     labels,
     samplesAt(t) {
