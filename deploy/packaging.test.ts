@@ -200,6 +200,8 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "APIService",
       "ClusterRole",
       "ClusterRole",
+      "ClusterRole",
+      "ClusterRoleBinding",
       "ClusterRoleBinding",
       "ClusterRoleBinding",
       "Deployment",
@@ -207,6 +209,8 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "Namespace",
       "Role",
       "Role",
+      "Role",
+      "RoleBinding",
       "RoleBinding",
       "RoleBinding",
       "RoleBinding",
@@ -299,9 +303,11 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
         .sort(),
     ).toEqual([
       [undefined, "ClusterRole", "tidal-operator"],
+      [undefined, "ClusterRole", "tidal-operator-tls"],
       ["kube-system", "Role", "extension-apiserver-authentication-reader"],
       ["tidal-system", "Role", "tidal-operator-interceptors"],
       ["tidal-system", "Role", "tidal-operator-leader-election"],
+      ["tidal-system", "Role", "tidal-operator-tls"],
     ]);
     for (const binding of bindings) expect(binding.subjects).toEqual(subject);
   });
