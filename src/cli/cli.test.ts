@@ -47,6 +47,8 @@ const SUBCOMMANDS: Record<string, string[]> = {
     "--initial-replicas",
     "--mode",
     "--duration",
+    "--steps",
+    "--job-duration",
     "--output",
     "--plot",
   ],
