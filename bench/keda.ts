@@ -1,5 +1,5 @@
 /**
- * Section 9, keda (opt-in: `npm run bench -- --only keda`): the same ScaledObjects under KEDA
+ * Section 10, keda (opt-in: `npm run bench -- --only keda`): the same ScaledObjects under KEDA
  * and under Tidal on this machine's control plane (scripts/kube.sh, whose ports follow
  * TIDAL_KUBE_APISERVER_PORT / TIDAL_KUBE_ETCD_PORT), one operator at a time, and every figure as
  * the ratio Tidal ÷ KEDA.
@@ -960,7 +960,7 @@ export async function kedaSection(options: {
   const errors = results.filter((result) => result.error).map((result) => `${result.id}: ${result.error}`);
   return {
     id: "keda",
-    title: "9. Side by side with KEDA",
+    title: "10. Side by side with KEDA",
     figures: comparisonFigures(list),
     tables: comparisonTable(list),
     details: {

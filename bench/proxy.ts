@@ -12,9 +12,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LoadClient, type LoadResult } from "./lib/load-client.ts";
+import { LoadClient } from "./lib/load-client.ts";
+import { comparePaths } from "./lib/path-comparison.ts";
 import { figure, type SectionResult } from "./lib/report.ts";
-import { distribution, median, round } from "./lib/stats.ts";
+import { distribution, round } from "./lib/stats.ts";
 import { TidalRun } from "./lib/tidal.ts";
 
 const WORKER = fileURLToPath(new URL("./fixtures/http-worker.js", import.meta.url));
@@ -104,48 +105,13 @@ export async function proxySection(options: {
       30_000,
     );
     const proxy = tidal.httpProxyUrl as string;
-    const direct = { urls: [`http://127.0.0.1:${workerPort}/`] };
-    const proxied = { urls: [`${proxy}/`], headers: { host: "warm.bench" } };
-    const warmupMs = options.quick ? 500 : 1000;
-    const durationMs = options.quick ? 3000 : 6000;
-    const rounds = options.quick ? 1 : 3;
-    // Warm-up of both paths (JIT, pooled connections).
-    for (const target of [direct, proxied])
-      await load.run({ ...target, mode: "closed", concurrency: 32, warmupMs: 0, durationMs: 2000 });
-    const results: { round: number; path: string; kind: string; result: LoadResult }[] = [];
-    for (let round = 0; round < rounds; round++) {
-      for (const [kind, concurrency] of [
-        ["latency", 1],
-        ["throughput", 32],
-      ] as const) {
-        for (const [path, target] of round % 2 === 0
-          ? ([
-              ["direct", direct],
-              ["proxy", proxied],
-            ] as const)
-          : ([
-              ["proxy", proxied],
-              ["direct", direct],
-            ] as const)) {
-          results.push({
-            round,
-            path,
-            kind,
-            result: await load.run({ ...target, mode: "closed", concurrency, warmupMs, durationMs }),
-          });
-        }
-      }
-    }
-    const pick = (path: string, kind: string) =>
-      results.filter((entry) => entry.path === path && entry.kind === kind).map((entry) => entry.result);
-    const med = (path: string, kind: string, read: (result: LoadResult) => number) =>
-      median(pick(path, kind).map(read));
-    const addedP50 =
-      med("proxy", "latency", (r) => r.latencyMs.p50) - med("direct", "latency", (r) => r.latencyMs.p50);
-    const addedP99 =
-      med("proxy", "latency", (r) => r.latencyMs.p99) - med("direct", "latency", (r) => r.latencyMs.p99);
-    const throughputRatio =
-      med("proxy", "throughput", (r) => r.throughput) / med("direct", "throughput", (r) => r.throughput);
+    const compared = await comparePaths(
+      load,
+      { urls: [`http://127.0.0.1:${workerPort}/`] },
+      { urls: [`${proxy}/`], headers: { host: "warm.bench" } },
+      options,
+    );
+    const { rounds, durationMs } = compared;
 
     // Cold starts: wait for zero workers, then one request through the proxy.
     const colds: number[] = [];
@@ -160,41 +126,35 @@ export async function proxySection(options: {
       colds.push(await timedGet(`${proxy}/`, "cold.bench"));
     }
     const cold = distribution(colds);
-    const summary = (path: string, kind: string) =>
-      pick(path, kind).map((r) => ({
-        throughput: round(r.throughput),
-        p50Ms: round(r.latencyMs.p50),
-        p99Ms: round(r.latencyMs.p99),
-        errors: r.errors,
-      }));
     return {
       id: "proxy",
       title: "4. HTTP proxy overhead (HTTPScaledObject, warm pool vs straight to the worker)",
       figures: [
-        figure("proxy.addedLatencyP50", "added latency p50 (concurrency 1)", addedP50, "ms", {
+        figure("proxy.addedLatencyP50", "added latency p50 (concurrency 1)", compared.addedP50, "ms", {
           comparison: "at most",
           value: 2,
         }),
-        figure("proxy.addedLatencyP99", "added latency p99 (concurrency 1)", addedP99, "ms", {
+        figure("proxy.addedLatencyP99", "added latency p99 (concurrency 1)", compared.addedP99, "ms", {
           comparison: "at most",
           value: 2,
         }),
         figure(
           "proxy.throughputRatio",
           "throughput through the proxy ÷ direct (concurrency 32)",
-          throughputRatio,
+          compared.throughputRatio,
           "×",
+          { comparison: "at least", value: 0.8 },
         ),
         figure(
           "proxy.directThroughput",
           "direct throughput (concurrency 32)",
-          med("direct", "throughput", (r) => r.throughput),
+          compared.directThroughput,
           "req/s",
         ),
         figure(
           "proxy.proxyThroughput",
           "proxy throughput (concurrency 32)",
-          med("proxy", "throughput", (r) => r.throughput),
+          compared.proxyThroughput,
           "req/s",
         ),
         figure(
@@ -207,10 +167,9 @@ export async function proxySection(options: {
       ],
       details: {
         rounds,
-        warmupMs,
+        warmupMs: compared.warmupMs,
         durationMs,
-        direct: { latency: summary("direct", "latency"), throughput: summary("direct", "throughput") },
-        proxy: { latency: summary("proxy", "latency"), throughput: summary("proxy", "throughput") },
+        ...compared.runs,
         coldStartsMs: colds.map(round),
       },
       notes: [

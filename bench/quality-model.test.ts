@@ -5,6 +5,8 @@ import { checkScaledObject } from "../src/validation/object-checks.ts";
 import {
   bestWithin,
   rateGrid,
+  RATE_THRESHOLDS,
+  readReactively,
   scaledObjectDocument,
   scenario,
   settingsGrid,
@@ -58,6 +60,31 @@ describe("section 5's model", () => {
     const candidates = [outcome(100, 20), outcome(108, 10), outcome(120, 5), outcome(90, 40)];
     expect(bestWithin(candidates, 110)).toBe(candidates[1]);
     expect(bestWithin(candidates, 95)).toBe(candidates[0]);
+  });
+
+  it("gives every predictkube setting a reactive twin with the same threshold and listLength", () => {
+    for (const quick of [true, false]) {
+      const grid = rateGrid(quick, { season: "6300s", historySeconds: 12600 }).map((settings) => ({
+        settings,
+      }));
+      for (const { settings } of grid.filter((entry) => entry.settings.rate?.kind === "predictkube")) {
+        const twin = readReactively(grid, settings);
+        expect(twin?.settings.rate).toEqual({
+          kind: "prometheus",
+          threshold: settings.rate?.threshold,
+          backlogListLength: settings.rate?.backlogListLength,
+        });
+      }
+    }
+    const full = rateGrid(false, { season: "auto", historySeconds: 3600 });
+    expect(new Set(full.map((settings) => settings.rate?.threshold))).toEqual(new Set(RATE_THRESHOLDS));
+    expect(Math.max(...RATE_THRESHOLDS)).toBe(6);
+    expect(
+      readReactively(
+        full.map((settings) => ({ settings })),
+        { mode: "hpa" },
+      ),
+    ).toBeUndefined();
   });
 
   it("measures the weekly trace's third week after two weeks of history", () => {

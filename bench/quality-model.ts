@@ -20,6 +20,9 @@ export const LATE_FRACTION = 0.05;
 /** How far the rate-scaled choices may go above the best reactive setting's replica-seconds. */
 export const RATE_BUDGET = 1.1;
 
+/** The rate trigger's thresholds (items/s per replica) the rate grid tries. */
+export const RATE_THRESHOLDS: readonly number[] = [5, 5.25, 5.5, 5.75, 6];
+
 /** Seconds the rate trigger's arrival rate is averaged over (its query's rate(…[30s])). */
 export const RATE_WINDOW_SECONDS = 30;
 
@@ -204,12 +207,18 @@ export function settingsGrid(quick: boolean): Settings[] {
  * HPA's 15 s sync, no scale-down stabilization, fast scale-up): the same
  * thresholds with the rate forecast (predictkube: horizons, `season`, `historySeconds`) and read as
  * it is (prometheus).
+ *
+ * Thresholds run from the service rate (5 items/s per replica: the rate asks for all the replicas
+ * it needs) to 6 (five sixths of them, the queue trigger asking for the rest), so the cheapest
+ * setting within the SLO is bounded by the SLO, not by the grid: with 5.5 as the largest, the
+ * cheapest predictive setting sat on the grid's edge 8 s under the SLO. Above 6 the queue trigger
+ * does most of the scaling and the forecast little. Horizons run from one queryStep (15 s) up.
  */
 export function rateGrid(quick: boolean, forecast: { season: string; historySeconds: number }): Settings[] {
   const grid: Settings[] = [];
-  const thresholds = quick ? [5, 5.25] : [5, 5.25, 5.5];
-  const lengths = quick ? [100, 150] : [100, 150, 250];
-  const horizons = quick ? [30, 60] : [30, 45, 60];
+  const thresholds = quick ? [5, 5.5, 6] : RATE_THRESHOLDS;
+  const lengths = quick ? [100, 150] : [100, 125, 150];
+  const horizons = quick ? [15, 30, 60] : [15, 30, 45, 60];
   const common = {
     mode: "hpa" as const,
     hpaSyncSeconds: 15,
@@ -246,6 +255,24 @@ export function bestWithin<T extends { outcome: Outcome }>(candidates: T[], budg
       b.outcome.replicaSeconds < a.outcome.replicaSeconds)
       ? b
       : a,
+  );
+}
+
+/**
+ * The same object with its rate read as it is (prometheus) instead of forecast: what the forecast
+ * adds to a predictkube setting.
+ */
+export function readReactively<T extends { settings: Settings }>(
+  candidates: T[],
+  of: Settings,
+): T | undefined {
+  const rate = of.rate;
+  if (rate === undefined) return undefined;
+  return candidates.find(
+    (candidate) =>
+      candidate.settings.rate?.kind === "prometheus" &&
+      candidate.settings.rate.threshold === rate.threshold &&
+      candidate.settings.rate.backlogListLength === rate.backlogListLength,
   );
 }
 

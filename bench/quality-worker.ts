@@ -12,6 +12,7 @@ import {
   LATE_FRACTION,
   RATE_BUDGET,
   rateGrid,
+  readReactively,
   scenario,
   SERVICE_RATE,
   settingsGrid,
@@ -43,6 +44,9 @@ const predictive = bestWithin(
 );
 // The cheapest forecast that meets the SLO, for the gap to the optimum.
 const predictiveCheapest = best(rates.filter((entry) => entry.settings.rate?.kind === "predictkube"));
+// The same object with its rate read as it is: what the forecast adds to the cheapest one.
+const cheapestReadReactively = readReactively(rates, predictiveCheapest.settings);
+if (cheapestReadReactively === undefined) throw new Error("the rate grid lacks a reactive twin");
 const sameRate = bestWithin(
   rates.filter((entry) => entry.settings.rate?.kind === "prometheus"),
   budget,
@@ -65,6 +69,7 @@ parentPort?.postMessage({
   rateSeconds,
   predictive,
   predictiveCheapest,
+  cheapestReadReactively,
   sameRate,
   optimum: { ...optimum, plan: undefined },
 });

@@ -1,7 +1,7 @@
 /**
  * Tidal's benchmarks: `npm run bench [-- --quick] [-- --only reaction,scale,...]`.
  *
- * Runs the six sections on this machine, one after another, each in its own module:
+ * Runs the sections on this machine, one after another, each in its own module:
  *   1. reaction    bench/reaction.ts     burst in Redis / RabbitMQ (and push: Redis, PostgreSQL) → decision → replicas
  *   2. scale       bench/scale.ts        1,000 / 5,000 / 10,000 ScaledObjects in one tidal run
  *   3. metricsApi  bench/metrics-api.ts  external metrics API latency and rate
@@ -10,7 +10,8 @@
  *   6. forecastCost bench/forecast-cost.ts 1,000 forecasters: refit and poll CPU, memory
  *   7. history     bench/history.ts      the dashboard's history of 10,000 objects: memory, read time
  *   8. startup     bench/startup.ts      tidal --version / --help / validate start times beside node -e 0
- *   9. keda        bench/keda.ts         the same objects under KEDA and Tidal on the local control plane;
+ *   9. http-k8s    bench/http-k8s.ts     tidal operator + interceptor on the local control plane (opt-in)
+ *  10. keda        bench/keda.ts         the same objects under KEDA and Tidal on the local control plane;
  *                                        opt-in (`--only keda`): builds KEDA once (~15 CPU-minutes)
  * and writes bench/results/latest.json (every figure with its target and ratio, the machine, the
  * details) and bench/results/latest.md (the same, for people), printing the latter.
@@ -32,15 +33,17 @@ import { reactionSection } from "./reaction.ts";
 import { scaleSection } from "./scale.ts";
 import { startupSection } from "./startup.ts";
 import { historySection } from "./history.ts";
+import { httpKubernetesSection } from "./http-k8s.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(
-    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup,keda]\n" +
+    "usage: npm run bench [-- --quick] [-- --only reaction,scale,metricsApi,proxy,quality,forecastCost,history,startup,http-k8s,keda]\n" +
       "  --quick   fewer bursts, sizes and seconds: a few minutes instead of ~25\n" +
-      "  --only    run only these sections (results still go to bench/results/latest.*);\n" +
-      "            keda (side by side with KEDA on the local control plane) runs only when named\n",
+      "  --only    run only these sections (results still go to bench/results/latest.*)\n" +
+      "  http-k8s runs only when named: it starts the local control plane (scripts/kube.sh up)\n" +
+      "  keda (side by side with KEDA on the local control plane) runs only when named\n",
   );
   process.exit(0);
 }
@@ -49,9 +52,8 @@ const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? "").split(",")) : undefined;
 
 type Section = (options: { root: string; quick: boolean }) => Promise<Omit<SectionResult, "seconds">>;
-/** Sections that run only when `--only` names them. */
-const OPT_IN = new Set(["keda"]);
-const sections: [string, string, Section][] = [
+/** The fourth field marks a section that runs only when --only names it. */
+const sections: [string, string, Section, "opt-in"?][] = [
   ["reaction", "1. Reaction latency", reactionSection],
   ["scale", "2. Scale", scaleSection],
   ["metricsApi", "3. External metrics API", metricsApiSection],
@@ -60,8 +62,14 @@ const sections: [string, string, Section][] = [
   ["forecastCost", "6. Forecast cost", forecastCostSection],
   ["history", "7. Dashboard history", historySection],
   ["startup", "8. CLI start", startupSection],
+  ["http-k8s", "9. HTTPScaledObjects on Kubernetes", httpKubernetesSection, "opt-in"],
   // Loaded only when it runs: it brings the Kubernetes client along.
-  ["keda", "9. Side by side with KEDA", async (options) => (await import("./keda.ts")).kedaSection(options)],
+  [
+    "keda",
+    "10. Side by side with KEDA",
+    async (options) => (await import("./keda.ts")).kedaSection(options),
+    "opt-in",
+  ],
 ];
 
 stopChildrenOnExit();
@@ -70,8 +78,8 @@ process.stderr.write(
   `tidal bench${quick ? " --quick" : ""}: ${String(machine.cores)} cores, ${String(machine.cpuModel)}, Node ${process.version}\n`,
 );
 const results: SectionResult[] = [];
-for (const [id, title, run] of sections) {
-  if (only ? !only.has(id) : OPT_IN.has(id)) continue;
+for (const [id, title, run, optIn] of sections) {
+  if (only ? !only.has(id) : optIn !== undefined) continue;
   const started = performance.now();
   const loadBefore = loadavg()[0] as number;
   process.stderr.write(`${title} …\n`);

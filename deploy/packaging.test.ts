@@ -200,6 +200,8 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "APIService",
       "ClusterRole",
       "ClusterRole",
+      "ClusterRole",
+      "ClusterRoleBinding",
       "ClusterRoleBinding",
       "ClusterRoleBinding",
       "Deployment",
@@ -207,6 +209,9 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
       "Namespace",
       "Role",
       "Role",
+      "Role",
+      "Role",
+      "RoleBinding",
       "RoleBinding",
       "RoleBinding",
       "RoleBinding",
@@ -259,6 +264,34 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
     expect(pod.volumes[0]?.secret?.secretName).toBe(kustomization.secretGenerator[0]?.name);
     const podNamespace = container.env.find((env) => env.name === "POD_NAMESPACE");
     expect(podNamespace?.valueFrom?.fieldRef.fieldPath).toBe("metadata.namespace");
+    // The leader Lease's holder identity starts with the Pod's name: `tidal explain` finds it so.
+    const podName = container.env.find((env) => env.name === "POD_NAME");
+    expect(podName?.valueFrom?.fieldRef.fieldPath).toBe("metadata.name");
+  });
+
+  it("offers a Role for `tidal explain` that reads the leader and port-forwards, nothing else", () => {
+    const role = find("Role", "tidal-operator-explain") as unknown as {
+      metadata: { namespace: string };
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    };
+    expect(role.metadata.namespace).toBe("tidal-system");
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: ["tidal-operator"],
+        verbs: ["get"],
+      },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"] },
+    ]);
+    expect(
+      manifests.filter(
+        (object) =>
+          object.kind.endsWith("Binding") &&
+          (object as unknown as { roleRef: { name: string } }).roleRef.name === "tidal-operator-explain",
+      ),
+    ).toEqual([]);
   });
 
   it("routes external.metrics.k8s.io to the Service's port 443", () => {
@@ -299,9 +332,11 @@ describe("plain manifests (kubectl apply -k deploy/)", () => {
         .sort(),
     ).toEqual([
       [undefined, "ClusterRole", "tidal-operator"],
+      [undefined, "ClusterRole", "tidal-operator-tls"],
       ["kube-system", "Role", "extension-apiserver-authentication-reader"],
       ["tidal-system", "Role", "tidal-operator-interceptors"],
       ["tidal-system", "Role", "tidal-operator-leader-election"],
+      ["tidal-system", "Role", "tidal-operator-tls"],
     ]);
     for (const binding of bindings) expect(binding.subjects).toEqual(subject);
   });

@@ -10,7 +10,12 @@
 #   env     print `export KUBECONFIG=...` and put the built kubectl first on PATH
 #
 # Settings (environment): TIDAL_KUBE_HPA_SYNC_PERIOD (default 2s), TIDAL_KUBE_APISERVER_PORT
-# (default 16443), TIDAL_KUBE_ETCD_PORT (default 12379), TIDAL_CACHE_DIR (binary cache).
+# (default 16443; the controller manager, scheduler and kwok's kubelet API take the next three),
+# TIDAL_KUBE_ETCD_PORT (default 12379), TIDAL_CACHE_DIR (binary cache).
+#
+# kwok also serves the fake Node's kubelet API on 127.0.0.1 (the Node's InternalIP), so the
+# apiserver's pods/portforward works: a kwok.x-k8s.io PortForward object maps a fake Pod's port to
+# a process on this machine.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +29,7 @@ etcd_port=${TIDAL_KUBE_ETCD_PORT:-12379}
 etcd_peer_port=$((etcd_port + 1))
 controller_manager_port=$((apiserver_port + 1))
 scheduler_port=$((apiserver_port + 2))
+kubelet_port=$((apiserver_port + 3))
 hpa_sync_period=${TIDAL_KUBE_HPA_SYNC_PERIOD:-2s}
 node_name=kwok-node-0
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
@@ -52,6 +58,7 @@ ports_of() {
     kube-apiserver) echo "$apiserver_port" ;;
     kube-controller-manager) echo "$controller_manager_port" ;;
     kube-scheduler) echo "$scheduler_port" ;;
+    kwok) echo "$kubelet_port" ;;
   esac
 }
 
@@ -171,6 +178,7 @@ start_apiserver() {
     --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
     --requestheader-extra-headers-prefix X-Remote-Extra- \
     --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+    --kubelet-preferred-address-types InternalIP \
     --allow-privileged=true --enable-priority-and-fairness=false --profiling=false --v=1
 }
 
@@ -189,11 +197,16 @@ start_scheduler() {
     --bind-address 127.0.0.1 --secure-port "$scheduler_port" --leader-elect=false --v=1
 }
 
-kwok_stages() { # the fast node and pod stages shipped inside the pinned kwok module
+kwok_dir() { # the pinned kwok module's source in the Go module cache
   local dir
   dir=$(cd "$root/test/kube" && go mod download -json sigs.k8s.io/kwok | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   [ -d "$dir" ] || die "cannot find the kwok module in the Go module cache"
-  local file
+  echo "$dir"
+}
+
+kwok_stages() { # the fast node and pod stages shipped inside the pinned kwok module
+  local dir file
+  dir=$(kwok_dir)
   for file in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
     pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     cat "$dir/kustomize/stage/$file"; echo "---"
@@ -202,9 +215,14 @@ kwok_stages() { # the fast node and pod stages shipped inside the pinned kwok mo
 
 start_kwok() {
   kwok_stages
-  # HOME is pointed at the state dir so no ~/.kwok/kwok.yaml from the machine leaks in.
+  # The PortForward resource kwok reads: which fake Pod port goes to which address here.
+  "$1/kubectl" --kubeconfig "$kubeconfig" apply -f "$(kwok_dir)/kustomize/crd/bases/kwok.x-k8s.io_portforwards.yaml" >/dev/null
+  # HOME is pointed at the state dir so no ~/.kwok/kwok.yaml from the machine leaks in. The kubelet
+  # API (port-forward) listens on loopback with a self-signed certificate; the apiserver dials the
+  # Node's InternalIP, 127.0.0.1, and does not verify kubelets' certificates here.
   HOME="$state" start_process kwok "$1/kwok" --kubeconfig "$kubeconfig" --config "$state/kwok-stages.yaml" \
-    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 10.244.0.1
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.244.0.0/16 --node-ip 127.0.0.1 \
+    --node-port "$kubelet_port" --server-address "127.0.0.1:$kubelet_port" --enable-crds PortForward
   "$1/kubectl" --kubeconfig "$kubeconfig" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Node

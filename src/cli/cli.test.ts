@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expectNoStackTrace, repositoryRoot, runTidal } from "../../test/cli/tidal-cli.ts";
 import { packageVersion } from "../util/version.ts";
 
@@ -13,7 +16,18 @@ const SUBCOMMANDS: Record<string, string[]> = {
   init: ["--trigger", "--image", "--functions", "--job", "placeholders"],
   probe: ["--filename", "--output", "--timeout"],
   run: ["--filename", "--port", "--state-dir", "--log-level", "tidal-run.json"],
-  explain: ["[name]", "--server", "--state-dir", "TIDAL_SERVER", "--host", "--output"],
+  explain: [
+    "[name]",
+    "--server",
+    "--state-dir",
+    "TIDAL_SERVER",
+    "--host",
+    "--output",
+    "--kubeconfig",
+    "--context",
+    "--operator-namespace",
+    "tidal-operator-explain",
+  ],
   interceptor: [
     "--proxy-port",
     "--admin-port",
@@ -33,6 +47,8 @@ const SUBCOMMANDS: Record<string, string[]> = {
     "--initial-replicas",
     "--mode",
     "--duration",
+    "--steps",
+    "--job-duration",
     "--output",
     "--plot",
   ],
@@ -124,6 +140,26 @@ describe("tidal (command line)", () => {
     expect(argument.code).toBe(2);
     expect(argument.stderr).toContain("error: missing required argument 'name'");
     for (const result of [validate, simulate, unknown, choice, argument]) expectNoStackTrace(result);
+  });
+
+  it("tidal explain on a cluster: --server or the cluster flags, a kubeconfig it can read, a context it has", async () => {
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), "tidal-kubeconfig-")), "config");
+    writeFileSync(
+      kubeconfig,
+      "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: here, context: {cluster: c, user: u}}]\ncurrent-context: here\n",
+    );
+    const [both, missing, context] = await Promise.all([
+      runTidal(["explain", "orders", "--server", "http://127.0.0.1:1", "--context", "prod"]),
+      runTidal(["explain", "orders", "--kubeconfig", join(tmpdir(), "no-such-kubeconfig")]),
+      runTidal(["explain", "orders", "--kubeconfig", kubeconfig, "--context", "prod"]),
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give one or the other");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no-such-kubeconfig");
+    expect(context.code).toBe(2);
+    expect(context.stderr).toContain("--context prod: the kubeconfig has no such context (it has: here)");
+    for (const result of [both, missing, context]) expectNoStackTrace(result);
   });
 
   it("tidal run names a bad timeout's source, equal ports, and a state folder it cannot use, before starting", async () => {

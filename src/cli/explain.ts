@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { renderTrace } from "../engine/decide.ts";
 import type { DecisionTrace } from "../engine/types.ts";
@@ -10,8 +13,9 @@ import {
   statusApiOf,
   unreachableMessage,
 } from "./find-server.ts";
+import { DEFAULT_OPERATOR_NAMESPACE, type ClusterFlags } from "./operator-tunnel.ts";
 import { outputOption } from "./options.ts";
-import { DEFAULT_STATUS_PORT, SERVER_RECORD } from "./server-record.ts";
+import { DEFAULT_STATUS_PORT, SERVER_RECORD, isProcessAlive, readServerRecord } from "./server-record.ts";
 
 /** Where `explain --host` asks without --server: `tidal interceptor`'s admin port (port-forwarded). */
 export const DEFAULT_INTERCEPTOR_ADMIN = "http://127.0.0.1:9090";
@@ -24,10 +28,22 @@ export function explainCommand(): Command {
       )
       .argument("[name]", "ScaledObject name"),
   )
-    .option("-n, --namespace <namespace>", "namespace, when several ScaledObjects share the name")
+    .option(
+      "-n, --namespace <namespace>",
+      "the ScaledObject's namespace (on a cluster: default the kubeconfig context's; with tidal run: when several share the name)",
+    )
+    .option(
+      "--kubeconfig <file>",
+      "ask the operator in this kubeconfig's cluster (default: KUBECONFIG, then ~/.kube/config)",
+    )
+    .option("--context <name>", "the kubeconfig context to use")
+    .option(
+      "--operator-namespace <namespace>",
+      `namespace the operator runs in (default: ${DEFAULT_OPERATOR_NAMESPACE}, else wherever its Pods are)`,
+    )
     .option(
       "--host <host>",
-      `instead of a ScaledObject: where \`tidal interceptor\` (its admin port at --server, default ${DEFAULT_INTERCEPTOR_ADMIN}) sends a request for this host, and why it would be held`,
+      `instead of a ScaledObject: where \`tidal interceptor\` (its admin port at --server, else an interceptor Pod's in the cluster, else ${DEFAULT_INTERCEPTOR_ADMIN}) sends a request for this host, and why it would be held`,
     )
     .addOption(new Option("--path <path>", "with --host: the request's path").default("/"))
     .option(
@@ -41,18 +57,29 @@ export function explainCommand(): Command {
       `
 Without --server, explain asks the \`tidal run\` that uses the same --state-dir (it records its
 address in STATE-DIR/${SERVER_RECORD} while it runs); TIDAL_SERVER sets the address for a shell.
-With --host it asks an interceptor's admin port: --server, else ${DEFAULT_INTERCEPTOR_ADMIN}.
+When no \`tidal run\` is recorded there and a kubeconfig is at hand (or --kubeconfig, --context or
+--operator-namespace is given), it asks \`tidal operator\` in the cluster instead, as kubectl
+would: the leader (the Pod holding the Lease tidal-operator), through the API server's
+port-forward to its status API (127.0.0.1:8435 in the Pod). That needs RBAC to get the Lease, list
+the operator's Pods and create pods/portforward in its namespace: the Role tidal-operator-explain.
+With --host it asks an interceptor's admin port: --server; else, with a kubeconfig at hand, an
+interceptor Pod's (port-forwarded the same way); else ${DEFAULT_INTERCEPTOR_ADMIN}.
 
 Example:
   tidal explain orders
+  tidal explain orders -n shop --context prod
   tidal explain orders --server http://127.0.0.1:${DEFAULT_STATUS_PORT} --output json
   kubectl -n tidal-system port-forward deploy/tidal-interceptor 9090 &
   tidal explain --host shop.example.com --path /cart --server http://127.0.0.1:9090`,
     )
     .action(async (name: string | undefined, options: ExplainOptions, command: Command) => {
-      if (options.host !== undefined) return explainRoute(options, command);
+      if (options.host !== undefined) {
+        if (await onCluster(command, options, { routes: true })) return explainRouteOnCluster(options);
+        return explainRoute(options, command);
+      }
       if (name === undefined) command.error("error: missing required argument 'name'", { exitCode: 2 });
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
+      if (await onCluster(command, options)) return explainOnCluster(name, options);
       const { base, found } = await statusApiOf(command, options);
       const url = apiUrl(base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
@@ -78,7 +105,7 @@ Example:
     });
 }
 
-interface ExplainOptions {
+interface ExplainOptions extends ClusterFlags {
   server?: string;
   stateDir: string;
   namespace?: string;
@@ -93,13 +120,7 @@ async function explainRoute(options: ExplainOptions, command: Command): Promise<
   // TIDAL_SERVER names a `tidal run`'s status API, not an interceptor: only --server counts here.
   const given = command.getOptionValueSource("server") === "cli" ? options.server : undefined;
   const base = serverUrl(given ?? DEFAULT_INTERCEPTOR_ADMIN, "--server");
-  const url = apiUrl(base, "api/v1/explain");
-  url.searchParams.set("host", options.host ?? "");
-  url.searchParams.set("path", options.path);
-  for (const header of options.header ?? []) {
-    if (header.indexOf(":") <= 0) throw new UsageError(`--header must be name:value, got "${header}"`);
-    url.searchParams.append("header", header);
-  }
+  const url = routeUrl(base, options);
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -121,6 +142,131 @@ async function explainRoute(options: ExplainOptions, command: Command): Promise<
       ? `${JSON.stringify(body, null, 2)}\n`
       : `${(body.summary as unknown[]).map(String).join("\n")}\n`,
   );
+}
+
+/**
+ * Whether to ask the operator in a cluster rather than a \`tidal run\`: cluster flags say so;
+ * --server or TIDAL_SERVER say otherwise; else a running \`tidal run\` recorded in --state-dir
+ * wins, and without one a kubeconfig at hand means the cluster.
+ */
+async function onCluster(
+  command: Command,
+  options: ExplainOptions,
+  { routes = false }: { routes?: boolean } = {},
+): Promise<boolean> {
+  const clusterFlags = ["kubeconfig", "context", "operatorNamespace"].filter(
+    (flag) => command.getOptionValueSource(flag) === "cli",
+  );
+  const serverSource = command.getOptionValueSource("server");
+  if (clusterFlags.length > 0) {
+    if (serverSource === "cli")
+      throw new UsageError(
+        "--server names a status API to ask; --kubeconfig, --context and --operator-namespace find the operator in a cluster: give one or the other",
+      );
+    return true;
+  }
+  // --host asks an interceptor: TIDAL_SERVER (a \`tidal run\`'s address) and the record do not count.
+  if (routes) return serverSource !== "cli" && kubeconfigAtHand();
+  if (serverSource !== undefined) return false;
+  const record = await readServerRecord(resolve(options.stateDir));
+  if (record !== undefined && isProcessAlive(record.pid)) return false;
+  return kubeconfigAtHand();
+}
+
+function kubeconfigAtHand(): boolean {
+  return Boolean(process.env.KUBECONFIG) || existsSync(join(homedir(), ".kube", "config"));
+}
+
+/** \`--host\` on a cluster: an interceptor replica's admin port, through a port-forward. */
+async function explainRouteOnCluster(options: ExplainOptions): Promise<void> {
+  const { openOperatorTunnel, byHand } = await import("./operator-tunnel.ts");
+  const tunnel = await openOperatorTunnel(options, process.env, "interceptor");
+  const { operator } = tunnel;
+  const where = `interceptor Pod ${operator.namespace}/${operator.pod}`;
+  const again = byHand(operator, `tidal explain --host ${options.host ?? ""}`);
+  try {
+    const url = routeUrl(tunnel.base, options);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(15_000), headers: { connection: "close" } });
+    } catch (error) {
+      throw new TidalError(
+        "TIDAL_E_UNREACHABLE",
+        `cannot reach the admin port ${operator.port} of ${where} through the API server's port-forward (${tunnel.forwardErrors() || causeOf(error)}); by hand: ${again}`,
+      );
+    }
+    const body = (await response.json().catch(() => undefined)) as { summary?: unknown } | undefined;
+    if (!response.ok || !Array.isArray(body?.summary)) {
+      const cause = tunnel.forwardErrors();
+      throw new TidalError(
+        "TIDAL_E_EXPLAIN",
+        `the ${where} answered${response.ok ? "" : ` ${response.status}`}${cause ? ` (${cause})` : ""}, but not as an interceptor's admin port; by hand: ${again}`,
+      );
+    }
+    process.stderr.write(`from the ${where}\n`);
+    process.stdout.write(
+      options.output === "json"
+        ? `${JSON.stringify(body, null, 2)}\n`
+        : `${(body.summary as unknown[]).map(String).join("\n")}\n`,
+    );
+  } finally {
+    await tunnel.close();
+  }
+}
+
+/** The interceptor's /api/v1/explain URL for --host, --path and --header. */
+function routeUrl(base: URL, options: ExplainOptions): URL {
+  const url = apiUrl(base, "api/v1/explain");
+  url.searchParams.set("host", options.host ?? "");
+  url.searchParams.set("path", options.path);
+  for (const header of options.header ?? []) {
+    if (header.indexOf(":") <= 0) throw new UsageError(`--header must be name:value, got "${header}"`);
+    url.searchParams.append("header", header);
+  }
+  return url;
+}
+
+/** The operator's last decision for a ScaledObject, from its leader, through a port-forward. */
+async function explainOnCluster(name: string, options: ExplainOptions): Promise<void> {
+  const { openOperatorTunnel, byHand } = await import("./operator-tunnel.ts");
+  const tunnel = await openOperatorTunnel(options, process.env);
+  const { operator } = tunnel;
+  const namespace = options.namespace ?? tunnel.defaultNamespace;
+  const where = `operator Pod ${operator.namespace}/${operator.pod}, ${operator.why}`;
+  try {
+    const url = apiUrl(tunnel.base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
+    url.searchParams.set("namespace", namespace);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(15_000), headers: { connection: "close" } });
+    } catch (error) {
+      const cause = tunnel.forwardErrors() || causeOf(error);
+      throw new TidalError(
+        "TIDAL_E_UNREACHABLE",
+        `cannot reach the status API of ${where}, port ${operator.port}, through the API server's port-forward (${cause}); by hand: ${byHand(operator, `tidal explain ${name} -n ${namespace}`)}`,
+      );
+    }
+    const body = (await response.json().catch(() => undefined)) as
+      (DecisionTrace & { error?: unknown }) | undefined;
+    if (!response.ok && typeof body?.error === "string")
+      throw new TidalError(
+        "TIDAL_E_EXPLAIN",
+        `${body.error}, in namespace ${namespace} (asked the ${where})`,
+      );
+    if (!response.ok || !isTrace(body)) {
+      const cause = tunnel.forwardErrors();
+      throw new TidalError(
+        "TIDAL_E_EXPLAIN",
+        `the ${where} answered${response.ok ? "" : ` ${response.status}`}${cause ? ` (${cause})` : ""}, but not as Tidal's status API; by hand: ${byHand(operator, `tidal explain ${name} -n ${namespace}`)}`,
+      );
+    }
+    process.stderr.write(`from the ${where}\n`);
+    process.stdout.write(
+      options.output === "json" ? `${JSON.stringify(body, null, 2)}\n` : `${renderTrace(body)}\n`,
+    );
+  } finally {
+    await tunnel.close();
+  }
 }
 
 function isTrace(body: unknown): body is DecisionTrace {

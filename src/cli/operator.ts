@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import {
+  durationMilliseconds,
   hpaSyncPeriod,
   hpaSyncPeriodOption,
   logLevel,
@@ -27,6 +28,14 @@ interface OperatorCommandOptions {
   metricsBindAddress: string;
   dashboardBindAddress: string;
   certDir?: string;
+  enableCertRotation?: boolean;
+  certSecretName: string;
+  operatorServiceName: string;
+  k8sClusterDomain: string;
+  validatingWebhookName: string;
+  certValidity: string;
+  caCertValidity: string;
+  certRenewBefore: string;
   timeout: string;
   hpaSyncPeriod: string;
   httpScalerPort: string;
@@ -82,7 +91,49 @@ export function operatorCommand(): Command {
     )
     .option(
       "--cert-dir <dir>",
-      "folder with tls.crt and tls.key for the metrics API (default: a self-signed pair)",
+      "folder with tls.crt and tls.key for the metrics API and the webhook, followed for renewals (default: a self-signed pair)",
+    )
+    .option(
+      "--enable-cert-rotation",
+      "make a CA and serving certificate in --cert-secret-name, renew them before they expire, and patch the CA into the APIService and the webhook (leader only)",
+    )
+    .addOption(
+      new Option(
+        "--cert-secret-name <name>",
+        "Secret of the rotated certificates, in the operator's namespace",
+      ).default("tidal-operator-certs"),
+    )
+    .addOption(
+      new Option(
+        "--operator-service-name <name>",
+        "the operator's Service, named by the rotated certificate",
+      ).default("tidal-operator"),
+    )
+    .addOption(
+      new Option("--k8s-cluster-domain <domain>", "the cluster's DNS domain").default("cluster.local"),
+    )
+    .addOption(
+      new Option(
+        "--validating-webhook-name <name>",
+        "ValidatingWebhookConfiguration whose caBundle rotation keeps current",
+      ).default("tidal-admission"),
+    )
+    .addOption(
+      new Option(
+        "--cert-validity <duration>",
+        "lifetime of rotated serving certificates (shorter for testing)",
+      ).default("8760h"),
+    )
+    .addOption(
+      new Option("--ca-cert-validity <duration>", "lifetime of the rotated CA (shorter for testing)").default(
+        "87600h",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--cert-renew-before <duration>",
+        "renew a rotated certificate or CA this long before it expires (shorter for testing)",
+      ).default("2160h"),
     )
     .addOption(measurementTimeoutOption())
     .addOption(hpaSyncPeriodOption())
@@ -122,9 +173,17 @@ work itself every --hpa-sync-period.
 Its first log line, "tidal operator started", is the banner: version, cluster, namespace, leader
 election, the external metrics API and the /metrics address.
 
+With --enable-cert-rotation the operator keeps the CA and serving certificate of the metrics API
+and the webhook in --cert-secret-name (CA 10 years, certificate 1 year, each renewed 90 days
+ahead, as KEDA's), the leader patches the CA into the APIService and --validating-webhook-name,
+and every replica serves a renewed certificate without a restart. --cert-validity,
+--ca-cert-validity and --cert-renew-before shorten the lifetimes for tests.
+
 The dashboard (the same as tidal run's) listens on 127.0.0.1:8435 in the operator's pod: only
 those allowed to port-forward to the pod reach it.
   kubectl -n tidal-system port-forward deploy/tidal-operator 8435 & tidal dashboard --open
+\`tidal explain NAME -n NS\` reads the leader's decisions there by itself (through the API server's
+port-forward to the Pod named by the Lease's holder identity, POD_NAME_pid).
 
 Examples:
   tidal operator --kubeconfig ~/.kube/config --local
@@ -156,6 +215,7 @@ Examples:
           options.dashboardBindAddress.slice(options.dashboardBindAddress.lastIndexOf(":") + 1),
           "--dashboard-bind-address",
         );
+      const certRotation = options.enableCertRotation ? await certRotationOptions(options) : undefined;
       // The Kubernetes client is large: load it only for this command.
       const { startOperator } = await import("../runtime/kubernetes/operator.ts");
       const { boundTokenExpirySeconds } = await import("../runtime/kubernetes/service-account-tokens.ts");
@@ -172,6 +232,7 @@ Examples:
           leaderElect: options.leaderElect ?? false,
           leaseNamespace:
             options.leaseNamespace ?? process.env.POD_NAMESPACE ?? options.namespace ?? "default",
+          ...(process.env.POD_NAME ? { podName: process.env.POD_NAME } : {}),
           local: options.local ?? false,
           metricsServerPort,
           ...(webhookPort !== undefined ? { webhookPort } : {}),
@@ -179,6 +240,7 @@ Examples:
           ...(dashboardOff ? {} : { dashboardBindAddress: options.dashboardBindAddress }),
           dashboardRequired: options.dashboardBindAddress !== DEFAULT_DASHBOARD,
           ...(options.certDir ? { certDir: options.certDir } : {}),
+          ...(certRotation ? { certRotation } : {}),
           clusterObjectNamespace:
             process.env.KEDA_CLUSTER_OBJECT_NAMESPACE ?? process.env.POD_NAMESPACE ?? "default",
           timeoutMs,
@@ -213,4 +275,27 @@ Examples:
       logger.info("stopped");
       process.exitCode = 0;
     });
+}
+
+const HOUR = 3_600_000;
+const TEN_YEARS = 10 * 366 * 24 * HOUR;
+
+/** The rotation flags; the validities and margin are KEDA's unless shortened (for tests). */
+async function certRotationOptions(options: OperatorCommandOptions) {
+  const policy = {
+    certValidityMs: durationMilliseconds(options.certValidity, "--cert-validity", 10_000, TEN_YEARS),
+    caValidityMs: durationMilliseconds(options.caCertValidity, "--ca-cert-validity", 10_000, TEN_YEARS),
+    renewBeforeMs: durationMilliseconds(options.certRenewBefore, "--cert-renew-before", 1000, TEN_YEARS),
+    checkIntervalMs: 12 * HOUR,
+  };
+  const { policyProblem } = await import("../runtime/kubernetes/certificates.ts");
+  const problem = policyProblem(policy);
+  if (problem) throw new TidalError("TIDAL_E_USAGE", `certificate rotation: ${problem}`, { exitCode: 2 });
+  return {
+    secretName: options.certSecretName,
+    serviceName: options.operatorServiceName,
+    clusterDomain: options.k8sClusterDomain,
+    webhookConfiguration: options.validatingWebhookName,
+    policy,
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -21,6 +21,9 @@ interface Output {
     reason: string;
   }[];
   summary: Record<string, number>;
+  holds: { rule: string; from: number; to: number; replicas: number; detail: string; recommended?: number }[];
+  notes: string[];
+  end?: { seconds: number; queue: number; reason: string; message: string; drainedAt?: number };
 }
 
 /**
@@ -80,10 +83,22 @@ describe("tidal simulate --metrics", () => {
     ]);
     expect(result.code).toBe(0);
     const output = parse(result.stdout);
-    expect(Object.keys(output)).toEqual(["steps", "summary"]);
+    expect(Object.keys(output)).toEqual(["steps", "summary", "holds", "notes"]);
     for (const step of output.steps)
       expect(Object.keys(step)).toEqual(["t", "replicas", "desired", "active", "fallback", "reason"]);
     expect(output.steps.map((step) => [step.t, step.replicas, step.active])).toEqual(GOLDEN_STEPS);
+    // The HPA's 300 s window keeps 5 replicas from t=60 until KEDA scales to zero at t=90.
+    expect(output.holds).toEqual([
+      {
+        rule: "stabilization",
+        from: 60,
+        to: 90,
+        replicas: 5,
+        detail: "highest recommendation of the last 300 s is 5",
+        recommended: 0,
+      },
+    ]);
+    expect(output.notes).toEqual([]);
     expect(output.steps.every((step) => step.desired === step.replicas && !step.fallback)).toBe(true);
     expect(output.steps[2]?.reason).toContain("activation");
     expect(output.steps[9]?.reason).toContain("deactivation");
@@ -129,21 +144,73 @@ describe("tidal simulate --metrics", () => {
     expect(steps.at(-1)?.replicas).toBe(0);
   });
 
-  it("prints a table with the summary by default", async () => {
-    const result = await runTidal([
-      "simulate",
-      "-f",
-      QUEUE_WORKER,
-      "--metrics",
-      `${DIR}/burst.csv`,
-      "--mode",
-      "direct",
-    ]);
+  it("prints a summary by default, and every evaluation with --steps", async () => {
+    const args = ["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/burst.csv`, "--mode", "direct"];
+    const [summary, steps] = await Promise.all([runTidal(args), runTidal([...args, "--steps"])]);
+    expect(summary.code).toBe(0);
+    expect(summary.stderr).toBe("");
+    expect(summary.stdout).toBe(
+      [
+        "ScaledObject queue-worker (direct mode), 110 s simulated",
+        `  trace ${DIR}/burst.csv: 3 rows, time in column "t" as seconds from 0, to 60 s`,
+        "  columns: queue",
+        "",
+        "Replicas: 0 → 1 → 4 → 5 → 0; at most 5 (min 0, max 10); 4 changes; 300 replica-seconds (2.73 on average)",
+        "",
+        "Changes",
+        "  T   REPLICAS  WHY",
+        "  20  0 → 1     activation: trigger s0-redis-jobs is active (25 > 0)",
+        "  30  1 → 4     scale-up-limit: without behavior the HPA adds at most max(2 × 1, 4) = 4 per sync",
+        "  40  4 → 5     metric: ceil(25 / 5) = 5",
+        "  90  5 → 0     deactivation: no trigger is active and the cooldown has passed",
+        "",
+        "Held",
+        "  T      REPLICAS  BY                               WHY",
+        "  60–90  5         scale-down stabilization window  highest recommendation of the last 300 s is 5 (the metrics ask for 0)",
+        "",
+        "(--steps prints every evaluation; -o json has every number)",
+        "",
+      ].join("\n"),
+    );
+    expect(steps.code).toBe(0);
+    const lines = steps.stdout.split("\n");
+    expect(lines[0]).toMatch(/^T\s+KIND\s+REPLICAS\s+DESIRED\s+ACTIVE\s+FALLBACK\s+WHY$/);
+    expect(lines[3]).toMatch(/^20\s+direct\s+1\s+1\s+yes\s+no\s+activation: trigger s0-redis-jobs is active/);
+    expect(lines.slice(1, 12).every((line) => /^\d+\s+direct\s/.test(line))).toBe(true);
+    // The summary follows the table, without the hint to pass --steps.
+    expect(lines[13]).toBe("ScaledObject queue-worker (direct mode), 110 s simulated");
+    expect(steps.stdout).not.toContain("--steps prints");
+  });
+
+  it("reads a Grafana export (dates, a missed scrape, an empty cell) and says so", async () => {
+    const result = await runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/grafana-export.csv`]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^T\s+REPLICAS\s+DESIRED\s+ACTIVE\s+FALLBACK\s+REASON$/);
-    expect(lines[3]).toMatch(/^20\s+1\s+1\s+yes\s+no\s+0 → 1 replicas; activation/);
-    expect(lines.slice(-3)).toEqual(["replicaSeconds: 300", "maxReplicas: 5", "scaleEvents: 4"]);
+    const lines = result.stdout.split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "ScaledObject queue-worker (hpa mode), 9.6 min simulated",
+      `  trace ${DIR}/grafana-export.csv: 35 rows, time in column "Time" as dates from 2024-03-05T14:00:00Z, mostly every 15 s`,
+      "  columns: queue",
+      "  note: uneven steps: 1 of 34 intervals differ from 15 s, the first 30 s before line 25; each value holds until the next row",
+      "  note: 1 empty cell holds the value of the row above",
+    ]);
+    // Changes carry the export's own clock.
+    expect(result.stdout).toContain("  T    TIME (UTC)  REPLICAS  WHY\n  60   14:01:00    0 → 1 ");
+    expect(result.stdout).toMatch(/\n {2}14:03:00–14:05:20 {2}10 {8}scale-down stabilization window /);
+  });
+
+  it("reads a Prometheus export whose column is KEDA's own series for the trigger", async () => {
+    const [table, json] = await Promise.all([
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/prometheus-export.csv`]),
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/prometheus-export.csv`, "-o", "json"]),
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(
+      `  trace ${DIR}/prometheus-export.csv: 20 rows, time in column "timestamp" as Unix seconds from 2024-03-05T14:00:00Z, every 30 s\n  columns: keda_scaler_metrics_value{exported_namespace=… → queue\n`,
+    );
+    const output = parse(json.stdout);
+    expect(output.steps[0]?.t).toBe(0);
+    expect(Math.max(...output.steps.map((step) => step.replicas))).toBe(10);
+    expect(output.notes).toEqual(["1 empty cell holds the value of the row above"]);
   });
 
   it("--plot writes a well-formed SVG with the title and the replicas as a path", async () => {
@@ -167,22 +234,26 @@ describe("tidal simulate --metrics", () => {
     expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
     expectWellFormedXml(svg);
     expect(svg).toContain(">ScaledObject queue-worker (direct mode)</text>");
+    expect(svg).toContain(">metrics ask for</text>");
+    expect(svg).toContain(">min 0, max 10</text>");
+    expect(svg).toContain(">queue (target 5/replica)</text>");
+    expect(svg).toContain(">held: scale-down stabilization window</text>");
     // The replicas axis title has the replicas colour; the path drawn in it is the replica count.
     const color = /<text [^>]*fill="(#[0-9a-f]{6})"[^>]*>replicas<\/text>/.exec(svg)?.[1];
     expect(color).toBeDefined();
     const path = new RegExp(`<path d="([^"]+)"[^>]*stroke="${color}"`).exec(svg)?.[1];
     expect(path).toBeDefined();
-    // Decode the step path (M x y, then H x / V y) with the replica axis labels (y of value 0 and 1).
+    // Decode the step path (M x y, then H x / V y) with two replica axis labels (0 and the next tick).
     const labels = [
       ...svg.matchAll(
         new RegExp(`<text x="[\\d.]+" y="([\\d.]+)" text-anchor="end" fill="${color}">(\\d+)</text>`, "g"),
       ),
     ].map((m): [y: number, value: number] => [Number(m[1]), Number(m[2])]);
     const y0 = labels.find(([, value]) => value === 0)?.[0] as number;
-    const y1 = labels.find(([, value]) => value === 1)?.[0] as number;
-    expect([y0, y1].every(Number.isFinite)).toBe(true);
+    const [yTick, tick] = labels.find(([, value]) => value > 0) ?? [Number.NaN, Number.NaN];
+    expect([y0, yTick].every(Number.isFinite)).toBe(true);
     const levels = [...path!.matchAll(/(?:M[\d.]+ |V)([\d.]+)/g)].map((m) =>
-      Math.round((y0 - Number(m[1])) / (y0 - y1)),
+      Math.round(((y0 - Number(m[1])) / (y0 - yTick)) * tick),
     );
     expect(levels).toEqual(GOLDEN_STEPS.map(([, replicas]) => replicas));
   });
@@ -270,10 +341,16 @@ describe("tidal simulate --workload", () => {
     ]);
     expect(result.code).toBe(0);
     const output = parse(result.stdout);
-    expect(Object.keys(output)).toEqual(["steps", "summary"]);
+    expect(Object.keys(output)).toEqual(["steps", "summary", "holds", "end", "notes"]);
     for (const step of output.steps)
       expect(Object.keys(step)).toEqual(["t", "replicas", "desired", "active", "fallback", "reason"]);
     expect(output.steps.every((step) => step.replicas === 1)).toBe(true);
+    expect(output.end).toEqual({
+      seconds: 40,
+      queue: 0,
+      reason: "duration",
+      message: "the queue is empty at the end",
+    });
     expect(output.summary).toEqual({
       replicaSeconds: 40,
       maxReplicas: 1,
@@ -347,8 +424,8 @@ describe("tidal simulate with a forecast (--rate-trigger)", () => {
     const svg = readFileSync(plot, "utf8");
     expectWellFormedXml(svg);
     expect(svg).toContain(">rate forecast</text>");
-    expect(svg).toContain(">rate</text>");
-    expect(svg).toContain(">backlog</text>");
+    expect(svg).toMatch(/>rate \(target [\d.]+\/replica\)<\/text>/);
+    expect(svg).toMatch(/>backlog \(target [\d.]+\/replica\)<\/text>/);
     // The summaries cover the last 1200 s: two rushes, which the forecast sees coming.
     const [ahead, behind] = [parse(predictive.stdout).summary, parse(reactive.stdout).summary];
     expect(ahead.itemsServed).toBeGreaterThan(0);
@@ -387,7 +464,7 @@ describe("tidal simulate: bad input", () => {
     const cases: [Promise<Awaited<ReturnType<typeof runTidal>>>, string][] = [
       [
         metrics("bad-unknown-column.csv"),
-        `bad-unknown-column.csv: trace column "retries" matches no trigger; triggers: queue`,
+        `bad-unknown-column.csv: trace column "retries" matches no trigger; name each column after a trigger's name, its metric name or s<index>: queue, s0-redis-jobs or s0 (redis)`,
       ],
       [
         metrics("bad-not-a-number.csv"),
@@ -396,16 +473,19 @@ describe("tidal simulate: bad input", () => {
       [metrics("bad-cell-count.csv"), "bad-cell-count.csv: line 3: 1 cell, but the header has 2 columns"],
       [
         metrics("bad-time-order.csv"),
-        "bad-time-order.csv: line 4: t must increase from row to row (5 after 10)",
+        'bad-time-order.csv: line 4, column "t": times must increase from row to row (5 after 10)',
       ],
       [
-        metrics("bad-first-column.csv"),
-        'bad-first-column.csv: line 1: the first column must be "t" (seconds from 0), got "time"',
+        metrics("bad-time-cell.csv"),
+        'bad-time-cell.csv: line 3, column "time": "later" is not a time (seconds from 0, Unix seconds or milliseconds, or a date such as 2024-01-15T10:00:00Z or 2024-01-15 10:00:00)',
       ],
-      [metrics("bad-empty.csv"), "bad-empty.csv: the file is empty; expected a header line such as t,queue"],
+      [
+        metrics("bad-empty.csv"),
+        "bad-empty.csv: the file is empty; expected a header line such as time,queue",
+      ],
       [
         workload("bad-arrivals-header.csv"),
-        'bad-arrivals-header.csv: the header must be "t,rate", got "t,items"',
+        'bad-arrivals-header.csv: line 1: the columns must be a time and "rate" (items/s), such as t,rate; got "t","items"',
       ],
       [
         workload("bad-arrivals-negative.csv"),
@@ -439,18 +519,19 @@ describe("tidal simulate: bad input", () => {
     expect(Math.max(...output.steps.map((step) => step.desired))).toBe(5);
   });
 
-  it("refuses a simulated time over a week, and a chart path that is one of its inputs or cannot be written", async () => {
+  it("simulates a week at most, and refuses a chart path that is one of its inputs or cannot be written", async () => {
     const trace = `${DIR}/burst.csv`;
     const before = readFileSync(trace, "utf8");
-    const [unixTimes, longDuration, overwrite, noFolder] = await Promise.all([
-      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/unix-times.csv`]),
+    const [twoWeeks, longDuration, overwrite, noFolder] = await Promise.all([
+      runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", `${DIR}/two-weeks.csv`]),
       runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--duration", "1e9"]),
       runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--plot", trace]),
       runTidal(["simulate", "-f", QUEUE_WORKER, "--metrics", trace, "--plot", "/no-such-folder/x.svg"]),
     ]);
-    expect(unixTimes.code).toBe(2);
-    expect(unixTimes.stderr).toContain(
-      `${DIR}/unix-times.csv: the last t is 1700000030, more than a week; t counts seconds from the start of the trace (for Unix times, subtract the first one)`,
+    // A trace longer than a week is simulated for its first week, with a note.
+    expect(twoWeeks.code).toBe(0);
+    expect(twoWeeks.stdout).toContain(
+      "  note: the trace spans 336 h; simulated its first week, the longest run (--duration chooses less)\n",
     );
     expect(longDuration).toMatchObject({
       code: 2,
@@ -461,7 +542,7 @@ describe("tidal simulate: bad input", () => {
     expect(readFileSync(trace, "utf8")).toBe(before);
     expect(noFolder.code).toBe(2);
     expect(noFolder.stderr).toContain("--plot /no-such-folder/x.svg: cannot write the chart (ENOENT)");
-    for (const result of [unixTimes, longDuration, overwrite, noFolder]) expectNoStackTrace(result);
+    for (const result of [twoWeeks, longDuration, overwrite, noFolder]) expectNoStackTrace(result);
   });
 
   it("usage mistakes exit 2 with the rule they broke", async () => {
@@ -522,5 +603,175 @@ describe("tidal simulate: bad input", () => {
     );
     for (const result of [both, neither, noRate, badInitial, missingTrace, invalidManifest])
       expectNoStackTrace(result);
+  });
+});
+
+describe("tidal simulate: time columns", () => {
+  it("takes Unix seconds in a t column as times, from 0 at the first row", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      QUEUE_WORKER,
+      "--metrics",
+      `${DIR}/unix-times.csv`,
+      "--mode",
+      "direct",
+      "-o",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const { steps } = parse(result.stdout);
+    // 25 items from the second row, 30 s in: activation at the t=30 poll.
+    expect(steps.find((step) => step.active)?.t).toBe(30);
+    expect(steps.at(-1)?.t).toBe(70); // 30 + cooldown 30 + 2 × 10, in polls of 10 s
+  });
+});
+
+describe("tidal simulate: ScaledJob and HTTPScaledObject files", () => {
+  it("simulates a ScaledJob: Jobs created each poll, completed after --job-duration", async () => {
+    const args = ["simulate", "-f", `${DIR}/scaledjob.yaml`, "--metrics", `${DIR}/imports.csv`];
+    const [table, json] = await Promise.all([
+      runTidal([...args, "--job-duration", "45"]),
+      runTidal([...args, "--job-duration", "45", "-o", "json"]),
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain("ScaledJob importer (default strategy), 3.3 min simulated\n");
+    expect(table.stdout).toContain("  each Job runs 45 s (--job-duration)\n");
+    expect(table.stdout).toContain(
+      "Jobs: 8 created; running 0 → 4 → 0; at most 4 at once (max 10); 360 job-seconds\n",
+    );
+    expect(table.stdout).toMatch(/\n {2}60 {3}\+4, 4 running {2}job-strategy: default: 4 - 0 running = 4\n/);
+    const output = JSON.parse(json.stdout) as Omit<Output, "steps"> & {
+      steps: { t: number; created: number; replicas: number }[];
+    };
+    expect(output.summary).toEqual({ jobsCreated: 8, maxRunning: 4, jobSeconds: 360 });
+    expect(output.steps.map((step) => [step.t, step.created, step.replicas])).toEqual([
+      [0, 4, 4],
+      [30, 0, 4],
+      [60, 4, 4],
+      [90, 0, 4],
+      [120, 0, 0],
+      [150, 0, 0],
+      [180, 0, 0],
+    ]);
+  });
+
+  it("refuses a workload for a ScaledJob, naming what to use", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      `${DIR}/scaledjob.yaml`,
+      "--workload",
+      `${DIR}/arrivals.csv`,
+      "--service-rate",
+      "1",
+    ]);
+    expect(result).toMatchObject({
+      code: 2,
+      stderr:
+        "tidal: ScaledJob importer: --workload models a ScaledObject's replicas serving a queue; replay the ScaledJob's queue with --metrics\n",
+    });
+  });
+
+  it("simulates an HTTPScaledObject as the add-on's ScaledObject: a trigger named http", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      `${DIR}/http.yaml`,
+      "--metrics",
+      `${DIR}/http-concurrency.csv`,
+      "-o",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const output = parse(result.stdout);
+    // pollingInterval 1 s; 12 in-flight requests at 09:00:05 activate it; 80 at 10 per replica want 8.
+    expect(output.steps.find((step) => step.active)?.t).toBe(5);
+    expect(Math.max(...output.steps.map((step) => step.replicas))).toBe(8);
+    expect(output.steps.at(-1)?.replicas).toBe(0); // scaledownPeriod 60 s after the last request
+    expect(output.steps.at(-1)?.t).toBe(91); // 30 + 60 + 2 × 1
+  });
+
+  it("asks for --name when a file has several objects to simulate", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tidal-simulate-")), "all.yaml");
+    writeFileSync(
+      file,
+      ["scaledobject.yaml", "scaledjob.yaml", "http.yaml"]
+        .map((name) => readFileSync(`${DIR}/${name}`, "utf8"))
+        .join("\n---\n"),
+    );
+    const result = await runTidal(["simulate", "-f", file, "--metrics", `${DIR}/burst.csv`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /has 3 objects to simulate; pick one with --name \(ScaledObject\/queue-worker, ScaledJob\/importer, HTTPScaledObject\/web; KIND\/NAME when names repeat\)\n$/,
+    );
+    const chosen = await runTidal([
+      "simulate",
+      "-f",
+      file,
+      "--metrics",
+      `${DIR}/imports.csv`,
+      "--name",
+      "scaledjob/importer",
+    ]);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stdout).toMatch(/^ScaledJob importer \(default strategy\)/);
+  });
+});
+
+describe("tidal simulate --workload runs until the queue drains", () => {
+  it("goes past the last arrival until the queue is empty, then shows the scale-in", async () => {
+    // queue-worker at 0.2 items/s per replica: 30 items arrive in 10 s; the default tail alone would end at 60 s.
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      QUEUE_WORKER,
+      "--workload",
+      `${DIR}/arrivals.csv`,
+      "--service-rate",
+      "0.2",
+      "-o",
+      "json",
+    ]);
+    expect(result.code).toBe(0);
+    const { end, summary } = parse(result.stdout);
+    expect(end).toMatchObject({ reason: "drained", queue: 0 });
+    expect(end!.seconds).toBe(end!.drainedAt! + 50); // cooldown 30 + 2 × polling 10
+    expect(summary.itemsServed).toBeCloseTo(30, 6);
+  });
+
+  it("says why it stops when the queue cannot drain", async () => {
+    const result = await runTidal([
+      "simulate",
+      "-f",
+      ONE_REPLICA,
+      "--workload",
+      `${DIR}/rush-arrivals.csv`,
+      "--service-rate",
+      "1",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /\nEnd: the queue stopped draining at [\d.]+ min with \d+ items: 1 ready replica serves 1 item\/s \(maxReplicaCount 1\) and 2 items\/s arrive\n/,
+    );
+  });
+});
+
+describe("tidal simulate --help", () => {
+  it("documents trace formats, column names, --steps and the object kinds", async () => {
+    const result = await runTidal(["simulate", "--help"]);
+    expect(result.code).toBe(0);
+    const help = result.stdout.replace(/\s+/g, " ");
+    for (const text of [
+      "ScaledObject, ScaledJob or HTTPScaledObject",
+      "--steps",
+      "--job-duration <seconds>",
+      "Unix seconds or",
+      "Grafana's",
+      'keda_scaler_metrics_value{metric="s0-redis-jobs"}',
+      "runs until the queue drains",
+      "min/max",
+    ])
+      expect(help).toContain(text);
   });
 });

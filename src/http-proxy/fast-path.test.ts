@@ -229,6 +229,54 @@ describe("fast path: bodies", () => {
     expect(reply.body.equals(download)).toBe(true);
   });
 
+  it("relays every byte value of bodies written together with their heads, small and large", async () => {
+    // Bodies up to 4 KiB go out in one latin1 string with their head; larger ones as Buffers.
+    const bytes = (length: number) =>
+      Buffer.from(Array.from({ length }, (_, index) => (index * 7 + 255) % 256));
+    const worker = await startWorker((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const reply = Buffer.concat([body, bytes(Number(req.headers["x-extra"]))]);
+        res.writeHead(200, {
+          "Content-Length": reply.length,
+          "X-Received": createHash("sha256").update(body).digest("hex"),
+        });
+        res.end(reply);
+      });
+    });
+    const { port } = await startProxy({ endpoints: () => [worker.endpoint] });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    for (const [upload, extra] of [
+      [256, 0],
+      [4096, 0],
+      [4097, 3],
+      [0, 4097],
+      [20_000, 1],
+    ] as const) {
+      const body = bytes(upload);
+      const reply = await get(port, { method: "POST", agent, headers: { "X-Extra": String(extra) } }, body);
+      expect(reply.status).toBe(200);
+      expect(reply.headers["x-received"]).toBe(createHash("sha256").update(body).digest("hex"));
+      expect(reply.body.equals(Buffer.concat([body, bytes(extra)]))).toBe(true);
+    }
+    // Head and body in one packet, so the body is buffered before the worker's connection is open.
+    const raw = await rawExchange(
+      port,
+      Buffer.concat([
+        Buffer.from(
+          "POST / HTTP/1.1\r\nHost: app.test\r\nX-Extra: 0\r\nContent-Length: 256\r\nConnection: close\r\n\r\n",
+        ),
+        bytes(256),
+      ]),
+    );
+    const [response] = splitResponses(raw);
+    expect(response?.status).toBe("HTTP/1.1 200 OK");
+    expect(Buffer.from(response?.body ?? "", "latin1").equals(bytes(256))).toBe(true);
+  });
+
   it("relays chunked responses with trailers, HEAD responses and 204s on one connection", async () => {
     const worker = await startWorker((req, res) => {
       if (req.url === "/chunked") {

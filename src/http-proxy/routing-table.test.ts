@@ -44,6 +44,23 @@ describe("RoutingTable hosts", () => {
     expect(routeKey([{ key: "ns/port", hosts: ["local:9000"] }], "local", "/")).toBe("ns/port");
   });
 
+  it("goes on to wildcards and any host when the exact host's prefixes do not claim the path", () => {
+    const tiers: HttpRoute[] = [
+      { key: "ns/exact-api", hosts: ["app.example.com"], pathPrefixes: ["/api"] },
+      { key: "ns/wide", hosts: ["*.example.com"], pathPrefixes: ["/web"] },
+      { key: "ns/any" },
+    ];
+    const table = new RoutingTable(tiers);
+    for (const [target, key] of [
+      ["/api/x", "ns/exact-api"],
+      ["/web", "ns/wide"],
+      ["/other", "ns/any"],
+    ] as const) {
+      expect(table.match("app.example.com", target)?.key).toBe(key);
+      expect(table.explain("app.example.com", target)?.route.key).toBe(key);
+    }
+  });
+
   it("returns nothing when no host tier matches", () => {
     expect(routeKey(routes.slice(0, 3), "other.org", "/")).toBeUndefined();
   });

@@ -84,6 +84,14 @@ export class RoutingTable<R extends HttpRoute> {
 
   /** The route for a request's Host header, request target (`/path?query`) and headers, if any. */
   match(hostHeader: string | undefined, target: string, header: HeaderLookup = NO_HEADERS): R | undefined {
+    // The per-request path: the usual exact host is looked up without building a RouteMatch.
+    const host = requestHostname(hostHeader ?? "");
+    const path = normalizePath(requestPath(target));
+    const entries = this.#byHost.get(host);
+    if (entries !== undefined) {
+      const entry = firstMatch(entries, path, header);
+      if (entry !== undefined) return entry.route;
+    }
     return this.explain(hostHeader, target, header)?.route;
   }
 
@@ -109,18 +117,29 @@ export class RoutingTable<R extends HttpRoute> {
   #matchPrefix(host: string, path: string, header: HeaderLookup): RouteMatch<R> | undefined {
     const entries = this.#byHost.get(host);
     if (!entries) return undefined;
-    for (const { prefix, route, headers } of entries) {
-      if (
-        (prefix === "" ||
-          path === prefix ||
-          (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47)) /* "/" */ &&
-        (headers.length === 0 || headers.every(({ name, value }) => header(name) === value))
-      ) {
-        return { route, host, pathPrefix: `/${prefix}`, headers };
-      }
-    }
-    return undefined;
+    const entry = firstMatch(entries, path, header);
+    return entry && { route: entry.route, host, pathPrefix: `/${entry.prefix}`, headers: entry.headers };
   }
+}
+
+/** The first entry (longest prefix, most headers) claiming a path and the request's headers. */
+function firstMatch<R extends HttpRoute>(
+  entries: readonly PrefixEntry<R>[],
+  path: string,
+  header: HeaderLookup,
+): PrefixEntry<R> | undefined {
+  for (const entry of entries) {
+    const { prefix, headers } = entry;
+    if (
+      (prefix === "" ||
+        path === prefix ||
+        (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47)) /* "/" */ &&
+      (headers.length === 0 || headers.every(({ name, value }) => header(name) === value))
+    ) {
+      return entry;
+    }
+  }
+  return undefined;
 }
 
 /** Host+prefix pairs claimed by more than one route. */

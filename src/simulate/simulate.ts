@@ -15,7 +15,8 @@ import {
   evaluationSchedule,
 } from "./autoscaler.ts";
 import { forecastColumns, SimulationForecasts, type SimulatedForecasts } from "./forecasts.ts";
-import { type MetricTrace, readMetricTrace } from "./metric-trace.ts";
+import { type HoldRule, isHoldRule } from "./holds.ts";
+import { matchTraceColumns, type MetricTrace, readMetricTrace } from "./metric-trace.ts";
 import { type ReplicaSummary, summarizeReplicas } from "./summary.ts";
 
 export interface SimulationStep {
@@ -31,6 +32,12 @@ export interface SimulationStep {
   /** The rule that decided, and the trace's one-line summary. */
   rule: DecisionRule;
   reason: string;
+  /** What the deciding rule said (the reason's last part). */
+  detail?: string;
+  /** Replicas the metrics alone asked for, before stabilization, limits and min/max (HPA syncs). */
+  recommended?: number;
+  /** The rule that kept the replicas from following the metrics, if one did. */
+  hold?: { rule: HoldRule; detail: string };
   /** The metric values at this instant, by column (null: failing). */
   metrics: Record<string, number | null>;
 }
@@ -54,6 +61,10 @@ export interface SimulationOptions {
 
 export interface SimulationResult {
   steps: SimulationStep[];
+  /** The keys of the steps' metrics: each trace column's trigger, then forecasts. */
+  metricColumns: string[];
+  /** Triggers no trace column feeds (they read 0). */
+  unfedTriggers: string[];
   summary: ReplicaSummary;
   traces?: DecisionTrace[];
 }
@@ -61,6 +72,7 @@ export interface SimulationResult {
 export function simulate(options: SimulationOptions): SimulationResult {
   const setup = { ...options, hpaSyncSeconds: options.hpaSyncSeconds ?? 15 };
   const reader = readMetricTrace(options.trace, options.metricSpecs);
+  const { unfed } = matchTraceColumns(options.trace.columns, options.metricSpecs);
   let state = initialState(SIMULATION_EPOCH);
   let replicas = options.initialReplicas;
   const steps: SimulationStep[] = [];
@@ -89,11 +101,14 @@ export function simulate(options: SimulationOptions): SimulationResult {
       fallback: evaluation.fallback,
       rule: evaluation.rule,
       reason: evaluation.trace.summary,
+      ...stepDetail(evaluation.trace),
       metrics: { ...reader.valuesAt(t), ...forecastColumns(options.metricSpecs, samples) },
     });
   }
   return {
     steps,
+    metricColumns: [...new Set([...reader.labels, ...steps.flatMap((step) => Object.keys(step.metrics))])],
+    unfedTriggers: unfed,
     summary: summarizeReplicas(
       options.initialReplicas,
       steps,
@@ -101,5 +116,36 @@ export function simulate(options: SimulationOptions): SimulationResult {
       options.summaryFromSeconds ?? 0,
     ),
     ...(options.includeTraces ? { traces } : {}),
+  };
+}
+
+/**
+ * The deciding rule's own words, what the metrics asked for before anything bounded it, and the
+ * rule that held the replicas: the deciding one if it is a hold, else a stabilization window or
+ * rate limit that changed the count before min/max clamped it.
+ */
+export function stepDetail(trace: DecisionTrace): {
+  detail?: string;
+  recommended?: number;
+  hold?: { rule: HoldRule; detail: string };
+} {
+  const deciding = trace.steps.findLast((step) => step.rule === trace.boundedBy);
+  const asked = trace.steps.find((step) => ["metric", "formula", "tolerance"].includes(step.rule));
+  const holding =
+    deciding && isHoldRule(deciding.rule)
+      ? deciding
+      : trace.steps.find(
+          (step) =>
+            (step.rule === "stabilization" || step.rule === "scale-down-limit") &&
+            step.from !== undefined &&
+            step.to !== step.from &&
+            // It held only if the count kept differs from what the metrics asked for.
+            asked?.to !== undefined &&
+            trace.desiredReplicas !== asked.to,
+        );
+  return {
+    ...(deciding ? { detail: deciding.detail } : {}),
+    ...(asked?.to === undefined ? {} : { recommended: asked.to }),
+    ...(holding && isHoldRule(holding.rule) ? { hold: { rule: holding.rule, detail: holding.detail } } : {}),
   };
 }

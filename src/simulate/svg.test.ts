@@ -66,3 +66,51 @@ describe("renderSvg", () => {
     expect(chart).toContain('stroke-dasharray="4 3"');
   });
 });
+
+describe("renderSvg: targets, limits and holds", () => {
+  const steps: SimulationStep[] = [
+    { ...step(0, 0, 0), recommended: 0 },
+    { ...step(30, 5, 45), recommended: 5 },
+    { ...step(60, 5, 0), recommended: 0, hold: { rule: "stabilization", detail: "kept" } },
+    { ...step(90, 0, 0), recommended: 0 },
+  ];
+  const svg = renderSvg(
+    { steps },
+    {
+      metricColumns: ["queue"],
+      durationSeconds: 120,
+      minReplicas: 1,
+      maxReplicas: 8,
+      labels: { queue: "target 10/replica" },
+      holds: [{ rule: "stabilization", from: 60, to: 90, replicas: 5, detail: "kept", recommended: 0 }],
+    },
+  );
+
+  it("draws what the metrics asked for beside the replicas, and min/max as rules", () => {
+    expect(svg).toContain(">metrics ask for</text>");
+    expect(svg).toContain(">min 1, max 8</text>");
+    expect(svg).toContain(">min 1</text>");
+    expect(svg).toContain(">max 8</text>");
+    // The replica axis reaches max 8 (within twice the peak of 5): ticks 0, 2, …, 8.
+    expect(svg).toMatch(/text-anchor="end" fill="#1f4e99">8<\/text>/);
+  });
+
+  it("names each metric's target in the legend", () => {
+    expect(svg).toContain(">queue (target 10/replica)</text>");
+  });
+
+  it("shades a hold from its start to its end and says which rule held", () => {
+    // x: 64 + t / 120 × 824 → 476 to 682.
+    expect(svg).toMatch(
+      /<rect x="476" y="\d+" width="206" height="336" fill="#805ad5" fill-opacity="0.08"\/>/,
+    );
+    expect(svg).toContain(">stabilization</text>");
+    expect(svg).toContain(">held: scale-down stabilization window</text>");
+  });
+
+  it("names a max far above the peak in the legend instead of squashing the chart", () => {
+    const chart = renderSvg({ steps }, { metricColumns: ["queue"], durationSeconds: 120, maxReplicas: 100 });
+    expect(chart).toContain(">max 100 (off the chart)</text>");
+    expect(chart).not.toContain(">max 100</text>");
+  });
+});

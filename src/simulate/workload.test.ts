@@ -89,3 +89,68 @@ describe("simulateWorkload", () => {
     expect(run({ mode: "hpa" })).toEqual(run({ mode: "hpa" }));
   });
 });
+
+describe("simulateWorkload until the queue drains", () => {
+  const untilDrained = { settleSeconds: 60, limitSeconds: 7 * 24 * 3600 };
+
+  it("runs past the nominal end until the queue drains, then long enough to show the scale-in", () => {
+    // 30 items/s for 60 s against at most 2 replicas × 5 items/s: 1200 items are left at t=60 and
+    // drain at 10 items/s from when both replicas serve.
+    const { end, summary } = run({
+      spec: { maxReplicaCount: 2 },
+      arrivals: [
+        { t: 0, rate: 30 },
+        { t: 60, rate: 0 },
+      ],
+      durationSeconds: 120,
+      untilDrained,
+    });
+    expect(end.reason).toBe("drained");
+    expect(end.queue).toBe(0);
+    expect(end.drainedAt).toBeGreaterThan(120);
+    expect(end.seconds).toBe((end.drainedAt as number) + 60);
+    expect(end.message).toMatch(/^the queue drained at .+, after the last arrivals; simulated 60 s more/);
+    expect(summary.itemsServed).toBe(1800);
+  });
+
+  it("stops, and says why, when arrivals outpace the most replicas allowed", () => {
+    const { end } = run({
+      spec: { maxReplicaCount: 2 },
+      arrivals: [{ t: 0, rate: 30 }],
+      durationSeconds: 120,
+      untilDrained,
+    });
+    expect(end.reason).toBe("not-draining");
+    expect(end.queue).toBeGreaterThan(0);
+    expect(end.message).toMatch(
+      /^the queue stopped draining at .+ with [\d.]+ items: 2 ready replicas serve 10 items\/s \(maxReplicaCount 2\) and 30 items\/s arrive$/,
+    );
+  });
+
+  it("with a fixed duration, says how many items are still queued", () => {
+    const { end } = run({
+      spec: { maxReplicaCount: 2 },
+      arrivals: [{ t: 0, rate: 30 }],
+      durationSeconds: 100,
+    });
+    expect(end.reason).toBe("duration");
+    expect(end.seconds).toBe(100);
+    expect(end.message).toMatch(/^[\d.]+ items are still queued at the end \(--duration 100 s\)$/);
+  });
+
+  it("stops at the limit when the queue shrinks too slowly to drain in time", () => {
+    const { end } = run({
+      spec: { maxReplicaCount: 1 },
+      arrivals: [
+        { t: 0, rate: 100 },
+        { t: 100, rate: 4.9 },
+      ],
+      durationSeconds: 120,
+      untilDrained: { settleSeconds: 60, limitSeconds: 600 },
+    });
+    expect(end).toMatchObject({ reason: "limit", seconds: 600 });
+    expect(end.message).toMatch(
+      /^stopped at 10 min, the longest simulation, with [\d.]+ items still queued$/,
+    );
+  });
+});

@@ -21,7 +21,9 @@ import type { TriggerMetricSpec } from "../engine/types.ts";
 import { TidalError } from "../util/errors.ts";
 import { forecastColumns, SimulationForecasts, type SimulatedForecasts } from "./forecasts.ts";
 import { SIMULATION_EPOCH, type SimulationMode, evaluate, evaluationSchedule } from "./autoscaler.ts";
-import type { SimulationStep } from "./simulate.ts";
+import { type SimulationStep, stepDetail } from "./simulate.ts";
+import { formatNumber } from "../util/format-number.ts";
+import { formatDuration } from "./report.ts";
 import { readyCount, rescalePool, startingPool } from "./replica-pool.ts";
 import { type ReplicaSummary, summarizeReplicas, weightedPercentile } from "./summary.ts";
 
@@ -33,6 +35,12 @@ export interface WorkloadOptions {
   serviceRatePerReplica: number;
   startupDelaySeconds: number;
   durationSeconds: number;
+  /**
+   * Run past durationSeconds until the queue drains (then `settleSeconds` more, to show the
+   * scale-in), until it stops draining (replicas unchanged and the queue not shrinking for
+   * `settleSeconds`), or until `limitSeconds`.
+   */
+  untilDrained?: { settleSeconds: number; limitSeconds: number };
   mode: SimulationMode;
   initialReplicas: number;
   tickSeconds?: number;
@@ -60,15 +68,33 @@ export interface WorkloadSummary extends ReplicaSummary {
   itemsServed: number;
 }
 
+/** Why the run ended where it did. */
+export interface WorkloadEnd {
+  /** The simulated seconds. */
+  seconds: number;
+  /** Items still queued at the end. */
+  queue: number;
+  /** When the queue last became empty after the arrivals' nominal end, if it did. */
+  drainedAt?: number;
+  reason: "duration" | "drained" | "not-draining" | "limit";
+  /** One line for a person. */
+  message: string;
+}
+
 export interface WorkloadResult {
   steps: WorkloadStep[];
   summary: WorkloadSummary;
+  end: WorkloadEnd;
 }
+
+/** A queue this small is empty (the fluid queue leaves rounding dust). */
+const EMPTY = 1e-9;
 
 export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
   const tick = options.tickSeconds ?? 1;
   const setup = { ...options, hpaSyncSeconds: options.hpaSyncSeconds ?? 15 };
-  const schedule = evaluationSchedule(setup, options.durationSeconds);
+  const until = options.untilDrained;
+  const schedule = evaluationSchedule(setup, until ? until.limitSeconds : options.durationSeconds);
   const arrivals = [...options.arrivals].sort((a, b) => a.t - b.t);
   let arrival = 0;
   /** The arrival rate at t; t only grows, so the search resumes where it stopped. */
@@ -91,8 +117,14 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
   const cumulativeArrivals = [0];
   const cumulativeDepartures = [0];
   const backlog: { value: number; weight: number }[] = [];
+  let endAt = options.durationSeconds;
+  let end: Omit<WorkloadEnd, "seconds" | "queue"> | undefined;
+  let drainedAt: number | undefined;
+  let lastChange = 0;
+  const queueAt = (tickIndex: number) =>
+    (cumulativeArrivals[tickIndex] ?? 0) - (cumulativeDepartures[tickIndex] ?? 0);
 
-  for (let t = 0; t < options.durationSeconds; t += tick) {
+  for (let t = 0; t < endAt; t += tick) {
     for (; next < schedule.length && (schedule[next]?.t ?? Infinity) < t + tick; next++) {
       const kind = schedule[next]?.kind ?? "direct";
       const done = cumulativeArrivals.length - 1;
@@ -116,6 +148,7 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
       const evaluation = evaluate(kind, setup, observation, state);
       if (!evaluation) continue;
       state = evaluation.state;
+      if (evaluation.desired !== pool.length) lastChange = t;
       pool = rescalePool(pool, evaluation.desired, t + options.startupDelaySeconds);
       steps.push({
         t,
@@ -127,6 +160,7 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
         fallback: evaluation.fallback,
         rule: evaluation.rule,
         reason: evaluation.trace.summary,
+        ...stepDetail(evaluation.trace),
         metrics: {
           backlog: queue,
           ...(rateColumn === undefined ? {} : { [rateColumn]: rate }),
@@ -140,13 +174,65 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
     queue = queue + arrived - served;
     cumulativeArrivals.push((cumulativeArrivals.at(-1) ?? 0) + arrived);
     cumulativeDepartures.push((cumulativeDepartures.at(-1) ?? 0) + served);
+    const now = t + tick;
+    if (until === undefined || now < options.durationSeconds) continue;
+    if (queue <= EMPTY) {
+      drainedAt ??= now;
+      endAt = Math.max(
+        options.durationSeconds,
+        Math.min(until.limitSeconds, drainedAt + until.settleSeconds),
+      );
+      continue;
+    }
+    drainedAt = undefined;
+    const settleTicks = Math.round(until.settleSeconds / tick);
+    const ticks = cumulativeArrivals.length - 1;
+    if (
+      now - lastChange >= until.settleSeconds &&
+      now - options.durationSeconds >= until.settleSeconds &&
+      queueAt(ticks) >= queueAt(ticks - settleTicks) - EMPTY
+    ) {
+      end = {
+        reason: "not-draining",
+        message: notDraining(now, queue, pool, rateAt(t), options, steps.at(-1)),
+      };
+      endAt = now;
+    } else if (now >= until.limitSeconds) {
+      end = {
+        reason: "limit",
+        message: `stopped at ${formatDuration(now)}, the longest simulation, with ${formatNumber(queue)} items still queued`,
+      };
+      endAt = now;
+    } else {
+      endAt = now + tick;
+    }
+  }
+  const simulated = endAt;
+  if (end === undefined) {
+    end =
+      until !== undefined && drainedAt !== undefined
+        ? {
+            reason: "drained",
+            drainedAt,
+            message:
+              drainedAt > options.durationSeconds
+                ? `the queue drained at ${formatDuration(drainedAt)}, after the last arrivals; simulated ${formatDuration(simulated - drainedAt)} more to show the scale-in`
+                : `the queue is empty at the end`,
+          }
+        : {
+            reason: "duration",
+            message:
+              queue > EMPTY
+                ? `${formatNumber(queue)} items are still queued at the end (--duration ${formatDuration(simulated)})`
+                : `the queue is empty at the end`,
+          };
   }
 
   const firstTick = Math.ceil(from / tick);
   return {
     steps,
     summary: {
-      ...summarizeReplicas(options.initialReplicas, steps, options.durationSeconds, from),
+      ...summarizeReplicas(options.initialReplicas, steps, simulated, from),
       backlogP50: weightedPercentile(backlog, 0.5),
       backlogP95: weightedPercentile(backlog, 0.95),
       backlogMax: Math.max(0, ...backlog.map((sample) => sample.value)),
@@ -156,8 +242,28 @@ export function simulateWorkload(options: WorkloadOptions): WorkloadResult {
       ),
       itemsServed: (cumulativeDepartures.at(-1) ?? 0) - (cumulativeDepartures[firstTick] ?? 0),
     },
+    end: { seconds: simulated, queue: queue <= EMPTY ? 0 : queue, ...end },
   };
 }
+
+/** Why a queue stopped draining, in terms a person can act on. */
+function notDraining(
+  now: number,
+  queue: number,
+  pool: readonly number[],
+  rate: number,
+  options: WorkloadOptions,
+  last: WorkloadStep | undefined,
+): string {
+  const ready = readyCount(pool, now);
+  const max = options.scaledObject.spec.maxReplicaCount;
+  const why =
+    ready === 0
+      ? `no replica runs (last decision: ${last?.reason ?? "none"})`
+      : `${ready} ready ${ready === 1 ? "replica serves" : "replicas serve"} ${perSecond(ready * options.serviceRatePerReplica)}${ready >= max ? ` (maxReplicaCount ${max})` : ""} and ${perSecond(rate)} arrive`;
+  return `the queue stopped draining at ${formatDuration(now)} with ${formatNumber(queue)} items: ${why}`;
+}
+const perSecond = (rate: number) => `${formatNumber(rate)} ${rate === 1 ? "item" : "items"}/s`;
 
 /** The column a trigger's values go under: its name, or s<index>. */
 function columnOf(spec: TriggerMetricSpec | undefined): string {

@@ -69,7 +69,25 @@ describe("tidal install and uninstall", () => {
     const first = await runTidal(install, { env: env() });
     expect(first.stderr).toContain(`applied deployment/${name}-operator`);
     expect(first.code).toBe(0);
+    const certificates = () =>
+      kubectl(["get", "secret", `${name}-operator-certs`, "-n", namespace, "-o", "jsonpath={.data}"]);
+    const installed = JSON.parse(await certificates()) as Record<string, string>;
+    expect(Object.keys(installed).sort()).toEqual(["ca.crt", "ca.key", "tls.crt", "tls.key"]);
     expect((await runTidal(install, { env: env() })).code).toBe(0);
+    // Installing again keeps the certificates (which the operator renews in the meantime).
+    expect(JSON.parse(await certificates())).toEqual(installed);
+    const args = await kubectl([
+      "get",
+      "deployment",
+      `${name}-operator`,
+      "-n",
+      namespace,
+      "-o",
+      "jsonpath={.spec.template.spec.containers[0].args}",
+    ]);
+    expect(JSON.parse(args)).toEqual(
+      expect.arrayContaining(["--enable-cert-rotation", "--cert-secret-name", `${name}-operator-certs`]),
+    );
     expect(await exists(["deployment", `${name}-operator`, "-n", namespace])).toBe(true);
     expect(await exists(["clusterrole", `${name}-operator`])).toBe(true);
     expect(await exists(["secret", `${name}-operator-certs`, "-n", namespace])).toBe(true);

@@ -64,8 +64,9 @@ export function installCommand(): Command {
       `
 Applies (server-side apply, field manager "tidal") what deploy/ holds: the keda.sh CRDs, the
 namespace, RBAC, the operator's Deployment and Service, the APIService and the admission webhook,
-with a CA and serving certificate of its own in the Secret NAME-operator-certs. Running it again
-updates the installation (and renews the certificates).
+with a CA and serving certificate of its own in the Secret NAME-operator-certs, which the operator
+renews before they expire (--enable-cert-rotation). Running it again updates the installation and
+keeps the certificates while they are good.
 
 Examples:
   tidal install --image registry.example/tidal:0.1.0
@@ -74,9 +75,9 @@ Examples:
     )
     .action(async (flags: InstallFlags) => {
       checkNames(flags);
-      const manifests = await renderInstallation(installOptions(flags));
-      if (flags.watchNamespace !== undefined) setWatchNamespace(manifests, flags.watchNamespace);
       if (flags.dryRun) {
+        const manifests = await renderInstallation(installOptions(flags));
+        if (flags.watchNamespace !== undefined) setWatchNamespace(manifests, flags.watchNamespace);
         process.stdout.write(
           manifests.map((manifest) => stringify(manifest, { lineWidth: 0 })).join("---\n"),
         );
@@ -84,6 +85,10 @@ Examples:
       }
       const cluster = await connect(flags.kubeconfig);
       try {
+        // Certificates the operator keeps renewing are kept while they are good.
+        const certificates = await cluster.certificateFiles(flags.namespace, `${flags.name}-operator-certs`);
+        const manifests = await renderInstallation({ ...installOptions(flags), certificates });
+        if (flags.watchNamespace !== undefined) setWatchNamespace(manifests, flags.watchNamespace);
         for (const manifest of manifests) {
           if (manifest.kind === "CustomResourceDefinition") cluster.discovery.reset();
           await cluster.apply(manifest).catch((error: unknown) => {
@@ -278,6 +283,21 @@ async function connect(kubeconfig: string | undefined) {
           })
           .catch(ignoreMissing);
       }
+    },
+    /** The files of the certificate Secret, when there is one. */
+    async certificateFiles(namespace: string, name: string): Promise<Record<string, string>> {
+      const secret = await api
+        .get<{ data?: Record<string, string> }>(resourcePath("v1", "secrets", namespace, name))
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        });
+      return Object.fromEntries(
+        Object.entries(secret?.data ?? {}).map(([key, value]) => [
+          key,
+          Buffer.from(value, "base64").toString("utf8"),
+        ]),
+      );
     },
     close: () => api.close(),
   };

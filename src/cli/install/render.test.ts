@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { renderInstallation, type Manifest } from "./render.ts";
 
@@ -55,6 +55,52 @@ describe("renderInstallation", () => {
     };
     expect(webhook.metadata.name).toBe("blue-admission");
     expect(webhook.webhooks[0]!.clientConfig.caBundle).toBe(caBundle);
+    // The CA's key too: the operator renews the certificate from it, before the year is out.
+    expect(ca.checkPrivateKey(createPrivateKey(secret.stringData["ca.key"]!))).toBe(true);
+    const deployment = find(manifests, "Deployment").find(
+      (manifest) => manifest.metadata.name === "blue-operator",
+    )!;
+    const pod = (
+      deployment.spec as {
+        template: { spec: { containers: { args: string[] }[]; volumes: { name: string }[] } };
+      }
+    ).template.spec;
+    expect(pod.containers[0]!.args).toEqual(
+      expect.arrayContaining([
+        "--enable-cert-rotation",
+        "--cert-secret-name",
+        "blue-operator-certs",
+        "--operator-service-name",
+        "blue-operator",
+        "--validating-webhook-name",
+        "blue-admission",
+      ]),
+    );
+    expect(pod.containers[0]!.args).not.toContain("--cert-dir");
+    expect(pod.volumes.map((volume) => volume.name)).not.toContain("certs");
+  });
+
+  it("keeps the certificates the cluster holds while they are good, and renews them otherwise", async () => {
+    const first = find(await renderInstallation(options), "Secret")[0] as unknown as {
+      stringData: Record<string, string>;
+    };
+    const again = find(
+      await renderInstallation({ ...options, certificates: first.stringData }),
+      "Secret",
+    )[0] as unknown as {
+      stringData: Record<string, string>;
+    };
+    expect(again.stringData).toEqual(first.stringData);
+    // A Secret of an install made before rotation has no CA key: a new CA is made.
+    const { "ca.key": _key, ...keyless } = first.stringData;
+    const renewed = find(
+      await renderInstallation({ ...options, certificates: keyless }),
+      "Secret",
+    )[0] as unknown as {
+      stringData: Record<string, string>;
+    };
+    expect(renewed.stringData["ca.crt"]).not.toBe(first.stringData["ca.crt"]);
+    expect(renewed.stringData["ca.crt"]).toContain(first.stringData["ca.crt"]!.trim());
   });
 
   it("leaves out what is not wanted, and the webhook's port with the webhook", async () => {

@@ -1,9 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate } from "selfsigned";
 import { parseAllDocuments } from "yaml";
-import { selfSignedServingCert } from "../../runtime/metrics-api/certs.ts";
+import {
+  DEFAULT_CERTIFICATE_POLICY,
+  decideRenewal,
+  issueCertificates,
+  serviceHosts,
+  type CertificateFiles,
+} from "../../runtime/kubernetes/certificates.ts";
 import { packageVersion } from "../../util/version.ts";
 
 /** A Kubernetes object as install applies it. */
@@ -25,6 +30,11 @@ export interface InstallOptions {
   /** Register the admission webhook. */
   webhook: boolean;
   crds: boolean;
+  /**
+   * The certificate Secret's files as the cluster holds them (a previous install, renewed since by
+   * the operator): kept while they are good, renewed as the operator would otherwise.
+   */
+  certificates?: CertificateFiles;
 }
 
 /** The folder of deploy/ in this checkout or installed package. */
@@ -45,8 +55,9 @@ async function documentsIn(folder: string): Promise<Manifest[]> {
 /**
  * What `kubectl apply -k deploy/` would create, for one installation: deploy/'s CRDs and manifests
  * with the namespace, names and image given, a CA (10 years) and serving certificate (1 year) of
- * its own in the certificate Secret, and that CA in the APIService's and webhook's caBundle.
- * Ordered so that each object's dependencies come before it.
+ * its own in the certificate Secret (with the CA's key), and that CA in the APIService's and
+ * webhook's caBundle. The operator runs with --enable-cert-rotation: it renews them before they
+ * expire. Ordered so that each object's dependencies come before it.
  */
 export async function renderInstallation(options: InstallOptions): Promise<Manifest[]> {
   const crds = options.crds ? await documentsIn(join(DEPLOY, "crds")) : [];
@@ -61,10 +72,12 @@ export async function renderInstallation(options: InstallOptions): Promise<Manif
       .replaceAll("tidal-system", options.namespace)
       .replaceAll('"tidal-', `"${options.name}-`),
   ) as Manifest[];
-  const certs = await certificates(`${operator}.${options.namespace}.svc`, operator);
-  const caBundle = Buffer.from(certs.ca).toString("base64");
+  const certs = await certificates(operator, options.namespace, options.certificates ?? {});
+  const caBundle = Buffer.from(certs["ca.crt"]).toString("base64");
   for (const manifest of renamed) {
     if (manifest.kind === "Deployment") setImage(manifest, options.image, options.webhook);
+    if (manifest.kind === "Deployment" && manifest.metadata.name === operator)
+      rotateCertificates(manifest, options.name);
     if (manifest.kind === "Deployment" && manifest.metadata.name === operator && options.name !== "tidal")
       addArgs(manifest, [
         "--interceptor-service",
@@ -86,7 +99,7 @@ export async function renderInstallation(options: InstallOptions): Promise<Manif
       labels: { "app.kubernetes.io/name": "tidal" },
     },
     type: "kubernetes.io/tls",
-    stringData: { "tls.crt": certs.cert, "tls.key": certs.key, "ca.crt": certs.ca },
+    stringData: certs,
   };
   const order = (manifest: Manifest) => APPLY_ORDER.indexOf(manifest.kind) + 1 || APPLY_ORDER.length + 1;
   return [...crds, ...renamed, secret].sort((a, b) => order(a) - order(b));
@@ -123,27 +136,51 @@ function addArgs(deployment: Manifest, args: string[]): void {
   pod.containers[0]!.args.push(...args);
 }
 
-/** A CA (10 years, as KEDA's) and a serving certificate (1 year) signed by it for `host`. */
-async function certificates(
-  host: string,
-  service: string,
-): Promise<{ ca: string; cert: string; key: string }> {
-  const now = Date.now();
-  const ca = await generate([{ name: "commonName", value: `${service}-ca` }], {
-    keyType: "ec",
-    curve: "P-256",
-    algorithm: "sha256",
-    notBeforeDate: new Date(now - 60_000),
-    notAfterDate: new Date(now + 3650 * 86_400_000),
-    extensions: [
-      { name: "basicConstraints", cA: true, critical: true },
-      { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    ],
-  });
-  const serving = await selfSignedServingCert(
-    [host, service, host.replace(/\.svc$/, ""), `${host}.cluster.local`],
-    365,
-    { cert: ca.cert, key: ca.private },
+/**
+ * The operator keeps the certificates itself (--enable-cert-rotation) in the Secret install made,
+ * read through the API: the folder mount of the plain manifests is not needed.
+ */
+function rotateCertificates(deployment: Manifest, name: string): void {
+  const pod = (
+    deployment.spec as {
+      template: {
+        spec: {
+          containers: { args: string[]; volumeMounts?: { name: string }[] }[];
+          volumes?: { name: string }[];
+        };
+      };
+    }
+  ).template.spec;
+  const container = pod.containers[0]!;
+  const at = container.args.indexOf("--cert-dir");
+  if (at !== -1) container.args.splice(at, 2);
+  container.args.push(
+    "--enable-cert-rotation",
+    "--cert-secret-name",
+    `${name}-operator-certs`,
+    "--operator-service-name",
+    `${name}-operator`,
+    "--validating-webhook-name",
+    `${name}-admission`,
   );
-  return { ca: ca.cert, cert: String(serving.cert), key: String(serving.key) };
+  container.volumeMounts = container.volumeMounts?.filter((mount) => mount.name !== "certs");
+  pod.volumes = pod.volumes?.filter((volume) => volume.name !== "certs");
+}
+
+/**
+ * The certificate Secret's files: those the cluster holds while they are good (the operator may
+ * have renewed them since), else renewed by the operator's own rule: a CA (10 years, as KEDA's)
+ * and a serving certificate (1 year) for the Service.
+ */
+async function certificates(
+  service: string,
+  namespace: string,
+  existing: CertificateFiles,
+): Promise<Required<CertificateFiles>> {
+  const hosts = serviceHosts(service, namespace, "cluster.local");
+  const now = new Date();
+  const policy = DEFAULT_CERTIFICATE_POLICY;
+  const decision = decideRenewal(existing, { hosts, now, policy });
+  if (decision.renew === "none") return existing as Required<CertificateFiles>;
+  return issueCertificates(existing, decision.renew, { hosts, now, policy, caName: `${service}-ca` });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Forecaster } from "./forecaster.ts";
+import { LEVEL_WINDOWS, levelCandidates, levelSteps, seasonalForecast, type Fit } from "./model.ts";
 import { DAY_MS, parseSeason, settingsProblems, WEEK_MS, type ForecastSettings } from "./settings.ts";
 
 const MINUTE = 60_000;
@@ -131,6 +132,45 @@ describe("Forecaster", () => {
     expect(later.mode).toBe("predictive");
   });
 
+  it("follows a level that moves within the day with a short level window", () => {
+    // Each day, two hours at +40 that start at a different time; today they began 20 minutes ago.
+    const HOUR = 3_600_000;
+    const busyFrom = (day: number) =>
+      day === Math.floor(NOW / DAY_MS) ? NOW - 20 * MINUTE : day * DAY_MS + ((day * 5) % 20) * HOUR;
+    const value = (t: number) => {
+      const from = busyFrom(Math.floor(t / DAY_MS));
+      return load(t) + (t >= from && t < from + 2 * HOUR ? 40 : 0);
+    };
+    const points = [];
+    for (let t = NOW - 6 * DAY_MS; t <= NOW; t += 5 * MINUTE) points.push({ t, value: value(t) });
+    const forecaster = new Forecaster(
+      settings({ season: parseSeason("daily") as ForecastSettings["season"] }),
+    );
+    forecaster.load(points, NOW);
+    const fit = forecaster.fit as Fit;
+    expect(fit.levelSteps).toBeLessThanOrEqual(3);
+    expect(levelSteps(fit.periodSteps as number)).toBe(12);
+    const report = forecaster.serve(NOW, value(NOW));
+    expect(report.mode).toBe("predictive");
+    // Half an hour on, still busy: the last steps' level holds (the default window of 12 steps,
+    // eight of them before the rise, would forecast the usual value, 40 lower).
+    const truth = value(NOW + 30 * MINUTE);
+    expect(Math.abs((report.predicted as number) - truth)).toBeLessThan(3);
+  });
+
+  it("averages a steady level over a long window when single steps are noisy", () => {
+    const random = seeded(31);
+    const points = [];
+    for (let t = NOW - 6 * DAY_MS; t <= NOW; t += 5 * MINUTE) {
+      points.push({ t, value: load(t) + (random() - 0.5) * 120 });
+    }
+    const forecaster = new Forecaster(
+      settings({ season: parseSeason("daily") as ForecastSettings["season"] }),
+    );
+    forecaster.load(points, NOW);
+    expect((forecaster.fit as Fit).levelSteps).toBeGreaterThanOrEqual(24);
+  });
+
   it("keeps its history across an export and restore", () => {
     const forecaster = new Forecaster(settings());
     forecaster.load(history(7), NOW);
@@ -140,6 +180,26 @@ describe("Forecaster", () => {
     const b = restored.serve(NOW, 100);
     expect(b.historySteps).toBe(a.historySteps);
     expect(b.predicted).toBeCloseTo(a.predicted as number, 3);
+  });
+});
+
+describe("the seasonal model's level correction", () => {
+  it("tries the default window and LEVEL_WINDOWS shorter than half the season, longest first", () => {
+    expect(levelCandidates(288)).toEqual([48, 24, 12, 6, 3]);
+    expect(levelCandidates(720)).toEqual([48, 30, 24, 12, 6, 3]);
+    expect(levelCandidates(20)).toEqual([6, 3]);
+    expect(LEVEL_WINDOWS.every((steps) => levelCandidates(4_000).includes(steps))).toBe(true);
+  });
+
+  it("moves the profile by the median gap over the window it is given", () => {
+    // Two seasons of 10 at 100, then the current one: 130 over its last 3 steps, 100 before.
+    const values = [...Array<number>(20).fill(100), ...Array<number>(7).fill(100), 130, 130, 130];
+    const y = (step: number) => values[step] ?? Number.NaN;
+    const at = (level: number) => seasonalForecast(y, 31, 29, 10, 0, undefined, level);
+    expect(at(3)).toBe(130);
+    expect(at(9)).toBe(100);
+    // The default window of a season of 10 steps is 3.
+    expect(seasonalForecast(y, 31, 29, 10, 0)).toBe(130);
   });
 });
 

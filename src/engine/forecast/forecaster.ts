@@ -101,7 +101,7 @@ export class Forecaster {
     const oldest = origin - history.capacity + 1;
     const y = (step: number) => history.at(step);
     if (fit.model === "seasonal" && fit.periodSteps !== undefined) {
-      return seasonalForecast(y, target, origin, fit.periodSteps, oldest);
+      return seasonalForecast(y, target, origin, fit.periodSteps, oldest, undefined, fit.levelSteps);
     }
     const horizon = Math.max(1, Math.round(this.settings.horizonMs / this.settings.stepMs));
     return trendForecast(y, origin, target - origin, trendSteps(horizon), oldest);

@@ -6,7 +6,9 @@
  * in every earlier season of the history, plus the median gap between what was seen and that
  * profile over the last few steps (so a busier day than usual lifts the whole forecast). Medians
  * make one spike, or a missing stretch, change nothing; gaps are simply left out. Fitting is choosing the period
- * (configured, or daily or weekly by the history's autocorrelation) and a backtest; predicting is
+ * (configured, or daily or weekly by the history's autocorrelation), choosing how many recent
+ * steps the level correction looks at (LEVEL_WINDOWS: few follow a level that moves within the
+ * day, many average out noise; the backtest on the history decides), and a backtest; predicting is
  * a few dozen numbers sorted, from the history itself, so new observations count at once and the
  * model needs no state but the history.
  *
@@ -33,6 +35,8 @@ export interface Fit {
   model: "seasonal" | "trend";
   /** The season's length in steps (seasonal only). */
   periodSteps?: number;
+  /** Recent steps the level correction looks at (seasonal only), chosen by the backtest. */
+  levelSteps?: number;
   /** The season as people name it (seasonal only). */
   season?: string;
   /** Why this model and not another, when the season was looked for and not found. */
@@ -58,9 +62,27 @@ export function median(values: number[]): number {
     : ((values[middle - 1] as number) + (values[middle] as number)) / 2;
 }
 
-/** Steps of recent history the level correction looks at: an hour of a day, at least 3, at most 60. */
+/**
+ * The level correction's default window: a 24th of the season, at least 3 steps, at most 60 (an
+ * hour of a daily season). It is one of the candidates the fit chooses from.
+ */
 export function levelSteps(periodSteps: number): number {
   return Math.min(60, Math.max(3, Math.round(periodSteps / 24)));
+}
+
+/**
+ * The level correction's windows the fit backtests, in steps, besides the default: a level that
+ * moves within the season (a day busier from its morning on, a dip) is followed by a short window,
+ * a noisy but steady level is better averaged over a long one. Only windows shorter than half the
+ * season are tried.
+ */
+export const LEVEL_WINDOWS: readonly number[] = [3, 6, 12, 24, 48];
+
+/** The windows tried for a season of `periodSteps`: LEVEL_WINDOWS and the default, longest first. */
+export function levelCandidates(periodSteps: number): number[] {
+  const fallback = levelSteps(periodSteps);
+  const tried = new Set([fallback, ...LEVEL_WINDOWS.filter((steps) => steps < periodSteps / 2)]);
+  return [...tried].sort((a, b) => b - a);
 }
 
 /** Steps the trend is fitted on: four horizons, at least 8, at most 24. */
@@ -84,7 +106,33 @@ export function seasonalBase(y: Values, t: number, asOf: number, period: number,
   return median(found);
 }
 
-/** The profile at `target` as known at `origin`, moved by the median recent gap to the profile. */
+/**
+ * The gaps between what was seen and the profile at the `window` steps up to `origin`, newest
+ * first; NaN where a step has no value or no profile.
+ */
+function levelGaps(y: Values, origin: number, window: number, base: (step: number) => number): number[] {
+  const gaps: number[] = [];
+  for (let step = origin; step > origin - window; step--) {
+    const seen = y(step);
+    gaps.push(Number.isFinite(seen) ? seen - base(step) : Number.NaN);
+  }
+  return gaps;
+}
+
+/** The median of the finite values among the first `count`; 0 when there are none. */
+function levelOffset(gaps: readonly number[], count: number, scratch: number[] = []): number {
+  scratch.length = 0;
+  for (let index = 0; index < count && index < gaps.length; index++) {
+    const gap = gaps[index] as number;
+    if (Number.isFinite(gap)) scratch.push(gap);
+  }
+  return scratch.length === 0 ? 0 : median(scratch);
+}
+
+/**
+ * The profile at `target` as known at `origin`, moved by the median gap to the profile over the
+ * last `level` steps (by default levelSteps(period)).
+ */
 export function seasonalForecast(
   y: Values,
   target: number,
@@ -92,16 +140,11 @@ export function seasonalForecast(
   period: number,
   oldest: number,
   base: (step: number) => number = (step) => seasonalBase(y, step, step, period, oldest),
+  level: number = levelSteps(period),
 ): number {
   const expected = seasonalBase(y, target, origin, period, oldest);
   if (!Number.isFinite(expected)) return Number.NaN;
-  const gaps: number[] = [];
-  for (let step = origin - levelSteps(period) + 1; step <= origin; step++) {
-    const seen = y(step);
-    const profile = Number.isFinite(seen) ? base(step) : Number.NaN;
-    if (Number.isFinite(profile)) gaps.push(seen - profile);
-  }
-  const offset = gaps.length === 0 ? 0 : median(gaps);
+  const offset = levelOffset(levelGaps(y, origin, level, base), level);
   return Math.max(0, expected + offset);
 }
 
@@ -225,11 +268,16 @@ export function fitModel(window: Window, origin: number, settings: ForecastSetti
       }
       return value;
     };
-    const predict = (target: number, from: number) =>
-      seasonalForecast(y, target, from, periodSteps, oldest, profile);
+    const windows = levelCandidates(periodSteps);
+    const results = seasonalBacktest(y, origin - 1, holdout, horizon, windows, periodSteps, oldest, profile);
+    // The lowest backtest error; on a tie the longer window (the smoother forecast).
+    let chosen = 0;
+    for (let index = 1; index < windows.length; index++) {
+      if ((results[index] as Backtest).error < (results[chosen] as Backtest).error) chosen = index;
+    }
     return judge(
-      { ...base, ...(note ? { note } : {}) },
-      backtest(y, origin - 1, holdout, horizon, predict),
+      { ...base, levelSteps: windows[chosen] as number, ...(note ? { note } : {}) },
+      results[chosen] as Backtest,
       settings,
     );
   }
@@ -281,6 +329,52 @@ interface Backtest {
   points: number;
   error: number;
   baselineError: number;
+}
+
+/**
+ * The seasonal model's backtest (as `backtest`) for each level window of `windows` at once: the
+ * profile at each target and the recent gaps are computed once and shared by all windows.
+ */
+function seasonalBacktest(
+  y: Values,
+  last: number,
+  holdout: number,
+  horizon: number,
+  windows: readonly number[],
+  period: number,
+  oldest: number,
+  profile: (step: number) => number,
+): Backtest[] {
+  const widest = Math.max(...windows);
+  const absoluteErrors = windows.map(() => 0);
+  let baselineError = 0;
+  let actual = 0;
+  let points = 0;
+  const scratch: number[] = [];
+  for (let target = last - holdout + 1; target <= last; target++) {
+    const seen = y(target);
+    const from = target - horizon;
+    const earlier = y(from);
+    if (!Number.isFinite(seen) || !Number.isFinite(earlier)) continue;
+    const expected = seasonalBase(y, target, from, period, oldest);
+    if (!Number.isFinite(expected)) continue;
+    const gaps = levelGaps(y, from, widest, profile);
+    for (let index = 0; index < windows.length; index++) {
+      // Gaps are newest first: a window's are the first `window` of them.
+      const offset = levelOffset(gaps, windows[index] as number, scratch);
+      absoluteErrors[index] =
+        (absoluteErrors[index] as number) + Math.abs(Math.max(0, expected + offset) - seen);
+    }
+    baselineError += Math.abs(earlier - seen);
+    actual += Math.abs(seen);
+    points++;
+  }
+  const ratio = (error: number) => (actual > 0 ? error / actual : error > 0 ? Infinity : 0);
+  return absoluteErrors.map((error) => ({
+    points,
+    error: ratio(error),
+    baselineError: ratio(baselineError),
+  }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
-  makeInformer,
+  ListWatch,
+  Watch,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -13,6 +14,8 @@ export interface InformerSpec {
   /** Watch one namespace; all namespaces when absent. */
   namespace?: string;
   labelSelector?: string;
+  /** e.g. `metadata.name=NAME`: one object, which RBAC can grant by name. */
+  fieldSelector?: string;
 }
 
 type Handler<T> = (object: T) => void;
@@ -32,7 +35,7 @@ export interface ObjectCache<T> {
 }
 
 export class Informer<T extends WatchedObject> implements ObjectCache<T> {
-  readonly #informer: ReturnType<typeof makeInformer<KubernetesObject>>;
+  readonly #informer: ListWatch<KubernetesObject>;
   readonly #logger: Logger;
   readonly #label: string;
   #failures = 0;
@@ -44,7 +47,10 @@ export class Informer<T extends WatchedObject> implements ObjectCache<T> {
 
   constructor(kubeConfig: KubeConfig, api: KubeApi, spec: InformerSpec, logger: Logger) {
     const path = resourcePath(spec.apiVersion, spec.plural, spec.namespace);
-    const query = spec.labelSelector ? `?labelSelector=${encodeURIComponent(spec.labelSelector)}` : "";
+    const parameters = new URLSearchParams();
+    if (spec.labelSelector) parameters.set("labelSelector", spec.labelSelector);
+    if (spec.fieldSelector) parameters.set("fieldSelector", spec.fieldSelector);
+    const query = parameters.size > 0 ? `?${parameters.toString()}` : "";
     this.#label = `${spec.plural}${spec.namespace ? ` in ${spec.namespace}` : ""}`;
     this.#logger = logger;
     this.#synced = new Promise((resolve) => (this.#markSynced = resolve));
@@ -53,7 +59,14 @@ export class Informer<T extends WatchedObject> implements ObjectCache<T> {
       queueMicrotask(() => this.#markSynced());
       return result;
     };
-    this.#informer = makeInformer<KubernetesObject>(kubeConfig, path, list, spec.labelSelector);
+    this.#informer = new ListWatch<KubernetesObject>(
+      path,
+      new Watch(kubeConfig),
+      list,
+      false,
+      spec.labelSelector,
+      spec.fieldSelector,
+    );
     this.#informer.on("error", (error: unknown) => this.#restart(error));
   }
 

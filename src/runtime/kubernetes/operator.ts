@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type { Logger } from "../../observability/logger.ts";
 import { TidalMetrics } from "../../observability/metrics.ts";
 import { ConnectionPool } from "../../scalers/connection-pool.ts";
@@ -10,8 +9,11 @@ import { messageOf } from "../../util/errors.ts";
 import { fingerprintOf } from "../../util/stable-json.ts";
 import { packageVersion } from "../../util/version.ts";
 import {
+  API_SERVICE_NAME,
   createExternalMetricsServer,
   ensureLocalApiService,
+  followCertDir,
+  readCertDir,
   readFrontProxyTrust,
   removeLocalApiService,
   selfSignedServingCert,
@@ -22,7 +24,9 @@ import { listen } from "../../util/listen.ts";
 import { EventLog } from "../events.ts";
 import { ScalingHistory } from "../history.ts";
 import { createStatusServer, isLoopbackHost, type StatusServer } from "../status/server.ts";
-import { ensureLocalWebhook, removeLocalWebhook } from "./admission/registration.ts";
+import { ensureLocalWebhook, LOCAL_WEBHOOK_NAME, removeLocalWebhook } from "./admission/registration.ts";
+import { CertificateRotator, type SecretObject } from "./cert-rotation.ts";
+import { serviceHosts, type CertificatePolicy } from "./certificates.ts";
 import { admissionCluster, createAdmissionServer } from "./admission/server.ts";
 import { OperatorStatus, type OperatorStatusOptions } from "./operator-status.ts";
 import { clusterAuthSources } from "./cluster-auth-sources.ts";
@@ -59,6 +63,11 @@ export interface OperatorOptions {
   leaderElect: boolean;
   /** Namespace of the leader-election Lease. */
   leaseNamespace: string;
+  /**
+   * This replica's Pod (POD_NAME, from the downward API); the Lease's holder identity is
+   * `<pod>_<pid>`, so `tidal explain` finds the leader's Pod. Default: the host name.
+   */
+  podName?: string;
   /** Out of cluster: register an APIService that reaches the metrics server on loopback. */
   local: boolean;
   /** Port of the external metrics API (HTTPS). */
@@ -74,8 +83,13 @@ export interface OperatorOptions {
   dashboardBindAddress?: string;
   /** Fail when the dashboard cannot listen (the address was chosen); otherwise log and go on. */
   dashboardRequired?: boolean;
-  /** Folder with tls.crt and tls.key for the metrics API; a self-signed pair when absent. */
+  /**
+   * Folder with tls.crt and tls.key for the metrics API and the webhook, followed for renewals;
+   * a self-signed pair when absent (and no rotation).
+   */
   certDir?: string;
+  /** KEDA's --enable-cert-rotation: the operator makes and renews the certificates itself. */
+  certRotation?: CertRotationOptions;
   /** Where ClusterTriggerAuthentication secrets live (KEDA_CLUSTER_OBJECT_NAMESPACE). */
   clusterObjectNamespace: string;
   /** Lifetime asked for bound service account tokens (KEDA_BOUND_SERVICE_ACCOUNT_TOKEN_EXPIRY); 1 h. */
@@ -89,6 +103,17 @@ export interface OperatorOptions {
   /** The HTTP add-on's scaler (gRPC) and where the interceptors' counts come from. */
   http: HttpAddonOptions;
   logger: Logger;
+}
+
+export interface CertRotationOptions {
+  /** The Secret in the operator's namespace (the lease namespace) that holds them. */
+  secretName: string;
+  /** The operator's Service, whose names the serving certificate carries. */
+  serviceName: string;
+  clusterDomain: string;
+  /** The ValidatingWebhookConfiguration to patch (when the webhook is served). */
+  webhookConfiguration: string;
+  policy: CertificatePolicy;
 }
 
 export interface HttpAddonOptions {
@@ -116,12 +141,87 @@ export interface RunningOperator {
 
 type Named = { metadata: { name: string; namespace?: string } };
 
-async function servingCredentials(certDir: string | undefined): Promise<TlsCredentials> {
-  if (certDir === undefined) return selfSignedServingCert();
-  return {
-    cert: await readFile(join(certDir, "tls.crt"), "utf8"),
-    key: await readFile(join(certDir, "tls.key"), "utf8"),
-  };
+/** The local APIService's Service, whose name the aggregator checks in the certificate. */
+const LOCAL_SERVICE = { namespace: "tidal-system", name: "tidal-metrics-local" };
+
+/**
+ * Where the serving certificate comes from: the rotator's Secret, a folder (followed for
+ * renewals), or a self-signed pair made now. Credentials can change while the operator runs:
+ * `onChange` hands them to every TLS server.
+ */
+async function servingCredentials(
+  options: OperatorOptions,
+  api: KubeApi,
+  kubeConfig: ReturnType<typeof loadKubeConfig>,
+  isLeader: () => boolean,
+  onChange: (tls: TlsCredentials) => void,
+): Promise<{
+  tls: TlsCredentials;
+  caBundle?: () => string;
+  rotator?: CertificateRotator;
+  stop: () => Promise<void>;
+}> {
+  const { logger } = options;
+  const rotation = options.certRotation;
+  if (rotation) {
+    const namespace = options.leaseNamespace;
+    const rotator = new CertificateRotator({
+      api,
+      namespace,
+      secretName: rotation.secretName,
+      hosts: options.local
+        ? [`${LOCAL_SERVICE.name}.${LOCAL_SERVICE.namespace}.svc`, "localhost", "127.0.0.1", "::1"]
+        : serviceHosts(rotation.serviceName, namespace, rotation.clusterDomain),
+      policy: rotation.policy,
+      caName: `${rotation.serviceName}-ca`,
+      apiService: {
+        name: API_SERVICE_NAME,
+        service: options.local ? LOCAL_SERVICE : { namespace, name: rotation.serviceName },
+      },
+      ...(options.webhookPort !== undefined
+        ? { webhookConfiguration: options.local ? LOCAL_WEBHOOK_NAME : rotation.webhookConfiguration }
+        : {}),
+      isLeader,
+      onCredentials: onChange,
+      logger,
+    });
+    const secrets = new Informer<SecretObject & Named>(
+      kubeConfig,
+      api,
+      {
+        apiVersion: "v1",
+        plural: "secrets",
+        namespace,
+        fieldSelector: `metadata.name=${rotation.secretName}`,
+      },
+      logger,
+    );
+    const tls = (await rotator.start()) ?? (await selfSignedServingCert());
+    for (const verb of ["add", "update"] as const)
+      secrets.on(verb, (secret) => rotator.secretChanged(secret));
+    await secrets.start();
+    return {
+      tls,
+      caBundle: () => rotator.caBundle,
+      rotator,
+      stop: async () => {
+        rotator.stop();
+        await secrets.stop();
+      },
+    };
+  }
+  if (options.certDir === undefined) return { tls: await selfSignedServingCert(), stop: async () => {} };
+  const tls = await readCertDir(options.certDir);
+  const stop = followCertDir(
+    options.certDir,
+    tls,
+    (renewed) => {
+      logger.info("serving the renewed certificate of the folder", { certDir: options.certDir });
+      onChange(renewed);
+    },
+    { onError: (error) => logger.debug("certificate folder not readable", { error: messageOf(error) }) },
+  );
+  return { tls, stop: async () => stop() };
 }
 
 /**
@@ -217,6 +317,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       ? `127.0.0.1:${httpScaler.port}`
       : `tidal-operator.${options.leaseNamespace}.svc:${httpScaler.port}`);
   let elector: LeaderElector | undefined;
+  // The certificate rotator, once it exists: a new leader renews what is due at once.
+  const rotation: { rotator?: CertificateRotator | undefined } = {};
   const isLeader = () => elector === undefined || elector.leading;
   const pool = new ConnectionPool();
   const shared = {
@@ -335,14 +437,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const resync = setInterval(enqueueAll, options.resyncMs ?? 5 * 60_000);
   resync.unref();
 
+  const identity = `${options.podName || hostname()}_${process.pid}`;
   if (options.leaderElect) {
     elector = new LeaderElector(
       api,
       {
         namespace: options.leaseNamespace,
         name: "tidal-operator",
-        identity: `${hostname()}_${process.pid}`,
-        onStartedLeading: enqueueAll,
+        identity,
+        onStartedLeading: () => {
+          enqueueAll();
+          void rotation.rotator?.reconcile();
+        },
         onStoppedLeading: () => {
           logger.error("lost the leader lease; exiting so a fresh process starts as a standby");
           process.exit(1);
@@ -354,27 +460,55 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   }
   enqueueAll();
 
-  const tls = await servingCredentials(options.certDir);
+  // Renewed certificates reach both TLS servers without a restart.
+  const servers: { metrics?: ExternalMetricsServer; webhook?: HttpsServer; tls?: TlsCredentials } = {};
+  const certificates = await servingCredentials(options, api, kubeConfig, isLeader, (renewed) => {
+    servers.tls = renewed;
+    servers.metrics?.updateCredentials({ tls: renewed });
+    servers.webhook?.setSecureContext({
+      cert: renewed.cert,
+      key: renewed.key,
+      minVersion: "TLSv1.2",
+    });
+  });
+  rotation.rotator = certificates.rotator;
+  // Leadership may have come while the rotator was being made.
+  if (isLeader()) void rotation.rotator?.reconcile();
+  const { tls } = certificates;
   const metricsServer: ExternalMetricsServer = createExternalMetricsServer({
     lookup: (query) => scaledObjects.lookupMetric(query.namespace, query.metricName, query.labelSelector),
     tls,
     clientAuth: await readFrontProxyTrust(kubeConfig),
     logger,
   });
+  servers.metrics = metricsServer;
   const metricsServerPort = (
     await metricsServer.listen(options.metricsServerPort, options.local ? "127.0.0.1" : "0.0.0.0")
   ).port;
-  if (options.local) await ensureLocalApiService(kubeConfig, { port: metricsServerPort, logger });
+  const caBundle = certificates.caBundle?.();
+  if (options.local)
+    await ensureLocalApiService(kubeConfig, {
+      port: metricsServerPort,
+      logger,
+      ...(caBundle ? { caBundle } : {}),
+    });
   const webhook =
     options.webhookPort === undefined
       ? undefined
-      : createAdmissionServer(tls, admissionCluster(api, informers), logger);
+      : createAdmissionServer(servers.tls ?? tls, admissionCluster(api, informers), logger);
+  if (webhook) servers.webhook = webhook;
   const webhookPort =
     webhook === undefined
       ? undefined
       : await listen(webhook, options.webhookPort!, options.local ? "127.0.0.1" : "0.0.0.0");
   if (options.local && webhookPort !== undefined)
-    await ensureLocalWebhook(api, webhookPort, tls.cert.toString());
+    await ensureLocalWebhook(
+      api,
+      webhookPort,
+      caBundle ? Buffer.from(caBundle, "base64").toString("utf8") : tls.cert.toString(),
+    );
+  // The local registrations exist now: have them trust the rotated CA at once.
+  if (options.local) void rotation.rotator?.reconcile();
   const monitoring = createMonitoringServer(metrics);
   const [host, port] = splitAddress(options.metricsBindAddress);
   const metricsPort = await listen(monitoring, port, host);
@@ -396,7 +530,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(dashboard ? { dashboard: dashboard.url } : {}),
     namespace: options.namespace ?? "(all)",
     leaderElection: options.leaderElect
-      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${hostname()}_${process.pid})`
+      ? `on (Lease ${options.leaseNamespace}/tidal-operator, identity ${identity})`
       : "off",
     hpaSyncPeriod: `${options.hpaSyncPeriodMs / 1000}s`,
   });
@@ -431,6 +565,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       await metricsServer.close();
       await httpScaler.close();
       await new Promise<void>((resolve) => monitoring.close(() => resolve()));
+      await certificates?.stop();
       api.close();
     },
   };

@@ -23,6 +23,12 @@ export interface LocalApiServiceOptions {
   serviceNamespace?: string;
   /** Default "tidal-metrics-local". */
   serviceName?: string;
+  /**
+   * Base64 PEM CA that signed the server's certificate, which then names the Service
+   * (`<name>.<namespace>.svc`, the server name the aggregator checks). Without it, TLS verification
+   * is off.
+   */
+  caBundle?: string;
   /** How long to wait for Available=True; default 60 s. */
   timeoutMs?: number;
   logger?: Logger;
@@ -66,7 +72,8 @@ function availableCondition(apiService: V1APIService | undefined): V1APIServiceC
  * Registers this machine's external metrics server with the cluster's aggregation layer, for runs
  * outside the cluster (`--local`): a Service `type: ExternalName, externalName: localhost` and the
  * APIService `v1beta1.external.metrics.k8s.io` pointing at it on `port`, TLS verification off (the
- * aggregator sends the server name `<svc>.<ns>.svc`, which a loopback certificate cannot carry).
+ * aggregator sends the server name `<svc>.<ns>.svc`, which a loopback certificate cannot carry),
+ * or, with `caBundle`, on: the server's certificate then names that Service.
  * Only works when the kube-apiserver itself runs on this machine (it dials localhost:<port>).
  *
  * Idempotent. An existing APIService with another spec (a previous run on another port, or another
@@ -140,7 +147,7 @@ export async function ensureLocalApiService(
       group: GROUP,
       version: VERSION,
       service: { namespace, name, port },
-      insecureSkipTLSVerify: true,
+      ...(options.caBundle ? { caBundle: options.caBundle } : { insecureSkipTLSVerify: true }),
       groupPriorityMinimum: 100,
       versionPriority: 100,
     },
@@ -154,8 +161,9 @@ export async function ensureLocalApiService(
     spec.service?.namespace === namespace &&
     spec.service.name === name &&
     spec.service.port === port &&
-    spec.insecureSkipTLSVerify === true &&
-    !spec.caBundle &&
+    (options.caBundle
+      ? !spec.insecureSkipTLSVerify && spec.caBundle === options.caBundle
+      : spec.insecureSkipTLSVerify === true && !spec.caBundle) &&
     spec.groupPriorityMinimum === 100 &&
     spec.versionPriority === 100;
   if (existing !== undefined && !same) {

@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
+import { join } from "node:path";
+import { createSecureContext } from "node:tls";
 import { generate } from "selfsigned";
 import type { TlsCredentials } from "./server.ts";
 
@@ -15,10 +18,12 @@ export async function selfSignedServingCert(
   validDays = 365,
   /** A CA to sign it with instead (PEM): the certificate is then not self-signed. */
   ca?: { cert: string; key: string },
+  /** Exact validity instead of `validDays` from a minute ago (rotation, and tests of it). */
+  validity?: { notBefore: Date; notAfter: Date },
 ): Promise<TlsCredentials> {
   if (hosts.length === 0) throw new Error("selfSignedServingCert needs at least one host name or address");
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(notBeforeDate.getTime() + validDays * 86_400_000);
+  const notBeforeDate = validity?.notBefore ?? new Date(Date.now() - 60_000);
+  const notAfterDate = validity?.notAfter ?? new Date(notBeforeDate.getTime() + validDays * 86_400_000);
   const pems = await generate([{ name: "commonName", value: hosts[0] as string }], {
     keyType: "ec",
     curve: "P-256",
@@ -39,4 +44,63 @@ export async function selfSignedServingCert(
     ],
   });
   return { cert: pems.cert, key: pems.private };
+}
+
+/** A certificate authority (PEM) that signs serving certificates; KEDA's lasts 10 years. */
+export async function certificateAuthority(
+  commonName: string,
+  validity: { notBefore: Date; notAfter: Date },
+): Promise<{ cert: string; key: string }> {
+  const pems = await generate([{ name: "commonName", value: commonName }], {
+    keyType: "ec",
+    curve: "P-256",
+    algorithm: "sha256",
+    notBeforeDate: validity.notBefore,
+    notAfterDate: validity.notAfter,
+    extensions: [
+      { name: "basicConstraints", cA: true, critical: true },
+      { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** tls.crt and tls.key of a folder (a mounted kubernetes.io/tls Secret). */
+export async function readCertDir(dir: string): Promise<TlsCredentials> {
+  return {
+    cert: await readFile(join(dir, "tls.crt"), "utf8"),
+    key: await readFile(join(dir, "tls.key"), "utf8"),
+  };
+}
+
+/**
+ * Follows a certificate folder: the kubelet replaces a mounted Secret's files when the Secret
+ * changes (cert-manager renewing it, say), and `onChange` then gets the new pair, without a
+ * restart. A pair that does not load (caught halfway, or a key of another certificate) is skipped
+ * until the next look. Returns a function that stops following.
+ */
+export function followCertDir(
+  dir: string,
+  current: TlsCredentials,
+  onChange: (tls: TlsCredentials) => void,
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+): () => void {
+  let served = String(current.cert) + String(current.key);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void readCertDir(dir)
+      .then((tls) => {
+        const seen = String(tls.cert) + String(tls.key);
+        if (seen === served) return;
+        createSecureContext({ cert: tls.cert, key: tls.key });
+        served = seen;
+        onChange(tls);
+      })
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => (busy = false));
+  }, options.intervalMs ?? 10_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

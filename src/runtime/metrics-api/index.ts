@@ -24,7 +24,7 @@ export {
   type LocalApiServiceOptions,
 } from "./apiservice.ts";
 export { readFrontProxyTrust } from "./front-proxy.ts";
-export { selfSignedServingCert } from "./certs.ts";
+export { certificateAuthority, followCertDir, readCertDir, selfSignedServingCert } from "./certs.ts";
 export {
   createSubjectAccessReviewAuthorizer,
   type SubjectAccessReviewAuthorizerOptions,
