@@ -55,7 +55,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "simulate",
-    summary: "replay a metric trace (or a workload) through the scaling engine on a virtual clock",
+    summary:
+      "replay a metric trace (or a workload) through the scaling engine on a virtual clock, and summarize what it did",
     load: async () => (await import("./simulate.ts")).simulateCommand(),
   },
   {

@@ -79,7 +79,9 @@ Example:
       }
       if (name === undefined) command.error("error: missing required argument 'name'", { exitCode: 2 });
       if (name.trim() === "") throw new UsageError("<name> must not be empty: name a ScaledObject");
-      if (await onCluster(command, options)) return explainOnCluster(name, options);
+      const cluster = await onCluster(command, options);
+      if (cluster === "kubeconfig") return withRunHint(explainOnCluster(name, options), options.stateDir);
+      if (cluster) return explainOnCluster(name, options);
       const { base, found } = await statusApiOf(command, options);
       const url = apiUrl(base, `api/v1/scaledobjects/${encodeURIComponent(name)}/explain`);
       if (options.namespace) url.searchParams.set("namespace", options.namespace);
@@ -145,15 +147,15 @@ async function explainRoute(options: ExplainOptions, command: Command): Promise<
 }
 
 /**
- * Whether to ask the operator in a cluster rather than a \`tidal run\`: cluster flags say so;
- * --server or TIDAL_SERVER say otherwise; else a running \`tidal run\` recorded in --state-dir
- * wins, and without one a kubeconfig at hand means the cluster.
+ * Whether to ask the operator in a cluster rather than a \`tidal run\`: cluster flags say so
+ * ("flags"); --server or TIDAL_SERVER say otherwise; else a running \`tidal run\` recorded in
+ * --state-dir wins, and without one a kubeconfig at hand means the cluster ("kubeconfig").
  */
 async function onCluster(
   command: Command,
   options: ExplainOptions,
   { routes = false }: { routes?: boolean } = {},
-): Promise<boolean> {
+): Promise<"flags" | "kubeconfig" | false> {
   const clusterFlags = ["kubeconfig", "context", "operatorNamespace"].filter(
     (flag) => command.getOptionValueSource(flag) === "cli",
   );
@@ -163,14 +165,31 @@ async function onCluster(
       throw new UsageError(
         "--server names a status API to ask; --kubeconfig, --context and --operator-namespace find the operator in a cluster: give one or the other",
       );
-    return true;
+    return "flags";
   }
   // --host asks an interceptor: TIDAL_SERVER (a \`tidal run\`'s address) and the record do not count.
-  if (routes) return serverSource !== "cli" && kubeconfigAtHand();
+  if (routes) return serverSource !== "cli" && kubeconfigAtHand() && "kubeconfig";
   if (serverSource !== undefined) return false;
   const record = await readServerRecord(resolve(options.stateDir));
   if (record !== undefined && isProcessAlive(record.pid)) return false;
-  return kubeconfigAtHand();
+  return kubeconfigAtHand() && "kubeconfig";
+}
+
+/**
+ * The cluster was asked only because no \`tidal run\` is recorded and a kubeconfig is at hand: when
+ * that fails, the user may have meant a \`tidal run\`, so the error says that one was not found either.
+ */
+async function withRunHint(explained: Promise<void>, stateDir: string): Promise<void> {
+  try {
+    await explained;
+  } catch (error) {
+    if (!(error instanceof TidalError)) throw error;
+    throw new TidalError(
+      error.code,
+      `${error.message}\n(no \`tidal run\` is recorded in ${join(resolve(stateDir), SERVER_RECORD)} either: start \`tidal run -f PATH\`, or pass --server with its status API)`,
+      { exitCode: error.exitCode },
+    );
+  }
 }
 
 function kubeconfigAtHand(): boolean {

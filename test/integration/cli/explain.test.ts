@@ -3,7 +3,7 @@
  * an unknown name, a server that is not Tidal's status API, and a --server it refuses outright;
  * finding the running `tidal run` without --server (its record in the state dir, TIDAL_SERVER).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,7 +57,9 @@ describe("tidal explain", () => {
 
   it("says clearly that no tidal run is found, and which to start", async () => {
     const empty = mkdtempSync(join(tmpdir(), "tidal-state-"));
-    const none = await runTidal(["explain", "hello", "--state-dir", empty]);
+    // No kubeconfig at hand either, else explain would ask a cluster.
+    const noCluster = { KUBECONFIG: "", HOME: empty };
+    const none = await runTidal(["explain", "hello", "--state-dir", empty], { env: noCluster });
     // the default port is free here unless some other tidal run holds it
     if (none.code !== 0) {
       expect(none.code).toBe(1);
@@ -73,6 +75,33 @@ describe("tidal explain", () => {
     });
     expect(badEnv.code).toBe(1);
     expect(badEnv.stderr).toContain(`given by TIDAL_SERVER`);
+  });
+
+  it("asks the cluster when only a kubeconfig is at hand, and says no tidal run was found either", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "tidal-state-"));
+    const port = await closedPort();
+    const kubeconfig = join(empty, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:" + String(port) + "'}}]",
+        "users: [{name: u, user: {token: t}}]",
+        "contexts: [{name: x, context: {cluster: c, user: u}}]",
+        "current-context: x",
+        "",
+      ].join("\n"),
+    );
+    const result = await runTidal(["explain", "hello", "--state-dir", empty], {
+      env: { KUBECONFIG: kubeconfig, HOME: empty },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`127.0.0.1:${port}`);
+    expect(result.stderr).toContain(
+      `(no \`tidal run\` is recorded in ${join(empty, "tidal-run.json")} either: start \`tidal run -f PATH\``,
+    );
+    expectNoStackTrace(result);
   });
 
   it("refuses a --server with credentials without echoing them, and one that is not http", async () => {
