@@ -180,3 +180,22 @@ export function describeIssues(
   }
   return problems;
 }
+
+/**
+ * An object read from the cluster, parsed by `schema` as `kind` (its status is the operator's to
+ * write, not the schema's to check), or one line naming every field that does not fit.
+ */
+export function parseClusterObject<T extends z.ZodType>(
+  schema: T,
+  raw: object,
+  apiVersion: string,
+  kind: string,
+): { data: z.output<T> } | { error: string } {
+  const parsed = schema.safeParse({ ...raw, apiVersion, kind, status: undefined });
+  if (parsed.success) return { data: parsed.data };
+  return {
+    error: describeIssues(schema, raw, parsed.error.issues)
+      .map((problem) => `${problem.path}: ${problem.message}`)
+      .join("; "),
+  };
+}

@@ -1,4 +1,4 @@
-import { describeIssues } from "../../api/issues.ts";
+import { parseClusterObject } from "../../api/issues.ts";
 import { HTTP_ADDON_API_VERSION, KEDA_API_VERSION } from "../../api/names.ts";
 import {
   httpScaledObject,
@@ -80,17 +80,8 @@ export interface GeneratedScaledObject {
 
 /** An HTTPScaledObject parsed from the API, or why it cannot be served. */
 export function parseHttpScaledObject(raw: RawHttpScaledObject): HttpScaledObject | string {
-  const parsed = httpScaledObject.safeParse({
-    ...raw,
-    apiVersion: HTTP_ADDON_API_VERSION,
-    kind: "HTTPScaledObject",
-    status: undefined,
-  });
-  if (!parsed.success) {
-    return describeIssues(httpScaledObject, raw, parsed.error.issues)
-      .map((problem) => `${problem.path}: ${problem.message}`)
-      .join("; ");
-  }
+  const parsed = parseClusterObject(httpScaledObject, raw, HTTP_ADDON_API_VERSION, "HTTPScaledObject");
+  if ("error" in parsed) return parsed.error;
   const problems: string[] = [];
   checkHttpScaledObject(
     parsed.data,

@@ -1,4 +1,4 @@
-import { describeIssues } from "../../api/issues.ts";
+import { parseClusterObject } from "../../api/issues.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledJob, type ScaledJob } from "../../api/schema/scaled-job.ts";
 import { checkScaledJob } from "../../validation/object-checks.ts";
@@ -69,20 +69,9 @@ export class ScaledJobReconciler {
       apiVersion: KEDA_API_VERSION,
       ...(raw.metadata.uid ? { uid: raw.metadata.uid } : {}),
     });
-    const parsed = scaledJob.safeParse({
-      ...raw,
-      apiVersion: KEDA_API_VERSION,
-      kind: "ScaledJob",
-      status: undefined,
-    });
-    if (!parsed.success) {
-      await this.#checkFailed(
-        key,
-        raw,
-        describeIssues(scaledJob, raw, parsed.error.issues)
-          .map((problem) => `${problem.path}: ${problem.message}`)
-          .join("; "),
-      );
+    const parsed = parseClusterObject(scaledJob, raw, KEDA_API_VERSION, "ScaledJob");
+    if ("error" in parsed) {
+      await this.#checkFailed(key, raw, parsed.error);
       return;
     }
     const object = parsed.data as ScaledJob & { metadata: { uid?: string; generation?: number } };

@@ -1,4 +1,4 @@
-import { describeIssues } from "../../api/issues.ts";
+import { parseClusterObject } from "../../api/issues.ts";
 import { KEDA_API_VERSION, KEDA_FINALIZER, SCALED_OBJECT_LABEL } from "../../api/names.ts";
 import type { Condition } from "../../api/schema/primitives.ts";
 import { scaledObject, type ScaledObject } from "../../api/schema/scaled-object.ts";
@@ -142,17 +142,8 @@ export class ScaledObjectReconciler {
 
   /** The object as Tidal reads it, or why it cannot be scaled. */
   #parse(raw: RawScaledObject): ScaledObject | string {
-    const parsed = scaledObject.safeParse({
-      ...raw,
-      apiVersion: KEDA_API_VERSION,
-      kind: "ScaledObject",
-      status: undefined,
-    });
-    if (!parsed.success) {
-      return describeIssues(scaledObject, raw, parsed.error.issues)
-        .map((problem) => `${problem.path}: ${problem.message}`)
-        .join("; ");
-    }
+    const parsed = parseClusterObject(scaledObject, raw, KEDA_API_VERSION, "ScaledObject");
+    if ("error" in parsed) return parsed.error;
     const problems: string[] = [];
     checkScaledObject(parsed.data, (path, message, severity) => {
       if (severity !== "warning") problems.push(`${path}: ${message}`);
