@@ -61,20 +61,20 @@ describe("certificate rotation by the operator", () => {
     );
     await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
     cleanup.add(() => new Promise<void>((resolve) => api.close(() => resolve())));
+    // Certificates of 60 s renewed 30 s ahead: a rotation every 30 s.
+    const rotation = [
+      "--enable-cert-rotation",
+      "--cert-validity",
+      "60s",
+      "--ca-cert-validity",
+      "60s",
+      "--cert-renew-before",
+      "30s",
+    ];
     operator = await TidalOperator.start({
       leaderElect: true,
       namespace,
-      args: [
-        "--enable-cert-rotation",
-        "--cert-validity",
-        "60s",
-        "--ca-cert-validity",
-        "60s",
-        "--cert-renew-before",
-        "30s",
-        "--webhook-port",
-        "0",
-      ],
+      args: [...rotation, "--webhook-port", "0"],
     });
     const started = operator.logs.find((line) => line.msg === "tidal operator started")!;
     metricsPort = Number(new URL(String(started.externalMetricsApi)).port);
@@ -83,15 +83,7 @@ describe("certificate rotation by the operator", () => {
       local: false,
       leaderElect: true,
       namespace,
-      args: [
-        "--enable-cert-rotation",
-        "--cert-validity",
-        "60s",
-        "--ca-cert-validity",
-        "60s",
-        "--cert-renew-before",
-        "30s",
-      ],
+      args: rotation,
     });
     const standbyStarted = standby.logs.find((line) => line.msg === "tidal operator started")!;
     standbyPort = Number(new URL(String(standbyStarted.externalMetricsApi)).port);
