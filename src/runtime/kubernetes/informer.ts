@@ -20,6 +20,34 @@ export interface InformerSpec {
 
 type Handler<T> = (object: T) => void;
 
+/** The shortest server-side watch timeout; each watch gets one between this and twice this. */
+const MIN_WATCH_TIMEOUT_SECONDS = 300;
+
+/**
+ * A watch the API server ends after 5–10 minutes (client-go's reflector does the same), with
+ * bookmarks in between so that it resumes from a recent resourceVersion. client-node's own
+ * default, a 30 s client-side inactivity timeout, ends every quiet watch twice a minute, and each
+ * new watch is a new TLS connection. The client-side timeout stays as a backstop.
+ */
+export class ServerTimedWatch extends Watch {
+  constructor(kubeConfig: KubeConfig) {
+    super(kubeConfig);
+    // client-node declares the field private and offers no option for it.
+    (this as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
+      (2 * MIN_WATCH_TIMEOUT_SECONDS + 60) * 1000;
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (error: unknown) => void,
+  ): Promise<AbortController> {
+    const timeoutSeconds = Math.round(MIN_WATCH_TIMEOUT_SECONDS * (1 + Math.random()));
+    return super.watch(path, { ...queryParams, allowWatchBookmarks: true, timeoutSeconds }, callback, done);
+  }
+}
+
 /**
  * A cached list+watch of one resource that survives API server restarts: client-node's ListWatch
  * stops on any error other than 410 Gone, so this restarts it with backoff (1 s doubling to 30 s)
@@ -61,7 +89,7 @@ export class Informer<T extends WatchedObject> implements ObjectCache<T> {
     };
     this.#informer = new ListWatch<KubernetesObject>(
       path,
-      new Watch(kubeConfig),
+      new ServerTimedWatch(kubeConfig),
       list,
       false,
       spec.labelSelector,
