@@ -304,7 +304,8 @@ export class ScaledObjectReconciler {
     const scaled = this.#scaled.get(key);
     if (scaled === undefined) return;
     const status = statusFromPoll(scaled.loop.object, outcome);
-    const text = stableJson(status);
+    // statusFromPoll builds its keys in one order every poll: plain JSON compares (and costs less).
+    const text = JSON.stringify(status);
     if (text === scaled.lastStatus) return;
     const [namespace, name] = key.split("/") as [string, string];
     await this.#patchStatus(namespace, name, {
