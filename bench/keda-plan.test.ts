@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  apiserverRequestTotal,
+  requestsPerObjectMinute,
   comparisonFigures,
   comparisonTable,
   countReady,
@@ -221,5 +223,23 @@ describe("sizes", () => {
     expect(kedaSizes(false, undefined)).toEqual([100, 1000]);
     expect(kedaSizes(false, "100,1000,5000")).toEqual([100, 1000, 5000]);
     expect(() => kedaSizes(false, "100,x")).toThrow(/TIDAL_BENCH_KEDA_SIZES/);
+  });
+});
+
+describe("API requests", () => {
+  it("sums apiserver_request_total over its series and nothing else", () => {
+    const text = [
+      "# HELP apiserver_request_total Counter of apiserver requests",
+      "# TYPE apiserver_request_total counter",
+      'apiserver_request_total{code="200",resource="scaledobjects",verb="LIST"} 12',
+      'apiserver_request_total{code="201",resource="events",verb="POST"} 3.5e+01',
+      'apiserver_request_total_other{code="200"} 1000',
+      'apiserver_request_duration_seconds_count{verb="GET"} 77',
+    ].join("\n");
+    expect(apiserverRequestTotal(text)).toBe(47);
+  });
+
+  it("takes the bench's own requests out and scales to one object and one minute", () => {
+    expect(requestsPerObjectMinute({ before: 1000, after: 1650, ownRequests: 50 }, 100, 30_000)).toBe(12);
   });
 });

@@ -327,3 +327,26 @@ export function sumUsage(usages: readonly (Usage | null)[]): Usage | null {
     rssMaxMiB: sum.rssMaxMiB + usage.rssMaxMiB,
   }));
 }
+
+/** Every request the API server has answered: the sum of its apiserver_request_total series. */
+export function apiserverRequestTotal(metricsText: string): number {
+  let total = 0;
+  for (const line of metricsText.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(value)) total += value;
+  }
+  return total;
+}
+
+/**
+ * Requests per object per minute over a window, from two readings of the API server's count,
+ * less those the bench sent itself in between.
+ */
+export function requestsPerObjectMinute(
+  reading: { before: number; after: number; ownRequests: number },
+  objects: number,
+  windowMs: number,
+): number {
+  return (reading.after - reading.before - reading.ownRequests) / objects / (windowMs / 60_000);
+}

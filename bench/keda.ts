@@ -40,6 +40,7 @@ import type { SectionResult } from "./lib/report.ts";
 import { KubeApi, readKubeconfig } from "./lib/kube-api.ts";
 import { mean, round } from "./lib/stats.ts";
 import {
+  apiserverRequestTotal,
   comparisonFigures,
   comparisonTable,
   countReady,
@@ -51,6 +52,7 @@ import {
   kedaOperatorArgs,
   metricsApiScaledObject,
   operatorEnvironment,
+  requestsPerObjectMinute,
   sumUsage,
   tidalOperatorArgs,
   windowUsage,
@@ -346,6 +348,10 @@ interface SizeResult {
   readySeconds: number | null;
   readyCpuSeconds: number | null;
   settled: Usage | null;
+  /** API requests (as the API server counts them, less the bench's own) per object until all were Ready. */
+  readyRequestsPerObject: number | null;
+  /** The same per object and minute over the settled window. */
+  settledRequestsPerObjectMinute: number | null;
   deleteSeconds: number | null;
 }
 
@@ -416,7 +422,17 @@ class Samplers {
   }
 }
 
+/** Creates the namespace; one still terminating (an interrupted run's) is waited out first. */
 async function ensureNamespace(api: KubeApi, name: string): Promise<void> {
+  const existing = await api.find<{ status?: { phase?: string } }>(`/api/v1/namespaces/${name}`);
+  if (existing?.status?.phase === "Terminating") {
+    log(`namespace ${name} is still terminating (an earlier run's); waiting for it to go`);
+    await until(
+      `namespace ${name} to go`,
+      async () => (await api.find(`/api/v1/namespaces/${name}`)) === undefined,
+      600_000,
+    );
+  }
   await api.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } }, true);
 }
 
@@ -427,6 +443,26 @@ async function removeNamespace(api: KubeApi, name: string): Promise<void> {
     async () => (await api.find(`/api/v1/namespaces/${name}`)) === undefined,
     600_000,
   );
+}
+
+const EXTERNAL_METRICS_API_SERVICE =
+  "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.external.metrics.k8s.io";
+
+/**
+ * An interrupted run leaves the external metrics APIService pointing at a process that is gone;
+ * while it is unavailable, namespaces cannot be deleted (their deletion needs complete discovery).
+ */
+async function removeStaleApiService(api: KubeApi): Promise<void> {
+  const service = await api.find<{ status?: { conditions?: { type: string; status: string }[] } }>(
+    EXTERNAL_METRICS_API_SERVICE,
+  );
+  if (service === undefined) return;
+  const available = service.status?.conditions?.some(
+    (condition) => condition.type === "Available" && condition.status === "True",
+  );
+  if (available) return;
+  log("removing an external metrics APIService that serves nothing (an earlier run's)");
+  await api.remove(EXTERNAL_METRICS_API_SERVICE);
 }
 
 async function readyCount(api: KubeApi, namespace: string): Promise<number> {
@@ -459,13 +495,25 @@ async function apiServiceServing(api: KubeApi, port: number): Promise<boolean> {
   const service = await api.find<{
     spec?: { service?: { port?: number } };
     status?: { conditions?: { type: string; status: string }[] };
-  }>("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.external.metrics.k8s.io");
+  }>(EXTERNAL_METRICS_API_SERVICE);
   return (
     service?.spec?.service?.port === port &&
     service.status?.conditions?.some(
       (condition) => condition.type === "Available" && condition.status === "True",
     ) === true
   );
+}
+
+/** The API server's count of requests answered, and how many of the bench's own were sent by then. */
+async function apiRequests(api: KubeApi): Promise<{ total: number; sent: number }> {
+  const sent = api.sent;
+  return { total: apiserverRequestTotal(await api.text("/metrics")), sent };
+}
+
+/** A second reading: the bench's own requests in between (the first reading's scrape included). */
+async function requestsSince(api: KubeApi, before: { total: number; sent: number }) {
+  const after = await apiRequests(api);
+  return { before: before.total, after: after.total, ownRequests: after.sent - before.sent };
 }
 
 async function createObjects(
@@ -503,15 +551,19 @@ async function measureSize(
   await createDeployments(api, namespace, names);
   log(`${subject.id}: creating ${count} ScaledObjects`);
   const cpuBefore = samplers.cpuNow(subject);
+  const requestsBefore = await apiRequests(api);
   const started = performance.now();
   await createObjects(api, namespace, names, cronScaledObject);
   const createSeconds = (performance.now() - started) / 1000;
   let readySeconds: number | null = null;
   let readyCpuSeconds: number | null = null;
+  let readyRequestsPerObject: number | null = null;
   try {
     await waitAllReady(api, namespace, count, Math.max(600_000, count * 1500));
     readySeconds = (performance.now() - started) / 1000;
     readyCpuSeconds = samplers.cpuNow(subject) - cpuBefore;
+    const requests = await requestsSince(api, requestsBefore);
+    readyRequestsPerObject = (requests.after - requests.before - requests.ownRequests) / count;
     log(`${subject.id}: ${count} Ready after ${round(readySeconds)} s`);
   } catch (error) {
     log(`${subject.id}: ${String(error)}`);
@@ -519,11 +571,17 @@ async function measureSize(
   const settleMs = context.quick ? 10_000 : 20_000;
   const windowMs = context.quick ? 30_000 : 60_000;
   await sleep(settleMs);
+  const settledBefore = await apiRequests(api);
   const from = performance.now();
   await sleep(windowMs);
   const settled = samplers.window(from, performance.now()).total;
+  const settledRequestsPerObjectMinute = requestsPerObjectMinute(
+    await requestsSince(api, settledBefore),
+    count,
+    performance.now() - from,
+  );
   log(
-    `${subject.id}: ${count} settled: ${settled ? `${round(settled.rssMiB)} MiB, ${round(settled.cpuPercent)} %` : "–"}`,
+    `${subject.id}: ${count} settled: ${settled ? `${round(settled.rssMiB)} MiB, ${round(settled.cpuPercent)} %` : "–"}, ${round(settledRequestsPerObjectMinute)} API requests per object per minute`,
   );
   let deleteSeconds: number | null = null;
   const deleting = performance.now();
@@ -541,7 +599,16 @@ async function measureSize(
     log(`${subject.id}: ${String(error)}`);
   }
   await removeNamespace(api, namespace);
-  return { count, createSeconds, readySeconds, readyCpuSeconds, settled, deleteSeconds };
+  return {
+    count,
+    createSeconds,
+    readySeconds,
+    readyCpuSeconds,
+    settled,
+    readyRequestsPerObject,
+    settledRequestsPerObjectMinute,
+    deleteSeconds,
+  };
 }
 
 /** A loopback HTTP server answering {"value": V} for the metrics-api trigger. */
@@ -826,6 +893,22 @@ function comparisons(keda: SubjectResult, kedaRaised: SubjectResult, tidal: Subj
         ...(count === largest ? { target: { comparison: "at most" as const, value: 0.7 } } : {}),
       },
       {
+        id: `n${count}.readyRequestsPerObject`,
+        label: `${count} ScaledObjects: API requests per object until all Ready (all clients, less the bench's)`,
+        unit: "requests",
+        keda: k?.readyRequestsPerObject ?? null,
+        kedaRaised: r?.readyRequestsPerObject ?? null,
+        tidal: t?.readyRequestsPerObject ?? null,
+      },
+      {
+        id: `n${count}.settledRequestsPerObjectMinute`,
+        label: `${count} ScaledObjects settled: API requests per object per minute (all clients, less the bench's)`,
+        unit: "requests/min",
+        keda: k?.settledRequestsPerObjectMinute ?? null,
+        kedaRaised: r?.settledRequestsPerObjectMinute ?? null,
+        tidal: t?.settledRequestsPerObjectMinute ?? null,
+      },
+      {
         id: `n${count}.deleteSeconds`,
         label: `${count} ScaledObjects: delete until gone`,
         unit: "s",
@@ -904,6 +987,7 @@ export async function kedaSection(options: {
     const kedaBin = needKeda ? await kedaBinaries(root) : "";
     const crds = needKeda ? await kedaCrdDirectory(root, keda.version) : "";
     await throwAwayCerts(certDir);
+    await removeStaleApiService(api);
     await ensureNamespace(api, KEDA_NAMESPACE);
     const context: RunContext = {
       root,

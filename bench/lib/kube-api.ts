@@ -53,13 +53,27 @@ export class KubeApi {
     });
   }
 
-  request<T = unknown>(
+  /** Requests sent so far (a bench subtracts its own from what the API server counts). */
+  sent = 0;
+
+  async request<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
     contentType = "application/json",
   ): Promise<T> {
+    const text = await this.#send(method, path, body, contentType, "application/json");
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** GET of a text resource, such as the API server's /metrics. */
+  text(path: string): Promise<string> {
+    return this.#send("GET", path, undefined, "application/json", "text/plain");
+  }
+
+  #send(method: string, path: string, body: unknown, contentType: string, accept: string): Promise<string> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    this.sent += 1;
     return new Promise((resolve, reject) => {
       const request = https.request(
         new URL(path, this.credentials.server),
@@ -67,7 +81,7 @@ export class KubeApi {
           method,
           agent: this.#agent,
           headers: {
-            accept: "application/json",
+            accept,
             ...(payload === undefined
               ? {}
               : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
@@ -89,11 +103,7 @@ export class KubeApi {
               reject(new KubeApiError(status, `${method} ${path}: ${status} ${message}`));
               return;
             }
-            try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
-            } catch (error) {
-              reject(error instanceof Error ? error : new Error(String(error)));
-            }
+            resolve(text);
           });
           response.on("error", reject);
         },
