@@ -6,6 +6,7 @@ import {
   cronScaledObject,
   kedaAdapterArgs,
   kedaOperatorArgs,
+  kedaParts,
   kedaSizes,
   metricsApiScaledObject,
   operatorEnvironment,
@@ -221,5 +222,15 @@ describe("sizes", () => {
     expect(kedaSizes(false, undefined)).toEqual([100, 1000]);
     expect(kedaSizes(false, "100,1000,5000")).toEqual([100, 1000, 5000]);
     expect(() => kedaSizes(false, "100,x")).toThrow(/TIDAL_BENCH_KEDA_SIZES/);
+  });
+});
+
+describe("the parts run after start and idle", () => {
+  it("are all by default, those named otherwise, none when empty", () => {
+    expect([...kedaParts(undefined)]).toEqual(["sizes", "reaction", "timeline"]);
+    expect([...kedaParts("timeline")]).toEqual(["timeline"]);
+    expect([...kedaParts(" sizes , reaction")]).toEqual(["sizes", "reaction"]);
+    expect(kedaParts("").size).toBe(0);
+    expect(() => kedaParts("sizes,timelines")).toThrow(/unknown timelines/);
   });
 });
