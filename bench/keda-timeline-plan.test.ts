@@ -8,6 +8,7 @@ import {
   replicasAt,
   scriptStart,
   scriptValue,
+  TIMELINE_ACTIVATION,
   TIMELINE_CRON_WINDOW,
   TIMELINE_FAMILIES,
   TIMELINE_POLLING_SECONDS,
@@ -34,13 +35,14 @@ const tolerance = TIMELINE_POLLING_SECONDS;
 const changes = (...pairs: [number, number][]): Change[] => pairs.map(([at, replicas]) => ({ at, replicas }));
 
 describe("the script", () => {
-  it("goes 0 → activation → several replicas → 0, and holds each value from its step on", () => {
+  it("goes 0 → the activation threshold → above it → several replicas → 0, holding each value from its step on", () => {
     expect(TIMELINE_SCRIPT[0]).toEqual({ at: 0, value: 0 });
     expect(TIMELINE_SCRIPT.at(-1)?.value).toBe(0);
     expect(Math.max(...TIMELINE_SCRIPT.map((step) => step.value))).toBeGreaterThan(5);
     expect(scriptValue(9.9)).toBe(0);
-    expect(scriptValue(10)).toBe(1);
-    expect(scriptValue(40)).toBe(20);
+    expect(scriptValue(10)).toBe(TIMELINE_ACTIVATION);
+    expect(scriptValue(25)).toBe(TIMELINE_ACTIVATION + 1);
+    expect(scriptValue(45)).toBe(20);
     expect(scriptValue(149)).toBe(0);
   });
 
@@ -82,11 +84,20 @@ describe("the objects", () => {
           spec: { triggers: { metadata: Record<string, string> }[] };
         }
       ).spec.triggers[0]?.metadata;
-    expect(metadata("metrics-api")).toMatchObject({ url: sources.metricsUrl, valueLocation: "value" });
-    expect(metadata("redis")).toMatchObject({ address: "127.0.0.1:6379", listName: "list" });
+    expect(metadata("metrics-api")).toMatchObject({
+      url: sources.metricsUrl,
+      valueLocation: "value",
+      activationTargetValue: "2",
+    });
+    expect(metadata("redis")).toMatchObject({
+      address: "127.0.0.1:6379",
+      listName: "list",
+      activationListLength: "2",
+    });
     expect(metadata("postgresql")).toMatchObject({
       connectionFromEnv: "PG_URL",
       query: "SELECT COUNT(*) FROM rows",
+      activationTargetQueryValue: "2",
     });
     expect(metadata("cron")).toMatchObject({ start: "15 20 * * *", end: "16 20 * * *", timezone: "Etc/UTC" });
     const deployment = timelineDeployment("postgresql", sources) as {

@@ -12,6 +12,8 @@ export const TIMELINE_POLLING_SECONDS = 5;
 export const TIMELINE_COOLDOWN_SECONDS = 10;
 /** metrics-api value / list length / row count per replica. */
 export const TIMELINE_TARGET = 5;
+/** Each numeric trigger's activation threshold: active only above it. */
+export const TIMELINE_ACTIVATION = 2;
 /** The cron trigger's replicas while its window is open. */
 export const TIMELINE_CRON_REPLICAS = 3;
 /** Recording goes on until this many seconds after the script's start. */
@@ -28,16 +30,18 @@ export interface ScriptStep {
 }
 
 /**
- * The trace the numeric families follow: 0; activation (1 → one replica); 20 → 4 replicas through
- * the HPA; 7 → 2 replicas (the HPA's scale-down window is 0 in the objects); 0 → the HPA's minimum,
- * then 0 replicas after the cooldown.
+ * The trace the numeric families follow: 0; the activation threshold itself (not above it: still
+ * 0 replicas); one above it (activation: one replica); 20 → 4 replicas through the HPA; 7 → 2
+ * replicas (the HPA's scale-down window is 0 in the objects); 0 → the HPA's minimum, then 0
+ * replicas after the cooldown.
  */
 export const TIMELINE_SCRIPT: readonly ScriptStep[] = [
   { at: 0, value: 0 },
-  { at: 10, value: 1 },
-  { at: 30, value: 4 * TIMELINE_TARGET },
-  { at: 55, value: 7 },
-  { at: 80, value: 0 },
+  { at: 10, value: TIMELINE_ACTIVATION },
+  { at: 25, value: TIMELINE_ACTIVATION + 1 },
+  { at: 40, value: 4 * TIMELINE_TARGET },
+  { at: 60, value: 7 },
+  { at: 85, value: 0 },
 ];
 
 /** The cron window, in seconds after the script's start: minutes 1 to 2 of the run. */
@@ -114,16 +118,28 @@ export function timelineDeployment(
 
 function trigger(family: TimelineFamily, sources: TimelineSources): Record<string, unknown> {
   const target = String(TIMELINE_TARGET);
+  const activation = String(TIMELINE_ACTIVATION);
   switch (family) {
     case "metrics-api":
       return {
         type: "metrics-api",
-        metadata: { url: sources.metricsUrl, valueLocation: "value", targetValue: target, format: "json" },
+        metadata: {
+          url: sources.metricsUrl,
+          valueLocation: "value",
+          targetValue: target,
+          activationTargetValue: activation,
+          format: "json",
+        },
       };
     case "redis":
       return {
         type: "redis",
-        metadata: { address: sources.redisAddress, listName: sources.redisList, listLength: target },
+        metadata: {
+          address: sources.redisAddress,
+          listName: sources.redisList,
+          listLength: target,
+          activationListLength: activation,
+        },
       };
     case "postgresql":
       return {
@@ -132,6 +148,7 @@ function trigger(family: TimelineFamily, sources: TimelineSources): Record<strin
           connectionFromEnv: "PG_URL",
           query: `SELECT COUNT(*) FROM ${sources.postgresTable}`,
           targetQueryValue: target,
+          activationTargetQueryValue: activation,
         },
       };
     case "cron":

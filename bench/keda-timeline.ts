@@ -182,6 +182,14 @@ export async function runTimeline(
       await sleep(250);
     }
     await api.remove(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    for (let tries = 0; tries < 480; tries++) {
+      const gone = await api
+        .find(`/api/v1/namespaces/${namespace}`)
+        .then((found) => found === undefined)
+        .catch(() => true);
+      if (gone) break;
+      await sleep(250);
+    }
     await fixture.set(0).catch(() => undefined);
   }
   return { startedAt: new Date(startMs).toISOString(), timelines, readings, largestGapMs };
