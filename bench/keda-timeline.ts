@@ -3,10 +3,12 @@
  * HTTP server for metrics-api, a Redis list, a PostgreSQL table; Redis and PostgreSQL from
  * scripts/services.sh, started here when down and then stopped here), and one run of the script
  * under whichever operator is running: the four ScaledObjects of bench/keda-timeline-plan.ts
- * created together, the script played from a minute boundary, every Deployment's spec.replicas
- * read every 200 ms.
+ * created together, the script played from a minute boundary, every change of each Deployment's
+ * spec.replicas taken from a watch (so a state that lasts only a moment, such as the one replica
+ * an operator sets before the HPA raises it, is seen on both sides).
  */
 import http from "node:http";
+import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { KubeApi } from "./lib/kube-api.ts";
@@ -30,7 +32,6 @@ const LIST = "tidal-bench-keda-timeline";
 const TABLE = "tidal_bench_keda_timeline";
 /** Time given to create the objects and see them Ready before the script's minute boundary. */
 const LEAD_MS = 40_000;
-const READING_MS = 200;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -101,14 +102,20 @@ export interface TimelineRun {
   startedAt: string;
   /** Per family, spec.replicas' changes in seconds after the script's start (from 0 replicas). */
   timelines: Record<TimelineFamily, Change[]>;
-  /** Readings of the Deployments taken, and the largest gap between two (ms). */
-  readings: number;
-  largestGapMs: number;
+  /** Watch events received, and how often the watch had to be opened again. */
+  events: number;
+  watchRestarts: number;
+}
+
+interface DeploymentObject {
+  metadata: { name: string; resourceVersion?: string };
+  spec?: { replicas?: number };
 }
 
 /** Plays the script once under the operator now running, in namespace `namespace`. */
 export async function runTimeline(
   api: KubeApi,
+  kubeConfig: KubeConfig,
   fixture: TimelineFixture,
   namespace: string,
   log: (message: string) => void,
@@ -133,29 +140,43 @@ export async function runTimeline(
     TimelineFamily,
     Change[]
   >;
-  let readings = 0;
-  let largestGapMs = 0;
-  let reading = true;
-  const reader = (async () => {
-    let last = Date.now();
-    while (reading) {
-      const list = await api
-        .get<{ items: { metadata: { name: string }; spec?: { replicas?: number } }[] }>(deployments)
-        .catch((error: unknown) => {
-          log(`timeline: reading the Deployments: ${String(error)}`);
-          return { items: [] };
-        });
-      const now = Date.now();
-      for (const family of TIMELINE_FAMILIES) {
-        const item = list.items.find((candidate) => candidate.metadata.name === timelineName(family));
-        if (item) record(timelines[family], (now - startMs) / 1000, item.spec?.replicas ?? 0);
-      }
-      readings++;
-      largestGapMs = Math.max(largestGapMs, now - last);
-      last = now;
-      await sleep(READING_MS - (Date.now() - now));
-    }
-  })();
+  const seen = (object: DeploymentObject) => {
+    const family = TIMELINE_FAMILIES.find((candidate) => timelineName(candidate) === object.metadata.name);
+    if (family) record(timelines[family], (Date.now() - startMs) / 1000, object.spec?.replicas ?? 0);
+  };
+  const initial = await api.get<{ metadata: { resourceVersion: string }; items: DeploymentObject[] }>(
+    deployments,
+  );
+  initial.items.forEach(seen);
+  let resourceVersion = initial.metadata.resourceVersion;
+  let events = 0;
+  let watchRestarts = 0;
+  let watching = true;
+  let abort: AbortController | undefined;
+  const watch = new Watch(kubeConfig);
+  const open = async (): Promise<void> => {
+    abort = await watch.watch(
+      deployments,
+      { resourceVersion },
+      (phase, object: DeploymentObject) => {
+        if (phase !== "ADDED" && phase !== "MODIFIED") return;
+        events++;
+        resourceVersion = object.metadata.resourceVersion ?? resourceVersion;
+        seen(object);
+      },
+      (error: unknown) => {
+        if (!watching) return;
+        watchRestarts++;
+        // The client ends a watch after 30 s without events; it goes on from the last version seen.
+        if (error && !(error instanceof Error && error.name === "TimeoutError"))
+          log(`timeline: the watch of the Deployments ended: ${String(error)}; again`);
+        void sleep(250)
+          .then(() => (watching ? open() : undefined))
+          .catch((again: unknown) => log(`timeline: opening the watch again: ${String(again)}`));
+      },
+    );
+  };
+  await open();
   try {
     for (;;) {
       const list = await api.get<{ items: Parameters<typeof countReady>[0] }>(scaledObjects);
@@ -171,8 +192,8 @@ export async function runTimeline(
     }
     await sleep(startMs + TIMELINE_SECONDS * 1000 - Date.now());
   } finally {
-    reading = false;
-    await reader.catch((error: unknown) => log(`timeline: reading the Deployments: ${String(error)}`));
+    watching = false;
+    abort?.abort();
     await api.remove(scaledObjects).catch(() => undefined);
     for (let tries = 0; tries < 240; tries++) {
       const left = await api
@@ -192,5 +213,5 @@ export async function runTimeline(
     }
     await fixture.set(0).catch(() => undefined);
   }
-  return { startedAt: new Date(startMs).toISOString(), timelines, readings, largestGapMs };
+  return { startedAt: new Date(startMs).toISOString(), timelines, events, watchRestarts };
 }

@@ -739,6 +739,7 @@ async function runSubject(
       try {
         result.timeline = await runTimeline(
           api,
+          context.kubeConfig,
           context.timeline,
           `bench-${id.toLowerCase()}-timeline`,
           (line) => log(`${id}: ${line}`),
