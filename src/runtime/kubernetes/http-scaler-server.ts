@@ -1,4 +1,4 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type { HttpScaledObject } from "../../api/schema/http-scaled-object.ts";
 import { httpMetricName, httpScalingMetric } from "../../http-proxy/index.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -43,6 +43,8 @@ export async function startHttpScalerServer(
   host: string,
 ): Promise<HttpScalerServer> {
   const { counts, lookup, logger } = options;
+  const service = await externalScalerService();
+  const { Metadata, Server, ServerCredentials, status } = await import("@grpc/grpc-js");
   const streamIntervalMs = options.streamIntervalMs ?? STREAM_INTERVAL_MS;
 
   const resolve = (ref: ScaledObjectRef): { object: HttpScaledObject; key: string } | grpc.ServiceError => {
@@ -50,9 +52,9 @@ export async function startHttpScalerServer(
     const object = lookup(ref.namespace, name);
     if (object === undefined) {
       return Object.assign(new Error(`HTTPScaledObject ${ref.namespace}/${name} not found or not valid`), {
-        code: grpc.status.NOT_FOUND,
+        code: status.NOT_FOUND,
         details: `HTTPScaledObject ${ref.namespace}/${name} not found or not valid`,
-        metadata: new grpc.Metadata(),
+        metadata: new Metadata(),
       });
     }
     return { object, key: `${ref.namespace}/${name}` };
@@ -62,8 +64,8 @@ export async function startHttpScalerServer(
     return counts.counts(key)[metric];
   };
 
-  const server = new grpc.Server();
-  server.addService(externalScalerService().definition, {
+  const server = new Server();
+  server.addService(service.definition, {
     GetMetricSpec(
       call: grpc.ServerUnaryCall<ScaledObjectRef, GetMetricSpecResponse>,
       callback: grpc.sendUnaryData<GetMetricSpecResponse>,
@@ -132,7 +134,7 @@ export async function startHttpScalerServer(
   const bound = await new Promise<number>((resolvePort, reject) =>
     server.bindAsync(
       `${host.includes(":") ? `[${host}]` : host}:${port}`,
-      grpc.ServerCredentials.createInsecure(),
+      ServerCredentials.createInsecure(),
       (error, boundPort) => (error ? reject(error) : resolvePort(boundPort)),
     ),
   );

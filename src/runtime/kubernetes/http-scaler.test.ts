@@ -150,7 +150,7 @@ describe("the HTTP add-on's external scaler", () => {
       0,
       "127.0.0.1",
     );
-    const { Client } = externalScalerService();
+    const { Client } = await externalScalerService();
     const client = new Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     cleanups.push(() => server.close());
     cleanups.push(() => client.close());

@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
-import { generate } from "selfsigned";
 import type { TlsCredentials } from "./server.ts";
 
 /**
@@ -11,7 +10,8 @@ import type { TlsCredentials } from "./server.ts";
  * which cannot match a loopback address anyway). In-cluster runs mount a real certificate instead.
  *
  * `hosts` become the subject alternative names (IP addresses as IP SANs, the rest as DNS names);
- * the first is the common name. EC P-256 keys: fast to make and to handshake with.
+ * the first is the common name. EC P-256 keys: fast to make and to handshake with. The library
+ * loads on first use: most runs never make a certificate.
  */
 export async function selfSignedServingCert(
   hosts: string[] = ["localhost", "127.0.0.1", "::1"],
@@ -24,6 +24,7 @@ export async function selfSignedServingCert(
   if (hosts.length === 0) throw new Error("selfSignedServingCert needs at least one host name or address");
   const notBeforeDate = validity?.notBefore ?? new Date(Date.now() - 60_000);
   const notAfterDate = validity?.notAfter ?? new Date(notBeforeDate.getTime() + validDays * 86_400_000);
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: hosts[0] as string }], {
     keyType: "ec",
     curve: "P-256",
@@ -51,6 +52,7 @@ export async function certificateAuthority(
   commonName: string,
   validity: { notBefore: Date; notAfter: Date },
 ): Promise<{ cert: string; key: string }> {
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: commonName }], {
     keyType: "ec",
     curve: "P-256",

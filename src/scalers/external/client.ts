@@ -1,5 +1,4 @@
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type * as grpc from "@grpc/grpc-js";
 import { fileURLToPath } from "node:url";
 import type { Lease } from "../connection-pool.ts";
 import { poolKey } from "../connection-pool.ts";
@@ -67,10 +66,17 @@ interface ExternalScalerService {
 }
 
 let loaded: ExternalScalerService | undefined;
+/** @grpc/grpc-js, once loaded: the first external trigger or gRPC server loads it. */
+let library: typeof grpc | undefined;
 
 /** The ExternalScaler service from externalscaler.proto: a client constructor and the definition servers implement. */
-export function externalScalerService(): ExternalScalerService {
+export async function externalScalerService(): Promise<ExternalScalerService> {
   if (loaded === undefined) {
+    const [grpcModule, protoLoader] = await Promise.all([
+      import("@grpc/grpc-js"),
+      import("@grpc/proto-loader"),
+    ]);
+    library = grpcModule;
     const packageDefinition = protoLoader.loadSync(
       fileURLToPath(new URL("./externalscaler.proto", import.meta.url)),
       {
@@ -79,8 +85,9 @@ export function externalScalerService(): ExternalScalerService {
         defaults: true,
       },
     );
-    const constructor = (grpc.loadPackageDefinition(packageDefinition).externalscaler as grpc.GrpcObject)
-      .ExternalScaler as grpc.ServiceClientConstructor;
+    const constructor = (
+      grpcModule.loadPackageDefinition(packageDefinition).externalscaler as grpc.GrpcObject
+    ).ExternalScaler as grpc.ServiceClientConstructor;
     loaded = {
       Client: constructor as unknown as ExternalScalerService["Client"],
       definition: constructor.service,
@@ -99,12 +106,15 @@ export interface ExternalScalerConnection {
   tlsClientKey?: string | undefined;
 }
 
-function channelCredentials(connection: ExternalScalerConnection): grpc.ChannelCredentials {
+function channelCredentials(
+  { credentials }: typeof grpc,
+  connection: ExternalScalerConnection,
+): grpc.ChannelCredentials {
   const { caCert, tlsClientCert, tlsClientKey } = connection;
   // As KEDA: TLS when enabled or when any certificate is given.
   if (!connection.enableTLS && !caCert && !tlsClientCert && !tlsClientKey)
-    return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(
+    return credentials.createInsecure();
+  return credentials.createSsl(
     caCert ? Buffer.from(caCert) : null,
     tlsClientKey ? Buffer.from(tlsClientKey) : null,
     tlsClientCert ? Buffer.from(tlsClientCert) : null,
@@ -125,8 +135,8 @@ export function acquireExternalScalerClient(
   return context.pool.acquire(
     key,
     async () => {
-      const { Client } = externalScalerService();
-      return new Client(scalerAddress, channelCredentials(connection), {
+      const { Client } = await externalScalerService();
+      return new Client(scalerAddress, channelCredentials(library as typeof grpc, connection), {
         "grpc.service_config": ROUND_ROBIN,
       });
     },
@@ -136,7 +146,7 @@ export function acquireExternalScalerClient(
 
 /** An error naming the call, the scaler and gRPC's status. */
 export function rpcError(rpc: string, address: string, error: grpc.ServiceError): Error {
-  const status = grpc.status[error.code] ?? String(error.code);
+  const status = library?.status[error.code] ?? String(error.code);
   // grpc-js ends connection failures with an empty "Resolution note: ".
   const details = (error.details || error.message).replace(/\s*Resolution note:\s*$/, "");
   return new Error(`${rpc} on external scaler ${address} failed: ${status}: ${details}`);

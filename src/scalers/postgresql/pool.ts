@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { messageOf } from "../../util/errors.ts";
 import { fallbackTls, sslOptions, startsWithTls, type PostgresTarget } from "./target.ts";
 
@@ -43,7 +43,7 @@ export class PostgresPool {
   }
 
   async #connect(): Promise<pg.PoolClient> {
-    const pool = this.#currentPool();
+    const pool = this.#currentPool((await import("pg")).default);
     try {
       return await pool.connect();
     } catch (error) {
@@ -60,9 +60,10 @@ export class PostgresPool {
     }
   }
 
-  #currentPool(): pg.Pool {
+  /** node-postgres is loaded (`library`) only when a PostgreSQL trigger connects. */
+  #currentPool(library: typeof pg): pg.Pool {
     if (this.#pool) return this.#pool;
-    const pool = new pg.Pool({
+    const pool = new library.Pool({
       ...this.#target.config,
       ...(this.#password ? { password: this.#password } : {}),
       ssl: this.#useTls ? sslOptions(this.#target.tls) : false,

@@ -13,7 +13,7 @@
  * - Wakes of one trigger are at least MIN_WAKE_INTERVAL_MS apart, so a producer that notifies per
  *   row costs a few evaluations per second, not one per row.
  */
-import pg from "pg";
+import type pg from "pg";
 import { messageOf } from "../../util/errors.ts";
 import { poolKey } from "../connection-pool.ts";
 import type { ScalerContext } from "../types.ts";
@@ -72,7 +72,9 @@ class NotificationListener {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({
+    const { Client } = (await import("pg")).default;
+    if (this.#closed) return;
+    const client = new Client({
       ...this.#target.config,
       ssl: this.#useTls ? sslOptions(this.#target.tls) : false,
       connectionTimeoutMillis: this.#timeoutMs,

@@ -1,10 +1,12 @@
-import { connect, credentials, type ChannelModel, type SocketOptions } from "amqplib";
+import type { ChannelModel, SocketOptions } from "amqplib";
 import type { ConnectionOptions } from "node:tls";
 
 export interface AmqpTarget {
   /** amqp[s]:// URL with the credentials and vhost to use. */
   url: string;
   socketOptions: SocketOptions;
+  /** Authenticate with the client certificate (SASL EXTERNAL) instead of a user name. */
+  saslExternal: boolean;
 }
 
 /**
@@ -55,8 +57,8 @@ export function amqpTarget(
       ...tls,
       timeout: timeoutMs,
       clientProperties: { connection_name: "tidal" },
-      ...(external ? { credentials: credentials.external() } : {}),
     },
+    saslExternal: external,
   };
 }
 
@@ -99,22 +101,31 @@ export class AmqpQueueInspector {
 
   #connected(): Promise<ChannelModel> {
     if (this.#connection !== undefined) return this.#connection;
-    const attempt = connect(this.#target.url, this.#target.socketOptions).then(
-      (connection) => {
-        // A dropped connection is forgotten, so the next reading reconnects.
-        connection.on("error", () => undefined);
-        connection.on("close", () => this.#forget(attempt));
-        if (this.#closed) void connection.close().catch(() => undefined);
-        return connection;
-      },
-      (error: unknown) => {
-        this.#forget(attempt);
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`cannot connect to RabbitMQ at ${displayUrl(this.#target.url)}: ${reason}`, {
-          cause: error,
-        });
-      },
-    );
+    const { url, socketOptions, saslExternal } = this.#target;
+    // amqplib loads only when a RabbitMQ trigger connects.
+    const attempt = import("amqplib")
+      .then(({ connect, credentials }) =>
+        connect(
+          url,
+          saslExternal ? { ...socketOptions, credentials: credentials.external() } : socketOptions,
+        ),
+      )
+      .then(
+        (connection) => {
+          // A dropped connection is forgotten, so the next reading reconnects.
+          connection.on("error", () => undefined);
+          connection.on("close", () => this.#forget(attempt));
+          if (this.#closed) void connection.close().catch(() => undefined);
+          return connection;
+        },
+        (error: unknown) => {
+          this.#forget(attempt);
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new Error(`cannot connect to RabbitMQ at ${displayUrl(this.#target.url)}: ${reason}`, {
+            cause: error,
+          });
+        },
+      );
     this.#connection = attempt;
     return attempt;
   }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { messageOf } from "../../util/errors.ts";
 import type { ParamProblem } from "../params.ts";
 import { param } from "../params.ts";
@@ -209,12 +209,18 @@ export function redisClientSettings(
   return { endpoint, key, options };
 }
 
+/** A client of ioredis, which loads only when a Redis trigger connects. */
+export async function newRedisClient(options: RedisOptions): Promise<Redis> {
+  const { Redis } = await import("ioredis");
+  return new Redis(options);
+}
+
 /** A shared connection for these parameters. Errors surface per command; nothing retries forever. */
 export function acquireRedis(params: RedisConnectionParams, context: ScalerContext) {
   const { endpoint, key, options } = redisClientSettings(params, context);
   return context.pool.acquire(
     key,
-    async () => new RedisConnection(new Redis(options), endpoint),
+    async () => new RedisConnection(await newRedisClient(options), endpoint),
     async (connection) => {
       connection.client.disconnect();
     },

@@ -16,10 +16,15 @@
  *   down is not urgent. Wakes of one trigger are at least MIN_WAKE_INTERVAL_MS apart, so a busy
  *   list costs a few evaluations per second, not one per item.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis } from "ioredis";
 import { messageOf } from "../../util/errors.ts";
 import type { ScalerContext } from "../types.ts";
-import { redisClientSettings, type RedisConnection, type RedisConnectionParams } from "./connection.ts";
+import {
+  newRedisClient,
+  redisClientSettings,
+  type RedisConnection,
+  type RedisConnectionParams,
+} from "./connection.ts";
 import { throttle } from "../shared/throttle.ts";
 
 /** Least time between two wakes of one trigger; the first event of a burst wakes at once. */
@@ -71,9 +76,8 @@ class KeyspaceSubscriber {
   readonly #channels = new Map<string, Set<Listener>>();
   #outage = false;
 
-  constructor(options: RedisOptions) {
-    // Subscriptions wait for the connection instead of failing, and come back after a reconnect.
-    this.#client = new Redis({ ...options, maxRetriesPerRequest: null, autoResubscribe: true });
+  constructor(client: Redis) {
+    this.#client = client;
     this.#client.on("message", (channel: string, event: string) => {
       if (NOT_GROWING.has(event)) return;
       for (const listener of this.#channels.get(channel) ?? []) listener.onEvent();
@@ -174,7 +178,11 @@ export function watchKeyspace(watch: KeyspaceWatch): () => void {
   const { key, options } = redisClientSettings(params, context);
   const lease = context.pool.acquire(
     `${key}:keyspace`,
-    async () => new KeyspaceSubscriber(options),
+    // Subscriptions wait for the connection instead of failing, and come back after a reconnect.
+    async () =>
+      new KeyspaceSubscriber(
+        await newRedisClient({ ...options, maxRetriesPerRequest: null, autoResubscribe: true }),
+      ),
     async (subscriber) => subscriber.close(),
   );
   const wakes = throttle(wake, MIN_WAKE_INTERVAL_MS);

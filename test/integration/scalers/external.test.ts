@@ -65,7 +65,7 @@ async function startExternalScaler(
       call.on("cancelled", () => (state.cancelledStreams += 1));
     }) satisfies grpc.handleServerStreamingCall<ScaledObjectRef, IsActiveResponse>,
   };
-  server.addService(externalScalerService().definition, implementation);
+  server.addService((await externalScalerService()).definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
   );
