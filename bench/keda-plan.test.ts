@@ -8,6 +8,7 @@ import {
   cronScaledObject,
   kedaAdapterArgs,
   kedaOperatorArgs,
+  kedaParts,
   kedaSizes,
   metricsApiScaledObject,
   operatorEnvironment,
@@ -241,5 +242,15 @@ describe("API requests", () => {
 
   it("takes the bench's own requests out and scales to one object and one minute", () => {
     expect(requestsPerObjectMinute({ before: 1000, after: 1650, ownRequests: 50 }, 100, 30_000)).toBe(12);
+  });
+});
+
+describe("the parts run after start and idle", () => {
+  it("are all by default, those named otherwise, none when empty", () => {
+    expect([...kedaParts(undefined)]).toEqual(["sizes", "reaction", "timeline"]);
+    expect([...kedaParts("timeline")]).toEqual(["timeline"]);
+    expect([...kedaParts(" sizes , reaction")]).toEqual(["sizes", "reaction"]);
+    expect(kedaParts("").size).toBe(0);
+    expect(() => kedaParts("sizes,timelines")).toThrow(/unknown timelines/);
   });
 });

@@ -350,3 +350,20 @@ export function requestsPerObjectMinute(
 ): number {
   return (reading.after - reading.before - reading.ownRequests) / objects / (windowMs / 60_000);
 }
+
+/** The measurements after start and idle: sizes, reaction (with the metrics API) and timeline. */
+export const KEDA_PARTS = ["sizes", "reaction", "timeline"] as const;
+export type KedaPart = (typeof KEDA_PARTS)[number];
+
+/** The parts run: all, or those TIDAL_BENCH_KEDA_PARTS names (comma-separated; empty: none). */
+export function kedaParts(setting: string | undefined): Set<KedaPart> {
+  if (setting === undefined) return new Set(KEDA_PARTS);
+  const names = setting
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(KEDA_PARTS as readonly string[]).includes(name));
+  if (unknown.length)
+    throw new Error(`TIDAL_BENCH_KEDA_PARTS: unknown ${unknown.join(", ")}; known: ${KEDA_PARTS.join(", ")}`);
+  return new Set(names as KedaPart[]);
+}

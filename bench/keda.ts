@@ -17,7 +17,11 @@
  * (100 and 1,000; TIDAL_BENCH_KEDA_SIZES=100,1000,5000 for more) the time until all are Ready,
  * settled RSS and CPU, and the time to delete them. KEDA at defaults and Tidal also get the reaction
  * 0 → ≥1 replica of a metrics-api trigger polled every second (and on to N through the real HPA),
- * and the external metrics API's latency through the kube-apiserver at fixed rates.
+ * and the external metrics API's latency through the kube-apiserver at fixed rates, and "same YAML,
+ * same timeline" (bench/keda-timeline.ts): one ScaledObject per trigger family both have
+ * (metrics-api, redis, postgresql, cron), a script played from a minute boundary, each
+ * Deployment's replicas recorded and the two timelines compared per family.
+ * TIDAL_BENCH_KEDA_PARTS=sizes,reaction,timeline chooses the measurements after start and idle.
  *
  * The objects: Deployments at 0 replicas (kwok's node), each with a ScaledObject whose one cron
  * trigger is inactive all run (only the operators' own work is measured).
@@ -44,6 +48,7 @@ import {
   comparisonFigures,
   comparisonTable,
   countReady,
+  kedaParts,
   kedaSizes,
   cronScaledObject,
   deployment,
@@ -58,8 +63,11 @@ import {
   windowUsage,
   type Comparison,
   type KedaLaunch,
+  type KedaPart,
   type Usage,
 } from "./keda-plan.ts";
+import { openTimelineFixture, runTimeline, type TimelineFixture, type TimelineRun } from "./keda-timeline.ts";
+import { compareFamilies, TIMELINE_FAMILIES, timelineFigures, timelineTable } from "./keda-timeline-plan.ts";
 
 const RAISED_QPS = 1000;
 const RAISED_BURST = 2000;
@@ -340,6 +348,9 @@ interface RunContext {
   kedaBin: string;
   keda: { version: string; commit: string };
   sizes: number[];
+  parts: Set<KedaPart>;
+  /** The timeline's sources, when that part runs. */
+  timeline?: TimelineFixture;
 }
 
 interface SizeResult {
@@ -373,6 +384,9 @@ interface SubjectResult {
     errors: number;
     firstError?: string;
   }[];
+  /** "Same YAML, same timeline": the replicas recorded while the script played. */
+  timeline?: TimelineRun;
+  timelineError?: string;
   error?: string;
   /** When the figures come from an earlier run (TIDAL_BENCH_KEDA_REUSE): its date. */
   reusedFrom?: string;
@@ -784,9 +798,24 @@ async function runSubject(
       `${id}: idle ${idle.total ? `${round(idle.total.rssMiB)} MiB, ${round(idle.total.cpuPercent)} %` : "–"}`,
     );
     await removeNamespace(api, namespace);
-    for (const count of context.sizes)
-      result.sizes.push(await measureSize(context, subject, samplers, count));
-    if (full) Object.assign(result, await measureReaction(context, subject));
+    if (context.parts.has("sizes"))
+      for (const count of context.sizes)
+        result.sizes.push(await measureSize(context, subject, samplers, count));
+    if (full && context.parts.has("reaction")) Object.assign(result, await measureReaction(context, subject));
+    if (full && context.timeline) {
+      try {
+        result.timeline = await runTimeline(
+          api,
+          context.kubeConfig,
+          context.timeline,
+          `bench-${id.toLowerCase()}-timeline`,
+          (line) => log(`${id}: ${line}`),
+        );
+      } catch (error) {
+        result.timelineError = error instanceof Error ? error.message : String(error);
+        log(`${id}: timeline: ${result.timelineError}`);
+      }
+    }
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
     log(`${id}: ${result.error}`);
@@ -981,11 +1010,14 @@ export async function kedaSection(options: {
   const kubectl = (args: string[]) => execText(plane.kubectl, ["--kubeconfig", plane.kubeconfig, ...args]);
   const applyCrds = (path: string) => kubectl(["apply", "--server-side", "--force-conflicts", "-f", path]);
   const results: SubjectResult[] = [];
+  let timeline: TimelineFixture | undefined;
   try {
     const subjects = new Set((process.env.TIDAL_BENCH_KEDA_SUBJECTS ?? "keda,kedaRaised,tidal").split(","));
     const needKeda = subjects.has("keda") || subjects.has("kedaRaised");
     const kedaBin = needKeda ? await kedaBinaries(root) : "";
     const crds = needKeda ? await kedaCrdDirectory(root, keda.version) : "";
+    const parts = kedaParts(process.env.TIDAL_BENCH_KEDA_PARTS);
+    if (parts.has("timeline")) timeline = await openTimelineFixture(root);
     await throwAwayCerts(certDir);
     await removeStaleApiService(api);
     await ensureNamespace(api, KEDA_NAMESPACE);
@@ -1000,6 +1032,8 @@ export async function kedaSection(options: {
       kedaBin,
       keda,
       sizes: kedaSizes(quick, process.env.TIDAL_BENCH_KEDA_SIZES),
+      parts,
+      ...(timeline ? { timeline } : {}),
     };
     log(`KEDA ${keda.version} from ${kedaBin || "(not run)"}; logs in ${logDir}`);
     // A configuration not run this time: its results from an earlier run's latest.json, if named.
@@ -1033,6 +1067,7 @@ export async function kedaSection(options: {
         : skipped("tidal"),
     );
   } finally {
+    await timeline?.close().catch((error: unknown) => log(`timeline: ${String(error)}`));
     await applyCrds(join(root, "deploy/crds")).catch((error: unknown) => log(String(error)));
     await api.remove(`/api/v1/namespaces/${KEDA_NAMESPACE}`).catch(() => undefined);
     api.close();
@@ -1041,14 +1076,26 @@ export async function kedaSection(options: {
   }
   const [kedaResult, raisedResult, tidalResult] = results as [SubjectResult, SubjectResult, SubjectResult];
   const list = comparisons(kedaResult, raisedResult, tidalResult);
-  const errors = results.filter((result) => result.error).map((result) => `${result.id}: ${result.error}`);
+  const timelines = compareFamilies(
+    TIMELINE_FAMILIES.map((family) => ({
+      family,
+      keda: kedaResult.timeline?.timelines[family] ?? null,
+      tidal: tidalResult.timeline?.timelines[family] ?? null,
+    })),
+  );
+  const ranTimeline = results.some((result) => result.timeline || result.timelineError);
+  const errors = results.flatMap((result) => [
+    ...(result.error ? [`${result.id}: ${result.error}`] : []),
+    ...(result.timelineError ? [`${result.id}: timeline: ${result.timelineError}`] : []),
+  ]);
   return {
     id: "keda",
     title: "10. Side by side with KEDA",
-    figures: comparisonFigures(list),
-    tables: comparisonTable(list),
+    figures: [...comparisonFigures(list), ...(ranTimeline ? timelineFigures(timelines) : [])],
+    tables: [...comparisonTable(list), ...(ranTimeline ? timelineTable(timelines) : [])],
     details: {
       comparisons: list,
+      ...(ranTimeline ? { timelines } : {}),
       keda: { ...keda, module: "github.com/kedacore/keda/v2" },
       raisedLimits: { qps: RAISED_QPS, burst: RAISED_BURST },
       results,
@@ -1056,6 +1103,11 @@ export async function kedaSection(options: {
     notes: [
       `KEDA ${keda.version} (commit ${keda.commit.slice(0, 12)}), operator and metrics adapter as processes of this machine; Tidal's operator with --local; one at a time, the same objects, on the local control plane (HPA sync ${process.env.TIDAL_KUBE_HPA_SYNC_PERIOD ?? "2s"}).`,
       "Objects: Deployments at 0 replicas with a ScaledObject each, one cron trigger inactive all run (polling 30 s); reaction: one metrics-api trigger polled every second.",
+      ...(ranTimeline
+        ? [
+            "Same timeline: one ScaledObject per family (polling 5 s, cooldown 10 s), the same YAML and script under KEDA at its defaults and Tidal; a mismatch is a change on one side only, to other replicas, or more than one poll apart.",
+          ]
+        : []),
       "Targets are on Tidal ÷ KEDA at KEDA's defaults (the issue's: start and idle RSS at most 1×, time to Ready at most 0.1×, memory per object at most 0.3×, settled CPU at most 0.7×, metrics API p99 at most 1×).",
       ...results
         .filter((result) => result.reusedFrom)

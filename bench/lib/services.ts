@@ -25,3 +25,23 @@ export function ensureServices(root: string, needed: readonly string[]): Service
     rabbitmqUrl: value("TIDAL_TEST_RABBITMQ_URL"),
   };
 }
+
+/**
+ * Starts those of `needed` that are down (scripts/services.sh status) and returns their addresses
+ * with a `stop` that stops only the servers started here.
+ */
+export function startServices(
+  root: string,
+  needed: readonly string[],
+): { urls: ServiceUrls; startedHere: string[]; stop(): void } {
+  const script = join(root, "scripts/services.sh");
+  const down = needed.filter((name) => spawnSync(script, ["status", name], { stdio: "ignore" }).status !== 0);
+  const urls = ensureServices(root, needed);
+  return {
+    urls,
+    startedHere: down,
+    stop: () => {
+      if (down.length) spawnSync(script, ["stop", ...down], { stdio: ["ignore", "inherit", "inherit"] });
+    },
+  };
+}

@@ -117,6 +117,23 @@ describe("kedaPoll: deactivation after the cooldown (strictly after it ends)", (
   });
 
   it.each([
+    // lastActiveTime's fraction of a second, seconds since it (cooldown 300), expected scaleTo
+    [0.6, 299.5, 0],
+    [0.6, 299.3, undefined],
+    [0.999, 299.002, 0],
+  ])(
+    "counts the cooldown from lastActiveTime's whole second, as KEDA reads it back from status (%d s into it, %d s later → %j)",
+    (fraction, elapsed, scaleTo) => {
+      const result = poll({
+        current: 3,
+        now: at(100 + fraction + elapsed),
+        state: { lastActiveTime: at(100 + fraction) },
+      });
+      expect(result.scaleTo).toBe(scaleTo);
+    },
+  );
+
+  it.each([
     // initialCooldownPeriod, seconds after creation, expected scaleTo
     [60, 60, undefined],
     [60, 60.001, 0],

@@ -90,6 +90,11 @@ export function kedaPoll(input: KedaPollInput): KedaPollResult {
   };
 }
 
+/** A time (ms) cut to its whole second, as metav1.Time keeps it. */
+function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
 interface Decision {
   active: boolean;
   scaleTo?: number;
@@ -171,10 +176,12 @@ function decide(input: KedaPollInput, annotations: ControlAnnotations, reading: 
       };
     }
     const lastActive = input.state.lastActiveTime;
+    // KEDA compares with the lastActiveTime it reads back from the object's status, which the API
+    // server keeps to the whole second: the cooldown counts from the start of that second.
     const cooldownEndsAt =
       lastActive === undefined
         ? input.state.createdAt + initialCooldownPeriod * 1000
-        : lastActive + cooldownPeriod * 1000;
+        : wholeSecond(lastActive) + cooldownPeriod * 1000;
     if (cooldownEndsAt < now) {
       const detail = `no trigger is active and the ${lastActive === undefined ? "initial cooldown" : "cooldown"} has passed`;
       return {
