@@ -9,7 +9,7 @@ import type { DashboardObject } from "../status/source.ts";
 import { JobLoop } from "../job-loop.ts";
 import { mergeConditions } from "./conditions.ts";
 import type { ObjectCache } from "./informer.ts";
-import { triggerSummary } from "./scaled-object-status.ts";
+import { kubernetesTime, triggerSummary } from "./scaled-object-status.ts";
 import type { ReconcilerDependencies } from "./reconciler-dependencies.ts";
 import { resourcePath } from "./kube-api.ts";
 import { KubernetesJobTarget } from "./job-target.ts";
@@ -178,7 +178,9 @@ export class ScaledJobReconciler {
     if (raw === undefined) return;
     const status = {
       conditions: this.#merge(raw, snapshot.conditions),
-      ...(snapshot.lastActiveTime ? { lastActiveTime: snapshot.lastActiveTime } : {}),
+      ...(snapshot.lastActiveTime
+        ? { lastActiveTime: kubernetesTime(Date.parse(snapshot.lastActiveTime)) }
+        : {}),
       externalMetricNames: snapshot.triggers.map((trigger) => trigger.metricName),
     };
     const text = stableJson(status);

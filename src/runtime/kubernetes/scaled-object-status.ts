@@ -83,14 +83,17 @@ export function stateFromStatus(
   return state;
 }
 
+/** A time as Kubernetes writes metav1.Time (and KEDA its lastActiveTime): RFC 3339, whole seconds. */
+export function kubernetesTime(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 /** The status fields one poll of the scale loop sets (nulls remove a field). */
 export function statusFromPoll(object: ScaledObject, outcome: PollOutcome): Record<string, unknown> {
   const { poll } = outcome;
   return {
     conditions: outcome.conditions,
-    ...(poll.lastActiveTime === undefined
-      ? {}
-      : { lastActiveTime: new Date(poll.lastActiveTime).toISOString() }),
+    ...(poll.lastActiveTime === undefined ? {} : { lastActiveTime: kubernetesTime(poll.lastActiveTime) }),
     triggersActivity: Object.fromEntries(
       poll.triggers.map((trigger) => [trigger.metricName, { isActive: trigger.active }]),
     ),
